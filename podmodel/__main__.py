@@ -1,0 +1,3 @@
+from podmodel.cli import main
+
+raise SystemExit(main())
