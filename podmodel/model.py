@@ -130,18 +130,20 @@ def any_running(s: PodState) -> bool:
 
 
 def _regular_done(c: Ctx) -> bool:
-    """The pod worker's "nothing left to run": every app container exited and will not
-    be restarted, or a regular init container failed and will not be retried
-    (kuberuntime computePodActions; getPhase rule 19)."""
+    """The pod worker's "nothing left to run": every app container exited and its
+    declared ``restart`` transition is not enabled, or a regular init container failed
+    and will not be retried (kuberuntime computePodActions; getPhase rule 19).  Derived
+    from the container machine's declaration, so a modified restart guard shows here too."""
     m, s = c.model, c.state
+
+    def restartable(i: int) -> bool:
+        return m._fire(s, "container", "restart", None, i) is not None
+
     for i in m.init_indices:
-        cs, spec = s.containers[i], m.specs[i]
-        if cs.machine == "Terminated" and cs.exit_code != 0 and not kubelet.kubelet_restarts(m.config, spec, cs.exit_code):
+        cs = s.containers[i]
+        if m.specs[i].is_regular_init and cs.machine == "Terminated" and cs.exit_code != 0 and not restartable(i):
             return True
-    return all(
-        s.containers[i].machine == "Terminated" and not kubelet.kubelet_restarts(m.config, m.specs[i], s.containers[i].exit_code)
-        for i in m.app_indices
-    )
+    return all(s.containers[i].machine == "Terminated" and not restartable(i) for i in m.app_indices)
 
 
 def _start_order(c: Ctx) -> bool:
