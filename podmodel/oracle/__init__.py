@@ -1,0 +1,1 @@
+"""Trace oracle: decide whether a recorded sequence of Pod observations is legal."""
