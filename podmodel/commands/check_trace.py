@@ -60,7 +60,8 @@ def run(args) -> int:
         gates = parse_gates(args.gates) if args.gates else None
     except (ValueError, TypeError) as e:
         return _error(args, f"--gates: {e}")
-    jobs = getattr(args, "jobs", 1) or 1
+    jobs = getattr(args, "jobs", 1)
+    jobs = 1 if jobs is None else jobs
     if jobs < 1:
         return _error(args, f"--jobs: expected a positive number, got {jobs}")
     show_progress = getattr(args, "progress", False) or sys.stderr.isatty()

@@ -30,25 +30,33 @@ from podmodel.config import ManifestError, PodConfig
 from podmodel.gates import UnknownGateError, resolve_gates
 from podmodel.oracle import coverage as cov
 from podmodel.oracle.formats import InputError, Location, Observation, iter_observations
-from podmodel.oracle.observation import Snapshot, config_key, pod_identity, snapshot
+from podmodel.oracle.observation import SpecInfo, Snapshot, config_key, pod_identity, plain, snapshot, spec_info
 from podmodel.oracle.report import relevant_rows
-from podmodel.oracle.rules import check_observation, initialized_now
+from podmodel.oracle.rules import check_observation, clean_key_of, initialized_now, observation_key
 from podmodel.oracle.steps import check_step
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
 from podmodel.reference import pod_config
 
 
+#: How many distinct pod specs the checker keeps configurations for (then it starts over).
+CONFIG_CACHE = 4096
+#: How many distinct clean observation states it remembers (then it starts over).
+CLEAN_CACHE = 65536
+
+
 class _PodState:
     """What the monitor remembers about one live pod."""
 
-    __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "last", "count", "first_index",
-                 "violations", "first", "rows", "previous_index", "seen_initialized", "coverage")
+    __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "last", "count", "first_index",
+                 "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key")
 
     def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
         self.key = key
         self.uid, self.namespace, self.name = snap.uid, snap.namespace, snap.name
         self.cfg: PodConfig | None = None
         self.cfg_key: Any = None
+        self.info: SpecInfo | None = None
+        self.quiet_key: Any = None  # observation_key of the last observation that broke no single-observation rule
         self.last: Snapshot | None = None
         self.count = 0
         self.first_index = snap.index
@@ -114,6 +122,11 @@ class TraceChecker:
         self._coverage = bool(coverage)
         self._on_pod = on_pod
         self._pods: dict[Any, _PodState] = {}
+        self._configs: dict[tuple, tuple[PodConfig, SpecInfo | None]] = {}  # config_key -> shared config
+        # (config id, seen initialized, clean_key_of(snapshot)) of observations that broke no
+        # single-observation rule: pods in the same state are checked once.  The configs are
+        # kept alive by self._configs (cleared together), so their ids are not reused.
+        self._clean: dict[tuple, bool] = {}
         self._results: list[PodResult] = []
         self._total: Counter | None = Counter() if coverage else None
         self.violations: list[Violation] = []
@@ -148,33 +161,65 @@ class TraceChecker:
         """Check one `~podmodel.oracle.formats.Observation` (as `iter_observations` yields)."""
         return self._observe(obs.pod, obs.index, obs.event, obs.location)
 
-    def _config(self, pod: Mapping[str, Any], state: _PodState | None, index: int, location: Location | None):
+    def _config(self, pod: dict, state: _PodState | None, index: int, location: Location | None):
+        """``(cfg, key, spec info)`` for an observation: the pod's cached ones while its spec is unchanged."""
         key = config_key(pod)
         if key is None:
-            return (state.cfg, state.cfg_key) if state is not None else (None, None)
+            return (state.cfg, state.cfg_key, None) if state is not None else (None, None, None)
         if state is not None and state.cfg is not None and state.cfg_key == key:
-            return state.cfg, key
+            return state.cfg, key, state.info
+        hit = self._configs.get(key)
+        if hit is not None:
+            return hit[0], key, hit[1]
         try:
-            return pod_config(pod, self._gates), key
+            # Anonymous: pods with the same spec share one configuration (name, namespace and
+            # nodeName are not read by the lifecycle rules).
+            meta = pod.get("metadata")
+            cfg = pod_config({"metadata": {"annotations": meta.get("annotations") if isinstance(meta, dict) else None},
+                              "spec": pod["spec"]}, self._gates)
         except ManifestError as e:
             loc = location or Location("<input>", None, None, None)
             raise InputError(f"object {index + 1}: the Pod cannot be used: {e}", name=loc.name, line=loc.line,
                              column=loc.column, offset=loc.offset, expected="a valid Pod spec") from None
+        info = spec_info(pod, cfg)
+        if len(self._configs) >= CONFIG_CACHE:
+            self._configs.clear()
+            self._clean.clear()
+        self._configs[key] = (cfg, info)
+        return cfg, key, info
 
-    def _observe(self, pod: Mapping[str, Any], index: int, event: str | None, location: Location | None) -> list[Violation]:
+    def _observe(self, pod: Any, index: int, event: str | None, location: Location | None) -> list[Violation]:
         if self._verdict is not None:
             raise RuntimeError("TraceChecker.finish() was called; create a new checker")
+        if type(pod) is not dict:
+            pod = plain(pod)
         self.observations += 1
         self._next_index = max(self._next_index, index + 1)
         uid, namespace, name = pod_identity(pod)
         key: Any = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
-        cfg, ckey = self._config(pod, state, index, location)
-        snap = snapshot(pod, cfg, index=index, event=event)
+        cfg, ckey, info = self._config(pod, state, index, location)
+        prev = state.last if state is not None else None
+        snap = snapshot(pod, cfg, index=index, event=event, info=info, previous=prev)
         found: list[Violation] = []
         if cfg is not None:
-            found = check_observation(cfg, snap, seen_initialized=state.seen_initialized if state else False)
-        prev = state.last if state is not None else None
+            okey = observation_key(snap)
+            if state is None or state.quiet_key != okey or state.cfg is not cfg:
+                seen = state.seen_initialized if state else False
+                try:
+                    clean_key = (id(cfg), seen, clean_key_of(snap))
+                    hash(clean_key)
+                except TypeError:
+                    clean_key = None
+                if clean_key is None or clean_key not in self._clean:
+                    found = check_observation(cfg, snap, seen_initialized=seen)
+                    if not found and clean_key is not None:
+                        if len(self._clean) >= CLEAN_CACHE:
+                            self._clean.clear()
+                        self._clean[clean_key] = True
+            quiet_key = None if found else okey
+        else:
+            quiet_key = None
         if state is None:
             state = _PodState(key, snap, self._coverage)
             self._pods[key] = state
@@ -182,7 +227,6 @@ class TraceChecker:
         elif prev is not None:
             found = check_step(state.cfg, prev, snap) + found
         if found:
-            found.sort(key=lambda v: v.index)
             if state.first is None:
                 state.first = found[0]
                 state.rows = relevant_rows(prev, snap, found[0])
@@ -197,6 +241,9 @@ class TraceChecker:
         if cfg is not None and not state.seen_initialized:
             state.seen_initialized = initialized_now(cfg, snap)
         state.cfg, state.cfg_key = cfg, ckey
+        if info is not None:
+            state.info = info
+        state.quiet_key = quiet_key
         state.last = snap
         state.count += 1
         if event == "DELETED":

@@ -22,9 +22,10 @@ The reader never raises on odd field types: a value of the wrong type reads as a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from podmodel.config import PodConfig
 from podmodel.kubelet import Status
@@ -34,8 +35,6 @@ from podmodel.reference import status_from_api
 KUBELET_CONDITIONS = frozenset({"PodScheduled", "Ready", "Initialized", "ContainersReady",
                                 "PodReadyToStartContainers", "PodResizeInProgress", "PodResizePending"})
 
-# status list key -> container kind when the name is not in the spec
-LIST_KEYS = (("initContainerStatuses", "init"), ("containerStatuses", "app"), ("ephemeralContainerStatuses", "ephemeral"))
 
 
 def _str(v: Any) -> str | None:
@@ -46,13 +45,15 @@ def _int(v: Any) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
-def _map(v: Any) -> Mapping[str, Any]:
-    return v if isinstance(v, Mapping) else {}
+_EMPTY: dict = {}
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class ContainerSnap:
-    """One container status.
+def _map(v: Any) -> dict:
+    return v if isinstance(v, dict) else _EMPTY
+
+
+class ContainerSnap(NamedTuple):
+    """One container status (an immutable named tuple; ``raw`` is the status as read).
 
     ``kind`` is ``"init"``, ``"sidecar"``, ``"app"`` or ``"ephemeral"`` (from the spec;
     a status whose name is not in the spec gets the kind of the list it is in).
@@ -68,6 +69,7 @@ class ContainerSnap:
     image: str | None
     spec_image: str | None
     started_at: str | None
+    raw: dict | None = None
 
     @property
     def state(self) -> str:
@@ -87,9 +89,8 @@ class ContainerSnap:
         return text
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Snapshot:
-    """An immutable reading of one Pod observation.
+class Snapshot(NamedTuple):
+    """An immutable reading of one Pod observation (a named tuple: cheap to build).
 
     ``init``, ``app`` and ``ephemeral`` hold the container statuses in list order;
     ``init_nil``/``app_nil`` say the status list was absent (Kubernetes tells a nil list
@@ -179,6 +180,23 @@ class Snapshot:
         return f"{self.namespace}/{self.name}" if self.namespace else str(self.name)
 
 
+def plain(value: Any) -> Any:
+    """A deep copy with every mapping as a ``dict`` and every tuple as a ``list``.
+
+    The rules read nested objects only when they are ``dict`` (fast); the checker converts
+    an observation that is some other mapping with this.
+
+    >>> from types import MappingProxyType
+    >>> plain(MappingProxyType({"a": (1, MappingProxyType({"b": 2}))}))
+    {'a': [1, {'b': 2}]}
+    """
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def pod_identity(pod: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
     """``(uid, namespace, name)`` of a Pod object (None where absent or not a string).
 
@@ -189,35 +207,129 @@ def pod_identity(pod: Mapping[str, Any]) -> tuple[str | None, str | None, str | 
     return _str(meta.get("uid")), _str(meta.get("namespace")), _str(meta.get("name"))
 
 
-def config_key(pod: Mapping[str, Any]) -> tuple | None:
-    """What `podmodel.reference.pod_config` reads from a Pod, as comparable raw values.
+_SCALARS = (str, int, float, bool, type(None))
 
-    Two observations with equal keys have equal configurations, so the configuration is
-    built once per pod and rebuilt only when the spec changes (images,
-    activeDeadlineSeconds).  None when the observation has no spec.
+
+def _h(v: Any) -> Any:
+    """``v`` if it is a hashable JSON scalar, else a hashable stand-in (malformed input)."""
+    if type(v) in _SCALARS:
+        return v
+    try:
+        return ("?", json.dumps(v, sort_keys=True, default=repr))
+    except (TypeError, ValueError, RecursionError):
+        try:
+            return ("?", type(v).__name__, repr(v)[:1000])
+        except RecursionError:
+            return ("?", type(v).__name__)
+
+
+def _container_key(c: Any) -> tuple:
+    if type(c) is not dict:
+        return ("?", _h(c))
+    rules = c.get("restartPolicyRules")
+    return (_h(c.get("name")), _h(c.get("image")), _h(c.get("restartPolicy")), None if rules is None else _h(rules),
+            "startupProbe" in c, "readinessProbe" in c, "livenessProbe" in c)
+
+
+def _containers_key(items: Any) -> Any:
+    if type(items) is not list:
+        return _h(items)
+    return tuple(_container_key(c) for c in items)
+
+
+def config_key(pod: Mapping[str, Any]) -> tuple | None:
+    """A hashable fingerprint of what `podmodel.reference.pod_config` reads from a Pod.
+
+    Two observations with equal keys have equal configurations (and equal `SpecInfo`), so
+    a configuration is built once and shared by every pod with the same spec, and rebuilt
+    only when a pod's spec changes (images, activeDeadlineSeconds, ephemeral containers).
+    None when the observation has no spec.  Name, namespace and nodeName are left out:
+    the lifecycle rules do not read them.
+
+    >>> k = config_key({"spec": {"containers": [{"name": "a", "image": "nginx", "readinessProbe": {}}]}})
+    >>> k[1]
+    (('a', 'nginx', None, None, False, True, False),)
     """
     spec = pod.get("spec")
-    if not isinstance(spec, Mapping):
+    if type(spec) is not dict:
         return None
-    meta = _map(pod.get("metadata"))
-    return (spec.get("restartPolicy"), spec.get("containers"), spec.get("initContainers"),
-            spec.get("readinessGates"), spec.get("activeDeadlineSeconds"),
-            spec.get("terminationGracePeriodSeconds"), spec.get("nodeName"),
-            meta.get("annotations"), meta.get("name"), meta.get("namespace"))
+    meta = pod.get("metadata")
+    ann = meta.get("annotations") if type(meta) is dict else None
+    static = ("kubernetes.io/config.mirror" in ann, _h(ann.get("kubernetes.io/config.source"))) if type(ann) is dict else _h(ann)
+    gates = spec.get("readinessGates")
+    return (_h(spec.get("restartPolicy")), _containers_key(spec.get("containers")),
+            _containers_key(spec.get("initContainers")), _containers_key(spec.get("ephemeralContainers")),
+            tuple(_h(g.get("conditionType")) if type(g) is dict else _h(g) for g in gates) if type(gates) is list else _h(gates),
+            _h(spec.get("activeDeadlineSeconds")), _h(spec.get("terminationGracePeriodSeconds")), static)
 
 
 def _spec_containers(spec: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     items = spec.get(key)
-    return [c for c in items if isinstance(c, Mapping)] if isinstance(items, list) else []
+    return [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
 
 
-def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event: str | None = None) -> Snapshot:
+@dataclass(frozen=True, slots=True, eq=False)
+class SpecInfo:
+    """What a snapshot needs from the spec: container names by group, images, kinds.
+
+    Built once per pod and configuration (`spec_info`), reused while the spec is unchanged.
+    """
+
+    names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+    images: dict[str, str | None]
+    kinds: dict[str, str]
+
+
+def spec_info(pod: Mapping[str, Any], cfg: PodConfig | None) -> SpecInfo | None:
+    """The `SpecInfo` of a Pod (None when it has no spec).
+
+    >>> info = spec_info({"spec": {"containers": [{"name": "a", "image": "nginx"}],
+    ...                            "ephemeralContainers": [{"name": "dbg"}]}}, None)
+    >>> info.names, info.images["a"], info.kinds["dbg"]
+    (((), ('a',), ('dbg',)), 'nginx', 'ephemeral')
+    """
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    groups = []
+    images: dict[str, str | None] = {}
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        names = []
+        for c in _spec_containers(spec, key):
+            name = _str(c.get("name"))
+            if name is None:
+                continue
+            names.append(name)
+            images.setdefault(name, _str(c.get("image")))
+        groups.append(tuple(names))
+    kinds = {name: "ephemeral" for name in groups[2]}
+    if cfg is not None:
+        for c in cfg.all_containers:
+            kinds.setdefault(c.name, c.kind)
+    return SpecInfo((groups[0], groups[1], groups[2]), images, kinds)
+
+
+def _container(raw: dict, kind: str, spec_image: str | None) -> ContainerSnap:
+    st = status_from_api(raw)
+    state = _map(raw.get("state"))
+    term = _map(state.get("terminated"))
+    return ContainerSnap(
+        name=st.name, kind=kind, status=st, restart_count=_int(raw.get("restartCount")),
+        container_id=_str(raw.get("containerID")) or _str(term.get("containerID")),
+        image=_str(raw.get("image")), spec_image=spec_image,
+        started_at=_str(_map(state.get("running")).get("startedAt")) or _str(term.get("startedAt")),
+        raw=raw,
+    )
+
+
+def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event: str | None = None,
+             info: SpecInfo | None = None, previous: Snapshot | None = None) -> Snapshot:
     """Read one Pod observation.
 
     Parameters
     ----------
     pod : dict
-        A Pod as the API's JSON.
+        A Pod as the API's JSON (nested objects as ``dict``; others read as absent).
     cfg : PodConfig or None
         Its lifecycle configuration (decides which init containers are sidecars); None
         when unknown.
@@ -225,6 +337,11 @@ def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event
         Its 0-based position in the input.
     event : str, optional
         The watch event type, if any.
+    info : SpecInfo, optional
+        The pod's `SpecInfo` when the caller has it cached (it is computed otherwise).
+    previous : Snapshot, optional
+        The pod's previous snapshot: container statuses that did not change are reused
+        (the same `ContainerSnap` objects), which the rules use to skip unchanged work.
 
     Returns
     -------
@@ -236,78 +353,78 @@ def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event
     >>> snap.index, snap.phase, snap.spec_names, snap.kubelet_reported
     (4, 'Pending', None, False)
     """
-    meta = _map(pod.get("metadata"))
-    spec_raw = pod.get("spec")
-    spec = _map(spec_raw)
-    status = _map(pod.get("status"))
+    meta = pod.get("metadata")
+    if type(meta) is not dict:
+        meta = _EMPTY
+    spec = pod.get("spec")
+    has_spec = type(spec) is dict
+    if not has_spec:
+        spec = _EMPTY
+    status = pod.get("status")
+    if type(status) is not dict:
+        status = _EMPTY
+    if info is None and has_spec:
+        info = spec_info(pod, cfg)
+    kinds = info.kinds if info is not None else {c.name: c.kind for c in cfg.all_containers} if cfg is not None else {}
+    images = info.images if info is not None else _EMPTY
 
-    kinds: dict[str, str] = {}
-    images: dict[str, str | None] = {}
-    spec_names = None
-    if isinstance(spec_raw, Mapping):
-        groups = []
-        for key in ("initContainers", "containers", "ephemeralContainers"):
-            names = []
-            for c in _spec_containers(spec, key):
-                name = _str(c.get("name"))
-                if name is None:
-                    continue
-                names.append(name)
-                images.setdefault(name, _str(c.get("image")))
-            groups.append(tuple(names))
-        spec_names = (groups[0], groups[1], groups[2])
-        for name in groups[2]:
-            kinds.setdefault(name, "ephemeral")
-    if cfg is not None:
-        for c in cfg.all_containers:
-            kinds.setdefault(c.name, c.kind)
-
-    lists = []
-    nil = []
-    for key, default_kind in LIST_KEYS:
-        items = status.get(key)
-        nil.append(items is None)
-        out = []
-        if isinstance(items, list):
-            for raw in items:
-                if not isinstance(raw, Mapping):
-                    continue
-                st = status_from_api(raw)
-                state = _map(raw.get("state"))
-                started_at = _str(_map(state.get("running")).get("startedAt")) or _str(_map(state.get("terminated")).get("startedAt"))
-                kind = default_kind if default_kind == "ephemeral" else kinds.get(st.name, default_kind)
-                out.append(ContainerSnap(
-                    name=st.name, kind=kind, status=st, restart_count=_int(raw.get("restartCount")),
-                    container_id=_str(raw.get("containerID")) or _str(_map(state.get("terminated")).get("containerID")),
-                    image=_str(raw.get("image")), spec_image=images.get(st.name), started_at=started_at,
-                ))
-        lists.append(tuple(out))
-
+    if previous is None:
+        p_init = p_app = p_eph = ()
+    else:
+        p_init, p_app, p_eph = previous.init, previous.app, previous.ephemeral
+    init_raw = status.get("initContainerStatuses")
+    app_raw = status.get("containerStatuses")
+    eph_raw = status.get("ephemeralContainerStatuses")
     conds = []
     raw_conds = status.get("conditions")
-    if isinstance(raw_conds, list):
+    if type(raw_conds) is list:
         for c in raw_conds:
-            if isinstance(c, Mapping) and isinstance(c.get("type"), str):
-                conds.append((c["type"], str(c.get("status")), _str(c.get("reason")) or ""))
-
+            if type(c) is dict:
+                ctype = c.get("type")
+                if type(ctype) is str:
+                    reason = c.get("reason")
+                    conds.append((ctype, str(c.get("status")), reason if type(reason) is str else ""))
     grace = meta.get("deletionGracePeriodSeconds")
     return Snapshot(
-        index=index,
-        uid=_str(meta.get("uid")),
-        name=_str(meta.get("name")),
-        namespace=_str(meta.get("namespace")),
-        event=event,
-        node_name=_str(spec.get("nodeName")),
-        phase=_str(status.get("phase")),
-        reason=_str(status.get("reason")),
-        deletion_timestamp=_str(meta.get("deletionTimestamp")),
-        deletion_grace=_int(grace),
-        conditions=tuple(conds),
-        init=lists[0],
-        app=lists[1],
-        ephemeral=lists[2],
-        init_nil=nil[0],
-        app_nil=nil[1],
-        spec_names=spec_names,
-        resource_version=_str(meta.get("resourceVersion")),
+        index,
+        _str(meta.get("uid")),
+        _str(meta.get("name")),
+        _str(meta.get("namespace")),
+        event,
+        _str(spec.get("nodeName")),
+        _str(status.get("phase")),
+        _str(status.get("reason")),
+        _str(meta.get("deletionTimestamp")),
+        grace if type(grace) is int else None,
+        tuple(conds),
+        _statuses(init_raw, "init", kinds, images, p_init) if init_raw else (),
+        _statuses(app_raw, "app", kinds, images, p_app) if app_raw else (),
+        _statuses(eph_raw, "ephemeral", kinds, images, p_eph) if eph_raw else (),
+        init_raw is None,
+        app_raw is None,
+        info.names if has_spec and info is not None else None,
+        _str(meta.get("resourceVersion")),
     )
+
+
+def _statuses(items: Any, default_kind: str, kinds: dict, images: dict, prev: tuple) -> tuple[ContainerSnap, ...]:
+    """The `ContainerSnap` of one status list, reusing ``prev``'s unchanged entries."""
+    if type(items) is not list:
+        return ()
+    out = []
+    n_prev = len(prev)
+    for i, raw in enumerate(items):
+        if type(raw) is not dict:
+            continue
+        name = raw.get("name")
+        if type(name) is not str:
+            name = ""
+        kind = default_kind if default_kind == "ephemeral" else kinds.get(name, default_kind)
+        spec_image = images.get(name)
+        if i < n_prev:
+            old = prev[i]
+            if old.raw == raw and old.kind == kind and old.spec_image == spec_image:
+                out.append(old)
+                continue
+        out.append(_container(raw, kind, spec_image))
+    return tuple(out)

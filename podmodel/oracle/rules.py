@@ -309,6 +309,24 @@ def check_init_order(cfg: PodConfig, snap: Snapshot, *, seen_initialized: bool =
     return out
 
 
+def observation_key(snap: Snapshot) -> tuple:
+    """Everything the single-observation rules read from a snapshot, for "did anything change?".
+
+    Container statuses compare by identity: `~podmodel.oracle.observation.snapshot` reuses
+    the objects of unchanged statuses.
+    """
+    return (snap.phase, snap.reason, bool(snap.deletion_timestamp), snap.conditions, snap.init, snap.app,
+            snap.init_nil, snap.app_nil)
+
+
+def clean_key_of(snap: Snapshot) -> tuple:
+    """Everything the single-observation rules read, by value (hashable): two snapshots with
+    equal keys under the same configuration get the same verdict."""
+    return (snap.phase, snap.reason, bool(snap.deletion_timestamp), snap.conditions,
+            tuple((c.name, c.kind, c.status, c.restart_count) for c in snap.init),
+            tuple((c.name, c.kind, c.status, c.restart_count) for c in snap.app), snap.init_nil, snap.app_nil)
+
+
 def check_observation(cfg: PodConfig, snap: Snapshot, *, seen_initialized: bool = False) -> list[Violation]:
     """Every single-observation rule: phase, conditions, init order.
 

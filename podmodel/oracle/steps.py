@@ -238,7 +238,7 @@ def check_containers(old_cfg: PodConfig | None, old_snap: Snapshot, new_snap: Sn
                 continue
             seen.add(old.name)
             new = new_by_name.get(old.name)
-            if new is None:
+            if new is None or new is old:  # the very same status object: unchanged
                 continue
             if old.restart_count is not None and new.restart_count is not None and new.restart_count < old.restart_count:
                 out.append(violation(new_snap, "restart-count-decreased", status_field(new, "restartCount"),
