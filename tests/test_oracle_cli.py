@@ -328,3 +328,32 @@ def test_fuzz_cli_never_tracebacks(case, force):
         assert json.loads(out)["ok"] is None
     else:
         assert err == "" and isinstance(json.loads(out)["ok"], bool)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(PATHS), json_values), min_size=1, max_size=4),
+       st.booleans(), st.sampled_from(["json-array", "jsonl", "yaml"]))
+def test_fuzz_cli_wrong_types_human_report(edits, as_json, fmt):
+    trace = illegal_trace()
+    for i, path, value in edits:
+        _set(trace[i], path, value)
+    try:
+        text = {"json-array": lambda: json.dumps(trace), "jsonl": lambda: "\n".join(json.dumps(p) for p in trace),
+                "yaml": lambda: yaml.safe_dump_all(trace)}[fmt]()
+    except (ValueError, yaml.YAMLError):  # e.g. values YAML cannot write: nothing to test
+        return
+    rc, out, err = cli(write("fuzz2.txt", text), "--coverage", *(["--json"] if as_json else []))
+    assert rc in (0, 1, 2)
+    if rc == 2:
+        assert_clean_error(rc, err)
+    else:
+        assert err == "" and ("LEGAL" in out or "ILLEGAL" in out or as_json)
+
+
+def test_progress_on_stderr_when_asked(monkeypatch):
+    monkeypatch.setattr(cmd, "PROGRESS_EVERY", 2)
+    path = write("prog.json", json.dumps(deployment_pod_lifecycle()))
+    rc, _, err = cli(path, "--progress")
+    assert rc == 0 and "4 observations, 1 live pods, 0 violations" in err
+    rc, _, err = cli(path)
+    assert rc == 0 and err == ""  # stderr is not a terminal here
