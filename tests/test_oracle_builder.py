@@ -128,6 +128,13 @@ class PodSim:
             self.waiting(n, default)
         return self
 
+    def up(self) -> PodSim:
+        """The kubelet's first status, then every app container started: phase Running."""
+        self.start_kubelet()
+        for c in self.app_names:
+            self.running(c)
+        return self.phase("Running")
+
     # -- container mutators ------------------------------------------------------------
     def _status(self, name: str) -> dict:
         if name not in self.statuses:

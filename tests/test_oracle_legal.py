@@ -19,10 +19,7 @@ def assert_legal(trace, **kw):
 
 
 def running(p: PodSim) -> PodSim:
-    p.start_kubelet()
-    for c in p.app_names:
-        p.running(c)
-    return p.phase("Running")
+    return p.up()
 
 
 # -- phase ---------------------------------------------------------------------------------

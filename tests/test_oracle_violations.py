@@ -15,10 +15,7 @@ def ids(trace, **kw):
 
 
 def running_pod(**kw) -> PodSim:
-    p = PodSim(**kw).start_kubelet()
-    for c in p.app_names:
-        p.running(c)
-    return p.phase("Running")
+    return PodSim(**kw).up()
 
 
 # -- terminal-phase-reverted ---------------------------------------------------------
