@@ -78,12 +78,10 @@ def test_illegal_trace_exits_1_with_side_by_side():
 
 def test_further_violations_are_counted():
     t = illegal_trace()
-    p = PodSim("x")
     t.append(json.loads(json.dumps(t[-1])))
     t[-1]["spec"]["nodeName"] = "node-7"
     rc, out, _ = cli(write("more.json", json.dumps(t)))
     assert rc == 1 and "and 1 more violation in this pod" in out
-    del p
 
 
 def test_quiet_shows_only_bad_pods():
@@ -215,6 +213,9 @@ def test_jobs_give_the_same_verdict():
     one = json.loads(cli(path, "--json")[1])
     two = json.loads(cli(path, "--json", "--jobs", "2")[1])
     assert one == two and one["ok"] is False
+    rc, _, err = cli(write("jobs-bad.jsonl", "\n".join(json.dumps(p) for p in trace[:3]) + '\n{"kind": "Pod", '), "--jobs", "2")
+    assert_clean_error(rc, err)
+    assert "jobs-bad.jsonl:4:" in err
 
 
 def test_run_with_own_parser_namespace():

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from podmodel.config import ManifestError, PodConfig
@@ -344,8 +344,3 @@ def check_transition(old: Any, new: Any, *, feature_gates: Mapping[str, bool] | 
     checker.feed(new)
     return checker.finish()
 
-
-def iter_checked(observations: Iterable[Observation], checker: TraceChecker) -> Iterable[list[Violation]]:
-    """Feed ``observations`` to ``checker``, yielding each one's violations (for progress loops)."""
-    for obs in observations:
-        yield checker.feed_observation(obs)
