@@ -358,3 +358,12 @@ def test_progress_on_stderr_when_asked(monkeypatch):
     assert rc == 0 and "4 observations, 1 live pods, 0 violations" in err
     rc, _, err = cli(path)
     assert rc == 0 and err == ""  # stderr is not a terminal here
+
+
+def test_kubectl_output_watch_events_ends_pods():
+    # kubectl get pods -w -o json --output-watch-events: pretty watch events back to back
+    p = PodSim("w", restart_policy="Never").up()
+    events = [p.obs("ADDED"), p.terminated("app", 1).phase("Failed").obs("MODIFIED"), p.obs("DELETED")]
+    path = write("owe.json", "".join(json.dumps(e, indent=4) + "\n" for e in events))
+    rc, out, _ = cli(path)
+    assert rc == 0 and "legal, 3 observations (#0..#2), deleted" in out
