@@ -156,6 +156,12 @@ def first_items(new: Snapshot) -> list[str]:
     >>> first_items(snapshot({"metadata": {"uid": "u"}, "spec": {"nodeName": "n"},
     ...                       "status": {"phase": "Pending"}}, None, index=0))
     ['phase: first seen Pending', 'binding: first seen Bound']
+
+    >>> from podmodel.oracle.observation import snapshot
+    >>> s = snapshot({"status": {"containerStatuses": [{"name": "a", "started": True, "ready": False,
+    ...                                                 "state": {"running": {}}}]}}, None, index=0)
+    >>> container_state(s.app[0])
+    'Started'
     """
     out = []
     if new.phase:

@@ -65,7 +65,11 @@ def _end_order(result: PodResult) -> tuple[int, int]:
 
 
 def merge(parts: list[Verdict]) -> Verdict:
-    """Merge the verdicts of the partitions into the verdict of the whole trace."""
+    """Merge the verdicts of the partitions into the verdict of the whole trace.
+
+    >>> merge([Verdict([], observations=4), Verdict([], observations=4)]).observations
+    4
+    """
     violations = sorted((v for p in parts for v in p.violations), key=lambda v: v.index)
     pods = tuple(sorted((r for p in parts for r in p.pods), key=_end_order))
     coverage = None
@@ -84,6 +88,9 @@ def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, boo
 
     Same result as the serial check (raises the same `~podmodel.oracle.formats.InputError`
     for unusable input).  ``progress`` is accepted for the CLI and ignored.
+
+    >>> merge([Verdict([], observations=4), Verdict([], observations=4)]).observations
+    4
     """
     del progress
     if jobs <= 1:

@@ -151,7 +151,11 @@ def render_pod(result: PodResult, *, coverage: bool = False) -> str:
 
 
 def render_summary(verdict: Verdict, pods: int, bad_pods: int) -> str:
-    """The closing line (and total coverage when present)."""
+    """The closing line (and total coverage when present).
+
+    >>> render_summary(Verdict(violations=[], observations=7), 2, 0)
+    'LEGAL: 7 observations, 2 pods'
+    """
     n = len(verdict.violations)
     head = (f"{'LEGAL' if verdict.ok else 'ILLEGAL'}: {verdict.observations} observations, {pods} pod{'s' if pods != 1 else ''}"
             + ("" if verdict.ok else f", {n} violation{'s' if n != 1 else ''} in {bad_pods} pod{'s' if bad_pods != 1 else ''}"))

@@ -147,6 +147,13 @@ def check_phase(cfg: PodConfig, snap: Snapshot) -> list[Violation]:
     Source: k8s-semantics.md §2 (getPhase), §3.1 (generateAPIPodStatus), §6;
     k8s-invariants.md §10.1 (held-back terminal phase, ``mergePodStatus``) and §10.2
     (Failed set by deadline, eviction, shutdown, admission, deletion, pod GC).
+
+    >>> from podmodel.reference import pod_config
+    >>> from podmodel.oracle.observation import snapshot
+    >>> pod = {"spec": {"containers": [{"name": "a"}]}, "status": {"phase": "Running",
+    ...        "containerStatuses": [{"name": "a", "state": {"waiting": {"reason": "ContainerCreating"}}}]}}
+    >>> [(v.id, v.expected) for v in check_phase(pod_config(pod), snapshot(pod, None, index=0))]
+    [('phase-inconsistent', 'Pending')]
     """
     ok, allowed = phase_explained(cfg, snap)
     if ok:
@@ -188,6 +195,14 @@ def check_conditions(cfg: PodConfig, snap: Snapshot) -> list[Violation]:
     Ready/ContainersReady False in a terminal phase, issue 108594) and
     ``prober_manager.go UpdatePodStatus`` for container ``ready``.  See the module
     docstring for what is deliberately not checked.
+
+    >>> from podmodel.reference import pod_config
+    >>> from podmodel.oracle.observation import snapshot
+    >>> pod = {"spec": {"containers": [{"name": "a"}]}, "status": {"phase": "Running",
+    ...        "conditions": [{"type": "ContainersReady", "status": "True"}],
+    ...        "containerStatuses": [{"name": "a", "ready": False, "state": {"running": {}}}]}}
+    >>> [v.message for v in check_conditions(pod_config(pod), snapshot(pod, None, index=0))]
+    ['ContainersReady=True but containers with unready status: [a]']
     """
     out: list[Violation] = []
     ready = snap.cond_status("Ready")
@@ -262,6 +277,15 @@ def check_init_order(cfg: PodConfig, snap: Snapshot, *, seen_initialized: bool =
 
     Source: k8s-invariants.md I1-I3 (``test/e2e/common/node/init_container.go``
     ``initialized()``, ``test/e2e/node/pods.go``), k8s-semantics.md §7.1.
+
+    >>> from podmodel.reference import pod_config
+    >>> from podmodel.oracle.observation import snapshot
+    >>> pod = {"spec": {"initContainers": [{"name": "i1"}, {"name": "i2"}], "containers": [{"name": "a"}]},
+    ...        "status": {"initContainerStatuses": [{"name": "i1", "state": {"running": {}}},
+    ...                                             {"name": "i2", "state": {"running": {}}}]}}
+    >>> cfg = pod_config(pod)
+    >>> [(v.container, v.message) for v in check_init_order(cfg, snapshot(pod, cfg, index=0))]
+    [('i2', 'init container i2 is running while the earlier init container i1 is running')]
     """
     if not cfg.init_containers:
         return []

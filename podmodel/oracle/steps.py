@@ -142,6 +142,16 @@ def check_restart(cfg: PodConfig, old_snap: Snapshot, new_snap: Snapshot, old: C
     Source: k8s-invariants.md C1, C1b, C3, I7, §10.6-§10.8; ``status_manager.go``
     ``checkContainerStateTransition``, ``validation.go`` ``ValidateContainerStateTransition``,
     ``kubecontainer.ShouldContainerBeRestarted``, ``podutil.ContainerShouldRestart``.
+
+    >>> from podmodel.reference import pod_config
+    >>> from podmodel.oracle.observation import snapshot
+    >>> pod = lambda state: {"spec": {"restartPolicy": "OnFailure", "containers": [{"name": "a"}]},
+    ...                      "status": {"containerStatuses": [{"name": "a", "state": state}]}}
+    >>> a, b = pod({"terminated": {"exitCode": 0}}), pod({"running": {}})
+    >>> cfg = pod_config(a)
+    >>> sa, sb = snapshot(a, cfg, index=0), snapshot(b, cfg, index=1)
+    >>> check_restart(cfg, sa, sb, sa.app[0], sb.app[0]).expected
+    'terminated(0) (no restart: pod restartPolicy OnFailure forbids a restart after exit code 0)'
     """
     if old.kind == "sidecar" or _image_changed(old, new):
         return None
@@ -202,6 +212,12 @@ def check_regressed(new_snap: Snapshot, old: ContainerSnap, new: ContainerSnap) 
     Source: k8s-semantics.md §3.2 (``convertToAPIContainerStatuses``: a running container
     that vanished gets ``lastState.terminated`` 137 ``ContainerStatusUnknown``),
     k8s-invariants.md C3 (``pods.go`` "had termination cleared").
+
+    >>> from podmodel.oracle.observation import snapshot
+    >>> run = snapshot({"status": {"containerStatuses": [{"name": "a", "state": {"running": {}}}]}}, None, index=0)
+    >>> wait = snapshot({"status": {"containerStatuses": [{"name": "a", "state": {"waiting": {}}}]}}, None, index=1)
+    >>> check_regressed(wait, run.app[0], wait.app[0]).field
+    'status.containerStatuses[a].state'
     """
     so, sn = old.status, new.status
     if so.state == "running" and sn.state == "waiting" and not sn.has_last_termination and not _new_instance(old, new):
@@ -261,6 +277,22 @@ def check_pod_fields(old: Snapshot, new: Snapshot) -> list[Violation]:
     (``generateAPIPodStatus``, ``pods.go`` podStartVerifier); ``deletion-reverted`` D2,
     §10.3 (``ValidateObjectMetaUpdate``, ``rest.BeforeDelete``); ``containers-changed``
     C8/I5 (``ValidateContainerUpdates``, ``ValidatePodEphemeralContainersUpdate``).
+
+    >>> from podmodel.oracle.observation import snapshot
+    >>> a = snapshot({"metadata": {"uid": "u", "deletionTimestamp": "2024-01-01T00:00:30Z",
+    ...                            "deletionGracePeriodSeconds": 30}}, None, index=0)
+    >>> b = snapshot({"metadata": {"uid": "u", "deletionTimestamp": "2024-01-01T00:01:00Z",
+    ...                            "deletionGracePeriodSeconds": 60}}, None, index=1)
+    >>> [(v.id, v.field) for v in check_pod_fields(a, b)]
+    [('deletion-reverted', 'metadata.deletionGracePeriodSeconds')]
+
+    >>> from podmodel.reference import pod_config
+    >>> from podmodel.oracle.observation import snapshot
+    >>> pod = lambda n: {"spec": {"containers": [{"name": "a"}]}, "status": {"containerStatuses": [
+    ...     {"name": "a", "restartCount": n, "state": {"running": {}}}]}}
+    >>> [(v.id, v.actual) for v in check_containers(pod_config(pod(3)), snapshot(pod(3), None, index=0),
+    ...                                              snapshot(pod(2), None, index=1))]
+    [('restart-count-decreased', '2')]
     """
     out: list[Violation] = []
     for attr, field in (("name", "metadata.name"), ("namespace", "metadata.namespace")):
