@@ -29,7 +29,9 @@ PROGRESS_EVERY = 10_000
 def add_parser(sub) -> Any:
     """Register the ``check-trace`` subcommand on an argparse subparsers object."""
     p = sub.add_parser("check-trace", help="check recorded Pod observations (a trace) against the model",
-                       description=__doc__.split("\n\n")[0] + " Exit 0: legal; 1: violations; 2: unusable input.")
+                       description="Check recorded Pod observations (a trace) against the model: per pod, whether "
+                                   "it is legal Kubernetes behaviour and, if not, the first violation with the two "
+                                   "observations side by side.  Exit 0: legal; 1: violations; 2: unusable input.")
     p.add_argument("file", metavar="FILE|-", help="the trace file, or - for standard input")
     p.add_argument("--format", default="auto", choices=("auto",) + FORMATS, help="input format (default: auto-detect)")
     p.add_argument("--json", action="store_true", help="print the JSON document instead of the report")
