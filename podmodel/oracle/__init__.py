@@ -9,7 +9,8 @@ True
 See ``docs/oracle.md``.  Modules: `~podmodel.oracle.formats` (input),
 `~podmodel.oracle.observation` (snapshots), `~podmodel.oracle.rules` (one observation),
 `~podmodel.oracle.steps` (two observations), `~podmodel.oracle.checker` (the monitor),
-`~podmodel.oracle.coverage`, `~podmodel.oracle.report`, `~podmodel.oracle.verdict`.
+`~podmodel.oracle.coverage`, `~podmodel.oracle.report`, `~podmodel.oracle.verdict`,
+`~podmodel.oracle.parallel` (``jobs=N``).
 """
 
 from podmodel.oracle.checker import TraceChecker, check_trace, check_transition
