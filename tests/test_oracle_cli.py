@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,7 @@ from podmodel.oracle.formats import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 TMP = Path(tempfile.mkdtemp(prefix="podmodel-oracle-cli-"))
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 
 
 def illegal_trace() -> list[dict]:
