@@ -287,7 +287,7 @@ FAN_IN = 4
 _LEGEND_M_INITIAL = ("\u25cf\u2192", "initial state")
 _LEGEND_M_TERMINAL = ("\u25ce", "terminal state")
 _LEGEND_M_TRANSITION = ("\u2014\u2192", "transition, labelled by trigger (guards in the table)")
-_LEGEND_M_BOX = ("\u2014\u2192 from a box", "the transition leaves every state in the box")
+_LEGEND_M_BOX = ("\u25a2\u2192", "from a box: the transition leaves every state in it")
 _LEGEND_M_AUTO = ("- -\u2192", "auto transition (fires as soon as enabled)")
 
 
@@ -488,7 +488,7 @@ def _edge_detail(counts: Counter, top: int) -> tuple[tuple[str, ...], str]:
 _LEGEND_INITIAL = ("\u25cf\u2192", "initial value")
 _LEGEND_ABSORBING = ("\u25ce", "absorbing: no explored transition leaves it")
 _LEGEND_REACHED = ("\u2014\u2192", "a change some explored transition makes: action kinds \u00d7 transitions")
-_LEGEND_BOX = ("\u2014\u2192 from a box", "the same change by the same action kinds from every state in the box")
+_LEGEND_BOX = ("\u25a2\u2192", "from a box: the same change, by the same action kinds, from every state in it")
 _LEGEND_COMPOSITE = ("\u2501\u2192", "one action through several declared transitions (auto transitions followed)")
 _LEGEND_UNTAKEN = ("\u00b7\u00b7\u00b7\u2192", "declared, but no explored transition takes it")
 _LEGEND_UNREACHED = ("\u00b7\u00b7\u00b7", "declared state never reached")
@@ -571,11 +571,21 @@ def derived_diagram(name: str, title: str, decl: MachineDecl, q: Quotient, *, to
         edges.append(Edge(str(a), str(b), detail=detail, tooltip=tooltip, style="solid" if (a, b) in declared else "bold"))
     if any(e.style == "bold" for e in edges):
         legend.append(_LEGEND_COMPOSITE)
-    for a, b in sorted(declared):
-        if a != b and (a, b) not in q.edges:
-            triggers = ", ".join(t.trigger for t in decl.transitions if a in t.source and t.dest == b)
-            edges.append(Edge(a, b, triggers, tooltip=f"declared ({triggers}), never taken in this exploration",
-                              style="dotted", color=_FAINT))
+    untaken = {(a, b) for a, b in declared if a != b and (a, b) not in q.edges}
+
+    def triggers(pairs: Iterable[tuple[str, str]]) -> str:
+        return ", ".join(dict.fromkeys(t.trigger for t in decl.transitions for a, b in pairs if a in t.source and t.dest == b))
+
+    for g, states in groups.items():
+        for dest in dict.fromkeys(b for a, b in sorted(untaken) if a in states and b not in states):
+            pairs = [(s, dest) for s in states]
+            if len(states) > 1 and all(p in untaken for p in pairs):
+                edges.append(Edge(states[0], dest, triggers(pairs), ltail=g, style="dotted", color=_FAINT,
+                                  tooltip=f"declared ({triggers(pairs)}), never taken in this exploration"))
+                untaken -= set(pairs)
+    for a, b in sorted(untaken):
+        edges.append(Edge(a, b, triggers([(a, b)]), tooltip=f"declared ({triggers([(a, b)])}), never taken in this exploration",
+                          style="dotted", color=_FAINT))
     if any(e.style == "dotted" for e in edges):
         legend.append(_LEGEND_UNTAKEN)
     if any(n.faded for n in nodes):
