@@ -121,6 +121,7 @@ class Diagram:
     clusters: tuple[Cluster, ...] = ()
     same_rank: tuple[tuple[str, ...], ...] = ()
     legend: tuple[tuple[str, ...], ...] = ()
+    legend_title: str = "legend"
     table: tuple[tuple[str, str], ...] = ()
     rankdir: str = "TB"
     extra: tuple[str, ...] = field(default=(), repr=False)
@@ -161,14 +162,14 @@ def _edge_label(e: Edge) -> str:
     return f'<{head}<FONT POINT-SIZE="9" COLOR="{_GREY}">{lines}</FONT>>'
 
 
-def _legend_label(rows: Sequence[tuple[str, ...]]) -> str:
-    """Rows ``(symbol, text)`` or ``(symbol, text, colour)`` under a bold "legend"."""
+def _legend_label(rows: Sequence[tuple[str, ...]], title: str = "legend") -> str:
+    """Rows ``(symbol, text)`` or ``(symbol, text, colour)`` under a bold title."""
     cells = []
     for sym, text, *color in rows:
         s = f'<FONT COLOR="{color[0]}">{_html(sym)}</FONT>' if color else _html(sym)
         cells.append(f'<TR><TD ALIGN="LEFT">{s}</TD><TD ALIGN="LEFT">{_html(text)}</TD></TR>')
     return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
-            f'<TR><TD COLSPAN="2" ALIGN="LEFT"><B>legend</B></TD></TR>{"".join(cells)}</TABLE>>')
+            f'<TR><TD COLSPAN="2" ALIGN="LEFT"><B>{_html(title)}</B></TD></TR>{"".join(cells)}</TABLE>>')
 
 
 def _table_label(rows: Sequence[tuple[str, str]]) -> str:
@@ -259,7 +260,7 @@ def to_graphviz(d: Diagram) -> graphviz.Digraph:
     for line in d.extra:
         g.body.append(line)
     if d.legend:
-        g.node("__legend", _legend_label(d.legend), shape="box", style="rounded", color=_FAINT, fontsize="9")
+        g.node("__legend", _legend_label(d.legend, d.legend_title), shape="box", style="rounded", color=_FAINT, fontsize="9")
     if d.table:
         g.node("__table", _table_label(d.table), shape="box", style="rounded", color=_FAINT, fontsize="9")
     return g
@@ -603,22 +604,31 @@ def _with_policy(manifest: Mapping[str, Any], policy: str) -> dict[str, Any]:
     return {**manifest, "spec": spec}
 
 
+def scenario_model(path: str | Path) -> Model:
+    """The manifest at ``path`` as a model (bounds from its annotation)."""
+    return _load(path, lambda manifest, bounds: Model(PodConfig.from_manifest(manifest), bounds))
+
+
+def _load(path: str | Path, build: Callable[[Mapping[str, Any], Bounds], Any]) -> Any:
+    try:
+        manifest = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(manifest, Mapping):
+            raise DiagramError(f"{path}: expected a Pod manifest")
+        return build(manifest, Bounds.from_manifest(manifest))
+    except (OSError, UnicodeDecodeError) as e:
+        raise DiagramError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+    except (yaml.YAMLError, ManifestError) as e:
+        raise DiagramError(f"{path}: {e}") from None
+
+
 def scenario_models(path: str | Path) -> dict[str, Model]:
     """The manifest at ``path`` with its ``restartPolicy`` set to each of `POLICIES`.
 
     Bounds come from the manifest's ``podmodel.io/bounds`` annotation; only the policy
     differs between the three models, so the derived diagrams compare policies alone.
     """
-    try:
-        manifest = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(manifest, Mapping):
-            raise DiagramError(f"{path}: expected a Pod manifest")
-        bounds = Bounds.from_manifest(manifest)
-        return {p: Model(PodConfig.from_manifest(_with_policy(manifest, p)), bounds) for p in POLICIES}
-    except (OSError, UnicodeDecodeError) as e:
-        raise DiagramError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
-    except (yaml.YAMLError, ManifestError) as e:
-        raise DiagramError(f"{path}: {e}") from None
+    return _load(path, lambda manifest, bounds: {
+        p: Model(PodConfig.from_manifest(_with_policy(manifest, p)), bounds) for p in POLICIES})
 
 
 def _size(q: Quotient) -> str:
@@ -789,7 +799,8 @@ def path_diagram(model: Model, actions: Sequence[Action], states: Sequence[PodSt
                               tooltip="; ".join(f"{k}. {actions[k - 1]!r}" for k in ks)))
     legend = tuple((f"{k}.", repr(a)) for k, a in enumerate(actions, 1)) or (("", "(empty path)"),)
     return Diagram(name=name, title=title or f"path of {len(actions)} steps over the component machines",
-                   nodes=tuple(nodes), edges=tuple(edges), initial=tuple(initial), clusters=tuple(clusters), legend=legend)
+                   nodes=tuple(nodes), edges=tuple(edges), initial=tuple(initial), clusters=tuple(clusters), legend=legend,
+                   legend_title="steps (a step may run auto transitions after it)")
 
 
 def draw_path(model: Model, actions: Sequence[Action], states: Sequence[PodState] | None = None, *,
@@ -844,8 +855,10 @@ def write_rendered(path: Path, dot_source: str, fmt: str) -> None:
 
 def bundled_diagrams(scenario_dir: str | Path = SCENARIO_DIR) -> list[Diagram]:
     """Every bundled diagram, in a fixed order: one per component machine (``machine-<name>``),
-    then the derived phase and container diagrams for each restart policy, from the
-    manifests ``phase.yaml`` and ``container.yaml`` in ``scenario_dir``."""
+    the derived phase and container diagrams for each restart policy (``phase-<policy>``,
+    ``container-<policy>``, from the manifests ``phase.yaml`` and ``container.yaml`` in
+    ``scenario_dir``), and a counterexample drawn over the machines (``path-counterexample``,
+    from ``counterexample.yaml``; see `counterexample_diagram`)."""
     out = [replace(machine_diagram(decl), name=f"machine-{decl.name}") for decl in DEFAULT.machines.values()]
     scenario_dir = Path(scenario_dir)
     for kind, build in (("phase", phase_diagram), ("container", container_diagram)):
@@ -853,7 +866,30 @@ def bundled_diagrams(scenario_dir: str | Path = SCENARIO_DIR) -> list[Diagram]:
         shown = f"{src.parent.name}/{src.name}" if src.parent.name else src.name
         for policy, model in scenario_models(src).items():
             out.append(build(model, name=f"{kind}-{policy.lower()}", source=f"diagrams/{shown}"))
+    out.append(counterexample_diagram(scenario_dir / "counterexample.yaml"))
     return out
+
+
+#: The seeded bug of the bundled counterexample: restarts whatever the restart policy says.
+SEEDED_BUG = ("container", "restart", "should_restart")
+
+
+def counterexample_diagram(path: str | Path, prop: str = "restart-policy-honoured") -> Diagram:
+    """The bundled counterexample: the manifest at ``path``, explored with `SEEDED_BUG`
+    (the machine's transition without its guard), and the shortest counterexample to
+    ``prop`` drawn over the component machines (``path-counterexample``)."""
+    from podmodel.explorer import explore
+
+    machine, trigger, guard = SEEDED_BUG
+    model = scenario_model(path)
+    broken = Model(model.config, model.bounds, declarations=DEFAULT.replace_machine(DEFAULT[machine].without_guard(trigger, guard)))
+    result = explore(broken)
+    if prop not in result.violations:
+        raise DiagramError(f"{path}: the seeded bug breaks no {prop!r}: nothing to draw")
+    cex = result.violations[prop]
+    title = (f"counterexample to {prop} ({len(cex.actions)} steps): restartPolicy {model.config.restart_policy}, "
+             f"seeded bug: {machine} transition {trigger!r} without guard {guard!r}")
+    return path_diagram(broken, cex.actions, cex.states, name="path-counterexample", title=title)
 
 
 def expected_files(diagrams: Iterable[Diagram], fmt: str | None = None) -> dict[str, bytes]:

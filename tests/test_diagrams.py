@@ -200,7 +200,7 @@ def test_phase_edges_are_labelled_by_the_actions_that_cause_them(derived):
 
 def test_derived_diagrams_pin_the_explored_sizes(derived):
     sizes = {name: re.search(r"quotient of ([\d,]+) explored states, ([\d,]+) transitions", d.title).groups()
-             for name, d in derived.items() if not name.startswith("machine-")}
+             for name, d in derived.items() if name.startswith(("phase-", "container-"))}
     assert sizes == {
         "phase-always": ("17,667", "29,916"), "phase-onfailure": ("2,730", "4,250"), "phase-never": ("671", "947"),
         "container-always": ("391", "1,030"), "container-onfailure": ("126", "293"), "container-never": ("46", "99"),
@@ -274,6 +274,22 @@ def test_path_steps_on_the_same_edge_are_merged_and_self_loops_kept():
         D.path_diagram(model, acts, model.replay(acts)[:-1])
 
 
+def test_bundled_counterexample(derived):
+    d = derived["path-counterexample"]
+    assert "restart-policy-honoured" in d.title and "'restart' without guard 'should_restart'" in d.title
+    steps = [row[1] for row in d.legend]
+    assert steps[-2:] == ["ContainerExit(container='app', code=0)", "KubeletRestartContainer(container='app')"]
+    red = {(e.source, e.dest): e.label for e in d.edges if e.color == D._PATH_COLOR}
+    assert red[("container_0__Terminated", "container_0__Ready")] == str(len(steps))
+    assert red[("phase__Running", "phase__Succeeded")] == str(len(steps) - 1)
+
+
+def test_a_harmless_mutation_has_no_counterexample_to_draw(tmp_path, monkeypatch):
+    monkeypatch.setattr(D, "SEEDED_BUG", ("container", "start", "start_order"))  # one container: no order to break
+    with pytest.raises(D.DiagramError, match="breaks no 'restart-policy-honoured'"):
+        D.counterexample_diagram(D.SCENARIO_DIR / "counterexample.yaml")
+
+
 @pytest.mark.parametrize("fmt", ["svg", "dot", "png"])
 def test_write_path_diagram(tmp_path, fmt):
     model, cex = _never_restart_counterexample()
@@ -289,7 +305,7 @@ def test_committed_diagrams_are_current(tmp_path, capsys):
     """`podmodel diagrams` into a fresh directory reproduces diagrams/: DOT byte for byte,
     SVG in content (and byte for byte on the same Graphviz release)."""
     assert main(["diagrams", "--out", str(tmp_path)]) == 0
-    assert "wrote 36 files" in capsys.readouterr().out
+    assert "wrote 38 files" in capsys.readouterr().out
     committed = {p.name for p in D.DIAGRAM_DIR.iterdir() if p.suffix in (".dot", ".svg")}
     assert committed == {p.name for p in tmp_path.iterdir()}, "run `podmodel diagrams`"
     stale = []
