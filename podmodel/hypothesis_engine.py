@@ -1,0 +1,433 @@
+"""The second engine: Hypothesis stateful testing generated from the model's interface.
+
+`machine_for` builds a `hypothesis.stateful.RuleBasedStateMachine` for one model.  There
+is no second copy of the rules: the machine has one rule per **action family** the
+bounds allow (``SchedulerBind``, ``KubeletStartContainer``, ``ContainerExit``...; the
+families of `Model.candidate_actions`), each enabled when ``model.actions(state)`` holds
+an action of its family and drawing one of those actions; a ``new_walk`` rule starts
+again from an initial state when nothing is enabled (a removed pod), so one example
+holds several walks.  After every step it checks every applicable
+``always`` and ``step`` property of the catalogue, and it records a witness the first
+time a ``sometimes`` property holds.  ``eventually`` properties need the whole graph and
+are left to the explorer.
+
+A failure shrinks (Hypothesis' shrinker) to a minimal action sequence, returned as an
+`podmodel.explorer.Counterexample` (the explorer's format: one action per line with
+the fields it changed) and printable as runnable code (`counterexample_code`).
+
+`run_hypothesis` runs the machine and returns a `HypothesisResult`: violations with
+shrunk action lists, steps taken, the states and edges visited, witnesses, and the
+coverage (`podmodel.coverage`).  Runs are reproducible: the same model, seed and
+settings give the same result (no example database is read or written), unless
+``time_limit`` cuts the run short (``stop_reason == "time_limit"``).
+
+>>> from podmodel.scenarios import load_scenario, SCENARIO_DIR
+>>> r = run_hypothesis(load_scenario(SCENARIO_DIR / "single-never.yaml").model(), max_examples=20, seed=1)
+>>> r.violations, r.ok, r.states <= 30
+({}, True, True)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, reject, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
+
+from podmodel.actions import Action
+from podmodel.coverage import Coverage
+from podmodel.explorer import Counterexample
+from podmodel.model import Model, PodState
+from podmodel.properties import Property, properties_for
+
+DEFAULT_EXAMPLES = 100
+DEFAULT_STEPS = 40
+
+
+class PropertyViolation(AssertionError):
+    """Raised inside the state machine when a property fails; carries the path."""
+
+    def __init__(self, property_id: str, actions: Sequence[Action]):
+        self.property_id = property_id
+        self.actions = list(actions)
+        super().__init__(f"{property_id} violated after {len(self.actions)} step(s)")
+
+
+@dataclass
+class _Record:
+    """What the runs saw, shared by every instance of one generated machine class."""
+
+    model: Model
+    properties: tuple[Property, ...]
+    coverage: Coverage
+    deadline: float | None = None
+    visited: set[PodState] = field(default_factory=set)
+    edges: dict[tuple[PodState, Action], PodState] = field(default_factory=dict)
+    witnesses: dict[str, list[Action]] = field(default_factory=dict)
+    steps: int = 0
+    examples: int = 0
+    walks: int = 0
+    failing: bool = False
+    timed_out: bool = False
+    enabled_cache: dict[PodState, tuple[Action, ...]] = field(default_factory=dict)
+
+    def enabled(self, state: PodState) -> tuple[Action, ...]:
+        hit = self.enabled_cache.get(state)
+        if hit is None:
+            hit = self.enabled_cache[state] = tuple(self.model.actions(state))
+            self.coverage.add_state(self.model, state, hit)
+        return hit
+
+
+def _rule_name(family: type) -> str:
+    name = family.__name__
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
+                record: _Record | None = None) -> type[RuleBasedStateMachine]:
+    """A `RuleBasedStateMachine` class for ``model``: one rule per action family.
+
+    Parameters
+    ----------
+    model : Model
+        The product model; its ``candidate_actions`` decide the families.
+    properties : iterable of Property, optional
+        What to check (``always`` and ``step``) and witness (``sometimes``); default:
+        every catalogue property that applies to ``model``.
+
+    Returns
+    -------
+    type
+        A subclass of `hypothesis.stateful.RuleBasedStateMachine`; run it with
+        ``run_state_machine_as_test`` or use its ``TestCase`` under pytest/unittest.
+
+    Examples
+    --------
+    >>> from podmodel.scenarios import load_scenario, SCENARIO_DIR
+    >>> cls = machine_for(load_scenario(SCENARIO_DIR / "single-never.yaml").model())
+    >>> cls.rule_names
+    ('scheduler_bind', 'kubelet_create_sandbox', 'kubelet_start_container', 'kubelet_image_pull_failed', 'kubelet_image_pull_back_off', 'kubelet_create_config_error', 'container_exit', 'kubelet_back_off', 'kubelet_restart_container', 'api_delete', 'force_delete', 'grace_period_expired', 'kubelet_remove_pod', 'new_walk')
+    """
+    props = tuple(properties_for(model) if properties is None else properties)
+    rec = record or _Record(model, props, Coverage.for_model(model))
+    always = tuple(p for p in props if p.kind == "always")
+    steps = tuple(p for p in props if p.kind == "step")
+    sometimes = tuple(p for p in props if p.kind == "sometimes")
+    families = tuple(dict.fromkeys(type(a) for a in model.candidate_actions))
+
+    class PodLifecycle(RuleBasedStateMachine):
+        """Random walks through the product model, properties checked at every step."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.state: PodState | None = None
+            self.path: list[Action] = []
+
+        @initialize(data=st.data())
+        def start(self, data: st.DataObject) -> None:
+            if rec.deadline is not None and not rec.failing and time.monotonic() > rec.deadline:
+                rec.timed_out = True
+                reject()  # out of time: every further example is discarded at once
+            rec.examples += 1
+            rec.walks += 1
+            self.state = data.draw(st.sampled_from(model.initial_states()), label="initial state")
+            self._visit()
+
+        def _visit(self) -> None:
+            s = self.state
+            rec.visited.add(s)
+            for p in always:
+                if not p.check(model, s):
+                    rec.failing = True
+                    raise PropertyViolation(p.id, self.path)
+            for p in sometimes:
+                if p.id not in rec.witnesses and p.check(model, s):
+                    rec.witnesses[p.id] = list(self.path)
+
+        def take(self, action: Action) -> None:
+            s = self.state
+            t = model.next_state(s, action)
+            self.path.append(action)
+            rec.steps += 1
+            if (s, action) not in rec.edges:
+                rec.edges[(s, action)] = t
+                rec.coverage.add_step(model, s, action, t)
+            else:
+                rec.coverage.taken[action] += 1
+            for p in steps:
+                if not p.check(model, s, action, t):
+                    rec.failing = True
+                    raise PropertyViolation(p.id, self.path)
+            self.state = t
+            self._visit()
+
+        def enabled_of(self, family: type) -> list[Action]:
+            if self.state is None:
+                return []
+            return [a for a in rec.enabled(self.state) if type(a) is family]
+
+        @precondition(lambda self: self.state is not None and not rec.enabled(self.state))
+        @rule(data=st.data())
+        def new_walk(self, data: st.DataObject) -> None:
+            """Nothing is enabled (the pod was removed): start again from an initial state,
+            so one example holds several walks.  A counterexample is the current walk."""
+            self.path = []
+            self.state = data.draw(st.sampled_from(model.initial_states()), label="initial state")
+            rec.walks += 1
+
+    def make_rule(family: type) -> Callable[..., None]:
+        def fire(self: PodLifecycle, data: st.DataObject) -> None:
+            self.take(data.draw(st.sampled_from(self.enabled_of(family)), label=family.__name__))
+
+        fire.__name__ = fire.__qualname__ = _rule_name(family)
+        fire.__doc__ = f"Take an enabled {family.__name__} action."
+        return rule(data=st.data())(precondition(lambda self: bool(self.enabled_of(family)))(fire))
+
+    for fam in families:
+        setattr(PodLifecycle, _rule_name(fam), make_rule(fam))
+    PodLifecycle.__name__ = PodLifecycle.__qualname__ = "PodLifecycle"
+    PodLifecycle.record = rec  # type: ignore[attr-defined]
+    PodLifecycle.rule_names = tuple(_rule_name(f) for f in families) + ("new_walk",)  # type: ignore[attr-defined]
+    return PodLifecycle
+
+
+@dataclass
+class HypothesisResult:
+    """What `run_hypothesis` found.
+
+    Attributes
+    ----------
+    violations : dict
+        Property id -> shrunk `podmodel.explorer.Counterexample` (label ``violation``).
+    witnesses : dict
+        ``sometimes`` property id -> the first path seen reaching it (not shrunk).
+    examples, steps : int
+        Test cases run and actions taken (restarts of a walk excluded), shrinking included.
+    visited : frozenset of PodState
+        Every state visited; ``edges``: every ``(state, action)`` taken.
+    coverage : podmodel.coverage.Coverage
+        Rules, actions and declared transitions exercised.
+    """
+
+    model: Model
+    properties: tuple[Property, ...]
+    seed: int
+    max_examples: int
+    max_steps: int
+    examples: int
+    steps: int
+    visited: frozenset[PodState]
+    edges: frozenset[tuple[PodState, Action]]
+    violations: dict[str, Counterexample]
+    witnesses: dict[str, Counterexample]
+    coverage: Coverage
+    elapsed: float
+    stop_reason: str | None = None
+
+    @property
+    def states(self) -> int:
+        """How many distinct states were visited."""
+        return len(self.visited)
+
+    @property
+    def ok(self) -> bool:
+        """No ``always`` or ``step`` property was violated."""
+        return not self.violations
+
+    @property
+    def missing_witnesses(self) -> tuple[str, ...]:
+        """``sometimes`` properties not witnessed (random search: not proof of vacuity)."""
+        return tuple(p.id for p in self.properties if p.kind == "sometimes" and p.id not in self.witnesses)
+
+    def verdicts(self) -> dict[str, str]:
+        """Property id -> ``held`` | ``violated`` | ``witnessed`` | ``not-seen`` | ``skipped``.
+
+        ``held`` means "no violation found in the sampled paths"; ``eventually``
+        properties are ``skipped`` (they need the whole graph: use the explorer).
+        """
+        out = {}
+        for p in self.properties:
+            if p.kind in ("always", "step"):
+                out[p.id] = "violated" if p.id in self.violations else "held"
+            elif p.kind == "sometimes":
+                out[p.id] = "witnessed" if p.id in self.witnesses else "not-seen"
+            else:
+                out[p.id] = "skipped"
+        return out
+
+    @property
+    def warnings(self) -> list[str]:
+        """The coverage warnings, plus a note when the time limit cut the run."""
+        out = [] if self.stop_reason is None else [f"incomplete: stopped by {self.stop_reason} after {self.examples} examples"]
+        return out + self.coverage.warnings()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (the ``--json`` shape)."""
+        verdicts = self.verdicts()
+        return {
+            "format": "podmodel-hypothesis",
+            "version": 1,
+            "seed": self.seed,
+            "max_examples": self.max_examples,
+            "max_steps": self.max_steps,
+            "examples": self.examples,
+            "steps": self.steps,
+            "states": self.states,
+            "transitions": len(self.edges),
+            "stop_reason": self.stop_reason,
+            "ok": self.ok,
+            "properties": [
+                {**p.to_dict(), "verdict": verdicts[p.id],
+                 "counterexample": self.violations[p.id].to_dict() if p.id in self.violations else None,
+                 "witness": self.witnesses[p.id].to_dict() if p.id in self.witnesses else None}
+                for p in self.properties
+            ],
+            "coverage": self.coverage.to_dict(),
+        }
+
+
+def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps: int = DEFAULT_STEPS,
+                   seed: int = 0, time_limit: float | None = None,
+                   properties: Iterable[Property] | None = None, first_only: bool = False) -> HypothesisResult:
+    """Random walks through ``model`` with Hypothesis, every safety property checked.
+
+    Parameters
+    ----------
+    model : Model
+        The product model.
+    max_examples : int
+        Test cases (walks from the initial state) Hypothesis generates.
+    steps : int
+        Actions per walk at most (``stateful_step_count``).
+    seed : int
+        Hypothesis' random seed: the same seed gives the same run.
+    time_limit : float, optional
+        Stop generating after this many seconds (``stop_reason`` is then
+        ``"time_limit"``); a failure found before is still shrunk.
+    properties : iterable of Property, optional
+        Default: the catalogue's properties that apply to ``model``.
+    first_only : bool
+        Stop at the first violation.  Otherwise each violated property is shrunk in
+        turn: after a violation the run starts again without that property, until a
+        run finds nothing new.
+
+    Returns
+    -------
+    HypothesisResult
+
+    Raises
+    ------
+    ValueError
+        For a non-positive ``max_examples``, ``steps`` or ``time_limit``.
+
+    Examples
+    --------
+    >>> from podmodel.config import PodConfig, ContainerSpec
+    >>> from podmodel.machines import DEFAULT
+    >>> broken = DEFAULT.replace_machine(DEFAULT["container"].without_guard("restart", "should_restart"))
+    >>> m = Model(PodConfig(containers=(ContainerSpec("app"),), restart_policy="Never"), declarations=broken)
+    >>> r = run_hypothesis(m, max_examples=200, seed=0, first_only=True)
+    >>> cx = next(iter(r.violations.values()))
+    >>> [type(a).__name__ for a in cx.actions]
+    ['SchedulerBind', 'KubeletCreateSandbox', 'KubeletStartContainer', 'ContainerExit', 'KubeletRestartContainer']
+    """
+    for name, value in (("max_examples", max_examples), ("steps", steps)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if time_limit is not None and time_limit <= 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit!r}")
+    props = tuple(properties_for(model) if properties is None else properties)
+    start = time.monotonic()
+    rec = _Record(model, props, Coverage.for_model(model),
+                  deadline=None if time_limit is None else start + time_limit)
+    violations: dict[str, Counterexample] = {}
+    names = tuple(c.name for c in model.specs)
+    checked = [p for p in props if p.kind in ("always", "step")]
+    while True:
+        active = tuple(p for p in props if p.id not in violations)
+        cls = machine_for(model, active, record=rec)
+        found = _run_once(cls, rec, max_examples, steps, seed)
+        if found is None:
+            break
+        states = model.replay(found.actions)
+        violations[found.property_id] = Counterexample(found.property_id, found.actions, states, names,
+                                                       label="violation")
+        rec.failing = False
+        if first_only or rec.timed_out or all(p.id in violations for p in checked):
+            break
+    init = model.initial_states()[0]
+    witnesses = {}
+    for p in props:
+        if p.id in rec.witnesses:
+            path = rec.witnesses[p.id]
+            witnesses[p.id] = Counterexample(p.id, path, model.replay(path, init), names, label="witness")
+    return HypothesisResult(
+        model=model, properties=props, seed=seed, max_examples=max_examples, max_steps=steps,
+        examples=rec.examples, steps=rec.steps, visited=frozenset(rec.visited), edges=frozenset(rec.edges),
+        violations={p.id: violations[p.id] for p in props if p.id in violations}, witnesses=witnesses,
+        coverage=rec.coverage, elapsed=time.monotonic() - start,
+        stop_reason="time_limit" if rec.timed_out else None,
+    )
+
+
+def _run_once(cls: type[RuleBasedStateMachine], rec: _Record, max_examples: int, steps: int,
+              seed: int) -> PropertyViolation | None:
+    conf = settings(
+        max_examples=max_examples, stateful_step_count=steps, deadline=None, database=None,
+        suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+        verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False,
+    )
+    hypothesis_seed(seed)(cls)
+    try:
+        run_state_machine_as_test(cls, settings=conf)
+    except PropertyViolation as e:
+        return e
+    except Unsatisfiable:
+        if not rec.timed_out:
+            raise
+    return None
+
+
+def counterexample_code(cx: Counterexample, setup: str = "model = ...") -> str:
+    """A counterexample as a Python snippet that replays it and shows the violation.
+
+    ``setup`` is the code that builds ``model`` (for instance
+    ``model = load_scenario("specs/scenarios/single-never.yaml").model()``).
+
+    >>> from podmodel.actions import SchedulerBind
+    >>> from podmodel.config import PodConfig, ContainerSpec
+    >>> m = Model(PodConfig(containers=(ContainerSpec("app"),)))
+    >>> cx = Counterexample("no-rebinding", [SchedulerBind("node-1")], m.replay([SchedulerBind("node-1")]), ("app",))
+    >>> print(counterexample_code(cx))
+    from podmodel.actions import SchedulerBind
+    from podmodel.properties import by_id
+    model = ...
+    actions = [
+        SchedulerBind(node='node-1'),
+    ]
+    states = model.replay(actions)
+    prop = by_id('no-rebinding')
+    if prop.kind == "step":
+        assert not prop.check(model, states[-2], actions[-1], states[-1])
+    else:
+        assert not prop.check(model, states[-1])
+    """
+    kinds = sorted({type(a).__name__ for a in cx.actions})
+    lines = []
+    if kinds:
+        lines.append(f"from podmodel.actions import {', '.join(kinds)}")
+    lines += ["from podmodel.properties import by_id", setup, "actions = ["]
+    lines += [f"    {a!r}," for a in cx.actions]
+    lines += ["]", "states = model.replay(actions)", f"prop = by_id({cx.property!r})",
+              'if prop.kind == "step":',
+              "    assert not prop.check(model, states[-2], actions[-1], states[-1])",
+              "else:",
+              "    assert not prop.check(model, states[-1])"]
+    return "\n".join(lines)
