@@ -124,6 +124,11 @@ class Ctx:
 Guard = Callable[[Ctx], bool]
 
 
+#: Guards that delay a (re)start but never forbid it: the pod worker does not count on them
+#: when it decides that nothing is left to run.
+TRANSIENT_GUARDS = frozenset({"kubelet_connected", "not_finishing", "start_order"})
+
+
 def any_running(s: PodState) -> bool:
     """Some container of the pod is running."""
     return any(cs.machine in RUNNING_STATES for cs in s.containers)
@@ -137,7 +142,7 @@ def _regular_done(c: Ctx) -> bool:
     m, s = c.model, c.state
 
     def restartable(i: int) -> bool:
-        return m._fire(s, "container", "restart", None, i) is not None
+        return m._fire(s, "container", "restart", None, i, ignore=TRANSIENT_GUARDS) is not None
 
     for i in m.init_indices:
         cs = s.containers[i]
@@ -147,19 +152,28 @@ def _regular_done(c: Ctx) -> bool:
 
 
 def _start_order(c: Ctx) -> bool:
-    """Init containers one at a time, in order; a sidecar must be started before the
-    next init container; app containers only after every regular init container exited
-    0 and every sidecar started (kuberuntime computeInitContainerActions; k8s-invariants I1-I2)."""
+    """The kubelet's start order (kuberuntime ``computeInitContainerActions``; k8s-invariants I1-I2).
+
+    An init container (regular or sidecar) starts only when every earlier regular init
+    container exited 0 and every earlier sidecar is started.  App containers start or
+    restart only once the pod has initialised in the kubelet's sense: a regular
+    container is running, or the *last* init container is done (a regular one exited 0,
+    a sidecar running and started); with no init containers, at once.
+    """
     m, s, i = c.model, c.state, c.index
-    upto = m.init_indices if i in m.app_indices else m.init_indices[: m.init_indices.index(i)]
-    for j in upto:
-        cs, spec = s.containers[j], m.specs[j]
-        if spec.is_sidecar:
-            if cs.machine not in STARTED_STATES:
-                return False
-        elif not (cs.machine == "Terminated" and cs.exit_code == 0):
-            return False
-    return True
+    if i in m.app_indices:
+        if any(s.containers[j].machine in RUNNING_STATES for j in m.app_indices) or not m.init_indices:
+            return True
+        return _init_done(m, s, m.init_indices[-1])
+    return all(_init_done(m, s, j) for j in m.init_indices[: m.init_indices.index(i)])
+
+
+def _init_done(m: Model, s: PodState, j: int) -> bool:
+    """Init container ``j`` lets the next one start: exited 0 (regular) or started (sidecar)."""
+    cs = s.containers[j]
+    if m.specs[j].is_sidecar:
+        return cs.machine in STARTED_STATES
+    return cs.machine == "Terminated" and cs.exit_code == 0
 
 
 def _should_restart(c: Ctx) -> bool:
@@ -369,11 +383,12 @@ class Model:
             return state.containers[index].machine
         return getattr(state, STATE_FIELD[machine])
 
-    def _fire(self, state: PodState, machine: str, trigger: str, action: Action | None, index: int | None = None):
+    def _fire(self, state: PodState, machine: str, trigger: str, action: Action | None, index: int | None = None,
+              ignore: frozenset[str] = frozenset()):
         src = self._component(state, machine, index)
         for t in self._table.get((machine, trigger, src), ()):
             ctx = Ctx(self, state, action, index)
-            if all(self.guards[g](ctx) for g in t.guards):
+            if all(self.guards[g](ctx) for g in t.guards if g not in ignore):
                 return t
         return None
 
@@ -416,6 +431,13 @@ class Model:
             t = self._fire(s, "termination", "delete", a)
             if t is not None:
                 s = s._replace(termination=t.dest, stop_reason=s.stop_reason or "Deleted")
+            # ShouldContainerBeRestarted is false once deletionTimestamp is set, so a container
+            # waiting in CrashLoopBackOff shows its last real instance again (convertToAPIContainerStatuses)
+            for j, cs in enumerate(s.containers):
+                t = self._fire(s, "container", "deletion_ends_backoff", a, j)
+                if t is not None:
+                    s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=cs.last_exit_code,
+                                                              reason=exit_reason(cs.last_exit_code)))
         elif kind in (Evict, DeadlineExceeded):
             s = s._replace(stop_reason="Evicted" if kind is Evict else "DeadlineExceeded")
         elif kind is GracePeriodExpired:
@@ -568,9 +590,10 @@ class Model:
             out.append(_triple(kubelet.initialized(self.config, combined, phase)))
             out.append(_triple(kubelet.containers_ready(self.config, combined, phase)))
             ready = kubelet.pod_ready(self.config, combined, phase, gate_conds)
-            if s.binding == "NodeLost":
-                # node lifecycle controller MarkPodsNotReady: Ready=False, containers untouched
-                ready = kubelet.Condition("Ready", "False", "NodeNotReady")
+            if s.binding == "NodeLost" and ready.status == "True":
+                # node lifecycle controller MarkPodsNotReady: only the status becomes False;
+                # the reason and message stay as the kubelet last wrote them ("" for True)
+                ready = kubelet.Condition("Ready", "False", ready.reason, ready.message)
             out.append(_triple(ready))
             if s.stop_reason == "Evicted" and phase in self.terminal_phases:
                 out.append(("DisruptionTarget", "True", "TerminationByKubelet"))

@@ -157,10 +157,15 @@ def _restart_count_monotone(m, s, a, t) -> bool:
 
 
 def _sidecar_order(m, s, a, t) -> bool:
-    """An app container starts only when every sidecar has started."""
-    if not isinstance(a, A.KubeletStartContainer) or m.index[a.container] not in m.app_indices:
+    """An app container (re)starts only once the pod has initialised: an app container is
+    running, or the last init container is done (regular: exited 0; sidecar: started)."""
+    if not isinstance(a, (A.KubeletStartContainer, A.KubeletRestartContainer)) or m.index[a.container] not in m.app_indices:
         return True
-    return all(s.containers[i].machine in STARTED_STATES for i in m.init_indices if m.specs[i].is_sidecar)
+    if not m.init_indices or any(_running(m, s, i) for i in m.app_indices):
+        return True
+    last = m.init_indices[-1]
+    cs = s.containers[last]
+    return cs.machine in STARTED_STATES if m.specs[last].is_sidecar else (cs.machine == "Terminated" and cs.exit_code == 0)
 
 
 def _deletion_irreversible(m, s, a, t) -> bool:
@@ -254,8 +259,8 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md C1, C1b; status_manager.go checkContainerStateTransition; util.go ContainerShouldRestart", _restart_policy_honoured),
     Property("restart-count-monotone", "step", "restartCount never decreases.",
              "k8s-invariants.md C2; e2e container_probe.go", _restart_count_monotone),
-    Property("sidecar-order", "step", "An app container starts only after every sidecar has started.",
-             "KEP-753; kuberuntime computeInitContainerActions", _sidecar_order),
+    Property("sidecar-order", "step", "An app container (re)starts only once the pod has initialised: another app container runs, or the last init container is done (a sidecar: started).",
+             "KEP-753; kuberuntime computeInitContainerActions (podHasInitialized)", _sidecar_order),
     Property("deletion-irreversible", "step", "A deletion is never undone: Live -> Deleting -> Removed only.",
              "k8s-invariants.md D2, §10.3", _deletion_irreversible),
     Property("initialized-monotone", "step", "Initialized goes back to False only on sandbox recreation, or while a sidecar is down and no app container runs or has terminated.",

@@ -216,3 +216,31 @@ def test_states_project_to_pods_the_reference_agrees_with():
     assert p["status"]["phase"] == "Running" and p["spec"]["nodeName"] == "node-1"
     conds = {c["type"]: c["status"] for c in p["status"]["conditions"]}
     assert {k: v["status"] for k, v in expected_conditions(p).items()} == {k: conds[k] for k in ("ContainersReady", "Ready", "Initialized")}
+
+
+# Findings of the audit against upstream (kept as regression tests)
+def test_node_loss_keeps_the_kubelets_ready_reason():
+    # controller_utils.go MarkPodsNotReady sets only Ready's status to False
+    m = Model(pod("Always"), Bounds(node_loss=True))
+    s = run(m, START + [KubeletStartContainer("app"), NodeLost()])
+    assert ("Ready", "False", "") in s.conditions
+
+
+@pytest.mark.parametrize("last_exit, phase", [(0, "Succeeded"), (1, "Failed")])
+def test_deleting_a_backing_off_container_shows_its_last_termination(last_exit, phase):
+    # ShouldContainerBeRestarted is false once deletionTimestamp is set: no CrashLoopBackOff
+    # override, the last real instance shows, and getPhase(podIsTerminal) decides
+    m = Model(pod("Always"))
+    s = run(m, START + [KubeletStartContainer("app"), ContainerExit("app", last_exit), KubeletBackOff("app"), ApiDelete(30)])
+    assert m.container_state(s, "app")[:2] == ("Terminated", last_exit)
+    assert s.phase == phase
+
+
+def test_app_containers_start_once_the_kubelet_considers_the_pod_initialised():
+    # kuberuntime computeInitContainerActions: a running regular container, or the last init container done
+    m = Model(pod("Always", containers=("a", "b"), sidecars=("proxy",)))
+    s = run(m, START + [KubeletStartContainer("proxy"), KubeletStartContainer("a"), ContainerExit("proxy", 1)])
+    assert KubeletStartContainer("b") in m.actions(s)           # "a" runs: initialised
+    s = m.next_state(s, ContainerExit("a", 1))
+    assert KubeletRestartContainer("a") not in m.actions(s)     # nothing runs, the sidecar is down
+    assert KubeletRestartContainer("proxy") in m.actions(s)
