@@ -735,13 +735,16 @@ def components(model: Model) -> tuple[Component, ...]:
 
 
 def path_diagram(model: Model, actions: Sequence[Action], states: Sequence[PodState], *, name: str = "path",
-                 title: str = "", color: str = _PATH_COLOR) -> Diagram:
+                 title: str = "", color: str = _PATH_COLOR, cycle: Sequence[Action] = (),
+                 cycle_states: Sequence[PodState] = (), stutter: bool = False) -> Diagram:
     """A path (counterexample or witness) drawn over the component machines it moves.
 
     Every machine whose state changes along the path (and the phase, always) is drawn
     as a box with its declared states and, faintly, its declared transitions; the path's
     steps are drawn over it as coloured edges numbered by step.  States the path visits
-    are filled, the final one outlined.
+    are filled, the final one outlined.  A lasso (a liveness counterexample) continues
+    with its ``cycle``, drawn dashed and numbered on from the prefix; ``stutter`` notes
+    that the pod stays in the last state forever.
 
     Parameters
     ----------
@@ -752,6 +755,11 @@ def path_diagram(model: Model, actions: Sequence[Action], states: Sequence[PodSt
     name, title : str
     color : str
         Colour of the path.
+    cycle, cycle_states : sequence
+        A lasso's loop: actions from ``states[-1]`` and the state after each (the last
+        one is ``states[-1]`` again), as in `podmodel.explorer.Counterexample`.
+    stutter : bool
+        The path ends by staying in ``states[-1]`` forever.
 
     Returns
     -------
@@ -769,43 +777,58 @@ def path_diagram(model: Model, actions: Sequence[Action], states: Sequence[PodSt
     """
     if len(states) != len(actions) + 1:
         raise ValueError(f"a path of {len(actions)} actions needs {len(actions) + 1} states, got {len(states)}")
+    if len(cycle_states) != len(cycle):
+        raise ValueError(f"a cycle of {len(cycle)} actions needs {len(cycle)} states, got {len(cycle_states)}")
+    n = len(actions)
+    all_actions = [*actions, *cycle]
+    all_states = [*states, *cycle_states]
     comps = components(model)
-    targeted = {POD_TRIGGERS[type(a)][0] for a in actions if type(a) in POD_TRIGGERS}
+    targeted = {POD_TRIGGERS[type(a)][0] for a in all_actions if type(a) in POD_TRIGGERS}
     shown = [c for c in comps
-             if c.id == "phase" or c.id in targeted or len({c.get(s) for s in states}) > 1]
+             if c.id == "phase" or c.id in targeted or len({c.get(s) for s in all_states}) > 1]
     nodes: list[Node] = []
     edges: list[Edge] = []
     clusters: list[Cluster] = []
     initial: list[str] = []
     for c in shown:
-        values = [c.get(s) for s in states]
+        values = [c.get(s) for s in all_states]
         visited = set(values)
         nid = lambda v, c=c: f"{c.id}__{v}"  # noqa: E731
         clusters.append(Cluster(c.id, c.label))
         for st in c.decl.states:
             nodes.append(Node(nid(st.name), st.name, tooltip=st.doc, terminal=st.name in c.decl.terminal,
-                              highlight=st.name in visited, bold=st.name == values[-1], cluster=c.id))
+                              highlight=st.name in visited, bold=st.name == values[n], cluster=c.id))
         initial.append(nid(values[0]))
         for src, dst in sorted(c.decl.edges()):
             edges.append(Edge(nid(src), nid(dst), color=_FAINT, tooltip=", ".join(
                 t.trigger for t in c.decl.transitions if src in t.source and t.dest == dst)))
-        steps: dict[tuple[str, str], list[int]] = {}
-        for k, a in enumerate(actions, 1):
+        steps: dict[tuple[str, str, bool], list[int]] = {}
+        for k, a in enumerate(all_actions, 1):
             old, new = values[k - 1], values[k]
             if old != new or (type(a) in POD_TRIGGERS and POD_TRIGGERS[type(a)][0] == c.id):
-                steps.setdefault((old, new), []).append(k)
-        for (old, new), ks in steps.items():
-            edges.append(Edge(nid(old), nid(new), ", ".join(map(str, ks)), color=color, style="bold",
-                              tooltip="; ".join(f"{k}. {actions[k - 1]!r}" for k in ks)))
-    legend = tuple((f"{k}.", repr(a)) for k, a in enumerate(actions, 1)) or (("", "(empty path)"),)
-    return Diagram(name=name, title=title or f"path of {len(actions)} steps over the component machines",
-                   nodes=tuple(nodes), edges=tuple(edges), initial=tuple(initial), clusters=tuple(clusters), legend=legend,
+                steps.setdefault((old, new, k > n), []).append(k)
+        for (old, new, looping), ks in steps.items():
+            edges.append(Edge(nid(old), nid(new), ", ".join(map(str, ks)), color=color,
+                              style="bold,dashed" if looping else "bold",
+                              tooltip="; ".join(f"{k}. {all_actions[k - 1]!r}" for k in ks)))
+    legend = [(f"{k}.", repr(a)) for k, a in enumerate(actions, 1)]
+    legend += [(f"\u21bb {k}.", repr(a)) for k, a in enumerate(cycle, n + 1)]
+    if cycle:
+        legend.append(("\u21bb", f"steps {n + 1}-{n + len(cycle)} (dashed) repeat forever"))
+    if stutter:
+        legend.append(("\u25a0", "then nothing fair happens: the pod stays in the outlined states forever"))
+    default = f"path of {n} steps over the component machines" + (f", then a {len(cycle)}-step cycle" if cycle else "")
+    return Diagram(name=name, title=title or default,
+                   nodes=tuple(nodes), edges=tuple(edges), initial=tuple(initial), clusters=tuple(clusters),
+                   legend=tuple(legend) or (("", "(empty path)"),),
                    legend_title="steps (a step may run auto transitions after it)")
 
 
 def draw_path(model: Model, actions: Sequence[Action], states: Sequence[PodState] | None = None, *,
-              title: str = "") -> graphviz.Digraph:
+              title: str = "", **lasso: Any) -> graphviz.Digraph:
     """`path_diagram` drawn with Graphviz; ``states`` default to ``model.replay(actions)``.
+
+    ``lasso`` takes `path_diagram`'s ``cycle``, ``cycle_states`` and ``stutter``.
 
     >>> from podmodel.config import PodConfig, ContainerSpec
     >>> from podmodel.actions import SchedulerBind
@@ -814,22 +837,50 @@ def draw_path(model: Model, actions: Sequence[Action], states: Sequence[PodState
     True
     """
     states = list(states) if states is not None else model.replay(actions)
-    return to_graphviz(path_diagram(model, actions, states, title=title))
+    return to_graphviz(path_diagram(model, actions, states, title=title, **lasso))
+
+
+def _format_of(path: Path, format: str | None) -> str:
+    fmt = (format or path.suffix.lstrip(".") or "svg").lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown diagram format {fmt!r} (known: {', '.join(FORMATS)})")
+    return fmt
 
 
 def write_path_diagram(path: str | Path, model: Model, actions: Sequence[Action],
-                       states: Sequence[PodState] | None = None, format: str | None = None, *, title: str = "") -> Path:
+                       states: Sequence[PodState] | None = None, format: str | None = None, *, title: str = "",
+                       **lasso: Any) -> Path:
     """Write `draw_path` to ``path``; ``format`` (svg, png or dot) defaults to the suffix.
 
-    Returns the path written.
+    Returns the path written.  Raises ValueError for an unknown format.
     """
     path = Path(path)
-    fmt = format or path.suffix.lstrip(".").lower() or "svg"
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown diagram format {fmt!r} (known: {', '.join(FORMATS)})")
-    g = draw_path(model, actions, states, title=title)
+    fmt = _format_of(path, format)
+    g = draw_path(model, actions, states, title=title, **lasso)
     write_rendered(path, g.source, fmt)
     return path
+
+
+def write_counterexample(path: str | Path, model: Model, cex: Any, format: str | None = None) -> Path:
+    """Write an explorer `~podmodel.explorer.Counterexample` (or witness) over the machines.
+
+    The title names its property and kind; a lasso's cycle is drawn too.  This is what
+    ``podmodel explore MANIFEST --diagram FILE`` calls.
+
+    >>> import tempfile, pathlib
+    >>> from podmodel.explorer import explore
+    >>> from podmodel.config import PodConfig, ContainerSpec
+    >>> m = Model(PodConfig(containers=(ContainerSpec("app"),), restart_policy="Never"))
+    >>> cex = explore(m).witnesses["reaches-succeeded"]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = write_counterexample(pathlib.Path(d) / "w.dot", m, cex)
+    ...     "reaches-succeeded: witness" in out.read_text()
+    True
+    """
+    title = f"{cex.property}: {cex.label} ({len(cex.actions)} step{'s' if len(cex.actions) != 1 else ''}"
+    title += f" + a {len(cex.cycle)}-step cycle)" if cex.cycle else (", then stays forever)" if cex.stutter else ")")
+    return write_path_diagram(path, model, cex.actions, cex.states, format, title=title, cycle=cex.cycle,
+                              cycle_states=cex.cycle_states, stutter=cex.stutter)
 
 
 # ------------------------------------------------------------------------------ files
@@ -858,7 +909,7 @@ def bundled_diagrams(scenario_dir: str | Path = SCENARIO_DIR) -> list[Diagram]:
     the derived phase and container diagrams for each restart policy (``phase-<policy>``,
     ``container-<policy>``, from the manifests ``phase.yaml`` and ``container.yaml`` in
     ``scenario_dir``), and a counterexample drawn over the machines (``path-counterexample``,
-    from ``counterexample.yaml``; see `counterexample_diagram`)."""
+    from ``counterexample.yaml``; see `bundled_counterexample`)."""
     out = [replace(machine_diagram(decl), name=f"machine-{decl.name}") for decl in DEFAULT.machines.values()]
     scenario_dir = Path(scenario_dir)
     for kind, build in (("phase", phase_diagram), ("container", container_diagram)):
@@ -866,7 +917,7 @@ def bundled_diagrams(scenario_dir: str | Path = SCENARIO_DIR) -> list[Diagram]:
         shown = f"{src.parent.name}/{src.name}" if src.parent.name else src.name
         for policy, model in scenario_models(src).items():
             out.append(build(model, name=f"{kind}-{policy.lower()}", source=f"diagrams/{shown}"))
-    out.append(counterexample_diagram(scenario_dir / "counterexample.yaml"))
+    out.append(bundled_counterexample(scenario_dir / "counterexample.yaml"))
     return out
 
 
@@ -874,7 +925,7 @@ def bundled_diagrams(scenario_dir: str | Path = SCENARIO_DIR) -> list[Diagram]:
 SEEDED_BUG = ("container", "restart", "should_restart")
 
 
-def counterexample_diagram(path: str | Path, prop: str = "restart-policy-honoured") -> Diagram:
+def bundled_counterexample(path: str | Path, prop: str = "restart-policy-honoured") -> Diagram:
     """The bundled counterexample: the manifest at ``path``, explored with `SEEDED_BUG`
     (the machine's transition without its guard), and the shortest counterexample to
     ``prop`` drawn over the component machines (``path-counterexample``)."""
