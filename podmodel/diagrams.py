@@ -419,13 +419,12 @@ def quotient(initial: Iterable[PodState], transitions: Iterable[tuple[PodState, 
     Examples
     --------
     >>> from podmodel.config import PodConfig, ContainerSpec
-    >>> from podmodel.actions import SchedulerBind, KubeletCreateSandbox, KubeletStartContainer
-    >>> m = Model(PodConfig(containers=(ContainerSpec("app"),), restart_policy="Never"))
-    >>> path = m.replay([SchedulerBind("node-1"), KubeletCreateSandbox(), KubeletStartContainer("app"), ContainerExit("app", 0)])
-    >>> steps = list(zip(path, [SchedulerBind("node-1"), KubeletCreateSandbox(), KubeletStartContainer("app"), ContainerExit("app", 0)], path[1:]))
-    >>> q = quotient(path[:1], steps, lambda s: s.phase)
-    >>> dict(q.edges)
-    {('Pending', 'Running'): Counter({'KubeletStartContainer': 1}), ('Running', 'Succeeded'): Counter({'ContainerExit': 1})}
+    >>> from podmodel.actions import SchedulerBind
+    >>> m = Model(PodConfig(containers=(ContainerSpec("app"),)))
+    >>> s = m.initial_states()[0]
+    >>> q = quotient([s], [(s, SchedulerBind("node-1"), m.next_state(s, SchedulerBind("node-1")))], lambda s: s.binding)
+    >>> q.values, dict(q.edges)
+    (('Unbound', 'Bound'), {('Unbound', 'Bound'): Counter({'SchedulerBind': 1})})
     """
     init = tuple(dict.fromkeys(project(s) for s in initial))
     seen: dict[Hashable, None] = dict.fromkeys(init)
