@@ -114,16 +114,21 @@ def build_graph(result: ExploreResult, *, states: bool = True) -> nx.MultiDiGrap
         G.add_nodes_from((i, {"state": s}) for i, s in enumerate(space.iter_states()))
     else:
         G.add_nodes_from(range(result.states))
-    src, dst, act = space.edges()
+    src, dst, act = _edge_lists(result)
     acts = space.actions
     G.add_edges_from((u, v, {"action": acts[a]}) for u, v, a in zip(src, dst, act))
     return G
 
 
+def _edge_lists(result: ExploreResult) -> tuple[list[int], list[int], list[int]]:
+    """The result's edge arrays as Python lists (the compiled engine keeps NumPy arrays)."""
+    return tuple(x.tolist() if hasattr(x, "tolist") else list(x) for x in result.space.edges())  # type: ignore[return-value]
+
+
 def _adjacency(result: ExploreResult) -> list[list[tuple[int, int]]]:
     """Out-edges of every state as ``(action id, target)`` lists, in exploration order."""
     out: list[list[tuple[int, int]]] = [[] for _ in range(result.states)]
-    src, dst, act = result.space.edges()
+    src, dst, act = _edge_lists(result)
     for u, v, a in zip(src, dst, act):
         out[u].append((a, v))
     return out
@@ -263,7 +268,7 @@ def stuck_states(result: ExploreResult) -> list[Stuck]:
     _need_complete(result, "stuck_states")
     G = nx.DiGraph()
     G.add_nodes_from(range(result.states))
-    src, dst, _ = result.space.edges()
+    src, dst, _ = _edge_lists(result)
     G.add_edges_from(zip(src, dst))
     out = []
     for comp in nx.attracting_components(G):
@@ -544,7 +549,7 @@ def _bound_warnings(result: ExploreResult) -> list[str]:
     b = model.bounds
     names = space.containers
     saturated: dict[int, int] = {}
-    src, dst, act = space.edges()
+    src, dst, act = _edge_lists(result)
     restart_kinds = (A.KubeletRestartContainer, A.KubeletStartContainer)
     relevant = {k for k, a in enumerate(space.actions) if isinstance(a, restart_kinds)}
     for u, v, k in zip(src, dst, act):

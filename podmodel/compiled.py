@@ -1,12 +1,954 @@
-"""The compiled fast path of the explorer (in progress: not available yet)."""
+"""The compiled engine: the same exploration, on integer-packed states and successor tables.
+
+Nothing here knows a Kubernetes rule.  Every successor is computed by the readable model
+(`Model.actions` / `Model.next_state`); what this module adds is *reuse* of each such
+computation across many states, by factoring two parameters out of the state:
+
+``restartCount``
+    The model only ever keeps a container's count or raises it by one, saturating at
+    ``Bounds.max_restarts`` (`Model._container_step`), and nothing else in the model
+    reads it: no guard, no kubelet rule, no derived field.  So the successors of a state
+    with counts ``r`` are those of the same state with all counts 0, with the counts
+    ``min(r + inc, max_restarts)`` where ``inc`` is what the model added.  This is an
+    assumption about the model's code, stated here and checked by the tests (the compiled
+    and readable engines give identical state lists and edge lists on every bundled
+    scenario); `unsupported` refuses models with custom guards, which could read it.
+
+``lastState`` exit code
+    Read by the kubelet's rules only in some states (a crash-looping container under
+    OnFailure, a failed init container...).  The model is run on a *tainted* state: each
+    present code replaced by a placeholder that raises `_Read` on any inspection
+    (comparison, arithmetic, truth value, printing).  If the model computes the successors
+    without inspecting one, the result holds for every value, and the successor's codes
+    are the source's codes copied or constants the model wrote; this is exact, not
+    assumed.  If it does inspect one, that core state is *conditional* and its successors
+    are computed per concrete combination of codes.
+
+A full state is then ``(core, counts, codes)``, packed in one int64:
+``core * RL + rcode * LB + lcode`` (mixed radix: ``max_restarts + 1`` per container for
+the counts, ``len(alphabet) + 1`` for the codes, 0 meaning "none").  Each core state is
+compiled once into a row of successor tables (target core, increment mask, code
+operation, action), and the breadth-first search runs one layer at a time on NumPy
+arrays: expand by table lookup, apply counts and codes by integer arithmetic, deduplicate
+against a sorted array of visited codes.  States are numbered exactly as the readable
+engine numbers them (first discovery in frontier order, actions in the model's order), so
+counterexamples and witnesses are identical.
+
+Properties are checked on the same reuse principle: a property is first evaluated on
+the core state with counts and codes tainted; only if it inspects them is it evaluated on
+groups of states sharing their codes or their counts, and finally state by state.
+
+It runs breadth-first only, without symmetry reduction, and on `Model` itself with the
+standard guards (`unsupported` says why not otherwise); `podmodel.explorer.explore`
+falls back to the readable loop in those cases.
+
+>>> from podmodel.explorer import explore
+>>> from podmodel.scenarios import load_scenario, SCENARIO_DIR
+>>> model = load_scenario(SCENARIO_DIR / "two-init-two-app.yaml").model()
+>>> fast, slow = explore(model, engine="compiled"), explore(model, engine="readable")
+>>> (fast.states, fast.transitions, fast.depth) == (slow.states, slow.transitions, slow.depth)
+True
+>>> [fast.state(i) for i in (0, 100, 2000)] == [slow.state(i) for i in (0, 100, 2000)]
+True
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-def unsupported(model, *, frontier: str, symmetry: bool) -> str | None:
-    """Why the compiled engine cannot explore ``model`` (None when it can)."""
-    return "the compiled engine is not built yet"
+import numpy as np
+
+from podmodel.actions import Action
+from podmodel.model import GUARDS, Model, PodState
+from podmodel.properties import Property
+
+#: Largest lookup table (entries) for counts and codes arithmetic; beyond it, compute.
+TABLE_LIMIT = 1 << 24
+#: Largest packed radix per core (codes * counts); beyond it int64 packing would overflow.
+MAX_RADIX = 1 << 40
 
 
-def explore_compiled(model, **kwargs):  # pragma: no cover - replaced by the fast path
-    raise NotImplementedError
+class _Read(BaseException):
+    """A tainted value was inspected.  BaseException: a model's ``except Exception`` must not hide it."""
+
+
+class _Opaque:
+    """A placeholder for an unknown value; inspecting it raises `_Read`.
+
+    Hashable (so states holding it can key the model's caches) and equal only to itself.
+    """
+
+    __slots__ = ("tag", "pos", "_hash")
+
+    def __init__(self, tag: str, pos: int):
+        self.tag, self.pos = tag, pos
+        self._hash = hash(("podmodel.compiled._Opaque", tag))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):
+        return (_opaque, (self.tag,))
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        raise _Read(self.tag)
+
+    def __ne__(self, other: object) -> bool:
+        if other is self:
+            return False
+        raise _Read(self.tag)
+
+    def _read(self, *args: Any) -> Any:
+        raise _Read(self.tag)
+
+    __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __index__ = __int__ = __float__ = _read
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __neg__ = __abs__ = _read
+    __str__ = __repr__ = __format__ = __iter__ = __len__ = __contains__ = __getitem__ = _read
+
+
+_LAST = [_Opaque(f"last[{j}]", j) for j in range(64)]
+_RC = [_Opaque(f"restarts[{j}]", j) for j in range(64)]
+_INC = [_Opaque(f"restarts+1[{j}]", j) for j in range(64)]
+
+_BY_TAG = {o.tag: o for o in (*_LAST, *_RC, *_INC)}
+
+
+def _opaque(tag: str) -> _Opaque:
+    """Unpickle to the same placeholder object (identity matters)."""
+    return _BY_TAG[tag]
+
+
+#: Action ids are packed below this bound in keys of resolved edges.
+_A_MAX = 1 << 16
+
+# code operation kinds, per container: none / constant / copy from container k
+_NONE, _CONST, _COPY = 0, 1, 2
+
+
+def unsupported(model: Model, *, frontier: str = "bfs", symmetry: bool = False) -> str | None:
+    """Why the compiled engine cannot explore ``model`` this way (None when it can).
+
+    >>> from podmodel.config import PodConfig, ContainerSpec
+    >>> m = Model(PodConfig(containers=(ContainerSpec("app"),)))
+    >>> unsupported(m) is None, unsupported(m, frontier="dfs")
+    (True, 'it searches breadth-first only')
+    """
+    if frontier != "bfs":
+        return "it searches breadth-first only"
+    if symmetry:
+        return "it does not do symmetry reduction"
+    if type(model) is not Model:
+        return f"it runs podmodel.model.Model only, not {type(model).__name__}"
+    if any(model.guards.get(k) is not g for k, g in GUARDS.items()) or set(model.guards) != set(GUARDS):
+        return "the model has custom guards (they might read restart counts)"
+    n = len(model.specs)
+    if n > len(_LAST):
+        return f"too many containers ({n})"
+    alphabet = _alphabet(model)
+    if (model.bounds.max_restarts + 1) ** n * (len(alphabet) + 1) ** n > MAX_RADIX:
+        return f"{n} containers do not fit the 64-bit packing"
+    return None
+
+
+def _alphabet(model: Model, extra: Sequence[int] = ()) -> tuple[int, ...]:
+    """Exit codes a lastState may hold: every code containers may exit with, the kills'
+    137 and the sandbox's 255, plus any the model is later seen writing (``extra``)."""
+    codes = {137, 255, *extra}
+    for spec in model.specs:
+        codes.update(model.exit_codes(spec))
+    return tuple(sorted(codes))
+
+
+class _NewCode(Exception):
+    """The model wrote a lastState code outside the alphabet: restart with it added."""
+
+    def __init__(self, code: int):
+        self.code = code
+
+
+# ------------------------------------------------------------------------ compiling
+class _Hidden:
+    """A whole container hidden from the model: any look at it raises `_Read`."""
+
+    __slots__ = ("pos", "_hash")
+
+    def __init__(self, pos: int):
+        self.pos = pos
+        self._hash = hash(("podmodel.compiled._Hidden", pos))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        raise _Read(f"container {self.pos}")
+
+    def __getattr__(self, name: str) -> Any:
+        raise _Read(f"container {self.pos}")
+
+    def __reduce__(self):
+        return (_hidden, (self.pos,))
+
+    def _read(self, *args: Any) -> Any:
+        raise _Read(f"container {self.pos}")
+
+    __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __iter__ = __len__ = __getitem__ = _read
+
+
+_HIDDEN = [_Hidden(j) for j in range(64)]
+
+
+def _hidden(pos: int) -> _Hidden:
+    return _HIDDEN[pos]
+
+
+class Enabled:
+    """`Model.actions` with memoised enabledness.
+
+    Whether an action is enabled is first asked of the state with every container hidden
+    but the one the action names; if the model decides without looking at the others,
+    the answer is kept for every state that agrees on the pod's fields and that container.
+    Otherwise the state itself is asked.  Exact, like the code placeholders.
+    """
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.memo: dict[tuple, bool] = {}
+        self.owner = [model.index.get(getattr(a, "container", None), -1) for a in model.candidate_actions]
+
+    def actions(self, s: PodState) -> list[Action]:
+        m = self.model
+        if s.deletion == "Removed":
+            return []
+        head = (s[:8], s.gates, s.conditions)
+        out = []
+        for k, (a, i) in enumerate(zip(m.candidate_actions, self.owner)):
+            key = (k, head, s.containers[i] if i >= 0 else None)
+            ok = self.memo.get(key)
+            if ok is None:
+                hidden = s._replace(containers=tuple(cs if j == i else _HIDDEN[j] for j, cs in enumerate(s.containers)))
+                try:
+                    ok = self.memo[key] = m.enabled(hidden, a)
+                except _Read:
+                    ok = m.enabled(s, a)
+            if ok:
+                out.append(a)
+        return out
+
+
+def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState | None]] | None:
+    """The model's successors of a tainted core state: ``(action, next state)`` pairs, the
+    state None where the model inspected a code to compute it; None if it inspected one
+    to decide which actions are enabled."""
+    model = enabled.model
+    try:
+        acts = enabled.actions(core)
+    except _Read:
+        return None
+    out: list[tuple[Action, PodState | None]] = []
+    for a in acts:
+        try:
+            out.append((a, model.next_state(core, a)))
+        except _Read:
+            out.append((a, None))
+    return out
+
+
+#: Compile in a second process only when a layer brings at least this many new cores.
+PARALLEL_MIN = 64
+_worker_enabled: Enabled | None = None  # set once in each worker process by _worker_init
+
+
+def _worker_init(model: Model) -> None:
+    global _worker_enabled
+    _worker_enabled = Enabled(model)
+
+
+def _worker_successors(cores: list[PodState]) -> list[list[tuple[Action, PodState]] | None]:
+    return [_successors(_worker_enabled, c) for c in cores]
+
+
+# ------------------------------------------------------------------------ tables
+class Tables:
+    """Successor tables for one model, compiled lazily, one core state at a time."""
+
+    def __init__(self, model: Model, alphabet: tuple[int, ...]):
+        self.model = model
+        self.n = n = len(model.specs)
+        self.M = M = model.bounds.max_restarts
+        self.alphabet = alphabet
+        self.code_digit = {c: k + 1 for k, c in enumerate(alphabet)}
+        self.B = B = len(alphabet) + 1
+        self.P = np.array([(M + 1) ** j for j in range(n)], dtype=np.int64)
+        self.PL = np.array([B ** j for j in range(n)], dtype=np.int64)
+        self.R = (M + 1) ** n
+        self.LB = B ** n
+        self.RL = self.R * self.LB
+        self.cores: list[PodState] = []
+        self.core_ids: dict[PodState, int] = {}
+        self.row_of_core: list[int] = []          # -1 not compiled, -2 conditional, else row
+        self.virtual: dict[tuple[int, int], int] = {}
+        self.actions: list[Action] = []
+        self.action_ids: dict[Action, int] = {}
+        self.ops: list[tuple[tuple[int, int], ...]] = []
+        self.op_ids: dict[tuple[tuple[int, int], ...], int] = {}
+        # rows and edges, as growing Python lists; `arrays()` freezes them into NumPy
+        self.off: list[int] = []
+        self.deg: list[int] = []
+        self.e_dst: list[int] = []
+        self.e_inc: list[int] = []
+        self.e_op: list[int] = []
+        self.e_act: list[int] = []
+        self._frozen: tuple | None = None
+        self.model_calls = 0
+        self.pool = None
+        self.enabled = Enabled(model)
+        self._targets: dict[tuple, PodState] = {}
+        self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
+        self._inc_table: np.ndarray | None = None
+        self._op_table: np.ndarray | None = None
+        self._views: dict[tuple[int, int | None, int | None], PodState] = {}
+        self._cs: dict[tuple, Any] = {}
+
+    # -- packing -----------------------------------------------------------------
+    def core_of(self, s: PodState) -> tuple[PodState, int, int]:
+        """``(core state, rcode, lcode)`` of a concrete state."""
+        cs_out, r, l = [], 0, 0
+        for j, cs in enumerate(s.containers):
+            if cs.restart_count:
+                r += cs.restart_count * int(self.P[j])
+            if cs.last_exit_code is not None:
+                d = self.code_digit.get(cs.last_exit_code)
+                if d is None:
+                    raise _NewCode(cs.last_exit_code)
+                l += d * int(self.PL[j])
+                cs = cs._replace(last_exit_code=_LAST[j], restart_count=0)
+            elif cs.restart_count:
+                cs = cs._replace(restart_count=0)
+            cs_out.append(cs)
+        return s._replace(containers=tuple(cs_out)), r, l
+
+    def intern(self, core: PodState) -> int:
+        c = self.core_ids.get(core)
+        if c is None:
+            c = self.core_ids[core] = len(self.cores)
+            self.cores.append(core)
+            self.row_of_core.append(-1)
+        return c
+
+    def encode(self, s: PodState) -> int:
+        core, r, l = self.core_of(s)
+        c = self.core_ids.get(core)
+        if c is None:
+            return -1
+        return c * self.RL + r * self.LB + l
+
+    def digits(self, code: int, base: int) -> list[int]:
+        return [(code // base ** j) % base for j in range(self.n)]
+
+    def decode(self, code: int) -> PodState:
+        c, rest = divmod(int(code), self.RL)
+        r, l = divmod(rest, self.LB)
+        return self.view(c, r, l)
+
+    def view(self, c: int, r: int | None, l: int | None) -> PodState:
+        """Core ``c`` with counts ``r`` and codes ``l``; None leaves them tainted.
+
+        Views with a tainted part are cached (they serve every property); fully
+        concrete states are not (there is one per reached state).
+        """
+        key = (c, r, l)
+        hit = self._views.get(key)
+        if hit is not None:
+            return hit
+        core = self.cores[c]
+        base, B, alphabet, cache = self.M + 1, self.B, self.alphabet, self._cs
+        out = []
+        for j, cs in enumerate(core.containers):
+            rc = (r // base ** j) % base if r is not None else _RC[j]
+            last = cs.last_exit_code
+            if last is not None and l is not None:
+                last = alphabet[(l // B ** j) % B - 1]
+            k = (cs, rc, last)
+            new = cache.get(k)
+            if new is None:
+                new = cache[k] = type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc)
+            out.append(new)
+        s = core._replace(containers=tuple(out))
+        if r is None or l is None:
+            self._views[key] = s
+        return s
+
+    def action_id(self, a: Action) -> int:
+        k = self.action_ids.get(a)
+        if k is None:
+            k = self.action_ids[a] = len(self.actions)
+            self.actions.append(a)
+        return k
+
+    def op_id(self, op: tuple[tuple[int, int], ...]) -> int:
+        k = self.op_ids.get(op)
+        if k is None:
+            k = self.op_ids[op] = len(self.ops)
+            self.ops.append(op)
+            self._frozen = None
+        return k
+
+    # -- compiling ----------------------------------------------------------------
+    def _edge(self, a: Action, t: PodState) -> tuple[int, int, int, int]:
+        """(target core, increment mask, code op, action) of a successor pattern ``t``."""
+        inc, op, out = 0, [], []
+        for j, cs in enumerate(t.containers):
+            machine, code, reason, last, rc = cs
+            if rc:
+                inc |= 1 << j
+            if type(code) is _Opaque or type(reason) is _Opaque or type(machine) is _Opaque:
+                raise _Read("a lastState code flowed into another field")
+            if last is None:
+                op.append((_NONE, 0))
+                if rc:
+                    cs = type(cs)(machine, code, reason, None, 0)
+            else:
+                if type(last) is _Opaque:
+                    if last is not _LAST[last.pos]:
+                        raise _Read("a restart-count placeholder flowed into lastState")
+                    op.append((_COPY, last.pos))
+                else:
+                    d = self.code_digit.get(last)
+                    if d is None:
+                        raise _NewCode(last)
+                    op.append((_CONST, d))
+                if rc or last is not _LAST[j]:
+                    cs = type(cs)(machine, code, reason, _LAST[j], 0)
+            out.append(cs)
+        for v in t[:-3]:
+            if type(v) is _Opaque:
+                raise _Read("a lastState code flowed into a pod field")
+        target = self.intern(t._replace(containers=tuple(out)))
+        return target, inc, self.op_id(tuple(op)), self.action_id(a)
+
+    def _add_row(self, edges: list[tuple[int, int, int, int]]) -> int:
+        row = len(self.off)
+        self.off.append(len(self.e_dst))
+        self.deg.append(len(edges))
+        for d, i, o, a in edges:
+            self.e_dst.append(d)
+            self.e_inc.append(i)
+            self.e_op.append(o)
+            self.e_act.append(a)
+        self._frozen = None
+        return row
+
+    def compile_core(self, c: int, raw: list[tuple[Action, PodState]] | None | bool = False) -> int:
+        """Compile core ``c`` on its tainted state; -2 if the model inspects a code.
+
+        ``raw`` is the model's answer for the core computed elsewhere (a worker process):
+        its successors, or None when it read a code.
+        """
+        if raw is False:
+            raw = _successors(self.enabled, self.cores[c])
+        self.model_calls += 1
+        if raw is None:
+            self.row_of_core[c] = -2
+            return -2
+        edges = []
+        for a, t in raw:
+            try:
+                if t is None:
+                    raise _Read("next_state")
+                edges.append(self._edge(a, t))
+            except _Read:  # this action's successor depends on the codes: resolved per state
+                edges.append((-1, 0, 0, self.action_id(a)))
+        row = self.row_of_core[c] = self._add_row(edges)
+        return row
+
+    def resolve(self, c: int, a: int, l: int) -> tuple[int, int, int, int]:
+        """The edge of action ``a`` out of core ``c`` with concrete codes ``l`` (counts 0)."""
+        key = (c, a, l)
+        hit = self._resolved.get(key)
+        if hit is None:
+            self.model_calls += 1
+            act = self.actions[a]
+            hit = self._resolved[key] = self._edge(act, self.model.next_state(self.view(c, 0, l), act))
+        return hit
+
+    def resolve_many(self, c: np.ndarray, a: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`resolve` for arrays: (target core, increment mask, code op) of each element."""
+        key = (c * _A_MAX + a) * self.LB + l
+        uniq, inv = np.unique(key, return_inverse=True)
+        out = np.array([self.resolve(int(k // self.LB // _A_MAX), int(k // self.LB % _A_MAX), int(k % self.LB))[:3]
+                        for k in uniq.tolist()], dtype=np.int64).reshape(len(uniq), 3)
+        got = out[inv.reshape(-1)]
+        return got[:, 0], got[:, 1], got[:, 2]
+
+    def edge_at(self, e: int, c: int, l: int) -> tuple[int, int, int, int]:
+        """Table edge ``e`` out of core ``c`` with codes ``l``, resolved if conditional."""
+        if self.e_dst[e] >= 0:
+            return self.e_dst[e], self.e_inc[e], self.e_op[e], self.e_act[e]
+        return self.resolve(c, self.e_act[e], l)
+
+    def compile_many(self, cores: list[int]) -> None:
+        """Compile several cores, half of them in the worker process if there is one."""
+        if self.pool is None or len(cores) < PARALLEL_MIN:
+            for c in cores:
+                self.compile_core(c)
+            return
+        half = len(cores) // 2
+        remote = self.pool.apply_async(_worker_successors, ([self.cores[c] for c in cores[half:]],))
+        local = [_successors(self.enabled, self.cores[c]) for c in cores[:half]]
+        for c, raw in zip(cores, local + remote.get()):
+            self.compile_core(c, raw)
+
+    def compile_concrete(self, c: int, l: int) -> int:
+        """Compile a conditional core for concrete codes ``l`` (counts 0)."""
+        row = self.virtual.get((c, l))
+        if row is None:
+            m, s = self.model, self.view(c, 0, l)
+            self.model_calls += 1
+            edges = [self._edge(a, m.next_state(s, a)) for a in m.actions(s)]
+            row = self.virtual[(c, l)] = self._add_row(edges)
+        return row
+
+    def rows(self, core: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """The table row of each (core, codes) pair, compiling what is missing."""
+        roc = np.asarray(self.row_of_core, dtype=np.int64)
+        rows = roc[core]
+        if (rows == -1).any():
+            self.compile_many(np.unique(core[rows == -1]).tolist())
+            roc = np.asarray(self.row_of_core, dtype=np.int64)
+            rows = roc[core]
+        cond = np.flatnonzero(rows == -2)
+        if cond.size:
+            rows = rows.copy()
+            for k, (c, lc) in zip(cond.tolist(), zip(core[cond].tolist(), l[cond].tolist())):
+                rows[k] = self.compile_concrete(c, lc)
+        return rows
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The tables as NumPy arrays (rebuilt only after new rows or ops)."""
+        if self._frozen is None or len(self._frozen[0]) != len(self.off):
+            n = self.n
+            kinds = np.array([[k for k, _ in op] for op in self.ops], dtype=np.int64).reshape(len(self.ops), n)
+            vals = np.array([[v for _, v in op] for op in self.ops], dtype=np.int64).reshape(len(self.ops), n)
+            self._frozen = (np.asarray(self.off, dtype=np.int64), np.asarray(self.deg, dtype=np.int64),
+                            np.asarray(self.e_dst, dtype=np.int64), np.asarray(self.e_inc, dtype=np.int64),
+                            np.asarray(self.e_op, dtype=np.int64), np.asarray(self.e_act, dtype=np.int64),
+                            kinds, vals)
+        return self._frozen
+
+    # -- arithmetic on counts and codes -------------------------------------------
+    def apply_inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Counts after a restart mask: ``min(r_j + 1, max_restarts)`` where the bit is set."""
+        if self._inc_table is None and (1 << self.n) * self.R <= TABLE_LIMIT:
+            codes = np.arange(self.R, dtype=np.int64)
+            self._inc_table = np.stack([self._inc(codes, np.full(self.R, m, np.int64)) for m in range(1 << self.n)])
+        if self._inc_table is not None:
+            return self._inc_table[mask, r]
+        return self._inc(r, mask)
+
+    def _inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = r.copy()
+        for j in range(self.n):
+            p = int(self.P[j])
+            bump = ((mask >> j) & 1).astype(bool) & ((r // p) % (self.M + 1) < self.M)
+            out += bump * p
+        return out
+
+    def apply_op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
+        """Codes after code operations ``ops`` (one per element)."""
+        if len(self.ops) * self.LB <= TABLE_LIMIT:
+            if self._op_table is None or len(self._op_table) < len(self.ops):
+                codes = np.arange(self.LB, dtype=np.int64)
+                done = 0 if self._op_table is None else len(self._op_table)
+                rows = [self._op(codes, np.full(self.LB, k, np.int64)) for k in range(done, len(self.ops))]
+                new = np.stack(rows).astype(np.int32 if self.LB < 1 << 31 else np.int64)
+                self._op_table = new if self._op_table is None else np.concatenate([self._op_table, new])
+            return self._op_table[ops, l]
+        return self._op(l, ops)
+
+    def _op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
+        kinds, vals = self.arrays()[6:8]
+        k, v = kinds[ops], vals[ops]
+        out = np.zeros_like(l)
+        for j in range(self.n):
+            is_copy = k[:, j] == _COPY
+            copied = (l // self.PL[np.where(is_copy, v[:, j], 0)]) % self.B
+            d = np.where(is_copy, copied, np.where(k[:, j] == _CONST, v[:, j], 0))
+            out += d * self.PL[j]
+        return out
+
+    def inc_one(self, r: int, mask: int) -> int:
+        """`apply_inc` for one state."""
+        base = self.M + 1
+        for j in range(self.n):
+            if mask >> j & 1 and (r // base ** j) % base < self.M:
+                r += base ** j
+        return r
+
+    def op_one(self, l: int, op: int) -> int:
+        """`apply_op` for one state."""
+        out = 0
+        for j, (kind, v) in enumerate(self.ops[op]):
+            d = (l // self.B ** v) % self.B if kind == _COPY else (v if kind == _CONST else 0)
+            out += d * self.B ** j
+        return out
+
+
+# ------------------------------------------------------------------------ space
+class CompiledSpace:
+    """The explored graph as packed codes (the `podmodel.explorer.StateSpace` interface)."""
+
+    def __init__(self, tables: Tables, codes: np.ndarray, parent: np.ndarray, via: np.ndarray, depth: np.ndarray,
+                 edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None, initial: list[int]):
+        self.tables = tables
+        self.containers = tuple(c.name for c in tables.model.specs)
+        self.codes = codes
+        self.parent = parent
+        self.via = via
+        self.depth = depth
+        self._edges = edges
+        self.initial = initial
+        self.actions = tables.actions
+        self.action_ids = tables.action_ids
+        order = np.argsort(codes, kind="stable")
+        self._sorted, self._ids = codes[order], order
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def state(self, i: int) -> PodState:
+        return self.tables.decode(self.codes[i])
+
+    def index_of(self, state: PodState) -> int | None:
+        try:
+            code = self.tables.encode(state)
+        except _NewCode:
+            return None
+        if code < 0:
+            return None
+        k = int(np.searchsorted(self._sorted, code))
+        return int(self._ids[k]) if k < len(self._sorted) and self._sorted[k] == code else None
+
+    def iter_states(self) -> Iterator[PodState]:
+        decode = self.tables.decode
+        for code in self.codes.tolist():
+            yield decode(code)
+
+    def path(self, i: int) -> tuple[list[int], list[int]]:
+        ids, acts = [int(i)], []
+        while self.parent[i] >= 0:
+            acts.append(int(self.via[i]))
+            i = int(self.parent[i])
+            ids.append(i)
+        return ids[::-1], acts[::-1]
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._edges is None:
+            raise ValueError("this exploration did not keep its edges (keep_edges=False)")
+        return self._edges
+
+
+# ------------------------------------------------------------------------ search
+def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_states: int | None = None,
+                     progress: Callable | None = None, time_limit: float | None = None, keep_edges: bool = True,
+                     workers: int | None = None):
+    """Breadth-first exploration on packed states; returns an `ExploreResult`.
+
+    Same parameters and result as `podmodel.explorer.explore` (which calls this for
+    ``engine="compiled"``); ``keep_edges=False`` keeps only parent pointers (no graph,
+    no liveness, no export), for the largest state spaces.  ``workers``: processes that
+    compile core states (default: 2 if the machine has 2 cores; 1 = this process only).
+    """
+    why = unsupported(model)
+    if why is not None:
+        raise ValueError(f"the compiled engine does not apply: {why}")
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    extra: list[int] = []
+    pool = None
+    try:
+        while True:
+            tables = Tables(model, _alphabet(model, extra))
+            if workers > 1:
+                if pool is None:
+                    pool = multiprocessing.get_context("fork").Pool(1, _worker_init, (model,))
+                tables.pool = pool
+            try:
+                return _explore(model, tables, tuple(properties), max_states, progress, time_limit, keep_edges)
+            except _NewCode as e:  # the model wrote a code the alphabet lacked: start again with it
+                extra.append(e.code)
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edges):
+    from podmodel.explorer import ExploreResult, Progress, _finish
+
+    start = time.monotonic()
+    RL, LB = T.RL, T.LB
+    init: list[int] = []
+    for s in model.initial_states():
+        core, r, l = T.core_of(s)
+        code = T.intern(core) * RL + r * LB + l
+        if code not in init:
+            init.append(code)
+    frontier = np.array(init, dtype=np.int64)
+    frontier_ids = np.arange(len(init), dtype=np.int64)
+    codes_l, parent_l, via_l, depth_l = [frontier], [np.full(len(init), -1, np.int64)], [np.full(len(init), -1, np.int64)], [np.zeros(len(init), np.int64)]
+    vis_codes = np.sort(frontier)
+    vis_ids = np.argsort(frontier, kind="stable").astype(np.int64)
+    src_l, dst_l, act_l = [], [], []
+    total, transitions, depth, expanded = len(init), 0, 0, 0
+    stop = None
+    while frontier.size:
+        if time_limit is not None and time.monotonic() - start >= time_limit:
+            stop = "time_limit"
+            break
+        core = frontier // RL
+        rest = frontier % RL
+        r, l = rest // LB, rest % LB
+        rows = T.rows(core, l)
+        if (len(T.cores) + 1) * RL >= 1 << 62:
+            raise OverflowError("too many core states for 64-bit packing")
+        off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
+        deg = deg_t[rows]
+        n_out = int(deg.sum())
+        transitions += n_out
+        rep = np.repeat(np.arange(frontier.size, dtype=np.int64), deg)
+        starts = np.repeat(off[rows] - (np.cumsum(deg) - deg), deg)
+        e = starts + np.arange(n_out, dtype=np.int64)
+        dst, inc, ops = e_dst[e], e_inc[e], e_op[e]
+        cond = np.flatnonzero(dst < 0)
+        if cond.size:  # successors that depend on the codes: resolve them per (core, action, codes)
+            dst, inc, ops = dst.copy(), inc.copy(), ops.copy()
+            dst[cond], inc[cond], ops[cond] = T.resolve_many(core[rep[cond]], e_act[e[cond]], l[rep[cond]])
+            off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
+        cand = dst * RL + T.apply_inc(r[rep], inc) * LB + T.apply_op(l[rep], ops)
+        uniq, first = np.unique(cand, return_index=True)
+        pos = np.searchsorted(vis_codes, uniq)
+        seen = np.zeros(uniq.size, dtype=bool)
+        inside = pos < vis_codes.size
+        seen[inside] = vis_codes[pos[inside]] == uniq[inside]
+        new, new_first = uniq[~seen], first[~seen]
+        order = np.argsort(new_first, kind="stable")
+        new, new_first = new[order], new_first[order]
+        if max_states is not None and total + new.size > max_states:
+            keep = max_states - total
+            new, new_first = new[:keep], new_first[:keep]
+            stop = "max_states"
+        new_ids = np.arange(total, total + new.size, dtype=np.int64)
+        codes_l.append(new)
+        parent_l.append(frontier_ids[rep[new_first]])
+        via_l.append(e_act[e[new_first]])
+        depth_l.append(np.full(new.size, depth + 1, np.int64))
+        total += new.size
+        if new.size:
+            depth += 1
+            by_code = np.argsort(new)
+            ins = np.searchsorted(vis_codes, new[by_code])
+            vis_codes = np.insert(vis_codes, ins, new[by_code])
+            vis_ids = np.insert(vis_ids, ins, new_ids[by_code])
+        if keep_edges:
+            k = np.searchsorted(vis_codes, cand)
+            k[k >= vis_codes.size] = 0
+            hit = vis_codes[k] == cand
+            src_l.append(frontier_ids[rep][hit])
+            dst_l.append(vis_ids[k][hit])
+            act_l.append(e_act[e][hit])
+        expanded += frontier.size
+        frontier, frontier_ids = new, new_ids
+        if progress is not None:
+            progress(Progress(total, transitions, depth, frontier.size, time.monotonic() - start))
+        if stop:
+            break
+    elapsed = time.monotonic() - start
+    codes = np.concatenate(codes_l)
+    edges = (np.concatenate(src_l), np.concatenate(dst_l), np.concatenate(act_l)) if keep_edges and src_l else (
+        (np.zeros(0, np.int64),) * 3 if keep_edges else None)
+    space = CompiledSpace(T, codes, np.concatenate(parent_l), np.concatenate(via_l), np.concatenate(depth_l),
+                          edges, list(range(len(init))))
+    result = ExploreResult(
+        model=model, space=space, properties=props, states=total, transitions=transitions, depth=depth,
+        complete=stop is None, stop_reason=stop, elapsed=elapsed, frontier="bfs", engine="compiled",
+        symmetry=None, violations={}, witnesses={},
+    )
+    bad_state, bad_step, found = check_properties(T, space, props, total if stop is None else expanded)
+    _finish(result, bad_state, bad_step, found)
+    result.elapsed = time.monotonic() - start
+    return result
+
+
+# ------------------------------------------------------------------------ properties
+_READ = object()
+
+
+def _try(fn: Callable[[], bool]) -> Any:
+    try:
+        return bool(fn())
+    except _Read:
+        return _READ
+
+
+class _Checker:
+    """Evaluates one property over groups of states, from the most abstract view down."""
+
+    def __init__(self, T: Tables, prop: Property):
+        self.T, self.p, self.m = T, prop, T.model
+        self.memo: dict[tuple, Any] = {}
+
+    def state_value(self, c: int, r: int, l: int) -> bool:
+        """``check`` on state (c, r, l): tainted counts and codes, then codes, then counts, then none."""
+        T, p, m, memo = self.T, self.p, self.m, self.memo
+        for key, rr, ll in (((c, None, None), None, None), ((c, None, l), None, l), ((c, r, None), r, None)):
+            v = memo.get(key)
+            if v is None:
+                v = memo[key] = _try(lambda: p.check(m, T.view(c, rr, ll)))
+            if v is not _READ:
+                return v
+        return bool(p.check(m, T.view(c, r, l)))
+
+    def step_value(self, c: int, r: int, l: int, ekey: Any, edge: tuple[int, int, int, int]) -> bool:
+        """``check`` on the transition ``edge`` = (target core, increment mask, code op,
+        action) out of state (c, r, l); ``ekey`` names the edge for the memo."""
+        T, p, m, memo = self.T, self.p, self.m, self.memo
+        dst, inc, op, act = edge
+        a = T.actions[act]
+        r2, l2 = T.inc_one(r, inc), T.op_one(l, op)
+        for key, src_r, src_l, tgt_r, tgt_l in (((ekey, None, None), None, None, None, None),
+                                                ((ekey, None, l), None, l, None, l2),
+                                                ((ekey, r, None), r, None, r2, None)):
+            v = memo.get(key)
+            if v is None:
+                v = memo[key] = _try(lambda: p.check(m, T.view(c, src_r, src_l), a,
+                                                     self.target(edge, tgt_r, tgt_l)))
+            if v is not _READ:
+                return v
+        return bool(p.check(m, T.view(c, r, l), a, T.view(dst, r2, l2)))
+
+    def target(self, edge: tuple[int, int, int, int], r2: int | None, l2: int | None) -> PodState:
+        """The target of ``edge``; tainted counts are the source's placeholders (or +1's),
+        tainted codes the source's placeholders where copied."""
+        T = self.T
+        hit = T._targets.get((edge, r2, l2))
+        if hit is not None:
+            return hit
+        dst, inc, op_id, _ = edge
+        t = T.cores[dst]
+        op = T.ops[op_id]
+        rd = T.digits(r2, T.M + 1) if r2 is not None else None
+        ld = T.digits(l2, T.B) if l2 is not None else None
+        out = []
+        for j, cs in enumerate(t.containers):
+            rc = rd[j] if rd is not None else (_INC[j] if inc >> j & 1 else _RC[j])
+            kind, v = op[j]
+            if kind == _NONE:
+                last = None
+            elif ld is not None:
+                last = T.alphabet[ld[j] - 1]
+            else:
+                last = _LAST[v] if kind == _COPY else T.alphabet[v - 1]
+            out.append(cs._replace(restart_count=rc, last_exit_code=last))
+        hit = T._targets[(edge, r2, l2)] = t._replace(containers=tuple(out))
+        return hit
+
+
+def _groups(keys: np.ndarray) -> list[np.ndarray]:
+    """State ids grouped by key, each group sorted, groups in order of their first id."""
+    if not keys.size:
+        return []
+    order = np.argsort(keys, kind="stable")
+    cuts = np.flatnonzero(np.diff(keys[order])) + 1
+    return sorted(np.split(order, cuts), key=lambda g: int(g[0]))
+
+
+def check_properties(T: Tables, space: CompiledSpace, props: Sequence[Property], expanded: int):
+    """First violating state / transition and first witness of each property, in the
+    readable engine's order (state ids; for transitions, source id then action order).
+    ``expanded``: the states whose successors were explored (step properties)."""
+    codes = space.codes
+    n = len(codes)
+    core = codes // T.RL
+    rest = codes % T.RL
+    r_all, l_all = (rest // T.LB).tolist(), (rest % T.LB).tolist()
+    by_core = _groups(core)
+    bad_state: dict[str, int] = {}
+    found: dict[str, int] = {}
+    bad_step: dict[str, tuple[int, int, PodState]] = {}
+    for p in props:
+        if p.kind not in ("always", "sometimes"):
+            continue
+        ck, want = _Checker(T, p), p.kind == "always"
+        best = n
+        for g in by_core:
+            first = int(g[0])
+            if first >= best:
+                break
+            c = int(core[first])
+            v = ck.memo.get((c, None, None))
+            if v is None:
+                v = ck.memo[(c, None, None)] = _try(lambda: p.check(T.model, T.view(c, None, None)))
+            if v is not _READ:
+                if v != want:
+                    best = first
+                continue
+            for i in g.tolist():
+                if i >= best:
+                    break
+                if ck.state_value(c, r_all[i], l_all[i]) != want:
+                    best = i
+                    break
+        if best < n:
+            (bad_state if want else found)[p.id] = best
+    steps = [p for p in props if p.kind == "step"]
+    if not steps or not expanded:
+        return bad_state, bad_step, found
+    rows = T.rows(core[:expanded], np.asarray(l_all[:expanded], dtype=np.int64))
+    off, deg = T.arrays()[:2]
+    off_l, deg_l = off.tolist(), deg.tolist()
+    by_row = _groups(rows)
+    for p in steps:
+        ck = _Checker(T, p)
+        best = (n, 0)
+        for g in by_row:
+            first = int(g[0])
+            if first > best[0]:
+                break
+            row = int(rows[first])
+            c = int(core[first])
+            for k in range(deg_l[row]):
+                if (first, k) >= best:
+                    break
+                e = off_l[row] + k
+                if T.e_dst[e] >= 0:
+                    edge = (T.e_dst[e], T.e_inc[e], T.e_op[e], T.e_act[e])
+                    v = ck.memo.get((e, None, None))
+                    if v is None:
+                        v = ck.memo[(e, None, None)] = _try(lambda: p.check(
+                            T.model, T.view(c, None, None), T.actions[edge[3]], ck.target(edge, None, None)))
+                else:
+                    v = _READ
+                if v is False:
+                    best = (first, k)
+                elif v is _READ:
+                    for i in g.tolist():
+                        if (i, k) >= best:
+                            break
+                        r, l = r_all[i], l_all[i]
+                        edge = T.edge_at(e, c, l)
+                        if not ck.step_value(c, r, l, edge if T.e_dst[e] < 0 else e, edge):
+                            best = (i, k)
+                            break
+        if best[0] < n:
+            i, k = best
+            e = off_l[int(rows[i])] + k
+            a = T.actions[T.e_act[e]]
+            bad_step[p.id] = (i, T.action_id(a), T.model.next_state(space.state(i), a))
+    return bad_state, bad_step, found

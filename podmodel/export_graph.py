@@ -58,7 +58,7 @@ def node_record(result: ExploreResult, i: int, state: PodState) -> dict[str, Any
     m = result.model
     return {
         "id": i,
-        "initial": result.space.parent[i] < 0,
+        "initial": bool(result.space.parent[i] < 0),
         **{f: getattr(state, f) for f in _POD_FIELDS},
         "containers": {c.name: dict(zip(_CONTAINER_FIELDS, cs)) for c, cs in zip(m.specs, state.containers)},
         "gates": dict(zip(m.config.readiness_gates, state.gates)),
