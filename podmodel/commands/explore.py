@@ -42,6 +42,10 @@ def add_parser(sub) -> None:
     p.add_argument("--bound-check", action="store_true",
                    help="re-explore with the bounds raised by one and report properties that hold only because of a bound")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--diagram", metavar="FILE",
+                   help="draw the first counterexample over the component machines (.svg, .png or .dot; docs/diagrams.md)")
+    p.add_argument("--diagram-property", metavar="ID",
+                   help="with --diagram: draw this property's counterexample, or else its witness")
     p.set_defaults(run=run)
 
 
@@ -115,6 +119,44 @@ def counterexample_for_diagram(result: ExploreResult, property_id: str | None = 
     return next(iter(cxs.values()), None)
 
 
+# ------------------------------------------------------------------------ --diagram
+def _check_diagram_args(args) -> None:
+    from podmodel.properties import CATALOGUE
+
+    if args.diagram_property and not args.diagram:
+        raise UsageError("--diagram-property needs --diagram FILE")
+    if args.diagram and not args.diagram.lower().endswith((".svg", ".png", ".dot")):
+        raise UsageError(f"--diagram {args.diagram}: use a .svg, .png or .dot file name")
+    if args.diagram_property and args.diagram_property not in {p.id for p in CATALOGUE}:
+        raise UsageError(f"--diagram-property {args.diagram_property}: no such property (podmodel.properties.CATALOGUE)")
+
+
+def _draw(args, model, result: ExploreResult) -> None:
+    """``--diagram FILE``: a counterexample (or ``--diagram-property``'s witness) over the machines."""
+    import graphviz
+
+    from podmodel.diagrams import write_counterexample
+
+    pid = args.diagram_property
+    if args.no_liveness:
+        cx = result.violations.get(pid) if pid else next(iter(result.violations.values()), None)
+    else:
+        cx = counterexample_for_diagram(result, pid, fairness=args.fairness)
+    if cx is None and pid is not None:
+        cx = result.witnesses.get(pid)
+    if cx is None:
+        what = f"no counterexample or witness for {pid}" if pid else "no counterexample"
+        print(f"--diagram {args.diagram}: {what}; nothing drawn", file=sys.stderr)
+        return
+    try:
+        write_counterexample(args.diagram, model, cx)
+    except graphviz.ExecutableNotFound:
+        raise UsageError("--diagram: Graphviz's `dot` was not found on PATH") from None
+    except OSError as e:
+        raise UsageError(f"--diagram {args.diagram}: {e.strerror or e}") from None
+    print(f"--diagram {args.diagram}: {cx.property} ({cx.label}, {len(cx.actions)} steps) drawn", file=sys.stderr)
+
+
 # ------------------------------------------------------------------------ run
 def run(args) -> int:
     from podmodel import analysis
@@ -125,6 +167,7 @@ def run(args) -> int:
         raise UsageError("--time-limit must be positive")
     if args.export and not args.export.lower().endswith((".graphml", ".json")):
         raise UsageError(f"--export {args.export}: use a .graphml or .json file name")
+    _check_diagram_args(args)
     queries = []
     for q in args.query:
         try:
@@ -156,6 +199,8 @@ def run(args) -> int:
             export(result, args.export)
         except OSError as e:
             raise UsageError(f"--export {args.export}: {e.strerror or e}") from None
+    if args.diagram:
+        _draw(args, model, result)
     ok = result.ok(liveness=liveness, fairness=args.fairness) and not sensitive
     if args.json:
         data = {"manifest": str(args.manifest), "pod": sc.config.name, "bounds": sc.bounds.to_mapping(),
