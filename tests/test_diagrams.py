@@ -375,3 +375,48 @@ def test_unreadable_scenario_is_a_clear_error(tmp_path):
     (tmp_path / "bad.yaml").write_text("spec: {restartPolicy: Always, containers: []}\n")
     with pytest.raises(D.DiagramError, match="bad.yaml"):
         D.scenario_models(tmp_path / "bad.yaml")
+
+
+# ---------------------------------------------------------------------------- podmodel explore --diagram
+SINGLE_NEVER = ROOT / "specs" / "scenarios" / "single-never.yaml"
+
+
+def test_explore_diagram_draws_the_first_counterexample(tmp_path, monkeypatch, capsys):
+    from podmodel.scenarios import Scenario
+
+    broken = DEFAULT.replace_machine(DEFAULT["container"].without_guard("restart", "should_restart"))
+    monkeypatch.setattr(Scenario, "model", lambda self, **kw: Model(self.config, self.bounds, declarations=broken))
+    out = tmp_path / "cex.dot"
+    assert main(["explore", str(SINGLE_NEVER), "--quiet", "--diagram", str(out)]) == 1
+    assert "drawn" in capsys.readouterr().err
+    from podmodel.commands.explore import counterexample_for_diagram
+    from podmodel.scenarios import load_scenario
+
+    expected = counterexample_for_diagram(explore(load_scenario(SINGLE_NEVER).model()))  # the broken model, patched
+    text = out.read_text()
+    assert f'label="{expected.property}: violation ({len(expected.actions)} steps)"' in text
+    _, edges = parse_dot(text)
+    assert ("container_0__Terminated", "container_0__Ready") in {(a, b) for a, b, _ in edges}
+
+
+def test_explore_diagram_draws_a_witness_on_request(tmp_path, capsys):
+    out = tmp_path / "w.svg"
+    assert main(["explore", str(SINGLE_NEVER), "--quiet", "--diagram", str(out), "--diagram-property", "reaches-succeeded"]) == 0
+    assert "reaches-succeeded (witness, 4 steps) drawn" in capsys.readouterr().err
+    assert ("title", "phase__Succeeded") in D.svg_content(out.read_bytes())
+
+
+def test_explore_diagram_with_nothing_to_draw_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "none.svg"
+    assert main(["explore", str(SINGLE_NEVER), "--quiet", "--diagram", str(out)]) == 0
+    assert "no counterexample; nothing drawn" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--diagram", "x.gif"], "use a .svg, .png or .dot file name"),
+    (["--diagram", "x.svg", "--diagram-property", "no-such"], "no such property"),
+    (["--diagram-property", "reaches-running"], "needs --diagram FILE"),
+])
+def test_explore_diagram_bad_arguments(argv, message, capsys):
+    assert main(["explore", str(SINGLE_NEVER), "--quiet", *argv]) == 2
+    assert message in capsys.readouterr().err
