@@ -11,9 +11,15 @@ holds several walks.  After every step it checks every applicable
 time a ``sometimes`` property holds.  ``eventually`` properties need the whole graph and
 are left to the explorer.
 
-A failure shrinks (Hypothesis' shrinker) to a minimal action sequence, returned as an
+A failure shrinks to a minimal action sequence, returned as an
 `podmodel.explorer.Counterexample` (the explorer's format: one action per line with
-the fields it changed) and printable as runnable code (`counterexample_code`).
+the fields it changed) and printable as runnable code (`counterexample_code`).  Two
+shrinkers: ``"path"`` (the default, `shrink_path`) works on the failing walk itself --
+it cuts loops (a state visited twice) and then drops chunks of actions while the rest
+still replays and still violates the property, to a fixpoint: a 1-minimal sequence,
+in milliseconds; ``"hypothesis"`` runs Hypothesis' own shrinker on the whole
+test case, generic but slower (seconds to tens of seconds: an example holds several
+walks and every shrink attempt replays it through the state machine).
 
 `run_hypothesis` runs the machine and returns a `HypothesisResult`: violations with
 shrunk action lists, steps taken, the states and edges visited, witnesses, and the
@@ -295,7 +301,8 @@ class HypothesisResult:
 
 def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps: int = DEFAULT_STEPS,
                    seed: int = 0, time_limit: float | None = None,
-                   properties: Iterable[Property] | None = None, first_only: bool = False) -> HypothesisResult:
+                   properties: Iterable[Property] | None = None, first_only: bool = False,
+                   shrink: str = "path") -> HypothesisResult:
     """Random walks through ``model`` with Hypothesis, every safety property checked.
 
     Parameters
@@ -317,6 +324,8 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
         Stop at the first violation.  Otherwise each violated property is shrunk in
         turn: after a violation the run starts again without that property, until a
         run finds nothing new.
+    shrink : {"path", "hypothesis"}
+        The shrinker (see the module docstring).
 
     Returns
     -------
@@ -325,7 +334,8 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
     Raises
     ------
     ValueError
-        For a non-positive ``max_examples``, ``steps`` or ``time_limit``.
+        For a non-positive ``max_examples``, ``steps`` or ``time_limit``, or an unknown
+        ``shrink``.
 
     Examples
     --------
@@ -343,6 +353,8 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if time_limit is not None and time_limit <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit!r}")
+    if shrink not in SHRINKERS:
+        raise ValueError(f"unknown shrink {shrink!r} (known: {', '.join(SHRINKERS)})")
     props = tuple(properties_for(model) if properties is None else properties)
     start = time.monotonic()
     rec = _Record(model, props, Coverage.for_model(model),
@@ -353,12 +365,12 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
     while True:
         active = tuple(p for p in props if p.id not in violations)
         cls = machine_for(model, active, record=rec)
-        found = _run_once(cls, rec, max_examples, steps, seed)
+        found = _run_once(cls, rec, max_examples, steps, seed, shrink == "hypothesis")
         if found is None:
             break
-        states = model.replay(found.actions)
-        violations[found.property_id] = Counterexample(found.property_id, found.actions, states, names,
-                                                       label="violation")
+        prop = next(p for p in props if p.id == found.property_id)
+        path = found.actions if shrink == "hypothesis" else shrink_path(model, prop, found.actions)
+        violations[prop.id] = Counterexample(prop.id, path, model.replay(path), names, label="violation")
         rec.failing = False
         if first_only or rec.timed_out or all(p.id in violations for p in checked):
             break
@@ -377,11 +389,15 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
     )
 
 
+SHRINKERS = ("path", "hypothesis")
+
+
 def _run_once(cls: type[RuleBasedStateMachine], rec: _Record, max_examples: int, steps: int,
-              seed: int) -> PropertyViolation | None:
+              seed: int, hypothesis_shrinks: bool) -> PropertyViolation | None:
     conf = settings(
         max_examples=max_examples, stateful_step_count=steps, deadline=None, database=None,
-        suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.shrink) if hypothesis_shrinks else (Phase.generate,),
         verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False,
     )
     hypothesis_seed(seed)(cls)
@@ -393,6 +409,75 @@ def _run_once(cls: type[RuleBasedStateMachine], rec: _Record, max_examples: int,
         if not rec.timed_out:
             raise
     return None
+
+
+def first_violation(model: Model, prop: Property, actions: Sequence[Action]) -> int | None:
+    """How many of ``actions`` it takes to violate ``prop`` (None: never, or not replayable).
+
+    >>> from podmodel.config import PodConfig, ContainerSpec
+    >>> from podmodel.properties import by_id
+    >>> from podmodel.actions import SchedulerBind
+    >>> m = Model(PodConfig(containers=(ContainerSpec("app"),)))
+    >>> first_violation(m, by_id("no-rebinding"), [SchedulerBind("node-1")]) is None
+    True
+    """
+    s = model.initial_states()[0]
+    if prop.kind == "always" and not prop.check(model, s):
+        return 0
+    for k, a in enumerate(actions, 1):
+        if not model.enabled(s, a):
+            return None
+        t = model.next_state(s, a)
+        if prop.kind == "step" and not prop.check(model, s, a, t) or prop.kind == "always" and not prop.check(model, t):
+            return k
+        s = t
+    return None
+
+
+def shrink_path(model: Model, prop: Property, actions: Sequence[Action]) -> list[Action]:
+    """A 1-minimal sub-sequence of ``actions`` that still violates ``prop``.
+
+    Cuts the path at its first violation, removes loops (a state visited twice), then
+    drops chunks of actions (halving the chunk size down to single actions) while the
+    rest replays and still violates ``prop``, until no single action can go.
+    ``actions`` must violate ``prop``.
+
+    >>> from podmodel.config import PodConfig, ContainerSpec
+    >>> from podmodel.machines import DEFAULT
+    >>> from podmodel.properties import by_id
+    >>> from podmodel.actions import SchedulerBind, KubeletCreateSandbox, KubeletStartContainer, ContainerExit, ProbeFail, KubeletRestartContainer
+    >>> broken = DEFAULT.replace_machine(DEFAULT["container"].without_guard("restart", "should_restart"))
+    >>> m = Model(PodConfig(containers=(ContainerSpec("app"),), restart_policy="Never"), declarations=broken)
+    >>> long = [SchedulerBind("node-1"), KubeletCreateSandbox(), KubeletStartContainer("app"),
+    ...         ContainerExit("app", 0), KubeletRestartContainer("app"), ContainerExit("app", 1), KubeletRestartContainer("app")]
+    >>> shrink_path(m, by_id("restart-policy-honoured"), long)[-2:]
+    [ContainerExit(container='app', code=0), KubeletRestartContainer(container='app')]
+    """
+    end = first_violation(model, prop, actions)
+    if end is None:
+        raise ValueError(f"the actions do not violate {prop.id}")
+    path = list(actions[:end])
+    states = model.replay(path)
+    k = 0
+    while k < len(states):  # remove loops: keep the last visit of each state
+        last = max(j for j in range(k, len(states)) if states[j] == states[k])
+        if last > k:
+            del path[k:last]
+            del states[k:last]
+        k += 1
+    changed = True
+    while changed:  # drop chunks of actions, halving the chunk size down to one action
+        changed = False
+        size = max(1, len(path) // 2)
+        while size >= 1 and not changed:
+            for k in range(len(path) - size + 1):
+                trial = path[:k] + path[k + size:]
+                end = first_violation(model, prop, trial)
+                if end is not None:
+                    path, changed = trial[:end], True
+                    break
+            size //= 2
+    return path
 
 
 def counterexample_code(cx: Counterexample, setup: str = "model = ...") -> str:
