@@ -118,8 +118,8 @@ def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
     --------
     >>> from podmodel.scenarios import load_scenario, SCENARIO_DIR
     >>> cls = machine_for(load_scenario(SCENARIO_DIR / "single-never.yaml").model())
-    >>> cls.rule_names
-    ('scheduler_bind', 'kubelet_create_sandbox', 'kubelet_start_container', 'kubelet_image_pull_failed', 'kubelet_image_pull_back_off', 'kubelet_create_config_error', 'container_exit', 'kubelet_back_off', 'kubelet_restart_container', 'api_delete', 'force_delete', 'grace_period_expired', 'kubelet_remove_pod', 'new_walk')
+    >>> cls.rule_names[:3], cls.rule_names[-1]
+    (('scheduler_bind', 'kubelet_create_sandbox', 'kubelet_start_container'), 'new_walk')
     """
     props = tuple(properties_for(model) if properties is None else properties)
     rec = record or _Record(model, props, Coverage.for_model(model))
