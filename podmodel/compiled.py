@@ -266,6 +266,24 @@ PARALLEL_MIN = 64
 _worker_enabled: Enabled | None = None  # set once in each worker process by _worker_init
 
 
+class _LazyPool:
+    """One worker process, forked the first time a layer is worth sharing."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.pool = None
+
+    def get(self):
+        if self.pool is None:
+            self.pool = multiprocessing.get_context("fork").Pool(1, _worker_init, (self.model,))
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool = None
+
+
 def _worker_init(model: Model) -> None:
     global _worker_enabled
     _worker_enabled = Enabled(model)
@@ -501,7 +519,7 @@ class Tables:
                 self.compile_core(c)
             return
         half = len(cores) // 2
-        remote = self.pool.apply_async(_worker_successors, ([self.cores[c] for c in cores[half:]],))
+        remote = self.pool.get().apply_async(_worker_successors, ([self.cores[c] for c in cores[half:]],))
         local = [_successors(self.enabled, self.cores[c]) for c in cores[:half]]
         for c, raw in zip(cores, local + remote.get()):
             self.compile_core(c, raw)
@@ -672,21 +690,18 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
     extra: list[int] = []
-    pool = None
+    pool = _LazyPool(model) if workers > 1 else None
     try:
         while True:
             tables = Tables(model, _alphabet(model, extra))
-            if workers > 1:
-                if pool is None:
-                    pool = multiprocessing.get_context("fork").Pool(1, _worker_init, (model,))
-                tables.pool = pool
+            tables.pool = pool
             try:
                 return _explore(model, tables, tuple(properties), max_states, progress, time_limit, keep_edges)
             except _NewCode as e:  # the model wrote a code the alphabet lacked: start again with it
                 extra.append(e.code)
     finally:
         if pool is not None:
-            pool.terminate()
+            pool.close()
 
 
 def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edges):

@@ -160,7 +160,7 @@ class Counterexample:
             lines.append(f"  {k}. {a!r}")
             lines.append("       " + ("; ".join(changes) if changes else "(no visible change)"))
         if self.stutter:
-            lines.append("  then nothing fair happens: the pod stays here forever")
+            lines.append("  no fair action is enabled here: the pod may stay here forever")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
