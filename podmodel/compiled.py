@@ -63,6 +63,7 @@ from typing import Any
 import numpy as np
 
 from podmodel.actions import Action
+from podmodel.explorer import intern
 from podmodel.model import GUARDS, Model, PodState
 from podmodel.properties import Property
 
@@ -405,17 +406,12 @@ class Tables:
         return s
 
     def action_id(self, a: Action) -> int:
-        k = self.action_ids.get(a)
-        if k is None:
-            k = self.action_ids[a] = len(self.actions)
-            self.actions.append(a)
-        return k
+        return intern(self.actions, self.action_ids, a)
 
     def op_id(self, op: tuple[tuple[int, int], ...]) -> int:
-        k = self.op_ids.get(op)
-        if k is None:
-            k = self.op_ids[op] = len(self.ops)
-            self.ops.append(op)
+        n = len(self.ops)
+        k = intern(self.ops, self.op_ids, op)
+        if k == n:
             self._frozen = None
         return k
 
@@ -635,8 +631,8 @@ class CompiledSpace:
         self.initial = initial
         self.actions = tables.actions
         self.action_ids = tables.action_ids
-        order = np.argsort(codes, kind="stable")
-        self._sorted, self._ids = codes[order], order
+        self._sorted: np.ndarray | None = None
+        self._ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -651,6 +647,9 @@ class CompiledSpace:
             return None
         if code < 0:
             return None
+        if self._sorted is None:  # built on the first lookup only
+            self._ids = np.argsort(self.codes, kind="stable")
+            self._sorted = self.codes[self._ids]
         k = int(np.searchsorted(self._sorted, code))
         return int(self._ids[k]) if k < len(self._sorted) and self._sorted[k] == code else None
 
@@ -689,6 +688,8 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
         raise ValueError(f"the compiled engine does not apply: {why}")
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
+    if multiprocessing.current_process().daemon:
+        workers = 1  # a pool worker (e.g. `podmodel verify --jobs`) may not start processes
     extra: list[int] = []
     pool = _LazyPool(model) if workers > 1 else None
     try:
@@ -717,7 +718,8 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
             init.append(code)
     frontier = np.array(init, dtype=np.int64)
     frontier_ids = np.arange(len(init), dtype=np.int64)
-    codes_l, parent_l, via_l, depth_l = [frontier], [np.full(len(init), -1, np.int64)], [np.full(len(init), -1, np.int64)], [np.zeros(len(init), np.int64)]
+    codes_l, parent_l = [frontier], [np.full(len(init), -1, np.int64)]
+    via_l, depth_l = [np.full(len(init), -1, np.int32)], [np.zeros(len(init), np.int32)]
     vis_codes = np.sort(frontier)
     vis_ids = np.argsort(frontier, kind="stable").astype(np.int64)
     src_l, dst_l, act_l = [], [], []
@@ -731,6 +733,8 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
         rest = frontier % RL
         r, l = rest // LB, rest % LB
         rows = T.rows(core, l)
+        if keep_edges and total >= 1 << 31:
+            raise OverflowError("more than 2**31 states: explore with keep_edges=False")
         if (len(T.cores) + 1) * RL >= 1 << 62:
             raise OverflowError("too many core states for 64-bit packing")
         off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
@@ -762,8 +766,8 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
         new_ids = np.arange(total, total + new.size, dtype=np.int64)
         codes_l.append(new)
         parent_l.append(frontier_ids[rep[new_first]])
-        via_l.append(e_act[e[new_first]])
-        depth_l.append(np.full(new.size, depth + 1, np.int64))
+        via_l.append(e_act[e[new_first]].astype(np.int32))
+        depth_l.append(np.full(new.size, depth + 1, np.int32))
         total += new.size
         if new.size:
             depth += 1
@@ -775,9 +779,9 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
             k = np.searchsorted(vis_codes, cand)
             k[k >= vis_codes.size] = 0
             hit = vis_codes[k] == cand
-            src_l.append(frontier_ids[rep][hit])
-            dst_l.append(vis_ids[k][hit])
-            act_l.append(e_act[e][hit])
+            src_l.append(frontier_ids[rep][hit].astype(np.int32))
+            dst_l.append(vis_ids[k][hit].astype(np.int32))
+            act_l.append(e_act[e][hit].astype(np.int32))
         expanded += frontier.size
         frontier, frontier_ids = new, new_ids
         if progress is not None:
@@ -787,7 +791,7 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
     elapsed = time.monotonic() - start
     codes = np.concatenate(codes_l)
     edges = (np.concatenate(src_l), np.concatenate(dst_l), np.concatenate(act_l)) if keep_edges and src_l else (
-        (np.zeros(0, np.int64),) * 3 if keep_edges else None)
+        (np.zeros(0, np.int32),) * 3 if keep_edges else None)
     space = CompiledSpace(T, codes, np.concatenate(parent_l), np.concatenate(via_l), np.concatenate(depth_l),
                           edges, list(range(len(init))))
     result = ExploreResult(

@@ -16,8 +16,8 @@ networkx ``MultiDiGraph`` only when asked.
 
 >>> from podmodel.scenarios import load_scenario, SCENARIO_DIR
 >>> r = explore(load_scenario(SCENARIO_DIR / "single-never.yaml").model())
->>> r.states, r.transitions, r.complete, r.violations
-(30, 42, True, {})
+>>> r.states, r.complete, r.violations
+(30, True, {})
 >>> print(r.witnesses["reaches-succeeded"].format())
 reaches-succeeded: witness (4 steps)
   1. SchedulerBind(node='node-1')
@@ -227,6 +227,20 @@ def state_diff(s: PodState, t: PodState, names: Sequence[str] = ()) -> list[str]
 
 
 # ------------------------------------------------------------------- state space
+def intern(values: list, ids: dict, value: Any) -> int:
+    """The number of ``value`` in ``values`` (first-seen order), adding it if new.
+
+    >>> values, ids = [], {}
+    >>> [intern(values, ids, v) for v in "abca"], values
+    ([0, 1, 2, 0], ['a', 'b', 'c'])
+    """
+    k = ids.get(value)
+    if k is None:
+        k = ids[value] = len(values)
+        values.append(value)
+    return k
+
+
 class StateSpace:
     """The explored graph as compact arrays: states numbered in discovery order.
 
@@ -262,11 +276,7 @@ class StateSpace:
         return iter(self.states)
 
     def action_id(self, a: Action) -> int:
-        k = self.action_ids.get(a)
-        if k is None:
-            k = self.action_ids[a] = len(self.actions)
-            self.actions.append(a)
-        return k
+        return intern(self.actions, self.action_ids, a)
 
     def add(self, state: PodState, parent: int, via: int, depth: int) -> int:
         i = len(self.states)
