@@ -18,16 +18,14 @@ networkx ``MultiDiGraph`` only when asked.
 >>> r = explore(load_scenario(SCENARIO_DIR / "single-never.yaml").model())
 >>> r.states, r.complete, r.violations
 (30, True, {})
->>> print(r.witnesses["reaches-succeeded"].format())
-reaches-succeeded: witness (4 steps)
+>>> print(r.witnesses["reaches-ready"].format())
+reaches-ready: witness (3 steps)
   1. SchedulerBind(node='node-1')
        binding: Unbound -> Bound; node: None -> 'node-1'; +PodScheduled=True
   2. KubeletCreateSandbox()
        sandbox: NotCreated -> Ready; +PodReadyToStartContainers=True; +Initialized=True; +ContainersReady=False; +Ready=False
   3. KubeletStartContainer(container='app')
        phase: Pending -> Running; app: Waiting -> Ready; ContainersReady: False -> True; Ready: False -> True
-  4. ContainerExit(container='app', code=0)
-       phase: Running -> Succeeded; termination: Active -> Finished; app: Ready -> Terminated (exit 0, Completed); PodReadyToStartContainers: True -> False; ContainersReady: True -> False; Ready: True -> False
 """
 
 from __future__ import annotations
