@@ -66,6 +66,7 @@ from podmodel.actions import Action
 from podmodel.explorer import intern
 from podmodel.model import GUARDS, Model, PodState
 from podmodel.properties import Property
+from podmodel.symmetry import Symmetry
 
 #: Largest lookup table (entries) for counts and codes arithmetic; beyond it, compute.
 TABLE_LIMIT = 1 << 24
@@ -74,7 +75,14 @@ MAX_RADIX = 1 << 40
 
 
 class _Read(BaseException):
-    """A tainted value was inspected.  BaseException: a model's ``except Exception`` must not hide it."""
+    """A tainted value was inspected.  BaseException: a model's ``except Exception`` must not hide it.
+
+    ``pos`` is the container whose lastState code was read, when known.
+    """
+
+    def __init__(self, what: str, pos: int | None = None):
+        super().__init__(what)
+        self.pos = pos
 
 
 class _Opaque:
@@ -98,15 +106,20 @@ class _Opaque:
     def __eq__(self, other: object) -> bool:
         if other is self:
             return True
-        raise _Read(self.tag)
+        raise _Read(self.tag, self.code_pos)
 
     def __ne__(self, other: object) -> bool:
         if other is self:
             return False
-        raise _Read(self.tag)
+        raise _Read(self.tag, self.code_pos)
 
     def _read(self, *args: Any) -> Any:
-        raise _Read(self.tag)
+        raise _Read(self.tag, self.code_pos)
+
+    @property
+    def code_pos(self) -> int | None:
+        """The container whose lastState code this stands for (None for restart counts)."""
+        return self.pos if self.tag.startswith("last[") else None
 
     __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __index__ = __int__ = __float__ = _read
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __neg__ = __abs__ = _read
@@ -244,21 +257,21 @@ class Enabled:
         return out
 
 
-def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState | None]] | None:
-    """The model's successors of a tainted core state: ``(action, next state)`` pairs, the
-    state None where the model inspected a code to compute it; None if it inspected one
-    to decide which actions are enabled."""
+def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState | int | None]] | None:
+    """The model's successors of a tainted core state: ``(action, next state)`` pairs; in
+    place of the state, the position of the code the model inspected to compute it (or
+    None if unknown).  None if it inspected one to decide which actions are enabled."""
     model = enabled.model
     try:
         acts = enabled.actions(core)
     except _Read:
         return None
-    out: list[tuple[Action, PodState | None]] = []
+    out: list[tuple[Action, PodState | int | None]] = []
     for a in acts:
         try:
             out.append((a, model.next_state(core, a)))
-        except _Read:
-            out.append((a, None))
+        except _Read as e:
+            out.append((a, e.pos))
     return out
 
 
@@ -292,6 +305,17 @@ def _worker_init(model: Model) -> None:
 
 def _worker_successors(cores: list[PodState]) -> list[list[tuple[Action, PodState]] | None]:
     return [_successors(_worker_enabled, c) for c in cores]
+
+
+def _order_key(cs) -> tuple:
+    """Order of container states in a core, without reading lastState placeholders."""
+    machine, code, reason, last, _ = cs
+    return (machine, code is not None, code or 0, reason or "", last is not None)
+
+
+def _relabel(cs, k: int):
+    """A core's container state moved to position ``k`` (its placeholder renamed)."""
+    return cs if cs.last_exit_code is None or cs.last_exit_code is _LAST[k] else cs._replace(last_exit_code=_LAST[k])
 
 
 # ------------------------------------------------------------------------ tables
@@ -329,8 +353,16 @@ class Tables:
         self.model_calls = 0
         self.pool = None
         self.enabled = Enabled(model)
+        self.sym = Symmetry.of(model)
+        self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
+        self._perm_cache: dict[tuple, int] = {}
+        self._candidate_order: list[int] = []
         self._targets: dict[tuple, PodState] = {}
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
+        self._partial: dict[tuple, tuple[int, int, int, int]] = {}
+        self._resolved_keys = np.zeros(0, dtype=np.int64)
+        self._resolved_vals = np.zeros((0, 3), dtype=np.int64)
+        self._reads: dict[tuple[int, int], set[int]] = {}
         self._inc_table: np.ndarray | None = None
         self._op_table: np.ndarray | None = None
         self._views: dict[tuple[int, int | None, int | None], PodState] = {}
@@ -408,6 +440,14 @@ class Tables:
     def action_id(self, a: Action) -> int:
         return intern(self.actions, self.action_ids, a)
 
+    @property
+    def candidate_order(self) -> list[int]:
+        """Action id -> its position in `Model.candidate_actions` (the model's order)."""
+        order = self._candidate_order
+        while len(order) < len(self.actions):
+            order.append(self.candidate_index[self.actions[len(order)]])
+        return order
+
     def op_id(self, op: tuple[tuple[int, int], ...]) -> int:
         n = len(self.ops)
         k = intern(self.ops, self.op_ids, op)
@@ -423,8 +463,9 @@ class Tables:
             machine, code, reason, last, rc = cs
             if rc:
                 inc |= 1 << j
-            if type(code) is _Opaque or type(reason) is _Opaque or type(machine) is _Opaque:
-                raise _Read("a lastState code flowed into another field")
+            for v in (code, reason, machine):
+                if type(v) is _Opaque:
+                    raise _Read("a lastState code flowed into another field", v.code_pos)
             if last is None:
                 op.append((_NONE, 0))
                 if rc:
@@ -444,7 +485,7 @@ class Tables:
             out.append(cs)
         for v in t[:-3]:
             if type(v) is _Opaque:
-                raise _Read("a lastState code flowed into a pod field")
+                raise _Read("a lastState code flowed into a pod field", v.code_pos)
         target = self.intern(t._replace(containers=tuple(out)))
         return target, inc, self.op_id(tuple(op)), self.action_id(a)
 
@@ -475,31 +516,69 @@ class Tables:
         edges = []
         for a, t in raw:
             try:
-                if t is None:
-                    raise _Read("next_state")
+                if not isinstance(t, PodState):
+                    raise _Read("next_state", t)
                 edges.append(self._edge(a, t))
-            except _Read:  # this action's successor depends on the codes: resolved per state
-                edges.append((-1, 0, 0, self.action_id(a)))
+            except _Read as e:  # this action's successor depends on the codes: resolved per state
+                k = self.action_id(a)
+                if e.pos is not None:
+                    self._reads.setdefault((c, k), set()).add(e.pos)
+                edges.append((-1, 0, 0, k))
         row = self.row_of_core[c] = self._add_row(edges)
         return row
 
     def resolve(self, c: int, a: int, l: int) -> tuple[int, int, int, int]:
-        """The edge of action ``a`` out of core ``c`` with concrete codes ``l`` (counts 0)."""
+        """The edge of action ``a`` out of core ``c`` with codes ``l`` (counts 0).
+
+        The model is run with only the codes it was seen reading made concrete (learned
+        per core and action, one ``_Read`` at a time), so the answer serves every ``l``
+        that agrees on those.
+        """
         key = (c, a, l)
         hit = self._resolved.get(key)
-        if hit is None:
-            self.model_calls += 1
-            act = self.actions[a]
-            hit = self._resolved[key] = self._edge(act, self.model.next_state(self.view(c, 0, l), act))
+        if hit is not None:
+            return hit
+        act, core = self.actions[a], self.cores[c]
+        read = self._reads.setdefault((c, a), set())
+        while True:
+            known = tuple((j, (l // self.B ** j) % self.B) for j in sorted(read))
+            hit = self._partial.get((c, a, known))
+            if hit is not None:
+                break
+            cs = list(core.containers)
+            for j, d in known:
+                if cs[j].last_exit_code is not None:
+                    cs[j] = cs[j]._replace(last_exit_code=self.alphabet[d - 1])
+            try:
+                self.model_calls += 1
+                hit = self._edge(act, self.model.next_state(core._replace(containers=tuple(cs)), act))
+            except _Read as e:
+                if e.pos is None or e.pos in read:
+                    raise AssertionError(f"unexpected read resolving {act!r}: {e}") from None
+                read.add(e.pos)
+                continue
+            self._partial[(c, a, known)] = hit
+            break
+        self._resolved[key] = hit
         return hit
 
     def resolve_many(self, c: np.ndarray, a: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`resolve` for arrays: (target core, increment mask, code op) of each element."""
         key = (c * _A_MAX + a) * self.LB + l
         uniq, inv = np.unique(key, return_inverse=True)
-        out = np.array([self.resolve(int(k // self.LB // _A_MAX), int(k // self.LB % _A_MAX), int(k % self.LB))[:3]
-                        for k in uniq.tolist()], dtype=np.int64).reshape(len(uniq), 3)
-        got = out[inv.reshape(-1)]
+        keys, vals = self._resolved_keys, self._resolved_vals
+        pos = np.searchsorted(keys, uniq)
+        known = np.zeros(uniq.size, dtype=bool)
+        inside = pos < keys.size
+        known[inside] = keys[pos[inside]] == uniq[inside]
+        fresh = uniq[~known]
+        if fresh.size:  # resolve the new ones in Python, then merge them into the sorted index
+            new = np.array([self.resolve(int(k // self.LB // _A_MAX), int(k // self.LB % _A_MAX), int(k % self.LB))[:3]
+                            for k in fresh.tolist()], dtype=np.int64).reshape(fresh.size, 3)
+            at = np.searchsorted(keys, fresh)
+            keys, vals = np.insert(keys, at, fresh), np.insert(vals, at, new, axis=0)
+            self._resolved_keys, self._resolved_vals = keys, vals
+        got = vals[np.searchsorted(keys, uniq)][inv.reshape(-1)]
         return got[:, 0], got[:, 1], got[:, 2]
 
     def edge_at(self, e: int, c: int, l: int) -> tuple[int, int, int, int]:
@@ -509,16 +588,86 @@ class Tables:
         return self.resolve(c, self.e_act[e], l)
 
     def compile_many(self, cores: list[int]) -> None:
-        """Compile several cores, half of them in the worker process if there is one."""
-        if self.pool is None or len(cores) < PARALLEL_MIN:
-            for c in cores:
+        """Compile several cores: those that are a permutation of interchangeable containers
+        away from another core are derived from its row; the others are computed by the
+        model, half of them in the worker process if there is one."""
+        derived: list[tuple[int, int, tuple[int, ...]]] = []
+        todo: list[int] = []
+        for c in cores:
+            rep, perm = self.canonical(c)
+            if rep == c:
+                todo.append(c)
+            else:
+                derived.append((c, rep, perm))
+                if self.row_of_core[rep] == -1 and rep not in todo:
+                    todo.append(rep)
+        todo = [c for c in todo if self.row_of_core[c] == -1]
+        if self.pool is None or len(todo) < PARALLEL_MIN:
+            for c in todo:
                 self.compile_core(c)
+        else:
+            half = len(todo) // 2
+            remote = self.pool.get().apply_async(_worker_successors, ([self.cores[c] for c in todo[half:]],))
+            local = [_successors(self.enabled, self.cores[c]) for c in todo[:half]]
+            for c, raw in zip(todo, local + remote.get()):
+                self.compile_core(c, raw)
+        for c, rep, perm in derived:
+            self.derive_row(c, rep, perm)
+
+    # -- interchangeable containers ------------------------------------------------
+    def canonical(self, c: int) -> tuple[int, tuple[int, ...]]:
+        """The representative core of ``c`` (interchangeable containers sorted) and ``p``
+        with ``rep.containers[k] == c.containers[p[k]]`` (`podmodel.symmetry`)."""
+        if not self.sym:
+            return c, ()
+        core = self.cores[c]
+        p = list(range(self.n))
+        for g in self.sym.groups:
+            order = sorted(g, key=lambda i: (_order_key(core.containers[i]), i))
+            for k, i in zip(g, order):
+                p[k] = i
+        if p == list(range(self.n)):
+            return c, ()
+        rep = core._replace(containers=tuple(_relabel(core.containers[p[k]], k) for k in range(self.n)))
+        return self.intern(rep), tuple(p)
+
+    def derive_row(self, c: int, rep: int, p: tuple[int, ...]) -> None:
+        """Row of core ``c`` from its representative's: by the model's symmetry, the
+        successors of a permuted state are the permuted successors."""
+        row = self.row_of_core[rep]
+        if row == -2:
+            self.row_of_core[c] = -2
             return
-        half = len(cores) // 2
-        remote = self.pool.get().apply_async(_worker_successors, ([self.cores[c] for c in cores[half:]],))
-        local = [_successors(self.enabled, self.cores[c]) for c in cores[:half]]
-        for c, raw in zip(cores, local + remote.get()):
-            self.compile_core(c, raw)
+        edges = []
+        n, cores, ops, pk = self.n, self.cores, self.ops, self._perm_cache
+        for e in range(self.off[row], self.off[row] + self.deg[row]):
+            ka = ("action", self.e_act[e], p)
+            k = pk.get(ka)
+            if k is None:
+                k = pk[ka] = self.action_id(self.sym.rename(self.actions[self.e_act[e]], p))
+            if self.e_dst[e] < 0:
+                seen = self._reads.get((rep, self.e_act[e]), ())
+                self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
+                edges.append((-1, 0, 0, k))
+                continue
+            t = cores[self.e_dst[e]]
+            tc = t.containers
+            out = [None] * n
+            for j in range(n):
+                out[p[j]] = _relabel(tc[j], p[j])
+            mask = self.e_inc[e]
+            inc = sum(1 << p[j] for j in range(n) if mask >> j & 1) if mask else 0
+            ko = ("op", self.e_op[e], p)
+            o = pk.get(ko)
+            if o is None:
+                op = [None] * n
+                for j, (kind, v) in enumerate(ops[self.e_op[e]]):
+                    op[p[j]] = (kind, p[v] if kind == _COPY else v)
+                o = pk[ko] = self.op_id(tuple(op))
+            edges.append((self.intern(t._replace(containers=tuple(out))), inc, o, k))
+        order = self.candidate_order
+        edges.sort(key=lambda e: order[e[3]])
+        self.row_of_core[c] = self._add_row(edges)
 
     def compile_concrete(self, c: int, l: int) -> int:
         """Compile a conditional core for concrete codes ``l`` (counts 0)."""
@@ -892,6 +1041,8 @@ def check_properties(T: Tables, space: CompiledSpace, props: Sequence[Property],
     """First violating state / transition and first witness of each property, in the
     readable engine's order (state ids; for transitions, source id then action order).
     ``expanded``: the states whose successors were explored (step properties)."""
+    if not props:
+        return {}, {}, {}
     codes = space.codes
     n = len(codes)
     core = codes // T.RL
