@@ -90,6 +90,14 @@ class ContainerExit(Action):
     code: int
 
 
+@_action("container")
+class ContainerStartedAndExited(Action):
+    """``container`` started and exited with ``code`` between two status syncs (the PLEG
+    relist saw it already exited), so it is never shown running."""
+    container: str
+    code: int
+
+
 @_action("kubelet")
 class KubeletBackOff(Action):
     """The kubelet delays a restart (waiting: CrashLoopBackOff)."""
@@ -152,7 +160,7 @@ class DeadlineExceeded(Action):
 
 ALL_ACTIONS: tuple[type, ...] = (
     SchedulerBind, KubeletCreateSandbox, SandboxRecreated, KubeletStartContainer, KubeletImagePullFailed,
-    KubeletImagePullBackOff, KubeletCreateConfigError, ProbeSucceed, ProbeFail, ContainerExit, KubeletBackOff,
+    KubeletImagePullBackOff, KubeletCreateConfigError, ProbeSucceed, ProbeFail, ContainerExit, ContainerStartedAndExited, KubeletBackOff,
     KubeletRestartContainer, ControllerSetCondition, NodeLost, NodeRecovered, ApiDelete, ForceDelete,
     GracePeriodExpired, KubeletRemovePod, Evict, DeadlineExceeded,
 )

@@ -4,7 +4,7 @@ Scenarios set them in ``specs/`` (annotation ``podmodel.io/bounds`` on the Pod m
 a JSON or YAML mapping with these camelCase keys); the CLI can override them.
 
 >>> Bounds.from_mapping({"maxRestarts": 1, "exitCodes": [0, 2]})
-Bounds(max_restarts=1, exit_codes=(0, 2), nodes=('node-1',), image_pull_errors=False, config_errors=False, probes=True, node_loss=False, sandbox_recreations=0, deletion=True, force_delete=False, eviction=False, deadline=True, readiness_gates=True)
+Bounds(max_restarts=1, exit_codes=(0, 2), nodes=('node-1',), image_pull_errors=False, config_errors=False, probes=True, node_loss=False, sandbox_recreations=0, deletion=True, force_delete=False, eviction=False, deadline=True, readiness_gates=True, fast_exits=True)
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class Bounds:
     eviction:            allow Evict.
     deadline:            allow DeadlineExceeded (only if the pod sets activeDeadlineSeconds).
     readiness_gates:     let a controller flip readiness-gate conditions.
+    fast_exits:          let a container start and exit between two status syncs
+                         (never shown running: Pending -> Succeeded directly).
     """
 
     max_restarts: int = 2
@@ -52,6 +54,7 @@ class Bounds:
     eviction: bool = False
     deadline: bool = True
     readiness_gates: bool = True
+    fast_exits: bool = True
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, base: Bounds | None = None) -> Bounds:

@@ -43,6 +43,7 @@ from podmodel.actions import (
     Action, ApiDelete, ContainerExit, ControllerSetCondition, DeadlineExceeded, Evict, ForceDelete, GracePeriodExpired,
     KubeletBackOff, KubeletCreateConfigError, KubeletCreateSandbox, KubeletImagePullBackOff, KubeletImagePullFailed,
     KubeletRemovePod, KubeletRestartContainer, KubeletStartContainer, NodeLost, NodeRecovered, ProbeFail, ProbeSucceed,
+    ContainerStartedAndExited,
     SandboxRecreated, SchedulerBind,
 )
 from podmodel.bounds import Bounds
@@ -233,6 +234,7 @@ CONTAINER_TRIGGERS: Mapping[type, str] = {
     KubeletImagePullBackOff: "image_pull_backoff",
     KubeletCreateConfigError: "config_error",
     ContainerExit: "exit",
+    ContainerStartedAndExited: "start_and_exit",
     KubeletBackOff: "back_off",
     KubeletRestartContainer: "restart",
 }
@@ -329,6 +331,8 @@ class Model:
                         out.append(ProbeSucceed(c, kind))
                     out.append(ProbeFail(c, kind))
             out += [ContainerExit(c, code) for code in self.exit_codes(spec)]
+            if b.fast_exits:
+                out += [ContainerStartedAndExited(c, code) for code in self.exit_codes(spec)]
             out += [KubeletBackOff(c), KubeletRestartContainer(c)]
         if b.readiness_gates:
             for g in cfg.readiness_gates:
@@ -452,6 +456,10 @@ class Model:
         kind = type(a)
         if kind is ContainerExit:
             return cs._replace(machine=dest, exit_code=a.code, reason=exit_reason(a.code))
+        if kind is ContainerStartedAndExited:
+            count = cs.restart_count + (cs.last_exit_code is not None)
+            return cs._replace(machine=dest, exit_code=a.code, reason=exit_reason(a.code),
+                               restart_count=min(count, self.bounds.max_restarts))
         if kind is ProbeFail and dest == "Terminated":
             return cs._replace(machine=dest, exit_code=137, reason="Error")
         if kind is KubeletBackOff:

@@ -244,3 +244,13 @@ def test_app_containers_start_once_the_kubelet_considers_the_pod_initialised():
     s = m.next_state(s, ContainerExit("a", 1))
     assert KubeletRestartContainer("a") not in m.actions(s)     # nothing runs, the sidecar is down
     assert KubeletRestartContainer("proxy") in m.actions(s)
+
+
+def test_a_container_can_start_and_exit_between_two_status_syncs():
+    # PLEG relist sees it already exited: Pending -> Succeeded without an observed Running
+    from podmodel.actions import ContainerStartedAndExited
+    m = Model(pod("Never"))
+    s = run(m, START)
+    t = m.next_state(s, ContainerStartedAndExited("app", 0))
+    assert (s.phase, t.phase) == ("Pending", "Succeeded")
+    assert t == run(m, START + [KubeletStartContainer("app"), ContainerExit("app", 0)])
