@@ -177,13 +177,13 @@ def test_running_back_to_pending_only_under_always(derived):
         assert ("Running", "Pending") in state_edges(source, style="dotted")  # declared, never taken
 
 
-def test_pending_to_succeeded_is_declared_but_never_taken(derived):
-    # A model finding, pinned: every status sync in the model follows one action, and a
-    # regular container is seen running before it exits, so no explored transition goes
-    # Pending -> Succeeded directly (a real kubelet can skip Running between two syncs).
-    for policy in ("always", "onfailure", "never"):
+def test_pending_goes_to_terminal_phases_directly(derived):
+    # A container may start and exit between two status syncs (ContainerStartedAndExited),
+    # so Pending -> Succeeded and Pending -> Failed are real, solid edges.
+    for policy in ("onfailure", "never"):
         source = derived[f"phase-{policy}"].to_dot()
-        assert ("Pending", "Succeeded") in state_edges(source, style="dotted")
+        assert ("Pending", "Succeeded") in state_edges(source, style="solid")
+        assert ("Pending", "Failed") in state_edges(source, style="solid")
 
 
 def test_phase_edges_are_labelled_by_the_actions_that_cause_them(derived):
@@ -195,15 +195,15 @@ def test_phase_edges_are_labelled_by_the_actions_that_cause_them(derived):
     assert "DeadlineExceeded" in edge[("Pending", "Failed")].tooltip and "Evict" in edge[("Pending", "Failed")].tooltip
     assert edge[("Running", "Failed")].detail[-1].startswith("+")  # more kinds than shown
     labels = {(a, b): _text(attrs.get("label", "")) for a, b, attrs in parse_dot(d.to_dot())[1]}
-    assert "ContainerExit \u00d7340" in labels[("Running", "Succeeded")]
+    assert "ContainerExit \u00d7176" in labels[("Running", "Succeeded")]
 
 
 def test_derived_diagrams_pin_the_explored_sizes(derived):
     sizes = {name: re.search(r"quotient of ([\d,]+) explored states, ([\d,]+) transitions", d.title).groups()
              for name, d in derived.items() if name.startswith(("phase-", "container-"))}
     assert sizes == {
-        "phase-always": ("17,039", "27,934"), "phase-onfailure": ("2,570", "3,901"), "phase-never": ("649", "909"),
-        "container-always": ("395", "1,032"), "container-onfailure": ("124", "292"), "container-never": ("46", "99"),
+        "phase-always": ("20,261", "36,224"), "phase-onfailure": ("1,732", "2,831"), "phase-never": ("219", "336"),
+        "container-always": ("395", "1,092"), "container-onfailure": ("124", "298"), "container-never": ("46", "105"),
     }
 
 
@@ -278,10 +278,10 @@ def test_bundled_counterexample(derived):
     d = derived["path-counterexample"]
     assert "restart-policy-honoured" in d.title and "'restart' without guard 'should_restart'" in d.title
     steps = [row[1] for row in d.legend]
-    assert steps[-2:] == ["ContainerExit(container='app', code=0)", "KubeletRestartContainer(container='app')"]
+    assert steps[-2:] == ["ContainerStartedAndExited(container='app', code=0)", "KubeletRestartContainer(container='app')"]
     red = {(e.source, e.dest): e.label for e in d.edges if e.color == D._PATH_COLOR}
     assert red[("container_0__Terminated", "container_0__Ready")] == str(len(steps))
-    assert red[("phase__Running", "phase__Succeeded")] == str(len(steps) - 1)
+    assert red[("phase__Pending", "phase__Succeeded")] == str(len(steps) - 1)  # never seen running
 
 
 def test_a_harmless_mutation_has_no_counterexample_to_draw(tmp_path, monkeypatch):
@@ -402,7 +402,7 @@ def test_explore_diagram_draws_the_first_counterexample(tmp_path, monkeypatch, c
 def test_explore_diagram_draws_a_witness_on_request(tmp_path, capsys):
     out = tmp_path / "w.svg"
     assert main(["explore", str(SINGLE_NEVER), "--quiet", "--diagram", str(out), "--diagram-property", "reaches-succeeded"]) == 0
-    assert "reaches-succeeded (witness, 4 steps) drawn" in capsys.readouterr().err
+    assert "reaches-succeeded (witness, 3 steps) drawn" in capsys.readouterr().err
     assert ("title", "phase__Succeeded") in D.svg_content(out.read_bytes())
 
 
