@@ -202,14 +202,28 @@ def _phase_never_unknown(m: Model, s: PodState) -> bool:
 
 
 # ---------------------------------------------------------------------- sometimes
-def _can_finish(m: Model) -> bool:
-    """Some way for the pod to end: a client or the kubelet stops it, or every app
-    container may exit with a code its policy does not restart."""
+def _can_succeed(m: Model) -> bool:
+    """Some way to Succeeded: every app container may end with exit 0 -- a client deletes
+    the pod (the containers exit 0 on SIGTERM), or exit 0 is not restarted.  Eviction and
+    the deadline always end in Failed."""
+    if 0 not in m.bounds.exit_codes:
+        return False
+    return m.bounds.deletion or all(not kubelet.kubelet_restarts(m.config, m.specs[i], 0) for i in m.app_indices)
+
+
+def _can_fail(m: Model) -> bool:
+    """Some way to Failed: a client or the kubelet stops the pod, a regular init container
+    fails for good, or every app container may stop for good and one with a non-zero code."""
     b = m.bounds
     if b.deletion or b.eviction or (b.deadline and m.config.active_deadline_seconds is not None):
         return True
-    return all(any(not kubelet.kubelet_restarts(m.config, m.specs[i], code) for code in m.exit_codes(m.specs[i]))
-               for i in m.app_indices)
+
+    def final_codes(i: int) -> list[int]:
+        return [code for code in m.exit_codes(m.specs[i]) if not kubelet.kubelet_restarts(m.config, m.specs[i], code)]
+
+    if any(code != 0 for i in m.init_indices if m.specs[i].is_regular_init for code in final_codes(i)):
+        return True
+    return all(final_codes(i) for i in m.app_indices) and any(c != 0 for i in m.app_indices for c in final_codes(i))
 
 
 def _has_sidecar(m: Model) -> bool:
@@ -270,9 +284,9 @@ CATALOGUE: tuple[Property, ...] = (
     # sometimes
     Property("reaches-running", "sometimes", "The pod can reach Running.", "witness", lambda m, s: s.phase == "Running"),
     Property("reaches-succeeded", "sometimes", "The pod can reach Succeeded.", "witness; e2e runtime.go", lambda m, s: s.phase == "Succeeded",
-             applies=lambda m: 0 in m.bounds.exit_codes and _can_finish(m)),
+             applies=_can_succeed),
     Property("reaches-failed", "sometimes", "The pod can reach Failed.", "witness", lambda m, s: s.phase == "Failed",
-             applies=_can_finish),
+             applies=_can_fail),
     Property("reaches-ready", "sometimes", "The pod can become Ready.", "witness", lambda m, s: s.condition("Ready") == "True"),
     Property("container-restarts", "sometimes", "Some container is restarted.", "witness; e2e runtime.go",
              lambda m, s: any(cs.restart_count > 0 for cs in s.containers), applies=lambda m: m.config.restart_policy != "Never" or bool(m.config.sidecars)),
