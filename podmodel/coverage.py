@@ -90,9 +90,21 @@ def _driven_trigger(model: Model, action: Action) -> tuple[str, str, int | None]
     return "container", trigger, model.index[action.container]
 
 
+def _driven_triggers(machine: str) -> frozenset[str]:
+    """Triggers of ``machine`` that some action drives directly."""
+    if machine == "container":
+        return frozenset(CONTAINER_TRIGGERS.values()) | frozenset(PROBE_TRIGGERS.values())
+    return frozenset(t for m, t in POD_TRIGGERS.values() if m == machine)
+
+
 def _chain(decl: MachineDecl, src: str, dst: str, trigger: str | None,
            side: str | None = None) -> tuple[TransitionDecl, ...] | None:
-    """The declared transitions explaining ``src -> dst`` (see the module docstring)."""
+    """The declared transitions explaining ``src -> dst`` (see the module docstring).
+
+    Preference: the action's own ``trigger``, then its side effect ``side``, then
+    automatic transitions, then triggers no action drives (``terminate_unknown``,
+    ``sandbox_reset``), each followed by automatic transitions; then any chain.
+    """
     if src == dst:
         for t in decl.transitions:
             if t.trigger == trigger and src in t.source and t.dest == src:
@@ -115,9 +127,11 @@ def _chain(decl: MachineDecl, src: str, dst: str, trigger: str | None,
         return None
 
     outgoing = decl.transitions_from(src)
+    driven = _driven_triggers(decl.name)
     return (search([t for t in outgoing if t.trigger == trigger], True)
             or search([t for t in outgoing if t.trigger == side], True)
             or search([t for t in outgoing if t.auto], True)
+            or search([t for t in outgoing if t.trigger not in driven], True)
             or search(outgoing, True)
             or search(outgoing, False))
 
