@@ -4,11 +4,11 @@
 is no second copy of the rules: the machine has one rule per **action family** the
 bounds allow (``SchedulerBind``, ``KubeletStartContainer``, ``ContainerExit``...; the
 families of `Model.candidate_actions`), each enabled when ``model.actions(state)`` holds
-an action of its family and drawing one of those actions; a ``new_walk`` rule starts
-again from an initial state when nothing is enabled (a removed pod), so one example
-holds several walks.  After every step it checks every applicable
-``always`` and ``step`` property of the catalogue, and it records a witness the first
-time a ``sometimes`` property holds.  ``eventually`` properties need the whole graph and
+an action of its family and drawing one of those actions.  Walks are self-avoiding
+and backtrack when stuck (`machine_for`).  It
+checks every applicable ``always`` and ``step`` property of the catalogue on every
+state a walk visits and on every edge out of it (taken or not), and it records a
+witness the first time a ``sometimes`` property holds.  ``eventually`` properties need the whole graph and
 are left to the explorer.
 
 A failure shrinks to a minimal action sequence, returned as an
@@ -40,10 +40,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, reject, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 from podmodel.actions import Action
@@ -57,17 +56,23 @@ DEFAULT_STEPS = 40
 
 
 class PropertyViolation(AssertionError):
-    """Raised inside the state machine when a property fails; carries the path."""
+    """Raised inside the state machine when properties fail; carries their ids and the path."""
 
-    def __init__(self, property_id: str, actions: Sequence[Action]):
-        self.property_id = property_id
+    def __init__(self, property_ids: Sequence[str], actions: Sequence[Action]):
+        self.property_ids = tuple(property_ids)
         self.actions = list(actions)
-        super().__init__(f"{property_id} violated after {len(self.actions)} step(s)")
+        super().__init__(f"{', '.join(self.property_ids)} violated after {len(self.actions)} step(s)")
 
 
 @dataclass
 class _Record:
-    """What the runs saw, shared by every instance of one generated machine class."""
+    """What the runs saw, shared by every instance of one generated machine class.
+
+    ``expand`` computes the successors of a state once (cached): the enabled actions,
+    the states they lead to, and the first property that fails on one of those edges
+    (a step property on the edge, an always property on the next state) -- a pure
+    function of the state, so a replayed example fails exactly as the first time.
+    """
 
     model: Model
     properties: tuple[Property, ...]
@@ -79,15 +84,26 @@ class _Record:
     steps: int = 0
     examples: int = 0
     walks: int = 0
-    failing: bool = False
     timed_out: bool = False
-    enabled_cache: dict[PodState, tuple[Action, ...]] = field(default_factory=dict)
+    successors: dict[PodState, tuple[tuple[tuple[Action, PodState], ...], tuple[tuple[str, ...], Action] | None]] = \
+        field(default_factory=dict)
 
-    def enabled(self, state: PodState) -> tuple[Action, ...]:
-        hit = self.enabled_cache.get(state)
+    def expand(self, state: PodState) -> tuple[tuple[tuple[Action, PodState], ...], tuple[tuple[str, ...], Action] | None]:
+        hit = self.successors.get(state)
         if hit is None:
-            hit = self.enabled_cache[state] = tuple(self.model.actions(state))
-            self.coverage.add_state(self.model, state, hit)
+            model = self.model
+            enabled = tuple(model.actions(state))
+            self.coverage.add_state(model, state, enabled)
+            succ = tuple((a, model.next_state(state, a)) for a in enabled)
+            bad = None
+            for a, t in succ:
+                failed = tuple(p.id for p in self.properties
+                               if p.kind == "step" and not p.check(model, state, a, t)
+                               or p.kind == "always" and not p.check(model, t))
+                if failed:
+                    bad = (failed, a)
+                    break
+            hit = self.successors[state] = (succ, bad)
         return hit
 
 
@@ -99,6 +115,16 @@ def _rule_name(family: type) -> str:
 def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
                 record: _Record | None = None) -> type[RuleBasedStateMachine]:
     """A `RuleBasedStateMachine` class for ``model``: one rule per action family.
+
+    An example is a *self-avoiding* random walk with backtracking: a rule draws among
+    the actions of its family that lead to a state the example has not visited, so
+    walks do not go round loops (a readiness gate flipping, a probe failing and
+    succeeding; whatever follows a loop can be reached without it).  With nowhere new
+    to go (a removed pod), ``backtrack`` goes back to a state of the example that still
+    has an unvisited successor, with its path, so a counterexample is always a path
+    from the initial state.  The edges a walk does not take are still checked: the
+    successors of every visited state are computed once, and every ``step`` property on
+    those edges and every ``always`` property on the states they lead to is checked.
 
     Parameters
     ----------
@@ -119,88 +145,88 @@ def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
     >>> from podmodel.scenarios import load_scenario, SCENARIO_DIR
     >>> cls = machine_for(load_scenario(SCENARIO_DIR / "single-never.yaml").model())
     >>> cls.rule_names[:3], cls.rule_names[-1]
-    (('scheduler_bind', 'kubelet_create_sandbox', 'kubelet_start_container'), 'new_walk')
+    (('scheduler_bind', 'kubelet_create_sandbox', 'kubelet_start_container'), 'backtrack')
     """
     props = tuple(properties_for(model) if properties is None else properties)
     rec = record or _Record(model, props, Coverage.for_model(model))
     always = tuple(p for p in props if p.kind == "always")
-    steps = tuple(p for p in props if p.kind == "step")
     sometimes = tuple(p for p in props if p.kind == "sometimes")
     families = tuple(dict.fromkeys(type(a) for a in model.candidate_actions))
+    initial = model.initial_states()
 
     class PodLifecycle(RuleBasedStateMachine):
-        """Random walks through the product model, properties checked at every step."""
+        """Self-avoiding random walks through the product model, with backtracking;
+        properties checked on every state and edge they meet."""
 
         def __init__(self) -> None:
             super().__init__()
             self.state: PodState | None = None
             self.path: list[Action] = []
+            self.paths: dict[PodState, list[Action]] = {}  # every state of this example -> its path
+            self.fresh: tuple[tuple[Action, PodState], ...] = ()  # successors not yet visited
 
         @initialize(data=st.data())
         def start(self, data: st.DataObject) -> None:
-            if rec.deadline is not None and not rec.failing and time.monotonic() > rec.deadline:
-                rec.timed_out = True
-                reject()  # out of time: every further example is discarded at once
             rec.examples += 1
             rec.walks += 1
-            self.state = data.draw(st.sampled_from(model.initial_states()), label="initial state")
-            self._visit()
+            self.arrive(data.draw(st.sampled_from(initial), label="initial state"), [])
 
-        def _visit(self) -> None:
-            s = self.state
+        def arrive(self, s: PodState, path: list[Action]) -> None:
+            self.state, self.path = s, path
+            self.paths[s] = path
             rec.visited.add(s)
-            for p in always:
-                if not p.check(model, s):
-                    rec.failing = True
-                    raise PropertyViolation(p.id, self.path)
+            failed = [p.id for p in always if not p.check(model, s)]
+            if failed:
+                raise PropertyViolation(failed, path)
             for p in sometimes:
                 if p.id not in rec.witnesses and p.check(model, s):
-                    rec.witnesses[p.id] = list(self.path)
+                    rec.witnesses[p.id] = list(path)
+            succ, bad = rec.expand(s)
+            if bad is not None:
+                raise PropertyViolation(bad[0], [*path, bad[1]])
+            self.fresh = tuple((a, t) for a, t in succ if t not in self.paths)
 
-        def take(self, action: Action) -> None:
+        def take(self, action: Action, t: PodState) -> None:
             s = self.state
-            t = model.next_state(s, action)
-            self.path.append(action)
             rec.steps += 1
             if (s, action) not in rec.edges:
                 rec.edges[(s, action)] = t
                 rec.coverage.add_step(model, s, action, t)
             else:
                 rec.coverage.taken[action] += 1
-            for p in steps:
-                if not p.check(model, s, action, t):
-                    rec.failing = True
-                    raise PropertyViolation(p.id, self.path)
-            self.state = t
-            self._visit()
+            self.arrive(t, [*self.path, action])
 
-        def enabled_of(self, family: type) -> list[Action]:
-            if self.state is None:
-                return []
-            return [a for a in rec.enabled(self.state) if type(a) is family]
+        def fresh_of(self, family: type) -> list[tuple[Action, PodState]]:
+            return [(a, t) for a, t in self.fresh if type(a) is family]
 
-        @precondition(lambda self: self.state is not None and not rec.enabled(self.state))
+        @precondition(lambda self: self.state is not None and not self.fresh)
         @rule(data=st.data())
-        def new_walk(self, data: st.DataObject) -> None:
-            """Nothing is enabled (the pod was removed): start again from an initial state,
-            so one example holds several walks.  A counterexample is the current walk."""
-            self.path = []
-            self.state = data.draw(st.sampled_from(model.initial_states()), label="initial state")
+        def backtrack(self, data: st.DataObject) -> None:
+            """Nowhere new to go from here (a removed pod, or every successor visited):
+            go back to a state of this example that still has an unvisited successor
+            (or, when none has, start over from an initial state)."""
+            open_ = [s for s in self.paths if any(t not in self.paths for _, t in rec.expand(s)[0])]
             rec.walks += 1
+            if not open_:
+                self.paths = {}
+                self.arrive(data.draw(st.sampled_from(initial), label="initial state"), [])
+                return
+            s = data.draw(st.sampled_from(open_), label="back to")
+            self.arrive(s, self.paths[s])
 
     def make_rule(family: type) -> Callable[..., None]:
         def fire(self: PodLifecycle, data: st.DataObject) -> None:
-            self.take(data.draw(st.sampled_from(self.enabled_of(family)), label=family.__name__))
+            self.take(*data.draw(st.sampled_from(self.fresh_of(family)), label=family.__name__))
 
         fire.__name__ = fire.__qualname__ = _rule_name(family)
-        fire.__doc__ = f"Take an enabled {family.__name__} action."
-        return rule(data=st.data())(precondition(lambda self: bool(self.enabled_of(family)))(fire))
+        fire.__doc__ = f"Take an enabled {family.__name__} action that leads somewhere new."
+        return rule(data=st.data())(precondition(lambda self: bool(self.fresh_of(family)))(fire))
 
     for fam in families:
         setattr(PodLifecycle, _rule_name(fam), make_rule(fam))
     PodLifecycle.__name__ = PodLifecycle.__qualname__ = "PodLifecycle"
     PodLifecycle.record = rec  # type: ignore[attr-defined]
-    PodLifecycle.rule_names = tuple(_rule_name(f) for f in families) + ("new_walk",)  # type: ignore[attr-defined]
+    PodLifecycle.rule_names = tuple(_rule_name(f) for f in families) + ("backtrack",)  # type: ignore[attr-defined]
     return PodLifecycle
 
 
@@ -312,16 +338,17 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
     max_examples : int
         Test cases (walks from the initial state) Hypothesis generates.
     steps : int
-        Actions per walk at most (``stateful_step_count``).
+        Rule runs per example (``stateful_step_count``; the first one picks the
+        initial state), so at most ``steps - 1`` actions.
     seed : int
         Hypothesis' random seed: the same seed gives the same run.
     time_limit : float, optional
         Stop generating after this many seconds (``stop_reason`` is then
-        ``"time_limit"``); a failure found before is still shrunk.
+        ``"time_limit"``), checked between chunks of `CHUNK` examples.
     properties : iterable of Property, optional
         Default: the catalogue's properties that apply to ``model``.
     first_only : bool
-        Stop at the first violation.  Otherwise each violated property is shrunk in
+        Stop at the first failing example (every property it violates is reported).  Otherwise each violated property is shrunk in
         turn: after a violation the run starts again without that property, until a
         run finds nothing new.
     shrink : {"path", "hypothesis"}
@@ -344,9 +371,12 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
     >>> broken = DEFAULT.replace_machine(DEFAULT["container"].without_guard("restart", "should_restart"))
     >>> m = Model(PodConfig(containers=(ContainerSpec("app"),), restart_policy="Never"), declarations=broken)
     >>> r = run_hypothesis(m, max_examples=200, seed=0, first_only=True)
-    >>> cx = next(iter(r.violations.values()))
-    >>> [type(a).__name__ for a in cx.actions]
-    ['SchedulerBind', 'KubeletCreateSandbox', 'KubeletStartContainer', 'ContainerExit', 'KubeletRestartContainer']
+    >>> print(r.violations["restart-policy-honoured"].format())  # doctest: +ELLIPSIS
+    restart-policy-honoured: violation (4 steps)
+      1. SchedulerBind(node='node-1')
+    ...
+      4. KubeletRestartContainer(container='app')
+           app: Terminated -> Ready, lastState exit ... -> ..., restartCount 0 -> 1
     """
     for name, value in (("max_examples", max_examples), ("steps", steps)):
         if not isinstance(value, int) or value < 1:
@@ -368,10 +398,10 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
         found = _run_once(cls, rec, max_examples, steps, seed, shrink == "hypothesis")
         if found is None:
             break
-        prop = next(p for p in props if p.id == found.property_id)
-        path = found.actions if shrink == "hypothesis" else shrink_path(model, prop, found.actions)
-        violations[prop.id] = Counterexample(prop.id, path, model.replay(path), names, label="violation")
-        rec.failing = False
+        for pid in found.property_ids:
+            prop = next(p for p in props if p.id == pid)
+            path = found.actions if shrink == "hypothesis" else shrink_path(model, prop, found.actions)
+            violations[pid] = Counterexample(pid, path, model.replay(path), names, label="violation")
         if first_only or rec.timed_out or all(p.id in violations for p in checked):
             break
     init = model.initial_states()[0]
@@ -390,24 +420,28 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
 
 
 SHRINKERS = ("path", "hypothesis")
+#: Examples per Hypothesis run: the engine runs in chunks so that a time limit can stop
+#: it between two chunks (each chunk has its own seed, derived from the run's).
+CHUNK = 50
 
 
 def _run_once(cls: type[RuleBasedStateMachine], rec: _Record, max_examples: int, steps: int,
               seed: int, hypothesis_shrinks: bool) -> PropertyViolation | None:
-    conf = settings(
-        max_examples=max_examples, stateful_step_count=steps, deadline=None, database=None,
-        suppress_health_check=list(HealthCheck),
-        phases=(Phase.generate, Phase.shrink) if hypothesis_shrinks else (Phase.generate,),
-        verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False,
-    )
-    hypothesis_seed(seed)(cls)
-    try:
-        run_state_machine_as_test(cls, settings=conf)
-    except PropertyViolation as e:
-        return e
-    except Unsatisfiable:
-        if not rec.timed_out:
-            raise
+    phases = (Phase.generate, Phase.shrink) if hypothesis_shrinks else (Phase.generate,)
+    for k, start in enumerate(range(0, max_examples, CHUNK)):
+        if rec.deadline is not None and time.monotonic() > rec.deadline:
+            rec.timed_out = True
+            return None
+        conf = settings(
+            max_examples=min(CHUNK, max_examples - start), stateful_step_count=steps, deadline=None,
+            database=None, suppress_health_check=list(HealthCheck), phases=phases,
+            verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False,
+        )
+        hypothesis_seed(seed * 7919 + k)(cls)
+        try:
+            run_state_machine_as_test(cls, settings=conf)
+        except PropertyViolation as e:
+            return e
     return None
 
 
@@ -484,7 +518,11 @@ def counterexample_code(cx: Counterexample, setup: str = "model = ...") -> str:
     """A counterexample as a Python snippet that replays it and shows the violation.
 
     ``setup`` is the code that builds ``model`` (for instance
-    ``model = load_scenario("specs/scenarios/single-never.yaml").model()``).
+    ``model = load_scenario("specs/scenarios/single-never.yaml").model()``).  The
+    assertion depends on the property's kind: a state (``always``), the last step
+    (``step``), or, for a liveness lasso (``eventually``), the cycle that comes back
+    to its start or the state where no fair action is enabled, with the goal never
+    reached.
 
     >>> from podmodel.actions import SchedulerBind
     >>> from podmodel.config import PodConfig, ContainerSpec
@@ -499,20 +537,34 @@ def counterexample_code(cx: Counterexample, setup: str = "model = ...") -> str:
     ]
     states = model.replay(actions)
     prop = by_id('no-rebinding')
-    if prop.kind == "step":
-        assert not prop.check(model, states[-2], actions[-1], states[-1])
-    else:
-        assert not prop.check(model, states[-1])
+    assert not prop.check(model, states[-2], actions[-1], states[-1])
     """
-    kinds = sorted({type(a).__name__ for a in cx.actions})
+    from podmodel.properties import by_id
+
+    try:
+        kind = by_id(cx.property).kind
+    except KeyError:
+        kind = "always"
+    names = {type(a).__name__ for a in (*cx.actions, *cx.cycle)}
     lines = []
-    if kinds:
-        lines.append(f"from podmodel.actions import {', '.join(kinds)}")
-    lines += ["from podmodel.properties import by_id", setup, "actions = ["]
+    if names:
+        lines.append(f"from podmodel.actions import {', '.join(sorted(names))}")
+    lines += ["from podmodel.properties import by_id" + (", FAIR_ACTIONS" if kind == "eventually" and cx.stutter else ""),
+              setup, "actions = ["]
     lines += [f"    {a!r}," for a in cx.actions]
-    lines += ["]", "states = model.replay(actions)", f"prop = by_id({cx.property!r})",
-              'if prop.kind == "step":',
-              "    assert not prop.check(model, states[-2], actions[-1], states[-1])",
-              "else:",
-              "    assert not prop.check(model, states[-1])"]
+    lines += ["]", "states = model.replay(actions)", f"prop = by_id({cx.property!r})"]
+    if kind == "step":
+        lines.append("assert not prop.check(model, states[-2], actions[-1], states[-1])")
+    elif kind == "eventually":
+        lines.append("assert any(prop.trigger(model, s) for s in states)  # the goal is due ...")
+        if cx.cycle:
+            lines += ["cycle = ["] + [f"    {a!r}," for a in cx.cycle] + ["]",
+                      "loop = model.replay(cycle, states[-1])",
+                      "assert loop[-1] == states[-1]  # ... and this cycle may repeat forever",
+                      "assert not any(prop.check(model, s) for s in loop)  # without reaching it"]
+        else:
+            lines += ["assert not any(type(a) in FAIR_ACTIONS for a in model.actions(states[-1]))  # ... the pod may stay here",
+                      "assert not prop.check(model, states[-1])  # without reaching it"]
+    else:
+        lines.append("assert not prop.check(model, states[-1])")
     return "\n".join(lines)

@@ -322,3 +322,31 @@ def detect(mutant: Mutant, scenario: str, engine: str, *, seed: int = 0, max_exa
 def check_mutant(mutant: Mutant, engines: Iterable[str] = ENGINES, **kwargs: Any) -> MutantResult:
     """Run ``engines`` on ``mutant`` over each of its scenarios (keyword arguments: `detect`'s)."""
     return MutantResult(mutant, tuple(detect(mutant, sc, e, **kwargs) for sc in mutant.scenarios for e in engines))
+
+
+def _detect_job(job: tuple[str, str, str, dict[str, Any]]) -> Detection:
+    mutant_id, scenario, engine, kwargs = job
+    return detect(by_id(mutant_id), scenario, engine, **kwargs)
+
+
+def self_check(mutants: Iterable[Mutant] = CATALOGUE, engines: Iterable[str] = ENGINES, *, jobs: int = 1,
+               progress: Any = None, **kwargs: Any) -> list[MutantResult]:
+    """`check_mutant` for every mutant, in ``jobs`` worker processes (catalogue order kept).
+
+    ``progress(done, total, detection)`` is called as each engine run finishes;
+    keyword arguments go to `detect`.
+    """
+    from podmodel.suite import parallel
+
+    mutants, engines = list(mutants), list(engines)
+    for e in engines:
+        if e not in ENGINES:
+            raise MutantError(f"unknown engine {e!r} (known: {', '.join(ENGINES)})")
+    work = [(m.id, sc, e, kwargs) for m in mutants for sc in m.scenarios for e in engines]
+
+    def report(done: int, d: Detection) -> None:
+        if progress:
+            progress(done, len(work), d)
+
+    found = parallel(_detect_job, work, jobs=jobs, on_result=report)
+    return [MutantResult(m, tuple(d for d in found if d.mutant == m.id)) for m in mutants]

@@ -23,6 +23,7 @@ by one says so).
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -84,7 +85,7 @@ def _matrix_manifest(policy: str, inits: int, sidecars: int, apps: int, features
         spec["activeDeadlineSeconds"] = 600
     b = {**bounds, "deletion": "deletion" in features}
     return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "annotations": {ANNOTATION: yaml.safe_dump(b, default_flow_style=True).strip()}},
+            "metadata": {"name": name, "annotations": {ANNOTATION: json.dumps(b, sort_keys=True)}},
             "spec": spec}
 
 
@@ -188,7 +189,7 @@ class Plan:
     time_limit: float | None = None
     fairness: str = "strong"
     budget: float | None = None
-    explore_engine: str = "auto"
+    explore_engine: str = "readable"
 
     @classmethod
     def from_budget(cls, budget: float, scenarios: int, **kwargs: Any) -> Plan:
@@ -323,9 +324,9 @@ def run_scenario(sc: Scenario, plan: Plan, mutant: str | None = None) -> list[Ou
     return out
 
 
-def _work(job: tuple[int, Scenario, Plan, str | None]) -> tuple[int, list[Outcome]]:
-    i, sc, plan, mutant = job
-    return i, run_scenario(sc, plan, mutant)
+def _work(job: tuple[Scenario, Plan, str | None]) -> list[Outcome]:
+    sc, plan, mutant = job
+    return run_scenario(sc, plan, mutant)
 
 
 # --------------------------------------------------------------------------- suite
@@ -368,29 +369,45 @@ def run_suite(scenarios: Sequence[Scenario], plan: Plan, *, jobs: int = 1, mutan
     if plan.fairness not in FAIRNESS:
         raise ValueError(f"unknown fairness {plan.fairness!r} (known: {', '.join(FAIRNESS)})")
     start = time.monotonic()
-    jobs_list = [(i, sc, plan, mutant) for i, sc in enumerate(scenarios)]
-    results: dict[int, list[Outcome]] = {}
-    if jobs > 1 and len(jobs_list) > 1:
+    work = [(sc, plan, mutant) for sc in scenarios]
+
+    def report(done: int, outs: list[Outcome]) -> None:
+        if progress:
+            progress(done, len(work), outs)
+
+    results = parallel(_work, work, jobs=jobs, weight=lambda job: _weight(job[0]), on_result=report)
+    outcomes = [o for outs in results for o in outs]
+    return SuiteResult(plan, [sc.name for sc in scenarios], outcomes, time.monotonic() - start, mutant)
+
+
+def parallel(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1,
+             weight: Callable[[Any], float] | None = None,
+             on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """``[fn(item) for item in items]``, in ``jobs`` forked worker processes when > 1.
+
+    Results come back in ``items`` order whatever the order they finish in;
+    ``on_result(done, result)`` is called as each finishes.  Heavier items (by
+    ``weight``) are started first so the workers finish together.  Workers are not
+    daemonic: the compiled explorer may start a helper process of its own.
+    """
+    results: dict[int, Any] = {}
+    if jobs > 1 and len(items) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        # fork, non-daemonic workers (the compiled explorer may start its own helper);
-        # biggest scenarios first (a rough size), so the workers finish together
-        order = sorted(jobs_list, key=lambda j: -_weight(j[1]))
-        with ProcessPoolExecutor(min(jobs, len(jobs_list)), mp_context=multiprocessing.get_context("fork")) as ex:
-            for fut in as_completed([ex.submit(_work, job) for job in order]):
-                i, outs = fut.result()
-                results[i] = outs
-                if progress:
-                    progress(len(results), len(jobs_list), outs)
+        order = sorted(range(len(items)), key=lambda i: -(weight(items[i]) if weight else 0))
+        with ProcessPoolExecutor(min(jobs, len(items)), mp_context=multiprocessing.get_context("fork")) as ex:
+            futures = {ex.submit(fn, items[i]): i for i in order}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                if on_result:
+                    on_result(len(results), results[futures[fut]])
     else:
-        for job in jobs_list:
-            i, outs = _work(job)
-            results[i] = outs
-            if progress:
-                progress(len(results), len(jobs_list), outs)
-    outcomes = [o for i in range(len(jobs_list)) for o in results[i]]
-    return SuiteResult(plan, [sc.name for sc in scenarios], outcomes, time.monotonic() - start, mutant)
+        for i, item in enumerate(items):
+            results[i] = fn(item)
+            if on_result:
+                on_result(len(results), results[i])
+    return [results[i] for i in range(len(items))]
 
 
 def _weight(sc: Scenario) -> int:
@@ -405,4 +422,4 @@ def default_jobs() -> int:
 
 
 __all__ = ["MATRIX_FILE", "Plan", "Outcome", "SuiteResult", "SuiteError", "expand_matrix", "default_scenarios",
-           "scenario", "resolve", "run_scenario", "run_suite", "default_jobs"]
+           "scenario", "resolve", "run_scenario", "run_suite", "parallel", "default_jobs"]
