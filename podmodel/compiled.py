@@ -24,6 +24,15 @@ computation across many states, by factoring two parameters out of the state:
     assumed.  If it does inspect one, that core state is *conditional* and its successors
     are computed per concrete combination of codes.
 
+Two more reuses, both exact in the same way or resting on a stated symmetry:
+
+* whether an action is enabled is asked with the containers it does not name hidden
+  (`Enabled`); the answer is kept for every state that agrees on the rest;
+* interchangeable containers (`podmodel.symmetry`: app containers equal but for the
+  name): the row of a core state that is a permutation of another is the permuted row.
+  This rests on the model treating such containers alike, the assumption symmetry
+  reduction makes; the tests check both against the readable engine.
+
 A full state is then ``(core, counts, codes)``, packed in one int64:
 ``core * RL + rcode * LB + lcode`` (mixed radix: ``max_restarts + 1`` per container for
 the counts, ``len(alphabet) + 1`` for the codes, 0 meaning "none").  Each core state is
@@ -68,6 +77,8 @@ from podmodel.model import GUARDS, Model, PodState
 from podmodel.properties import Property
 from podmodel.symmetry import Symmetry
 
+#: Transitions expanded at once (bounds the temporary arrays of one step of the search).
+CHUNK = 1 << 21
 #: Largest lookup table (entries) for counts and codes arithmetic; beyond it, compute.
 TABLE_LIMIT = 1 << 24
 #: Largest packed radix per core (codes * counts); beyond it int64 packing would overflow.
@@ -77,12 +88,14 @@ MAX_RADIX = 1 << 40
 class _Read(BaseException):
     """A tainted value was inspected.  BaseException: a model's ``except Exception`` must not hide it.
 
-    ``pos`` is the container whose lastState code was read, when known.
+    ``pos`` is the container whose lastState code was read, when known; ``rc_pos`` the
+    container whose restart count was read.
     """
 
-    def __init__(self, what: str, pos: int | None = None):
+    def __init__(self, what: str, pos: int | None = None, rc_pos: int | None = None):
         super().__init__(what)
         self.pos = pos
+        self.rc_pos = rc_pos
 
 
 class _Opaque:
@@ -106,20 +119,25 @@ class _Opaque:
     def __eq__(self, other: object) -> bool:
         if other is self:
             return True
-        raise _Read(self.tag, self.code_pos)
+        raise _Read(self.tag, self.code_pos, self.rc_pos)
 
     def __ne__(self, other: object) -> bool:
         if other is self:
             return False
-        raise _Read(self.tag, self.code_pos)
+        raise _Read(self.tag, self.code_pos, self.rc_pos)
 
     def _read(self, *args: Any) -> Any:
-        raise _Read(self.tag, self.code_pos)
+        raise _Read(self.tag, self.code_pos, self.rc_pos)
 
     @property
     def code_pos(self) -> int | None:
         """The container whose lastState code this stands for (None for restart counts)."""
         return self.pos if self.tag.startswith("last[") else None
+
+    @property
+    def rc_pos(self) -> int | None:
+        """The container whose restart count this stands for (None for codes)."""
+        return None if self.tag.startswith("last[") else self.pos
 
     __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __index__ = __int__ = __float__ = _read
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __neg__ = __abs__ = _read
@@ -357,7 +375,8 @@ class Tables:
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, int] = {}
         self._candidate_order: list[int] = []
-        self._targets: dict[tuple, PodState] = {}
+        self._pviews: dict[tuple, PodState] = {}    # property views (tainted where not read)
+        self._ptargets: dict[tuple, PodState] = {}
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
         self._partial: dict[tuple, tuple[int, int, int, int]] = {}
         self._resolved_keys = np.zeros(0, dtype=np.int64)
@@ -874,10 +893,7 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
     src_l, dst_l, act_l = [], [], []
     total, transitions, depth, expanded = len(init), 0, 0, 0
     stop = None
-    while frontier.size:
-        if time_limit is not None and time.monotonic() - start >= time_limit:
-            stop = "time_limit"
-            break
+    while frontier.size and stop is None:
         core = frontier // RL
         rest = frontier % RL
         r, l = rest // LB, rest % LB
@@ -886,57 +902,70 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
             raise OverflowError("more than 2**31 states: explore with keep_edges=False")
         if (len(T.cores) + 1) * RL >= 1 << 62:
             raise OverflowError("too many core states for 64-bit packing")
-        off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
-        deg = deg_t[rows]
-        n_out = int(deg.sum())
-        transitions += n_out
-        rep = np.repeat(np.arange(frontier.size, dtype=np.int64), deg)
-        starts = np.repeat(off[rows] - (np.cumsum(deg) - deg), deg)
-        e = starts + np.arange(n_out, dtype=np.int64)
-        dst, inc, ops = e_dst[e], e_inc[e], e_op[e]
-        cond = np.flatnonzero(dst < 0)
-        if cond.size:  # successors that depend on the codes: resolve them per (core, action, codes)
-            dst, inc, ops = dst.copy(), inc.copy(), ops.copy()
-            dst[cond], inc[cond], ops[cond] = T.resolve_many(core[rep[cond]], e_act[e[cond]], l[rep[cond]])
+        deg = T.arrays()[1][rows]
+        # expand the layer in chunks of at most CHUNK transitions (bounded temporaries)
+        cum = np.cumsum(deg)
+        cuts = np.searchsorted(cum, np.arange(CHUNK, int(cum[-1]) if cum.size else 0, CHUNK), side="right")
+        layer_new, layer_ids = [], []
+        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), frontier.size]):
+            if lo == hi:
+                continue
+            if time_limit is not None and time.monotonic() - start >= time_limit:
+                stop = "time_limit"
+                break
             off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
-        cand = dst * RL + T.apply_inc(r[rep], inc) * LB + T.apply_op(l[rep], ops)
-        uniq, first = np.unique(cand, return_index=True)
-        pos = np.searchsorted(vis_codes, uniq)
-        seen = np.zeros(uniq.size, dtype=bool)
-        inside = pos < vis_codes.size
-        seen[inside] = vis_codes[pos[inside]] == uniq[inside]
-        new, new_first = uniq[~seen], first[~seen]
-        order = np.argsort(new_first, kind="stable")
-        new, new_first = new[order], new_first[order]
-        if max_states is not None and total + new.size > max_states:
-            keep = max_states - total
-            new, new_first = new[:keep], new_first[:keep]
-            stop = "max_states"
-        new_ids = np.arange(total, total + new.size, dtype=np.int64)
+            d = deg[lo:hi]
+            n_out = int(d.sum())
+            transitions += n_out
+            rep = np.repeat(np.arange(lo, hi, dtype=np.int64), d)
+            e = np.repeat(off[rows[lo:hi]] - (np.cumsum(d) - d), d) + np.arange(n_out, dtype=np.int64)
+            dst, inc, ops = e_dst[e], e_inc[e], e_op[e]
+            cond = np.flatnonzero(dst < 0)
+            if cond.size:  # successors that depend on the codes: resolved per (core, action, codes)
+                dst, inc, ops = dst.copy(), inc.copy(), ops.copy()
+                dst[cond], inc[cond], ops[cond] = T.resolve_many(core[rep[cond]], e_act[e[cond]], l[rep[cond]])
+            cand = dst * RL + T.apply_inc(r[rep], inc) * LB + T.apply_op(l[rep], ops)
+            uniq, first = np.unique(cand, return_index=True)
+            pos = np.searchsorted(vis_codes, uniq)
+            seen = np.zeros(uniq.size, dtype=bool)
+            inside = pos < vis_codes.size
+            seen[inside] = vis_codes[pos[inside]] == uniq[inside]
+            new, new_first = uniq[~seen], first[~seen]
+            order = np.argsort(new_first, kind="stable")
+            new, new_first = new[order], new_first[order]
+            if max_states is not None and total + new.size > max_states:
+                new, new_first = new[:max_states - total], new_first[:max_states - total]
+                stop = "max_states"
+            new_ids = np.arange(total, total + new.size, dtype=np.int64)
+            layer_new.append(new)
+            layer_ids.append(new_ids)
+            parent_l.append(frontier_ids[rep[new_first]])
+            via_l.append(e_act[e[new_first]].astype(np.int32))
+            total += new.size
+            if new.size:
+                by_code = np.argsort(new)
+                ins = np.searchsorted(vis_codes, new[by_code])
+                vis_codes = np.insert(vis_codes, ins, new[by_code])
+                vis_ids = np.insert(vis_ids, ins, new_ids[by_code])
+            if keep_edges:
+                k = np.searchsorted(vis_codes, cand)
+                k[k >= vis_codes.size] = 0
+                hit = vis_codes[k] == cand
+                src_l.append(frontier_ids[rep][hit].astype(np.int32))
+                dst_l.append(vis_ids[k][hit].astype(np.int32))
+                act_l.append(e_act[e][hit].astype(np.int32))
+            expanded += hi - lo
+            if stop:
+                break
+        new = np.concatenate(layer_new) if layer_new else np.zeros(0, np.int64)
         codes_l.append(new)
-        parent_l.append(frontier_ids[rep[new_first]])
-        via_l.append(e_act[e[new_first]].astype(np.int32))
         depth_l.append(np.full(new.size, depth + 1, np.int32))
-        total += new.size
         if new.size:
             depth += 1
-            by_code = np.argsort(new)
-            ins = np.searchsorted(vis_codes, new[by_code])
-            vis_codes = np.insert(vis_codes, ins, new[by_code])
-            vis_ids = np.insert(vis_ids, ins, new_ids[by_code])
-        if keep_edges:
-            k = np.searchsorted(vis_codes, cand)
-            k[k >= vis_codes.size] = 0
-            hit = vis_codes[k] == cand
-            src_l.append(frontier_ids[rep][hit].astype(np.int32))
-            dst_l.append(vis_ids[k][hit].astype(np.int32))
-            act_l.append(e_act[e][hit].astype(np.int32))
-        expanded += frontier.size
-        frontier, frontier_ids = new, new_ids
+        frontier = new
+        frontier_ids = np.concatenate(layer_ids) if layer_ids else np.zeros(0, np.int64)
         if progress is not None:
             progress(Progress(total, transitions, depth, frontier.size, time.monotonic() - start))
-        if stop:
-            break
     elapsed = time.monotonic() - start
     codes = np.concatenate(codes_l)
     edges = (np.concatenate(src_l), np.concatenate(dst_l), np.concatenate(act_l)) if keep_edges and src_l else (
@@ -955,76 +984,140 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
 
 
 # ------------------------------------------------------------------------ properties
-_READ = object()
-
-
-def _try(fn: Callable[[], bool]) -> Any:
-    try:
-        return bool(fn())
-    except _Read:
-        return _READ
-
-
 class _Checker:
-    """Evaluates one property over groups of states, from the most abstract view down."""
+    """Evaluates one property on groups of states that share a core state (or a table edge).
+
+    The property is run with the states' restart counts and codes tainted; each time it
+    inspects one, that container's count or code is made concrete for this core (or edge)
+    and it is run again.  Its value is then memoised per core (edge) and per value of what
+    it read, so states that agree on what the property looks at share one evaluation.
+    """
 
     def __init__(self, T: Tables, prop: Property):
         self.T, self.p, self.m = T, prop, T.model
-        self.memo: dict[tuple, Any] = {}
+        self.reads: dict[Any, tuple[set[int], set[int]]] = {}
+        self.memo: dict[tuple, bool] = {}
 
-    def state_value(self, c: int, r: int, l: int) -> bool:
-        """``check`` on state (c, r, l): tainted counts and codes, then codes, then counts, then none."""
-        T, p, m, memo = self.T, self.p, self.m, self.memo
-        for key, rr, ll in (((c, None, None), None, None), ((c, None, l), None, l), ((c, r, None), r, None)):
-            v = memo.get(key)
-            if v is None:
-                v = memo[key] = _try(lambda: p.check(m, T.view(c, rr, ll)))
-            if v is not _READ:
-                return v
-        return bool(p.check(m, T.view(c, r, l)))
-
-    def step_value(self, c: int, r: int, l: int, ekey: Any, edge: tuple[int, int, int, int]) -> bool:
-        """``check`` on the transition ``edge`` = (target core, increment mask, code op,
-        action) out of state (c, r, l); ``ekey`` names the edge for the memo."""
-        T, p, m, memo = self.T, self.p, self.m, self.memo
-        dst, inc, op, act = edge
-        a = T.actions[act]
-        r2, l2 = T.inc_one(r, inc), T.op_one(l, op)
-        for key, src_r, src_l, tgt_r, tgt_l in (((ekey, None, None), None, None, None, None),
-                                                ((ekey, None, l), None, l, None, l2),
-                                                ((ekey, r, None), r, None, r2, None)):
-            v = memo.get(key)
-            if v is None:
-                v = memo[key] = _try(lambda: p.check(m, T.view(c, src_r, src_l), a,
-                                                     self.target(edge, tgt_r, tgt_l)))
-            if v is not _READ:
-                return v
-        return bool(p.check(m, T.view(c, r, l), a, T.view(dst, r2, l2)))
-
-    def target(self, edge: tuple[int, int, int, int], r2: int | None, l2: int | None) -> PodState:
-        """The target of ``edge``; tainted counts are the source's placeholders (or +1's),
-        tainted codes the source's placeholders where copied."""
+    def _sub(self, rs: np.ndarray, ls: np.ndarray, rc_pos: set[int], l_pos: set[int]) -> np.ndarray:
+        """Keys of states by the counts and codes at the positions read so far."""
         T = self.T
-        hit = T._targets.get((edge, r2, l2))
+        key = np.zeros(rs.shape, dtype=np.int64)
+        for j in sorted(rc_pos):
+            key += (rs // int(T.P[j])) % (T.M + 1) * int(T.P[j])
+        key *= T.LB
+        for j in sorted(l_pos):
+            key += (ls // int(T.PL[j])) % T.B * int(T.PL[j])
+        return key
+
+    def values(self, ctx: Any, c: int, rs: np.ndarray, ls: np.ndarray,
+               edge: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """The property's value on the states (c, rs[i], ls[i]) -- or on their transition
+        by ``edge`` -- as a boolean array; ``ctx`` names the core or edge for the memo."""
+        rc_pos, l_pos = self.reads.setdefault(ctx, (set(), set()))
+        while True:
+            if len(rs) == 1 or not (rc_pos or l_pos):  # one evaluation serves them all
+                v = self._value(ctx, c, int(rs[0]), int(ls[0]), rc_pos, l_pos, edge)
+                if v is None:
+                    continue
+                if not (rc_pos or l_pos) or len(rs) == 1:
+                    return np.full(len(rs), v, dtype=bool)
+            keys = self._sub(rs, ls, rc_pos, l_pos)
+            uniq, first, inv = np.unique(keys, return_index=True, return_inverse=True)
+            tag = (ctx, tuple(sorted(rc_pos)), tuple(sorted(l_pos)))
+            out, grew = [], False
+            for u, i in zip(uniq.tolist(), first.tolist()):
+                v = self.memo.get((tag, u))
+                if v is None:
+                    try:
+                        v = self.memo[(tag, u)] = self._eval(c, int(rs[i]), int(ls[i]), rc_pos, l_pos, edge)
+                    except _Read as e:
+                        self._learn(e, rc_pos, l_pos)
+                        grew = True
+                        break
+                out.append(v)
+            if not grew:
+                return np.asarray(out, dtype=bool)[inv.reshape(-1)]
+
+    def _value(self, ctx: Any, c: int, r: int, l: int, rc_pos: set[int], l_pos: set[int], edge) -> bool | None:
+        """One state's value (memoised), or None when the property read something new."""
+        T = self.T
+        if rc_pos or l_pos:
+            key = ((ctx, tuple(sorted(rc_pos)), tuple(sorted(l_pos))),
+                   sum((r // int(T.P[j])) % (T.M + 1) * int(T.P[j]) for j in rc_pos) * T.LB
+                   + sum((l // int(T.PL[j])) % T.B * int(T.PL[j]) for j in l_pos))
+        else:
+            key = ((ctx, (), ()), 0)
+        v = self.memo.get(key)
+        if v is None:
+            try:
+                v = self.memo[key] = self._eval(c, r, l, rc_pos, l_pos, edge)
+            except _Read as e:
+                self._learn(e, rc_pos, l_pos)
+                return None
+        return v
+
+    def _learn(self, e: _Read, rc_pos: set[int], l_pos: set[int]) -> None:
+        if e.rc_pos is not None and e.rc_pos not in rc_pos:
+            rc_pos.add(e.rc_pos)
+        elif e.pos is not None and e.pos not in l_pos:
+            l_pos.add(e.pos)
+        else:  # an inspection we cannot attribute: make everything concrete
+            rc_pos.update(range(self.T.n))
+            l_pos.update(range(self.T.n))
+
+    def _eval(self, c: int, r: int, l: int, rc_pos: set[int], l_pos: set[int], edge) -> bool:
+        T = self.T
+        src = self._view(c, r, l, rc_pos, l_pos)
+        if edge is None:
+            return bool(self.p.check(self.m, src))
+        return bool(self.p.check(self.m, src, T.actions[edge[3]], self._target(edge, r, l, rc_pos, l_pos)))
+
+    def _view(self, c: int, r: int, l: int, rc_pos: set[int], l_pos: set[int]) -> PodState:
+        T = self.T
+        base = T.M + 1
+        key = (c, tuple((j, (r // base ** j) % base) for j in sorted(rc_pos)),
+               tuple((j, (l // T.B ** j) % T.B) for j in sorted(l_pos))) if rc_pos or l_pos else c
+        hit = T._pviews.get(key)
         if hit is not None:
             return hit
-        dst, inc, op_id, _ = edge
-        t = T.cores[dst]
-        op = T.ops[op_id]
-        rd = T.digits(r2, T.M + 1) if r2 is not None else None
-        ld = T.digits(l2, T.B) if l2 is not None else None
+        core = T.cores[c]
         out = []
-        for j, cs in enumerate(t.containers):
-            rc = rd[j] if rd is not None else (_INC[j] if inc >> j & 1 else _RC[j])
-            kind, v = op[j]
+        for j, cs in enumerate(core.containers):
+            rc = (r // base ** j) % base if j in rc_pos else _RC[j]
+            last = cs.last_exit_code
+            if last is not None and j in l_pos:
+                last = T.alphabet[(l // T.B ** j) % T.B - 1]
+            out.append(type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc))
+        hit = T._pviews[key] = core._replace(containers=tuple(out))
+        return hit
+
+    def _target(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos: set[int], l_pos: set[int]) -> PodState:
+        """The target of ``edge`` from (r, l): concrete where read, else the source's
+        placeholders (a copied code, an unchanged count) or a fresh one (a raised count)."""
+        T = self.T
+        dst, inc, op_id, _ = edge
+        base = T.M + 1
+        key = (edge, tuple((j, (r // base ** j) % base) for j in sorted(rc_pos)),
+               tuple((j, (l // T.B ** j) % T.B) for j in sorted(l_pos))) if rc_pos or l_pos else edge
+        hit = T._ptargets.get(key)
+        if hit is not None:
+            return hit
+        t = T.cores[dst]
+        out = []
+        for j, (cs, (kind, v)) in enumerate(zip(t.containers, T.ops[op_id])):
+            bump = inc >> j & 1
+            if j in rc_pos:
+                rc = min((r // base ** j) % base + bump, T.M)
+            else:
+                rc = _INC[j] if bump else _RC[j]
             if kind == _NONE:
                 last = None
-            elif ld is not None:
-                last = T.alphabet[ld[j] - 1]
+            elif kind == _CONST:
+                last = T.alphabet[v - 1]
             else:
-                last = _LAST[v] if kind == _COPY else T.alphabet[v - 1]
-            out.append(cs._replace(restart_count=rc, last_exit_code=last))
-        hit = T._targets[(edge, r2, l2)] = t._replace(containers=tuple(out))
+                last = T.alphabet[(l // T.B ** v) % T.B - 1] if v in l_pos else _LAST[v]
+            out.append(type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc))
+        hit = T._ptargets[key] = t._replace(containers=tuple(out))
         return hit
 
 
@@ -1047,7 +1140,7 @@ def check_properties(T: Tables, space: CompiledSpace, props: Sequence[Property],
     n = len(codes)
     core = codes // T.RL
     rest = codes % T.RL
-    r_all, l_all = (rest // T.LB).tolist(), (rest % T.LB).tolist()
+    r_all, l_all = rest // T.LB, rest % T.LB
     by_core = _groups(core)
     bad_state: dict[str, int] = {}
     found: dict[str, int] = {}
@@ -1058,29 +1151,18 @@ def check_properties(T: Tables, space: CompiledSpace, props: Sequence[Property],
         ck, want = _Checker(T, p), p.kind == "always"
         best = n
         for g in by_core:
-            first = int(g[0])
-            if first >= best:
+            if g[0] >= best:
                 break
-            c = int(core[first])
-            v = ck.memo.get((c, None, None))
-            if v is None:
-                v = ck.memo[(c, None, None)] = _try(lambda: p.check(T.model, T.view(c, None, None)))
-            if v is not _READ:
-                if v != want:
-                    best = first
-                continue
-            for i in g.tolist():
-                if i >= best:
-                    break
-                if ck.state_value(c, r_all[i], l_all[i]) != want:
-                    best = i
-                    break
+            c = int(core[g[0]])
+            hit = np.flatnonzero(ck.values(c, c, r_all[g], l_all[g]) != want)
+            if hit.size:
+                best = min(best, int(g[hit[0]]))
         if best < n:
             (bad_state if want else found)[p.id] = best
     steps = [p for p in props if p.kind == "step"]
     if not steps or not expanded:
         return bad_state, bad_step, found
-    rows = T.rows(core[:expanded], np.asarray(l_all[:expanded], dtype=np.int64))
+    rows = T.rows(core[:expanded], l_all[:expanded])
     off, deg = T.arrays()[:2]
     off_l, deg_l = off.tolist(), deg.tolist()
     by_row = _groups(rows)
@@ -1099,23 +1181,17 @@ def check_properties(T: Tables, space: CompiledSpace, props: Sequence[Property],
                 e = off_l[row] + k
                 if T.e_dst[e] >= 0:
                     edge = (T.e_dst[e], T.e_inc[e], T.e_op[e], T.e_act[e])
-                    v = ck.memo.get((e, None, None))
-                    if v is None:
-                        v = ck.memo[(e, None, None)] = _try(lambda: p.check(
-                            T.model, T.view(c, None, None), T.actions[edge[3]], ck.target(edge, None, None)))
-                else:
-                    v = _READ
-                if v is False:
-                    best = (first, k)
-                elif v is _READ:
-                    for i in g.tolist():
-                        if (i, k) >= best:
-                            break
-                        r, l = r_all[i], l_all[i]
-                        edge = T.edge_at(e, c, l)
-                        if not ck.step_value(c, r, l, edge if T.e_dst[e] < 0 else e, edge):
-                            best = (i, k)
-                            break
+                    bad = np.flatnonzero(~ck.values(("edge", e), c, r_all[g], l_all[g], edge))
+                    if bad.size:
+                        best = min(best, (int(g[bad[0]]), k))
+                    continue
+                for i in g.tolist():  # a code-dependent successor: each state's own edge
+                    if (i, k) >= best:
+                        break
+                    edge = T.edge_at(e, c, int(l_all[i]))
+                    if not ck.values(("resolved", c, edge), c, r_all[i:i + 1], l_all[i:i + 1], edge)[0]:
+                        best = (i, k)
+                        break
         if best[0] < n:
             i, k = best
             e = off_l[int(rows[i])] + k

@@ -44,6 +44,9 @@ from podmodel.symmetry import Symmetry
 
 #: Check the clock (time_limit) and report progress every this many expansions.
 _TICK = 512
+#: ``engine="auto"`` explores state by state up to this many states, then starts again
+#: with the compiled engine (which pays off on larger spaces).
+AUTO_SWITCH = 10_000
 #: Seconds between two progress reports.
 PROGRESS_INTERVAL = 0.5
 
@@ -522,7 +525,8 @@ def explore(
     engine : {"auto", "readable", "compiled"}
         ``readable``: this loop over `PodState` values.  ``compiled``: the fast path of
         `podmodel.compiled` (breadth-first, no symmetry, standard guards; same states,
-        numbering and counterexamples).  ``auto`` picks ``compiled`` when it applies.
+        numbering and counterexamples).  ``auto``: ``readable`` up to `AUTO_SWITCH`
+        states, then ``compiled`` from the start if it applies.
 
     Returns
     -------
@@ -563,11 +567,19 @@ def explore(
         from podmodel import compiled
 
         why = compiled.unsupported(model, frontier=fname, symmetry=bool(sym))
-        if why is None:
+        if why is not None and engine == "compiled":
+            raise ValueError(f"the compiled engine does not apply: {why}")
+        if why is None and engine == "compiled":
             return compiled.explore_compiled(model, properties=props, max_states=max_states,
                                              progress=progress, time_limit=time_limit)
-        if engine == "compiled":
-            raise ValueError(f"the compiled engine does not apply: {why}")
+        if why is None:  # auto: small spaces are quicker state by state; switch when it grows
+            cap = AUTO_SWITCH if max_states is None else min(max_states, AUTO_SWITCH)
+            first = _search(model, props, cap, fname, make, sym, progress, time_limit)
+            if first.stop_reason != "max_states" or cap == max_states:
+                return first
+            left = None if time_limit is None else max(time_limit - first.elapsed, 1e-9)
+            return compiled.explore_compiled(model, properties=props, max_states=max_states,
+                                             progress=progress, time_limit=left)
     return _search(model, props, max_states, fname, make, sym, progress, time_limit)
 
 
