@@ -1,0 +1,196 @@
+"""``podmodel verify``: the scenario matrix, the suite, exit codes, JSON, the self-check."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+
+import pytest
+import yaml
+
+from podmodel.cli import main
+from podmodel.config import RESTART_POLICIES
+from podmodel.mutants import CATALOGUE
+from podmodel.scenarios import bundled_scenarios
+from podmodel.suite import FEATURES, Plan, SuiteError, default_scenarios, expand_matrix, resolve, run_suite, scenario
+
+QUICK = ["--budget", "60", "--jobs", "1", "--quiet"]
+
+
+def verify(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["verify", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _without_times(data):
+    if isinstance(data, dict):
+        return {k: _without_times(v) for k, v in data.items() if k != "elapsed"}
+    if isinstance(data, list):
+        return [_without_times(v) for v in data]
+    return data
+
+
+# ------------------------------------------------------------------------ the matrix
+def test_the_matrix_covers_every_structure_and_every_feature_combination_per_policy():
+    matrix = [s for s in expand_matrix() if not s.name.startswith("extra-")]
+    shapes = Counter((s.config.restart_policy, len(s.config.regular_init), len(s.config.sidecars),
+                      len(s.config.containers)) for s in matrix)
+    assert set(shapes) == set(itertools.product(RESTART_POLICIES, (0, 1, 2), (0, 1), (1, 2, 3)))
+    assert set(shapes.values()) == {1}
+    for policy in RESTART_POLICIES:
+        combos = set()
+        for s in matrix:
+            if s.config.restart_policy != policy:
+                continue
+            c = s.config
+            combos.add((any(x.probes for x in c.all_containers), bool(c.readiness_gates),
+                        c.active_deadline_seconds is not None, s.bounds.deletion))
+        assert len(combos) == 2 ** len(FEATURES), policy
+    names = [s.name for s in matrix]
+    assert len(set(names)) == len(names)
+    s = scenario("onfailure-i1s1a2-pgdx")
+    assert (s.config.restart_policy, len(s.config.containers), s.bounds.deletion, s.bounds.max_restarts) == \
+           ("OnFailure", 2, True, 1)
+
+
+def test_a_malformed_matrix_is_an_error(tmp_path):
+    bad = tmp_path / "matrix.yaml"
+    bad.write_text("axes: {restartPolicy: [Always]}\n")
+    with pytest.raises(SuiteError, match="axes.initContainers"):
+        expand_matrix(bad)
+    bad.write_text(yaml.safe_dump({"axes": {"restartPolicy": ["Sometimes"], "initContainers": [0], "sidecars": [0],
+                                            "appContainers": [1]}}))
+    with pytest.raises(SuiteError, match="restartPolicy"):
+        expand_matrix(bad)
+
+
+def test_names_resolve_to_matrix_bundled_and_files(tmp_path):
+    assert [s.name for s in resolve(["single-never", "never-i0s0a1-gx"])] == ["single-never", "never-i0s0a1-gx"]
+    assert len(resolve([])) == len(default_scenarios()) == len(expand_matrix()) + len(bundled_scenarios())
+    with pytest.raises(SuiteError, match="no such scenario"):
+        resolve(["no-such-pod"])
+
+
+# ------------------------------------------------------------------------ exit codes
+def test_exit_0_when_every_property_holds(capsys):
+    code, out, err = verify(capsys, "single-never", "sidecar-never", *QUICK)
+    assert code == 0
+    assert "every property holds" in out and "VIOLATED" not in out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("single-never ", "sidecar-never "))]
+    assert [r[:2] for r in rows] == [["single-never", "explore"], ["sidecar-never", "explore"]]
+    assert err == ""  # --quiet
+
+
+def test_exit_1_on_a_mutant_scenario_with_a_replayable_counterexample(capsys):
+    code, out, _ = verify(capsys, "--mutant", "never-container-restarted", *QUICK)
+    assert code == 1
+    assert "VIOLATED restart-policy-honoured on single-never (explore)" in out
+    code_block = out.split("VIOLATED restart-policy-honoured on single-never (explore)")[1].split("replay it:\n")[1]
+    snippet = "\n".join(line[4:] for line in itertools.takewhile(lambda l: l.startswith("    "), code_block.splitlines()))
+    exec(compile(snippet, "<replay>", "exec"), {})  # the printed code replays the violation
+
+
+def test_exit_2_on_unusable_input(capsys, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("apiVersion: v1\nkind: Pod\nspec:\n  restartPolicy: Sometimes\n  containers: [{name: a}]\n")
+    code, _, err = verify(capsys, str(broken), *QUICK)
+    assert code == 2 and "restartPolicy" in err and "Traceback" not in err
+    notyaml = tmp_path / "bad.yaml"
+    notyaml.write_text("kind: Pod\nspec: [unclosed\n")
+    assert verify(capsys, str(notyaml), *QUICK)[0] == 2
+    for args in (["no-such-scenario"], ["--budget", "0"], ["--mutant", "nope"], ["--examples", "0"],
+                 ["--mutants", "single-never"], ["--mutant", CATALOGUE[0].id, "--mutant", CATALOGUE[1].id]):
+        code, _, err = verify(capsys, *args, "--quiet")
+        assert code == 2, args
+        assert err.startswith("podmodel verify: error:") and len(err.strip().splitlines()) == 1, args
+
+
+# ---------------------------------------------------------------------------- engines
+def test_both_engines_cross_check_and_json_is_reproducible(capsys):
+    args = ["init-app", "sidecar-never", "--engine", "both", "--json", "--seed", "7", "--examples", "60", *QUICK]
+    code, out, _ = verify(capsys, *args)
+    assert code == 0
+    data = json.loads(out)
+    assert data["format"] == "podmodel-verify" and data["ok"] is True
+    engines = [(o["scenario"], o["engine"]) for o in data["outcomes"]]
+    assert engines == [("init-app", "explore"), ("init-app", "hypothesis"),
+                       ("sidecar-never", "explore"), ("sidecar-never", "hypothesis")]
+    hyp = data["outcomes"][1]
+    assert hyp["cross_check"] == [] and hyp["steps"] > 0
+    assert hyp["verdicts"]["deleted-eventually-removed"] == "skipped"
+    assert data["outcomes"][0]["verdicts"]["deleted-eventually-removed"] == "held"
+    again = json.loads(verify(capsys, *args)[1])
+    assert _without_times(again) == _without_times(data)
+    other = json.loads(verify(capsys, *[a if a != "7" else "8" for a in args])[1])
+    assert other["outcomes"][1]["steps"] != hyp["steps"] or other["outcomes"][1]["states"] != hyp["states"]
+
+
+def test_auto_hands_what_does_not_fit_to_hypothesis():
+    sc = scenario("two-init-two-app")
+    r = run_suite([sc], Plan(max_states=500, examples=30))
+    assert [o.engine for o in r.outcomes] == ["explore", "hypothesis"]
+    cut, hyp = r.outcomes
+    assert not cut.complete and cut.stop_reason == "max_states" and cut.states == 500
+    assert cut.verdicts["init-order"] == "unknown" and hyp.verdicts["init-order"] == "held"
+    assert r.ok
+
+
+def test_parallel_workers_give_the_same_result():
+    scs = resolve(["single-never", "init-app", "probes"])
+    plan = Plan(engine="both", max_states=10_000, examples=20)
+    one, two = run_suite(scs, plan, jobs=1), run_suite(scs, plan, jobs=2)
+    assert [_without_times(o.to_dict()) for o in one.outcomes] == [_without_times(o.to_dict()) for o in two.outcomes]
+
+
+def test_budget_becomes_fixed_caps():
+    small, big = Plan.from_budget(30, 60), Plan.from_budget(3000, 60)
+    assert small.max_states < big.max_states and small.examples < big.examples
+    assert Plan.from_budget(30, 60) == Plan.from_budget(30, 60)
+    with pytest.raises(ValueError):
+        Plan.from_budget(0, 10)
+
+
+# --------------------------------------------------------------------------- coverage
+def test_the_report_shows_coverage_and_dead_rules(capsys):
+    code, out, _ = verify(capsys, "single-never", *QUICK)
+    assert code == 0
+    assert "coverage of all runs: rules" in out
+    assert "warning: rule never enabled: KubeletBackOff, KubeletRestartContainer" in out
+    data = json.loads(verify(capsys, "single-never", "--json", *QUICK)[1])
+    assert data["coverage"]["rules"]["KubeletBackOff"] is False
+    assert data["coverage"]["transitions"]["container.exit: Ready -> Terminated"] > 0
+
+
+# ----------------------------------------------------------------------- self-check
+def test_mutants_command_reports_each_engine(capsys):
+    ids = ["deletion-undone", "app-before-init"]
+    code, out, _ = verify(capsys, "--mutants", "--mutant", ids[0], "--mutant", ids[1], "--json", "--quiet")
+    assert code == 0
+    data = json.loads(out)
+    assert [m["id"] for m in data["mutants"]] == ids and data["ok"]
+    for m in data["mutants"]:
+        assert {d["engine"] for d in m["detections"]} == {"explore", "hypothesis"}
+        assert all(d["caught"] and d["expected_property"] for d in m["detections"])
+    code, out, _ = verify(capsys, "--mutants", "--mutant", ids[0], "--quiet")
+    assert code == 0 and "every one caught by both engines" in out
+    assert "deletion-irreversible" in out
+
+
+def test_list_and_show(capsys):
+    code, out, _ = verify(capsys, "--list")
+    assert code == 0
+    lines = out.splitlines()
+    assert "always-i0s0a1\tmatrix" in lines and any(line.startswith("single-never\tbundled") for line in lines)
+    assert sum(line.endswith(")") and "\tmutant (" in line for line in lines) == len(CATALOGUE)
+    code, out, _ = verify(capsys, "--show", "never-i2s1a3-pgx")
+    manifest = yaml.safe_load(out)
+    assert manifest["spec"]["restartPolicy"] == "Never" and len(manifest["spec"]["containers"]) == 3
+
+
+@pytest.mark.slow
+def test_the_whole_suite_holds_on_the_real_model(capsys):
+    """What `make verify` runs."""
+    code, out, _ = verify(capsys, "--quiet")
+    assert code == 0, out[-3000:]
