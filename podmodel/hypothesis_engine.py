@@ -491,13 +491,15 @@ def shrink_path(model: Model, prop: Property, actions: Sequence[Action]) -> list
     if end is None:
         raise ValueError(f"the actions do not violate {prop.id}")
     path = list(actions[:end])
-    states = model.replay(path)
     k = 0
-    while k < len(states):  # remove loops: keep the last visit of each state
+    while k < len(path):  # remove loops: from a state, jump to its last visit, if the rest still fails
+        states = model.replay(path)
         last = max(j for j in range(k, len(states)) if states[j] == states[k])
         if last > k:
-            del path[k:last]
-            del states[k:last]
+            trial = path[:k] + path[last:]
+            end = first_violation(model, prop, trial)
+            if end is not None:
+                path = trial[:end]
         k += 1
     changed = True
     while changed:  # drop chunks of actions, halving the chunk size down to one action

@@ -150,6 +150,23 @@ def test_shrink_path_cuts_loops_and_detours():
         shrink_path(scenario_model("single-never"), p, path[:3])
 
 
+def test_shrink_path_keeps_a_violating_step_that_closes_a_loop():
+    """A violation on an edge back to an earlier state: cutting the loop would cut the bug."""
+    from podmodel.properties import Property
+
+    m = scenario_model("readiness-gates")
+    gate = m.config.readiness_gates[0]
+    again = Property("gate-set-once", "step", "a gate is set True at most once", "test",
+                     lambda m, s, a, t: not (isinstance(a, A.ControllerSetCondition) and a.status == "True"
+                                             and s.gates[0] is not None))
+    path = [A.ControllerSetCondition(gate, "True"), A.ControllerSetCondition(gate, "False"),
+            A.ControllerSetCondition(gate, "True")]
+    states = m.replay(path)
+    assert states[3] == states[1]
+    short = shrink_path(m, again, path)
+    assert first_violation(m, again, short) == len(short) == 2  # [False, True]: still the bug, shorter
+
+
 def _run_code(code: str) -> None:
     exec(compile(code, "<counterexample>", "exec"), {})
 
