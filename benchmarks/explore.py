@@ -63,6 +63,13 @@ def _safety(model):
     return properties_for(model, ("always", "step", "sometimes"))
 
 
+def _size(path: Path) -> tuple[int, str]:
+    """Order large scenarios by container count, then name."""
+    from podmodel.scenarios import load_scenario
+
+    return len(load_scenario(path).config.all_containers), path.stem
+
+
 def run_one(path: Path, mode: str, time_limit: float | None, workers: int | None) -> dict:
     code = ("import json, sys; sys.path.insert(0, %r); from benchmarks.explore import measure; "
             "print(json.dumps(measure(%r, %r, %r, %r)))") % (str(ROOT), str(path), mode, time_limit, workers)
@@ -78,17 +85,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("scenarios", nargs="*", help="manifests (default: bundled, then specs/scenarios/large/)")
     args = ap.parse_args(argv)
     bundled = sorted(SCENARIOS.glob("*.yaml"))
-    large = sorted(SCENARIOS.glob("large/*.yaml"), key=lambda p: p.stat().st_size)
+    large = sorted(SCENARIOS.glob("large/*.yaml"), key=_size)
     paths = [Path(p) for p in args.scenarios] or (bundled if args.quick else bundled + large)
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print()
     print("| scenario | states | transitions | space: s | space: states/s | space: bytes/state "
           "| checked: states/s | readable: states/s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    largest = None
     for path in paths:
         is_large = "large" in path.parts
         limit = args.budget if is_large else None
         space = run_one(path, "space", limit, args.workers)
+        if is_large and space["complete"] and (largest is None or space["states"] > largest[1]):
+            largest = (path.stem, space["states"], space["seconds"])
         row = [path.stem, f"{space['states']:,}" + ("" if space["complete"] else " (cut)"),
                f"{space['transitions']:,}", f"{space['seconds']:.2f}", f"{space['states'] / space['seconds']:,.0f}",
                f"{space['bytes_per_state']:,.0f}"]
@@ -103,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 row.append("")
         print("| " + " | ".join(row) + " |", flush=True)
+    if largest:
+        print(f"\nlargest scenario explored completely within {args.budget:.0f} s: {largest[0]} "
+              f"({largest[1]:,} states in {largest[2]:.1f} s)")
     return 0
 
 

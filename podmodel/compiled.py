@@ -18,11 +18,16 @@ computation across many states, by factoring two parameters out of the state:
     Read by the kubelet's rules only in some states (a crash-looping container under
     OnFailure, a failed init container...).  The model is run on a *tainted* state: each
     present code replaced by a placeholder that raises `_Read` on any inspection
-    (comparison, arithmetic, truth value, printing).  If the model computes the successors
+    (comparison, arithmetic, truth value, printing).  If the model computes a successor
     without inspecting one, the result holds for every value, and the successor's codes
     are the source's codes copied or constants the model wrote; this is exact, not
-    assumed.  If it does inspect one, that core state is *conditional* and its successors
-    are computed per concrete combination of codes.
+    assumed.  If it inspects one (ending a crash-loop back-off on deletion shows the last
+    exit code, say), that successor is computed again with just the codes it read made
+    concrete, once per value of those codes.  If it inspects one to decide which actions
+    are enabled, the whole core state is computed per combination of codes.  One blind
+    spot, by construction: a placeholder is hashable (states holding it key the model's
+    caches), so a model that looked a code up in a set or dict of ints would get "absent"
+    without a `_Read`; the model does not, and the tests compare both engines.
 
 Two more reuses, both exact in the same way or resting on a stated symmetry:
 
@@ -43,9 +48,10 @@ against a sorted array of visited codes.  States are numbered exactly as the rea
 engine numbers them (first discovery in frontier order, actions in the model's order), so
 counterexamples and witnesses are identical.
 
-Properties are checked on the same reuse principle: a property is first evaluated on
-the core state with counts and codes tainted; only if it inspects them is it evaluated on
-groups of states sharing their codes or their counts, and finally state by state.
+Properties are checked on the same reuse principle (`_Checker`): a property is run on the
+core state (or table edge) with counts and codes tainted; each count or code it inspects
+is made concrete for that core and it is run again, and its value is shared by every state
+that agrees on what it read.  A second process compiles half of each large layer.
 
 It runs breadth-first only, without symmetry reduction, and on `Model` itself with the
 standard guards (`unsupported` says why not otherwise); `podmodel.explorer.explore`
