@@ -394,9 +394,11 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
     checked = [p for p in props if p.kind in ("always", "step")]
     while True:
         active = tuple(p for p in props if p.id not in violations)
+        rec.properties = active
+        rec.successors.clear()  # the edge checks cached there were made for the previous set
         cls = machine_for(model, active, record=rec)
         found = _run_once(cls, rec, max_examples, steps, seed, shrink == "hypothesis")
-        if found is None:
+        if found is None or not set(found.property_ids) - set(violations):
             break
         for pid in found.property_ids:
             prop = next(p for p in props if p.id == pid)

@@ -130,6 +130,17 @@ def test_a_violation_shrinks_to_a_replayable_path(shrink):
     assert not prop(cx.property).check(m, states[-2], cx.actions[-1], states[-1])
 
 
+def test_without_first_only_each_violated_property_is_found_in_turn():
+    """After a violation the run goes on without that property, until nothing new fails."""
+    m = mutant("running-after-terminal").build("deletion-grace")
+    h = run_hypothesis(m, max_examples=50, steps=30, seed=0)
+    assert {"terminal-no-running-containers", "no-start-when-stopping"} <= set(h.violations)
+    r = explore(m, properties=properties_for(m, ("always", "step")))
+    assert set(h.violations) <= set(r.violations)
+    for pid, cx in h.violations.items():
+        assert first_violation(m, prop(pid), cx.actions) == len(cx.actions)
+
+
 def test_edges_a_walk_does_not_take_are_checked_too():
     """Examples of at most two actions (three rule runs, the first initialises) find a
     three-step violation: the successors of every visited state are checked, taken or not."""
