@@ -381,7 +381,6 @@ class Tables:
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, int] = {}
         self._candidate_order: list[int] = []
-        self._pviews: dict[tuple, PodState] = {}    # property views (tainted where not read)
         self._ptargets: dict[tuple, PodState] = {}
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
         self._partial: dict[tuple, tuple[int, int, int, int]] = {}
@@ -390,7 +389,8 @@ class Tables:
         self._reads: dict[tuple[int, int], set[int]] = {}
         self._inc_table: np.ndarray | None = None
         self._op_table: np.ndarray | None = None
-        self._views: dict[tuple[int, int | None, int | None], PodState] = {}
+        self._views: dict[Any, PodState] = {}
+        self.everywhere = frozenset(range(n))
         self._cs: dict[tuple, Any] = {}
 
     # -- packing -----------------------------------------------------------------
@@ -435,30 +435,40 @@ class Tables:
         return self.view(c, r, l)
 
     def view(self, c: int, r: int | None, l: int | None) -> PodState:
-        """Core ``c`` with counts ``r`` and codes ``l``; None leaves them tainted.
+        """Core ``c`` with counts ``r`` and codes ``l``; None leaves them tainted."""
+        return self.partial_view(c, r or 0, l or 0, self.everywhere if r is not None else (),
+                                 self.everywhere if l is not None else (), cache=r is None or l is None)
 
-        Views with a tainted part are cached (they serve every property); fully
-        concrete states are not (there is one per reached state).
-        """
-        key = (c, r, l)
-        hit = self._views.get(key)
-        if hit is not None:
-            return hit
+    def read_key(self, r: int, l: int, rc_pos, l_pos) -> tuple:
+        """The counts of ``r`` at ``rc_pos`` and the codes of ``l`` at ``l_pos``."""
+        base = self.M + 1
+        return (tuple((j, (r // base ** j) % base) for j in sorted(rc_pos)),
+                tuple((j, (l // self.B ** j) % self.B) for j in sorted(l_pos)))
+
+    def partial_view(self, c: int, r: int, l: int, rc_pos, l_pos, cache: bool = True) -> PodState:
+        """Core ``c`` with the counts of ``r`` at ``rc_pos`` and the codes of ``l`` at
+        ``l_pos`` made concrete, placeholders elsewhere.  Cached unless ``cache`` is False
+        (fully concrete states: one per reached state)."""
+        key = (c, *self.read_key(r, l, rc_pos, l_pos)) if rc_pos or l_pos else c
+        if cache:
+            hit = self._views.get(key)
+            if hit is not None:
+                return hit
         core = self.cores[c]
-        base, B, alphabet, cache = self.M + 1, self.B, self.alphabet, self._cs
+        base, B, alphabet, made = self.M + 1, self.B, self.alphabet, self._cs
         out = []
         for j, cs in enumerate(core.containers):
-            rc = (r // base ** j) % base if r is not None else _RC[j]
+            rc = (r // base ** j) % base if j in rc_pos else _RC[j]
             last = cs.last_exit_code
-            if last is not None and l is not None:
+            if last is not None and j in l_pos:
                 last = alphabet[(l // B ** j) % B - 1]
             k = (cs, rc, last)
-            new = cache.get(k)
+            new = made.get(k)
             if new is None:
-                new = cache[k] = type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc)
+                new = made[k] = type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc)
             out.append(new)
         s = core._replace(containers=tuple(out))
-        if r is None or l is None:
+        if cache:
             self._views[key] = s
         return s
 
@@ -1073,29 +1083,10 @@ class _Checker:
 
     def _eval(self, c: int, r: int, l: int, rc_pos: set[int], l_pos: set[int], edge) -> bool:
         T = self.T
-        src = self._view(c, r, l, rc_pos, l_pos)
+        src = T.partial_view(c, r, l, rc_pos, l_pos)
         if edge is None:
             return bool(self.p.check(self.m, src))
         return bool(self.p.check(self.m, src, T.actions[edge[3]], self._target(edge, r, l, rc_pos, l_pos)))
-
-    def _view(self, c: int, r: int, l: int, rc_pos: set[int], l_pos: set[int]) -> PodState:
-        T = self.T
-        base = T.M + 1
-        key = (c, tuple((j, (r // base ** j) % base) for j in sorted(rc_pos)),
-               tuple((j, (l // T.B ** j) % T.B) for j in sorted(l_pos))) if rc_pos or l_pos else c
-        hit = T._pviews.get(key)
-        if hit is not None:
-            return hit
-        core = T.cores[c]
-        out = []
-        for j, cs in enumerate(core.containers):
-            rc = (r // base ** j) % base if j in rc_pos else _RC[j]
-            last = cs.last_exit_code
-            if last is not None and j in l_pos:
-                last = T.alphabet[(l // T.B ** j) % T.B - 1]
-            out.append(type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc))
-        hit = T._pviews[key] = core._replace(containers=tuple(out))
-        return hit
 
     def _target(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos: set[int], l_pos: set[int]) -> PodState:
         """The target of ``edge`` from (r, l): concrete where read, else the source's
@@ -1103,8 +1094,7 @@ class _Checker:
         T = self.T
         dst, inc, op_id, _ = edge
         base = T.M + 1
-        key = (edge, tuple((j, (r // base ** j) % base) for j in sorted(rc_pos)),
-               tuple((j, (l // T.B ** j) % T.B) for j in sorted(l_pos))) if rc_pos or l_pos else edge
+        key = (edge, *T.read_key(r, l, rc_pos, l_pos)) if rc_pos or l_pos else edge
         hit = T._ptargets.get(key)
         if hit is not None:
             return hit
