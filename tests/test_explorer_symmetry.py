@@ -79,3 +79,12 @@ def test_rename_and_permutation():
     assert sym.canonical(c) == c
     k = next(k for k in range(2) if c.containers[k].machine != "Waiting")
     assert sym.rename(A.ContainerExit(m.specs[k].name, 1), p) == A.ContainerExit("worker-b", 1)
+
+
+def test_every_real_edge_is_an_edge_of_the_reduced_graph():
+    m = SCENARIOS["two-identical-apps"].model()
+    full, reduced = explore(m, engine="readable"), explore(m, symmetry=True)
+    src, _, act = full.space.edges()
+    assert all(reduced.has_edge(full.state(u), full.space.actions[k]) for u, k in zip(src, act))
+    s0 = m.initial_states()[0]
+    assert not reduced.has_edge(s0, A.KubeletRemovePod()) and not reduced.has_edge(s0, A.KubeletStartContainer("worker-b"))
