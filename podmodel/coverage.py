@@ -368,7 +368,15 @@ def of_exploration(result: Any) -> Coverage:
 
 
 def merge_all(coverages: Iterable[Coverage]) -> Coverage:
-    """The union of several runs' coverage (e.g. a whole suite)."""
+    """The union of several runs' coverage (e.g. a whole suite).
+
+    >>> from podmodel.explorer import explore
+    >>> from podmodel.scenarios import load_scenario, SCENARIO_DIR
+    >>> runs = [of_exploration(explore(load_scenario(SCENARIO_DIR / f"{n}.yaml").model()))
+    ...         for n in ("single-never", "single-onfailure")]
+    >>> runs[0].dead_rules, merge_all(runs).dead_rules
+    (('KubeletBackOff', 'KubeletRestartContainer'), ())
+    """
     total = Coverage()
     for c in coverages:
         total = total.merge(c)

@@ -225,7 +225,11 @@ assert len(_BY_ID) == len(CATALOGUE), "duplicate mutant id"
 
 
 def by_id(mutant_id: str) -> Mutant:
-    """The catalogue mutant ``mutant_id``; raises `MutantError` naming the known ids."""
+    """The catalogue mutant ``mutant_id``; raises `MutantError` naming the known ids.
+
+    >>> by_id("deletion-undone").catches
+    ('deletion-irreversible',)
+    """
     try:
         return _BY_ID[mutant_id]
     except KeyError:
@@ -320,7 +324,12 @@ def detect(mutant: Mutant, scenario: str, engine: str, *, seed: int = 0, max_exa
 
 
 def check_mutant(mutant: Mutant, engines: Iterable[str] = ENGINES, **kwargs: Any) -> MutantResult:
-    """Run ``engines`` on ``mutant`` over each of its scenarios (keyword arguments: `detect`'s)."""
+    """Run ``engines`` on ``mutant`` over each of its scenarios (keyword arguments: `detect`'s).
+
+    >>> r = check_mutant(by_id("deletion-undone"))
+    >>> r.caught, [(d.engine, d.property, d.length) for d in r.detections]
+    (True, [('explore', 'deletion-irreversible', 3), ('hypothesis', 'deletion-irreversible', 3)])
+    """
     return MutantResult(mutant, tuple(detect(mutant, sc, e, **kwargs) for sc in mutant.scenarios for e in engines))
 
 

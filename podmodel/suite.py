@@ -389,6 +389,9 @@ def parallel(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1,
     ``on_result(done, result)`` is called as each finishes.  Heavier items (by
     ``weight``) are started first so the workers finish together.  Workers are not
     daemonic: the compiled explorer may start a helper process of its own.
+
+    >>> parallel(abs, [-3, 1, -2], jobs=2)
+    [3, 1, 2]
     """
     results: dict[int, Any] = {}
     if jobs > 1 and len(items) > 1:
