@@ -657,7 +657,7 @@ def phase_diagram(model: Model, *, name: str | None = None, source: str = "", q:
     >>> from podmodel.config import PodConfig, ContainerSpec
     >>> d = phase_diagram(Model(PodConfig(containers=(ContainerSpec("app"),), restart_policy="Never")))
     >>> sorted(d.edge_pairs())
-    [('Pending', 'Failed'), ('Pending', 'Running'), ('Running', 'Failed'), ('Running', 'Succeeded')]
+    [('Pending', 'Failed'), ('Pending', 'Running'), ('Pending', 'Succeeded'), ('Running', 'Failed'), ('Running', 'Succeeded')]
     """
     q = q if q is not None else explored_quotient(model, lambda s: s.phase)
     policy = model.config.restart_policy
