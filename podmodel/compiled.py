@@ -1126,71 +1126,96 @@ def _groups(keys: np.ndarray) -> list[np.ndarray]:
     return sorted(np.split(order, cuts), key=lambda g: int(g[0]))
 
 
+#: Groups of states sharing a core state (or a table row) up to this size are checked state
+#: by state; larger ones through `_Checker`'s placeholders.
+SMALL_GROUP = 8
+
+
 def check_properties(T: Tables, space: CompiledSpace, props: Sequence[Property], expanded: int):
     """First violating state / transition and first witness of each property, in the
     readable engine's order (state ids; for transitions, source id then action order).
     ``expanded``: the states whose successors were explored (step properties)."""
     if not props:
         return {}, {}, {}
+    m = T.model
     codes = space.codes
     n = len(codes)
     core = codes // T.RL
     rest = codes % T.RL
     r_all, l_all = rest // T.LB, rest % T.LB
-    by_core = _groups(core)
-    bad_state: dict[str, int] = {}
-    found: dict[str, int] = {}
-    bad_step: dict[str, tuple[int, int, PodState]] = {}
-    for p in props:
-        if p.kind not in ("always", "sometimes"):
+    r_list, l_list = r_all.tolist(), l_all.tolist()
+    # state properties: group by core state, groups in order of their first state
+    state_props = [p for p in props if p.kind in ("always", "sometimes")]
+    best = {p.id: n for p in state_props}
+    checkers = {p.id: _Checker(T, p) for p in props}
+    for g in _groups(core) if state_props else ():
+        first = int(g[0])
+        live = [p for p in state_props if first < best[p.id]]
+        if not live:
+            break
+        c = int(core[first])
+        if len(g) <= SMALL_GROUP:
+            for i in g.tolist():
+                s = T.view(c, r_list[i], l_list[i])
+                for p in live:
+                    if i < best[p.id] and bool(p.check(m, s)) != (p.kind == "always"):
+                        best[p.id] = i
             continue
-        ck, want = _Checker(T, p), p.kind == "always"
-        best = n
-        for g in by_core:
-            if g[0] >= best:
-                break
-            c = int(core[g[0]])
-            hit = np.flatnonzero(ck.values(c, c, r_all[g], l_all[g]) != want)
+        for p in live:
+            hit = np.flatnonzero(checkers[p.id].values(c, c, r_all[g], l_all[g]) != (p.kind == "always"))
             if hit.size:
-                best = min(best, int(g[hit[0]]))
-        if best < n:
-            (bad_state if want else found)[p.id] = best
+                best[p.id] = min(best[p.id], int(g[hit[0]]))
+    bad_state = {p.id: best[p.id] for p in state_props if p.kind == "always" and best[p.id] < n}
+    found = {p.id: best[p.id] for p in state_props if p.kind == "sometimes" and best[p.id] < n}
+    bad_step: dict[str, tuple[int, int, PodState]] = {}
     steps = [p for p in props if p.kind == "step"]
     if not steps or not expanded:
         return bad_state, bad_step, found
     rows = T.rows(core[:expanded], l_all[:expanded])
     off, deg = T.arrays()[:2]
     off_l, deg_l = off.tolist(), deg.tolist()
-    by_row = _groups(rows)
-    for p in steps:
-        ck = _Checker(T, p)
-        best = (n, 0)
-        for g in by_row:
-            first = int(g[0])
-            if first > best[0]:
-                break
-            row = int(rows[first])
-            c = int(core[first])
+    sbest = {p.id: (n, 0) for p in steps}
+    for g in _groups(rows):
+        first = int(g[0])
+        live = [p for p in steps if first <= sbest[p.id][0]]
+        if not live:
+            break
+        row = int(rows[first])
+        c = int(core[first])
+        if len(g) <= SMALL_GROUP:  # state by state: each transition built once for every property
+            for i in g.tolist():
+                r, l = r_list[i], l_list[i]
+                s = T.view(c, r, l)
+                for k in range(deg_l[row]):
+                    dst, inc, op, act = T.edge_at(off_l[row] + k, c, l)
+                    t = T.view(dst, T.inc_one(r, inc), T.op_one(l, op))
+                    a = T.actions[act]
+                    for p in live:
+                        if (i, k) < sbest[p.id] and not p.check(m, s, a, t):
+                            sbest[p.id] = (i, k)
+            continue
+        for p in live:
+            ck = checkers[p.id]
             for k in range(deg_l[row]):
-                if (first, k) >= best:
+                if (first, k) >= sbest[p.id]:
                     break
                 e = off_l[row] + k
                 if T.e_dst[e] >= 0:
                     edge = (T.e_dst[e], T.e_inc[e], T.e_op[e], T.e_act[e])
                     bad = np.flatnonzero(~ck.values(("edge", e), c, r_all[g], l_all[g], edge))
                     if bad.size:
-                        best = min(best, (int(g[bad[0]]), k))
+                        sbest[p.id] = min(sbest[p.id], (int(g[bad[0]]), k))
                     continue
                 for i in g.tolist():  # a code-dependent successor: each state's own edge
-                    if (i, k) >= best:
+                    if (i, k) >= sbest[p.id]:
                         break
-                    edge = T.edge_at(e, c, int(l_all[i]))
+                    edge = T.edge_at(e, c, l_list[i])
                     if not ck.values(("resolved", c, edge), c, r_all[i:i + 1], l_all[i:i + 1], edge)[0]:
-                        best = (i, k)
+                        sbest[p.id] = (i, k)
                         break
-        if best[0] < n:
-            i, k = best
-            e = off_l[int(rows[i])] + k
-            a = T.actions[T.e_act[e]]
-            bad_step[p.id] = (i, T.action_id(a), T.model.next_state(space.state(i), a))
+    for p in steps:
+        i, k = sbest[p.id]
+        if i < n:
+            a = T.actions[T.e_act[off_l[int(rows[i])] + k]]
+            bad_step[p.id] = (i, T.action_id(a), m.next_state(space.state(i), a))
     return bad_state, bad_step, found
