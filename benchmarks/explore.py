@@ -38,9 +38,9 @@ def measure(path: str, mode: str, time_limit: float | None, workers: int | None)
     """One measurement, in this process (called in a fresh interpreter by `run_one`)."""
     import resource
 
-    from podmodel.compiled import explore_compiled
-    from podmodel.explorer import explore
-    from podmodel.scenarios import load_scenario
+    from podmodel.engines import explore
+    from podmodel.engines.compiled import explore_compiled
+    from podmodel.verifier.scenarios import load_scenario
 
     model = load_scenario(path).model()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -58,14 +58,14 @@ def measure(path: str, mode: str, time_limit: float | None, workers: int | None)
 
 
 def _safety(model):
-    from podmodel.properties import properties_for
+    from podmodel.model.properties import properties_for
 
     return properties_for(model, ("always", "step", "sometimes"))
 
 
 def _size(path: Path) -> tuple[int, str]:
     """Order large scenarios by container count, then name."""
-    from podmodel.scenarios import load_scenario
+    from podmodel.verifier.scenarios import load_scenario
 
     return len(load_scenario(path).config.all_containers), path.stem
 

@@ -4,13 +4,12 @@ queries, vacuity, warnings and bound sensitivity."""
 import networkx as nx
 import pytest
 
-from podmodel import actions as A
-from podmodel import analysis
-from podmodel.explorer import explore
-from podmodel.machines import DEFAULT
+from podmodel.engines import analysis, bound_sensitivity, explore
 from podmodel.model import Model
-from podmodel.properties import FAIR_ACTIONS, Property, properties_for
-from podmodel.scenarios import bundled_scenarios
+from podmodel.model import actions as A
+from podmodel.model.machines import DEFAULT
+from podmodel.model.properties import FAIR_ACTIONS, Property, properties_for
+from podmodel.verifier.scenarios import bundled_scenarios
 
 SCENARIOS = {sc.path.stem: sc for sc in bundled_scenarios()}
 
@@ -200,4 +199,4 @@ def test_bound_sensitivity_finds_a_property_that_holds_only_because_of_the_bound
     m = SCENARIOS["single-always"].model()
     r = explore(m, properties=[few, *properties_for(m, ("always",))])
     assert "few-restarts" not in r.violations
-    assert analysis.bound_sensitivity(r) == ["few-restarts holds only because of the bound maxRestarts=2: violated with maxRestarts=3"]
+    assert bound_sensitivity(r) == ["few-restarts holds only because of the bound maxRestarts=2: violated with maxRestarts=3"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from podmodel.backoff import BackOff, delays, limits
+from podmodel.model.backoff import BackOff, delays, limits
 
 
 @pytest.mark.parametrize("kw, expected", [

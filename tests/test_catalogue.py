@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from podmodel import catalogue
-from podmodel.properties import CATALOGUE, TRACE_ONLY
+from podmodel.model.properties import CATALOGUE, TRACE_ONLY
+from podmodel.render import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -53,4 +53,4 @@ def test_readme_catalogue_is_current():
     text = README.read_text(encoding="utf-8")
     if not catalogue.has_markers(text):
         pytest.skip("README.md has no catalogue markers yet")
-    assert catalogue.is_current(text), "README.md's catalogue is stale: python -m podmodel.catalogue --write README.md"
+    assert catalogue.is_current(text), "README.md's catalogue is stale: python -m podmodel.render.catalogue --write README.md"

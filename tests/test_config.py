@@ -2,7 +2,7 @@
 
 import pytest
 
-from podmodel.config import ContainerSpec, ManifestError, PodConfig, RestartRule
+from podmodel.model.config import ContainerSpec, ManifestError, PodConfig, RestartRule
 
 POD_SPEC = {"restartPolicy": "OnFailure", "containers": [{"name": "app", "image": "nginx"}]}
 

@@ -8,13 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from podmodel import diagrams as D
-from podmodel.actions import ContainerExit, KubeletCreateSandbox, KubeletRestartContainer, KubeletStartContainer, SchedulerBind
 from podmodel.cli import main
-from podmodel.config import ContainerSpec, PodConfig
-from podmodel.explorer import explore
-from podmodel.machines import DEFAULT, MACHINES
+from podmodel.engines import explore
 from podmodel.model import Model
+from podmodel.model.actions import (
+    ContainerExit,
+    KubeletCreateSandbox,
+    KubeletRestartContainer,
+    KubeletStartContainer,
+    SchedulerBind,
+)
+from podmodel.model.config import ContainerSpec, PodConfig
+from podmodel.model.machines import DEFAULT, MACHINES
+from podmodel.render import diagrams as D
 
 ROOT = Path(__file__).resolve().parent.parent
 TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -382,15 +388,15 @@ SINGLE_NEVER = ROOT / "specs" / "scenarios" / "single-never.yaml"
 
 
 def test_explore_diagram_draws_the_first_counterexample(tmp_path, monkeypatch, capsys):
-    from podmodel.scenarios import Scenario
+    from podmodel.verifier.scenarios import Scenario
 
     broken = DEFAULT.replace_machine(DEFAULT["container"].without_guard("restart", "should_restart"))
     monkeypatch.setattr(Scenario, "model", lambda self, **kw: Model(self.config, self.bounds, declarations=broken))
     out = tmp_path / "cex.dot"
     assert main(["explore", str(SINGLE_NEVER), "--quiet", "--diagram", str(out)]) == 1
     assert "drawn" in capsys.readouterr().err
-    from podmodel.commands.explore import counterexample_for_diagram
-    from podmodel.scenarios import load_scenario
+    from podmodel.cli.explore import counterexample_for_diagram
+    from podmodel.verifier.scenarios import load_scenario
 
     expected = counterexample_for_diagram(explore(load_scenario(SINGLE_NEVER).model()))  # the broken model, patched
     text = out.read_text()

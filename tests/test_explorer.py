@@ -5,12 +5,12 @@ from collections import deque
 
 import pytest
 
-from podmodel import actions as A
-from podmodel.explorer import Counterexample, explore, state_diff
-from podmodel.machines import DEFAULT
+from podmodel.engines import Counterexample, explore, state_diff
 from podmodel.model import Model
-from podmodel.properties import by_id, properties_for
-from podmodel.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
+from podmodel.model import actions as A
+from podmodel.model.machines import DEFAULT
+from podmodel.model.properties import by_id, properties_for
+from podmodel.verifier.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
 
 SCENARIOS = {sc.path.stem: sc for sc in bundled_scenarios()}
 

@@ -5,10 +5,10 @@ import json
 import networkx as nx
 import pytest
 
-from podmodel.analysis import QUERIES, reachable
 from podmodel.cli import main
-from podmodel.explorer import explore
-from podmodel.scenarios import SCENARIO_DIR, load_scenario
+from podmodel.engines import explore
+from podmodel.engines.analysis import QUERIES, reachable
+from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 
 NEVER = str(SCENARIO_DIR / "single-never.yaml")
 SIDECAR = str(SCENARIO_DIR / "sidecar-never.yaml")

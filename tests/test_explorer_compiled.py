@@ -3,11 +3,10 @@ counterexamples and witnesses on every bundled scenario and on broken models."""
 
 import pytest
 
-from podmodel import compiled
-from podmodel.explorer import explore
-from podmodel.machines import DEFAULT
+from podmodel.engines import compiled, explore
 from podmodel.model import Model
-from podmodel.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
+from podmodel.model.machines import DEFAULT
+from podmodel.verifier.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
 
 SCENARIOS = {sc.path.stem: sc for sc in bundled_scenarios()}
 
@@ -76,11 +75,11 @@ def test_compiled_without_edges_keeps_parents():
 
 
 def test_the_engine_is_chosen_honestly(monkeypatch):
-    import podmodel.explorer
+    import podmodel.engines.facade
 
     m = SCENARIOS["two-identical-apps"].model()
     assert explore(m).engine == "readable"  # small: state by state
-    monkeypatch.setattr(podmodel.explorer, "AUTO_SWITCH", 50)
+    monkeypatch.setattr(podmodel.engines.facade, "AUTO_SWITCH", 50)
     big = explore(m)  # grows past the switch: compiled from the start
     assert big.engine == "compiled" and big.states == explore(m, engine="readable").states
     assert explore(m, max_states=50).engine == "readable"  # the user's cap is below the switch

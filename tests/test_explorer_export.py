@@ -5,9 +5,9 @@ import json
 import networkx as nx
 import pytest
 
-from podmodel.explorer import explore
-from podmodel.export_graph import export, write_json
-from podmodel.scenarios import SCENARIO_DIR, load_scenario
+from podmodel.engines import explore
+from podmodel.render.graph_export import export, write_json
+from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 
 
 @pytest.fixture(scope="module")

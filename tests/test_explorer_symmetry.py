@@ -3,12 +3,12 @@ counterexamples that replay on the real model."""
 
 import pytest
 
-from podmodel import actions as A
-from podmodel.explorer import explore
-from podmodel.machines import DEFAULT
+from podmodel.engines import explore
+from podmodel.engines.symmetry import Symmetry, interchangeable_groups
 from podmodel.model import Model
-from podmodel.scenarios import bundled_scenarios
-from podmodel.symmetry import Symmetry, interchangeable_groups
+from podmodel.model import actions as A
+from podmodel.model.machines import DEFAULT
+from podmodel.verifier.scenarios import bundled_scenarios
 
 SCENARIOS = {sc.path.stem: sc for sc in bundled_scenarios()}
 

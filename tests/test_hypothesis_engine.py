@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from podmodel import actions as A
-from podmodel.coverage import Coverage, fired, merge_all, of_exploration
-from podmodel.explorer import explore
-from podmodel.hypothesis_engine import (
-    counterexample_code, first_violation, machine_for, run_hypothesis, shrink_path,
+from podmodel.engines import explore
+from podmodel.engines.coverage import Coverage, fired, merge_all, of_exploration
+from podmodel.engines.hypothesis import (
+    counterexample_code,
+    first_violation,
+    machine_for,
+    run_hypothesis,
+    shrink_path,
 )
-from podmodel.machines import DEFAULT
 from podmodel.model import Model
-from podmodel.mutants import by_id as mutant
-from podmodel.properties import by_id as prop
-from podmodel.properties import properties_for
-from podmodel.scenarios import SCENARIO_DIR, load_scenario
+from podmodel.model import actions as A
+from podmodel.model.machines import DEFAULT
+from podmodel.model.properties import by_id as prop
+from podmodel.model.properties import properties_for
+from podmodel.verifier.mutants import by_id as mutant
+from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 
 SMALL = ["single-never", "single-onfailure", "init-app", "sidecar-never", "deletion-grace", "probes",
          "readiness-gates", "container-restart-rules"]
@@ -77,7 +81,7 @@ def test_rules_are_the_action_families_the_bounds_allow():
 
 def test_every_rule_the_bounds_allow_is_enabled_somewhere_in_the_bundled_scenarios():
     """No dead rule across the suite's scenarios (a dead rule is a modelling bug)."""
-    from podmodel.scenarios import bundled_scenarios
+    from podmodel.verifier.scenarios import bundled_scenarios
 
     total = merge_all(of_exploration(explore(sc.model())) for sc in bundled_scenarios())
     assert total.dead_rules == ()
@@ -163,7 +167,7 @@ def test_shrink_path_cuts_loops_and_detours():
 
 def test_shrink_path_keeps_a_violating_step_that_closes_a_loop():
     """A violation on an edge back to an earlier state: cutting the loop would cut the bug."""
-    from podmodel.properties import Property
+    from podmodel.model.properties import Property
 
     m = scenario_model("readiness-gates")
     gate = m.config.readiness_gates[0]
@@ -193,11 +197,11 @@ def test_printed_counterexamples_run_as_python(kind_mutant):
     r = explore(model)
     cxs = r.counterexamples(fairness="strong")
     cx = next(c for pid, c in cxs.items() if prop(pid).kind == kind)
-    setup = (f"from podmodel.mutants import by_id as mutant\nmodel = mutant({mid!r}).build({scenario!r})")
+    setup = (f"from podmodel.verifier.mutants import by_id as mutant\nmodel = mutant({mid!r}).build({scenario!r})")
     code = counterexample_code(cx, setup)
     _run_code(code)
     # the same code on the real model fails: the snippet really shows the bug
-    real = f"from podmodel.scenarios import load_scenario, SCENARIO_DIR\nmodel = load_scenario(SCENARIO_DIR / {scenario + '.yaml'!r}).model()"
+    real = f"from podmodel.verifier.scenarios import load_scenario, SCENARIO_DIR\nmodel = load_scenario(SCENARIO_DIR / {scenario + '.yaml'!r}).model()"
     with pytest.raises((AssertionError, ValueError)):
         _run_code(counterexample_code(cx, real))
 

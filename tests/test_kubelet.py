@@ -4,11 +4,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podmodel import kubelet
-from podmodel.config import ContainerSpec, PodConfig, RestartRule
-from podmodel.gates import resolve_gates
-from podmodel.kubelet import Status
-from podmodel.reference import expected_conditions, expected_phase
+from podmodel.model import kubelet
+from podmodel.model.config import ContainerSpec, PodConfig, RestartRule
+from podmodel.model.gates import resolve_gates
+from podmodel.model.kubelet import Status
+from podmodel.model.reference import expected_conditions, expected_phase
 
 GATES = resolve_gates()
 OFF = resolve_gates({"ContainerRestartRules": False})

@@ -3,8 +3,17 @@
 import pytest
 from transitions import MachineError
 
-from podmodel.machines import (
-    BINDING, CONTAINER, DEFAULT, DELETION, MACHINES, PHASE, DeclarationError, MachineDecl, StateDecl, TransitionDecl,
+from podmodel.model.machines import (
+    BINDING,
+    CONTAINER,
+    DEFAULT,
+    DELETION,
+    MACHINES,
+    PHASE,
+    DeclarationError,
+    MachineDecl,
+    StateDecl,
+    TransitionDecl,
     build_machine,
 )
 

@@ -2,15 +2,29 @@
 
 import pytest
 
-from podmodel.actions import (
-    ApiDelete, ContainerExit, ControllerSetCondition, DeadlineExceeded, Evict, ForceDelete, GracePeriodExpired,
-    KubeletBackOff, KubeletCreateSandbox, KubeletRemovePod, KubeletRestartContainer, KubeletStartContainer, NodeLost,
-    NodeRecovered, ProbeSucceed, SandboxRecreated, SchedulerBind,
-)
-from podmodel.bounds import Bounds
-from podmodel.config import PodConfig
-from podmodel.machines import DEFAULT
 from podmodel.model import ActionNotEnabled, Model, UnsupportedConfig
+from podmodel.model.actions import (
+    ApiDelete,
+    ContainerExit,
+    ControllerSetCondition,
+    DeadlineExceeded,
+    Evict,
+    ForceDelete,
+    GracePeriodExpired,
+    KubeletBackOff,
+    KubeletCreateSandbox,
+    KubeletRemovePod,
+    KubeletRestartContainer,
+    KubeletStartContainer,
+    NodeLost,
+    NodeRecovered,
+    ProbeSucceed,
+    SandboxRecreated,
+    SchedulerBind,
+)
+from podmodel.model.bounds import Bounds
+from podmodel.model.config import PodConfig
+from podmodel.model.machines import DEFAULT
 
 
 def pod(policy="Always", containers=("app",), init=(), sidecars=(), **spec):
@@ -209,7 +223,7 @@ def test_a_modified_declaration_changes_the_model():
 
 
 def test_states_project_to_pods_the_reference_agrees_with():
-    from podmodel.reference import expected_conditions
+    from podmodel.model.reference import expected_conditions
     m = Model(pod("OnFailure", init=("i",), sidecars=("s",)))
     s = run(m, START + [KubeletStartContainer("i"), ContainerExit("i", 0), KubeletStartContainer("s"), KubeletStartContainer("app")])
     p = m.to_pod(s)
@@ -248,7 +262,7 @@ def test_app_containers_start_once_the_kubelet_considers_the_pod_initialised():
 
 def test_a_container_can_start_and_exit_between_two_status_syncs():
     # PLEG relist sees it already exited: Pending -> Succeeded without an observed Running
-    from podmodel.actions import ContainerStartedAndExited
+    from podmodel.model.actions import ContainerStartedAndExited
     m = Model(pod("Never"))
     s = run(m, START)
     t = m.next_state(s, ContainerStartedAndExited("app", 0))

@@ -11,11 +11,17 @@ from collections import deque
 
 import pytest
 
-from podmodel.actions import ContainerExit, KubeletCreateSandbox, KubeletRestartContainer, KubeletStartContainer, SchedulerBind
-from podmodel.machines import DEFAULT
 from podmodel.model import Model
+from podmodel.model.actions import (
+    ContainerExit,
+    KubeletCreateSandbox,
+    KubeletRestartContainer,
+    KubeletStartContainer,
+    SchedulerBind,
+)
+from podmodel.model.machines import DEFAULT
 from podmodel.oracle import check_trace, check_transition
-from podmodel.scenarios import bundled_scenarios, load_scenario, SCENARIO_DIR
+from podmodel.verifier.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
 
 SCENARIOS = bundled_scenarios()
 

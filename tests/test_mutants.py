@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from podmodel.explorer import explore
-from podmodel.machines import DEFAULT
-from podmodel.mutants import CATALOGUE, ENGINES, Mutant, MutantError, by_id, check_mutant, detect, self_check
-from podmodel.properties import CATALOGUE as PROPERTIES
-from podmodel.properties import properties_for
-from podmodel.scenarios import SCENARIO_DIR, load_scenario
+from podmodel.engines import explore
+from podmodel.model.machines import DEFAULT
+from podmodel.model.properties import CATALOGUE as PROPERTIES
+from podmodel.model.properties import properties_for
+from podmodel.verifier.mutants import (
+    CATALOGUE,
+    ENGINES,
+    Mutant,
+    MutantError,
+    by_id,
+    check_mutant,
+    detect,
+    self_check,
+)
+from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 
 PROPERTY_IDS = {p.id for p in PROPERTIES}
 
@@ -85,5 +94,5 @@ def test_hypothesis_detection_is_reproducible():
 def test_setup_code_builds_the_mutant():
     m = by_id("deletion-undone")
     ns: dict = {}
-    exec("from podmodel.mutants import by_id\n" + m.setup_code(), ns)
+    exec("from podmodel.verifier.mutants import by_id\n" + m.setup_code(), ns)
     assert ns["model"].decl["deletion"] == m.declarations["deletion"]

@@ -9,7 +9,14 @@ from datetime import datetime, timezone
 import pytest
 from test_oracle_builder import PodSim, deployment_pod_lifecycle
 
-from podmodel.oracle import VIOLATION_IDS, TraceChecker, Verdict, Violation, check_trace, check_transition
+from podmodel.oracle import (
+    VIOLATION_IDS,
+    TraceChecker,
+    Verdict,
+    Violation,
+    check_trace,
+    check_transition,
+)
 from podmodel.oracle.formats import InputError, iter_observations
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_oracle_builder import PodSim, deployment_pod_lifecycle
 
-from podmodel.commands import check_trace as cmd
+from podmodel.cli import check_trace as cmd
 from podmodel.oracle import check_trace
 from podmodel.oracle.formats import InputError
 

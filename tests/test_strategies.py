@@ -8,11 +8,16 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from podmodel.bounds import ANNOTATION, Bounds
-from podmodel.config import RESTART_POLICIES, PodConfig
 from podmodel.model import Model
-from podmodel.scenarios import scenario_from_text
-from podmodel.strategies import action_sequences, bounds, pod_configs, pod_manifests
+from podmodel.model.bounds import ANNOTATION, Bounds
+from podmodel.model.config import RESTART_POLICIES, PodConfig
+from podmodel.testing.strategies import (
+    action_sequences,
+    bounds,
+    pod_configs,
+    pod_manifests,
+)
+from podmodel.verifier.scenarios import scenario_from_text
 
 FAST = settings(max_examples=60, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podmodel.reference import expected_conditions, expected_phase
+from podmodel.model.reference import expected_conditions, expected_phase
 
 DATA = Path(__file__).parent / "data"
 PHASE = yaml.safe_load((DATA / "upstream_phase_cases.yaml").read_text())["cases"]

@@ -10,10 +10,19 @@ import pytest
 import yaml
 
 from podmodel.cli import main
-from podmodel.config import RESTART_POLICIES
-from podmodel.mutants import CATALOGUE
-from podmodel.scenarios import bundled_scenarios
-from podmodel.suite import FEATURES, Plan, SuiteError, default_scenarios, expand_matrix, resolve, run_suite, scenario
+from podmodel.model.config import RESTART_POLICIES
+from podmodel.verifier.mutants import CATALOGUE
+from podmodel.verifier.scenarios import bundled_scenarios
+from podmodel.verifier.suite import (
+    FEATURES,
+    Plan,
+    SuiteError,
+    default_scenarios,
+    expand_matrix,
+    resolve,
+    run_suite,
+    scenario,
+)
 
 QUICK = ["--budget", "60", "--jobs", "1", "--quiet"]
 

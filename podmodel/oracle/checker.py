@@ -15,28 +15,39 @@ state is forgotten.
 ...     {"metadata": {"name": "a", "uid": "1"}, "spec": {"containers": [{"name": "c"}]}, "status": {"phase": "Failed"}},
 ...     {"metadata": {"name": "a", "uid": "1"}, "spec": {"containers": [{"name": "c"}]}, "status": {"phase": "Pending"}},
 ... ]
->>> check_trace(pods).ids()
+>>> TraceChecker().run(pods).ids()
 [('terminal-phase-reverted', 1)]
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from podmodel.config import ManifestError, PodConfig
-from podmodel.gates import UnknownGateError, resolve_gates
+from podmodel.model.config import ManifestError, PodConfig
+from podmodel.model.gates import UnknownGateError, resolve_gates
+from podmodel.model.reference import pod_config
 from podmodel.oracle import coverage as cov
 from podmodel.oracle.formats import InputError, Location, Observation, iter_observations
-from podmodel.oracle.observation import SpecInfo, Snapshot, config_key, pod_identity, plain, snapshot, spec_info
+from podmodel.oracle.observation import (
+    Snapshot,
+    SpecInfo,
+    config_key,
+    plain,
+    pod_identity,
+    snapshot,
+    spec_info,
+)
 from podmodel.oracle.report import relevant_rows
-from podmodel.oracle.rules import check_observation, clean_key_of, initialized_now, observation_key
+from podmodel.oracle.rules import (
+    check_observation,
+    clean_key_of,
+    initialized_now,
+    observation_key,
+)
 from podmodel.oracle.steps import check_step
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
-from podmodel.reference import pod_config
-
 
 #: How many distinct pod specs the checker keeps configurations for (then it starts over).
 CONFIG_CACHE = 4096
@@ -92,7 +103,7 @@ class TraceChecker:
     Parameters
     ----------
     feature_gates : dict, optional
-        Gate name -> bool, overriding Kubernetes 1.35's defaults (`podmodel.gates`).
+        Gate name -> bool, overriding Kubernetes 1.35's defaults (`podmodel.model.gates`).
     coverage : bool
         Also count which lifecycle transitions the trace exercised
         (`podmodel.oracle.coverage`), per pod and in total.
@@ -258,6 +269,12 @@ class TraceChecker:
             self._results.append(result)
 
     # -- output ------------------------------------------------------------------
+    def run(self, source: Any, *, format: str = "auto") -> Verdict:
+        """Feed every observation of ``source`` (anything `iter_observations` reads), then `finish`."""
+        for obs in iter_observations(source, format=format):
+            self.feed_observation(obs)
+        return self.finish()
+
     def finish(self) -> Verdict:
         """End the trace: report the pods still alive and return the `Verdict`.
 
@@ -270,77 +287,3 @@ class TraceChecker:
             self._verdict = Verdict(violations=self.violations, pods=tuple(self._results), observations=self.observations,
                                     coverage=dict(self._total) if self._total is not None else None)
         return self._verdict
-
-
-def check_trace(pods: Any, *, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,
-                format: str = "auto", jobs: int | None = None) -> Verdict:
-    """Check a trace: observations of one or more pods, in the order they were seen.
-
-    Parameters
-    ----------
-    pods : iterable or source
-        An iterable of Pod objects (dicts, kubernetes-client ``V1Pod``), watch events,
-        Lists or audit events, possibly several pods interleaved; or anything
-        `~podmodel.oracle.formats.iter_observations` reads (a path, ``"-"``, a file object,
-        text or bytes).
-    feature_gates : dict, optional
-        Gate name -> bool, overriding Kubernetes 1.35's defaults.
-    coverage : bool
-        Count the lifecycle transitions exercised (`Verdict.coverage`, and per pod).
-    format : str
-        For text input: ``"auto"`` or one of `~podmodel.oracle.formats.FORMATS`.
-    jobs : int, optional
-        With a file path and ``jobs > 1``, check in that many processes, partitioned by
-        uid (`podmodel.oracle.parallel`).  Ignored for other sources.
-
-    Returns
-    -------
-    Verdict
-        ``ok``, ``violations`` (each with the 0-based ``index`` of its observation in the
-        input), ``pods`` and ``observations``.
-
-    Raises
-    ------
-    InputError
-        Unusable input (malformed text, a non-Pod object, a Pod spec podmodel cannot read).
-
-    Examples
-    --------
-    >>> base = {"metadata": {"name": "web", "uid": "u1"},
-    ...         "spec": {"restartPolicy": "Never", "nodeName": "n", "containers": [{"name": "c"}]}}
-    >>> done = {**base, "status": {"phase": "Failed", "containerStatuses": [
-    ...     {"name": "c", "restartCount": 0, "state": {"terminated": {"exitCode": 1}}}]}}
-    >>> again = {**base, "status": {"phase": "Running", "containerStatuses": [
-    ...     {"name": "c", "restartCount": 1, "state": {"running": {}},
-    ...      "lastState": {"terminated": {"exitCode": 1}}}]}}
-    >>> [(v.id, v.index) for v in check_trace([done, again]).violations]
-    [('terminal-phase-reverted', 1), ('restart-forbidden', 1)]
-    """
-    if jobs is not None and jobs > 1 and isinstance(pods, (str, os.PathLike)) and pods != "-" and os.path.isfile(pods):
-        from podmodel.oracle.parallel import check_file_parallel
-
-        return check_file_parallel(os.fspath(pods), jobs=jobs, feature_gates=feature_gates, coverage=coverage, format=format)
-    checker = TraceChecker(feature_gates, coverage)
-    for obs in iter_observations(pods, format=format):
-        checker.feed_observation(obs)
-    return checker.finish()
-
-
-def check_transition(old: Any, new: Any, *, feature_gates: Mapping[str, bool] | None = None) -> Verdict:
-    """Check one step: ``new`` observed after ``old`` (any number of unobserved steps between).
-
-    Both observations are also checked on their own; the violations of ``new`` have
-    index 1 (those of ``old``, index 0).  Two different uids are two pods (a
-    replacement), so only their single-observation rules apply.
-
-    >>> old = {"metadata": {"name": "p", "uid": "u", "deletionTimestamp": "2024-01-01T00:00:30Z",
-    ...                     "deletionGracePeriodSeconds": 30}, "spec": {"containers": [{"name": "c"}]}}
-    >>> new = {"metadata": {"name": "p", "uid": "u"}, "spec": {"containers": [{"name": "c"}]}}
-    >>> [(v.id, v.index, v.field) for v in check_transition(old, new).violations]
-    [('deletion-reverted', 1, 'metadata.deletionTimestamp')]
-    """
-    checker = TraceChecker(feature_gates)
-    checker.feed(old)
-    checker.feed(new)
-    return checker.finish()
-

@@ -1,6 +1,6 @@
 """Coverage: which lifecycle transitions a trace exercised.
 
-Items are named after the component machines of `podmodel.machines` (``MACHINES``):
+Items are named after the component machines of `podmodel.model.machines` (``MACHINES``):
 ``<machine>.<trigger>: <source>-><dest>``, e.g. ``phase.start: Pending->Running``,
 ``container[app].restart: CrashLoopBackOff->Running``, ``binding.bind: Unbound->Bound``,
 ``Ready.set_true: False->True``, ``deletion.api_delete: Live->Deleting``.  A change
@@ -25,7 +25,7 @@ added to a machine shows up here without a change to this module.
 
 from __future__ import annotations
 
-from podmodel.machines import MACHINES, MachineDecl
+from podmodel.model.machines import MACHINES, MachineDecl
 from podmodel.oracle.observation import ContainerSnap, Snapshot
 
 _WAITING_STATES = {"CrashLoopBackOff", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError"}
@@ -34,7 +34,7 @@ CONDITION_MACHINES = tuple(name for name, m in MACHINES.items()
 
 
 def container_state(c: ContainerSnap) -> str | None:
-    """The `podmodel.machines.CONTAINER` state a container status is in (None for an empty state)."""
+    """The `podmodel.model.machines.CONTAINER` state a container status is in (None for an empty state)."""
     s = c.status
     if s.state == "waiting":
         return s.reason if s.reason in _WAITING_STATES else "Waiting"

@@ -4,13 +4,13 @@
 identity, ``spec.nodeName``, phase and reason, deletion fields, conditions, the spec's
 container names and images, and one `ContainerSnap` per container status (state,
 exit code, lastState, restartCount, containerID, image, ready, started).  The part the
-kubelet's rules read is a `podmodel.kubelet.Status`, built by
-`podmodel.reference.status_from_api` -- the same normalisation the model uses.
+kubelet's rules read is a `podmodel.model.kubelet.Status`, built by
+`podmodel.model.reference.status_from_api` -- the same normalisation the model uses.
 
 The reader never raises on odd field types: a value of the wrong type reads as absent.
 (Input validation proper is `podmodel.oracle.formats`' job.)
 
->>> from podmodel.reference import pod_config
+>>> from podmodel.model.reference import pod_config
 >>> pod = {"metadata": {"name": "web", "namespace": "default", "uid": "u1"},
 ...        "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "nginx"}]},
 ...        "status": {"phase": "Running", "containerStatuses": [
@@ -27,9 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from podmodel.config import PodConfig
-from podmodel.kubelet import Status
-from podmodel.reference import status_from_api
+from podmodel.model.config import PodConfig
+from podmodel.model.kubelet import Status
+from podmodel.model.reference import status_from_api
 
 #: Condition types the kubelet writes (pkg/kubelet/types/pod_status.go).
 KUBELET_CONDITIONS = frozenset({"PodScheduled", "Ready", "Initialized", "ContainersReady",
@@ -57,7 +57,7 @@ class ContainerSnap(NamedTuple):
 
     ``kind`` is ``"init"``, ``"sidecar"``, ``"app"`` or ``"ephemeral"`` (from the spec;
     a status whose name is not in the spec gets the kind of the list it is in).
-    ``status`` is the `podmodel.kubelet.Status` the kubelet's rules read.
+    ``status`` is the `podmodel.model.kubelet.Status` the kubelet's rules read.
     ``image`` is the status's image, ``spec_image`` the spec's.
     """
 
@@ -238,7 +238,7 @@ def _containers_key(items: Any) -> Any:
 
 
 def config_key(pod: Mapping[str, Any]) -> tuple | None:
-    """A hashable fingerprint of what `podmodel.reference.pod_config` reads from a Pod.
+    """A hashable fingerprint of what `podmodel.model.reference.pod_config` reads from a Pod.
 
     Two observations with equal keys have equal configurations (and equal `SpecInfo`), so
     a configuration is built once and shared by every pod with the same spec, and rebuilt

@@ -3,7 +3,7 @@
 Worker ``k`` of ``N`` reads the whole file and checks the pods whose uid hashes to ``k``
 (CRC-32 of the uid, or of namespace/name without one), so every pod is checked by
 exactly one process, in input order, with the same rules and indices as
-`~podmodel.oracle.checker.check_trace`.  The verdicts are merged: violations by input
+`~podmodel.oracle.api.check_trace`.  The verdicts are merged: violations by input
 index, pods in the order a single process reports them.
 
 Every worker parses the whole input: the speed-up is bounded by the cost of parsing
@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from podmodel.oracle.checker import TraceChecker, check_trace
+from podmodel.oracle.checker import TraceChecker
 from podmodel.oracle.formats import iter_observations
 from podmodel.oracle.observation import pod_identity
 from podmodel.oracle.verdict import PodResult, Verdict
@@ -84,7 +84,7 @@ def merge(parts: list[Verdict]) -> Verdict:
 
 def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,
                         format: str = "auto", progress: bool = False) -> Verdict:
-    """`~podmodel.oracle.checker.check_trace` of a file in ``jobs`` processes.
+    """`~podmodel.oracle.api.check_trace` of a file in ``jobs`` processes.
 
     Same result as the serial check (raises the same `~podmodel.oracle.formats.InputError`
     for unusable input).  ``progress`` is accepted for the CLI and ignored.
@@ -108,4 +108,4 @@ def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, boo
 def check_trace_serial(path: str, *, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,
                        format: str = "auto") -> Verdict:
     """The single-process check (for comparison and for ``jobs=1``)."""
-    return check_trace(path, feature_gates=feature_gates, coverage=coverage, format=format)
+    return TraceChecker(feature_gates, coverage).run(path, format=format)

@@ -1,8 +1,8 @@
 """Rules on a single observation: phase, conditions, init order.
 
 Each rule reads one `~podmodel.oracle.observation.Snapshot` and the pod's
-`~podmodel.config.PodConfig` and asks the kubelet's own functions
-(`podmodel.kubelet.get_phase`, `containers_ready`, `initialized`) what it could have
+`~podmodel.model.config.PodConfig` and asks the kubelet's own functions
+(`podmodel.model.kubelet.get_phase`, `containers_ready`, `initialized`) what it could have
 reported -- the same functions the product model uses; nothing here restates them.
 
 Decisions on points the shared documents leave open (also in ``docs/oracle.md``):
@@ -53,11 +53,11 @@ Decisions on points the shared documents leave open (also in ``docs/oracle.md``)
 
 from __future__ import annotations
 
-from podmodel import kubelet
-from podmodel.config import PodConfig
+from podmodel.model import kubelet
+from podmodel.model.config import PodConfig
+from podmodel.model.reference import infer_pod_has_initialized
 from podmodel.oracle.observation import ContainerSnap, Snapshot
 from podmodel.oracle.verdict import RULES, Violation
-from podmodel.reference import infer_pod_has_initialized
 
 PHASES = frozenset(kubelet.PHASES)
 TERMINAL = kubelet.TERMINAL_PHASES
@@ -98,7 +98,7 @@ def possible_phases(cfg: PodConfig, snap: Snapshot) -> frozenset[str]:
     ``podHasInitialized`` in {False, True}; ``podIsTerminal`` True only when the pod
     shows a cause (`Snapshot.causes`).
 
-    >>> from podmodel.reference import pod_config
+    >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
     >>> pod = {"spec": {"restartPolicy": "Always", "containers": [{"name": "a"}]},
     ...        "status": {"containerStatuses": [{"name": "a", "state": {"terminated": {"exitCode": 0}}}]}}
@@ -148,7 +148,7 @@ def check_phase(cfg: PodConfig, snap: Snapshot) -> list[Violation]:
     k8s-invariants.md §10.1 (held-back terminal phase, ``mergePodStatus``) and §10.2
     (Failed set by deadline, eviction, shutdown, admission, deletion, pod GC).
 
-    >>> from podmodel.reference import pod_config
+    >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
     >>> pod = {"spec": {"containers": [{"name": "a"}]}, "status": {"phase": "Running",
     ...        "containerStatuses": [{"name": "a", "state": {"waiting": {"reason": "ContainerCreating"}}}]}}
@@ -196,7 +196,7 @@ def check_conditions(cfg: PodConfig, snap: Snapshot) -> list[Violation]:
     ``prober_manager.go UpdatePodStatus`` for container ``ready``.  See the module
     docstring for what is deliberately not checked.
 
-    >>> from podmodel.reference import pod_config
+    >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
     >>> pod = {"spec": {"containers": [{"name": "a"}]}, "status": {"phase": "Running",
     ...        "conditions": [{"type": "ContainersReady", "status": "True"}],
@@ -278,7 +278,7 @@ def check_init_order(cfg: PodConfig, snap: Snapshot, *, seen_initialized: bool =
     Source: k8s-invariants.md I1-I3 (``test/e2e/common/node/init_container.go``
     ``initialized()``, ``test/e2e/node/pods.go``), k8s-semantics.md §7.1.
 
-    >>> from podmodel.reference import pod_config
+    >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
     >>> pod = {"spec": {"initContainers": [{"name": "i1"}, {"name": "i2"}], "containers": [{"name": "a"}]},
     ...        "status": {"initContainerStatuses": [{"name": "i1", "state": {"running": {}}},
@@ -354,7 +354,7 @@ def clean_key_of(snap: Snapshot) -> tuple:
 def check_observation(cfg: PodConfig, snap: Snapshot, *, seen_initialized: bool = False) -> list[Violation]:
     """Every single-observation rule: phase, conditions, init order.
 
-    >>> from podmodel.reference import pod_config
+    >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
     >>> pod = {"metadata": {"name": "job"}, "spec": {"restartPolicy": "Never", "containers": [{"name": "a"}]},
     ...        "status": {"phase": "Succeeded", "conditions": [{"type": "Ready", "status": "True"}],

@@ -3,7 +3,7 @@
 Observations are snapshots: any number of unobserved steps may lie between them, so
 each rule asks whether *some* sequence of legal steps leads from the first to the
 second.  Restart decisions use the kubelet's own functions
-(`podmodel.kubelet.kubelet_restarts`, `container_should_restart`); the OLD
+(`podmodel.model.kubelet.kubelet_restarts`, `container_should_restart`); the OLD
 observation's configuration decides, as in ``ValidateContainerStateTransition``.
 
 Decisions on points the shared documents leave open (also in ``docs/oracle.md``):
@@ -40,8 +40,8 @@ Decisions on points the shared documents leave open (also in ``docs/oracle.md``)
 
 from __future__ import annotations
 
-from podmodel import kubelet
-from podmodel.config import ContainerSpec, PodConfig
+from podmodel.model import kubelet
+from podmodel.model.config import ContainerSpec, PodConfig
 from podmodel.oracle.observation import ContainerSnap, Snapshot
 from podmodel.oracle.rules import status_field, violation
 from podmodel.oracle.verdict import Violation
@@ -80,7 +80,7 @@ def all_containers_could_restart(cfg: PodConfig) -> bool:
 def may_restart_after(cfg: PodConfig, spec: ContainerSpec, exit_code: int, *, sandbox_recreated: bool) -> bool:
     """Whether the kubelet restarts ``spec`` after it exited with ``exit_code``.
 
-    >>> from podmodel.config import ContainerSpec, PodConfig
+    >>> from podmodel.model.config import ContainerSpec, PodConfig
     >>> cfg = PodConfig(containers=(ContainerSpec("a"),), restart_policy="OnFailure")
     >>> may_restart_after(cfg, cfg.containers[0], 1, sandbox_recreated=False)
     True
@@ -143,7 +143,7 @@ def check_restart(cfg: PodConfig, old_snap: Snapshot, new_snap: Snapshot, old: C
     ``checkContainerStateTransition``, ``validation.go`` ``ValidateContainerStateTransition``,
     ``kubecontainer.ShouldContainerBeRestarted``, ``podutil.ContainerShouldRestart``.
 
-    >>> from podmodel.reference import pod_config
+    >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
     >>> pod = lambda state: {"spec": {"restartPolicy": "OnFailure", "containers": [{"name": "a"}]},
     ...                      "status": {"containerStatuses": [{"name": "a", "state": state}]}}
@@ -286,7 +286,7 @@ def check_pod_fields(old: Snapshot, new: Snapshot) -> list[Violation]:
     >>> [(v.id, v.field) for v in check_pod_fields(a, b)]
     [('deletion-reverted', 'metadata.deletionGracePeriodSeconds')]
 
-    >>> from podmodel.reference import pod_config
+    >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
     >>> pod = lambda n: {"spec": {"containers": [{"name": "a"}]}, "status": {"containerStatuses": [
     ...     {"name": "a", "restartCount": n, "state": {"running": {}}}]}}
@@ -355,7 +355,7 @@ def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> list[
 
     ``old_cfg`` is the configuration of the first observation (None when unknown).
 
-    >>> from podmodel.reference import pod_config
+    >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
     >>> a = {"metadata": {"name": "p", "uid": "u"}, "spec": {"nodeName": "n1", "containers": [{"name": "c"}]},
     ...      "status": {"phase": "Failed"}}

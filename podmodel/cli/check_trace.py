@@ -1,0 +1,114 @@
+"""``podmodel check-trace FILE|-``: check recorded Pod observations against the model.
+
+Reads a trace (JSON array, JSON Lines, ``kubectl get pods -w -o json`` output, watch
+events, Lists, multi-document YAML or audit logs; auto-detected or ``--format``) and
+prints, per pod, whether it is legal Kubernetes behaviour and, if not, the first
+violation with the two observations side by side.  ``--json`` prints the stable JSON
+document of `podmodel.oracle.report.json_document`.
+
+Exit codes: 0 legal, 1 violations, 2 unusable input (one line on stderr naming the
+file, line, column and byte offset).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from podmodel.model.gates import parse_gates
+from podmodel.oracle.checker import TraceChecker
+from podmodel.oracle.formats import FORMATS, InputError, iter_observations
+from podmodel.oracle.report import json_document, render_pod, render_summary
+from podmodel.oracle.verdict import PodResult
+
+PROG = "podmodel check-trace"
+PROGRESS_EVERY = 10_000
+
+
+def add_parser(sub) -> Any:
+    """Register the ``check-trace`` subcommand on an argparse subparsers object."""
+    p = sub.add_parser("check-trace", help="check recorded Pod observations (a trace) against the model",
+                       description="Check recorded Pod observations (a trace) against the model: per pod, whether "
+                                   "it is legal Kubernetes behaviour and, if not, the first violation with the two "
+                                   "observations side by side.  Exit 0: legal; 1: violations; 2: unusable input.")
+    p.add_argument("file", metavar="FILE|-", help="the trace file, or - for standard input")
+    p.add_argument("--format", default="auto", choices=("auto",) + FORMATS, help="input format (default: auto-detect)")
+    p.add_argument("--json", action="store_true", help="print the JSON document instead of the report")
+    p.add_argument("--gates", default="", metavar="NAME=true,...", help="feature gates overriding Kubernetes 1.35's defaults")
+    p.add_argument("--coverage", action="store_true", help="also list the lifecycle transitions the trace exercised")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="check in N processes, partitioned by pod uid (files only; default 1)")
+    p.add_argument("--progress", action="store_true", help="report progress on stderr (default: only when stderr is a terminal)")
+    p.add_argument("-q", "--quiet", action="store_true", help="report only the pods with violations, and the summary")
+    p.set_defaults(run=run)
+    return p
+
+
+def _error(args, message: str, err: InputError | None = None) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        doc: dict[str, Any] = {"ok": None, "error": {"message": message}}
+        if err is not None:
+            doc["error"].update({"name": err.name, "line": err.line, "column": err.column, "offset": err.offset,
+                                 "expected": err.expected})
+        print(json.dumps(doc, indent=2))
+    return 2
+
+
+def run(args) -> int:
+    """Run the subcommand; returns the exit code (0 legal, 1 violations, 2 unusable input)."""
+    try:
+        gates = parse_gates(args.gates) if args.gates else None
+    except (ValueError, TypeError) as e:
+        return _error(args, f"--gates: {e}")
+    jobs = getattr(args, "jobs", 1)
+    jobs = 1 if jobs is None else jobs
+    if jobs < 1:
+        return _error(args, f"--jobs: expected a positive number, got {jobs}")
+    show_progress = getattr(args, "progress", False) or sys.stderr.isatty()
+    quiet = getattr(args, "quiet", False)
+    human = not args.json
+    pod_coverage: list[dict[str, Any]] = []
+
+    def on_pod(result: PodResult) -> None:
+        if args.coverage and result.coverage is not None:
+            pod_coverage.append({"uid": result.uid, "namespace": result.namespace, "name": result.name,
+                                 "items": dict(sorted(result.coverage.items()))})
+        if human and (result.violations or not quiet):
+            print(render_pod(result, coverage=args.coverage), flush=False)
+
+    try:
+        if jobs > 1 and args.file != "-":
+            from podmodel.oracle.parallel import check_file_parallel
+
+            verdict = check_file_parallel(args.file, jobs=jobs, feature_gates=gates, coverage=args.coverage,
+                                          format=args.format, progress=show_progress)
+            for result in verdict.pods:
+                on_pod(result)
+            pods, bad = len(verdict.pods), sum(1 for r in verdict.pods if r.violations)
+        else:
+            checker = TraceChecker(gates, args.coverage, on_pod=on_pod)
+            for n, obs in enumerate(iter_observations(args.file, format=args.format), 1):
+                checker.feed_observation(obs)
+                if show_progress and n % PROGRESS_EVERY == 0:
+                    print(f"\r{n} observations, {checker.live_pods} live pods, {len(checker.violations)} violations",
+                          end="", file=sys.stderr, flush=True)
+            if show_progress and checker.observations >= PROGRESS_EVERY:
+                print(file=sys.stderr)
+            verdict = checker.finish()
+            pods, bad = checker.pods_seen, checker.bad_pods
+    except InputError as e:
+        return _error(args, str(e), e)
+    except ValueError as e:  # bad --format value passed programmatically, bad gates
+        return _error(args, str(e))
+    except RecursionError:
+        return _error(args, f"{args.file}: an object is nested too deeply to check")
+    except Exception as e:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        return _error(args, f"internal error while checking {args.file}: {type(e).__name__}: {e} "
+                            "(a podmodel bug: please report it with the input)")
+    if args.json:
+        print(json.dumps(json_document(verdict, pods=pods, pod_coverage=pod_coverage if args.coverage else None), indent=2))
+    else:
+        print(render_summary(verdict, pods, bad))
+    return 0 if verdict.ok else 1

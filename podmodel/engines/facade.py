@@ -1,0 +1,149 @@
+"""The one way in to the checking engines: pick an engine, apply the limits.
+
+`explore` explores a model exhaustively with the readable search loop
+(`podmodel.engines.search`) or the compiled one (`podmodel.engines.compiled`), which
+give the same states, numbering and counterexamples; `bound_sensitivity` explores again
+with the bounds raised.  The Hypothesis engine (`podmodel.engines.hypothesis`) is the
+other engine, for models too big to enumerate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from podmodel.engines import analysis, compiled
+from podmodel.engines.exploration import ExploreResult
+from podmodel.engines.results import Progress
+from podmodel.engines.search import FRONTIERS, Frontier, search
+from podmodel.engines.symmetry import Symmetry
+from podmodel.model.bounds import _camel
+from podmodel.model.product import Model
+from podmodel.model.properties import KINDS, Property, properties_for
+
+#: ``engine="auto"`` explores state by state up to this many states, then starts again
+#: with the compiled engine (which pays off on larger spaces).
+AUTO_SWITCH = 10_000
+
+def explore(
+    model: Model,
+    *,
+    properties: Iterable[Property] | None = None,
+    max_states: int | None = None,
+    frontier: str | Callable[[], Frontier] = "bfs",
+    symmetry: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+    time_limit: float | None = None,
+    engine: str = "auto",
+) -> ExploreResult:
+    """Explore every state of ``model`` reachable from its initial states.
+
+    Parameters
+    ----------
+    model : Model
+        The product model (anything with ``initial_states``, ``actions``, ``next_state``).
+    properties : iterable of Property, optional
+        Properties to check; default: every catalogue property that applies to ``model``.
+        ``always`` and ``step`` are checked on the fly, ``sometimes`` look for witnesses,
+        ``eventually`` are decided afterwards by `ExploreResult.liveness`.
+    max_states : int, optional
+        Stop after this many distinct states (``complete`` is then False).
+    frontier : {"bfs", "dfs"} or callable
+        The search order, or a factory of an object with ``push``, ``pop``, ``len``.
+        Only breadth-first search guarantees shortest counterexamples.
+    symmetry : bool
+        Keep one representative per orbit of interchangeable containers
+        (`podmodel.engines.symmetry`); not combined with liveness.
+    progress : callable, optional
+        Called with a `Progress` about twice a second.
+    time_limit : float, optional
+        Stop after this many seconds (``complete`` is then False).
+    engine : {"auto", "readable", "compiled"}
+        ``readable``: this loop over `PodState` values.  ``compiled``: the fast path of
+        `podmodel.engines.compiled` (breadth-first, no symmetry, standard guards; same states,
+        numbering and counterexamples).  ``auto``: ``readable`` up to `AUTO_SWITCH`
+        states, then ``compiled`` from the start if it applies.
+
+    Returns
+    -------
+    ExploreResult
+
+    Raises
+    ------
+    ValueError
+        For an unknown frontier or engine, or a non-positive ``max_states``.
+
+    Examples
+    --------
+    >>> from podmodel.model.config import PodConfig, ContainerSpec
+    >>> r = explore(Model(PodConfig(containers=(ContainerSpec("app"),), restart_policy="OnFailure")), max_states=10)
+    >>> r.states, r.complete, r.stop_reason
+    (10, False, 'max_states')
+    """
+    if max_states is not None and (not isinstance(max_states, int) or max_states < 1):
+        raise ValueError(f"max_states must be a positive integer, got {max_states!r}")
+    if time_limit is not None and time_limit <= 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit!r}")
+    if isinstance(frontier, str):
+        if frontier not in FRONTIERS:
+            raise ValueError(f"unknown frontier {frontier!r} (known: {', '.join(FRONTIERS)})")
+        fname, make = frontier, FRONTIERS[frontier]
+    elif callable(frontier):
+        fname, make = getattr(frontier, "__name__", "custom").lower(), frontier
+    else:
+        raise ValueError(f"frontier must be a name or a factory, got {frontier!r}")
+    if engine not in ("auto", "readable", "compiled"):
+        raise ValueError(f"unknown engine {engine!r} (known: auto, readable, compiled)")
+    props = tuple(properties_for(model) if properties is None else properties)
+    for p in props:
+        if p.kind not in KINDS:
+            raise ValueError(f"property {p.id!r}: unknown kind {p.kind!r}")
+    sym = Symmetry.of(model) if symmetry else None
+    if engine != "readable":
+        why = compiled.unsupported(model, frontier=fname, symmetry=bool(sym))
+        if why is not None and engine == "compiled":
+            raise ValueError(f"the compiled engine does not apply: {why}")
+        if why is None and engine == "compiled":
+            return compiled.explore_compiled(model, properties=props, max_states=max_states,
+                                             progress=progress, time_limit=time_limit)
+        if why is None:  # auto: small spaces are quicker state by state; switch when it grows
+            cap = AUTO_SWITCH if max_states is None else min(max_states, AUTO_SWITCH)
+            first = search(model, props, cap, fname, make, sym, progress, time_limit)
+            if first.stop_reason != "max_states" or cap == max_states:
+                return first
+            left = None if time_limit is None else max(time_limit - first.elapsed, 1e-9)
+            return compiled.explore_compiled(model, properties=props, max_states=max_states,
+                                             progress=progress, time_limit=left)
+    return search(model, props, max_states, fname, make, sym, progress, time_limit)
+
+
+def bound_sensitivity(result: ExploreResult, **explore_kwargs: Any) -> list[str]:
+    """Properties that hold only because of a bound: re-explore with the bounds that were
+    reached raised by one and report every property whose verdict becomes a failure.
+
+    Examples
+    --------
+    >>> from podmodel.model.properties import Property
+    >>> from podmodel.verifier.scenarios import load_scenario, SCENARIO_DIR
+    >>> few = Property("few-restarts", "always", "restartCount stays below 3", "example",
+    ...                lambda m, s: all(c.restart_count < 3 for c in s.containers))
+    >>> r = explore(load_scenario(SCENARIO_DIR / "single-always.yaml").model(), properties=[few])
+    >>> r.violations, bound_sensitivity(r)
+    ({}, ['few-restarts holds only because of the bound maxRestarts=2: violated with maxRestarts=3'])
+    """
+    result = analysis._check_result(result)
+    analysis._need_complete(result, "bound_sensitivity")
+    model = result.model
+    b = model.bounds
+    raised = {"max_restarts": b.max_restarts + 1}
+    if b.sandbox_recreations:
+        raised["sandbox_recreations"] = b.sandbox_recreations + 1
+    wider = Model(model.config, replace(b, **raised), model.decl, model.guards)
+    again = explore(wider, properties=result.properties, symmetry=bool(result.symmetry), **explore_kwargs)
+    before, after = result.verdicts(), again.verdicts()
+    label = ", ".join(f"{_camel(k)}={getattr(b, k)}" for k in raised)
+    label_new = ", ".join(f"{_camel(k)}={v}" for k, v in raised.items())
+    return [f"{pid} holds only because of the bound {label}: {after[pid]} with {label_new}"
+            for pid, v in before.items() if v in ("held", "witnessed") and after.get(pid) in ("violated", "no-witness")]
+

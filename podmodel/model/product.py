@@ -1,0 +1,655 @@
+"""The product model: the component machines composed for one pod configuration.
+
+The interface is four things (Stateright's ``Model``)::
+
+    model = Model(config, bounds)
+    model.initial_states()        -> tuple of PodState
+    model.actions(state)          -> list of actions, in a deterministic order
+    model.next_state(state, act)  -> PodState
+
+Everything else -- the explorer, the Hypothesis rules, the oracle's cross-checks, the
+diagrams -- is built on them.  The synchronisation rules live here, as named guards
+(`GUARDS`) that the declarations in `podmodel.model.machines` attach to transitions: init
+containers one at a time and in order, sidecars started before the next init container,
+app containers only after initialisation, one node for the whole pod, no restarts once
+the pod is stopping.  Phase and conditions are *derived* each step by the kubelet's own
+functions (`podmodel.model.kubelet`); the phase machine's declared edges are the only phase
+changes let through (the kubelet's "illegal phase transition" guard), and a terminal
+phase is held back while a container still runs (status manager ``mergePodStatus``).
+
+Abstractions (see docs/model.md): time is not modelled (back-off delays, grace periods
+and probe periods are nondeterministic waits); restartCount saturates at
+``Bounds.max_restarts``; exit codes are drawn from ``Bounds.exit_codes`` plus the codes
+restart rules mention; one abstract grace period.
+
+>>> from podmodel.model.config import PodConfig, ContainerSpec
+>>> m = Model(PodConfig(containers=(ContainerSpec("app"),), restart_policy="Never"))
+>>> s = m.initial_states()[0]
+>>> for a in [SchedulerBind("node-1"), KubeletCreateSandbox(), KubeletStartContainer("app"), ContainerExit("app", 0)]:
+...     s = m.next_state(s, a)
+>>> s.phase, s.termination, m.container_state(s, "app").machine
+('Succeeded', 'Finished', 'Terminated')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, NamedTuple
+
+from podmodel.model import kubelet
+from podmodel.model.actions import (
+    Action,
+    ApiDelete,
+    ContainerExit,
+    ContainerStartedAndExited,
+    ControllerSetCondition,
+    DeadlineExceeded,
+    Evict,
+    ForceDelete,
+    GracePeriodExpired,
+    KubeletBackOff,
+    KubeletCreateConfigError,
+    KubeletCreateSandbox,
+    KubeletImagePullBackOff,
+    KubeletImagePullFailed,
+    KubeletRemovePod,
+    KubeletRestartContainer,
+    KubeletStartContainer,
+    NodeLost,
+    NodeRecovered,
+    ProbeFail,
+    ProbeSucceed,
+    SandboxRecreated,
+    SchedulerBind,
+)
+from podmodel.model.bounds import Bounds
+from podmodel.model.config import ContainerSpec, PodConfig
+from podmodel.model.kubelet import Status
+from podmodel.model.machines import DEFAULT, Declarations
+
+RUNNING_STATES = frozenset({"Running", "Started", "Ready"})
+#: Machine states in which a container instance exists in the current sandbox.
+INSTANCE_STATES = RUNNING_STATES | {"Terminated", "CrashLoopBackOff"}
+STARTED_STATES = frozenset({"Started", "Ready"})
+SANDBOX_EXIT_CODE = 255  # k8s-invariants.md §10.6: old instances often end with 255 / reason Unknown
+
+
+class UnsupportedConfig(ValueError):
+    """A configuration the product model does not cover (the reference functions may)."""
+
+
+class ActionNotEnabled(ValueError):
+    """`Model.next_state` was asked to take an action that is not enabled."""
+
+
+class ContainerState(NamedTuple):
+    """One container: its container-machine state and the parameters beside it."""
+
+    machine: str = "Waiting"
+    exit_code: int | None = None
+    reason: str | None = None
+    last_exit_code: int | None = None
+    restart_count: int = 0
+
+
+class PodState(NamedTuple):
+    """An immutable, hashable product state.
+
+    ``containers`` follows ``config.all_containers`` (init containers, then app
+    containers); ``gates`` the readiness gates (condition status or None when absent);
+    ``conditions`` is derived: ``(type, status, reason)`` triples as the kubelet writes them.
+    """
+
+    phase: str
+    binding: str
+    node: str | None
+    sandbox: str
+    recreations: int
+    termination: str
+    stop_reason: str | None
+    deletion: str
+    containers: tuple[ContainerState, ...]
+    gates: tuple[str | None, ...]
+    conditions: tuple[tuple[str, str, str], ...]
+
+    def condition(self, ctype: str) -> str | None:
+        """The status of condition ``ctype`` ("True"/"False") or None when absent."""
+        for t, status, _ in self.conditions:
+            if t == ctype:
+                return status
+        return None
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a guard sees: the model, the state, the action, and the container index."""
+
+    model: Model
+    state: PodState
+    action: Action | None = None
+    index: int | None = None
+
+    @property
+    def spec(self) -> ContainerSpec:
+        return self.model.specs[self.index]
+
+    @property
+    def cs(self) -> ContainerState:
+        return self.state.containers[self.index]
+
+
+Guard = Callable[[Ctx], bool]
+
+
+#: Guards that delay a (re)start but never forbid it: the pod worker does not count on them
+#: when it decides that nothing is left to run.
+TRANSIENT_GUARDS = frozenset({"kubelet_connected", "not_finishing", "start_order"})
+
+
+def any_running(s: PodState) -> bool:
+    """Some container of the pod is running."""
+    return any(cs.machine in RUNNING_STATES for cs in s.containers)
+
+
+def _regular_done(c: Ctx) -> bool:
+    """The pod worker's "nothing left to run": every app container exited and its
+    declared ``restart`` transition is not enabled, or a regular init container failed
+    and will not be retried (kuberuntime computePodActions; getPhase rule 19).  Derived
+    from the container machine's declaration, so a modified restart guard shows here too."""
+    m, s = c.model, c.state
+
+    def restartable(i: int) -> bool:
+        return m._fire(s, "container", "restart", None, i, ignore=TRANSIENT_GUARDS) is not None
+
+    for i in m.init_indices:
+        cs = s.containers[i]
+        if m.specs[i].is_regular_init and cs.machine == "Terminated" and cs.exit_code != 0 and not restartable(i):
+            return True
+    return all(s.containers[i].machine == "Terminated" and not restartable(i) for i in m.app_indices)
+
+
+def _start_order(c: Ctx) -> bool:
+    """The kubelet's start order (kuberuntime ``computeInitContainerActions``; k8s-invariants I1-I2).
+
+    An init container (regular or sidecar) starts only when every earlier regular init
+    container exited 0 and every earlier sidecar is started.  App containers start or
+    restart only once the pod has initialised in the kubelet's sense: a regular
+    container is running, or the *last* init container is done (a regular one exited 0,
+    a sidecar running and started); with no init containers, at once.
+    """
+    m, s, i = c.model, c.state, c.index
+    if i in m.app_indices:
+        if any(s.containers[j].machine in RUNNING_STATES for j in m.app_indices) or not m.init_indices:
+            return True
+        return _init_done(m, s, m.init_indices[-1])
+    return all(_init_done(m, s, j) for j in m.init_indices[: m.init_indices.index(i)])
+
+
+def _init_done(m: Model, s: PodState, j: int) -> bool:
+    """Init container ``j`` lets the next one start: exited 0 (regular) or started (sidecar)."""
+    cs = s.containers[j]
+    if m.specs[j].is_sidecar:
+        return cs.machine in STARTED_STATES
+    return cs.machine == "Terminated" and cs.exit_code == 0
+
+
+def _should_restart(c: Ctx) -> bool:
+    """``ShouldContainerBeRestarted`` for the container's last exit; completed regular
+    init containers are never re-run."""
+    cs = c.cs
+    code = cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code
+    return code is not None and kubelet.kubelet_restarts(c.model.config, c.spec, code)
+
+
+#: Named synchronisation rules.  Declarations refer to them by name.
+GUARDS: Mapping[str, Guard] = {
+    "kubelet_connected": lambda c: c.state.binding == "Bound",
+    "bound": lambda c: c.state.binding != "Unbound",
+    "unbound_or_terminal": lambda c: c.state.binding == "Unbound" or c.state.phase in c.model.terminal_phases,
+    "not_deleting": lambda c: c.state.deletion == "Live",
+    "sandbox_ready": lambda c: c.state.sandbox == "Ready",
+    "sandbox_created": lambda c: c.state.sandbox != "NotCreated",
+    "not_finishing": lambda c: c.state.termination == "Active",
+    "restart_policy_always": lambda c: c.model.config.restart_policy == "Always",
+    "recreations_left": lambda c: c.state.recreations < c.model.bounds.sandbox_recreations,
+    "has_active_deadline": lambda c: c.model.config.active_deadline_seconds is not None,
+    "phase_terminal": lambda c: c.state.phase in c.model.terminal_phases,
+    "phase_not_terminal": lambda c: c.state.phase not in c.model.terminal_phases,
+    "pod_finished": lambda c: c.state.termination == "Finished",
+    "some_container_running": lambda c: any_running(c.state),
+    "no_container_running": lambda c: not any_running(c.state),
+    "regular_done": _regular_done,
+    "start_order": _start_order,
+    "should_restart": _should_restart,
+    "has_startup_probe": lambda c: c.spec.has_probe("startup"),
+    "no_startup_probe": lambda c: not c.spec.has_probe("startup"),
+    "has_readiness_probe": lambda c: c.spec.has_probe("readiness"),
+    "no_readiness_probe": lambda c: not c.spec.has_probe("readiness"),
+    "has_liveness_probe": lambda c: c.spec.has_probe("liveness"),
+    "not_regular_init": lambda c: not c.spec.is_regular_init,
+}
+
+# Action type -> (machine, trigger) for pod-level actions.
+POD_TRIGGERS: Mapping[type, tuple[str, str]] = {
+    SchedulerBind: ("binding", "bind"),
+    NodeLost: ("binding", "node_lost"),
+    NodeRecovered: ("binding", "node_recovered"),
+    KubeletCreateSandbox: ("sandbox", "create"),
+    SandboxRecreated: ("sandbox", "recreate"),
+    ApiDelete: ("deletion", "api_delete"),
+    ForceDelete: ("deletion", "force_delete"),
+    KubeletRemovePod: ("deletion", "kubelet_remove"),
+    Evict: ("termination", "evict"),
+    DeadlineExceeded: ("termination", "deadline_exceeded"),
+    GracePeriodExpired: ("termination", "grace_period_expired"),
+}
+# Action type -> container-machine trigger.
+CONTAINER_TRIGGERS: Mapping[type, str] = {
+    KubeletStartContainer: "start",
+    KubeletImagePullFailed: "image_pull_fail",
+    KubeletImagePullBackOff: "image_pull_backoff",
+    KubeletCreateConfigError: "config_error",
+    ContainerExit: "exit",
+    ContainerStartedAndExited: "start_and_exit",
+    KubeletBackOff: "back_off",
+    KubeletRestartContainer: "restart",
+}
+PROBE_TRIGGERS: Mapping[tuple[type, str], str] = {
+    (ProbeSucceed, "startup"): "startup_probe_succeeded",
+    (ProbeFail, "startup"): "startup_probe_failed",
+    (ProbeSucceed, "readiness"): "readiness_probe_succeeded",
+    (ProbeFail, "readiness"): "readiness_probe_failed",
+    (ProbeFail, "liveness"): "liveness_probe_failed",
+}
+STATE_FIELD = {"binding": "binding", "sandbox": "sandbox", "termination": "termination", "deletion": "deletion", "phase": "phase"}
+
+
+def exit_reason(code: int) -> str:
+    """The terminated reason the runtime reports for an exit code."""
+    return "Completed" if code == 0 else ("OOMKilled" if code == 137 else "Error")
+
+
+class Model:
+    """The product model for ``config`` under ``bounds``, built from ``declarations``."""
+
+    def __init__(self, config: PodConfig, bounds: Bounds | None = None, declarations: Declarations = DEFAULT,
+                 guards: Mapping[str, Guard] | None = None):
+        self.config = config
+        self.bounds = bounds or Bounds()
+        self.decl = declarations
+        self.guards = {**GUARDS, **(guards or {})}
+        if config.gate("RestartAllContainersOnContainerExits") and any(
+                r.action == "RestartAllContainers" for c in config.all_containers for r in c.restart_rules):
+            raise UnsupportedConfig("RestartAllContainers rules (KEP-5532, alpha) are supported by podmodel.model.reference "
+                                    "but not by the product model")
+        for d in self.decl.machines.values():
+            for t in d.transitions:
+                for g in t.guards:
+                    if g not in self.guards:
+                        raise UnsupportedConfig(f"machine {d.name}: transition {t.trigger!r} uses unknown guard {g!r}")
+        self.specs: tuple[ContainerSpec, ...] = config.all_containers
+        self.index = {c.name: i for i, c in enumerate(self.specs)}
+        self.init_indices = tuple(range(len(config.init_containers)))
+        self.app_indices = tuple(range(len(config.init_containers), len(self.specs)))
+        self.terminal_phases = frozenset(self.decl["phase"].terminal)
+        self.phase_edges = frozenset(self.decl["phase"].edges())
+        self.condition_machines = {n: m for n, m in self.decl.machines.items() if m.name in
+                                   ("PodScheduled", "PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready", "DisruptionTarget")}
+        self._table: dict[tuple[str, str, str], tuple] = {}
+        for d in self.decl.machines.values():
+            for t in d.transitions:
+                for src in t.source:
+                    self._table.setdefault((d.name, t.trigger, src), ())
+                    self._table[(d.name, t.trigger, src)] += (t,)
+        self._status_cache: dict[tuple[int, ContainerState], Status] = {}
+        self._derive_cache: dict[tuple, tuple[str, tuple]] = {}
+        self._container_autos = [t for t in self.decl["container"].transitions if t.auto]
+        self._termination_autos = [t for t in self.decl["termination"].transitions if t.auto]
+
+    def __repr__(self) -> str:
+        return f"Model({self.config!r}, {self.bounds!r})"
+
+    # ------------------------------------------------------------------ interface
+    def initial_states(self) -> tuple[PodState, ...]:
+        """The pod as created: Pending, unbound (or bound if created with nodeName)."""
+        bound = self.config.node_name is not None
+        s = PodState(
+            phase=self.decl["phase"].initial,
+            binding="Bound" if bound else self.decl["binding"].initial,
+            node=self.config.node_name,
+            sandbox=self.decl["sandbox"].initial,
+            recreations=0,
+            termination=self.decl["termination"].initial,
+            stop_reason=None,
+            deletion=self.decl["deletion"].initial,
+            containers=tuple(ContainerState(self.decl["container"].initial) for _ in self.specs),
+            gates=tuple(None for _ in self.config.readiness_gates),
+            conditions=(),
+        )
+        return (self._derive(s, s),)
+
+    @cached_property
+    def candidate_actions(self) -> tuple[Action, ...]:
+        """Every action the bounds allow, in the fixed order `actions` reports them."""
+        b, cfg = self.bounds, self.config
+        out: list[Action] = [SchedulerBind(n) for n in b.nodes]
+        out.append(KubeletCreateSandbox())
+        for spec in self.specs:
+            c = spec.name
+            out.append(KubeletStartContainer(c))
+            if b.image_pull_errors:
+                out += [KubeletImagePullFailed(c), KubeletImagePullBackOff(c)]
+            if b.config_errors:
+                out.append(KubeletCreateConfigError(c))
+            if b.probes:
+                for kind in spec.probes:
+                    if kind != "liveness":
+                        out.append(ProbeSucceed(c, kind))
+                    out.append(ProbeFail(c, kind))
+            out += [ContainerExit(c, code) for code in self.exit_codes(spec)]
+            if b.fast_exits:
+                out += [ContainerStartedAndExited(c, code) for code in self.exit_codes(spec)]
+            out += [KubeletBackOff(c), KubeletRestartContainer(c)]
+        if b.readiness_gates:
+            for g in cfg.readiness_gates:
+                out += [ControllerSetCondition(g, "True"), ControllerSetCondition(g, "False")]
+        if b.sandbox_recreations:
+            out.append(SandboxRecreated())
+        if b.node_loss:
+            out += [NodeLost(), NodeRecovered()]
+        if b.eviction:
+            out.append(Evict())
+        if b.deadline and cfg.active_deadline_seconds is not None:
+            out.append(DeadlineExceeded())
+        if b.deletion:
+            out.append(ApiDelete(cfg.termination_grace_period_seconds))
+        if b.force_delete:
+            out.append(ForceDelete())
+        out += [GracePeriodExpired(), KubeletRemovePod()]
+        return tuple(out)
+
+    def exit_codes(self, spec: ContainerSpec) -> tuple[int, ...]:
+        """Exit codes ``spec`` may exit with: the bound's alphabet plus its rules' codes."""
+        codes = set(self.bounds.exit_codes)
+        for r in spec.restart_rules:
+            codes.update(r.values)
+        return tuple(sorted(codes))
+
+    def actions(self, state: PodState) -> list[Action]:
+        """The enabled actions, in `candidate_actions` order (deterministic)."""
+        if state.deletion == "Removed":
+            return []
+        return [a for a in self.candidate_actions if self._transition(state, a) is not None]
+
+    def enabled(self, state: PodState, action: Action) -> bool:
+        return state.deletion != "Removed" and self._transition(state, action) is not None
+
+    def next_state(self, state: PodState, action: Action) -> PodState:
+        """The state after ``action``; raises `ActionNotEnabled` if it is not enabled."""
+        found = self._transition(state, action) if state.deletion != "Removed" else None
+        if found is None:
+            raise ActionNotEnabled(f"{action!r} is not enabled")
+        machine, index, t = found
+        s = self._apply(state, action, machine, index, t.dest)
+        s = self._settle(s)
+        return self._derive(state, s)
+
+    # ------------------------------------------------------------------ helpers
+    def container_state(self, state: PodState, name: str) -> ContainerState:
+        return state.containers[self.index[name]]
+
+    def _component(self, state: PodState, machine: str, index: int | None) -> str:
+        if machine == "container":
+            return state.containers[index].machine
+        return getattr(state, STATE_FIELD[machine])
+
+    def _fire(self, state: PodState, machine: str, trigger: str, action: Action | None, index: int | None = None,
+              ignore: frozenset[str] = frozenset()):
+        src = self._component(state, machine, index)
+        for t in self._table.get((machine, trigger, src), ()):
+            ctx = Ctx(self, state, action, index)
+            if all(self.guards[g](ctx) for g in t.guards if g not in ignore):
+                return t
+        return None
+
+    def _transition(self, state: PodState, action: Action):
+        """(machine, container index, declared transition) that ``action`` fires, or None."""
+        kind = type(action)
+        if kind in POD_TRIGGERS:
+            machine, trigger = POD_TRIGGERS[kind]
+            t = self._fire(state, machine, trigger, action)
+            if t is None:
+                return None
+            if kind is SchedulerBind and state.node is not None:
+                return None
+            return machine, None, t
+        if kind is ControllerSetCondition:
+            i = self.config.readiness_gates.index(action.condition)
+            return ("gate", i, _GATE_T) if state.gates[i] != action.status else None
+        trigger = CONTAINER_TRIGGERS.get(kind) or PROBE_TRIGGERS.get((kind, getattr(action, "kind", None)))
+        if trigger is None:
+            return None
+        i = self.index[action.container]
+        t = self._fire(state, "container", trigger, action, i)
+        return None if t is None else ("container", i, t)
+
+    def _apply(self, s: PodState, a: Action, machine: str, i: int | None, dest: str) -> PodState:
+        kind = type(a)
+        if machine == "gate":
+            gates = list(s.gates)
+            gates[i] = a.status
+            return s._replace(gates=tuple(gates))
+        if machine == "container":
+            return self._set_container(s, i, self._container_step(s.containers[i], a, dest))
+        s = s._replace(**{STATE_FIELD[machine]: dest})
+        if kind is SchedulerBind:
+            s = s._replace(node=a.node)
+        elif kind is SandboxRecreated:
+            s = s._replace(recreations=s.recreations + 1, containers=tuple(
+                self._sandbox_reset(s, j) for j in range(len(self.specs))))
+        elif kind is ApiDelete and dest == "Deleting":
+            t = self._fire(s, "termination", "delete", a)
+            if t is not None:
+                s = s._replace(termination=t.dest, stop_reason=s.stop_reason or "Deleted")
+            # ShouldContainerBeRestarted is false once deletionTimestamp is set, so a container
+            # waiting in CrashLoopBackOff shows its last real instance again (convertToAPIContainerStatuses)
+            for j, cs in enumerate(s.containers):
+                t = self._fire(s, "container", "deletion_ends_backoff", a, j)
+                if t is not None:
+                    s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=cs.last_exit_code,
+                                                              reason=exit_reason(cs.last_exit_code)))
+        elif kind in (Evict, DeadlineExceeded):
+            s = s._replace(stop_reason="Evicted" if kind is Evict else "DeadlineExceeded")
+        elif kind is GracePeriodExpired:
+            for j, cs in enumerate(s.containers):
+                if cs.machine in RUNNING_STATES:
+                    t = self._fire(s, "container", "exit", a, j)
+                    if t is not None:
+                        s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=137, reason="Error"))
+        return s
+
+    def _container_step(self, cs: ContainerState, a: Action, dest: str) -> ContainerState:
+        kind = type(a)
+        if kind is ContainerExit:
+            return cs._replace(machine=dest, exit_code=a.code, reason=exit_reason(a.code))
+        if kind is ContainerStartedAndExited:
+            count = cs.restart_count + (cs.last_exit_code is not None)
+            return cs._replace(machine=dest, exit_code=a.code, reason=exit_reason(a.code),
+                               restart_count=min(count, self.bounds.max_restarts))
+        if kind is ProbeFail and dest == "Terminated":
+            return cs._replace(machine=dest, exit_code=137, reason="Error")
+        if kind is KubeletBackOff:
+            return cs._replace(machine=dest, last_exit_code=cs.exit_code, exit_code=None, reason=None)
+        if kind is KubeletRestartContainer:
+            last = cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code
+            return cs._replace(machine=dest, last_exit_code=last, exit_code=None, reason=None,
+                               restart_count=min(cs.restart_count + 1, self.bounds.max_restarts))
+        if kind is KubeletStartContainer and cs.last_exit_code is not None:
+            # a new instance of a container that ran in an earlier sandbox
+            return cs._replace(machine=dest, restart_count=min(cs.restart_count + 1, self.bounds.max_restarts))
+        return cs._replace(machine=dest)
+
+    def _sandbox_reset(self, s: PodState, j: int) -> ContainerState:
+        cs = s.containers[j]
+        t = self._fire(s, "container", "sandbox_reset", None, j)
+        if t is None:
+            return cs
+        last = SANDBOX_EXIT_CODE if cs.machine in RUNNING_STATES else (cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code)
+        return cs._replace(machine=t.dest, exit_code=None, reason=None, last_exit_code=last)
+
+    @staticmethod
+    def _set_container(s: PodState, i: int, cs: ContainerState) -> PodState:
+        cont = list(s.containers)
+        cont[i] = cs
+        return s._replace(containers=tuple(cont))
+
+    def _settle(self, s: PodState) -> PodState:
+        """Fire auto transitions until none is enabled (the kubelet's immediate reactions)."""
+        changed = True
+        while changed:
+            changed = False
+            for i, cs in enumerate(s.containers):
+                for t in self._container_autos:
+                    if cs.machine in t.source and all(self.guards[g](Ctx(self, s, None, i)) for g in t.guards):
+                        s = self._set_container(s, i, cs._replace(machine=t.dest))
+                        cs = s.containers[i]
+                        changed = True
+            for t in self._termination_autos:
+                if s.termination in t.source and all(self.guards[g](Ctx(self, s)) for g in t.guards):
+                    s = s._replace(termination=t.dest)
+                    if t.dest == "Finished":
+                        s = self._terminate_pod(s)
+                    changed = True
+        return s
+
+    def _terminate_pod(self, s: PodState) -> PodState:
+        """TerminatePod's defaulting: containers with no termination get exit 137
+        ContainerStatusUnknown (status_manager.go TerminatePod)."""
+        init_v, reg_v = self.statuses(s, synced=True)
+        new_init, new_reg, _ = kubelet.terminate_pod(self.config, init_v, reg_v, s.phase)
+        for j, (old, new) in enumerate(zip(init_v + reg_v, new_init + new_reg)):
+            if old.state != "terminated" and new.state == "terminated":
+                t = self._fire(s, "container", "terminate_unknown", None, j)
+                if t is not None:
+                    s = self._set_container(s, j, s.containers[j]._replace(
+                        machine=t.dest, exit_code=137, reason=kubelet.CONTAINER_STATUS_UNKNOWN))
+        return s
+
+    # ------------------------------------------------------------------ derived fields
+    def synced(self, s: PodState) -> bool:
+        """The kubelet has written a status (statuses and its conditions are visible)."""
+        return s.sandbox != "NotCreated" or s.termination == "Finished"
+
+    def status_of(self, s: PodState, j: int) -> Status:
+        """The API container status (normalised) of container ``j``."""
+        key = (j, s.containers[j])
+        hit = self._status_cache.get(key)
+        if hit is None:
+            hit = self._status_cache[key] = self._status_of(j, s.containers[j])
+        return hit
+
+    def _status_of(self, j: int, cs: ContainerState) -> Status:
+        spec = self.specs[j]
+        m = cs.machine
+        if m == "Terminated":
+            return Status(spec.name, "terminated", exit_code=cs.exit_code, reason=cs.reason,
+                          last_exit_code=cs.last_exit_code, started=False,
+                          ready=spec.is_regular_init and cs.exit_code == 0)
+        if m in RUNNING_STATES:
+            return Status(spec.name, "running", last_exit_code=cs.last_exit_code,
+                          started=m in STARTED_STATES, ready=m == "Ready")
+        reason = m if m != "Waiting" else ("PodInitializing" if self.config.init_containers else "ContainerCreating")
+        return Status(spec.name, "waiting", reason=reason, last_exit_code=cs.last_exit_code, started=False)
+
+    def statuses(self, s: PodState, synced: bool | None = None) -> tuple[tuple[Status, ...], tuple[Status, ...]]:
+        """``(initContainerStatuses, containerStatuses)``; empty before the kubelet syncs."""
+        if not (self.synced(s) if synced is None else synced):
+            return (), ()
+        views = tuple(self.status_of(s, j) for j in range(len(self.specs)))
+        n = len(self.init_indices)
+        return views[:n], views[n:]
+
+    def pod_has_initialized(self, s: PodState) -> bool:
+        """``HasAnyActiveRegularContainerStarted``: an app container instance exists in the current sandbox."""
+        return any(s.containers[i].machine in INSTANCE_STATES for i in self.app_indices)
+
+    def kubelet_phase(self, old: PodState, s: PodState) -> str:
+        """The phase generateAPIPodStatus produces: getPhase, the handlers' Failed,
+        TerminatePod's Failed, and the declared phase edges (terminal stickiness)."""
+        if not self.synced(s):
+            return old.phase
+        init_v, reg_v = self.statuses(s)
+        finished = s.termination == "Finished"
+        phase = kubelet.get_phase(self.config, reg_v + init_v, pod_is_terminal=finished,
+                                  pod_has_initialized=self.pod_has_initialized(s))
+        if finished and (s.stop_reason in ("Evicted", "DeadlineExceeded") or phase not in self.terminal_phases):
+            phase = "Failed"
+        if phase != old.phase and (old.phase, phase) not in self.phase_edges:
+            return old.phase
+        return phase
+
+    def _derive(self, old: PodState, s: PodState) -> PodState:
+        """Phase and conditions: a pure function of the old phase and the other fields (memoised)."""
+        key = (old.phase, s[1:-1])
+        hit = self._derive_cache.get(key)
+        if hit is None:
+            kphase = self.kubelet_phase(old, s)
+            phase = kphase
+            if kphase in self.terminal_phases and old.phase not in self.terminal_phases and any_running(s):
+                phase = old.phase  # mergePodStatus holds a terminal phase back while containers run
+            hit = self._derive_cache[key] = (phase, self._conditions(s, kphase))
+        return s._replace(phase=hit[0], conditions=hit[1])
+
+    def _conditions(self, s: PodState, phase: str) -> tuple[tuple[str, str, str], ...]:
+        out: list[tuple[str, str, str]] = []
+        if s.binding != "Unbound":
+            out.append(("PodScheduled", "True", ""))
+        gate_conds = {g: v for g, v in zip(self.config.readiness_gates, s.gates) if v is not None}
+        if self.synced(s):
+            init_v, reg_v = self.statuses(s)
+            combined = init_v + reg_v
+            if self.config.gate("PodReadyToStartContainersCondition"):
+                ok = s.sandbox == "Ready" and s.termination != "Finished"
+                out.append(("PodReadyToStartContainers", "True" if ok else "False", ""))
+            out.append(_triple(kubelet.initialized(self.config, combined, phase)))
+            out.append(_triple(kubelet.containers_ready(self.config, combined, phase)))
+            ready = kubelet.pod_ready(self.config, combined, phase, gate_conds)
+            if s.binding == "NodeLost" and ready.status == "True":
+                # node lifecycle controller MarkPodsNotReady: only the status becomes False;
+                # the reason and message stay as the kubelet last wrote them ("" for True)
+                ready = kubelet.Condition("Ready", "False", ready.reason, ready.message)
+            out.append(_triple(ready))
+            if s.stop_reason == "Evicted" and phase in self.terminal_phases:
+                out.append(("DisruptionTarget", "True", "TerminationByKubelet"))
+        out += [(g, v, "") for g, v in gate_conds.items()]
+        return tuple(out)
+
+    # ------------------------------------------------------------------ projections
+    def to_pod(self, s: PodState, *, uid: str = "podmodel-uid", resource_version: int | None = None) -> dict[str, Any]:
+        """The Pod object (API JSON) this state shows; see `podmodel.model.projection`."""
+        from podmodel.model.projection import to_pod
+
+        return to_pod(self, s, uid=uid, resource_version=resource_version)
+
+    def replay(self, actions: Iterable[Action], start: PodState | None = None) -> list[PodState]:
+        """The states visited by taking ``actions`` from ``start`` (default: the initial state)."""
+        s = start if start is not None else self.initial_states()[0]
+        out = [s]
+        for a in actions:
+            s = self.next_state(s, a)
+            out.append(s)
+        return out
+
+
+class _GateTransition(NamedTuple):
+    trigger: str = "set_condition"
+    dest: str = "set"
+
+
+_GATE_T = _GateTransition()
+
+
+def _triple(c: kubelet.Condition) -> tuple[str, str, str]:
+    return (c.type, c.status, c.reason)

@@ -1,0 +1,346 @@
+"""The property catalogue: named properties of four kinds.
+
+* ``always``: a state invariant, ``check(model, state) -> bool``.
+* ``step``: over one transition, ``check(model, state, action, next_state) -> bool``.
+* ``sometimes``: a witness that must be reachable, ``check(model, state) -> bool``; a
+  model in which nothing happens satisfies every safety property, so each applicable
+  ``sometimes`` property must find its witness or the run is vacuous.
+* ``eventually``: liveness as "``trigger`` leads to ``check``": from every reachable state
+  where ``trigger(model, state)`` holds, every path that is weakly fair to the kubelet's
+  progress actions (`FAIR_ACTIONS`) reaches a state where ``check`` holds.
+
+Each has a stable id, a one-line statement and its source.  ``applies(model)`` says
+whether the property means anything for that configuration (a sidecar witness needs a
+sidecar).  The properties are written against Kubernetes' rules directly (through
+`podmodel.model.kubelet` and `podmodel.model.reference`), never against the machine declarations,
+so a modified declaration is caught.
+
+>>> [p.id for p in CATALOGUE if p.kind == "step"][:3]
+['no-resurrection', 'no-rebinding', 'restart-policy-honoured']
+>>> by_id("no-resurrection").source
+'k8s-invariants.md P4, P5; kubelet_pods.go generateAPIPodStatus'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from podmodel.model import actions as A
+from podmodel.model import kubelet
+from podmodel.model.product import (
+    INSTANCE_STATES,
+    RUNNING_STATES,
+    STARTED_STATES,
+    Model,
+    PodState,
+)
+
+KINDS = ("always", "step", "sometimes", "eventually")
+TERMINAL = kubelet.TERMINAL_PHASES
+
+#: Actions under weak fairness: kubelet/API progress that, once continuously enabled,
+#: eventually happens.  Container exits, probe results, node loss and client requests
+#: are the environment's choices and are not fair.
+FAIR_ACTIONS: frozenset[type] = frozenset({
+    A.SchedulerBind, A.KubeletCreateSandbox, A.KubeletStartContainer, A.KubeletRestartContainer,
+    A.KubeletImagePullBackOff, A.GracePeriodExpired, A.KubeletRemovePod, A.NodeRecovered,
+})
+
+
+@dataclass(frozen=True)
+class Property:
+    id: str
+    kind: str
+    statement: str
+    source: str
+    check: Callable[..., bool]
+    trigger: Callable[[Model, PodState], bool] | None = None
+    applies: Callable[[Model], bool] = lambda m: True
+
+    def __repr__(self) -> str:
+        return f"Property({self.id!r}, {self.kind!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "statement": self.statement, "source": self.source}
+
+
+def _running(m: Model, s: PodState, i: int) -> bool:
+    return s.containers[i].machine in RUNNING_STATES
+
+
+def _app_instance_exists(m: Model, s: PodState) -> bool:
+    return any(s.containers[i].machine in INSTANCE_STATES for i in m.app_indices)
+
+
+def _init_complete(m: Model, s: PodState) -> bool:
+    return all(s.containers[i].machine == "Terminated" and s.containers[i].exit_code == 0
+               for i in m.init_indices if m.specs[i].is_regular_init)
+
+
+def _restarted(cs_old, cs_new) -> bool:
+    """A new container instance: the restart count rose, or a terminated container runs again."""
+    return cs_new.restart_count > cs_old.restart_count or (
+        cs_old.machine == "Terminated" and cs_new.machine in RUNNING_STATES)
+
+
+# ------------------------------------------------------------------------- always
+def _phase_consistent(m: Model, s: PodState) -> bool:
+    """The phase is one the kubelet could report for the statuses shown: getPhase with
+    some value of its hidden inputs, or explained (held back, TerminatePod, handler)."""
+    if not m.synced(s) or s.phase == "Failed" and s.termination == "Finished":
+        return True
+    init_v, reg_v = m.statuses(s)
+    options = {kubelet.get_phase(m.config, reg_v + init_v, pod_is_terminal=t, pod_has_initialized=h)
+               for t in (False, True) for h in (False, True)}
+    if s.phase in options:
+        return True
+    # a terminal phase held back while a container still runs (mergePodStatus)
+    return any(cs.machine in RUNNING_STATES for cs in s.containers) and bool(options & TERMINAL)
+
+
+def _terminal_not_ready(m: Model, s: PodState) -> bool:
+    return s.phase not in TERMINAL or (s.condition("Ready") != "True" and s.condition("ContainersReady") != "True")
+
+
+def _ready_containers_ready(m: Model, s: PodState) -> bool:
+    return s.condition("Ready") != "True" or s.condition("ContainersReady") == "True"
+
+
+def _containers_ready_consistent(m: Model, s: PodState) -> bool:
+    if s.condition("ContainersReady") != "True":
+        return True
+    return all(s.containers[i].machine == "Ready" for i in range(len(m.specs)) if not m.specs[i].is_regular_init)
+
+
+def _init_order(m: Model, s: PodState) -> bool:
+    return _init_complete(m, s) or not _app_instance_exists(m, s)
+
+
+def _init_one_at_a_time(m: Model, s: PodState) -> bool:
+    regular = [i for i in m.init_indices if m.specs[i].is_regular_init]
+    return sum(_running(m, s, i) for i in regular) <= 1
+
+
+def _succeeded_all_zero(m: Model, s: PodState) -> bool:
+    return s.phase != "Succeeded" or all(
+        s.containers[i].machine == "Terminated" and s.containers[i].exit_code == 0 for i in m.app_indices)
+
+
+def _terminal_nothing_runs(m: Model, s: PodState) -> bool:
+    return s.phase not in TERMINAL or not any(cs.machine in RUNNING_STATES for cs in s.containers)
+
+
+# --------------------------------------------------------------------------- step
+def _no_resurrection(m, s, a, t) -> bool:
+    return s.phase not in TERMINAL or t.phase == s.phase
+
+
+def _no_rebinding(m, s, a, t) -> bool:
+    return s.node is None or (t.node == s.node and not isinstance(a, A.SchedulerBind))
+
+
+def _restart_policy_honoured(m, s, a, t) -> bool:
+    """terminated -> running again only if ShouldContainerBeRestarted allows it for the last
+    exit (sidecars always; completed regular init containers never), or the sandbox was recreated."""
+    if isinstance(a, A.SandboxRecreated):
+        return True
+    for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if not _restarted(old, new):
+            continue
+        code = old.exit_code if old.machine == "Terminated" else old.last_exit_code
+        spec = m.specs[i]
+        if old.machine == "Waiting" and new.restart_count > old.restart_count:
+            continue  # first start in a recreated sandbox
+        if code is None or not kubelet.kubelet_restarts(m.config, spec, code):
+            return False
+    return True
+
+
+def _restart_count_monotone(m, s, a, t) -> bool:
+    return all(new.restart_count >= old.restart_count for old, new in zip(s.containers, t.containers))
+
+
+def _sidecar_order(m, s, a, t) -> bool:
+    """An app container (re)starts only once the pod has initialised: an app container is
+    running, or the last init container is done (regular: exited 0; sidecar: started)."""
+    if not isinstance(a, (A.KubeletStartContainer, A.KubeletRestartContainer)) or m.index[a.container] not in m.app_indices:
+        return True
+    if not m.init_indices or any(_running(m, s, i) for i in m.app_indices):
+        return True
+    last = m.init_indices[-1]
+    cs = s.containers[last]
+    return cs.machine in STARTED_STATES if m.specs[last].is_sidecar else (cs.machine == "Terminated" and cs.exit_code == 0)
+
+
+def _deletion_irreversible(m, s, a, t) -> bool:
+    order = {"Live": 0, "Deleting": 1, "Removed": 2}
+    return order[t.deletion] >= order[s.deletion]
+
+
+def _initialized_monotone(m, s, a, t) -> bool:
+    """Initialized=True goes back to False only when the sandbox is recreated, or while a
+    sidecar is not started and no app container is running or terminated.  The second
+    case is real kubelet behaviour (GeneratePodInitializedCondition only keeps
+    Initialized True through HasAnyRegularContainerStarted, which ignores a container
+    waiting in CrashLoopBackOff), narrower than e2e's "never regresses" (I4), whose check
+    never runs upstream (k8s-invariants.md §4 caveat).  See docs/model.md."""
+    if isinstance(a, A.SandboxRecreated):
+        return True
+    if not (s.condition("Initialized") == "True" and t.condition("Initialized") == "False"):
+        return True
+    sidecar_down = any(t.containers[i].machine not in STARTED_STATES for i in m.init_indices if m.specs[i].is_sidecar)
+    app_shown = any(t.containers[i].machine in RUNNING_STATES | {"Terminated"} for i in m.app_indices)
+    return sidecar_down and not app_shown
+
+
+def _no_start_when_stopping(m, s, a, t) -> bool:
+    """Once the pod is stopping (deleted, evicted, past its deadline, done), nothing is (re)started."""
+    if s.termination == "Active":
+        return True
+    return not any(_restarted(o, n) or (o.machine not in RUNNING_STATES and n.machine in RUNNING_STATES)
+                   for o, n in zip(s.containers, t.containers))
+
+
+def _phase_never_unknown(m: Model, s: PodState) -> bool:
+    return s.phase in kubelet.PHASES
+
+
+# ---------------------------------------------------------------------- sometimes
+def _can_succeed(m: Model) -> bool:
+    """Some way to Succeeded: every app container may end with exit 0 -- a client deletes
+    the pod (the containers exit 0 on SIGTERM), or exit 0 is not restarted.  Eviction and
+    the deadline always end in Failed."""
+    if 0 not in m.bounds.exit_codes:
+        return False
+    return m.bounds.deletion or all(not kubelet.kubelet_restarts(m.config, m.specs[i], 0) for i in m.app_indices)
+
+
+def _can_fail(m: Model) -> bool:
+    """Some way to Failed: a client or the kubelet stops the pod, a regular init container
+    fails for good, or every app container may stop for good and one with a non-zero code."""
+    b = m.bounds
+    if b.deletion or b.eviction or (b.deadline and m.config.active_deadline_seconds is not None):
+        return True
+
+    def final_codes(i: int) -> list[int]:
+        return [code for code in m.exit_codes(m.specs[i]) if not kubelet.kubelet_restarts(m.config, m.specs[i], code)]
+
+    if any(code != 0 for i in m.init_indices if m.specs[i].is_regular_init for code in final_codes(i)):
+        return True
+    return all(final_codes(i) for i in m.app_indices) and any(c != 0 for i in m.app_indices for c in final_codes(i))
+
+
+def _has_sidecar(m: Model) -> bool:
+    return bool(m.config.sidecars)
+
+
+def _policy(*names: str) -> Callable[[Model], bool]:
+    return lambda m: m.config.restart_policy in names
+
+
+def _sidecar_restarts_while_app_runs(m: Model, s: PodState) -> bool:
+    return any(s.containers[i].restart_count > 0 and _running(m, s, i) for i in m.init_indices if m.specs[i].is_sidecar) \
+        and any(_running(m, s, i) for i in m.app_indices)
+
+
+def _onfailure_success_after_failure(m: Model, s: PodState) -> bool:
+    return any(s.containers[i].machine == "Terminated" and s.containers[i].exit_code == 0
+               and s.containers[i].restart_count > 0 for i in m.app_indices)
+
+
+CATALOGUE: tuple[Property, ...] = (
+    # always
+    Property("phase-never-unknown", "always", "The phase is never Unknown (the kubelet never reports it).",
+             "k8s-semantics.md §2 ('Unknown is never produced'); types.go PodUnknown deprecated", _phase_never_unknown),
+    Property("phase-consistent", "always", "The phase is one getPhase gives for the container statuses shown (or a terminal phase held back).",
+             "kubelet_pods.go getPhase; status_manager.go mergePodStatus", _phase_consistent),
+    Property("terminal-no-running-containers", "always", "A Succeeded or Failed pod has no running container.",
+             "status_manager.go mergePodStatus (terminal phase held back); e2e pods.go verifyFinal", _terminal_nothing_runs),
+    Property("ready-implies-containers-ready", "always", "Ready=True implies ContainersReady=True.",
+             "generate.go GeneratePodReadyCondition; k8s-invariants.md §10.5", _ready_containers_ready),
+    Property("containers-ready-consistent", "always", "ContainersReady=True implies every app container and sidecar is ready.",
+             "generate.go GenerateContainersReadyCondition", _containers_ready_consistent),
+    Property("terminal-not-ready", "always", "A terminal pod is neither Ready nor ContainersReady.",
+             "generate.go (PodCompleted/PodFailed); status_manager.go mergePodStatus (issue 108594)", _terminal_not_ready),
+    Property("init-order", "always", "No app container has run before every regular init container exited 0.",
+             "k8s-invariants.md I1-I3; e2e init_container.go", _init_order),
+    Property("init-one-at-a-time", "always", "At most one regular init container runs at a time.",
+             "k8s-invariants.md I1; kuberuntime computeInitContainerActions", _init_one_at_a_time),
+    Property("succeeded-all-exited-zero", "always", "Succeeded implies every app container terminated with exit code 0.",
+             "kubelet_pods.go getPhase (stopped == succeeded)", _succeeded_all_zero),
+    # step
+    Property("no-resurrection", "step", "A Succeeded or Failed pod never changes phase.",
+             "k8s-invariants.md P4, P5; kubelet_pods.go generateAPIPodStatus", _no_resurrection),
+    Property("no-rebinding", "step", "spec.nodeName never changes once set, and a bound pod is never bound again.",
+             "k8s-invariants.md B1-B3; storage.go BindingREST", _no_rebinding),
+    Property("restart-policy-honoured", "step", "A container restarts only if its restart policy and rules allow it for its last exit code (sidecars always; completed init containers never).",
+             "k8s-invariants.md C1, C1b; status_manager.go checkContainerStateTransition; util.go ContainerShouldRestart", _restart_policy_honoured),
+    Property("restart-count-monotone", "step", "restartCount never decreases.",
+             "k8s-invariants.md C2; e2e container_probe.go", _restart_count_monotone),
+    Property("sidecar-order", "step", "An app container (re)starts only once the pod has initialised: another app container runs, or the last init container is done (a sidecar: started).",
+             "KEP-753; kuberuntime computeInitContainerActions (podHasInitialized)", _sidecar_order),
+    Property("deletion-irreversible", "step", "A deletion is never undone: Live -> Deleting -> Removed only.",
+             "k8s-invariants.md D2, §10.3", _deletion_irreversible),
+    Property("initialized-monotone", "step", "Initialized goes back to False only on sandbox recreation, or while a sidecar is down and no app container runs or has terminated.",
+             "k8s-invariants.md I4; generate.go GeneratePodInitializedCondition", _initialized_monotone),
+    Property("no-start-when-stopping", "step", "No container is started or restarted once the pod is stopping.",
+             "kubecontainer.ShouldContainerBeRestarted (deletionTimestamp); pod_workers.go", _no_start_when_stopping),
+    # sometimes
+    Property("reaches-running", "sometimes", "The pod can reach Running.", "witness", lambda m, s: s.phase == "Running"),
+    Property("reaches-succeeded", "sometimes", "The pod can reach Succeeded.", "witness; e2e runtime.go", lambda m, s: s.phase == "Succeeded",
+             applies=_can_succeed),
+    Property("reaches-failed", "sometimes", "The pod can reach Failed.", "witness", lambda m, s: s.phase == "Failed",
+             applies=_can_fail),
+    Property("reaches-ready", "sometimes", "The pod can become Ready.", "witness", lambda m, s: s.condition("Ready") == "True"),
+    Property("container-restarts", "sometimes", "Some container is restarted.", "witness; e2e runtime.go",
+             lambda m, s: any(cs.restart_count > 0 for cs in s.containers), applies=lambda m: m.config.restart_policy != "Never" or bool(m.config.sidecars)),
+    Property("crash-loop-back-off", "sometimes", "Some container waits in CrashLoopBackOff.", "witness; kubelet.go crash-loop back-off",
+             lambda m, s: any(cs.machine == "CrashLoopBackOff" for cs in s.containers), applies=lambda m: m.config.restart_policy != "Never" or bool(m.config.sidecars)),
+    Property("sidecar-restarts-while-app-runs", "sometimes", "A sidecar restarts while an app container runs.", "witness; KEP-753",
+             _sidecar_restarts_while_app_runs, applies=_has_sidecar),
+    Property("onfailure-succeeds-after-failing", "sometimes", "Under OnFailure a container exits 0 after failing and being restarted.", "witness; e2e runtime.go P9",
+             _onfailure_success_after_failure, applies=_policy("OnFailure")),
+    Property("running-back-to-pending", "sometimes", "Running goes back to Pending when the sandbox is recreated.",
+             "witness; kubelet_pods_test.go 're-initializing the pod after the sandbox is recreated'",
+             lambda m, s: s.phase == "Pending" and s.recreations > 0 and _app_instance_exists(m, s) is False and s.termination == "Active",
+             applies=lambda m: m.bounds.sandbox_recreations > 0 and m.config.restart_policy == "Always"),
+    Property("deleted-pod-removed", "sometimes", "A deleted pod can be removed.", "witness", lambda m, s: s.deletion == "Removed",
+             applies=lambda m: m.bounds.deletion),
+    # eventually (leads-to, under weak fairness of FAIR_ACTIONS)
+    Property("deleted-eventually-removed", "eventually", "A deleted pod is eventually removed.",
+             "e2e deleted_pods_test.go; status_manager.go podIsFinished", lambda m, s: s.deletion == "Removed",
+             trigger=lambda m, s: s.deletion == "Deleting", applies=lambda m: m.bounds.deletion),
+    Property("stopping-eventually-terminal", "eventually", "A stopping pod (deleted, evicted, past its deadline, done) eventually has a terminal phase or is removed.",
+             "k8s-invariants.md P7, P8; status_manager.go TerminatePod",
+             lambda m, s: s.phase in TERMINAL or s.deletion == "Removed",
+             trigger=lambda m, s: s.termination != "Active" and s.binding != "NodeLost"),
+    Property("init-success-leads-to-app-start", "eventually", "Once the init containers have succeeded, an app container eventually runs (or the pod stops).",
+             "k8s-invariants.md I6; kuberuntime computePodActions",
+             lambda m, s: _app_instance_exists(m, s) or s.termination != "Active" or s.deletion == "Removed" or s.recreations > 0,
+             trigger=lambda m, s: _init_complete(m, s) and all(s.containers[i].machine in STARTED_STATES for i in m.init_indices if m.specs[i].is_sidecar)
+             and s.termination == "Active" and s.sandbox == "Ready"),
+)
+
+_BY_ID = {p.id: p for p in CATALOGUE}
+assert len(_BY_ID) == len(CATALOGUE), "duplicate property id"
+
+
+def by_id(pid: str) -> Property:
+    """The catalogue property with id ``pid``."""
+    return _BY_ID[pid]
+
+
+def properties_for(model: Model, kinds: tuple[str, ...] = KINDS) -> tuple[Property, ...]:
+    """The catalogue's properties that apply to ``model``, of the given kinds."""
+    return tuple(p for p in CATALOGUE if p.kind in kinds and p.applies(model))
+
+
+#: Properties the oracle checks on traces; the product model has no identity or ephemeral containers.
+TRACE_ONLY: tuple[tuple[str, str, str], ...] = (
+    ("identity-immutable", "A pod's name, namespace and uid never change.", "k8s-invariants.md D1, I5"),
+    ("ephemeral-never-restarted", "Ephemeral containers are never restarted and never count for phase or readiness.",
+     "k8s-invariants.md C1, §10.8; validation.go ValidatePodStatusUpdate"),
+    ("containers-fixed", "The set of containers and init containers never changes.", "k8s-invariants.md C8"),
+)
