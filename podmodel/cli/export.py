@@ -27,9 +27,9 @@ from podmodel.model.actions import ALL_ACTIONS
 from podmodel.model.machines import DEFAULT
 from podmodel.model.product import GUARDS
 from podmodel.model.properties import CATALOGUE, TRACE_ONLY
-from podmodel.verifier.scenarios import ROOT
+from podmodel.verifier.scenarios import ROOT, SPECS_DIR
 
-DEFAULT_OUT = ROOT / "specs" / "export"
+DEFAULT_OUT = SPECS_DIR / "export"
 VECTORS = ROOT / "tests" / "data"
 
 

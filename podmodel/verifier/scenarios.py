@@ -18,8 +18,12 @@ from podmodel.model.bounds import Bounds
 from podmodel.model.config import ManifestError, PodConfig
 from podmodel.model.product import Model
 
+#: The repository (a checkout) or site-packages (an installed wheel): paths are shown relative to it.
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIO_DIR = ROOT / "specs" / "scenarios"
+#: The package's data: scenarios, the matrix, the language-neutral export (``specs/`` in a checkout
+#: is a link to it).
+SPECS_DIR = Path(__file__).resolve().parents[1] / "specs"
+SCENARIO_DIR = SPECS_DIR / "scenarios"
 
 
 class ScenarioError(ValueError):

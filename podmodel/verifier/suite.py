@@ -39,6 +39,7 @@ from podmodel.model.config import ManifestError, PodConfig
 from podmodel.verifier.scenarios import (
     ROOT,
     SCENARIO_DIR,
+    SPECS_DIR,
     Scenario,
     ScenarioError,
     bundled_scenarios,
@@ -46,7 +47,7 @@ from podmodel.verifier.scenarios import (
 )
 from podmodel.verifier.workers import parallel
 
-MATRIX_FILE = ROOT / "specs" / "matrix.yaml"
+MATRIX_FILE = SPECS_DIR / "matrix.yaml"
 ENGINES = ("auto", "explore", "hypothesis", "both")
 FAIRNESS = ("weak", "strong")
 #: Default budget of ``podmodel verify`` in seconds (the whole suite).
