@@ -12,6 +12,7 @@ STAMP  := $(VENV)/.installed
 
 verify: bootstrap
 	$(PY) -m podmodel verify
+	$(PY) -m podmodel verify --worlds
 
 test: bootstrap
 	$(PY) -m pytest -m "not slow"

@@ -19,7 +19,7 @@ import podmodel
 PACKAGE = Path(podmodel.__file__).parent
 
 #: Each layer may import itself and the layers before it, never a later one.
-LAYERS = ["model", "engines", "oracle", "render", "verifier", "testing", "cli"]
+LAYERS = ["model", "world", "engines", "oracle", "render", "verifier", "testing", "cli"]
 
 
 def module_name(path: Path) -> str:

@@ -162,6 +162,12 @@ def _draw(args, model, result: ExploreResult) -> None:
 # ------------------------------------------------------------------------ run
 def run(args) -> int:
     from podmodel.engines import analysis, bound_sensitivity
+    from podmodel.world.spec import is_world_file
+
+    if is_world_file(args.manifest):  # kind: World (docs/worlds.md)
+        from podmodel.cli.world import run_explore
+
+        return run_explore(args)
 
     if args.max_states is not None and args.max_states < 1:
         raise UsageError("--max-states must be a positive integer")

@@ -28,6 +28,7 @@ examples:
   podmodel verify --mutants                the mutation self-check
   podmodel verify --mutant deletion-undone the suite's verdict on a seeded bug (exit 1)
   podmodel verify --list                   the suite's scenario names
+  podmodel verify --worlds                 the bundled worlds of pods, by both engines
 exit status: 0 all properties hold (every mutant caught), 1 a violation (a mutant missed), 2 unusable input
 """
 
@@ -58,6 +59,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--mutants", action="store_true", help="run the mutation self-check instead of the suite")
     p.add_argument("--mutant", action="append", default=[], metavar="ID",
                    help="with --mutants: only these mutants; without: run the suite on this mutant's model")
+    p.add_argument("--worlds", action="store_true", help="verify the bundled worlds of pods (docs/worlds.md); "
+                   "world files given as SCENARIO are verified the same way")
     p.add_argument("--list", action="store_true", help="list the suite's scenarios (and mutants) and exit")
     p.add_argument("--show", metavar="NAME", help="print a suite scenario's manifest and exit")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -122,6 +125,12 @@ def run(args) -> int:
     except MutantError as e:
         raise UsageError(str(e)) from None
     jobs = args.jobs or default_jobs()
+    from podmodel.world.spec import is_world_file
+
+    if args.worlds or (args.scenarios and all(is_world_file(s) for s in args.scenarios)):
+        from podmodel.cli.world import run_verify
+
+        return run_verify(list(args.scenarios) or None, args)
     try:
         if args.list:
             return _list()

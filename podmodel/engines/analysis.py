@@ -350,7 +350,11 @@ def liveness(result: ExploreResult, properties: Iterable[Property] | None = None
         return {}
     fair_types = frozenset(fair)
     space, model = result.space, result.model
-    fair_ids = frozenset(k for k, a in enumerate(space.actions) if type(a) in fair_types)
+    is_fair = getattr(model, "is_fair", None)  # a world (podmodel.world) says which of its actions are fair
+    if is_fair is not None and fair is FAIR_ACTIONS:
+        fair_ids = frozenset(k for k, a in enumerate(space.actions) if is_fair(a))
+    else:
+        fair_ids = frozenset(k for k, a in enumerate(space.actions) if type(a) in fair_types)
     adj = _adjacency(result)
     states = list(space.iter_states())
     return {p.id: _decide(result, p, states, adj, fair_ids, fairness == "strong") for p in props}
@@ -536,6 +540,8 @@ def warnings(result: ExploreResult) -> list[str]:
                    f"verdicts are partial")
         return out
     space, model = result.space, result.model
+    if hasattr(model, "explore_warnings"):  # a world (podmodel.world) knows its own bounds
+        return out + model.explore_warnings(result)
     if not result.symmetry:
         seen = set(space.actions)
         never = [a for a in model.candidate_actions if a not in seen]

@@ -260,8 +260,9 @@ class Coverage:
     @classmethod
     def for_model(cls, model: Model) -> Coverage:
         """An empty record for ``model``."""
-        declared = tuple((d.name, t.trigger, src, t.dest) for d in model.decl.machines.values()
-                         for t in d.transitions for src in t.source)
+        decl = getattr(model, "decl", None)  # a world (podmodel.world) declares no pod machines of its own
+        declared = () if decl is None else tuple((d.name, t.trigger, src, t.dest) for d in decl.machines.values()
+                                                 for t in d.transitions for src in t.source)
         return cls(candidates=tuple(model.candidate_actions), declared=tuple(dict.fromkeys(declared)))
 
     def add_state(self, model: Model, state: PodState, enabled: Iterable[Action] | None = None) -> None:
@@ -271,6 +272,8 @@ class Coverage:
     def add_step(self, model: Model, s: PodState, action: Action, t: PodState, count: int = 1) -> None:
         """Record one step (``count`` times) and the declared transitions it fired."""
         self.taken[action] += count
+        if not self.declared:
+            return
         ex = self._explainers.get(id(model))
         if ex is None:
             ex = self._explainers[id(model)] = _Explainer(model)

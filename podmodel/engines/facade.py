@@ -15,12 +15,12 @@ from typing import Any
 
 from podmodel.engines import analysis, compiled
 from podmodel.engines.exploration import ExploreResult
-from podmodel.engines.results import Progress
+from podmodel.engines.results import Progress, default_properties
 from podmodel.engines.search import FRONTIERS, Frontier, search
 from podmodel.engines.symmetry import Symmetry
 from podmodel.model.bounds import _camel
 from podmodel.model.product import Model
-from podmodel.model.properties import KINDS, Property, properties_for
+from podmodel.model.properties import KINDS, Property
 
 #: ``engine="auto"`` explores state by state up to this many states, then starts again
 #: with the compiled engine (which pays off on larger spaces).
@@ -95,11 +95,11 @@ def explore(
         raise ValueError(f"frontier must be a name or a factory, got {frontier!r}")
     if engine not in ("auto", "readable", "compiled"):
         raise ValueError(f"unknown engine {engine!r} (known: auto, readable, compiled)")
-    props = tuple(properties_for(model) if properties is None else properties)
+    props = tuple(default_properties(model) if properties is None else properties)
     for p in props:
         if p.kind not in KINDS:
             raise ValueError(f"property {p.id!r}: unknown kind {p.kind!r}")
-    sym = Symmetry.of(model) if symmetry else None
+    sym = (model.symmetry() if hasattr(model, "symmetry") else Symmetry.of(model)) if symmetry else None
     if engine != "readable":
         why = compiled.unsupported(model, frontier=fname, symmetry=bool(sym))
         if why is not None and engine == "compiled":

@@ -52,10 +52,10 @@ from hypothesis.stateful import (
 )
 
 from podmodel.engines.coverage import Coverage
-from podmodel.engines.results import Counterexample
+from podmodel.engines.results import Counterexample, default_properties, names_of
 from podmodel.model.actions import Action
 from podmodel.model.product import Model, PodState
-from podmodel.model.properties import Property, properties_for
+from podmodel.model.properties import Property
 
 DEFAULT_EXAMPLES = 100
 DEFAULT_STEPS = 40
@@ -153,7 +153,7 @@ def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
     >>> cls.rule_names[:3], cls.rule_names[-1]
     (('scheduler_bind', 'kubelet_create_sandbox', 'kubelet_start_container'), 'backtrack')
     """
-    props = tuple(properties_for(model) if properties is None else properties)
+    props = tuple(default_properties(model) if properties is None else properties)
     rec = record or _Record(model, props, Coverage.for_model(model))
     always = tuple(p for p in props if p.kind == "always")
     sometimes = tuple(p for p in props if p.kind == "sometimes")
@@ -391,12 +391,12 @@ def run_hypothesis(model: Model, *, max_examples: int = DEFAULT_EXAMPLES, steps:
         raise ValueError(f"time_limit must be positive, got {time_limit!r}")
     if shrink not in SHRINKERS:
         raise ValueError(f"unknown shrink {shrink!r} (known: {', '.join(SHRINKERS)})")
-    props = tuple(properties_for(model) if properties is None else properties)
+    props = tuple(default_properties(model) if properties is None else properties)
     start = time.monotonic()
     rec = _Record(model, props, Coverage.for_model(model),
                   deadline=None if time_limit is None else start + time_limit)
     violations: dict[str, Counterexample] = {}
-    names = tuple(c.name for c in model.specs)
+    names = names_of(model)
     checked = [p for p in props if p.kind in ("always", "step")]
     while True:
         active = tuple(p for p in props if p.id not in violations)

@@ -121,6 +121,8 @@ def state_diff(s: PodState, t: PodState, names: Sequence[str] = ()) -> list[str]
     >>> state_diff(s, m.next_state(s, SchedulerBind("node-1")), ["app"])
     ['binding: Unbound -> Bound', "node: None -> 'node-1'", '+PodScheduled=True']
     """
+    if not isinstance(s, PodState):  # a world's state (podmodel.world) lists its own changes
+        return s.changes(t, names, state_diff)
     out: list[str] = []
     for f in ("phase", "binding", "node", "sandbox", "recreations", "termination", "stop_reason", "deletion"):
         a, b = getattr(s, f), getattr(t, f)
@@ -153,6 +155,22 @@ def state_diff(s: PodState, t: PodState, names: Sequence[str] = ()) -> list[str]
             out.append(f"{ctype}: {old[ctype]} -> {status}")
     out += [f"-{ctype}" for ctype in old if ctype not in new]
     return out
+
+
+def names_of(model: Any) -> tuple[str, ...]:
+    """The names a diff uses: a pod model's containers, or a world's lanes (``model.lanes``)."""
+    lanes = getattr(model, "lanes", None)
+    return tuple(lanes) if lanes is not None else tuple(c.name for c in model.specs)
+
+
+def default_properties(model: Any) -> tuple:
+    """The properties that apply to ``model``: the catalogue's, or a world's own (``default_properties``)."""
+    own = getattr(model, "default_properties", None)
+    if own is not None:
+        return tuple(own())
+    from podmodel.model.properties import properties_for
+
+    return properties_for(model)
 
 
 # ------------------------------------------------------------------- state space

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from podmodel.engines.exploration import ExploreResult, finish
-from podmodel.engines.results import Progress, StateSpace
+from podmodel.engines.results import Progress, StateSpace, names_of
 from podmodel.model.product import PodState
 
 #: Check the clock (time_limit) and report progress every this many expansions.
@@ -88,7 +88,7 @@ FRONTIERS: dict[str, Callable[[], Frontier]] = {"bfs": BFS, "dfs": DFS}
 
 def search(model, props, max_states, fname, make, sym, progress, time_limit) -> ExploreResult:
     start = time.monotonic()
-    space = StateSpace(tuple(c.name for c in model.specs))
+    space = StateSpace(names_of(model))
     always = [p for p in props if p.kind == "always"]
     steps = [p for p in props if p.kind == "step"]
     pending = [p for p in props if p.kind == "sometimes"]

@@ -1,0 +1,175 @@
+"""Worlds of pods (podmodel.world): pinned state counts, every world property holding, and
+every seeded controller bug caught -- by the explorer and by the Hypothesis engine.
+
+When the pod model changes, the counts shift: re-pin them from
+``python -m podmodel verify --worlds`` (or the failing assertion's message) in `EXPECTED`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from podmodel.engines import explore
+from podmodel.engines.hypothesis import run_hypothesis
+from podmodel.world import WORLD_DIR, WorldError, bundled_worlds, load_world
+from podmodel.world.actions import ClientForceDelete, ControllerCreatePod
+from podmodel.world.model import World
+from podmodel.world.mutants import WORLD_MUTANTS
+from podmodel.world.properties import WORLD_CATALOGUE, by_id, sts_duplicates
+
+#: world -> (states, states with symmetry reduction).  The one table to re-pin.
+EXPECTED = {
+    "job-pod-failure-policy": (1728, 790),
+    "job-replacement-failed": (297, None),
+    "job-terminating-replacement": (519, None),
+    "replicaset-node-failure": (134, 70),
+    "statefulset-force-delete": (344, 159),
+    "statefulset-parallel": (469, None),
+    "statefulset-partition": (86, 46),
+}
+
+WORLDS = {w.name: w for w in bundled_worlds()}
+
+
+def test_every_bundled_world_is_pinned():
+    assert sorted(WORLDS) == sorted(EXPECTED)
+
+
+@pytest.fixture(scope="module")
+def results():
+    return {name: explore(w) for name, w in WORLDS.items()}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_state_counts_are_pinned(results, name):
+    r = results[name]
+    assert r.complete
+    assert r.states == EXPECTED[name][0], f"re-pin EXPECTED[{name!r}] = ({r.states}, ...)"
+    assert r.graph().number_of_nodes() == r.states  # cross-check with networkx
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, sym) in EXPECTED.items() if sym is not None))
+def test_symmetry_reduces_and_keeps_the_safety_verdicts(results, name):
+    full = results[name]
+    red = explore(WORLDS[name], symmetry=True)
+    assert red.states == EXPECTED[name][1], f"re-pin EXPECTED[{name!r}] = (..., {red.states})"
+    assert red.states < full.states
+    v_full, v_red = full.verdicts(), red.verdicts()
+    for p in full.properties:
+        if p.kind != "eventually":
+            assert v_red[p.id] == v_full[p.id], p.id
+    for cx in red.violations.values():  # representatives' paths are replayed as real paths
+        assert cx.replay(WORLDS[name])[-1] == cx.states[-1]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_world_verdicts_match_the_world_file(results, name):
+    verdicts = results[name].verdicts()
+    violated = {p for p, v in verdicts.items() if v == "violated"}
+    assert violated == set(WORLDS[name].expect_violated)
+    assert "no-witness" not in verdicts.values()
+
+
+def test_every_world_property_holds_somewhere(results):
+    held = {pid for r in results.values() for pid, v in r.verdicts().items() if v in ("held", "witnessed")}
+    assert {p.id for p in WORLD_CATALOGUE} <= held
+
+
+def test_force_deletion_runs_one_identity_twice_and_the_path_shows_how(results):
+    cx = results["statefulset-force-delete"].violations["sts-one-pod-per-identity"]
+    w = WORLDS["statefulset-force-delete"]
+    assert cx.replay(w)[-1] == cx.states[-1]
+    assert any(isinstance(a, ClientForceDelete) for a in cx.actions)
+    assert sum(isinstance(a, ControllerCreatePod) for a in cx.actions) == 2
+    assert sts_duplicates(w, cx.states[-1]) == [("web", 0, [0, 1])]
+    text = cx.format()
+    assert "web-0 (uid 0)" in text and "web-0 (uid 1)" in text
+
+
+def test_too_many_succeeded_pods_needs_terminating_replacement(results):
+    cx = results["job-terminating-replacement"].violations["job-succeeded-within-completions"]
+    assert cx.states[-1].succeeded == (2,)
+    assert results["job-replacement-failed"].verdicts()["job-succeeded-within-completions"] == "held"
+
+
+def test_a_pod_is_never_rescheduled(results):
+    r = results["replicaset-node-failure"]
+    for s in r.space.iter_states():
+        for p in s.pods:  # a pod of a NotReady node keeps its node
+            assert p.pod.binding != "NodeLost" or p.pod.node is not None
+
+
+@pytest.mark.parametrize("mutant", WORLD_MUTANTS, ids=lambda m: m.id)
+def test_explorer_catches_each_seeded_bug(mutant):
+    w = mutant.model()
+    assert WORLDS[mutant.world].expect_violated == () or mutant.kills not in WORLDS[mutant.world].expect_violated
+    clean = explore(WORLDS[mutant.world]).verdicts()[mutant.kills]
+    assert clean == "held"
+    r = explore(w)
+    assert r.complete and r.verdicts()[mutant.kills] == "violated"
+    cx = r.counterexamples()[mutant.kills]
+    assert cx.replay(w)[: len(cx.states)] == cx.states
+
+
+SAFETY_MUTANTS = [m for m in WORLD_MUTANTS if by_id(m.kills).kind != "eventually"]
+
+
+@pytest.mark.parametrize("mutant", SAFETY_MUTANTS, ids=lambda m: m.id)
+def test_hypothesis_catches_each_seeded_safety_bug(mutant):
+    w = mutant.model()
+    prop = by_id(mutant.kills)
+    h = run_hypothesis(w, max_examples=1000, seed=0, first_only=True, properties=[prop])
+    assert mutant.kills in h.violations
+    cx = h.violations[mutant.kills]
+    states = w.replay(cx.actions)
+    assert any(not prop.check(w, s, a, t) if prop.kind == "step" else not prop.check(w, t)
+               for s, a, t in zip(states, cx.actions, states[1:]))
+
+
+def test_hypothesis_finds_nothing_on_the_clean_worlds():
+    for name in ("statefulset-partition", "replicaset-node-failure", "job-replacement-failed"):
+        h = run_hypothesis(WORLDS[name], max_examples=100, seed=0)
+        assert h.violations == {}, name
+        assert h.states <= EXPECTED[name][0]
+
+
+def test_bad_world_files_are_one_line_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: World\nspec:\n  nodes: [a, a]\n  workloads: []\n")
+    with pytest.raises(WorldError, match="spec.nodes"):
+        load_world(bad)
+    bad.write_text("kind: World\nspec:\n  workloads:\n  - {kind: Job, metadata: {name: j}, spec: {template: "
+                   "{spec: {restartPolicy: Always, containers: [{name: c}]}}}}\n")
+    with pytest.raises(WorldError, match=r"workloads\[0\].*restartPolicy"):
+        load_world(bad)
+    with pytest.raises(WorldError, match="no such file"):
+        load_world(tmp_path / "missing.yaml")
+
+
+def test_cli_explore_and_verify_accept_a_world(tmp_path, capsys):
+    from podmodel.cli import main
+
+    path = str(WORLD_DIR / "statefulset-partition.yaml")
+    assert main(["explore", path, "--json", "--quiet"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["states"] == EXPECTED["statefulset-partition"][0] and data["ok"]
+    dot = tmp_path / "lanes.dot"
+    assert main(["explore", str(WORLD_DIR / "statefulset-force-delete.yaml"), "--quiet", "--diagram", str(dot)]) == 0
+    text = dot.read_text()
+    assert "cluster_1" in text and "web-0 (uid 1)" in text
+    capsys.readouterr()
+    assert main(["verify", path, "--quiet", "--examples", "20"]) == 0
+    assert "statefulset-partition" in capsys.readouterr().out
+    assert main(["explore", path, "--max-states", "5", "--quiet"]) == 3
+
+
+def test_world_is_a_model_of_the_same_interface():
+    w: World = WORLDS["replicaset-node-failure"]
+    s = w.initial_states()[0]
+    assert w.actions(s) == w.actions(s)  # deterministic order
+    r = explore(w)
+    assert set(r.space.actions) <= set(w.candidate_actions)
+    pod_actions = set(w.models[0].candidate_actions)
+    assert {a.action for a in r.space.actions if type(a).__name__ == "PodStep"} <= pod_actions  # the pod model's own
