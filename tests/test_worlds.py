@@ -173,3 +173,50 @@ def test_world_is_a_model_of_the_same_interface():
     assert set(r.space.actions) <= set(w.candidate_actions)
     pod_actions = set(w.models[0].candidate_actions)
     assert {a.action for a in r.space.actions if type(a).__name__ == "PodStep"} <= pod_actions  # the pod model's own
+
+
+# ------------------------------------------------------------------ the oracle's world rules
+def _sts_pod(uid, phase, node="n1", name="web-0"):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "ns", "uid": uid,
+                         "ownerReferences": [{"kind": "StatefulSet", "name": "web", "controller": True, "uid": "s"}]},
+            "spec": {"nodeName": node, "containers": [{"name": "app", "image": "nginx"}]},
+            "status": {"phase": phase}}
+
+
+def test_oracle_flags_one_identity_running_twice_with_both_uids():
+    from podmodel.oracle.world import WorldTraceChecker
+
+    w = WorldTraceChecker()
+    for i, (p, ev) in enumerate([(_sts_pod("a", "Running"), "ADDED"), (_sts_pod("b", "Running", "n2"), "ADDED"),
+                                 (_sts_pod("a", "Running"), "MODIFIED")]):
+        w.feed(p, ev, i)
+    assert [(v.rule, v.uids) for v in w.violations] == [("sts-one-pod-per-identity", ("a", "b"))]
+    assert "uid a and uid b" in w.violations[0].message
+
+
+def test_oracle_accepts_a_replacement_after_the_old_pod_is_deleted():
+    from podmodel.oracle.world import WorldTraceChecker
+
+    w = WorldTraceChecker()
+    for i, (p, ev) in enumerate([(_sts_pod("a", "Running"), "ADDED"), (_sts_pod("a", "Running"), "DELETED"),
+                                 (_sts_pod("b", "Running", "n2"), "ADDED")]):
+        w.feed(p, ev, i)
+    assert w.violations == []
+    w.feed(_sts_pod("b", "Running", "n1"), "MODIFIED", 3)  # rebound
+    w.feed(_sts_pod("a", "Pending"), "MODIFIED", 4)  # a deleted UID again
+    assert [v.rule for v in w.violations] == ["uid-bound-once", "fresh-uids"]
+
+
+def test_check_trace_world_flag(tmp_path, capsys):
+    from podmodel.cli import main
+
+    events = [{"type": t, "object": p} for t, p in [("ADDED", _sts_pod("a", "Running")),
+                                                    ("ADDED", _sts_pod("b", "Running", "n2")),
+                                                    ("MODIFIED", _sts_pod("a", "Running"))]]
+    trace = tmp_path / "sts.jsonl"
+    trace.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    rc = main(["check-trace", str(trace), "--world", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 1
+    assert [(v["rule"], v["uids"]) for v in doc["world"]] == [("sts-one-pod-per-identity", ["a", "b"])]

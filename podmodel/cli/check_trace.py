@@ -40,6 +40,8 @@ def add_parser(sub) -> Any:
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="check in N processes, partitioned by pod uid (files only; default 1)")
     p.add_argument("--progress", action="store_true", help="report progress on stderr (default: only when stderr is a terminal)")
+    p.add_argument("--world", action="store_true",
+                   help="also check the world's rules across pods (StatefulSet identity, UIDs; docs/worlds.md)")
     p.add_argument("-q", "--quiet", action="store_true", help="report only the pods with violations, and the summary")
     p.set_defaults(run=run)
     return p
@@ -79,6 +81,11 @@ def run(args) -> int:
             print(render_pod(result, coverage=args.coverage), flush=False)
 
     try:
+        world = None
+        if getattr(args, "world", False):
+            from podmodel.oracle.world import WorldTraceChecker
+
+            world, jobs = WorldTraceChecker(), 1  # the world's rules need every pod in one process
         if jobs > 1 and args.file != "-":
             from podmodel.oracle.parallel import check_file_parallel
 
@@ -91,6 +98,8 @@ def run(args) -> int:
             checker = TraceChecker(gates, args.coverage, on_pod=on_pod)
             for n, obs in enumerate(iter_observations(args.file, format=args.format), 1):
                 checker.feed_observation(obs)
+                if world is not None:
+                    world.feed(obs.pod, obs.event, obs.index)
                 if show_progress and n % PROGRESS_EVERY == 0:
                     print(f"\r{n} observations, {checker.live_pods} live pods, {len(checker.violations)} violations",
                           end="", file=sys.stderr, flush=True)
@@ -107,8 +116,15 @@ def run(args) -> int:
     except Exception as e:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         return _error(args, f"internal error while checking {args.file}: {type(e).__name__}: {e} "
                             "(a podmodel bug: please report it with the input)")
+    wv = world.violations if world is not None else []
     if args.json:
-        print(json.dumps(json_document(verdict, pods=pods, pod_coverage=pod_coverage if args.coverage else None), indent=2))
+        doc = json_document(verdict, pods=pods, pod_coverage=pod_coverage if args.coverage else None)
+        if world is not None:
+            doc["world"] = [v.to_dict() for v in wv]
+            doc["ok"] = doc.get("ok", verdict.ok) and not wv
+        print(json.dumps(doc, indent=2))
     else:
         print(render_summary(verdict, pods, bad))
-    return 0 if verdict.ok else 1
+        for v in wv:
+            print(f"world: {v.rule} VIOLATED at observation {v.index}: {v.message}")
+    return 0 if verdict.ok and not wv else 1
