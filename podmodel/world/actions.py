@@ -96,7 +96,26 @@ class KubeletKillOrphan(Action):
     uid: int
 
 
+@_action("kubelet")
+class KubeletStartStaticPod(Action):
+    """The kubelet of the static pod's node starts it from its manifest file."""
+    workload: str
+
+
+@_action("kubelet")
+class KubeletCreateMirrorPod(Action):
+    """The kubelet creates the mirror pod (the API object) of static pod ``uid``."""
+    uid: int
+
+
+@_action("admin")
+class StaticPodFileRemoved(Action):
+    """The static pod's manifest file is removed from its node: the kubelet stops the pod."""
+    workload: str
+
+
 WORLD_ACTIONS: tuple[type, ...] = (
     NodeNotReady, NodeReady, NodeDeleted, TaintEvictPod, PodGCDeleteOrphan, ControllerCreatePod,
     ControllerDeletePod, JobTrackPod, SchedulerBindPod, ClientForceDelete, KubeletKillOrphan, PodStep,
+    KubeletStartStaticPod, KubeletCreateMirrorPod, StaticPodFileRemoved,
 )

@@ -22,7 +22,7 @@ from typing import Any
 
 from podmodel.model.config import ManifestError, PodConfig
 
-KINDS = ("ReplicaSet", "StatefulSet", "Job")
+KINDS = ("ReplicaSet", "StatefulSet", "Job", "StaticPod")
 #: Node states.
 READY, NOT_READY, DELETED = "Ready", "NotReady", "Deleted"
 
@@ -65,6 +65,13 @@ class Workload:
     * ``count_once``: the Job controller removes its tracking finalizer when it counts a
       finished pod, so a pod is counted once (KEP-2307; job_controller.go
       ``trackJobStatusAndRemoveFinalizers``); False = a seeded bug.
+    * ``creates_mirror`` / ``deletes_mirror`` (StaticPod): the kubelet creates the mirror pod of
+      a static pod it runs, again after a client deleted it, and deletes it with the static pod
+      (pkg/kubelet/pod/mirror_client.go ``CreateMirrorPod``/``DeleteMirrorPod``; kubelet.go
+      ``SyncPod``: "Create Mirror Pod for Static Pod if it doesn't already exist"); False = a seeded bug.
+
+    A ``StaticPod`` is a Pod manifest with ``spec.nodeName``: the kubelet of that node runs it
+    from a file (no scheduler, no controller) and shows it through its mirror pod.
     """
 
     kind: str
@@ -80,15 +87,19 @@ class Workload:
     active_counts: str = "live"
     fresh_uids: bool = True
     count_once: bool = True
+    creates_mirror: bool = True
+    deletes_mirror: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ManifestError("kind", f"unsupported workload kind {self.kind!r} (known: {', '.join(KINDS)})")
         if self.active_counts not in ACTIVE_COUNTS:
             raise ManifestError("activeCounts", f"unknown rule {self.active_counts!r}")
+        if self.kind == "StaticPod" and self.template.node_name is None:
+            raise ManifestError("spec.nodeName", "a static pod names the node whose kubelet runs it")
         if self.kind == "Job" and self.template.restart_policy == "Always":
             raise ManifestError("spec.template.spec.restartPolicy", "a Job's pods use Never or OnFailure")
-        if self.kind != "Job" and self.template.restart_policy != "Always":
+        if self.kind in ("ReplicaSet", "StatefulSet") and self.template.restart_policy != "Always":
             raise ManifestError("spec.template.spec.restartPolicy", f"a {self.kind}'s pods use Always")
         if self.kind == "Job" and self.failure_rules and self.replacement != "Failed":
             # validation.go validateJobSpec: podReplacementPolicy must be Failed with a podFailurePolicy
@@ -144,8 +155,11 @@ def workload_from_manifest(obj: Mapping[str, Any], *, feature_gates: Mapping[str
     kind = obj.get("kind")
     if kind == "Deployment":
         kind = "ReplicaSet"
+    elif kind == "Pod":
+        kind = "StaticPod"
     if kind not in KINDS:
-        raise ManifestError("kind", f"unsupported workload kind {kind!r} (known: Deployment, {', '.join(KINDS)})")
+        raise ManifestError("kind", f"unsupported workload kind {kind!r} (known: Deployment, ReplicaSet, StatefulSet, "
+                                    f"Job, Pod with spec.nodeName: a static pod)")
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
     name = meta.get("name")
     if not isinstance(name, str) or not name:
@@ -187,6 +201,7 @@ class WorldBounds:
     exit_codes:      exit codes containers may choose ([] : they never exit by themselves);
     max_restarts:    each pod's restartCount bound;
     eviction:        the kubelet may evict a pod (node pressure; DisruptionTarget);
+    static_removal:  a static pod's manifest file may be removed from its node;
     taint_eviction:  the node lifecycle controller's taint-based eviction is on (the
                      default ``node.kubernetes.io/unreachable``/``not-ready`` NoExecute
                      tolerations of 300 s; the timeout is not modelled, only its passing).
@@ -200,6 +215,7 @@ class WorldBounds:
     max_restarts: int = 0
     eviction: bool = False
     taint_eviction: bool = True
+    static_removal: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> WorldBounds:

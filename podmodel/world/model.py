@@ -45,6 +45,10 @@ What the world adds, each rule with its Kubernetes source:
   once finished.
 * a **client** may force-delete a pod; the kubelet of a Ready node kills the containers of
   a pod whose object is gone (kubelet ``HandlePodRemoves``).
+* a **static pod** runs on its node's kubelet from a file (no scheduler); the kubelet
+  creates its mirror pod when its node is Ready, again after a client deleted it, and
+  deletes it with the pod when the file is removed (pkg/kubelet/pod/mirror_client.go;
+  kubelet.go ``SyncPod``).  Static pods are not taint-evicted or garbage-collected here.
 
 UIDs are small integers handed out in creation order (``next_uid``); the API server
 gives each created object a fresh UUID (apiserver rest/create.go
@@ -79,13 +83,16 @@ from podmodel.world.actions import (
     ControllerCreatePod,
     ControllerDeletePod,
     JobTrackPod,
+    KubeletCreateMirrorPod,
     KubeletKillOrphan,
+    KubeletStartStaticPod,
     NodeDeleted,
     NodeNotReady,
     NodeReady,
     PodGCDeleteOrphan,
     PodStep,
     SchedulerBindPod,
+    StaticPodFileRemoved,
     TaintEvictPod,
 )
 from podmodel.world.controllers import DELETED, NOT_READY, READY, Workload, WorldBounds
@@ -96,7 +103,7 @@ WORLD_OWNED: frozenset[type] = frozenset({A.SchedulerBind, A.NodeLost, A.NodeRec
 #: failures and recoveries, node deletion and client requests are the environment's.
 FAIR_WORLD_ACTIONS: frozenset[type] = frozenset({
     ControllerCreatePod, ControllerDeletePod, JobTrackPod, SchedulerBindPod, TaintEvictPod, PodGCDeleteOrphan,
-    KubeletKillOrphan,
+    KubeletKillOrphan, KubeletStartStaticPod, KubeletCreateMirrorPod,
 })
 #: The last lane names the nodes.
 NODES_LANE = "nodes:"
@@ -107,7 +114,8 @@ COUNTER_CAP_EXTRA = 1
 class Slot(NamedTuple):
     """One pod of the world: workload index, StatefulSet ordinal (-1), UID, its pod state, and
     what the world adds: ``disrupted`` (a DisruptionTarget condition added by the taint
-    eviction controller or the pod GC) and ``counted`` (a Job counted it)."""
+    eviction controller or the pod GC), ``counted`` (a Job counted it) and ``mirror`` (a
+    static pod's mirror pod exists in the API)."""
 
     workload: int
     ordinal: int
@@ -115,6 +123,7 @@ class Slot(NamedTuple):
     pod: PodState
     disrupted: bool = False
     counted: bool = False
+    mirror: bool = False
 
 
 class WorldState(NamedTuple):
@@ -268,6 +277,9 @@ class World:
         for n in self.nodes:
             out += [NodeNotReady(n), NodeReady(n)] + ([NodeDeleted(n)] if b.node_deletion else [])
         for w in self.workloads:
+            if w.kind == "StaticPod":
+                out += [KubeletStartStaticPod(w.name)] + ([StaticPodFileRemoved(w.name)] if b.static_removal else [])
+                continue
             ords = range(w.replicas) if w.ordered else (-1,)
             out += [ControllerCreatePod(w.name, o) for o in ords]
         total = b.max_pods * len(self.workloads)
@@ -280,6 +292,7 @@ class World:
             out += [PodGCDeleteOrphan(uid)] if b.node_deletion else []
             out += [ClientForceDelete(uid)] if b.force_delete else []
             out.append(KubeletKillOrphan(uid))
+            out.append(KubeletCreateMirrorPod(uid))
             seen = set()
             for m in self.models:
                 for a in m.candidate_actions:
@@ -301,6 +314,14 @@ class World:
                 if b.node_deletion:
                     out.append(NodeDeleted(n))
         for wi, w in enumerate(self.workloads):
+            if w.kind == "StaticPod":
+                node = state.nodes[self._node_index[w.template.node_name]]
+                if not state.finished[wi] and node == READY and state.created[wi] < b.max_pods \
+                        and not any(p.workload == wi for p in state.pods):
+                    out.append(KubeletStartStaticPod(w.name))
+                if b.static_removal and not state.finished[wi]:
+                    out.append(StaticPodFileRemoved(w.name))
+                continue
             out += [ControllerCreatePod(w.name, o) for o in self._creatable(state, wi)]
         for slot in state.pods:
             out += self._pod_actions(state, slot)
@@ -415,6 +436,12 @@ class World:
             if w.kind == "Job" and not slot.counted:
                 out.append(JobTrackPod(w.name, uid))
             return out
+        if w.kind == "StaticPod":
+            if w.creates_mirror and not slot.mirror and not state.finished[slot.workload] and node == READY:
+                out.append(KubeletCreateMirrorPod(uid))
+            if self.bounds.force_delete and slot.mirror:
+                out.append(ClientForceDelete(uid))  # deletes the mirror pod; the static pod runs on
+            return out + [PodStep(uid, a) for a in m.actions(p) if type(a) not in WORLD_OWNED]
         if w.kind == "StatefulSet" and p.deletion == "Live" and p.phase in TERMINAL_PHASES:
             out.append(ControllerDeletePod(w.name, uid))
         if w.kind == "Job":
@@ -456,6 +483,19 @@ class World:
                         q = q._replace(pod=m.next_state(q.pod, A.NodeRecovered()))
                 pods.append(q)
             return s._replace(pods=tuple(pods))
+        if kind is KubeletStartStaticPod or kind is StaticPodFileRemoved:
+            wi, w = self.workload(a.workload)
+            if kind is StaticPodFileRemoved:
+                s = s._replace(finished=tuple("Removed" if i == wi else f for i, f in enumerate(s.finished)))
+                mine = next((q for q in s.pods if q.workload == wi), None)
+                if mine is not None and self.exists(mine) and mine.pod.deletion == "Live":
+                    m = self.models[wi]  # the kubelet stops a static pod whose file is gone
+                    s = self._set(s, mine, pod=m.next_state(mine.pod, A.ApiDelete(m.config.termination_grace_period_seconds)))
+                return s
+            slot = Slot(wi, -1, s.next_uid, self.models[wi].initial_states()[0])
+            created = tuple(c + (i == wi) for i, c in enumerate(s.created))
+            pods = tuple(sorted((*s.pods, slot), key=lambda q: (q.workload, q.ordinal, q.uid)))
+            return s._replace(pods=pods, created=created, next_uid=s.next_uid + 1)
         if kind is ControllerCreatePod:
             wi, w = self.workload(a.workload)
             m = self.models[wi]
@@ -466,8 +506,14 @@ class World:
             return s._replace(pods=pods, created=created, next_uid=s.next_uid + 1)
         slot = s.slot(a.uid)
         m = self.models[slot.workload]
+        static = self.workloads[slot.workload].kind == "StaticPod"
         if kind is PodStep:
-            return self._set(s, slot, pod=m.next_state(slot.pod, a.action))
+            pod = m.next_state(slot.pod, a.action)
+            if static and pod.deletion == "Removed" and self.workloads[slot.workload].deletes_mirror:
+                return self._set(s, slot, pod=pod, mirror=False)  # the kubelet's final delete is the mirror's
+            return self._set(s, slot, pod=pod)
+        if kind is KubeletCreateMirrorPod:
+            return self._set(s, slot, mirror=True)
         if kind is SchedulerBindPod:
             if slot.pod.binding == "NodeLost":  # only the rebinds_lost bug gets here
                 return self._set(s, slot, pod=slot.pod._replace(node=a.node, binding="Bound"))
@@ -480,6 +526,8 @@ class World:
         if kind is PodGCDeleteOrphan:
             return self._set(s, slot, disrupted=True, pod=m.next_state(slot.pod, A.ForceDelete()))
         if kind is ClientForceDelete:
+            if static:
+                return self._set(s, slot, mirror=False)
             return self._set(s, slot, pod=m.next_state(slot.pod, A.ForceDelete()))
         if kind is KubeletKillOrphan:
             return s._replace(pods=tuple(q for q in s.pods if q is not slot))
@@ -526,6 +574,6 @@ class World:
     def _tidy(self, s: WorldState) -> WorldState:
         """Forget pods whose object is gone and whose containers no longer run (a Job's pod
         stays until the Job controller counted it: its tracking finalizer keeps the object)."""
-        keep = tuple(q for q in s.pods if self.exists(q) or self.runs(s, q)
+        keep = tuple(q for q in s.pods if self.exists(q) or self.runs(s, q) or q.mirror
                      or self.workloads[q.workload].kind == "Job" and not q.counted)
         return s if len(keep) == len(s.pods) else s._replace(pods=keep)

@@ -91,8 +91,9 @@ def _job_within_completions(w: World, s: WorldState) -> bool:
 
 # ------------------------------------------------------------------ eventually
 def _stranded(w: World, s: WorldState) -> bool:
-    """Some pod object on a NotReady or deleted node has no deletionTimestamp and is not terminal."""
-    return any(w.exists(p) and p.pod.deletion == "Live" and p.pod.phase not in TERMINAL_PHASES
+    """Some controller-managed pod on a NotReady or deleted node has no deletionTimestamp and is
+    not terminal (static pods belong to their node's kubelet and are left out)."""
+    return any(w.workloads[p.workload].kind != "StaticPod" and w.exists(p) and p.pod.deletion == "Live" and p.pod.phase not in TERMINAL_PHASES
                and w.node_state(s, p) not in (None, READY) for p in s.pods)
 
 
@@ -111,6 +112,17 @@ def _rs_whole_or_excused(w: World, s: WorldState) -> bool:
         return True
     return all(_ready(w, s, k) >= x.replicas or s.created[k] >= w.bounds.max_pods
                for k, x in enumerate(w.workloads) if x.kind == "ReplicaSet")
+
+
+def _mirror_follows(w: World, s: WorldState) -> bool:
+    """A mirror pod exists only while its static pod exists on the kubelet."""
+    return all(not p.mirror or w.exists(p) for p in s.pods if w.workloads[p.workload].kind == "StaticPod")
+
+
+def _mirror_missing(w: World, s: WorldState) -> bool:
+    """A static pod runs from its file on a Ready node and has no mirror pod."""
+    return any(w.workloads[p.workload].kind == "StaticPod" and w.exists(p) and not p.mirror
+               and not s.finished[p.workload] and w.node_state(s, p) == READY for p in s.pods)
 
 
 WORLD_CATALOGUE: tuple[Property, ...] = (
@@ -133,8 +145,14 @@ WORLD_CATALOGUE: tuple[Property, ...] = (
              "pkg/controller/job/job_controller.go manageJob (wantActive = completions - succeeded), "
              "recordJobFinished (event TooManySucceededPods when it does)",
              _job_within_completions, applies=_kinds("Job")),
+    Property("mirror-follows-static", "always", "A mirror pod exists only while its static pod exists on its kubelet.",
+             "pkg/kubelet/pod/mirror_client.go DeleteMirrorPod; kubelet.go SyncPod / HandlePodCleanups",
+             _mirror_follows, applies=_kinds("StaticPod")),
     Property("pod-replaced", "sometimes", "A controller creates a replacement pod.", "witness",
-             lambda w, s: any(c > (x.replicas if x.kind != "Job" else x.parallelism) for c, x in zip(s.created, w.workloads))),
+             lambda w, s: any(c > (x.replicas if x.kind != "Job" else x.parallelism) for c, x in zip(s.created, w.workloads)
+                              if x.kind != "StaticPod"), applies=_kinds("ReplicaSet", "StatefulSet", "Job")),
+    Property("static-pod-mirrored", "sometimes", "A static pod's mirror pod appears.", "witness",
+             lambda w, s: any(p.mirror for p in s.pods), applies=_kinds("StaticPod")),
     Property("node-fails", "sometimes", "A node becomes NotReady while a pod is bound to it.", "witness",
              lambda w, s: any(p.pod.binding == "NodeLost" for p in s.pods), applies=lambda w: w.bounds.node_failures > 0),
     Property("job-finishes", "sometimes", "A Job completes or fails.", "witness",
@@ -144,7 +162,12 @@ WORLD_CATALOGUE: tuple[Property, ...] = (
              "(or the node is Ready again).",
              "pkg/controller/tainteviction/taint_eviction.go (NoExecute, tolerationSeconds 300); "
              "pkg/controller/podgc/gc_controller.go gcOrphaned",
-             lambda w, s: not _stranded(w, s), trigger=_stranded, applies=lambda w: w.bounds.node_failures > 0),
+             lambda w, s: not _stranded(w, s), trigger=_stranded,
+             applies=lambda w: w.bounds.node_failures > 0 and _kinds("ReplicaSet", "StatefulSet", "Job")(w)),
+    Property("mirror-eventually-present", "eventually",
+             "A static pod running from its file on a Ready node eventually has its mirror pod (again after a deletion).",
+             "pkg/kubelet/kubelet.go SyncPod (\"Create Mirror Pod for Static Pod if it doesn't already exist\")",
+             lambda w, s: not _mirror_missing(w, s), trigger=_mirror_missing, applies=_kinds("StaticPod")),
     Property("rs-replicas-eventually-ready", "eventually",
              "A ReplicaSet eventually has its replicas Ready while a node is Ready (up to the pod budget).",
              "pkg/controller/replicaset/replica_set.go manageReplicas; controller_utils.go IsPodActive",
