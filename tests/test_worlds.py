@@ -129,10 +129,30 @@ def test_hypothesis_catches_each_seeded_safety_bug(mutant):
                for s, a, t in zip(states, cx.actions, states[1:]))
 
 
+LIVENESS_MUTANTS = [m for m in WORLD_MUTANTS if by_id(m.kills).kind == "eventually"]
+
+
+@pytest.mark.parametrize("mutant", LIVENESS_MUTANTS, ids=lambda m: m.id)
+def test_hypothesis_walks_catch_each_seeded_liveness_bug_as_a_dead_end(mutant):
+    from podmodel.verifier.worlds import stutter_violations
+
+    w = mutant.model()
+    found = stutter_violations(w, run_hypothesis(w, max_examples=100, seed=0))
+    assert mutant.kills in found
+    cx = found[mutant.kills]
+    last = cx.replay(w)[-1]
+    prop = by_id(mutant.kills)
+    assert prop.trigger(w, last) and not prop.check(w, last)
+    assert not any(w.is_fair(a) for a in w.actions(last))
+
+
 def test_hypothesis_finds_nothing_on_the_clean_worlds():
-    for name in ("statefulset-partition", "replicaset-node-failure", "job-replacement-failed"):
+    from podmodel.verifier.worlds import stutter_violations
+
+    for name in ("statefulset-partition", "replicaset-node-failure", "job-replacement-failed", "static-mirror"):
         h = run_hypothesis(WORLDS[name], max_examples=100, seed=0)
         assert h.violations == {}, name
+        assert stutter_violations(WORLDS[name], h) == {}, name
         assert h.states <= EXPECTED[name][0]
 
 

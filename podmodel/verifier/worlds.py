@@ -15,12 +15,14 @@ and Hypothesis found no violation the explorer did not.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from podmodel.engines import explore
 from podmodel.engines.exploration import ExploreResult
 from podmodel.engines.hypothesis import run_hypothesis
+from podmodel.engines.results import Counterexample, names_of
 from podmodel.world.model import World
 
 #: Hypothesis examples per world in `make verify` (each world explores in well under a second).
@@ -61,6 +63,48 @@ class WorldVerdict:
         }
 
 
+def stutter_violations(world: World, h) -> dict[str, Counterexample]:
+    """``eventually`` properties a Hypothesis run refutes on its own: a visited state where the
+    trigger held, the goal did not, and no fair action is enabled (the world may stay there
+    forever).  The counterexample is a shortest path through the edges the run took.  Cycles
+    of fair actions (the other kind of lasso) need the whole graph: the explorer's job.
+
+    >>> from podmodel.engines.hypothesis import run_hypothesis
+    >>> from podmodel.world.mutants import by_id
+    >>> w = by_id("no-mirror-pod").model()
+    >>> sorted(stutter_violations(w, run_hypothesis(w, max_examples=20, seed=0)))
+    ['mirror-eventually-present']
+    """
+    props = [p for p in h.properties if p.kind == "eventually"]
+    out: dict[str, Counterexample] = {}
+    if not props:
+        return out
+    succ: dict[Any, list[tuple[Any, Any]]] = {}
+    for s, a in sorted(h.edges, key=repr):
+        succ.setdefault(s, []).append((a, world.next_state(s, a)))
+    start = world.initial_states()[0]
+    prev: dict[Any, tuple[Any, Any] | None] = {start: None}
+    order = deque([start])
+    while order:  # breadth-first over the taken edges: shortest paths
+        s = order.popleft()
+        for a, t in succ.get(s, ()):
+            if t not in prev:
+                prev[t] = (s, a)
+                order.append(t)
+    for s in prev:
+        if any(world.is_fair(a) for a in world.actions(s)):
+            continue
+        for p in props:
+            if p.id not in out and p.trigger(world, s) and not p.check(world, s):
+                path, here = [], s
+                while prev[here] is not None:
+                    here, a = prev[here][0], prev[here][1]
+                    path.append(a)
+                path.reverse()
+                out[p.id] = Counterexample(p.id, path, world.replay(path), names_of(world), stutter=True, label="lasso")
+    return out
+
+
 def verify_world(world: World, *, seed: int = 0, examples: int = WORLD_EXAMPLES, steps: int = 40,
                  max_states: int | None = None, time_limit: float | None = None) -> WorldVerdict:
     """Explore ``world`` and run the Hypothesis engine on it; compare with its expectations."""
@@ -68,6 +112,8 @@ def verify_world(world: World, *, seed: int = 0, examples: int = WORLD_EXAMPLES,
     verdicts = r.verdicts()
     h = run_hypothesis(world, max_examples=examples, steps=steps, seed=seed)
     hv = h.verdicts()
+    for pid in stutter_violations(world, h):
+        hv[pid] = "violated"
     problems = []
     if not r.complete:
         problems.append(f"incomplete: {r.stop_reason} after {r.states} states")
