@@ -241,3 +241,10 @@ def test_check_trace_world_flag(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert rc == 1
     assert [(v["rule"], v["uids"]) for v in doc["world"]] == [("sts-one-pod-per-identity", ["a", "b"])]
+
+
+def test_cli_refuses_pod_only_options_on_a_world(capsys):
+    from podmodel.cli import main
+
+    assert main(["explore", str(WORLD_DIR / "statefulset-partition.yaml"), "--export", "g.json"]) == 2
+    assert "does not apply to a world file" in capsys.readouterr().err

@@ -27,6 +27,9 @@ def run_explore(args) -> int:
     """Explore one world: every property's verdict, counterexamples one step per line."""
     from podmodel.engines import explore
 
+    for flag in ("export", "query", "bound_check", "gates", "bounds"):
+        if getattr(args, flag, None):
+            raise UsageError(f"--{flag.replace('_', '-')} does not apply to a world file (docs/worlds.md)")
     world = load(args.manifest)
     if args.max_states is not None and args.max_states < 1:
         raise UsageError("--max-states must be a positive integer")
