@@ -59,6 +59,7 @@ __all__ = [
     "Observation",
     "detect_format",
     "iter_observations",
+    "nothing_to_check",
     "parse_only",
 ]
 
@@ -750,8 +751,10 @@ _Hit = tuple  # (pod, event, timestamp, location)
 class _Classifier:
     """Turns decoded objects into (pod, event, timestamp, location) hits, validating shapes."""
 
-    def __init__(self) -> None:
+    def __init__(self, stats: dict | None = None) -> None:
         self.count = 0
+        #: What was read but yielded no Pod (audit events without one, bookmarks), for "nothing to check".
+        self.stats = stats if stats is not None else {}
 
     def next(self) -> int:
         self.count += 1
@@ -842,6 +845,7 @@ class _Classifier:
     def _watch(self, obj: Mapping, loc: Location, n: int) -> Iterator[_Hit]:
         kind = obj.get("type")
         if kind == "BOOKMARK":
+            self.stats["watch bookmarks"] = self.stats.get("watch bookmarks", 0) + 1
             return
         if kind == "ERROR":
             status = obj.get("object")
@@ -869,8 +873,14 @@ class _Classifier:
         yield (pod, kind, None, loc)
 
     def _audit(self, obj: Mapping, loc: Location, n: int) -> Iterator[_Hit]:
+        stats = self.stats
+        stats["audit events"] = stats.get("audit events", 0) + 1
         response = obj.get("responseObject")
         if not isinstance(response, Mapping):
+            ref = obj.get("objectRef")
+            if isinstance(ref, Mapping) and ref.get("resource") == "pods":
+                stats["audit pod events without a response object"] = \
+                    stats.get("audit pod events without a response object", 0) + 1
             return  # RequestReceived stage, Metadata level, ...
         kind = response.get("kind")
         if kind != "Pod":
@@ -1448,7 +1458,29 @@ def _object_hits(items: Iterator[Any], name: str, cls: _Classifier, fmt: str) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def iter_observations(source: Any, *, format: str = "auto", name: str | None = None) -> Iterator[Observation]:
+def nothing_to_check(stats: Mapping[str, int], name: str = "<input>") -> InputError:
+    """The `InputError` for a trace that holds no Pod observation, saying why.
+
+    ``stats`` is the dictionary `iter_observations` filled.
+
+    >>> str(nothing_to_check({"audit events": 3, "audit pod events without a response object": 3}, "audit.log"))
+    'audit.log: nothing to check: 3 audit events carry no Pod object: record at RequestResponse level (the audit policy level Request or Metadata leaves out the response)'
+    >>> str(nothing_to_check({}, "t.json"))
+    't.json: nothing to check: the input holds no Pod observation'
+    """
+    audit = stats.get("audit events", 0)
+    if audit:
+        msg = (f"{audit} audit event{'s carry' if audit != 1 else ' carries'} no Pod object: record at RequestResponse level "
+               "(the audit policy level Request or Metadata leaves out the response)")
+    elif stats.get("watch bookmarks"):
+        msg = f"{stats['watch bookmarks']} watch BOOKMARK event(s) and no Pod"
+    else:
+        msg = "the input holds no Pod observation"
+    return InputError(f"nothing to check: {msg}", name=name, expected="Pod objects")
+
+
+def iter_observations(source: Any, *, format: str = "auto", name: str | None = None,
+                      stats: dict | None = None) -> Iterator[Observation]:
     """Stream the Pod observations of a trace, in input order.
 
     Parameters
@@ -1466,6 +1498,9 @@ def iter_observations(source: Any, *, format: str = "auto", name: str | None = N
         ``audit`` requires every top-level object to be of that kind.
     name : str, optional
         Name used in locations and error messages instead of the file name.
+    stats : dict, optional
+        Filled, while iterating, with counts of what was read but held no Pod (audit events,
+        bookmarks): `nothing_to_check` turns them into a message.
 
     Yields
     ------
@@ -1506,12 +1541,14 @@ def iter_observations(source: Any, *, format: str = "auto", name: str | None = N
             "source must be a path, '-', a file object, str or bytes content, or an iterable of objects; "
             f"got {type(source).__name__}"
         )
-    return _iterate(source, format, name)
+    return _iterate(source, format, name, stats)
 
 
-def _iterate(source: Any, fmt: str, name: str | None) -> Iterator[Observation]:
+def _iterate(source: Any, fmt: str, name: str | None, stats: dict | None = None) -> Iterator[Observation]:
     with _open_source(source, name) as (how, what, shown):
-        cls = _Classifier()
+        if stats is not None:
+            stats["name"] = shown
+        cls = _Classifier(stats)
         if how == "objects":
             hits = _object_hits(what, shown, cls, fmt)
         else:

@@ -350,7 +350,63 @@ def _deletion(old: Snapshot, new: Snapshot) -> list[Violation]:
     return []
 
 
-def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> list[Violation]:
+_SRC_GENERATION = ("KEP-5067 (keps/sig-node/5067-pod-generation, GA in 1.35); pkg/registry/core/pod/strategy.go "
+                   "PrepareForUpdate (generation + 1 on a spec change); status_manager.go (observedGeneration of the "
+                   "pod the kubelet synced)")
+
+
+def out_of_order(old: Snapshot, new: Snapshot) -> Violation | None:
+    """``out-of-order``: ``new`` carries an older resourceVersion than ``old`` (same uid).
+
+    resourceVersions are opaque strings to clients, but every API server in use takes them
+    from etcd revisions, decimal integers that only grow; a watch delivers a uid's versions
+    in order.  Compared only when both are decimal; equal versions are not flagged (KHI
+    replays keep one version for several objects, shared/traces/README.md).
+
+    >>> from podmodel.oracle.observation import snapshot
+    >>> a = snapshot({"metadata": {"uid": "u", "resourceVersion": "20"}}, None, index=0)
+    >>> b = snapshot({"metadata": {"uid": "u", "resourceVersion": "9"}}, None, index=1)
+    >>> out_of_order(a, b).message
+    'the input is out of order: resourceVersion 9 comes after 20 for the same uid (observation 1 is not compared with 0)'
+    """
+    a, b = old.resource_version, new.resource_version
+    if not a or not b or not a.isdigit() or not b.isdigit() or len(a) > 30 or len(b) > 30:
+        return None
+    if int(b) >= int(a):
+        return None
+    return violation(new, "out-of-order", "metadata.resourceVersion", f">= {a}", b,
+                     f"the input is out of order: resourceVersion {b} comes after {a} for the same uid "
+                     f"(observation {new.index} is not compared with {old.index})")
+
+
+def check_generations(old: Snapshot, new: Snapshot) -> list[Violation]:
+    """``generation-regressed``: metadata.generation, status.observedGeneration and the
+    conditions' observedGeneration never go back (KEP-5067).
+
+    >>> from podmodel.oracle.observation import snapshot
+    >>> a = snapshot({"metadata": {"generation": 3}, "status": {"observedGeneration": 3}}, None, index=0)
+    >>> b = snapshot({"metadata": {"generation": 3}, "status": {"observedGeneration": 2}}, None, index=1)
+    >>> [(v.field, v.expected, v.actual) for v in check_generations(a, b)]
+    [('status.observedGeneration', '>= 3', '2')]
+    """
+    out: list[Violation] = []
+    for field, x, y in (("metadata.generation", old.generation, new.generation),
+                        ("status.observedGeneration", old.observed_generation, new.observed_generation)):
+        if x is not None and y is not None and y < x:
+            out.append(violation(new, "generation-regressed", field, f">= {x}", str(y),
+                                 f"{field} went back from {x} to {y}", source=_SRC_GENERATION))
+    if old.cond_generations and new.cond_generations:
+        before = dict(old.cond_generations)
+        for ctype, y in new.cond_generations:
+            x = before.get(ctype)
+            if x is not None and y < x:
+                field = f"status.conditions[{ctype}].observedGeneration"
+                out.append(violation(new, "generation-regressed", field, f">= {x}", str(y),
+                                     f"{field} went back from {x} to {y}", source=_SRC_GENERATION))
+    return out
+
+
+def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot, *, generations: bool = True) -> list[Violation]:
     """Every step rule between two observations of one pod.
 
     ``old_cfg`` is the configuration of the first observation (None when unknown).
@@ -364,4 +420,10 @@ def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> list[
     >>> [v.id for v in check_step(pod_config(a), snapshot(a, None, index=0), snapshot(b, None, index=1))]
     ['node-rebound', 'terminal-phase-reverted']
     """
-    return check_pod_fields(old, new) + check_containers(old_cfg, old, new)
+    late = out_of_order(old, new)
+    if late is not None:
+        return [late]
+    out = check_pod_fields(old, new) + check_containers(old_cfg, old, new)
+    if generations and (old.generation is not None or old.observed_generation is not None or old.cond_generations):
+        out.extend(check_generations(old, new))
+    return out
