@@ -101,7 +101,7 @@ def _show(v: Any) -> str:
         return text
     if isinstance(v, str):
         return repr(v) if len(v) <= 60 else repr(v[:57] + "...")
-    if isinstance(v, Mapping):
+    if (type(v) is dict):
         return "an object"
     if isinstance(v, (list, tuple)):
         return "a list"
@@ -144,7 +144,7 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
     generation = None
     if meta is None:
         meta = {}
-    elif not isinstance(meta, Mapping):
+    elif not (type(meta) is dict):
         out.append(Problem("metadata", "an object", _show(meta)))
         meta = None
     if meta is not None:
@@ -164,18 +164,18 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
                 elif key == "generation":
                     generation = v
     spec = pod.get("spec")
-    if not isinstance(spec, Mapping):
+    if not (type(spec) is dict):
         out.append(Problem("spec", "an object", _show(spec) if "spec" in pod else "nothing"))
         spec = None
     elif not spec_checked:
         out.extend(validate_spec(spec))
     if spec_names is None and spec is not None:
-        spec_names = tuple(tuple(c.get("name") for c in items if isinstance(c, Mapping))  # type: ignore[misc]
+        spec_names = tuple(tuple(c.get("name") for c in items if (type(c) is dict))  # type: ignore[misc]
                            if type(items := spec.get(k)) is list else ()
                            for k in ("initContainers", "containers", "ephemeralContainers"))
     status = pod.get("status")
     if status is not None:
-        if not isinstance(status, Mapping):
+        if not (type(status) is dict):
             out.append(Problem("status", "an object", _show(status)))
         else:
             out.extend(validate_status(status, spec_names, generation))
@@ -209,7 +209,7 @@ def validate_spec(spec: Mapping[str, Any]) -> list[Problem]:
             out.append(Problem("spec.containers", "a non-empty list of containers", "an empty list"))
         for i, c in enumerate(items):
             path = f"spec.{key}[{i}]"
-            if not isinstance(c, Mapping):
+            if not (type(c) is dict):
                 out.append(Problem(path, "an object", _show(c)))
                 continue
             name = c.get("name")
@@ -258,7 +258,7 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
             types: set[str] = set()
             for i, c in enumerate(conds):
                 path = f"status.conditions[{i}]"
-                if not isinstance(c, Mapping):
+                if not (type(c) is dict):
                     out.append(Problem(path, "an object", _show(c)))
                     continue
                 ctype = c.get("type")
@@ -271,7 +271,7 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
                     types.add(ctype)
                 st = c.get("status")
                 if st not in CONDITION_STATUSES if type(st) is str else True:
-                    out.append(Problem(f"{path}.status", "one of True, False, Unknown", _show(st)))
+                    out.append(Problem(f"{path}.status", "one of True, False, Unknown", _show(st) if "status" in c else "nothing"))
                 for key in ("reason", "message", "lastTransitionTime", "lastProbeTime"):
                     v = c.get(key)
                     if v is not None and type(v) is not str:
@@ -303,7 +303,7 @@ _LIST_OF = {"initContainerStatuses": "spec.initContainers", "containerStatuses":
 
 
 def _container_status(c: Any, path: str, names: tuple | None, seen: set, key: str) -> list[Problem]:
-    if not isinstance(c, Mapping):
+    if not (type(c) is dict):
         return [Problem(path, "an object", _show(c))]
     out: list[Problem] = []
     name = c.get("name")
@@ -336,7 +336,7 @@ def _container_status(c: Any, path: str, names: tuple | None, seen: set, key: st
 
 
 def _state(v: Any, path: str) -> list[Problem]:
-    if not isinstance(v, Mapping):
+    if not (type(v) is dict):
         return [Problem(path, "an object", _show(v))]
     out: list[Problem] = []
     members = [k for k in ("waiting", "running", "terminated") if v.get(k) is not None]
@@ -344,7 +344,7 @@ def _state(v: Any, path: str) -> list[Problem]:
         out.append(Problem(path, "at most one of waiting, running, terminated", " and ".join(members)))
     for k in members:
         s = v[k]
-        if not isinstance(s, Mapping):
+        if not (type(s) is dict):
             out.append(Problem(f"{path}.{k}", "an object", _show(s)))
             continue
         for sk in ("reason", "message", "startedAt", "finishedAt", "containerID"):
