@@ -59,6 +59,7 @@ __all__ = [
     "Observation",
     "detect_format",
     "iter_observations",
+    "load_documents",
     "nothing_to_check",
     "parse_only",
 ]
@@ -1565,6 +1566,83 @@ def _iterate(source: Any, fmt: str, name: str | None, stats: dict | None = None)
                 hits = _json_hits(text, cls, fmt)
         for index, (pod, event, stamp, loc) in enumerate(hits):
             yield Observation(index, pod, event, loc, stamp)
+
+
+#: The largest manifest `load_documents` reads (bytes, decompressed).
+MAX_DOCUMENT_BYTES = 16 << 20
+
+
+def load_documents(source: Any, *, name: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> list[Any]:
+    r"""Every document of a JSON or YAML input, read with the trace reader's defences.
+
+    For inputs that are not traces (a manifest, a workload, a scenario): the same opening,
+    decoding (gzip, byte order marks, UTF-16), depth limit (no `RecursionError`), integer
+    size limit, refusal of recursive YAML aliases and of YAML-only types, and at most
+    ``max_bytes`` of text; every failure is an `InputError` with its location.
+
+    >>> load_documents("kind: Pod\n---\nkind: Service\n")
+    [{'kind': 'Pod'}, {'kind': 'Service'}]
+    >>> load_documents('{"a": ' * 100000, name="deep.json")
+    Traceback (most recent call last):
+    ...
+    podmodel.oracle.formats.InputError: deep.json:1:1 (byte 0): JSON value nested too deeply
+    """
+    out: list[Any] = []
+    with _open_source(source, name) as (how, what, shown):
+        if how == "objects":
+            return list(what)
+        try:
+            reader = _make_reader(what)
+        except _ReadFailure as failure:
+            raise _error_at(Location(shown, 1, 1, 0), failure.message, failure.expected) from None
+        limited = _Limited(reader, max_bytes, shown)
+        text = _Text(limited, shown)
+        first = text.peek()
+        if first is not None and first in "{[":
+            while text.skip_ws() is not None:
+                out.append(text.decode_value())
+            return out
+        feed = _YamlFeed(text)
+        libyaml = _is_libyaml(_Loader)
+        loader = None
+        try:
+            try:
+                loader = _Loader(feed)
+                while loader.check_node():
+                    node = loader.get_node()
+                    data = loader.construct_document(node)
+                    if _recursive_node(node) is not None:
+                        raise _error_at(feed.location(node.start_mark),
+                                        "invalid YAML: an alias refers to a node that contains it (a recursive structure)",
+                                        "plain, non-recursive YAML data")
+                    if data is not None:
+                        out.append(data)
+            except (InputError, MemoryError):
+                raise
+            except Exception as exc:
+                raise _yaml_error(exc, feed, loader, libyaml) from None
+        finally:
+            if loader is not None:
+                loader.dispose()
+        if feed.failure is not None:
+            raise feed.failure
+    return out
+
+
+class _Limited(_TextReader):
+    """A text reader that fails past ``limit`` characters (a manifest is small)."""
+
+    def __init__(self, inner: _TextReader, limit: int, name: str) -> None:
+        self.inner, self.limit, self.seen = inner, limit, 0
+        self.encoding = inner.encoding
+        self.start_offset = inner.start_offset
+
+    def read(self, n: int) -> str:
+        data = self.inner.read(n)
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise _ReadFailure(f"input larger than {self.limit} bytes", f"at most {self.limit} bytes")
+        return data
 
 
 def parse_only(source: Any, format: str = "auto") -> int:
