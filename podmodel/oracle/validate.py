@@ -39,7 +39,9 @@ What is checked (sources in brackets):
   (``types.go ContainerState``: "Only one of its members may be specified"), a
   ``terminated`` with an int32 ``exitCode``.
 
-Numbers: a JSON float (``1.5``, ``NaN``, ``1e400`` read as infinity) where an integer
+``null`` where a value is due is invalid too: the API server omits an unset field, it
+never writes ``null`` for one of the fields above -- except timestamps (``metav1.Time``
+marshals its zero value as ``null``: ``lastProbeTime: null``).  Numbers: a JSON float (``1.5``, ``NaN``, ``1e400`` read as infinity) where an integer
 is due is invalid, and so is an integer out of the field's range (int32/int64).
 
 Why hand-written and not the published schemas: ``kubernetes-validate`` validates with
@@ -63,6 +65,9 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+_ABSENT = object()
+#: Timestamps (``metav1.Time``): a zero time is written as ``null`` (``lastProbeTime: null`` is in every Pod).
+_TIMES = frozenset({"lastProbeTime", "lastTransitionTime", "startedAt", "finishedAt", "startTime", "deletionTimestamp"})
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 PHASES = frozenset({"Pending", "Running", "Succeeded", "Failed", "Unknown"})
@@ -152,12 +157,12 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
         if p:
             out.append(p if "name" in meta else Problem("metadata.name", "a non-empty string", "nothing"))
         for key in ("uid", "namespace", "resourceVersion", "deletionTimestamp"):
-            v = meta.get(key)
-            if v is not None and type(v) is not str:
+            v = meta.get(key, _ABSENT)
+            if v is not _ABSENT and type(v) is not str and not (v is None and key in _TIMES):
                 out.append(Problem(f"metadata.{key}", "a string", _show(v)))
         for key in ("generation", "deletionGracePeriodSeconds"):
-            v = meta.get(key)
-            if v is not None:
+            v = meta.get(key, _ABSENT)
+            if v is not _ABSENT:
                 p = _int_problem(v, f"metadata.{key}", INT64_MAX, "int64")
                 if p:
                     out.append(p)
@@ -189,11 +194,11 @@ def validate_spec(spec: Mapping[str, Any]) -> list[Problem]:
     ["spec.initContainers[0].name: expected a name not used by another container, got 'a'"]
     """
     out: list[Problem] = []
-    policy = spec.get("restartPolicy")
-    if policy is not None and (type(policy) is not str or policy not in RESTART_POLICIES):
+    policy = spec.get("restartPolicy", _ABSENT)
+    if policy is not _ABSENT and (type(policy) is not str or policy not in RESTART_POLICIES):
         out.append(Problem("spec.restartPolicy", "one of Always, OnFailure, Never", _show(policy)))
-    node = spec.get("nodeName")
-    if node is not None and type(node) is not str:
+    node = spec.get("nodeName", _ABSENT)
+    if node is not _ABSENT and type(node) is not str:
         out.append(Problem("spec.nodeName", "a string", _show(node)))
     seen: set[str] = set()
     for key in ("containers", "initContainers", "ephemeralContainers"):
@@ -220,11 +225,11 @@ def validate_spec(spec: Mapping[str, Any]) -> list[Problem]:
                 out.append(Problem(f"{path}.name", "a name not used by another container", _show(name)))
             else:
                 seen.add(name)
-            image = c.get("image")
-            if image is not None and type(image) is not str:
+            image = c.get("image", _ABSENT)
+            if image is not _ABSENT and type(image) is not str:
                 out.append(Problem(f"{path}.image", "a string", _show(image)))
-            rp = c.get("restartPolicy")
-            if rp is not None and (type(rp) is not str or rp not in RESTART_POLICIES):
+            rp = c.get("restartPolicy", _ABSENT)
+            if rp is not _ABSENT and (type(rp) is not str or rp not in RESTART_POLICIES):
                 out.append(Problem(f"{path}.restartPolicy", "one of Always, OnFailure, Never", _show(rp)))
     return out
 
@@ -240,18 +245,18 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
     if phase != "" and phase not in PHASES if type(phase) is str else True:
         out.append(Problem("status.phase", "one of Pending, Running, Succeeded, Failed, Unknown", _show(phase)))
     for key in ("reason", "message", "hostIP", "podIP", "qosClass", "startTime"):
-        v = status.get(key)
-        if v is not None and type(v) is not str:
+        v = status.get(key, _ABSENT)
+        if v is not _ABSENT and type(v) is not str and not (v is None and key in _TIMES):
             out.append(Problem(f"status.{key}", "a string", _show(v)))
-    og = status.get("observedGeneration")
-    if og is not None:
+    og = status.get("observedGeneration", _ABSENT)
+    if og is not _ABSENT:
         p = _int_problem(og, "status.observedGeneration", INT64_MAX, "int64")
         if p:
             out.append(p)
         elif generation is not None and og > generation:
             out.append(Problem("status.observedGeneration", f"at most metadata.generation ({generation})", str(og)))
-    conds = status.get("conditions")
-    if conds is not None:
+    conds = status.get("conditions", _ABSENT)
+    if conds is not _ABSENT:
         if type(conds) is not list:
             out.append(Problem("status.conditions", "a list", _show(conds)))
         else:
@@ -273,11 +278,11 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
                 if st not in CONDITION_STATUSES if type(st) is str else True:
                     out.append(Problem(f"{path}.status", "one of True, False, Unknown", _show(st) if "status" in c else "nothing"))
                 for key in ("reason", "message", "lastTransitionTime", "lastProbeTime"):
-                    v = c.get(key)
-                    if v is not None and type(v) is not str:
+                    v = c.get(key, _ABSENT)
+                    if v is not _ABSENT and type(v) is not str and not (v is None and key in _TIMES):
                         out.append(Problem(f"{path}.{key}", "a string", _show(v)))
-                cog = c.get("observedGeneration")
-                if cog is not None:
+                cog = c.get("observedGeneration", _ABSENT)
+                if cog is not _ABSENT:
                     p = _int_problem(cog, f"{path}.observedGeneration", INT64_MAX, "int64")
                     if p:
                         out.append(p)
@@ -285,8 +290,8 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
                         out.append(Problem(f"{path}.observedGeneration", f"at most metadata.generation ({generation})",
                                            str(cog)))
     for n, key in ((0, "initContainerStatuses"), (1, "containerStatuses"), (2, "ephemeralContainerStatuses")):
-        items = status.get(key)
-        if items is None:
+        items = status.get(key, _ABSENT)
+        if items is _ABSENT:
             continue
         if type(items) is not list:
             out.append(Problem(f"status.{key}", "a list", _show(items)))
@@ -315,22 +320,22 @@ def _container_status(c: Any, path: str, names: tuple | None, seen: set, key: st
         seen.add(name)
         if names is not None and name not in names:
             out.append(Problem(f"{path}.name", f"a container of {_LIST_OF[key]}", f"{name!r}, which the spec does not have"))
-    rc = c.get("restartCount")
-    if rc is not None:
+    rc = c.get("restartCount", _ABSENT)
+    if rc is not _ABSENT:
         p = _int_problem(rc, f"{path}.restartCount", INT32_MAX, "int32")
         if p:
             out.append(p)
     for k in ("ready", "started"):
-        v = c.get(k)
-        if v is not None and type(v) is not bool:
+        v = c.get(k, _ABSENT)
+        if v is not _ABSENT and type(v) is not bool:
             out.append(Problem(f"{path}.{k}", "a boolean", _show(v)))
     for k in ("image", "imageID", "containerID"):
-        v = c.get(k)
-        if v is not None and type(v) is not str:
+        v = c.get(k, _ABSENT)
+        if v is not _ABSENT and type(v) is not str:
             out.append(Problem(f"{path}.{k}", "a string", _show(v)))
     for k in ("state", "lastState"):
-        v = c.get(k)
-        if v is not None:
+        v = c.get(k, _ABSENT)
+        if v is not _ABSENT:
             out.extend(_state(v, f"{path}.{k}"))
     return out
 
@@ -348,15 +353,15 @@ def _state(v: Any, path: str) -> list[Problem]:
             out.append(Problem(f"{path}.{k}", "an object", _show(s)))
             continue
         for sk in ("reason", "message", "startedAt", "finishedAt", "containerID"):
-            sv = s.get(sk)
-            if sv is not None and type(sv) is not str:
+            sv = s.get(sk, _ABSENT)
+            if sv is not _ABSENT and not (sv is None and sk in _TIMES) and type(sv) is not str:
                 out.append(Problem(f"{path}.{k}.{sk}", "a string", _show(sv)))
         if k == "terminated":
             code = s.get("exitCode")
             if not (type(code) is int and -2**31 <= code <= INT32_MAX):
                 out.append(Problem(f"{path}.terminated.exitCode", "an int32", _show(code) if "exitCode" in s else "nothing"))
-            sig = s.get("signal")
-            if sig is not None and not (type(sig) is int and -2**31 <= sig <= INT32_MAX):
+            sig = s.get("signal", _ABSENT)
+            if sig is not _ABSENT and not (type(sig) is int and -2**31 <= sig <= INT32_MAX):
                 out.append(Problem(f"{path}.terminated.signal", "an int32", _show(sig)))
     return out
 
