@@ -254,7 +254,12 @@ class TraceChecker:
         key: Any = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
         cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
-        problems = list(spec_problems) + validate_pod(pod, info.names if info is not None else None, spec_checked=True)
+        last = state.last if state is not None else None
+        previous = None if last is None else (tuple(c.raw for c in last.init), tuple(c.raw for c in last.app),
+                                              tuple(c.raw for c in last.ephemeral))
+        problems = validate_pod(pod, info.names if info is not None else None, spec_checked=True, previous=previous)
+        if spec_problems:
+            problems = list(spec_problems) + problems
         if problems:
             found = self._invalid(pod, index, state, key, problems)
             if event == "DELETED":

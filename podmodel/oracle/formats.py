@@ -488,6 +488,13 @@ def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 # Text with position tracking
 # ---------------------------------------------------------------------------------------------
 
+try:  # a faster decoder for the common case (JSON Lines); the json module stays the reference
+    from orjson import JSONDecodeError as _OrjsonError
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - orjson is a dependency, but the reader works without it
+    _orjson_loads = None
+    _OrjsonError = ValueError
+
 _WS = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
 
@@ -1012,6 +1019,22 @@ def _json_array(text: _Text, cls: _Classifier, want: str) -> Iterator[_Hit]:
 
 def _json_object(text: _Text, cls: _Classifier, want: str) -> Iterator[_Hit]:
     loc = text.loc()
+    # Fastest path: one object on one line, decoded by orjson (JSON Lines).  Anything orjson
+    # refuses (NaN, integers beyond 64 bits, lone surrogates, a value spanning lines, deep
+    # nesting) goes the careful way below, which also words the errors.
+    if _orjson_loads is not None:
+        buf, pos = text.buf, text.pos
+        nl = buf.find("\n", pos)
+        if nl > 0:
+            try:
+                value = _orjson_loads(buf[pos:nl])
+            except _OrjsonError:
+                pass
+            else:
+                if type(value) is dict and type(value.get("items")) is not list:
+                    text.advance(nl)
+                    yield from cls.expand(value, loc, want)
+                    return
     # Fast path: the whole object is already in the buffer (the common case for JSON Lines).
     try:
         value, end = _DECODER.raw_decode(text.buf, text.pos)

@@ -126,7 +126,7 @@ def _str_problem(v: Any, path: str, *, required: bool = False) -> Problem | None
 
 
 def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None,
-                 *, spec_checked: bool = False) -> list[Problem]:
+                 *, spec_checked: bool = False, previous: tuple | None = None) -> list[Problem]:
     """The problems of one Pod object (empty when the API server could have returned it).
 
     Parameters
@@ -137,6 +137,9 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
         ``(init, app, ephemeral)`` container names of the spec, when the caller has them.
     spec_checked : bool
         The spec was already validated (`validate_spec`): skip it.
+    previous : tuple, optional
+        ``(init, app, ephemeral)`` raw container statuses of the pod's previous (valid)
+        observation: a status equal to the one at the same place there is not re-validated.
 
     >>> [str(p) for p in validate_pod({"kind": "Pod"})]
     ['metadata.name: expected a non-empty string, got nothing', 'spec: expected an object, got nothing']
@@ -183,7 +186,7 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
         if not (type(status) is dict):
             out.append(Problem("status", "an object", _show(status)))
         else:
-            out.extend(validate_status(status, spec_names, generation))
+            out.extend(validate_status(status, spec_names, generation, previous))
     return out
 
 
@@ -234,7 +237,8 @@ def validate_spec(spec: Mapping[str, Any]) -> list[Problem]:
     return out
 
 
-def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generation: int | None = None) -> list[Problem]:
+def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generation: int | None = None,
+                    previous: tuple | None = None) -> list[Problem]:
     """The problems of a Pod status; ``spec_names`` as in `validate_pod` (None: names unchecked).
 
     >>> [str(p) for p in validate_status({"conditions": [{"type": "Ready", "status": "Maybe"}]}, None)]
@@ -298,7 +302,17 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
             continue
         names = spec_names[n] if spec_names is not None else None
         seen: set[str] = set()
+        before = previous[n] if previous is not None else ()
         for i, c in enumerate(items):
+            if i < len(before) and before[i] == c:  # unchanged since the previous valid observation
+                name = c["name"]
+                if name in seen:
+                    out.append(Problem(f"status.{key}[{i}].name", "each container once", f"{name!r} again"))
+                elif names is not None and name not in names:
+                    out.append(Problem(f"status.{key}[{i}].name", f"a container of {_LIST_OF[key]}",
+                                       f"{name!r}, which the spec does not have"))
+                seen.add(name)
+                continue
             out.extend(_container_status(c, f"status.{key}[{i}]", names, seen, key))
     return out
 
