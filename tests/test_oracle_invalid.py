@@ -281,3 +281,25 @@ def test_one_corrupted_field_is_never_legal(path, data):
     finally:
         sys.stdout, sys.stderr = old
     assert rc in (1, 2)
+
+
+def test_the_orjson_fast_path_reads_what_the_json_module_reads(monkeypatch):
+    from podmodel.oracle import formats
+
+    lines = [json.dumps(mutate(f"{CS}.restartCount", n)) for n in range(3)]
+    lines.append('{"kind": "Pod", "metadata": {"name": "n"}, "spec": {"containers": [{"name": "app"}]}, '
+                 '"status": {"containerStatuses": [{"name": "app", "restartCount": NaN}]}}')  # orjson refuses NaN
+    lines.append('{"kind": "Pod", "metadata": {"name": "s"}, "spec": {"containers": [{"name": "app"}]}, '
+                 '"status": {"reason": "\\ud800 lone surrogate"}}')  # orjson refuses lone surrogates
+    text = "\r\n".join(lines) + "\n"
+    fast = [(o.index, o.pod, str(o.location)) for o in formats.iter_observations(text)]
+    monkeypatch.setattr(formats, "_orjson_loads", None)
+    slow = [(o.index, o.pod, str(o.location)) for o in formats.iter_observations(text)]
+    assert repr(fast) == repr(slow) and len(fast) == 5
+
+
+def test_a_huge_integer_is_never_legal_whichever_decoder_reads_it():
+    line = ('{"kind": "Pod", "metadata": {"name": "big"}, "spec": {"containers": [{"name": "app"}]}, '
+            '"status": {"containerStatuses": [{"name": "app", "restartCount": 99999999999999999999999}]}}\n')
+    v = check_trace(line + line)  # orjson reads it as a float, json as an int: both are no int32
+    assert v.ids() == [("invalid-object", 0), ("invalid-object", 1)]

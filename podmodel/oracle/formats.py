@@ -1020,8 +1020,10 @@ def _json_array(text: _Text, cls: _Classifier, want: str) -> Iterator[_Hit]:
 def _json_object(text: _Text, cls: _Classifier, want: str) -> Iterator[_Hit]:
     loc = text.loc()
     # Fastest path: one object on one line, decoded by orjson (JSON Lines).  Anything orjson
-    # refuses (NaN, integers beyond 64 bits, lone surrogates, a value spanning lines, deep
-    # nesting) goes the careful way below, which also words the errors.
+    # refuses (NaN, lone surrogates, a value spanning lines, deep nesting) goes the careful way
+    # below, which also words the errors.  One difference: orjson reads an integer beyond 64
+    # bits as a float (json: an int, or an error past 4300 digits); no Pod field holds one, and
+    # for the fields the oracle reads either is an invalid-object.
     if _orjson_loads is not None:
         buf, pos = text.buf, text.pos
         nl = buf.find("\n", pos)
