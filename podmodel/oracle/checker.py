@@ -61,7 +61,8 @@ class _PodState:
     """What the monitor remembers about one live pod."""
 
     __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "last", "count", "first_index",
-                 "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key")
+                 "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key",
+                 "valid_conditions")
 
     def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
         self.key = key
@@ -70,6 +71,7 @@ class _PodState:
         self.cfg_key: Any = None
         self.info: SpecInfo | None = None
         self.quiet_key: Any = None  # observation_key of the last observation that broke no single-observation rule
+        self.valid_conditions: Any = None  # (generation, status.conditions) of the last valid observation
         self.last: Snapshot | None = None
         self.count = 0
         self.first_index = snap.index
@@ -257,7 +259,12 @@ class TraceChecker:
         last = state.last if state is not None else None
         previous = None if last is None else (tuple(c.raw for c in last.init), tuple(c.raw for c in last.app),
                                               tuple(c.raw for c in last.ephemeral))
-        problems = validate_pod(pod, info.names if info is not None else None, spec_checked=True, previous=previous)
+        meta, status = pod.get("metadata"), pod.get("status")
+        generation = meta.get("generation") if type(meta) is dict else None
+        conditions = status.get("conditions") if type(status) is dict else None
+        vc = state.valid_conditions if state is not None else None
+        problems = validate_pod(pod, info.names if info is not None else None, spec_checked=True, previous=previous,
+                                previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
         if spec_problems:
             problems = list(spec_problems) + problems
         if problems:
@@ -318,6 +325,7 @@ class TraceChecker:
             state.info = info
         state.quiet_key = quiet_key
         state.last = snap
+        state.valid_conditions = (generation, conditions) if type(conditions) is list else None
         if event == "DELETED":
             del self._pods[key]
             self._emit(state.result(deleted=True))

@@ -126,7 +126,8 @@ def _str_problem(v: Any, path: str, *, required: bool = False) -> Problem | None
 
 
 def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None,
-                 *, spec_checked: bool = False, previous: tuple | None = None) -> list[Problem]:
+                 *, spec_checked: bool = False, previous: tuple | None = None,
+                 previous_conditions: Any = None) -> list[Problem]:
     """The problems of one Pod object (empty when the API server could have returned it).
 
     Parameters
@@ -140,6 +141,9 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
     previous : tuple, optional
         ``(init, app, ephemeral)`` raw container statuses of the pod's previous (valid)
         observation: a status equal to the one at the same place there is not re-validated.
+    previous_conditions : list, optional
+        ``status.conditions`` of that observation, with the same ``metadata.generation``:
+        equal conditions are not re-validated.
 
     >>> [str(p) for p in validate_pod({"kind": "Pod"})]
     ['metadata.name: expected a non-empty string, got nothing', 'spec: expected an object, got nothing']
@@ -186,7 +190,7 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
         if not (type(status) is dict):
             out.append(Problem("status", "an object", _show(status)))
         else:
-            out.extend(validate_status(status, spec_names, generation, previous))
+            out.extend(validate_status(status, spec_names, generation, previous, previous_conditions))
     return out
 
 
@@ -238,7 +242,7 @@ def validate_spec(spec: Mapping[str, Any]) -> list[Problem]:
 
 
 def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generation: int | None = None,
-                    previous: tuple | None = None) -> list[Problem]:
+                    previous: tuple | None = None, previous_conditions: Any = None) -> list[Problem]:
     """The problems of a Pod status; ``spec_names`` as in `validate_pod` (None: names unchecked).
 
     >>> [str(p) for p in validate_status({"conditions": [{"type": "Ready", "status": "Maybe"}]}, None)]
@@ -260,7 +264,7 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
         elif generation is not None and og > generation:
             out.append(Problem("status.observedGeneration", f"at most metadata.generation ({generation})", str(og)))
     conds = status.get("conditions", _ABSENT)
-    if conds is not _ABSENT:
+    if conds is not _ABSENT and not (previous_conditions is not None and conds == previous_conditions):
         if type(conds) is not list:
             out.append(Problem("status.conditions", "a list", _show(conds)))
         else:
