@@ -303,3 +303,37 @@ def test_a_huge_integer_is_never_legal_whichever_decoder_reads_it():
             '"status": {"containerStatuses": [{"name": "app", "restartCount": 99999999999999999999999}]}}\n')
     v = check_trace(line + line)  # orjson reads it as a float, json as an int: both are no int32
     assert v.ids() == [("invalid-object", 0), ("invalid-object", 1)]
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*prefix, i))
+
+
+_ALL_PATHS = [p for p in _paths(BASE) if p]
+_ANY = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=5)),
+                    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+                    max_leaves=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(edits=st.lists(st.tuples(st.sampled_from(_ALL_PATHS), _ANY), min_size=1, max_size=3))
+def test_any_replaced_subtree_gives_a_verdict_or_an_input_error_never_an_exception(edits):
+    pod = copy.deepcopy(BASE)
+    for path, value in edits:
+        parent = pod
+        try:
+            for k in path[:-1]:
+                parent = parent[k]
+            parent[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue
+    try:
+        check_trace([BASE, pod, BASE])
+    except InputError:
+        pass
