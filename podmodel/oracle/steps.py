@@ -292,11 +292,14 @@ def check_crashloop_without_exit(new_snap: Snapshot, old: ContainerSnap, new: Co
     ``lastState.terminated``.  So if an instance ran after the old observation's last
     termination -- the old observation shows it running, or restartCount went up -- and the
     new observation is waiting in ``CrashLoopBackOff``, its ``lastState.terminated`` must be a
-    newer termination than the old one.  Showing the very same termination (or none) means
-    the running instance's exit was never recorded: no sequence of hidden updates gives it.
+    newer termination than the old one.  Showing the very same termination means the running
+    instance's exit was never recorded: no sequence of hidden updates gives it.  "The very
+    same" needs the termination's identity, its ``containerID`` (which the kubelet always
+    writes; one container instance terminates once): without it two exits with the same code
+    and timestamps look alike and nothing is flagged.
 
     >>> from podmodel.oracle.observation import snapshot
-    >>> last = {"terminated": {"exitCode": 1, "finishedAt": "2024-01-01T00:00:05Z"}}
+    >>> last = {"terminated": {"exitCode": 1, "containerID": "containerd://1"}}
     >>> run = snapshot({"status": {"containerStatuses": [{"name": "a", "restartCount": 1, "lastState": last,
     ...                                                    "state": {"running": {}}}]}}, None, index=0)
     >>> back = snapshot({"status": {"containerStatuses": [{"name": "a", "restartCount": 1, "lastState": last,
@@ -315,8 +318,8 @@ def check_crashloop_without_exit(new_snap: Snapshot, old: ContainerSnap, new: Co
     before, after = _last_termination(old), _last_termination(new)
     if after is None:
         return None  # reported as a cleared termination or a regression by check_regressed
-    if after != before:
-        return None
+    if after != before or not after.get("containerID"):
+        return None  # a newer termination, or one without identity (two exits with the same code look alike)
     return violation(new_snap, "container-state-regressed", status_field(new, "lastState"),
                      "a newer lastState.terminated (the exit of the instance that ran)", "the same lastState as before",
                      f"container {old.name} is in CrashLoopBackOff, but no termination of the instance that "
