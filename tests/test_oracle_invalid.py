@@ -337,3 +337,10 @@ def test_any_replaced_subtree_gives_a_verdict_or_an_input_error_never_an_excepti
         check_trace([BASE, pod, BASE])
     except InputError:
         pass
+
+
+@pytest.mark.parametrize("command", ["check-trace", "phase"])
+def test_kubernetes_version_option(tmp_path, capsys, command):
+    assert run_cli(tmp_path, capsys, [command, "--kubernetes-version", "v1.34.2"], dump([BASE]))[0] == 0
+    rc, _, err = run_cli(tmp_path, capsys, [command, "--kubernetes-version", "1.20"], dump([BASE]))
+    assert rc == 2 and "unsupported Kubernetes version '1.20'" in err and len(err.strip().splitlines()) == 1
