@@ -62,7 +62,7 @@ class _PodState:
 
     __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "last", "count", "first_index",
                  "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key",
-                 "valid_conditions")
+                 "valid_conditions", "valid_lists")
 
     def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
         self.key = key
@@ -72,6 +72,7 @@ class _PodState:
         self.info: SpecInfo | None = None
         self.quiet_key: Any = None  # observation_key of the last observation that broke no single-observation rule
         self.valid_conditions: Any = None  # (generation, status.conditions) of the last valid observation
+        self.valid_lists: Any = None  # (config key, its three container status lists)
         self.last: Snapshot | None = None
         self.count = 0
         self.first_index = snap.index
@@ -256,9 +257,8 @@ class TraceChecker:
         key: Any = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
         cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
-        last = state.last if state is not None else None
-        previous = None if last is None else (tuple(c.raw for c in last.init), tuple(c.raw for c in last.app),
-                                              tuple(c.raw for c in last.ephemeral))
+        vl = state.valid_lists if state is not None else None
+        previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
         meta, status = pod.get("metadata"), pod.get("status")
         generation = meta.get("generation") if type(meta) is dict else None
         conditions = status.get("conditions") if type(status) is dict else None
@@ -326,6 +326,8 @@ class TraceChecker:
         state.quiet_key = quiet_key
         state.last = snap
         state.valid_conditions = (generation, conditions) if type(conditions) is list else None
+        state.valid_lists = (ckey, (status.get("initContainerStatuses"), status.get("containerStatuses"),
+                                    status.get("ephemeralContainerStatuses"))) if type(status) is dict else None
         if event == "DELETED":
             del self._pods[key]
             self._emit(state.result(deleted=True))

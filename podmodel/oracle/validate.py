@@ -139,8 +139,9 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
     spec_checked : bool
         The spec was already validated (`validate_spec`): skip it.
     previous : tuple, optional
-        ``(init, app, ephemeral)`` raw container statuses of the pod's previous (valid)
-        observation: a status equal to the one at the same place there is not re-validated.
+        ``(init, app, ephemeral)`` raw container status lists of the pod's previous (valid)
+        observation *with the same spec*: an equal list is not re-validated, nor a status equal
+        to the one at the same place there (its name is still checked).
     previous_conditions : list, optional
         ``status.conditions`` of that observation, with the same ``metadata.generation``:
         equal conditions are not re-validated.
@@ -306,7 +307,11 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
             continue
         names = spec_names[n] if spec_names is not None else None
         seen: set[str] = set()
-        before = previous[n] if previous is not None else ()
+        before = previous[n] if previous is not None else None
+        if before is None:
+            before = ()
+        elif items == before:
+            continue  # the whole list as validated last time, against the same spec
         for i, c in enumerate(items):
             if i < len(before) and before[i] == c:  # unchanged since the previous valid observation
                 name = c["name"]
