@@ -193,3 +193,18 @@ def test_generation_rules_follow_the_kubernetes_version():
     assert ids(trace) == [("generation-regressed", 1)]
     assert ids(trace, kubernetes_version="1.34") == [("generation-regressed", 1)]
     assert ids(trace, kubernetes_version="1.33") == []  # PodObservedGenerationTracking alpha, off
+
+
+def test_sidecar_started_before_the_earlier_init_container_completed_is_flagged():
+    # spec order: the regular init container `setup`, then the sidecar `proxy`
+    p = PodSim("web", init=("setup",), spec_extra={"initContainers": [
+        {"name": "setup", "image": "registry.example/init:1.0"},
+        {"name": "proxy", "image": "registry.example/init:1.0", "restartPolicy": "Always"}]})
+    p.order_init = [("setup", False), ("proxy", True)]
+    p.start_kubelet()
+    created = p.obs()
+    p.running("proxy")
+    v = only([created, p.obs()], "init-order", 1)
+    assert v.container == "proxy" and "init container setup has not completed" in v.message
+    p.running("setup").terminated("setup", 0)
+    assert ids([created, p.obs()]) == []  # setup completed: proxy may run
