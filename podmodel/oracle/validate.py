@@ -157,7 +157,7 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
     generation = None
     if meta is None:
         meta = {}
-    elif not (type(meta) is dict):
+    elif type(meta) is not dict:
         out.append(Problem("metadata", "an object", _show(meta)))
         meta = None
     if meta is not None:
@@ -177,18 +177,18 @@ def validate_pod(pod: Mapping[str, Any], spec_names: tuple[tuple[str, ...], tupl
                 elif key == "generation":
                     generation = v
     spec = pod.get("spec")
-    if not (type(spec) is dict):
+    if type(spec) is not dict:
         out.append(Problem("spec", "an object", _show(spec) if "spec" in pod else "nothing"))
         spec = None
     elif not spec_checked:
         out.extend(validate_spec(spec))
     if spec_names is None and spec is not None:
-        spec_names = tuple(tuple(c.get("name") for c in items if (type(c) is dict))  # type: ignore[misc]
+        spec_names = tuple(tuple(c.get("name") for c in items if type(c) is dict)  # type: ignore[misc]
                            if type(items := spec.get(k)) is list else ()
                            for k in ("initContainers", "containers", "ephemeralContainers"))
     status = pod.get("status")
     if status is not None:
-        if not (type(status) is dict):
+        if type(status) is not dict:
             out.append(Problem("status", "an object", _show(status)))
         else:
             out.extend(validate_status(status, spec_names, generation, previous, previous_conditions))
@@ -222,7 +222,7 @@ def validate_spec(spec: Mapping[str, Any]) -> list[Problem]:
             out.append(Problem("spec.containers", "a non-empty list of containers", "an empty list"))
         for i, c in enumerate(items):
             path = f"spec.{key}[{i}]"
-            if not (type(c) is dict):
+            if type(c) is not dict:
                 out.append(Problem(path, "an object", _show(c)))
                 continue
             name = c.get("name")
@@ -272,7 +272,7 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
             types: set[str] = set()
             for i, c in enumerate(conds):
                 path = f"status.conditions[{i}]"
-                if not (type(c) is dict):
+                if type(c) is not dict:
                     out.append(Problem(path, "an object", _show(c)))
                     continue
                 ctype = c.get("type")
@@ -331,7 +331,7 @@ _LIST_OF = {"initContainerStatuses": "spec.initContainers", "containerStatuses":
 
 
 def _container_status(c: Any, path: str, names: tuple | None, seen: set, key: str) -> list[Problem]:
-    if not (type(c) is dict):
+    if type(c) is not dict:
         return [Problem(path, "an object", _show(c))]
     out: list[Problem] = []
     name = c.get("name")
@@ -364,7 +364,7 @@ def _container_status(c: Any, path: str, names: tuple | None, seen: set, key: st
 
 
 def _state(v: Any, path: str) -> list[Problem]:
-    if not (type(v) is dict):
+    if type(v) is not dict:
         return [Problem(path, "an object", _show(v))]
     out: list[Problem] = []
     members = [k for k in ("waiting", "running", "terminated") if v.get(k) is not None]
@@ -372,7 +372,7 @@ def _state(v: Any, path: str) -> list[Problem]:
         out.append(Problem(path, "at most one of waiting, running, terminated", " and ".join(members)))
     for k in members:
         s = v[k]
-        if not (type(s) is dict):
+        if type(s) is not dict:
             out.append(Problem(f"{path}.{k}", "an object", _show(s)))
             continue
         for sk in ("reason", "message", "startedAt", "finishedAt", "containerID"):
