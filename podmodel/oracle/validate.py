@@ -106,7 +106,7 @@ def _show(v: Any) -> str:
         return text
     if isinstance(v, str):
         return repr(v) if len(v) <= 60 else repr(v[:57] + "...")
-    if (type(v) is dict):
+    if type(v) is dict:
         return "an object"
     if isinstance(v, (list, tuple)):
         return "a list"
