@@ -102,8 +102,7 @@ def _show(v: Any) -> str:
             return "an infinite number"
         return repr(v)
     if isinstance(v, int):
-        text = str(v) if abs(v) < 10**30 else f"a {len(str(abs(v)))}-digit integer"
-        return text
+        return str(v) if abs(v) < 10**30 else f"an integer of about {int(abs(v).bit_length() * 0.30103) + 1} digits"
     if isinstance(v, str):
         return repr(v) if len(v) <= 60 else repr(v[:57] + "...")
     if type(v) is dict:
