@@ -38,21 +38,29 @@ def test_export_check_detects_staleness(tmp_path, capsys):
 
 
 def test_phase_command_reports_expected_vs_observed(tmp_path, capsys):
-    pod = {"kind": "Pod", "spec": {"restartPolicy": "Always", "containers": [{"name": "a"}]},
+    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"restartPolicy": "Always", "containers": [{"name": "a"}]},
            "status": {"phase": "Succeeded", "containerStatuses": [{"name": "a", "ready": False, "state": {"terminated": {"exitCode": 0}}}]}}
     f = tmp_path / "pod.json"
     f.write_text(json.dumps(pod))
-    assert main(["phase", str(f), "--json"]) == 0
+    assert main(["phase", str(f), "--json"]) == 1  # Succeeded under Always with nothing that stopped the pod
     out = json.loads(capsys.readouterr().out)
     assert out["expected_phase"] == "Running"  # Always restarts it unless the pod worker says terminal
     assert out["phase_by_hidden_inputs"]["podIsTerminal=True,podHasInitialized=True"] == "Succeeded"
+    assert [m["id"] for m in out["mismatch"]] == ["phase-inconsistent"]
+    pod["status"]["phase"] = "Running"
+    f.write_text(json.dumps(pod))
+    assert main(["phase", str(f), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["mismatch"] is None
 
 
 @pytest.mark.parametrize("content, message", [
-    ("", "expected a Pod object"),
-    ("{", "not JSON/YAML"),
-    ("kind: Service\nspec: {}\n", "expected kind Pod"),
-    ("spec: {containers: 5}\n", "spec.containers: expected a list"),
+    ("", "empty input"),
+    ("{", "truncated JSON"),
+    ("kind: Service\nspec: {}\n", "is kind 'Service', expected a Pod"),
+    ("spec: {containers: 5}\n", "not shaped like a Pod"),
+    ("metadata: {name: p}\nspec: {containers: 5}\n", "spec.containers: expected a list"),
+    ("{}", "not shaped like a Pod"),
+    ("[]", "nothing to check"),
 ])
 def test_phase_command_bad_input_is_one_line_and_exit_2(tmp_path, capsys, content, message):
     f = tmp_path / "pod.yaml"
@@ -64,7 +72,8 @@ def test_phase_command_bad_input_is_one_line_and_exit_2(tmp_path, capsys, conten
 
 @pytest.mark.skipif(not TRACES.exists(), reason="shared/traces not beside the repo")
 def test_phase_command_reads_the_last_pod_of_a_trace(capsys):
-    assert main(["phase", str(TRACES / "kwok-fast-job-pod.reconstructed.json"), "--json"]) == 0
+    assert main(["phase", str(TRACES / "kwok-fast-job-pod.reconstructed.json"), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
+    assert {m["id"] for m in out["mismatch"]} == {"condition-inconsistent"}
     assert out["expected_conditions"]["Ready"] == {"status": "False", "reason": "PodCompleted", "message": ""}
     assert out["observed_conditions"]["Ready"] == "True"

@@ -65,3 +65,27 @@ def test_a_broken_model_makes_steps_the_oracle_flags():
     for s, a, t in _steps(m):
         flagged |= {v.id for v in check_transition(m.to_pod(s), m.to_pod(t)).violations}
     assert "restart-forbidden" in flagged
+
+
+def _two_step_paths(model, limit):
+    """(s, [a, b], u) for paths s -a-> t -b-> u of the model, breadth first, at most ``limit``."""
+    n = 0
+    for s, a, t in _steps(model):
+        for b in model.actions(t):
+            u = model.next_state(t, b)
+            if u.deletion == "Removed":
+                continue
+            yield s, (a, b), u
+            n += 1
+            if n >= limit:
+                return
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_coalesced_model_steps_are_legal_observations(scenario):
+    """One legal path between two observations exists (the model took it), so the oracle must not flag:
+    the other half of the coalescing rule, with the intermediate observation dropped."""
+    m = scenario.model()
+    for s, path, u in _two_step_paths(m, 4000):
+        verdict = check_transition(m.to_pod(s), m.to_pod(u))
+        assert verdict.ok, (path, [(v.id, v.field, v.message) for v in verdict.violations])

@@ -214,11 +214,20 @@ def test_non_pod_objects_are_input_errors():
         check_trace([{"kind": "Service", "metadata": {"name": "x"}, "spec": {}}])
 
 
-def test_unusable_pod_spec_is_an_input_error():
+def test_impossible_pod_spec_is_an_invalid_object():
     t = deployment_pod_lifecycle()
     t[2]["spec"]["restartPolicy"] = "Sometimes"
-    with pytest.raises(InputError, match=r"object 3: .*spec.restartPolicy"):
-        check_trace(t)
+    v = check_trace(t)
+    assert v.ids() == [("invalid-object", 2)] and v.violations[0].field == "spec.restartPolicy"
+
+
+def test_nothing_to_check_is_an_input_error():
+    with pytest.raises(InputError, match="nothing to check|empty input"):
+        check_trace([])
+    audit = [{"kind": "Event", "apiVersion": "audit.k8s.io/v1", "auditID": "a", "stage": "ResponseComplete", "verb": "patch",
+              "objectRef": {"resource": "pods", "subresource": "status", "name": "p"}}]
+    with pytest.raises(InputError, match="RequestResponse"):
+        check_trace(audit)
 
 
 def test_bad_feature_gates():

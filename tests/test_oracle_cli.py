@@ -118,12 +118,12 @@ def test_missing_file_and_bad_options_exit_2():
     assert_clean_error(rc, err)
 
 
-def test_invalid_pod_spec_exits_2():
+def test_invalid_pod_spec_is_an_invalid_object():
     t = deployment_pod_lifecycle()
     t[1]["spec"]["containers"][0]["restartPolicy"] = "Sometimes"
-    rc, _, err = cli(write("spec.json", json.dumps(t)))
-    assert_clean_error(rc, err)
-    assert "object 2" in err and "restartPolicy" in err
+    rc, out, err = cli(write("spec.json", json.dumps(t)))
+    assert rc == 1 and not err
+    assert "invalid-object" in out and "spec.containers[0].restartPolicy" in out
 
 
 def test_stdin():

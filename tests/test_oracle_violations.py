@@ -359,7 +359,9 @@ def test_container_added():
 
 def test_init_container_removed():
     p = PodSim("web", init=("setup",)).start_kubelet().running("setup").terminated("setup", 0)
+    # (the statuses go too: a status of a container the spec does not have is an invalid object)
     t = [p.obs(), p.edit(lambda pod: pod["spec"].pop("initContainers")).obs()]
+    t[1]["status"].pop("initContainerStatuses")
     assert ("containers-changed", 1) in ids(t)
 
 
@@ -369,6 +371,32 @@ def test_ephemeral_container_removed():
     assert ids(t) == [("containers-changed", 1)]
 
 
+# -- invalid-object, generation-regressed, out-of-order -----------------------------------------
+def test_status_of_a_container_the_spec_lacks_is_an_invalid_object():
+    p = running_pod()
+    t = [p.obs(), p.edit(lambda pod: pod["status"]["containerStatuses"][0].update(name="ghost")).obs()]
+    v = check_trace(t)
+    assert v.ids() == [("invalid-object", 1)]
+    assert v.violations[0].field == "status.containerStatuses[0].name"
+
+
+def test_generation_going_back():
+    p = running_pod()
+    a = p.edit(lambda pod: (pod["metadata"].update(generation=2), pod["status"].update(observedGeneration=2))).obs()
+    b = p.edit(lambda pod: (pod["metadata"].update(generation=2), pod["status"].update(observedGeneration=1))).obs()
+    c = p.edit(lambda pod: (pod["metadata"].update(generation=3), pod["status"].update(observedGeneration=3))).obs()
+    assert ids([a, b]) == [("generation-regressed", 1)]
+    assert ids([a, c]) == []
+
+
+def test_older_resource_version_is_out_of_order_not_a_regression():
+    p = PodSim("web").start_kubelet()
+    waiting = p.obs()
+    running = p.running("app").phase("Running").obs()  # obs() advances resourceVersion
+    assert ids([waiting, running]) == []
+    assert ids([running, waiting]) == [("out-of-order", 1)]  # not container-state-regressed
+
+
 # -- catalogue ------------------------------------------------------------------------------------
 def test_every_id_is_covered_by_a_test_here():
     text = open(__file__).read()
@@ -376,7 +404,8 @@ def test_every_id_is_covered_by_a_test_here():
     assert not missing
     assert VIOLATION_IDS == ("terminal-phase-reverted", "node-rebound", "identity-changed", "restart-count-decreased",
                              "restart-forbidden", "init-order", "phase-inconsistent", "condition-inconsistent",
-                             "deletion-reverted", "container-state-regressed", "containers-changed")
+                             "deletion-reverted", "container-state-regressed", "invalid-object", "generation-regressed",
+                             "out-of-order", "containers-changed")
 
 
 def test_every_violation_carries_its_rule_source():

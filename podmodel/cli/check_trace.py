@@ -6,8 +6,9 @@ prints, per pod, whether it is legal Kubernetes behaviour and, if not, the first
 violation with the two observations side by side.  ``--json`` prints the stable JSON
 document of `podmodel.oracle.report.json_document`.
 
-Exit codes: 0 legal, 1 violations, 2 unusable input (one line on stderr naming the
-file, line, column and byte offset).
+Exit codes: 0 legal, 1 violations (an object the API server could not have returned is
+the violation ``invalid-object``), 2 unusable input (one line on stderr naming the file,
+line, column and byte offset) or nothing to check (no Pod in the input; the line says why).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import json
 import sys
 from typing import Any
 
-from podmodel.model.gates import parse_gates
+from podmodel.model.gates import gates_for_version, parse_gates
 from podmodel.oracle.checker import TraceChecker
-from podmodel.oracle.formats import FORMATS, InputError, iter_observations
+from podmodel.model.gates import DEFAULT_VERSION, SUPPORTED_VERSIONS
+from podmodel.oracle.formats import FORMATS, InputError, iter_observations, nothing_to_check
 from podmodel.oracle.report import json_document, render_pod, render_summary
 from podmodel.oracle.verdict import PodResult
 
@@ -35,7 +37,10 @@ def add_parser(sub) -> Any:
     p.add_argument("file", metavar="FILE|-", help="the trace file, or - for standard input")
     p.add_argument("--format", default="auto", choices=("auto",) + FORMATS, help="input format (default: auto-detect)")
     p.add_argument("--json", action="store_true", help="print the JSON document instead of the report")
-    p.add_argument("--gates", default="", metavar="NAME=true,...", help="feature gates overriding Kubernetes 1.35's defaults")
+    p.add_argument("--gates", default="", metavar="NAME=true,...", help="feature gates overriding the version's defaults")
+    p.add_argument("--kubernetes-version", default=DEFAULT_VERSION, metavar="X.Y",
+                   help=f"the Kubernetes version whose schema, rules and gate defaults apply ({', '.join(SUPPORTED_VERSIONS)}; "
+                        f"default {DEFAULT_VERSION})")
     p.add_argument("--coverage", action="store_true", help="also list the lifecycle transitions the trace exercised")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="check in N processes, partitioned by pod uid (files only; default 1)")
@@ -64,6 +69,11 @@ def run(args) -> int:
         gates = parse_gates(args.gates) if args.gates else None
     except (ValueError, TypeError) as e:
         return _error(args, f"--gates: {e}")
+    version = getattr(args, "kubernetes_version", None)
+    try:
+        gates_for_version(version)
+    except ValueError as e:
+        return _error(args, f"--kubernetes-version: {e}")
     jobs = getattr(args, "jobs", 1)
     jobs = 1 if jobs is None else jobs
     if jobs < 1:
@@ -90,13 +100,14 @@ def run(args) -> int:
             from podmodel.oracle.parallel import check_file_parallel
 
             verdict = check_file_parallel(args.file, jobs=jobs, feature_gates=gates, coverage=args.coverage,
-                                          format=args.format, progress=show_progress)
+                                          format=args.format, progress=show_progress, kubernetes_version=version)
             for result in verdict.pods:
                 on_pod(result)
             pods, bad = len(verdict.pods), sum(1 for r in verdict.pods if r.violations)
         else:
-            checker = TraceChecker(gates, args.coverage, on_pod=on_pod)
-            for n, obs in enumerate(iter_observations(args.file, format=args.format), 1):
+            checker = TraceChecker(gates, args.coverage, on_pod=on_pod, kubernetes_version=version)
+            stats: dict = {}
+            for n, obs in enumerate(iter_observations(args.file, format=args.format, stats=stats), 1):
                 checker.feed_observation(obs)
                 if world is not None:
                     world.feed(obs.pod, obs.event, obs.index)
@@ -105,6 +116,8 @@ def run(args) -> int:
                           end="", file=sys.stderr, flush=True)
             if show_progress and checker.observations >= PROGRESS_EVERY:
                 print(file=sys.stderr)
+            if not checker.observations:
+                raise nothing_to_check(stats, stats.get("name", args.file))
             verdict = checker.finish()
             pods, bad = checker.pods_seen, checker.bad_pods
     except InputError as e:

@@ -23,6 +23,8 @@ def add_parser(sub) -> None:
                    help="rendered format written beside the DOT (default svg; dot: DOT only)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if DIR's DOT and SVG files are not what would be generated")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="write into DIR even where a symbolic link sits (refused by default)")
     p.set_defaults(run=run)
 
 
@@ -42,6 +44,9 @@ def run(args) -> int:
                 return 1
             print(f"{out}: diagrams are current")
             return 0
+        from podmodel.cli.outputs import check_output_dir
+
+        check_output_dir(out, follow_symlinks=getattr(args, "follow_symlinks", False))
         written = diagrams.generate(out, args.format)
     except diagrams.DiagramError as e:
         raise UsageError(str(e)) from None

@@ -32,6 +32,8 @@ def add_parser(sub) -> None:
     p.add_argument("--symmetry", action="store_true",
                    help="merge states that differ only by a permutation of interchangeable containers (no liveness)")
     p.add_argument("--export", metavar="FILE", help="write the state graph (.graphml or .json)")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="write --export/--diagram through a symbolic link found at the path (refused by default)")
     p.add_argument("--gates", default="", metavar="NAME=BOOL,...", help="feature gates, e.g. ContainerRestartRules=false")
     p.add_argument("--bounds", metavar="JSON", help="override bounds, e.g. '{\"maxRestarts\": 1}'")
     p.add_argument("--frontier", choices=("bfs", "dfs"), default="bfs", help="search order (bfs: shortest counterexamples)")
@@ -64,10 +66,21 @@ def load(args) -> Any:
         gates = parse_gates(args.gates) if args.gates else None
     except (ValueError, TypeError) as e:
         raise UsageError(str(e)) from None
+    import pathlib
+
+    from podmodel.oracle.formats import InputError, load_documents
+
+    try:  # the trace reader's defences first (depth, size, integer limits): a bad file is one line, never a traceback
+        if pathlib.Path(args.manifest).is_file():
+            load_documents(pathlib.Path(args.manifest))
+    except InputError as e:
+        raise UsageError(str(e)) from None
     try:
         sc = load_scenario(args.manifest, feature_gates=gates)
     except ScenarioError as e:
         raise UsageError(str(e)) from None
+    except (RecursionError, ValueError, TypeError, AttributeError, KeyError) as e:
+        raise UsageError(f"{args.manifest}: cannot be read as a Pod or workload manifest: {type(e).__name__}: {e}") from None
     if args.bounds:
         try:
             data = json.loads(args.bounds)
@@ -176,6 +189,11 @@ def run(args) -> int:
     if args.export and not args.export.lower().endswith((".graphml", ".json")):
         raise UsageError(f"--export {args.export}: use a .graphml or .json file name")
     _check_diagram_args(args)
+    from podmodel.cli.outputs import check_output
+
+    for out in (args.export, args.diagram):
+        if out:
+            check_output(out, follow_symlinks=getattr(args, "follow_symlinks", False))
     queries = []
     for q in args.query:
         try:

@@ -72,12 +72,19 @@ def add_parser(sub) -> None:
                        description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: specs/export)")
     p.add_argument("--check", action="store_true", help="exit 1 if the files on disk differ from a fresh export")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="write through a symbolic link found at an output path (refused by default)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     stale = []
-    for rel, doc in documents().items():
+    docs = documents()
+    if not args.check:
+        from podmodel.cli.outputs import check_output_dir
+
+        check_output_dir(args.out, list(docs), follow_symlinks=getattr(args, "follow_symlinks", False))
+    for rel, doc in docs.items():
         path = args.out / rel
         text = render(doc)
         if args.check:

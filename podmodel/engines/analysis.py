@@ -177,18 +177,12 @@ QUERIES: Mapping[str, tuple[str, Callable[[Model, PodState], bool]]] = {
                            lambda m, s: s.phase == "Pending" and s.recreations > 0),
 }
 
-_QUERY_BUILTINS = {"any": any, "all": all, "len": len, "sum": sum, "min": min, "max": max, "sorted": sorted,
-                   "True": True, "False": False, "None": None}
-
-
 def query(text: str) -> tuple[str, Callable[[Model, PodState], bool]]:
     """A reachability question from the command line: a `QUERIES` name or an expression.
 
-    The expression is Python over one state: its fields (``phase``, ``binding``,
-    ``node``, ``sandbox``, ``recreations``, ``termination``, ``stop_reason``,
-    ``deletion``, ``gates``), ``containers`` (name -> `ContainerState`),
-    ``condition(type)`` ("True"/"False"/None), ``spec`` (name -> `ContainerSpec`),
-    ``restart_policy`` and ``any``/``all``/``len``/``sum``/``min``/``max``.
+    The expression is checked and compiled by `podmodel.engines.query.compile_query` (a
+    whitelisted expression language over the state's fields, ``docs/explorer.md``); this
+    returns ``(question, predicate)``.
 
     >>> from podmodel.model.config import PodConfig, ContainerSpec
     >>> m = Model(PodConfig(containers=(ContainerSpec("app"),)))
@@ -198,26 +192,13 @@ def query(text: str) -> tuple[str, Callable[[Model, PodState], bool]]:
     >>> query("phase ==")
     Traceback (most recent call last):
     ...
-    ValueError: bad query 'phase ==': invalid syntax
+    podmodel.engines.query.QueryError: bad query 'phase ==': invalid syntax
     """
     if text in QUERIES:
         return QUERIES[text]
-    try:
-        code = compile(text, "<query>", "eval")
-    except SyntaxError as e:
-        raise ValueError(f"bad query {text!r}: {e.msg}") from None
+    from podmodel.engines.query import compile_query
 
-    def predicate(m: Model, s: PodState) -> bool:
-        env = {f: getattr(s, f) for f in ("phase", "binding", "node", "sandbox", "recreations", "termination",
-                                           "stop_reason", "deletion", "gates")}
-        env.update(containers=dict(zip((c.name for c in m.specs), s.containers)), condition=s.condition,
-                   spec={c.name: c for c in m.specs}, restart_policy=m.config.restart_policy)
-        try:
-            return bool(eval(code, {"__builtins__": _QUERY_BUILTINS}, env))
-        except Exception as e:  # a query is user input: report, never a traceback
-            raise ValueError(f"query {text!r} failed: {type(e).__name__}: {e}") from None
-
-    return text, predicate
+    return text, compile_query(text)
 
 
 # ------------------------------------------------------------------------ stuckness

@@ -30,6 +30,54 @@ DEFAULT_GATES: Mapping[str, bool] = {
 }
 
 
+#: Kubernetes versions podmodel has a profile for (``--kubernetes-version``), oldest first.
+SUPPORTED_VERSIONS: tuple[str, ...] = ("1.33", "1.34", "1.35")
+DEFAULT_VERSION = "1.35"
+
+#: How each version's defaults differ from 1.35's (``pkg/features/kube_features.go`` of each release).
+_VERSION_OVERRIDES: Mapping[str, Mapping[str, bool]] = {
+    "1.35": {},
+    # KEP-5307 alpha in 1.34 (off); KubeletCrashLoopBackOffMax alpha until 1.35.
+    "1.34": {"ContainerRestartRules": False, "KubeletCrashLoopBackOffMax": False},
+    "1.33": {"ContainerRestartRules": False, "KubeletCrashLoopBackOffMax": False},
+}
+
+#: KEP-5067 (PodObservedGenerationTracking): alpha 1.33 (off), beta 1.34 (on), GA 1.35.  With it the
+#: API server keeps ``metadata.generation`` of Pods and the kubelet writes ``status.observedGeneration``.
+_GENERATION_TRACKING = {"1.33": False, "1.34": True, "1.35": True}
+
+
+class UnsupportedVersionError(ValueError):
+    """A Kubernetes version podmodel has no profile for."""
+
+
+def _version(version: str | None) -> str:
+    v = DEFAULT_VERSION if version is None else str(version).strip().lstrip("v")
+    v = ".".join(v.split(".")[:2])
+    if v not in _VERSION_OVERRIDES:
+        raise UnsupportedVersionError(f"unsupported Kubernetes version {version!r}: expected one of "
+                                      f"{', '.join(SUPPORTED_VERSIONS)}")
+    return v
+
+
+def gates_for_version(version: str | None = None) -> dict[str, bool]:
+    """The feature-gate defaults of a Kubernetes version (``"1.34"``, ``"v1.34.2"``).
+
+    >>> gates_for_version("1.34")["ContainerRestartRules"], gates_for_version()["ContainerRestartRules"]
+    (False, True)
+    """
+    return resolve_gates(_VERSION_OVERRIDES[_version(version)])
+
+
+def generation_tracking(version: str | None = None) -> bool:
+    """Whether the version tracks Pod generations by default (KEP-5067).
+
+    >>> generation_tracking("1.33"), generation_tracking("1.35")
+    (False, True)
+    """
+    return _GENERATION_TRACKING[_version(version)]
+
+
 class UnknownGateError(ValueError):
     """A feature gate name podmodel does not know."""
 

@@ -7,7 +7,7 @@
 True
 
 See ``docs/oracle.md``.  Modules: `~podmodel.oracle.formats` (input),
-`~podmodel.oracle.observation` (snapshots), `~podmodel.oracle.rules` (one observation),
+`~podmodel.oracle.validate` (could the API server have returned it?), `~podmodel.oracle.observation` (snapshots), `~podmodel.oracle.rules` (one observation),
 `~podmodel.oracle.steps` (two observations), `~podmodel.oracle.checker` (the monitor), `~podmodel.oracle.api` (the entry points),
 `~podmodel.oracle.coverage`, `~podmodel.oracle.report`, `~podmodel.oracle.verdict`,
 `~podmodel.oracle.parallel` (``jobs=N``).
@@ -15,6 +15,7 @@ See ``docs/oracle.md``.  Modules: `~podmodel.oracle.formats` (input),
 
 from podmodel.oracle.api import check_trace, check_transition
 from podmodel.oracle.checker import TraceChecker
+from podmodel.oracle.validate import validate_pod
 from podmodel.oracle.verdict import RULES, VIOLATION_IDS, PodResult, Verdict, Violation
 
-__all__ = ["check_transition", "check_trace", "TraceChecker", "Verdict", "Violation", "VIOLATION_IDS", "RULES", "PodResult"]
+__all__ = ["check_transition", "check_trace", "TraceChecker", "Verdict", "Violation", "VIOLATION_IDS", "RULES", "PodResult", "validate_pod"]

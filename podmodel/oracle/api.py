@@ -16,7 +16,7 @@ from podmodel.oracle.verdict import Verdict
 
 
 def check_trace(pods: Any, *, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,
-                format: str = "auto", jobs: int | None = None) -> Verdict:
+                format: str = "auto", jobs: int | None = None, kubernetes_version: str | None = None) -> Verdict:
     """Check a trace: observations of one or more pods, in the order they were seen.
 
     Parameters
@@ -35,6 +35,9 @@ def check_trace(pods: Any, *, feature_gates: Mapping[str, bool] | None = None, c
     jobs : int, optional
         With a file path and ``jobs > 1``, check in that many processes, partitioned by
         uid (`podmodel.oracle.parallel`).  Ignored for other sources.
+    kubernetes_version : str, optional
+        ``"1.33"`` .. ``"1.35"`` (default): the feature-gate defaults and the rules of that
+        version (`podmodel.model.gates.gates_for_version`; KEP-5067's generation rules from 1.34).
 
     Returns
     -------
@@ -45,7 +48,9 @@ def check_trace(pods: Any, *, feature_gates: Mapping[str, bool] | None = None, c
     Raises
     ------
     InputError
-        Unusable input (malformed text, a non-Pod object, a Pod spec podmodel cannot read).
+        Unusable input (malformed text, a non-Pod object, a Pod spec podmodel cannot read),
+        or nothing to check (no Pod in the input; the message says why).  A Pod the API
+        server could not have returned is no error: it is an ``invalid-object`` violation.
 
     Examples
     --------
@@ -60,11 +65,13 @@ def check_trace(pods: Any, *, feature_gates: Mapping[str, bool] | None = None, c
     [('terminal-phase-reverted', 1), ('restart-forbidden', 1)]
     """
     if jobs is not None and jobs > 1 and isinstance(pods, (str, os.PathLike)) and pods != "-" and os.path.isfile(pods):
-        return check_file_parallel(os.fspath(pods), jobs=jobs, feature_gates=feature_gates, coverage=coverage, format=format)
-    return TraceChecker(feature_gates, coverage).run(pods, format=format)
+        return check_file_parallel(os.fspath(pods), jobs=jobs, feature_gates=feature_gates, coverage=coverage, format=format,
+                                   kubernetes_version=kubernetes_version)
+    return TraceChecker(feature_gates, coverage, kubernetes_version=kubernetes_version).run(pods, format=format)
 
 
-def check_transition(old: Any, new: Any, *, feature_gates: Mapping[str, bool] | None = None) -> Verdict:
+def check_transition(old: Any, new: Any, *, feature_gates: Mapping[str, bool] | None = None,
+                     kubernetes_version: str | None = None) -> Verdict:
     """Check one step: ``new`` observed after ``old`` (any number of unobserved steps between).
 
     Both observations are also checked on their own; the violations of ``new`` have
@@ -77,7 +84,7 @@ def check_transition(old: Any, new: Any, *, feature_gates: Mapping[str, bool] | 
     >>> [(v.id, v.index, v.field) for v in check_transition(old, new).violations]
     [('deletion-reverted', 1, 'metadata.deletionTimestamp')]
     """
-    checker = TraceChecker(feature_gates)
+    checker = TraceChecker(feature_gates, kubernetes_version=kubernetes_version)
     checker.feed(old)
     checker.feed(new)
     return checker.finish()

@@ -26,10 +26,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from podmodel.model.config import ManifestError, PodConfig
-from podmodel.model.gates import UnknownGateError, resolve_gates
+from podmodel.model.gates import UnknownGateError, gates_for_version, generation_tracking, resolve_gates
 from podmodel.model.reference import pod_config
 from podmodel.oracle import coverage as cov
-from podmodel.oracle.formats import InputError, Location, Observation, iter_observations
+from podmodel.oracle.formats import InputError, Location, Observation, iter_observations, nothing_to_check
 from podmodel.oracle.observation import (
     Snapshot,
     SpecInfo,
@@ -47,6 +47,8 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
+from podmodel.oracle.validate import Problem, validate_pod, validate_spec
+from podmodel.oracle.validate import SOURCE as _SRC_INVALID
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
 
 #: How many distinct pod specs the checker keeps configurations for (then it starts over).
@@ -59,7 +61,8 @@ class _PodState:
     """What the monitor remembers about one live pod."""
 
     __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "last", "count", "first_index",
-                 "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key")
+                 "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key",
+                 "valid_conditions", "valid_lists")
 
     def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
         self.key = key
@@ -68,6 +71,8 @@ class _PodState:
         self.cfg_key: Any = None
         self.info: SpecInfo | None = None
         self.quiet_key: Any = None  # observation_key of the last observation that broke no single-observation rule
+        self.valid_conditions: Any = None  # (generation, status.conditions) of the last valid observation
+        self.valid_lists: Any = None  # (config key, its three container status lists)
         self.last: Snapshot | None = None
         self.count = 0
         self.first_index = snap.index
@@ -87,14 +92,31 @@ class _PodState:
         )
 
 
-def _gates(feature_gates: Mapping[str, bool] | None) -> dict[str, bool] | None:
+def _gates(feature_gates: Mapping[str, bool] | None, version: str | None = None) -> dict[str, bool] | None:
+    """The version's gate defaults with ``feature_gates`` applied (None: 1.35's defaults, unchanged)."""
+    try:
+        base = gates_for_version(version) if version is not None else None
+    except ValueError as e:
+        raise ValueError(f"kubernetes_version: {e}") from None
     if not feature_gates:
-        return None
+        return base
     try:
         resolve_gates(feature_gates)
     except (UnknownGateError, TypeError) as e:
         raise ValueError(f"feature_gates: {e}") from None
-    return dict(feature_gates)
+    return {**(base or {}), **feature_gates}
+
+
+def invalid_object(pod: Any, index: int, problems: list[Problem]) -> Violation:
+    """The ``invalid-object`` violation for an observation with `~podmodel.oracle.validate.Problem` s."""
+    meta = pod.get("metadata") if isinstance(pod, dict) else None
+    meta = meta if isinstance(meta, dict) else {}
+    ident = [meta.get(k) if isinstance(meta.get(k), str) else None for k in ("namespace", "name", "uid")]
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more: {'; '.join(str(p) for p in problems[1:4])}{'; ...' if len(problems) > 4 else ''})" \
+        if len(problems) > 1 else ""
+    return Violation("invalid-object", index, ident[0], ident[1], ident[2], None, first.field, first.expected, first.actual,
+                     f"no Pod the API server could return: {first}{more}", _SRC_INVALID)
 
 
 class TraceChecker:
@@ -128,12 +150,14 @@ class TraceChecker:
     """
 
     def __init__(self, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False, *,
-                 on_pod: Callable[[PodResult], None] | None = None) -> None:
-        self._gates = _gates(feature_gates)
+                 on_pod: Callable[[PodResult], None] | None = None, kubernetes_version: str | None = None) -> None:
+        self._gates = _gates(feature_gates, kubernetes_version)
+        self._generations = generation_tracking(kubernetes_version)
         self._coverage = bool(coverage)
         self._on_pod = on_pod
         self._pods: dict[Any, _PodState] = {}
-        self._configs: dict[tuple, tuple[PodConfig, SpecInfo | None]] = {}  # config_key -> shared config
+        # config_key -> (shared config, spec info, problems of the spec); config None when the spec is invalid
+        self._configs: dict[tuple, tuple[PodConfig | None, SpecInfo | None, list[Problem]]] = {}
         # (config id, seen initialized, clean_key_of(snapshot)) of observations that broke no
         # single-observation rule: pods in the same state are checked once.  The configs are
         # kept alive by self._configs (cleared together), so their ids are not reused.
@@ -173,31 +197,54 @@ class TraceChecker:
         return self._observe(obs.pod, obs.index, obs.event, obs.location)
 
     def _config(self, pod: dict, state: _PodState | None, index: int, location: Location | None):
-        """``(cfg, key, spec info)`` for an observation: the pod's cached ones while its spec is unchanged."""
+        """``(cfg, key, spec info, spec problems)`` for an observation: the pod's cached ones while its spec is unchanged."""
         key = config_key(pod)
         if key is None:
-            return (state.cfg, state.cfg_key, None) if state is not None else (None, None, None)
+            return (state.cfg, state.cfg_key, None, ()) if state is not None else (None, None, None, ())
         if state is not None and state.cfg is not None and state.cfg_key == key:
-            return state.cfg, key, state.info
+            return state.cfg, key, state.info, ()
         hit = self._configs.get(key)
         if hit is not None:
-            return hit[0], key, hit[1]
-        try:
-            # Anonymous: pods with the same spec share one configuration (name, namespace and
-            # nodeName are not read by the lifecycle rules).
-            meta = pod.get("metadata")
-            cfg = pod_config({"metadata": {"annotations": meta.get("annotations") if isinstance(meta, dict) else None},
-                              "spec": pod["spec"]}, self._gates)
-        except ManifestError as e:
-            loc = location or Location("<input>", None, None, None)
-            raise InputError(f"object {index + 1}: the Pod cannot be used: {e}", name=loc.name, line=loc.line,
-                             column=loc.column, offset=loc.offset, expected="a valid Pod spec") from None
-        info = spec_info(pod, cfg)
+            return hit[0], key, hit[1], hit[2]
+        problems = validate_spec(pod["spec"])
+        if problems:
+            cfg, info = None, None
+        else:
+            try:
+                # Anonymous: pods with the same spec share one configuration (name, namespace and
+                # nodeName are not read by the lifecycle rules).
+                meta = pod.get("metadata")
+                cfg = pod_config({"metadata": {"annotations": meta.get("annotations") if isinstance(meta, dict) else None},
+                                  "spec": pod["spec"]}, self._gates)
+            except ManifestError as e:
+                loc = location or Location("<input>", None, None, None)
+                raise InputError(f"object {index + 1}: the Pod cannot be used: {e}", name=loc.name, line=loc.line,
+                                 column=loc.column, offset=loc.offset, expected="a valid Pod spec") from None
+            info = spec_info(pod, cfg)
         if len(self._configs) >= CONFIG_CACHE:
             self._configs.clear()
             self._clean.clear()
-        self._configs[key] = (cfg, info)
-        return cfg, key, info
+        self._configs[key] = (cfg, info, problems)
+        return cfg, key, info, problems
+
+    def _invalid(self, pod: dict, index: int, state: _PodState | None, key: Any, problems: list[Problem]) -> list[Violation]:
+        """Report an impossible object; no lifecycle rule is checked on it, and it is not the
+        pod's last observation (the next one is compared with the last valid one)."""
+        v = invalid_object(pod, index, problems)
+        if state is None:
+            uid, namespace, name = pod_identity(pod)
+            snap = snapshot({"metadata": {"uid": uid, "namespace": namespace, "name": name}}, None, index=index)
+            state = _PodState(key, snap, self._coverage)
+            self._pods[key] = state
+            self.pods_seen += 1
+        if state.first is None:
+            state.first = v
+            state.previous_index = None
+            self.bad_pods += 1
+        state.violations += 1
+        state.count += 1
+        self.violations.append(v)
+        return [v]
 
     def _observe(self, pod: Any, index: int, event: str | None, location: Location | None) -> list[Violation]:
         if self._verdict is not None:
@@ -209,7 +256,23 @@ class TraceChecker:
         uid, namespace, name = pod_identity(pod)
         key: Any = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
-        cfg, ckey, info = self._config(pod, state, index, location)
+        cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
+        vl = state.valid_lists if state is not None else None
+        previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
+        meta, status = pod.get("metadata"), pod.get("status")
+        generation = meta.get("generation") if type(meta) is dict else None
+        conditions = status.get("conditions") if type(status) is dict else None
+        vc = state.valid_conditions if state is not None else None
+        problems = validate_pod(pod, info.names if info is not None else None, spec_checked=True, previous=previous,
+                                previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
+        if spec_problems:
+            problems = list(spec_problems) + problems
+        if problems:
+            found = self._invalid(pod, index, state, key, problems)
+            if event == "DELETED":
+                st = self._pods.pop(key)
+                self._emit(st.result(deleted=True))
+            return found
         prev = state.last if state is not None else None
         snap = snapshot(pod, cfg, index=index, event=event, info=info, previous=prev)
         found: list[Violation] = []
@@ -231,12 +294,15 @@ class TraceChecker:
             quiet_key = None if found else okey
         else:
             quiet_key = None
+        late = False
         if state is None:
             state = _PodState(key, snap, self._coverage)
             self._pods[key] = state
             self.pods_seen += 1
         elif prev is not None:
-            found = check_step(state.cfg, prev, snap) + found
+            steps = check_step(state.cfg, prev, snap, generations=self._generations)
+            late = bool(steps) and steps[0].id == "out-of-order"
+            found = steps if late else steps + found
         if found:
             if state.first is None:
                 state.first = found[0]
@@ -245,6 +311,9 @@ class TraceChecker:
                 self.bad_pods += 1
             state.violations += len(found)
             self.violations.extend(found)
+        state.count += 1
+        if late:  # an older version: the pod's state stays the newer observation
+            return found
         if state.coverage is not None:
             items = cov.first_items(snap) if prev is None else cov.step_items(prev, snap)
             state.coverage.update(items)
@@ -256,7 +325,9 @@ class TraceChecker:
             state.info = info
         state.quiet_key = quiet_key
         state.last = snap
-        state.count += 1
+        state.valid_conditions = (generation, conditions) if type(conditions) is list else None
+        state.valid_lists = (ckey, (status.get("initContainerStatuses"), status.get("containerStatuses"),
+                                    status.get("ephemeralContainerStatuses"))) if type(status) is dict else None
         if event == "DELETED":
             del self._pods[key]
             self._emit(state.result(deleted=True))
@@ -270,9 +341,16 @@ class TraceChecker:
 
     # -- output ------------------------------------------------------------------
     def run(self, source: Any, *, format: str = "auto") -> Verdict:
-        """Feed every observation of ``source`` (anything `iter_observations` reads), then `finish`."""
-        for obs in iter_observations(source, format=format):
+        """Feed every observation of ``source`` (anything `iter_observations` reads), then `finish`.
+
+        Raises `~podmodel.oracle.formats.InputError` when ``source`` holds no Pod at all
+        (nothing to check is no verdict).
+        """
+        stats: dict = {}
+        for obs in iter_observations(source, format=format, stats=stats):
             self.feed_observation(obs)
+        if not self.observations:
+            raise nothing_to_check(stats, stats.get("name", "<input>"))
         return self.finish()
 
     def finish(self) -> Verdict:

@@ -59,6 +59,8 @@ __all__ = [
     "Observation",
     "detect_format",
     "iter_observations",
+    "load_documents",
+    "nothing_to_check",
     "parse_only",
 ]
 
@@ -486,6 +488,13 @@ def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 # Text with position tracking
 # ---------------------------------------------------------------------------------------------
 
+try:  # a faster decoder for the common case (JSON Lines); the json module stays the reference
+    from orjson import JSONDecodeError as _OrjsonError
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - orjson is a dependency, but the reader works without it
+    _orjson_loads = None
+    _OrjsonError = ValueError
+
 _WS = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
 
@@ -750,8 +759,10 @@ _Hit = tuple  # (pod, event, timestamp, location)
 class _Classifier:
     """Turns decoded objects into (pod, event, timestamp, location) hits, validating shapes."""
 
-    def __init__(self) -> None:
+    def __init__(self, stats: dict | None = None) -> None:
         self.count = 0
+        #: What was read but yielded no Pod (audit events without one, bookmarks), for "nothing to check".
+        self.stats = stats if stats is not None else {}
 
     def next(self) -> int:
         self.count += 1
@@ -842,6 +853,7 @@ class _Classifier:
     def _watch(self, obj: Mapping, loc: Location, n: int) -> Iterator[_Hit]:
         kind = obj.get("type")
         if kind == "BOOKMARK":
+            self.stats["watch bookmarks"] = self.stats.get("watch bookmarks", 0) + 1
             return
         if kind == "ERROR":
             status = obj.get("object")
@@ -869,8 +881,14 @@ class _Classifier:
         yield (pod, kind, None, loc)
 
     def _audit(self, obj: Mapping, loc: Location, n: int) -> Iterator[_Hit]:
+        stats = self.stats
+        stats["audit events"] = stats.get("audit events", 0) + 1
         response = obj.get("responseObject")
         if not isinstance(response, Mapping):
+            ref = obj.get("objectRef")
+            if isinstance(ref, Mapping) and ref.get("resource") == "pods":
+                stats["audit pod events without a response object"] = \
+                    stats.get("audit pod events without a response object", 0) + 1
             return  # RequestReceived stage, Metadata level, ...
         kind = response.get("kind")
         if kind != "Pod":
@@ -1001,6 +1019,24 @@ def _json_array(text: _Text, cls: _Classifier, want: str) -> Iterator[_Hit]:
 
 def _json_object(text: _Text, cls: _Classifier, want: str) -> Iterator[_Hit]:
     loc = text.loc()
+    # Fastest path: one object on one line, decoded by orjson (JSON Lines).  Anything orjson
+    # refuses (NaN, lone surrogates, a value spanning lines, deep nesting) goes the careful way
+    # below, which also words the errors.  One difference: orjson reads an integer beyond 64
+    # bits as a float (json: an int, or an error past 4300 digits); no Pod field holds one, and
+    # for the fields the oracle reads either is an invalid-object.
+    if _orjson_loads is not None:
+        buf, pos = text.buf, text.pos
+        nl = buf.find("\n", pos)
+        if nl > 0:
+            try:
+                value = _orjson_loads(buf[pos:nl])
+            except _OrjsonError:
+                pass
+            else:
+                if type(value) is dict and type(value.get("items")) is not list:
+                    text.advance(nl)
+                    yield from cls.expand(value, loc, want)
+                    return
     # Fast path: the whole object is already in the buffer (the common case for JSON Lines).
     try:
         value, end = _DECODER.raw_decode(text.buf, text.pos)
@@ -1448,7 +1484,29 @@ def _object_hits(items: Iterator[Any], name: str, cls: _Classifier, fmt: str) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def iter_observations(source: Any, *, format: str = "auto", name: str | None = None) -> Iterator[Observation]:
+def nothing_to_check(stats: Mapping[str, int], name: str = "<input>") -> InputError:
+    """The `InputError` for a trace that holds no Pod observation, saying why.
+
+    ``stats`` is the dictionary `iter_observations` filled.
+
+    >>> str(nothing_to_check({"audit events": 3, "audit pod events without a response object": 3}, "audit.log"))
+    'audit.log: nothing to check: 3 audit events carry no Pod object: record at RequestResponse level (the audit policy level Request or Metadata leaves out the response)'
+    >>> str(nothing_to_check({}, "t.json"))
+    't.json: nothing to check: the input holds no Pod observation'
+    """
+    audit = stats.get("audit events", 0)
+    if audit:
+        msg = (f"{audit} audit event{'s carry' if audit != 1 else ' carries'} no Pod object: record at RequestResponse level "
+               "(the audit policy level Request or Metadata leaves out the response)")
+    elif stats.get("watch bookmarks"):
+        msg = f"{stats['watch bookmarks']} watch BOOKMARK event(s) and no Pod"
+    else:
+        msg = "the input holds no Pod observation"
+    return InputError(f"nothing to check: {msg}", name=name, expected="Pod objects")
+
+
+def iter_observations(source: Any, *, format: str = "auto", name: str | None = None,
+                      stats: dict | None = None) -> Iterator[Observation]:
     """Stream the Pod observations of a trace, in input order.
 
     Parameters
@@ -1466,6 +1524,9 @@ def iter_observations(source: Any, *, format: str = "auto", name: str | None = N
         ``audit`` requires every top-level object to be of that kind.
     name : str, optional
         Name used in locations and error messages instead of the file name.
+    stats : dict, optional
+        Filled, while iterating, with counts of what was read but held no Pod (audit events,
+        bookmarks): `nothing_to_check` turns them into a message.
 
     Yields
     ------
@@ -1506,12 +1567,14 @@ def iter_observations(source: Any, *, format: str = "auto", name: str | None = N
             "source must be a path, '-', a file object, str or bytes content, or an iterable of objects; "
             f"got {type(source).__name__}"
         )
-    return _iterate(source, format, name)
+    return _iterate(source, format, name, stats)
 
 
-def _iterate(source: Any, fmt: str, name: str | None) -> Iterator[Observation]:
+def _iterate(source: Any, fmt: str, name: str | None, stats: dict | None = None) -> Iterator[Observation]:
     with _open_source(source, name) as (how, what, shown):
-        cls = _Classifier()
+        if stats is not None:
+            stats["name"] = shown
+        cls = _Classifier(stats)
         if how == "objects":
             hits = _object_hits(what, shown, cls, fmt)
         else:
@@ -1528,6 +1591,83 @@ def _iterate(source: Any, fmt: str, name: str | None) -> Iterator[Observation]:
                 hits = _json_hits(text, cls, fmt)
         for index, (pod, event, stamp, loc) in enumerate(hits):
             yield Observation(index, pod, event, loc, stamp)
+
+
+#: The largest manifest `load_documents` reads (bytes, decompressed).
+MAX_DOCUMENT_BYTES = 16 << 20
+
+
+def load_documents(source: Any, *, name: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> list[Any]:
+    r"""Every document of a JSON or YAML input, read with the trace reader's defences.
+
+    For inputs that are not traces (a manifest, a workload, a scenario): the same opening,
+    decoding (gzip, byte order marks, UTF-16), depth limit (no `RecursionError`), integer
+    size limit, refusal of recursive YAML aliases and of YAML-only types, and at most
+    ``max_bytes`` of text; every failure is an `InputError` with its location.
+
+    >>> load_documents("kind: Pod\n---\nkind: Service\n")
+    [{'kind': 'Pod'}, {'kind': 'Service'}]
+    >>> load_documents('{"a": ' * 100000, name="deep.json")
+    Traceback (most recent call last):
+    ...
+    podmodel.oracle.formats.InputError: deep.json:1:1 (byte 0): JSON value nested too deeply
+    """
+    out: list[Any] = []
+    with _open_source(source, name) as (how, what, shown):
+        if how == "objects":
+            return list(what)
+        try:
+            reader = _make_reader(what)
+        except _ReadFailure as failure:
+            raise _error_at(Location(shown, 1, 1, 0), failure.message, failure.expected) from None
+        limited = _Limited(reader, max_bytes, shown)
+        text = _Text(limited, shown)
+        first = text.peek()
+        if first is not None and first in "{[":
+            while text.skip_ws() is not None:
+                out.append(text.decode_value())
+            return out
+        feed = _YamlFeed(text)
+        libyaml = _is_libyaml(_Loader)
+        loader = None
+        try:
+            try:
+                loader = _Loader(feed)
+                while loader.check_node():
+                    node = loader.get_node()
+                    data = loader.construct_document(node)
+                    if _recursive_node(node) is not None:
+                        raise _error_at(feed.location(node.start_mark),
+                                        "invalid YAML: an alias refers to a node that contains it (a recursive structure)",
+                                        "plain, non-recursive YAML data")
+                    if data is not None:
+                        out.append(data)
+            except (InputError, MemoryError):
+                raise
+            except Exception as exc:
+                raise _yaml_error(exc, feed, loader, libyaml) from None
+        finally:
+            if loader is not None:
+                loader.dispose()
+        if feed.failure is not None:
+            raise feed.failure
+    return out
+
+
+class _Limited(_TextReader):
+    """A text reader that fails past ``limit`` characters (a manifest is small)."""
+
+    def __init__(self, inner: _TextReader, limit: int, name: str) -> None:
+        self.inner, self.limit, self.seen = inner, limit, 0
+        self.encoding = inner.encoding
+        self.start_offset = inner.start_offset
+
+    def read(self, n: int) -> str:
+        data = self.inner.read(n)
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise _ReadFailure(f"input larger than {self.limit} bytes", f"at most {self.limit} bytes")
+        return data
 
 
 def parse_only(source: Any, format: str = "auto") -> int:

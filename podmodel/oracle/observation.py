@@ -118,6 +118,10 @@ class Snapshot(NamedTuple):
     app_nil: bool
     spec_names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None
     resource_version: str | None = None
+    generation: int | None = None
+    observed_generation: int | None = None
+    #: ``(condition type, observedGeneration)`` of the conditions that carry one.
+    cond_generations: tuple[tuple[str, int], ...] = ()
 
     # -- lookups -------------------------------------------------------------------
     def condition(self, ctype: str) -> tuple[str, str] | None:
@@ -376,6 +380,7 @@ def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event
     app_raw = status.get("containerStatuses")
     eph_raw = status.get("ephemeralContainerStatuses")
     conds = []
+    cond_gens = []
     raw_conds = status.get("conditions")
     if type(raw_conds) is list:
         for c in raw_conds:
@@ -384,6 +389,9 @@ def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event
                 if type(ctype) is str:
                     reason = c.get("reason")
                     conds.append((ctype, str(c.get("status")), reason if type(reason) is str else ""))
+                    og = c.get("observedGeneration")
+                    if type(og) is int:
+                        cond_gens.append((ctype, og))
     grace = meta.get("deletionGracePeriodSeconds")
     return Snapshot(
         index,
@@ -404,6 +412,9 @@ def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event
         app_raw is None,
         info.names if has_spec and info is not None else None,
         _str(meta.get("resourceVersion")),
+        _int(meta.get("generation")),
+        _int(status.get("observedGeneration")),
+        tuple(cond_gens),
     )
 
 

@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from podmodel.oracle.checker import TraceChecker
-from podmodel.oracle.formats import iter_observations
+from podmodel.oracle.formats import iter_observations, nothing_to_check
 from podmodel.oracle.observation import pod_identity
 from podmodel.oracle.verdict import PodResult, Verdict
 
@@ -48,13 +48,17 @@ def partition_of(pod: Mapping[str, Any], parts: int) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % parts
 
 
-def _check_part(path: str, fmt: str, gates: Mapping[str, bool] | None, coverage: bool, part: int, parts: int) -> Verdict:
-    checker = TraceChecker(gates, coverage)
+def _check_part(path: str, fmt: str, gates: Mapping[str, bool] | None, coverage: bool, part: int, parts: int,
+                version: str | None = None) -> Verdict:
+    checker = TraceChecker(gates, coverage, kubernetes_version=version)
     total = 0
-    for obs in iter_observations(path, format=fmt):
+    stats: dict = {}
+    for obs in iter_observations(path, format=fmt, stats=stats):
         total += 1
         if partition_of(obs.pod, parts) == part:
             checker.feed_observation(obs)
+    if not total:
+        raise nothing_to_check(stats, stats.get("name", path))
     verdict = checker.finish()
     return Verdict(verdict.violations, verdict.pods, total, verdict.coverage)
 
@@ -83,7 +87,7 @@ def merge(parts: list[Verdict]) -> Verdict:
 
 
 def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,
-                        format: str = "auto", progress: bool = False) -> Verdict:
+                        format: str = "auto", progress: bool = False, kubernetes_version: str | None = None) -> Verdict:
     """`~podmodel.oracle.api.check_trace` of a file in ``jobs`` processes.
 
     Same result as the serial check (raises the same `~podmodel.oracle.formats.InputError`
@@ -94,18 +98,20 @@ def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, boo
     """
     del progress
     if jobs <= 1:
-        return check_trace_serial(path, feature_gates=feature_gates, coverage=coverage, format=format)
+        return check_trace_serial(path, feature_gates=feature_gates, coverage=coverage, format=format,
+                                  kubernetes_version=kubernetes_version)
     gates = dict(feature_gates) if feature_gates else None
-    TraceChecker(gates)  # validate the gates here, not in every worker
+    TraceChecker(gates, kubernetes_version=kubernetes_version)  # validate the gates here, not in every worker
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(_check_part, os.fspath(path), format, gates, coverage, k, jobs) for k in range(jobs)]
+        futures = [pool.submit(_check_part, os.fspath(path), format, gates, coverage, k, jobs, kubernetes_version)
+                   for k in range(jobs)]
         results = [f.result() for f in futures]
     return merge(results)
 
 
 def check_trace_serial(path: str, *, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,
-                       format: str = "auto") -> Verdict:
+                       format: str = "auto", kubernetes_version: str | None = None) -> Verdict:
     """The single-process check (for comparison and for ``jobs=1``)."""
-    return TraceChecker(feature_gates, coverage).run(path, format=format)
+    return TraceChecker(feature_gates, coverage, kubernetes_version=kubernetes_version).run(path, format=format)

@@ -304,12 +304,14 @@ def check_init_order(cfg: PodConfig, snap: Snapshot, *, seen_initialized: bool =
                                  f"is {blocker.describe()}", container=s.name, source=_SRC_INIT_SERIAL))
         if blocker is None and not _completed(s):
             blocker = s
+    rerun = any((c.restart_count or 0) > 0 or c.status.has_last_termination for c in snap.init)
+    if not seen_initialized and not rerun:
+        out.extend(_init_ran_too_early(cfg, snap, by_name, {v.container for v in out}))
     never_ran_sidecars = [by_name[sc.name] for sc in cfg.sidecars if sc.name in by_name
                           and by_name[sc.name].state == "waiting" and not by_name[sc.name].status.has_last_termination
                           and not by_name[sc.name].restart_count]
     if blocker is None and not never_ran_sidecars:
         return out
-    rerun = any((c.restart_count or 0) > 0 or c.status.has_last_termination for c in snap.init)
     for c in snap.app:
         st = c.status
         running = c.state == "running" or st.started is True
@@ -330,6 +332,54 @@ def check_init_order(cfg: PodConfig, snap: Snapshot, *, seen_initialized: bool =
             out.append(violation(snap, "init-order", status_field(c, "state"), "waiting (PodInitializing)", c.describe(),
                                  f"app container {c.name} is running but sidecar {sc.name} has never started ({sc.describe()})",
                                  container=c.name, source=_SRC_SIDECAR))
+    return out
+
+
+def _has_run(c: ContainerSnap) -> bool:
+    return c.state in ("running", "terminated") or c.status.has_last_termination or bool(c.restart_count) \
+        or c.status.started is True
+
+
+def _never_ran(c: ContainerSnap) -> bool:
+    return not _has_run(c)
+
+
+def _init_ran_too_early(cfg: PodConfig, snap: Snapshot, by_name: dict[str, ContainerSnap],
+                        reported: set) -> list[Violation]:
+    """Init containers start one after another in spec order: a regular init container only
+    after the earlier ones completed (exit 0), a sidecar's successors only after it started.
+
+    So a later init container (regular or sidecar) that has run -- running, terminated, a
+    last termination, a restart -- while an earlier regular init container has never
+    completed, or an earlier sidecar has never run, shows an order no sequence of kubelet
+    syncs produces, however many updates were coalesced between observations.  Called only
+    when no init container shows a previous run and the pod was never seen initialized
+    (after a sandbox recreation, statuses of the old sandbox's later init containers stay
+    while the first ones re-run, §10.6).
+
+    Source: kuberuntime ``computeInitContainerActions`` (the first init container not done
+    is the only one started; a sidecar must be started before the next one runs);
+    k8s-invariants.md I1; KEP-753 (sidecars start in order).
+    """
+    out: list[Violation] = []
+    gate: tuple[ContainerSnap, str] | None = None  # the first earlier init container that holds the others back
+    for spec in cfg.init_containers:
+        s = by_name.get(spec.name)
+        if s is None:
+            continue
+        if gate is not None and _has_run(s) and s.name not in reported:
+            blocker, why = gate
+            out.append(violation(snap, "init-order", status_field(s, "state"), "waiting (never run)", s.describe(),
+                                 f"init container {s.name} has run ({s.describe()}) while the earlier "
+                                 f"{'sidecar' if why == 'sidecar' else 'init container'} {blocker.name} "
+                                 f"{'has never started' if why == 'sidecar' else 'has not completed'} ({blocker.describe()})",
+                                 container=s.name, source=_SRC_INIT_SERIAL))
+            continue
+        if gate is None:
+            if spec.is_sidecar and _never_ran(s):
+                gate = (s, "sidecar")
+            elif not spec.is_sidecar and not _completed(s):
+                gate = (s, "init")
     return out
 
 

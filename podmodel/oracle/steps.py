@@ -120,6 +120,34 @@ def _new_instance(old: ContainerSnap, new: ContainerSnap) -> bool:
     return bool(old.container_id and new.container_id and old.container_id != new.container_id)
 
 
+def _last_termination(c: ContainerSnap) -> dict | None:
+    raw = c.raw
+    if type(raw) is not dict:
+        return None
+    last = raw.get("lastState")
+    term = last.get("terminated") if type(last) is dict else None
+    return term if type(term) is dict else None
+
+
+def _newer_termination(old: ContainerSnap, new: ContainerSnap) -> int | None:
+    """The exit code of ``new``'s last termination when it is not the one ``old`` showed
+    (a termination that happened between the observations), else None.
+
+    The kubelet's synthesised ``ContainerStatusUnknown`` (137) is no real exit and gives None.
+    """
+    sn = new.status
+    if sn.last_exit_code is None or sn.last_reason == kubelet.CONTAINER_STATUS_UNKNOWN:
+        return None
+    before, after = _last_termination(old), _last_termination(new)
+    if after is None or after == before:
+        return None
+    if old.status.state == "terminated":
+        term = old.raw.get("state", {}).get("terminated") if type(old.raw) is dict else None
+        if term == after:
+            return None  # old's own termination, now in lastState
+    return sn.last_exit_code
+
+
 def _image_changed(old: ContainerSnap, new: ContainerSnap) -> bool:
     if old.spec_image and new.spec_image and old.spec_image != new.spec_image:
         return True
@@ -166,23 +194,37 @@ def check_restart(cfg: PodConfig, old_snap: Snapshot, new_snap: Snapshot, old: C
     spec = _spec(cfg, old.name)
     if spec is None or all_containers_could_restart(cfg):
         return None
+    newer = _newer_termination(old, new)
+    codes: list[int | None] = []
     if so.state == "terminated":
         if sn.state == "terminated" and not fresh:
             return None
-        code = so.exit_code if so.exit_code is not None else 0
+        codes.append(so.exit_code if so.exit_code is not None else 0)
     elif fresh and not _synthesised_unknown(old, new):
-        code = so.last_exit_code if so.state == "waiting" else None
+        if so.state == "waiting":
+            codes.append(so.last_exit_code)  # the restart from old's waiting came after its last exit
+        elif newer is None:
+            codes.append(None)  # a restart hidden between snapshots: some exit code must allow it
+    elif not (sn.state == "waiting" and newer is not None and not _synthesised_unknown(old, new)):
+        return None
+    if newer is not None and (fresh or sn.state == "waiting"):
+        # An exit that happened between the observations, visible only as the new observation's
+        # lastState (a coalesced update): the container was restarted, or is being restarted
+        # (waiting), after it, so it must be an exit the kubelet restarts after.
+        codes.append(newer)
+    recreated = spec.is_regular_init and sandbox_may_have_been_recreated(old_snap, new_snap)
+    for code in codes:
+        if code is not None:
+            if may_restart_after(cfg, spec, code, sandbox_recreated=recreated):
+                continue
+            why = _why_not(cfg, spec, code)
+        else:
+            if may_ever_restart(cfg, spec, sandbox_recreated=recreated):
+                continue
+            why = _why_not(cfg, spec, None)
+        break
     else:
         return None
-    recreated = spec.is_regular_init and sandbox_may_have_been_recreated(old_snap, new_snap)
-    if code is not None:
-        if may_restart_after(cfg, spec, code, sandbox_recreated=recreated):
-            return None
-        why = _why_not(cfg, spec, code)
-    else:
-        if may_ever_restart(cfg, spec, sandbox_recreated=recreated):
-            return None
-        why = _why_not(cfg, spec, None)
     field = "state" if sn.state != so.state else ("restartCount" if old.restart_count != new.restart_count else "containerID")
     kind = {"init": "init container", "app": "container"}.get(old.kind, "container")
     return violation(new_snap, "restart-forbidden", status_field(new, field),
@@ -238,6 +280,112 @@ def check_regressed(new_snap: Snapshot, old: ContainerSnap, new: ContainerSnap) 
     return None
 
 
+_SRC_CRASHLOOP = ("kuberuntime_manager.go doBackOff (back-off only for a container that exited: the key is its last "
+                  "termination); kubelet_pods.go convertToAPIContainerStatuses (lastState is the previous instance's "
+                  "termination); k8s-semantics.md §3.2")
+
+
+def check_crashloop_without_exit(new_snap: Snapshot, old: ContainerSnap, new: ContainerSnap) -> Violation | None:
+    """``container-state-regressed``: ``CrashLoopBackOff`` with no new termination behind it.
+
+    The kubelet backs off a container only after it exited, and then reports that exit as
+    ``lastState.terminated``.  So if an instance ran after the old observation's last
+    termination -- the old observation shows it running, or restartCount went up -- and the
+    new observation is waiting in ``CrashLoopBackOff``, its ``lastState.terminated`` must be a
+    newer termination than the old one.  Showing the very same termination means the running
+    instance's exit was never recorded: no sequence of hidden updates gives it.  "The very
+    same" needs the termination's identity, its ``containerID`` (which the kubelet always
+    writes; one container instance terminates once): without it two exits with the same code
+    and timestamps look alike and nothing is flagged.
+
+    >>> from podmodel.oracle.observation import snapshot
+    >>> last = {"terminated": {"exitCode": 1, "containerID": "containerd://1"}}
+    >>> run = snapshot({"status": {"containerStatuses": [{"name": "a", "restartCount": 1, "lastState": last,
+    ...                                                    "state": {"running": {}}}]}}, None, index=0)
+    >>> back = snapshot({"status": {"containerStatuses": [{"name": "a", "restartCount": 1, "lastState": last,
+    ...     "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}}, None, index=1)
+    >>> check_crashloop_without_exit(back, run.app[0], back.app[0]).field
+    'status.containerStatuses[a].lastState'
+    """
+    sn = new.status
+    if sn.state != "waiting" or sn.reason != "CrashLoopBackOff":
+        return None
+    so = old.status
+    ran = so.state == "running" or (old.restart_count is not None and new.restart_count is not None
+                                    and new.restart_count > old.restart_count)
+    if not ran:
+        return None
+    before, after = _last_termination(old), _last_termination(new)
+    if after is None:
+        return None  # reported as a cleared termination or a regression by check_regressed
+    if after != before or not after.get("containerID"):
+        return None  # a newer termination, or one without identity (two exits with the same code look alike)
+    return violation(new_snap, "container-state-regressed", status_field(new, "lastState"),
+                     "a newer lastState.terminated (the exit of the instance that ran)", "the same lastState as before",
+                     f"container {old.name} is in CrashLoopBackOff, but no termination of the instance that "
+                     f"{'was running' if so.state == 'running' else 'ran since'} ({old.describe()}, restartCount "
+                     f"{old.restart_count}) is recorded: lastState still shows exit {sn.last_exit_code}",
+                     container=old.name, source=_SRC_CRASHLOOP)
+
+
+_SRC_INITIALIZED_BACK = ("generate.go GeneratePodInitializedCondition (computed from the statuses it is written "
+                         "with); kuberuntime computePodActions (a completed init container re-runs only in a new "
+                         "sandbox); k8s-semantics.md §4.3, §7.1, §10.6")
+
+
+def check_initialized_reverted(cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> Violation | None:
+    """``condition-inconsistent``: ``Initialized`` went from True back to False with no cause.
+
+    The kubelet computes ``Initialized`` from the container statuses it writes with it
+    (``GeneratePodInitializedCondition``).  After True, it is False again only when no regular
+    container is running or terminated and an init container is incomplete: a sidecar no
+    longer started (the sidecar went down), a regular init container with no status, or a
+    regular init container running again (after a sandbox recreation, §10.6).  A completed
+    regular init container that is the very same terminated instance cannot have become
+    incomplete; statuses that give True cannot be written with False.
+
+    >>> from podmodel.model.reference import pod_config
+    >>> from podmodel.oracle.observation import snapshot
+    >>> spec = {"initContainers": [{"name": "i"}], "containers": [{"name": "a"}]}
+    >>> init = [{"name": "i", "ready": True, "state": {"terminated": {"exitCode": 0}}}]
+    >>> mk = lambda ok, app: {"spec": spec, "status": {"phase": "Running", "initContainerStatuses": init,
+    ...     "containerStatuses": [{"name": "a", "state": app}], "conditions": [{"type": "Initialized", "status": ok}]}}
+    >>> a, b = mk("True", {"running": {}}), mk("False", {"waiting": {"reason": "CrashLoopBackOff"}})
+    >>> cfg = pod_config(a)
+    >>> check_initialized_reverted(cfg, snapshot(a, cfg, index=0), snapshot(b, cfg, index=1)).field
+    'status.conditions[Initialized]'
+    """
+    if cfg is None or old.cond_status("Initialized") != "True" or new.cond_status("Initialized") != "False":
+        return None
+    if new.phase in TERMINAL or all_containers_could_restart(cfg) or not cfg.init_containers:
+        return None
+    computed = kubelet.initialized(cfg, new.combined, new.phase or "Pending", was_initialized=True)
+    if computed.status == "True":
+        why = "the statuses it is written with give True (every init container complete or started, or a regular " \
+              "container has run)"
+    else:
+        by_name: dict[str, ContainerSnap] = {}
+        for c in new.init:
+            by_name.setdefault(c.name, c)
+        for spec in cfg.init_containers:
+            n = by_name.get(spec.name)
+            if n is None:
+                return None  # unknown status
+            if spec.is_sidecar:
+                if n.status.started is not True:
+                    return None  # the sidecar went down
+                continue
+            if n.status.ready:
+                continue
+            o = old.container(spec.name, "init")
+            if o is None or n.state != "terminated" or _new_instance(o, n) or o.state != "terminated":
+                return None  # re-run (sandbox recreated) or never completed
+        why = ("no sidecar went down and no init container re-ran (the sandbox was not recreated): the completed "
+               "init containers are the same terminated instances")
+    return violation(new, "condition-inconsistent", "status.conditions[Initialized]", "True", "False",
+                     f"Initialized went back from True to False, but {why}", source=_SRC_INITIALIZED_BACK)
+
+
 def check_containers(old_cfg: PodConfig | None, old_snap: Snapshot, new_snap: Snapshot) -> list[Violation]:
     """Per-container rules: restartCount, restart policy, state regressions."""
     out: list[Violation] = []
@@ -264,6 +412,8 @@ def check_containers(old_cfg: PodConfig | None, old_snap: Snapshot, new_snap: Sn
             v = check_restart(old_cfg, old_snap, new_snap, old, new) if old_cfg is not None or old.kind == "ephemeral" else None
             if v is None:
                 v = check_regressed(new_snap, old, new)
+            if v is None:
+                v = check_crashloop_without_exit(new_snap, old, new)
             if v is not None:
                 out.append(v)
     return out
@@ -350,7 +500,63 @@ def _deletion(old: Snapshot, new: Snapshot) -> list[Violation]:
     return []
 
 
-def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> list[Violation]:
+_SRC_GENERATION = ("KEP-5067 (keps/sig-node/5067-pod-generation, GA in 1.35); pkg/registry/core/pod/strategy.go "
+                   "PrepareForUpdate (generation + 1 on a spec change); status_manager.go (observedGeneration of the "
+                   "pod the kubelet synced)")
+
+
+def out_of_order(old: Snapshot, new: Snapshot) -> Violation | None:
+    """``out-of-order``: ``new`` carries an older resourceVersion than ``old`` (same uid).
+
+    resourceVersions are opaque strings to clients, but every API server in use takes them
+    from etcd revisions, decimal integers that only grow; a watch delivers a uid's versions
+    in order.  Compared only when both are decimal; equal versions are not flagged (KHI
+    replays keep one version for several objects, shared/traces/README.md).
+
+    >>> from podmodel.oracle.observation import snapshot
+    >>> a = snapshot({"metadata": {"uid": "u", "resourceVersion": "20"}}, None, index=0)
+    >>> b = snapshot({"metadata": {"uid": "u", "resourceVersion": "9"}}, None, index=1)
+    >>> out_of_order(a, b).message
+    'the input is out of order: resourceVersion 9 comes after 20 for the same uid (observation 1 is not compared with 0)'
+    """
+    a, b = old.resource_version, new.resource_version
+    if not a or not b or not a.isdigit() or not b.isdigit() or len(a) > 30 or len(b) > 30:
+        return None
+    if int(b) >= int(a):
+        return None
+    return violation(new, "out-of-order", "metadata.resourceVersion", f">= {a}", b,
+                     f"the input is out of order: resourceVersion {b} comes after {a} for the same uid "
+                     f"(observation {new.index} is not compared with {old.index})")
+
+
+def check_generations(old: Snapshot, new: Snapshot) -> list[Violation]:
+    """``generation-regressed``: metadata.generation, status.observedGeneration and the
+    conditions' observedGeneration never go back (KEP-5067).
+
+    >>> from podmodel.oracle.observation import snapshot
+    >>> a = snapshot({"metadata": {"generation": 3}, "status": {"observedGeneration": 3}}, None, index=0)
+    >>> b = snapshot({"metadata": {"generation": 3}, "status": {"observedGeneration": 2}}, None, index=1)
+    >>> [(v.field, v.expected, v.actual) for v in check_generations(a, b)]
+    [('status.observedGeneration', '>= 3', '2')]
+    """
+    out: list[Violation] = []
+    for field, x, y in (("metadata.generation", old.generation, new.generation),
+                        ("status.observedGeneration", old.observed_generation, new.observed_generation)):
+        if x is not None and y is not None and y < x:
+            out.append(violation(new, "generation-regressed", field, f">= {x}", str(y),
+                                 f"{field} went back from {x} to {y}", source=_SRC_GENERATION))
+    if old.cond_generations and new.cond_generations:
+        before = dict(old.cond_generations)
+        for ctype, y in new.cond_generations:
+            x = before.get(ctype)
+            if x is not None and y < x:
+                field = f"status.conditions[{ctype}].observedGeneration"
+                out.append(violation(new, "generation-regressed", field, f">= {x}", str(y),
+                                     f"{field} went back from {x} to {y}", source=_SRC_GENERATION))
+    return out
+
+
+def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot, *, generations: bool = True) -> list[Violation]:
     """Every step rule between two observations of one pod.
 
     ``old_cfg`` is the configuration of the first observation (None when unknown).
@@ -364,4 +570,13 @@ def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> list[
     >>> [v.id for v in check_step(pod_config(a), snapshot(a, None, index=0), snapshot(b, None, index=1))]
     ['node-rebound', 'terminal-phase-reverted']
     """
-    return check_pod_fields(old, new) + check_containers(old_cfg, old, new)
+    late = out_of_order(old, new)
+    if late is not None:
+        return [late]
+    out = check_pod_fields(old, new) + check_containers(old_cfg, old, new)
+    reverted = check_initialized_reverted(old_cfg, old, new)
+    if reverted is not None:
+        out.append(reverted)
+    if generations and (old.generation is not None or old.observed_generation is not None or old.cond_generations):
+        out.extend(check_generations(old, new))
+    return out

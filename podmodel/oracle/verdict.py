@@ -58,6 +58,18 @@ _RULES = (
          "or a termination record was cleared.",
          "k8s-semantics.md §3.2; kubelet_pods.go convertToAPIContainerStatuses; k8s-invariants.md C3; "
          "test/e2e/node/pods.go podStartVerifier ('had termination cleared')"),
+    Rule("invalid-object", "The object is no Pod the API server could return: a field of the wrong type, a value out of "
+         "its enum or range, a status for a container the spec does not have, a name listed twice, no name.",
+         "OpenAPI core/v1 Pod (types.go); apimachinery objectmeta.go ValidateObjectMeta; pkg/apis/core/validation/validation.go "
+         "validateContainers, validateRestartPolicy, validatePodConditions, ValidatePodStatusUpdate; "
+         "kubelet_pods.go convertToAPIContainerStatuses; KEP-5067 (podmodel/oracle/validate.py)"),
+    Rule("generation-regressed", "metadata.generation went down, or status.observedGeneration (or a condition's) went back.",
+         "KEP-5067 (keps/sig-node/5067-pod-generation, GA in 1.35): generation is incremented by the API server on every "
+         "spec update and never reset (pkg/registry/core/pod/strategy.go PrepareForUpdate); the kubelet reports the "
+         "generation it has acted on (status_manager.go, podutil.CalculatePodStatusObservedGeneration)"),
+    Rule("out-of-order", "Not a Kubernetes violation: the input is out of order -- a later observation of a uid carries an "
+         "older metadata.resourceVersion than an earlier one.  The older observation is not compared.",
+         "API concepts, 'Resource versions' (a watch delivers a uid's versions in order); etcd revisions increase"),
     Rule("containers-changed", "The set of containers, init containers or ephemeral containers changed.",
          "k8s-invariants.md C8, I5; validation.go ValidateContainerUpdates, ValidatePodEphemeralContainersUpdate"),
 )
