@@ -48,7 +48,7 @@ def add_parser(sub) -> Any:
 def _error(args, message: str, err: InputError | None = None) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     if getattr(args, "json", False):
-        doc: dict[str, Any] = {"ok": None, "error": {"message": message}}
+        doc: dict[str, Any] = {"format": "podmodel-check-trace", "version": 1, "ok": None, "error": {"message": message}}
         if err is not None:
             doc["error"].update({"name": err.name, "line": err.line, "column": err.column, "offset": err.offset,
                                  "expected": err.expected})
@@ -108,7 +108,8 @@ def run(args) -> int:
         return _error(args, f"internal error while checking {args.file}: {type(e).__name__}: {e} "
                             "(a podmodel bug: please report it with the input)")
     if args.json:
-        print(json.dumps(json_document(verdict, pods=pods, pod_coverage=pod_coverage if args.coverage else None), indent=2))
+        print(json.dumps({"format": "podmodel-check-trace", "version": 1,
+                          **json_document(verdict, pods=pods, pod_coverage=pod_coverage if args.coverage else None)}, indent=2))
     else:
         print(render_summary(verdict, pods, bad))
     return 0 if verdict.ok else 1

@@ -65,7 +65,7 @@ def run(args) -> int:
         raise UsageError(f"{args.pod}: {e}") from None
     status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
     shown = {c.get("type"): c.get("status") for c in status.get("conditions") or [] if isinstance(c, dict)}
-    out = {"observed_phase": status.get("phase"), "expected_phase": inferred, "phase_by_hidden_inputs": phases,
+    out = {"format": "podmodel-phase", "version": 1, "observed_phase": status.get("phase"), "expected_phase": inferred, "phase_by_hidden_inputs": phases,
            "expected_conditions": conditions, "observed_conditions": {k: shown.get(k) for k in conditions}}
     if args.json:
         print(json.dumps(out, indent=2))
