@@ -32,7 +32,7 @@ def add_parser(sub) -> Any:
                        description="Check recorded Pod observations (a trace) against the model: per pod, whether "
                                    "it is legal Kubernetes behaviour and, if not, the first violation with the two "
                                    "observations side by side.  Exit 0: legal; 1: violations; 2: unusable input.")
-    p.add_argument("file", metavar="FILE|-", help="the trace file, or - for standard input")
+    p.add_argument("file", metavar="FILE|-", nargs="?", help="the trace file, or - for standard input (none with --watch)")
     p.add_argument("--format", default="auto", choices=("auto",) + FORMATS, help="input format (default: auto-detect)")
     p.add_argument("--json", action="store_true", help="print the JSON document instead of the report")
     p.add_argument("--gates", default="", metavar="NAME=true,...", help="feature gates overriding Kubernetes 1.35's defaults")
@@ -41,6 +41,10 @@ def add_parser(sub) -> Any:
                    help="check in N processes, partitioned by pod uid (files only; default 1)")
     p.add_argument("--progress", action="store_true", help="report progress on stderr (default: only when stderr is a terminal)")
     p.add_argument("-q", "--quiet", action="store_true", help="report only the pods with violations, and the summary")
+    p.add_argument("--watch", action="store_true", help="check a live cluster's Pods instead of a file (podmodel watch)")
+    from podmodel.cli import watch
+
+    watch.add_arguments(p, standalone=False)
     p.set_defaults(run=run)
     return p
 
@@ -58,6 +62,14 @@ def _error(args, message: str, err: InputError | None = None) -> int:
 
 def run(args) -> int:
     """Run the subcommand; returns the exit code (0 legal, 1 violations, 2 unusable input)."""
+    if getattr(args, "watch", False):
+        if args.file is not None:
+            return _error(args, "--watch reads a live cluster: give no FILE")
+        from podmodel.cli import watch
+
+        return watch.run(args)
+    if args.file is None:
+        return _error(args, "a FILE (or - for standard input) is required, or --watch")
     try:
         gates = parse_gates(args.gates) if args.gates else None
     except (ValueError, TypeError) as e:
