@@ -71,6 +71,12 @@ class PodRecorder:
             self.observations.append(obj)
             self._verdict = None
 
+    def clear(self) -> None:
+        """Forget what was recorded (e.g. after asserting on `verdict` yourself)."""
+        with self._lock:
+            self.observations.clear()
+            self._verdict = None
+
     def record_all(self, objs: Iterable[Any]) -> None:
         for obj in objs:
             self.record(obj)
@@ -86,7 +92,14 @@ class PodRecorder:
 
         watcher = PodWatcher(api_client, namespace=namespace, label_selector=label_selector,
                              timeout_seconds=timeout_seconds)
-        thread = threading.Thread(target=lambda: [self.record(e) for e in watcher.events()], daemon=True)
+        def pump() -> None:
+            try:
+                for event in watcher.events():
+                    self.record(event)
+            except Exception:  # noqa: BLE001 - kept in watcher.error, raised below
+                pass
+
+        thread = threading.Thread(target=pump, daemon=True)
         thread.start()
         watcher.wait_listed()
         try:
@@ -100,10 +113,12 @@ class PodRecorder:
     def verdict(self):
         """The oracle's `~podmodel.oracle.verdict.Verdict` on what was recorded so far."""
         from podmodel.oracle.api import check_trace
+        from podmodel.oracle.verdict import Verdict
 
         with self._lock:
             if self._verdict is None:
-                self._verdict = check_trace(list(self.observations), feature_gates=self.feature_gates)
+                self._verdict = (check_trace(list(self.observations), feature_gates=self.feature_gates)
+                                 if self.observations else Verdict(violations=[]))
             return self._verdict
 
     def report(self) -> str:
