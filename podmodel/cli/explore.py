@@ -127,7 +127,7 @@ def _check_diagram_args(args) -> None:
     from podmodel.model.properties import CATALOGUE
 
     if args.diagram_property and not (args.diagram or args.counterexample_pods or args.itf):
-        raise UsageError("--diagram-property needs --diagram, --counterexample-pods or --itf FILE")
+        raise UsageError("--diagram-property needs --diagram FILE (or --counterexample-pods, --itf FILE)")
     if args.diagram and not args.diagram.lower().endswith((".svg", ".png", ".dot")):
         raise UsageError(f"--diagram {args.diagram}: use a .svg, .png or .dot file name")
     if args.diagram_property and args.diagram_property not in {p.id for p in CATALOGUE}:
