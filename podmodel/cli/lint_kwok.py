@@ -95,7 +95,8 @@ def run(args) -> int:
         print(f"  lifecycle: {' -> '.join(f.path)}")
     if result.cut:
         print(f"\nsome lifecycles were cut at {max_steps} steps (--max-steps)", file=sys.stderr)
-    verdict = {1: f"ILLEGAL: {len(result.findings)} transitions no kubelet would make",
+    n = len(result.findings)
+    verdict = {1: f"ILLEGAL: {n} transition{'s' if n != 1 else ''} no kubelet would make",
                3: "INCOMPLETE: nothing illegal in what was simulated", 0: "OK: every lifecycle is one a kubelet could show"}
     print("\n" + verdict[code])
     return code
