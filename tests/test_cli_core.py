@@ -10,7 +10,7 @@ import pytest
 from podmodel.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-TRACES = ROOT.parent / "shared" / "traces"
+TRACES = ROOT / "examples" / "traces"
 
 
 def test_no_command_prints_help_and_exits_2(capsys):
@@ -70,7 +70,6 @@ def test_phase_command_bad_input_is_one_line_and_exit_2(tmp_path, capsys, conten
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif(not TRACES.exists(), reason="shared/traces not beside the repo")
 def test_phase_command_reads_the_last_pod_of_a_trace(capsys):
     assert main(["phase", str(TRACES / "kwok-fast-job-pod.reconstructed.json"), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)

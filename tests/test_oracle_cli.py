@@ -140,7 +140,7 @@ def test_json_shape_matches_the_api():
     rc, out, _ = cli(write("j.json", json.dumps(trace)), "--json")
     doc = json.loads(out)
     assert rc == 1
-    assert list(doc) == ["ok", "observations", "pods", "violations"]
+    assert list(doc) == ["format", "version", "ok", "observations", "pods", "violations"]
     assert doc["ok"] is False and doc["observations"] == 3 and doc["pods"] == 1
     assert doc["violations"] == check_trace(trace).to_dict()["violations"]
     assert doc["violations"][0]["id"] == "restart-forbidden" and doc["violations"][0]["index"] == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import glob
 import gzip
 import io
 import json
@@ -31,7 +30,7 @@ from podmodel.oracle.formats import (
     parse_only,
 )
 
-TRACES = sorted(glob.glob("/work/shared/traces/*.json"))
+TRACES = sorted(str(p) for p in (Path(__file__).resolve().parents[1] / "examples" / "traces").glob("*.json"))
 
 
 # ---------------------------------------------------------------------------------------------

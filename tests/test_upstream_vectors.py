@@ -1,6 +1,6 @@
 """The reference functions agree with Kubernetes' own unit-test tables.
 
-Vectors: tests/data/upstream_*.yaml, transcribed from pkg/kubelet/kubelet_pods_test.go and
+Vectors: podmodel/specs/upstream/upstream_*.yaml, transcribed from pkg/kubelet/kubelet_pods_test.go and
 pkg/kubelet/status/generate_test.go (see tests/data/README.md).
 """
 
@@ -11,7 +11,7 @@ import yaml
 
 from podmodel.model.reference import expected_conditions, expected_phase
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "podmodel" / "specs" / "upstream"
 PHASE = yaml.safe_load((DATA / "upstream_phase_cases.yaml").read_text())["cases"]
 COND = yaml.safe_load((DATA / "upstream_condition_cases.yaml").read_text())["cases"]
 

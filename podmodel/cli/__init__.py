@@ -1,8 +1,14 @@
 """``podmodel`` command line: a dispatcher over `podmodel.cli` modules.
 
 Each subcommand module exposes ``add_parser(subparsers)`` and ``run(args) -> int``.
-Exit codes: 0 all good, 1 a violation was found, 2 unusable input.  No traceback
-reaches the user for bad input: errors are one clear line on stderr.
+Exit codes: 0 all good, 1 a violation was found, 2 unusable input, 3 incomplete.  No
+traceback reaches the user for bad input: errors are one clear line on stderr.
+
+Every ``--json`` document carries ``"format"`` (``podmodel-<command>``) and ``"version"``
+(an integer raised when a field changes meaning or goes away; docs/json.md).
+
+The base install is the oracle; a command that needs an extra says which one
+(``pip install 'podmodel[explore]'``) instead of failing with a traceback.
 """
 
 from __future__ import annotations
@@ -19,11 +25,38 @@ COMMANDS = {
     "check-trace": "check_trace",
     "export": "export",
     "phase": "phase",
+    "watch": "watch",
+    "lint-kwok": "lint_kwok",
+    "completion": "completion",
 }
+
+#: Third-party module -> the extra that installs it (pyproject.toml).
+EXTRAS = {"hypothesis": "explore", "transitions": "explore", "networkx": "explore", "graphviz": "explore",
+          "numpy": "explore", "kubernetes": "watch"}
 
 
 class UsageError(Exception):
     """Unusable input: printed as one line, exit code 2."""
+
+
+def missing_extra(e: ModuleNotFoundError) -> str | None:
+    """The message for a missing optional dependency, or None if ``e`` is something else."""
+    top = (e.name or "").split(".")[0]
+    if top not in EXTRAS:
+        return None
+    extra = EXTRAS[top]
+    return f"needs the {extra!r} extra ({top} is not installed): pip install 'podmodel[{extra}]'"
+
+
+def _needs_extra(sub, name: str, message: str) -> None:
+    """A placeholder subcommand for a command whose dependencies are not installed."""
+    p = sub.add_parser(name, help=f"(not available: {message})", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def run(args) -> int:
+        raise UsageError(message)
+
+    p.set_defaults(run=run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,10 +69,22 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             mod = importlib.import_module(f"podmodel.cli.{module}")
         except ModuleNotFoundError as e:
+            message = missing_extra(e)
+            if message is not None:
+                _needs_extra(sub, name, message)
+                continue
             if e.name != f"podmodel.cli.{module}":
                 raise
             continue  # a subcommand not built yet
-        mod.add_parser(sub)
+        try:
+            mod.add_parser(sub)
+        except ModuleNotFoundError as e:  # add_parser's own lazy imports
+            message = missing_extra(e)
+            if message is None:
+                raise
+            sub._name_parser_map.pop(name, None)
+            sub._choices_actions[:] = [a for a in sub._choices_actions if a.dest != name]
+            _needs_extra(sub, name, message)
     return parser
 
 
@@ -53,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except UsageError as e:
         print(f"podmodel {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as e:
+        message = missing_extra(e)
+        if message is None:
+            raise
+        print(f"podmodel {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

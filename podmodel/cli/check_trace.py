@@ -34,7 +34,7 @@ def add_parser(sub) -> Any:
                        description="Check recorded Pod observations (a trace) against the model: per pod, whether "
                                    "it is legal Kubernetes behaviour and, if not, the first violation with the two "
                                    "observations side by side.  Exit 0: legal; 1: violations; 2: unusable input.")
-    p.add_argument("file", metavar="FILE|-", help="the trace file, or - for standard input")
+    p.add_argument("file", metavar="FILE|-", nargs="?", help="the trace file, or - for standard input (none with --watch)")
     p.add_argument("--format", default="auto", choices=("auto",) + FORMATS, help="input format (default: auto-detect)")
     p.add_argument("--json", action="store_true", help="print the JSON document instead of the report")
     p.add_argument("--gates", default="", metavar="NAME=true,...", help="feature gates overriding the version's defaults")
@@ -48,6 +48,10 @@ def add_parser(sub) -> Any:
     p.add_argument("--world", action="store_true",
                    help="also check the world's rules across pods (StatefulSet identity, UIDs; docs/worlds.md)")
     p.add_argument("-q", "--quiet", action="store_true", help="report only the pods with violations, and the summary")
+    p.add_argument("--watch", action="store_true", help="check a live cluster's Pods instead of a file (podmodel watch)")
+    from podmodel.cli import watch
+
+    watch.add_arguments(p, standalone=False)
     p.set_defaults(run=run)
     return p
 
@@ -55,7 +59,7 @@ def add_parser(sub) -> Any:
 def _error(args, message: str, err: InputError | None = None) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     if getattr(args, "json", False):
-        doc: dict[str, Any] = {"ok": None, "error": {"message": message}}
+        doc: dict[str, Any] = {"format": "podmodel-check-trace", "version": 1, "ok": None, "error": {"message": message}}
         if err is not None:
             doc["error"].update({"name": err.name, "line": err.line, "column": err.column, "offset": err.offset,
                                  "expected": err.expected})
@@ -65,6 +69,14 @@ def _error(args, message: str, err: InputError | None = None) -> int:
 
 def run(args) -> int:
     """Run the subcommand; returns the exit code (0 legal, 1 violations, 2 unusable input)."""
+    if getattr(args, "watch", False):
+        if args.file is not None:
+            return _error(args, "--watch reads a live cluster: give no FILE")
+        from podmodel.cli import watch
+
+        return watch.run(args)
+    if args.file is None:
+        return _error(args, "a FILE (or - for standard input) is required, or --watch")
     try:
         gates = parse_gates(args.gates) if args.gates else None
     except (ValueError, TypeError) as e:
@@ -131,7 +143,8 @@ def run(args) -> int:
                             "(a podmodel bug: please report it with the input)")
     wv = world.violations if world is not None else []
     if args.json:
-        doc = json_document(verdict, pods=pods, pod_coverage=pod_coverage if args.coverage else None)
+        doc = {"format": "podmodel-check-trace", "version": 1,
+               **json_document(verdict, pods=pods, pod_coverage=pod_coverage if args.coverage else None)}
         if world is not None:
             doc["world"] = [v.to_dict() for v in wv]
             doc["ok"] = doc.get("ok", verdict.ok) and not wv

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from podmodel.cli import UsageError
+from podmodel.cli import UsageError, counterexample_out
 from podmodel.engines.exploration import ExploreResult
 from podmodel.engines.facade import explore
 from podmodel.engines.results import Counterexample, Progress
@@ -50,6 +50,7 @@ def add_parser(sub) -> None:
                    help="draw the first counterexample over the component machines (.svg, .png or .dot; docs/diagrams.md)")
     p.add_argument("--diagram-property", metavar="ID",
                    help="with --diagram: draw this property's counterexample, or else its witness")
+    counterexample_out.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -138,8 +139,8 @@ def counterexample_for_diagram(result: ExploreResult, property_id: str | None = 
 def _check_diagram_args(args) -> None:
     from podmodel.model.properties import CATALOGUE
 
-    if args.diagram_property and not args.diagram:
-        raise UsageError("--diagram-property needs --diagram FILE")
+    if args.diagram_property and not (args.diagram or args.counterexample_pods or args.itf):
+        raise UsageError("--diagram-property needs --diagram FILE (or --counterexample-pods, --itf FILE)")
     if args.diagram and not args.diagram.lower().endswith((".svg", ".png", ".dot")):
         raise UsageError(f"--diagram {args.diagram}: use a .svg, .png or .dot file name")
     if args.diagram_property and args.diagram_property not in {p.id for p in CATALOGUE}:
@@ -227,6 +228,7 @@ def run(args) -> int:
             raise UsageError(f"--export {args.export}: {e.strerror or e}") from None
     if args.diagram:
         _draw(args, model, result)
+    counterexample_out.write(args, model, result)
     ok = result.ok(liveness=liveness, fairness=args.fairness) and not sensitive
     if args.json:
         data = {"manifest": str(args.manifest), "pod": sc.config.name, "bounds": sc.bounds.to_mapping(),
@@ -235,6 +237,7 @@ def run(args) -> int:
         data["queries"] = [{"query": t, "question": q if q != t else None, "reachable": cx is not None,
                             "path": cx.to_dict() if cx else None} for t, q, cx in answers]
         data["bound_sensitive"] = sensitive
+        counterexample_out.enrich(data, model, result, liveness=liveness, fairness=args.fairness)
         print(json.dumps(data, indent=1))
     else:
         print(report(sc, result, liveness=liveness, fairness=args.fairness, answers=answers, sensitive=sensitive))

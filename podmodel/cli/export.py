@@ -9,7 +9,7 @@ Writes JSON under ``specs/export/`` (default):
 * ``actions.json`` -- the action vocabulary (name, actor, fields, meaning);
 * ``vectors/phase.json`` and ``vectors/conditions.json`` -- Kubernetes' own unit-test
   tables for getPhase and the condition generators, as Pod objects with the expected
-  result (from ``tests/data``), for other implementations to run.
+  result (from ``specs/upstream``, package data), for other implementations to run.
 
 ``--check`` compares instead of writing and exits 1 if anything is stale.
 """
@@ -27,10 +27,11 @@ from podmodel.model.actions import ALL_ACTIONS
 from podmodel.model.machines import DEFAULT
 from podmodel.model.product import GUARDS
 from podmodel.model.properties import CATALOGUE, TRACE_ONLY
-from podmodel.verifier.scenarios import ROOT, SPECS_DIR
+from podmodel.verifier.scenarios import SPECS_DIR
 
 DEFAULT_OUT = SPECS_DIR / "export"
-VECTORS = ROOT / "tests" / "data"
+#: Kubernetes' unit-test tables, transcribed by tests/data/transcribe_upstream.py (package data).
+VECTORS = SPECS_DIR / "upstream"
 
 
 def _guard_doc(name: str) -> str:

@@ -105,7 +105,7 @@ def _run(args) -> int:
     shown = {c.get("type"): c.get("status") for c in status.get("conditions") or [] if isinstance(c, dict)}
     mismatch = [{"id": v.id, "field": v.field, "expected": v.expected, "observed": v.actual, "message": v.message}
                 for v in found]
-    out = {"ok": not mismatch, "observed_phase": status.get("phase"), "expected_phase": inferred,
+    out = {"format": "podmodel-phase", "version": 1, "ok": not mismatch, "observed_phase": status.get("phase"), "expected_phase": inferred,
            "phase_by_hidden_inputs": phases, "expected_conditions": conditions,
            "observed_conditions": {k: shown.get(k) for k in conditions}, "mismatch": mismatch or None}
     if args.json:

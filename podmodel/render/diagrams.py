@@ -52,9 +52,9 @@ from podmodel.model.product import (
     PodState,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-#: Where the bundled diagrams live, and the manifests the derived ones explore.
-DIAGRAM_DIR = ROOT / "diagrams"
+#: Where the bundled diagrams live (package data, ``diagrams/`` in a checkout is a link to it), and
+#: the manifests the derived ones explore.
+DIAGRAM_DIR = Path(__file__).resolve().parents[1] / "specs" / "diagrams"
 SCENARIO_DIR = DIAGRAM_DIR / "scenarios"
 POLICIES = ("Always", "OnFailure", "Never")
 #: How many action kinds an edge of a derived diagram names before "+n more".
