@@ -35,7 +35,8 @@ exit status: 0 all properties hold (every mutant caught), 1 a violation (a mutan
 def add_parser(subparsers) -> None:
     import argparse
 
-    from podmodel.verifier.suite import DEFAULT_BUDGET, ENGINES, FAIRNESS
+    from podmodel.model.properties import DEFAULT_FAIRNESS, FAIRNESS
+    from podmodel.verifier.suite import DEFAULT_BUDGET, ENGINES
 
     p = subparsers.add_parser("verify", help="the verifier suite (what `make verify` runs)", description=DESCRIPTION,
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,8 +51,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--max-states", type=int, metavar="N", help="explorer cap per scenario (overrides the budget's)")
     p.add_argument("--examples", type=int, metavar="N", help="Hypothesis examples per scenario (overrides the budget's)")
     p.add_argument("--steps", type=int, default=40, metavar="N", help="actions per Hypothesis example (default 40)")
-    p.add_argument("--fairness", choices=FAIRNESS, default="strong",
-                   help="fairness of the eventually properties (default strong; docs/verify.md)")
+    p.add_argument("--fairness", choices=FAIRNESS, default=DEFAULT_FAIRNESS,
+                   help=f"fairness of the eventually properties (default {DEFAULT_FAIRNESS}; docs/explorer.md)")
     p.add_argument("--explore-engine", choices=("auto", "readable", "compiled"), default="readable",
                    help="the explorer's engine (default readable)")
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: 2, or 1 on one core)")

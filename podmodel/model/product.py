@@ -463,9 +463,10 @@ class Model:
         elif kind in (Evict, DeadlineExceeded):
             s = s._replace(stop_reason="Evicted" if kind is Evict else "DeadlineExceeded")
         elif kind is GracePeriodExpired:
+            # SIGKILL is local to the node: it happens whether or not the API server hears of it
             for j, cs in enumerate(s.containers):
                 if cs.machine in RUNNING_STATES:
-                    t = self._fire(s, "container", "exit", a, j)
+                    t = self._fire(s, "container", "exit", a, j, ignore=frozenset({"kubelet_connected"}))
                     if t is not None:
                         s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=137, reason="Error"))
         return s

@@ -6,8 +6,9 @@
   model in which nothing happens satisfies every safety property, so each applicable
   ``sometimes`` property must find its witness or the run is vacuous.
 * ``eventually``: liveness as "``trigger`` leads to ``check``": from every reachable state
-  where ``trigger(model, state)`` holds, every path that is weakly fair to the kubelet's
-  progress actions (`FAIR_ACTIONS`) reaches a state where ``check`` holds.
+  where ``trigger(model, state)`` holds, every path that is *strongly* fair to the
+  kubelet's progress actions (`FAIR_ACTIONS`) reaches a state where ``check`` holds
+  (`DEFAULT_FAIRNESS`; every command and API uses it unless told ``fairness="weak"``).
 
 Each has a stable id, a one-line statement and its source.  ``applies(model)`` says
 whether the property means anything for that configuration (a sidecar witness needs a
@@ -40,12 +41,34 @@ from podmodel.model.product import (
 KINDS = ("always", "step", "sometimes", "eventually")
 TERMINAL = kubelet.TERMINAL_PHASES
 
-#: Actions under weak fairness: kubelet/API progress that, once continuously enabled,
-#: eventually happens.  Container exits, probe results, node loss and client requests
-#: are the environment's choices and are not fair.
+#: The fairness of the ``eventually`` properties, everywhere (explore, verify, the API).
+#:
+#: Strong fairness: a fair action that is enabled again and again is eventually taken.
+#: Why strong and not weak: the kubelet is a periodic sync loop (``syncLoopIteration``
+#: re-runs ``SyncPod`` for every pod at least every ``syncFrequency``, 1 min by default,
+#: and on every PLEG event).  An action that becomes enabled at each of infinitely many
+#: syncs is therefore taken at one of them; weak fairness would also admit runs in which
+#: the environment disables it just before each sync forever (a node flapping in step
+#: with the sync loop, a sidecar crashing right before each app start), which no real
+#: kubelet exhibits and which made `explore` report lassos that are not Kubernetes
+#: behaviour.  ``fairness="weak"`` (``--fairness weak``) remains available.
+DEFAULT_FAIRNESS = "strong"
+#: The fairness semantics `podmodel.engines.analysis.liveness` knows.
+FAIRNESS = ("strong", "weak")
+
+#: Fair actions: kubelet/API progress that, enabled again and again, eventually happens
+#: (`DEFAULT_FAIRNESS`).  Container exits, probe failures, node loss and client requests
+#: are the environment's choices and are not fair.  Two environment actions are fair
+#: because Kubernetes bounds them: ``NodeRecovered`` (a lost node comes back or is
+#: replaced; a node gone forever leaves its pods Terminating until someone force-deletes
+#: them, outside the pod's lifecycle) and ``ProbeSucceed`` (a probe resolves: a startup
+#: probe succeeds or, after failureThreshold x periodSeconds, fails and the container
+#: is killed; under strong fairness a probe cannot fail forever while success stays
+#: possible -- "probe flapping is fair", prober/worker.go doProbe).
 FAIR_ACTIONS: frozenset[type] = frozenset({
     A.SchedulerBind, A.KubeletCreateSandbox, A.KubeletStartContainer, A.KubeletRestartContainer,
     A.KubeletImagePullBackOff, A.GracePeriodExpired, A.KubeletRemovePod, A.NodeRecovered,
+    A.ProbeSucceed,
 })
 
 
@@ -308,7 +331,7 @@ CATALOGUE: tuple[Property, ...] = (
              applies=lambda m: m.bounds.sandbox_recreations > 0 and m.config.restart_policy == "Always"),
     Property("deleted-pod-removed", "sometimes", "A deleted pod can be removed.", "witness", lambda m, s: s.deletion == "Removed",
              applies=lambda m: m.bounds.deletion),
-    # eventually (leads-to, under weak fairness of FAIR_ACTIONS)
+    # eventually (leads-to, under strong fairness of FAIR_ACTIONS)
     Property("deleted-eventually-removed", "eventually", "A deleted pod is eventually removed.",
              "e2e deleted_pods_test.go; status_manager.go podIsFinished", lambda m, s: s.deletion == "Removed",
              trigger=lambda m, s: s.deletion == "Deleting", applies=lambda m: m.bounds.deletion),

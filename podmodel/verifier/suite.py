@@ -36,6 +36,7 @@ from podmodel.engines.coverage import Coverage, merge_all, of_exploration
 from podmodel.engines.results import Counterexample
 from podmodel.model.bounds import ANNOTATION, Bounds
 from podmodel.model.config import ManifestError, PodConfig
+from podmodel.model.properties import DEFAULT_FAIRNESS, FAIRNESS
 from podmodel.verifier.scenarios import (
     ROOT,
     SCENARIO_DIR,
@@ -49,7 +50,6 @@ from podmodel.verifier.workers import parallel
 
 MATRIX_FILE = SPECS_DIR / "matrix.yaml"
 ENGINES = ("auto", "explore", "hypothesis", "both")
-FAIRNESS = ("weak", "strong")
 #: Default budget of ``podmodel verify`` in seconds (the whole suite).
 DEFAULT_BUDGET = 480.0
 #: Nominal rates that turn a budget into caps (deliberately modest: a 2-core laptop).
@@ -195,7 +195,7 @@ class Plan:
     examples: int = 200
     steps: int = 40
     time_limit: float | None = None
-    fairness: str = "strong"
+    fairness: str = DEFAULT_FAIRNESS
     budget: float | None = None
     explore_engine: str = "readable"
 
