@@ -5,7 +5,9 @@ scenario, each explored exhaustively when it fits the budget and given to the
 Hypothesis engine beyond (`podmodel.verifier.suite`).  ``--mutants`` runs the mutation
 self-check instead (`podmodel.verifier.mutants`).  Progress goes to stderr, the report (or
 ``--json``) to stdout.  Exit status: 0 every property holds (with ``--mutants``: every
-mutant caught), 1 a violation (a mutant missed), 2 unusable input.
+mutant caught), 1 a violation (a mutant missed), 2 unusable input, 3 incomplete (no
+violation, but some verdict undecided: a run cut by a limit, or liveness of a scenario
+too big to explore).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ examples:
   podmodel verify --mutants                the mutation self-check
   podmodel verify --mutant deletion-undone the suite's verdict on a seeded bug (exit 1)
   podmodel verify --list                   the suite's scenario names
-exit status: 0 all properties hold (every mutant caught), 1 a violation (a mutant missed), 2 unusable input
+exit status: 0 all properties hold (every mutant caught), 1 a violation (a mutant missed), 2 unusable input,
+             3 incomplete (no violation, some verdict undecided: see the UNDECIDED list)
 """
 
 
@@ -199,7 +202,7 @@ def _suite(args, mutant: str | None, jobs: int) -> int:
         print(json.dumps(result.to_dict(), indent=1))
     else:
         print(report(result, whole_suite=not names))
-    return 0 if result.ok else 1
+    return {"ok": 0, "violated": 1, "incomplete": 3}[result.outcome]
 
 
 def _plan_text(plan) -> str:
@@ -249,15 +252,26 @@ def report(result, *, whole_suite: bool = True) -> str:
             lines += ["", f"CROSS-CHECK {o.scenario}: {msg} (the engines disagree)"]
     held = sum(o.held for o in result.outcomes)
     violated = sum(o.violated for o in result.outcomes)
+    undecided = result.undecided()
+    open_count = sum(len(v) for v in undecided.values())
     runs = len(result.outcomes)
+    if undecided:
+        lines += ["", f"UNDECIDED ({open_count} verdict(s) in {len(undecided)} scenario(s); no run decided them: "
+                      "exploration cut at its cap or time limit, liveness beyond exhaustive exploration):"]
+        lines += [f"  {name}: {', '.join(pids)}" for name, pids in undecided.items()]
     lines.append("")
-    if result.ok:
+    counts = f"{held:,} held, {violated} violated, {open_count} undecided"
+    if result.outcome == "ok":
         lines.append(f"{len(result.scenarios)} scenario(s), {runs} run(s): every property holds "
-                     f"({held:,} verdicts held, 0 violated) in {_fmt_time(result.elapsed)}")
+                     f"({counts}) in {_fmt_time(result.elapsed)}")
+    elif result.outcome == "incomplete":
+        lines.append(f"INCOMPLETE: {len(result.scenarios)} scenario(s), {runs} run(s): no violation, but "
+                     f"{len(undecided)} scenario(s) not fully decided ({counts}) in {_fmt_time(result.elapsed)}; "
+                     "raise --budget or --max-states to decide them")
     else:
         bad = sorted({o.scenario for o in result.failures()})
         lines.append(f"{len(result.scenarios)} scenario(s), {runs} run(s): {violated} violation(s) in "
-                     f"{len(bad)} scenario(s) ({', '.join(bad)}) in {_fmt_time(result.elapsed)}")
+                     f"{len(bad)} scenario(s) ({', '.join(bad)}) ({counts}) in {_fmt_time(result.elapsed)}")
     return "\n".join(lines)
 
 

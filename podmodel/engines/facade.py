@@ -158,7 +158,7 @@ def bound_sensitivity(result: ExploreResult, **explore_kwargs: Any) -> list[str]
     raised = {"max_restarts": b.max_restarts + 1}
     if b.sandbox_recreations:
         raised["sandbox_recreations"] = b.sandbox_recreations + 1
-    wider = Model(model.config, replace(b, **raised), model.decl, model.guards)
+    wider = Model(model.config, replace(b, **raised), model.decl, model.guards, getattr(model, "derived", None))
     again = explore(wider, properties=result.properties, symmetry=bool(result.symmetry), **explore_kwargs)
     before, after = result.verdicts(), again.verdicts()
     label = ", ".join(f"{_camel(k)}={getattr(b, k)}" for k in raised)

@@ -230,6 +230,102 @@ def _phase_never_unknown(m: Model, s: PodState) -> bool:
     return s.phase in kubelet.PHASES
 
 
+def _readiness_gated_by_probe(m, s, a, t) -> bool:
+    """A running container with a readiness probe becomes ready only when that probe
+    succeeds (prober_manager.go UpdatePodStatus: ``ready = result == results.Success``
+    for a container with a readiness probe; without one, ready once started)."""
+    for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if new.machine == "Ready" and old.machine != "Ready" and m.specs[i].has_probe("readiness"):
+            if not (isinstance(a, A.ProbeSucceed) and a.kind == "readiness" and a.container == m.specs[i].name):
+                return False
+    return True
+
+
+def _terminal_phase_matches_reason(m: Model, s: PodState) -> bool:
+    """Once the pod worker is done, the phase says why the pod stopped.
+
+    * evicted or past its activeDeadlineSeconds: Failed (eviction_manager.go evictPod and
+      kubelet_pods.go generateAPIPodStatus: a handler's ShouldEvict makes the phase
+      Failed with reason Evicted / DeadlineExceeded);
+    * finished by itself (no client or kubelet stopped it: every regular container is
+      done): Succeeded iff every app container exited 0, whatever the sidecars' exit
+      codes (getPhase counts regular containers only; KEP-753 "sidecar containers do not
+      block pod completion ... and their exit codes are ignored").
+
+    A deleted pod may end either way (its containers' SIGTERM exit codes decide).
+    """
+    if s.termination != "Finished" or s.phase not in TERMINAL:
+        return True
+    if s.stop_reason in ("Evicted", "DeadlineExceeded"):
+        return s.phase == "Failed"
+    if s.stop_reason is None:
+        apps_ok = all(s.containers[i].machine == "Terminated" and s.containers[i].exit_code == 0 for i in m.app_indices)
+        return (s.phase == "Succeeded") == apps_ok
+    return True
+
+
+def _init_ready(m: Model, s: PodState, i: int) -> bool:
+    """The kubelet's start order allows container ``i`` to (re)start: every earlier init
+    container is done (a regular one exited 0, a sidecar started); an app container needs
+    them all (k8s-invariants.md I1-I2; kuberuntime computeInitContainerActions)."""
+    before = m.init_indices if i in m.app_indices else m.init_indices[: m.init_indices.index(i)]
+    for j in before:
+        cs = s.containers[j]
+        if m.specs[j].is_sidecar:
+            if cs.machine not in STARTED_STATES:
+                return False
+        elif not (cs.machine == "Terminated" and cs.exit_code == 0):
+            return False
+    return True
+
+
+def _restart_required_offered(m: Model, s: PodState) -> bool:
+    """A container that must restart gets restarted: while the pod is active and the node
+    reachable, a terminated container whose restart policy (or rules) says "restart" for
+    its last exit, and whose turn it is in the start order, has a kubelet restart (or the
+    crash-loop back-off before it) enabled (kuberuntime_manager.go computePodActions:
+    ``ShouldContainerBeRestarted`` puts it in ``ContainersToStart``; a restart is
+    *required*, not only allowed).  The bounded-liveness form (one step) of "a required
+    restart eventually happens", so the Hypothesis engine checks it too."""
+    if s.termination != "Active" or s.binding != "Bound" or s.deletion != "Live" or s.sandbox != "Ready":
+        return True
+    for i, cs in enumerate(s.containers):
+        if cs.machine not in ("Terminated", "CrashLoopBackOff"):
+            continue
+        code = cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code
+        if code is None or not kubelet.kubelet_restarts(m.config, m.specs[i], code) or not _init_ready(m, s, i):
+            continue
+        name = m.specs[i].name
+        if not (m.enabled(s, A.KubeletRestartContainer(name)) or m.enabled(s, A.KubeletBackOff(name))):
+            return False
+    return True
+
+
+def _removal_allowed(m, s, a, t) -> bool:
+    """The pod object goes away only when Kubernetes removes it: a force delete (grace
+    0), a DELETE of a pod that is unscheduled or already terminal (strategy.go
+    CheckGracefulDelete: grace 0), or the kubelet's final DELETE once the phase is
+    terminal and no container runs (status_manager.go canBeDeleted / podIsFinished)."""
+    if s.deletion == "Removed" or t.deletion != "Removed":
+        return True
+    if isinstance(a, A.ForceDelete):
+        return True
+    if isinstance(a, A.ApiDelete):
+        return s.binding == "Unbound" or s.phase in TERMINAL
+    return s.phase in TERMINAL and not any(cs.machine in RUNNING_STATES for cs in s.containers)
+
+
+def _progress_possible(trigger: Callable[[Model, PodState], bool], check: Callable[[Model, PodState], bool]):
+    """The bounded-liveness counterpart of "trigger leads to check": where ``trigger``
+    holds and ``check`` does not, some fair action is enabled, so the pod cannot stop
+    there (a stutter lasso).  An ``always`` property: the Hypothesis engine checks it."""
+    def holds(m: Model, s: PodState) -> bool:
+        if not trigger(m, s) or check(m, s):
+            return True
+        return any(type(a) in FAIR_ACTIONS for a in m.actions(s))
+    return holds
+
+
 # ---------------------------------------------------------------------- sometimes
 def _can_succeed(m: Model) -> bool:
     """Some way to Succeeded: every app container may end with exit 0 -- a client deletes
@@ -291,6 +387,10 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md I1-I3; e2e init_container.go", _init_order),
     Property("init-one-at-a-time", "always", "At most one regular init container runs at a time.",
              "k8s-invariants.md I1; kuberuntime computeInitContainerActions", _init_one_at_a_time),
+    Property("terminal-phase-matches-reason", "always", "A finished pod's phase says why it stopped: Failed if evicted or past its deadline; if it finished by itself, Succeeded iff every app container exited 0 (sidecars' exit codes ignored).",
+             "eviction_manager.go evictPod; kubelet_pods.go generateAPIPodStatus (ShouldEvict -> Failed), getPhase; KEP-753", _terminal_phase_matches_reason),
+    Property("restart-required-offered", "always", "While the pod is active and its node reachable, a container whose restart policy says restart for its last exit is offered a restart (or the back-off before it) once its turn comes.",
+             "kuberuntime_manager.go computePodActions (ShouldContainerBeRestarted -> ContainersToStart)", _restart_required_offered),
     Property("succeeded-all-exited-zero", "always", "Succeeded implies every app container terminated with exit code 0.",
              "kubelet_pods.go getPhase (stopped == succeeded)", _succeeded_all_zero),
     # step
@@ -304,6 +404,10 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md C2; e2e container_probe.go", _restart_count_monotone),
     Property("sidecar-order", "step", "An app container (re)starts only once the pod has initialised: another app container runs, or the last init container is done (a sidecar: started).",
              "KEP-753; kuberuntime computeInitContainerActions (podHasInitialized)", _sidecar_order),
+    Property("readiness-gated-by-probe", "step", "A container with a readiness probe becomes ready only when its readiness probe succeeds.",
+             "prober/prober_manager.go UpdatePodStatus; kubelet_pods.go convertToAPIContainerStatuses", _readiness_gated_by_probe),
+    Property("removal-allowed", "step", "The pod object is removed only by a force delete, a DELETE of an unscheduled or terminal pod, or the kubelet once the phase is terminal and nothing runs.",
+             "strategy.go CheckGracefulDelete; status_manager.go canBeDeleted, podIsFinished", _removal_allowed),
     Property("deletion-irreversible", "step", "A deletion is never undone: Live -> Deleting -> Removed only.",
              "k8s-invariants.md D2, §10.3", _deletion_irreversible),
     Property("initialized-monotone", "step", "Initialized goes back to False only on sandbox recreation, or while a sidecar is down and no app container runs or has terminated.",
@@ -345,6 +449,15 @@ CATALOGUE: tuple[Property, ...] = (
              trigger=lambda m, s: _init_complete(m, s) and all(s.containers[i].machine in STARTED_STATES for i in m.init_indices if m.specs[i].is_sidecar)
              and s.termination == "Active" and s.sandbox == "Ready"),
 )
+
+#: Each ``eventually`` property's bounded-liveness counterpart (an ``always`` property,
+#: so the Hypothesis engine, which checks no liveness, catches a pod that can stop short).
+CATALOGUE = CATALOGUE + tuple(
+    Property(f"{p.id}-progress", "always",
+             f"Where '{p.id}' is pending, some fair kubelet action is enabled (the pod cannot stop there).",
+             f"{p.source}; bounded liveness (one step) of {p.id}", _progress_possible(p.trigger, p.check),
+             applies=p.applies)
+    for p in CATALOGUE if p.kind == "eventually")
 
 _BY_ID = {p.id: p for p in CATALOGUE}
 assert len(_BY_ID) == len(CATALOGUE), "duplicate property id"

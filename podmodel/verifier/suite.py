@@ -359,10 +359,37 @@ class SuiteResult:
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
+    def undecided(self) -> dict[str, list[str]]:
+        """Scenario -> property ids that no run on it decided (in catalogue order).
+
+        Decided: ``held``/``violated``/``witnessed``/``no-witness`` by a run that was not
+        cut (an explorer run cut at its cap decides only what it violated or witnessed;
+        a Hypothesis run decides ``always``/``step`` properties over its samples and
+        witnesses it saw, never ``eventually`` properties).
+        """
+        out: dict[str, list[str]] = {}
+        for name in self.scenarios:
+            outs = [o for o in self.outcomes if o.scenario == name]
+            pids = list(dict.fromkeys(pid for o in outs for pid in o.verdicts))
+            decided = {pid for o in outs for pid, v in o.verdicts.items()
+                       if v in ("violated", "no-witness", "witnessed") or (v == "held" and o.complete)}
+            left = [pid for pid in pids if pid not in decided]
+            if left:
+                out[name] = left
+        return out
+
+    @property
+    def outcome(self) -> str:
+        """``"violated"``, else ``"incomplete"`` (some verdict undecided), else ``"ok"``."""
+        if not self.ok:
+            return "violated"
+        return "incomplete" if self.undecided() else "ok"
+
     def to_dict(self) -> dict[str, Any]:
         cov = self.coverage
         return {"format": "podmodel-verify", "version": 1, "plan": self.plan.to_dict(), "mutant": self.mutant,
-                "scenarios": self.scenarios, "ok": self.ok, "outcomes": [o.to_dict() for o in self.outcomes],
+                "scenarios": self.scenarios, "ok": self.outcome == "ok", "outcome": self.outcome,
+                "undecided": self.undecided(), "outcomes": [o.to_dict() for o in self.outcomes],
                 "coverage": cov.to_dict(), "elapsed": round(self.elapsed, 3)}
 
 
