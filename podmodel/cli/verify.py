@@ -62,6 +62,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("--mutants", action="store_true", help="run the mutation self-check instead of the suite")
     p.add_argument("--mutant", action="append", default=[], metavar="ID",
                    help="with --mutants: only these mutants; without: run the suite on this mutant's model")
+    p.add_argument("--mutate", action="store_true",
+                   help="systematic model mutation: mutants derived from the declarations and rules, both engines, "
+                        "mutation score and survivors (podmodel.verifier.mutate)")
+    p.add_argument("--operator", action="append", default=[], metavar="OP",
+                   help="with --mutate: only these mutation operators (drop-transition, drop-guard, redirect, "
+                        "negate-guard, flip-condition, swap-phase)")
     p.add_argument("--list", action="store_true", help="list the suite's scenarios (and mutants) and exit")
     p.add_argument("--show", metavar="NAME", help="print a suite scenario's manifest and exit")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -122,7 +128,7 @@ def run(args) -> int:
 
     _check_args(args)
     try:
-        mutants = [by_id(m) for m in args.mutant]
+        mutants = [] if args.mutate else [by_id(m) for m in args.mutant]
     except MutantError as e:
         raise UsageError(str(e)) from None
     jobs = args.jobs or default_jobs()
@@ -131,6 +137,12 @@ def run(args) -> int:
             return _list()
         if args.show:
             return _show(args.show)
+        if args.mutate:
+            if args.scenarios or args.mutants:
+                raise UsageError("--mutate runs its own scenarios; give mutation ids with --mutant, operators with --operator")
+            return _mutate(args, jobs)
+        if args.operator:
+            raise UsageError("--operator needs --mutate")
         if args.mutants:
             if args.scenarios:
                 raise UsageError("--mutants runs each mutant on its own scenarios; give mutant ids with --mutant")
@@ -331,3 +343,60 @@ def mutants_report(results, engines: list[str], seed: int, elapsed: float) -> st
         both = "both engines" if len(engines) == 2 else f"the {engines[0]} engine"
         lines.append(f"{len(results)} mutant(s): every one caught by {both} ({per_engine}) in {_fmt_time(elapsed)}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------- --mutate
+def _mutate(args, jobs: int) -> int:
+    from podmodel.verifier import mutate
+
+    try:
+        chosen = mutate.mutants(args.operator or mutate.OPERATORS)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if args.mutant:
+        known = {m.id for m in chosen}
+        unknown = [i for i in args.mutant if i not in known]
+        if unknown:
+            raise UsageError(f"--mutant {unknown[0]}: no such derived mutant (see --mutate --json for the ids)")
+        chosen = [m for m in chosen if m.id in set(args.mutant)]
+    engines = list(mutate.ENGINES) if args.engine in ("auto", "both") else [args.engine]
+    kwargs: dict[str, Any] = {"seed": args.seed}
+    if args.examples:
+        kwargs["examples"] = args.examples
+    if args.max_states:
+        kwargs["max_states"] = args.max_states
+    start = time.monotonic()
+
+    def show(done: int, total: int, r) -> None:
+        if not args.quiet:
+            what = ", ".join(f"{k.engine}: {k.property or ('CRASH' if k.crashed else 'survived')}" for k in r.kills)
+            print(f"[{done}/{total}] {r.mutation.id}: {r.status}" + (f" ({what})" if what else ""),
+                  file=sys.stderr, flush=True)
+
+    results = mutate.run(chosen, engines, jobs=jobs, progress=show, **kwargs)
+    sc = mutate.score(results)
+    elapsed = time.monotonic() - start
+    if args.json:
+        print(json.dumps({"format": "podmodel-verify-mutate", "version": 1, "seed": args.seed, "engines": engines,
+                          "score": round(sc.score, 4), "summary": sc.text(), "mutants": [r.to_dict() for r in results],
+                          "elapsed": round(elapsed, 3)}, indent=1))
+    else:
+        lines = [f"podmodel verify --mutate: {len(results)} derived mutant(s), engines {', '.join(engines)}, "
+                 f"scenarios {', '.join(mutate.SCENARIOS)}", ""]
+        left = [r for r in results if r.status in ("survived", "partly")]
+        if left:
+            lines.append("not killed by every engine:")
+            for r in left:
+                by = ", ".join(f"{k.engine}: {k.property} on {k.scenario}" for k in r.kills if k.killed) or "no engine"
+                crash = "; ".join(f"{k.engine} crashed: {k.crashed}" for k in r.kills if k.crashed)
+                lines.append(f"  {r.status.upper():9} {r.mutation.id}: {r.mutation.description} (killed by {by})"
+                             + (f" [{crash}]" if crash else ""))
+            lines.append("")
+        eq = [r for r in results if r.status == "equivalent"]
+        if eq:
+            lines.append(f"equivalent ({len(eq)}, documented in podmodel.verifier.mutate.EQUIVALENT):")
+            lines += [f"  {r.mutation.id}: {mutate.EQUIVALENT[r.mutation.id]}" for r in eq]
+            lines.append("")
+        lines.append(f"{sc.text()} in {_fmt_time(elapsed)}")
+        print("\n".join(lines))
+    return 0 if not any(r.status in ("survived", "partly") for r in results) else 1

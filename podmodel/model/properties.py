@@ -286,11 +286,16 @@ def _restart_required_offered(m: Model, s: PodState) -> bool:
     crash-loop back-off before it) enabled (kuberuntime_manager.go computePodActions:
     ``ShouldContainerBeRestarted`` puts it in ``ContainersToStart``; a restart is
     *required*, not only allowed).  The bounded-liveness form (one step) of "a required
-    restart eventually happens", so the Hypothesis engine checks it too."""
-    if s.termination != "Active" or s.binding != "Bound" or s.deletion != "Live" or s.sandbox != "Ready":
+    restart eventually happens", so the Hypothesis engine checks it too.  Nobody stopped
+    the pod (no deletion, eviction or deadline), so the pod worker may not decide it is
+    done instead: only sidecars are stopped when the regular containers are done
+    (KEP-753), so for them the rule holds while the pod is active."""
+    if s.stop_reason is not None or s.binding != "Bound" or s.deletion != "Live" or s.sandbox != "Ready":
         return True
     for i, cs in enumerate(s.containers):
         if cs.machine not in ("Terminated", "CrashLoopBackOff"):
+            continue
+        if m.specs[i].is_sidecar and s.termination != "Active":
             continue
         code = cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code
         if code is None or not kubelet.kubelet_restarts(m.config, m.specs[i], code) or not _init_ready(m, s, i):
@@ -389,7 +394,7 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md I1; kuberuntime computeInitContainerActions", _init_one_at_a_time),
     Property("terminal-phase-matches-reason", "always", "A finished pod's phase says why it stopped: Failed if evicted or past its deadline; if it finished by itself, Succeeded iff every app container exited 0 (sidecars' exit codes ignored).",
              "eviction_manager.go evictPod; kubelet_pods.go generateAPIPodStatus (ShouldEvict -> Failed), getPhase; KEP-753", _terminal_phase_matches_reason),
-    Property("restart-required-offered", "always", "While the pod is active and its node reachable, a container whose restart policy says restart for its last exit is offered a restart (or the back-off before it) once its turn comes.",
+    Property("restart-required-offered", "always", "Unless the pod was stopped (deleted, evicted, deadline) or its node is unreachable, a container whose restart policy says restart for its last exit is offered a restart (or the back-off before it) once its turn comes (sidecars: while the pod is active).",
              "kuberuntime_manager.go computePodActions (ShouldContainerBeRestarted -> ContainersToStart)", _restart_required_offered),
     Property("succeeded-all-exited-zero", "always", "Succeeded implies every app container terminated with exit code 0.",
              "kubelet_pods.go getPhase (stopped == succeeded)", _succeeded_all_zero),
