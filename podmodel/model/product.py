@@ -522,9 +522,16 @@ class Model:
         return s._replace(containers=tuple(cont))
 
     def _settle(self, s: PodState) -> PodState:
-        """Fire auto transitions until none is enabled (the kubelet's immediate reactions)."""
+        """Fire auto transitions until none is enabled (the kubelet's immediate reactions).
+
+        Raises `UnsupportedConfig` if they never settle (only a modified declaration whose
+        auto transitions form a cycle can do that)."""
         changed = True
+        rounds = 0
         while changed:
+            rounds += 1
+            if rounds > 4 * len(s.containers) + 8:
+                raise UnsupportedConfig("the auto transitions never settle (they form a cycle)")
             changed = False
             for i, cs in enumerate(s.containers):
                 for t in self._container_autos:

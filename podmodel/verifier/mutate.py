@@ -42,7 +42,7 @@ from typing import Any
 
 from podmodel.model.kubelet import PHASES
 from podmodel.model.machines import DEFAULT, DeclarationError, Declarations, MachineDecl
-from podmodel.model.product import GUARDS, Model, UnsupportedConfig
+from podmodel.model.product import GUARDS, Model
 from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 
 #: Bundled scenarios every mutant is run on, in order (small, and together they
@@ -172,6 +172,10 @@ class Kill:
     property: str | None
     elapsed: float
     crashed: str | None = None
+    #: explorer: the first scenario with an ``always``/``step`` violation (what Hypothesis can find)
+    safety_scenario: str | None = None
+    #: explorer: every scenario was explored completely
+    complete: bool = True
 
     @property
     def killed(self) -> bool:
@@ -179,7 +183,8 @@ class Kill:
 
     def to_dict(self) -> dict[str, Any]:
         return {"engine": self.engine, "scenario": self.scenario, "property": self.property,
-                "elapsed": round(self.elapsed, 3), "crashed": self.crashed}
+                "elapsed": round(self.elapsed, 3), "crashed": self.crashed, "safety_scenario": self.safety_scenario,
+                "complete": self.complete}
 
 
 @dataclass(frozen=True)
@@ -189,9 +194,13 @@ class MutationResult:
 
     @property
     def status(self) -> str:
-        """``stillborn`` | ``killed`` (by every engine) | ``partly`` (by some) | ``equivalent`` | ``survived``."""
+        """``stillborn`` | ``crashed`` | ``killed`` (by every engine) | ``partly`` (by some) |
+        ``equivalent`` | ``survived``.  ``crashed``: the mutated model cannot be run (its
+        auto transitions never settle, or a step raises); reported, not counted."""
         if self.mutation.stillborn:
             return "stillborn"
+        if any(k.crashed for k in self.kills):
+            return "crashed"
         if self.kills and all(k.killed for k in self.kills):
             return "killed"
         if self.mutation.id in EQUIVALENT and not any(k.killed for k in self.kills):
@@ -208,19 +217,25 @@ def _explore_kill(m: Mutation, scenarios: tuple[str, ...], max_states: int, time
     from podmodel.engines.facade import explore
 
     start = time.monotonic()
+    first: tuple[str, str] | None = None
+    complete = True
     for sc in scenarios:
         try:
             model = m.build(sc)
             r = explore(model, max_states=max_states, time_limit=time_limit, engine="readable")
             verdicts = r.verdicts(liveness=r.complete)
-        except UnsupportedConfig:
-            continue
-        except Exception as e:  # a mutant may break the model's own assumptions
+        except Exception as e:  # a mutant may break the model's own assumptions (auto transitions that never settle)
             return Kill("explore", sc, None, time.monotonic() - start, f"{type(e).__name__}: {e}")
+        complete = complete and r.complete
+        if r.violations:  # a safety violation: Hypothesis can find it on this scenario too
+            pid, sc0 = (first[1], first[0]) if first else (next(iter(r.violations)), sc)
+            return Kill("explore", sc0, pid, time.monotonic() - start, safety_scenario=sc, complete=complete)
         bad = [pid for pid, v in verdicts.items() if v in ("violated", "no-witness")]
-        if bad:
-            return Kill("explore", sc, bad[0], time.monotonic() - start)
-    return Kill("explore", None, None, time.monotonic() - start)
+        if bad and first is None:
+            first = (sc, bad[0])
+    if first:
+        return Kill("explore", first[0], first[1], time.monotonic() - start, complete=complete)
+    return Kill("explore", None, None, time.monotonic() - start, complete=complete)
 
 
 def _hypothesis_kill(m: Mutation, scenarios: tuple[str, ...], examples: int, steps: int, seed: int,
@@ -234,8 +249,6 @@ def _hypothesis_kill(m: Mutation, scenarios: tuple[str, ...], examples: int, ste
             model = m.build(sc)
             h = run_hypothesis(model, properties=properties_for(model, ("always", "step")), max_examples=examples,
                                steps=steps, seed=seed, time_limit=time_limit, first_only=True)
-        except UnsupportedConfig:
-            continue
         except Exception as e:
             return Kill("hypothesis", sc, None, time.monotonic() - start, f"{type(e).__name__}: {e}")
         if h.violations:
@@ -248,21 +261,28 @@ def check(m: Mutation, engines: Iterable[str] = ENGINES, *, scenarios: tuple[str
           time_limit: float | None = 60.0) -> MutationResult:
     """Run ``engines`` on ``m``; each stops at the first scenario where it kills it.
 
-    Hypothesis starts on the scenario where the explorer killed the mutant (if it did).
+    The explorer goes on past a liveness or witness kill until it finds a safety
+    violation (or runs out of scenarios).  When every exploration was complete,
+    Hypothesis runs only on the scenario with the explorer's first safety violation (it
+    samples paths of the same graphs, so elsewhere it cannot find one); with none, it is
+    not run and does not kill the mutant.
     """
     if m.stillborn:
         return MutationResult(m, ())
     kills: list[Kill] = []
-    order = scenarios
+    explored: Kill | None = None
     for e in engines:
         if e == "explore":
-            k = _explore_kill(m, order, max_states, time_limit)
+            k = explored = _explore_kill(m, scenarios, max_states, time_limit)
         elif e == "hypothesis":
+            order = scenarios
+            if explored is not None and explored.complete:
+                # every scenario was explored completely: Hypothesis samples paths of the same graphs,
+                # so it can only find what the explorer found as a safety violation, there
+                order = (explored.safety_scenario,) if explored.safety_scenario else ()
             k = _hypothesis_kill(m, order, examples, steps, seed, time_limit)
         else:
             raise ValueError(f"unknown engine {e!r} (known: {', '.join(ENGINES)})")
-        if k.scenario is not None and k.killed:
-            order = (k.scenario, *[s for s in order if s != k.scenario])
         kills.append(k)
     return MutationResult(m, tuple(kills))
 
@@ -292,6 +312,7 @@ class Score:
 
     total: int
     stillborn: int
+    crashed: int
     equivalent: int
     killed: int
     partly: int
@@ -301,7 +322,7 @@ class Score:
     @property
     def counted(self) -> int:
         """Well-formed, non-equivalent mutants: the denominator."""
-        return self.total - self.stillborn - self.equivalent
+        return self.total - self.stillborn - self.crashed - self.equivalent
 
     @property
     def score(self) -> float:
@@ -311,16 +332,18 @@ class Score:
         eng = ", ".join(f"{e} {n}/{self.counted}" for e, n in self.per_engine.items())
         return (f"mutation score {self.score:.1%}: {self.killed}/{self.counted} killed by both engines ({eng}); "
                 f"{self.partly} killed by one engine only, {self.survived} survived; "
-                f"{self.equivalent} equivalent, {self.stillborn} stillborn (malformed declaration), {self.total} derived")
+                f"{self.equivalent} equivalent, {self.stillborn} stillborn (malformed declaration), "
+                f"{self.crashed} crashed (the mutated model cannot run), {self.total} derived")
 
 
 def score(results: Iterable[MutationResult]) -> Score:
     results = list(results)
     st = [r.status for r in results]
     engines = list(dict.fromkeys(k.engine for r in results for k in r.kills))
-    per = {e: sum(any(k.engine == e and k.killed for k in r.kills) for r in results if r.status not in ("stillborn", "equivalent"))
+    per = {e: sum(any(k.engine == e and k.killed for k in r.kills) for r in results
+                  if r.status not in ("stillborn", "crashed", "equivalent"))
            for e in engines}
-    return Score(len(results), st.count("stillborn"), st.count("equivalent"), st.count("killed"), st.count("partly"),
+    return Score(len(results), st.count("stillborn"), st.count("crashed"), st.count("equivalent"), st.count("killed"), st.count("partly"),
                  st.count("survived"), per)
 
 
