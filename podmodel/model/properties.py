@@ -230,6 +230,21 @@ def _phase_never_unknown(m: Model, s: PodState) -> bool:
     return s.phase in kubelet.PHASES
 
 
+def _probeless_status(m: Model, s: PodState) -> bool:
+    """Without a probe, its condition follows at once: a running container without a
+    startup probe is started, and a started app container or sidecar without a readiness
+    probe is ready (prober_manager.go UpdatePodStatus: ``started`` when there is no
+    startup probe, ``ready = started`` when there is no readiness probe; regular init
+    containers are never probed and not ready while they run)."""
+    for i, cs in enumerate(s.containers):
+        spec = m.specs[i]
+        if cs.machine == "Running" and not spec.has_probe("startup"):
+            return False
+        if cs.machine == "Started" and not spec.has_probe("readiness") and not spec.is_regular_init:
+            return False
+    return True
+
+
 def _readiness_gated_by_probe(m, s, a, t) -> bool:
     """A running container with a readiness probe becomes ready only when that probe
     succeeds (prober_manager.go UpdatePodStatus: ``ready = result == results.Success``
@@ -320,6 +335,89 @@ def _removal_allowed(m, s, a, t) -> bool:
     return s.phase in TERMINAL and not any(cs.machine in RUNNING_STATES for cs in s.containers)
 
 
+#: What each container action leaves the container showing (the state the kubelet reports
+#: right after it): machine states allowed, and whether the exit code is the action's.
+_EFFECTS: dict[tuple[type, str | None], frozenset[str]] = {
+    (A.KubeletStartContainer, None): RUNNING_STATES,
+    (A.KubeletRestartContainer, None): RUNNING_STATES,
+    (A.ContainerExit, None): frozenset({"Terminated"}),
+    (A.ContainerStartedAndExited, None): frozenset({"Terminated"}),
+    (A.KubeletBackOff, None): frozenset({"CrashLoopBackOff"}),
+    (A.KubeletImagePullFailed, None): frozenset({"ErrImagePull"}),
+    (A.KubeletImagePullBackOff, None): frozenset({"ImagePullBackOff"}),
+    (A.KubeletCreateConfigError, None): frozenset({"CreateContainerConfigError"}),
+    (A.ProbeFail, "liveness"): frozenset({"Terminated"}),
+    (A.ProbeFail, "startup"): frozenset({"Terminated"}),
+    (A.ProbeFail, "readiness"): frozenset({"Started"}),
+    (A.ProbeSucceed, "readiness"): frozenset({"Ready"}),
+    (A.ProbeSucceed, "startup"): STARTED_STATES,
+}
+
+
+def _actions_take_effect(m, s, a, t) -> bool:
+    """Each container event shows as Kubernetes reports it: a started container runs; an
+    exit shows terminated with its code (convertToAPIContainerStatuses); a failed liveness
+    or startup probe kills the container (exit 137: kuberuntime computePodActions "failed
+    liveness probe, will be restarted" -> killContainer); a failed readiness probe leaves it
+    running and not ready, a successful one makes it ready (prober_manager.go
+    UpdatePodStatus); a startup probe's success marks it started; the crash-loop back-off,
+    image-pull and config errors show as the waiting reasons CrashLoopBackOff,
+    ErrImagePull, ImagePullBackOff, CreateContainerConfigError (kuberuntime_container.go
+    startContainer; images/image_manager.go EnsureImageExists)."""
+    name = getattr(a, "container", None)
+    if name is None:
+        return True
+    allowed = _EFFECTS.get((type(a), getattr(a, "kind", None)))
+    if allowed is None:
+        return True
+    cs = t.containers[m.index[name]]
+    if cs.machine not in allowed:
+        return False
+    if isinstance(a, (A.ContainerExit, A.ContainerStartedAndExited)):
+        return cs.exit_code == a.code
+    if isinstance(a, A.ProbeFail) and a.kind != "readiness":
+        return cs.exit_code == 137
+    return True
+
+
+_ATTEMPT_FROM = frozenset({"Waiting", "ImagePullBackOff", "CreateContainerConfigError"})
+_ATTEMPT_TO = RUNNING_STATES | {"Terminated", "ErrImagePull", "CreateContainerConfigError"}
+
+
+def _start_attempts_ordered(m, s, a, t) -> bool:
+    """The kubelet tries to start a container (pulling its image, building its config,
+    creating it) only in a ready sandbox, while the pod is active, and when its turn has
+    come: every earlier init container done; for an app container, the pod initialised
+    (the last init container done) unless an app container already runs (kuberuntime_manager.go
+    computePodActions -> startContainer; pod_workers.go: a terminating pod only gets
+    syncTerminatingPod, which starts nothing)."""
+    if isinstance(a, A.SandboxRecreated):
+        return True
+    for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if new.reason == kubelet.CONTAINER_STATUS_UNKNOWN:
+            continue  # TerminatePod's default status for a container that never ran: no attempt
+        if old.machine in _ATTEMPT_FROM and new.machine in _ATTEMPT_TO and new.machine != old.machine:
+            if s.sandbox != "Ready" or s.termination != "Active":
+                return False
+            if i in m.app_indices:
+                if not (any(s.containers[j].machine in RUNNING_STATES for j in m.app_indices) or _pod_initialised(m, s)):
+                    return False
+            elif not _init_ready(m, s, i):
+                return False
+    return True
+
+
+def _pod_initialised(m: Model, s: PodState) -> bool:
+    """The kubelet's "pod has initialised" for starting app containers: the last init
+    container is done (a regular one exited 0, a sidecar started), or there is none
+    (kuberuntime computeInitContainerActions; the rule `sidecar-order` states)."""
+    if not m.init_indices:
+        return True
+    last = m.init_indices[-1]
+    cs = s.containers[last]
+    return cs.machine in STARTED_STATES if m.specs[last].is_sidecar else (cs.machine == "Terminated" and cs.exit_code == 0)
+
+
 def _progress_possible(trigger: Callable[[Model, PodState], bool], check: Callable[[Model, PodState], bool]):
     """The bounded-liveness counterpart of "trigger leads to check": where ``trigger``
     holds and ``check`` does not, some fair action is enabled, so the pod cannot stop
@@ -392,6 +490,8 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md I1-I3; e2e init_container.go", _init_order),
     Property("init-one-at-a-time", "always", "At most one regular init container runs at a time.",
              "k8s-invariants.md I1; kuberuntime computeInitContainerActions", _init_one_at_a_time),
+    Property("probeless-status", "always", "A running container without a startup probe is started; a started app container or sidecar without a readiness probe is ready.",
+             "prober/prober_manager.go UpdatePodStatus", _probeless_status),
     Property("terminal-phase-matches-reason", "always", "A finished pod's phase says why it stopped: Failed if evicted or past its deadline; if it finished by itself, Succeeded iff every app container exited 0 (sidecars' exit codes ignored).",
              "eviction_manager.go evictPod; kubelet_pods.go generateAPIPodStatus (ShouldEvict -> Failed), getPhase; KEP-753", _terminal_phase_matches_reason),
     Property("restart-required-offered", "always", "Unless the pod was stopped (deleted, evicted, deadline) or its node is unreachable, a container whose restart policy says restart for its last exit is offered a restart (or the back-off before it) once its turn comes (sidecars: while the pod is active).",
@@ -413,6 +513,10 @@ CATALOGUE: tuple[Property, ...] = (
              "prober/prober_manager.go UpdatePodStatus; kubelet_pods.go convertToAPIContainerStatuses", _readiness_gated_by_probe),
     Property("removal-allowed", "step", "The pod object is removed only by a force delete, a DELETE of an unscheduled or terminal pod, or the kubelet once the phase is terminal and nothing runs.",
              "strategy.go CheckGracefulDelete; status_manager.go canBeDeleted, podIsFinished", _removal_allowed),
+    Property("actions-take-effect", "step", "Each container event shows as Kubernetes reports it: started -> running, exit -> terminated with its code, liveness/startup probe failure -> killed (137), readiness probe -> ready or not, back-off and pull/config errors -> their waiting reasons.",
+             "kubelet_pods.go convertToAPIContainerStatuses; kuberuntime_manager.go computePodActions; prober_manager.go UpdatePodStatus; kuberuntime_container.go startContainer", _actions_take_effect),
+    Property("start-attempts-ordered", "step", "A start attempt (image pull, config, creation) happens only in a ready sandbox of an active pod, when the container's turn has come.",
+             "kuberuntime_manager.go computePodActions, startContainer; pod_workers.go syncTerminatingPod; k8s-invariants.md I1-I2", _start_attempts_ordered),
     Property("deletion-irreversible", "step", "A deletion is never undone: Live -> Deleting -> Removed only.",
              "k8s-invariants.md D2, §10.3", _deletion_irreversible),
     Property("initialized-monotone", "step", "Initialized goes back to False only on sandbox recreation, or while a sidecar is down and no app container runs or has terminated.",

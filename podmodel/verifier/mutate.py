@@ -62,8 +62,40 @@ CONDITIONS = ("PodScheduled", "PodReadyToStartContainers", "Initialized", "Conta
 EXAMPLES = 150
 STEPS = 30
 
-#: Survivors that are equivalent mutants: id -> why no observable behaviour changes.
-EQUIVALENT: Mapping[str, str] = {}
+#: Why a family of survivors changes no behaviour Kubernetes forbids: (id suffix, reason).
+_EQUIVALENT_FAMILIES = (
+    (".drop-guard.kubelet_connected",
+     "not a bug: the kubelet keeps running while its node is unreachable and only cannot report; "
+     "kubelet_connected is the model's abstraction of an unobserved status (docs/model.md), so acting while "
+     "disconnected is behaviour Kubernetes allows and no property may forbid it"),
+    (".drop-guard.has_startup_probe", "equivalent: ProbeSucceed/ProbeFail(c, 'startup') are offered only for a container "
+     "that declares a startup probe (Model.candidate_actions), so the guard is implied"),
+    (".drop-guard.has_readiness_probe", "equivalent: readiness probe results are offered only for a container that "
+     "declares a readiness probe (Model.candidate_actions), so the guard is implied"),
+    (".drop-guard.has_liveness_probe", "equivalent: liveness probe failures are offered only for a container that "
+     "declares a liveness probe (Model.candidate_actions), so the guard is implied"),
+)
+#: Single survivors that are equivalent: id -> why.
+_EQUIVALENT_ONES = {
+    "deletion.kubelet_remove.drop-guard.phase_terminal":
+        "equivalent: pod_finished (termination Finished) implies a terminal phase (TerminatePod writes one)",
+    "deletion.kubelet_remove.drop-guard.pod_finished":
+        "equivalent: a terminal phase is held back while a container runs (mergePodStatus), and the pod worker "
+        "finishes as soon as none runs, so phase_terminal already implies what removal needs",
+}
+
+
+def _equivalent() -> dict[str, str]:
+    out = dict(_EQUIVALENT_ONES)
+    for m in _declaration_ids():
+        for suffix, why in _EQUIVALENT_FAMILIES:
+            if m.endswith(suffix):
+                out[m] = why
+    return out
+
+
+def _declaration_ids() -> list[str]:
+    return [m.id for m in _declaration_mutants()]
 
 
 @dataclass(frozen=True)
@@ -153,6 +185,11 @@ def _rule_mutants() -> Iterator[Mutation]:
                                derived={"phase": _swap(x, y)})
 
 
+#: Survivors that are equivalent mutants (or legal behaviour): id -> why no behaviour that
+#: Kubernetes forbids appears.  Listed mutants that an engine kills count as killed.
+EQUIVALENT: Mapping[str, str] = _equivalent()
+
+
 def mutants(operators: Iterable[str] = OPERATORS) -> list[Mutation]:
     """Every mechanical mutant of the given operators, in a fixed order."""
     ops = set(operators)
@@ -174,8 +211,8 @@ class Kill:
     crashed: str | None = None
     #: explorer: the first scenario with an ``always``/``step`` violation (what Hypothesis can find)
     safety_scenario: str | None = None
-    #: explorer: every scenario was explored completely
-    complete: bool = True
+    #: explorer: the scenarios its cap or time limit cut (Hypothesis tries those too)
+    cut: tuple[str, ...] = ()
 
     @property
     def killed(self) -> bool:
@@ -184,7 +221,7 @@ class Kill:
     def to_dict(self) -> dict[str, Any]:
         return {"engine": self.engine, "scenario": self.scenario, "property": self.property,
                 "elapsed": round(self.elapsed, 3), "crashed": self.crashed, "safety_scenario": self.safety_scenario,
-                "complete": self.complete}
+                "cut": list(self.cut)}
 
 
 @dataclass(frozen=True)
@@ -218,7 +255,7 @@ def _explore_kill(m: Mutation, scenarios: tuple[str, ...], max_states: int, time
 
     start = time.monotonic()
     first: tuple[str, str] | None = None
-    complete = True
+    cut: list[str] = []
     for sc in scenarios:
         try:
             model = m.build(sc)
@@ -226,16 +263,17 @@ def _explore_kill(m: Mutation, scenarios: tuple[str, ...], max_states: int, time
             verdicts = r.verdicts(liveness=r.complete)
         except Exception as e:  # a mutant may break the model's own assumptions (auto transitions that never settle)
             return Kill("explore", sc, None, time.monotonic() - start, f"{type(e).__name__}: {e}")
-        complete = complete and r.complete
+        if not r.complete:
+            cut.append(sc)
         if r.violations:  # a safety violation: Hypothesis can find it on this scenario too
             pid, sc0 = (first[1], first[0]) if first else (next(iter(r.violations)), sc)
-            return Kill("explore", sc0, pid, time.monotonic() - start, safety_scenario=sc, complete=complete)
+            return Kill("explore", sc0, pid, time.monotonic() - start, safety_scenario=sc, cut=tuple(cut))
         bad = [pid for pid, v in verdicts.items() if v in ("violated", "no-witness")]
         if bad and first is None:
             first = (sc, bad[0])
     if first:
-        return Kill("explore", first[0], first[1], time.monotonic() - start, complete=complete)
-    return Kill("explore", None, None, time.monotonic() - start, complete=complete)
+        return Kill("explore", first[0], first[1], time.monotonic() - start, cut=tuple(cut))
+    return Kill("explore", None, None, time.monotonic() - start, cut=tuple(cut))
 
 
 def _hypothesis_kill(m: Mutation, scenarios: tuple[str, ...], examples: int, steps: int, seed: int,
@@ -262,10 +300,10 @@ def check(m: Mutation, engines: Iterable[str] = ENGINES, *, scenarios: tuple[str
     """Run ``engines`` on ``m``; each stops at the first scenario where it kills it.
 
     The explorer goes on past a liveness or witness kill until it finds a safety
-    violation (or runs out of scenarios).  When every exploration was complete,
-    Hypothesis runs only on the scenario with the explorer's first safety violation (it
-    samples paths of the same graphs, so elsewhere it cannot find one); with none, it is
-    not run and does not kill the mutant.
+    violation (or runs out of scenarios).  Hypothesis then runs on the scenario with the
+    explorer's first safety violation and on the scenarios whose exploration was cut:
+    elsewhere it samples paths of completely explored graphs without a safety violation,
+    so it cannot find one.
     """
     if m.stillborn:
         return MutationResult(m, ())
@@ -276,10 +314,10 @@ def check(m: Mutation, engines: Iterable[str] = ENGINES, *, scenarios: tuple[str
             k = explored = _explore_kill(m, scenarios, max_states, time_limit)
         elif e == "hypothesis":
             order = scenarios
-            if explored is not None and explored.complete:
-                # every scenario was explored completely: Hypothesis samples paths of the same graphs,
-                # so it can only find what the explorer found as a safety violation, there
-                order = (explored.safety_scenario,) if explored.safety_scenario else ()
+            if explored is not None:
+                # Hypothesis samples paths of the graphs the explorer walked: on a scenario explored
+                # completely it can only find what the explorer found as a safety violation, there
+                order = tuple(dict.fromkeys(x for x in (explored.safety_scenario, *explored.cut) if x))
             k = _hypothesis_kill(m, order, examples, steps, seed, time_limit)
         else:
             raise ValueError(f"unknown engine {e!r} (known: {', '.join(ENGINES)})")
@@ -287,9 +325,14 @@ def check(m: Mutation, engines: Iterable[str] = ENGINES, *, scenarios: tuple[str
     return MutationResult(m, tuple(kills))
 
 
-def _job(job: tuple[Mutation, tuple[str, ...], dict[str, Any]]) -> MutationResult:
-    m, engines, kwargs = job
-    return check(m, engines, **kwargs)
+def _job(job: tuple[str, tuple[str, ...], dict[str, Any]]) -> tuple[str, tuple[Kill, ...]]:
+    """In a worker: mutants carry closures, so only their ids and the kills cross processes."""
+    mid, engines, kwargs = job
+    m = _BY_ID_CACHE.setdefault("all", {x.id: x for x in mutants()})[mid]
+    return mid, check(m, engines, **kwargs).kills
+
+
+_BY_ID_CACHE: dict[str, dict[str, Mutation]] = {}
 
 
 def run(selected: Iterable[Mutation] | None = None, engines: Iterable[str] = ENGINES, *, jobs: int = 1,
@@ -297,13 +340,14 @@ def run(selected: Iterable[Mutation] | None = None, engines: Iterable[str] = ENG
     """`check` every mutant (default: all of `mutants`) in ``jobs`` worker processes, order kept."""
     from podmodel.verifier.workers import parallel
 
-    work = [(m, tuple(engines), kwargs) for m in (mutants() if selected is None else selected)]
+    chosen = {m.id: m for m in (mutants() if selected is None else selected)}
+    work = [(mid, tuple(engines), kwargs) for mid in chosen]
 
-    def report(done: int, r: MutationResult) -> None:
+    def report(done: int, out: tuple[str, tuple[Kill, ...]]) -> None:
         if progress:
-            progress(done, len(work), r)
+            progress(done, len(work), MutationResult(chosen[out[0]], out[1]))
 
-    return parallel(_job, work, jobs=jobs, on_result=report)
+    return [MutationResult(chosen[mid], kills) for mid, kills in parallel(_job, work, jobs=jobs, on_result=report)]
 
 
 @dataclass(frozen=True)
