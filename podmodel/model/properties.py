@@ -245,6 +245,17 @@ def _probeless_status(m: Model, s: PodState) -> bool:
     return True
 
 
+def _finished_statuses_final(m: Model, s: PodState) -> bool:
+    """Once the pod worker is done, the statuses are final: TerminatePod has defaulted every
+    container that might read as running or successful (exit 137, ContainerStatusUnknown),
+    so applying it again changes nothing (status_manager.go TerminatePod)."""
+    if s.termination != "Finished" or s.deletion == "Removed":
+        return True
+    init_v, reg_v = m.statuses(s, synced=True)
+    new_init, new_reg, _ = kubelet.terminate_pod(m.config, init_v, reg_v, s.phase)
+    return tuple(new_init) == tuple(init_v) and tuple(new_reg) == tuple(reg_v)
+
+
 def _readiness_gated_by_probe(m, s, a, t) -> bool:
     """A running container with a readiness probe becomes ready only when that probe
     succeeds (prober_manager.go UpdatePodStatus: ``ready = result == results.Success``
@@ -492,6 +503,8 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md I1; kuberuntime computeInitContainerActions", _init_one_at_a_time),
     Property("probeless-status", "always", "A running container without a startup probe is started; a started app container or sidecar without a readiness probe is ready.",
              "prober/prober_manager.go UpdatePodStatus", _probeless_status),
+    Property("finished-statuses-final", "always", "Once the pod worker is done, every container status is final: no container that never terminated reads as running or waiting where TerminatePod defaults it (exit 137, ContainerStatusUnknown).",
+             "status_manager.go TerminatePod", _finished_statuses_final),
     Property("terminal-phase-matches-reason", "always", "A finished pod's phase says why it stopped: Failed if evicted or past its deadline; if it finished by itself, Succeeded iff every app container exited 0 (sidecars' exit codes ignored).",
              "eviction_manager.go evictPod; kubelet_pods.go generateAPIPodStatus (ShouldEvict -> Failed), getPhase; KEP-753", _terminal_phase_matches_reason),
     Property("restart-required-offered", "always", "Unless the pod was stopped (deleted, evicted, deadline) or its node is unreachable, a container whose restart policy says restart for its last exit is offered a restart (or the back-off before it) once its turn comes (sidecars: while the pod is active).",
@@ -542,6 +555,11 @@ CATALOGUE: tuple[Property, ...] = (
              "witness; kubelet_pods_test.go 're-initializing the pod after the sandbox is recreated'",
              lambda m, s: s.phase == "Pending" and s.recreations > 0 and _app_instance_exists(m, s) is False and s.termination == "Active",
              applies=lambda m: m.bounds.sandbox_recreations > 0 and m.config.restart_policy == "Always"),
+    Property("reaches-evicted", "sometimes", "The kubelet can evict the pod.", "witness; eviction_manager.go evictPod",
+             lambda m, s: s.stop_reason == "Evicted", applies=lambda m: m.bounds.eviction),
+    Property("reaches-deadline-exceeded", "sometimes", "The pod can run past its activeDeadlineSeconds.",
+             "witness; kubelet.go (activeDeadlineHandler)", lambda m, s: s.stop_reason == "DeadlineExceeded",
+             applies=lambda m: m.bounds.deadline and m.config.active_deadline_seconds is not None),
     Property("deleted-pod-removed", "sometimes", "A deleted pod can be removed.", "witness", lambda m, s: s.deletion == "Removed",
              applies=lambda m: m.bounds.deletion),
     # eventually (leads-to, under strong fairness of FAIR_ACTIONS)

@@ -217,7 +217,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "init-containers-in-parallel",
         "Init containers start together instead of one at a time, in order.",
-        ("init-one-at-a-time", "init-order"), ("two-init-two-app",),
+        ("init-one-at-a-time", "init-order", "start-attempts-ordered"), ("two-init-two-app",),
         guards={"start_order": lambda c: _order(c, init_parallel=True)},
     ),
     Mutant(

@@ -50,7 +50,7 @@ from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 #: readiness gates, deadline, deletion, eviction, node loss, sandbox recreation, rules).
 SCENARIOS = ("single-never", "single-onfailure", "single-always", "init-app", "sidecar-never", "sidecar-always",
              "probes", "readiness-gates", "active-deadline", "deletion-grace", "container-restart-rules",
-             "sandbox-recreation")
+             "sandbox-recreation", "image-pull-errors")
 ENGINES = ("explore", "hypothesis")
 OPERATORS = ("drop-transition", "drop-guard", "redirect", "negate-guard", "flip-condition", "swap-phase")
 #: Machines whose declarations the model reads (the condition machines document the

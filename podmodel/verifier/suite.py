@@ -14,7 +14,7 @@ by one says so).
 
 >>> names = [s.name for s in expand_matrix()]
 >>> len(names), names[0], names[-1]
-(56, 'always-i0s0a1', 'extra-node-loss-eviction')
+(62, 'always-i0s0a1', 'extra-job-sidecar-onfailure')
 >>> r = run_suite([scenario("single-never")], Plan(max_states=1000, examples=20))
 >>> [(o.scenario, o.engine, o.states, o.violated) for o in r.outcomes]
 [('single-never', 'explore', 30, 0)]
