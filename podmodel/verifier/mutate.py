@@ -74,9 +74,17 @@ _EQUIVALENT_FAMILIES = (
      "declares a readiness probe (Model.candidate_actions), so the guard is implied"),
     (".drop-guard.has_liveness_probe", "equivalent: liveness probe failures are offered only for a container that "
      "declares a liveness probe (Model.candidate_actions), so the guard is implied"),
+    (".drop-guard.has_active_deadline", "equivalent: DeadlineExceeded is offered only for a pod with "
+     "activeDeadlineSeconds (Model.candidate_actions), so the guard is implied"),
 )
 #: Single survivors that are equivalent: id -> why.
 _EQUIVALENT_ONES = {
+    "deletion.api_delete#1.drop-guard.unbound_or_terminal":
+        "equivalent: the first api_delete transition (Live -> Deleting, bound and not terminal) is declared first and "
+        "wins whenever its guards hold; the second one fires only where unbound_or_terminal holds anyway",
+    "sandbox.recreate.drop-guard.recreations_left":
+        "not a bug: recreations_left is a checking bound (Bounds.sandbox_recreations), not a Kubernetes rule; "
+        "a sandbox may be recreated any number of times (the explorations are then cut: nothing found up to the cap)",
     "deletion.kubelet_remove.drop-guard.phase_terminal":
         "equivalent: pod_finished (termination Finished) implies a terminal phase (TerminatePod writes one)",
     "deletion.kubelet_remove.drop-guard.pod_finished":
