@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: verify test bootstrap graphviz bench diagrams clean
+.PHONY: verify test mutate bootstrap graphviz bench diagrams clean
 
 verify: bootstrap
 	$(PY) -m podmodel verify
@@ -16,6 +16,10 @@ verify: bootstrap
 
 test: bootstrap
 	$(PY) -m pytest -m "not slow"
+
+# systematic model mutation: score and survivors of both engines (docs/verify.md)
+mutate: bootstrap
+	$(PY) -m podmodel verify --mutate
 
 bootstrap: graphviz $(STAMP)
 

@@ -20,8 +20,9 @@ SCENARIOS = {sc.path.stem: sc for sc in bundled_scenarios()}
 PINNED = {
     "active-deadline": (87, 109, 10, 87),
     "container-restart-rules": (156, 501, 10, 156),
-    "deletion-grace": (366, 682, 11, 366),
+    "deletion-grace": (391, 732, 11, 391),  # 366/682 before the SIGKILL timer ran while the node is unreachable
     "deployment-web": (78, 149, 9, 78),
+    "image-pull-errors": (93, 145, 10, 93),
     "init-app": (157, 203, 14, 157),
     "probes": (33, 83, 7, 33),
     "readiness-gates": (204, 489, 10, 204),

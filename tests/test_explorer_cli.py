@@ -29,31 +29,32 @@ def test_a_clean_run_prints_the_summary_table_and_exits_0(capsys):
     summary = lines[lines.index("summary") + 1: lines.index("summary") + 6]
     assert [l.split()[0] for l in summary] == ["states", "transitions", "depth", "complete", "search"]
     assert "  complete     yes" in out
-    assert "  restart-policy-honoured          step        held" in out
-    assert "  deleted-eventually-removed       eventually  held" in out
+    rows = {" ".join(line.split()) for line in lines}
+    assert "restart-policy-honoured step held" in rows
+    assert "deleted-eventually-removed eventually held" in rows
     assert lines[-1] == "OK"
     assert "states/s" in err
 
 
 def test_a_liveness_violation_prints_the_lasso_and_exits_1(capsys):
-    code, out, _ = run(capsys, SIDECAR, "--quiet")
+    code, out, _ = run(capsys, SIDECAR, "--quiet", "--fairness", "weak")
     assert code == 1
-    assert "  init-success-leads-to-app-start  eventually  VIOLATED" in out
+    assert "init-success-leads-to-app-start eventually VIOLATED" in {" ".join(line.split()) for line in out.splitlines()}
     assert "init-success-leads-to-app-start: lasso (" in out and "cycle, repeated forever:" in out
     assert out.splitlines()[-1] == "FAILED"
-    code, out, _ = run(capsys, SIDECAR, "--quiet", "--fairness", "strong")
-    assert code == 0 and "(eventually: strong fairness)" in out
+    code, out, _ = run(capsys, SIDECAR, "--quiet")  # the default: strong fairness (the README's first example)
+    assert code == 0 and "(eventually: strong fairness)" in out and out.splitlines()[-1] == "OK"
     code, out, _ = run(capsys, SIDECAR, "--quiet", "--no-liveness")
     assert code == 0 and "eventually  skipped" in out
 
 
 def test_json_output_has_the_documented_shape(capsys):
-    code, out, _ = run(capsys, SIDECAR, "--json", "--quiet", "--query", "app-restarts")
+    code, out, _ = run(capsys, SIDECAR, "--json", "--quiet", "--query", "app-restarts", "--fairness", "weak")
     data = json.loads(out)
-    assert code == 1 and data["ok"] is False
+    assert code == 1 and data["ok"] is False and data["outcome"] == "violated" and data["undecided"] == []
     assert {"format", "version", "manifest", "pod", "bounds", "engine", "frontier", "symmetry", "fairness", "containers",
-            "states", "transitions", "depth", "complete", "stop_reason", "ok", "properties", "stuck", "warnings",
-            "queries", "bound_sensitive"} == set(data)
+            "states", "transitions", "depth", "complete", "stop_reason", "ok", "outcome", "undecided", "properties",
+            "stuck", "warnings", "queries", "bound_sensitive"} == set(data)
     assert (data["format"], data["version"], data["containers"]) == ("podmodel-explore", 1, ["proxy", "job"])
     by_id = {p["id"]: p for p in data["properties"]}
     assert set(by_id["reaches-running"]) == {"id", "kind", "statement", "source", "verdict", "counterexample", "witness"}
@@ -118,7 +119,9 @@ def test_a_workload_manifest_and_gates_and_bounds(capsys):
 
 def test_max_states_reports_an_incomplete_run(capsys):
     code, out, _ = run(capsys, NEVER, "--quiet", "--max-states", "10")
-    assert code == 0 and "complete     no (max_states)" in out and "unknown" in out
+    assert code == 3 and "complete     no (max_states)" in out and "unknown" in out
+    assert out.splitlines()[-1].startswith("INCOMPLETE: the run stopped at a limit (10 states; raise --max-states N")
+    assert "OK" not in out.splitlines()
     assert "incomplete: the exploration stopped at 10 states" in out
 
 
@@ -134,7 +137,7 @@ def test_bound_check(capsys):
     ([NEVER, "--bounds", '{"maxRestart": 1}'], "unknown bound"),
     ([NEVER, "--query", "phase =="], "bad query"),
     ([NEVER, "--query", "containers['x'].machine"], "query \"containers['x'].machine\" failed"),
-    ([NEVER, "--max-states", "0"], "--max-states must be a positive integer"),
+    ([NEVER, "--max-states", "-1"], "--max-states must be a positive integer"),
     ([NEVER, "--time-limit", "-1"], "--time-limit must be positive"),
     ([NEVER, "--export", "g.txt"], "use a .graphml or .json file name"),
     ([NEVER, "--engine", "compiled", "--frontier", "dfs"], "breadth-first only"),

@@ -31,7 +31,7 @@ def test_the_catalogue_has_at_least_twelve_well_formed_mutants():
         for sc in m.scenarios:
             assert (SCENARIO_DIR / f"{sc}.yaml").exists(), (m.id, sc)
         # built through the public API only: modified declarations and/or named guards
-        assert m.declarations is not DEFAULT or m.guards, m.id
+        assert m.declarations is not DEFAULT or m.guards or m.derived, m.id
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +67,25 @@ def test_the_real_model_passes_where_the_mutant_fails(mutant_id):
 
 
 def test_a_mutant_that_changes_nothing_is_not_caught():
-    """The self-check can fail: an equivalent mutant survives (the phase edge alone)."""
-    edge_only = Mutant("edge-only", "Succeeded -> Running allowed, nothing else", ("no-resurrection",),
-                       ("sidecar-never",), DEFAULT.replace_machine(DEFAULT["phase"].with_transition(
-                           "resurrect", "Succeeded", "Running", terminal=("Failed",))))
+    """The self-check can fail: an equivalent mutant survives.  The condition machines
+    document the kubelet's condition generators, which the model calls directly, so an
+    extra edge in one changes no behaviour."""
+    edge_only = Mutant("edge-only", "PodScheduled may go back to False, nothing else", ("no-rebinding",),
+                       ("sidecar-never",), DEFAULT.replace_machine(DEFAULT["PodScheduled"].with_transition(
+                           "set_false", "True", "False", terminal=())))
     r = check_mutant(edge_only, max_examples=50)
     assert not r.caught
     assert all(not d.caught and d.property is None for d in r.detections)
+
+
+def test_the_phase_edge_alone_is_not_equivalent():
+    """Once thought equivalent (Succeeded -> Running allowed): declaring Succeeded
+    non-terminal also makes a finished pod Failed, which terminal-phase-matches-reason catches."""
+    edge_only = Mutant("edge-only", "Succeeded -> Running allowed, nothing else", ("terminal-phase-matches-reason",),
+                       ("sidecar-never",), DEFAULT.replace_machine(DEFAULT["phase"].with_transition(
+                           "resurrect", "Succeeded", "Running", terminal=("Failed",))))
+    r = check_mutant(edge_only, max_examples=100)
+    assert r.caught and {d.property for d in r.detections} == {"terminal-phase-matches-reason"}
 
 
 def test_unknown_ids_and_engines_are_refused():

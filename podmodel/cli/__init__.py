@@ -14,6 +14,8 @@ The base install is the oracle; a command that needs an extra says which one
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import importlib
 import sys
 
@@ -95,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        previous = None
+    try:
         return int(args.run(args) or 0)
     except UsageError as e:
         print(f"podmodel {args.command}: error: {e}", file=sys.stderr)
@@ -109,4 +115,26 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _quiet_stdout()
         return 0
+    except SystemExit as e:
+        if e.code == 128 + signal.SIGTERM:
+            print("terminated", file=sys.stderr)
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM: unwind (workers are stopped on the way out), exit status 143."""
+    raise SystemExit(128 + signal.SIGTERM)
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (``| head``): drop what is left of stdout, no traceback at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

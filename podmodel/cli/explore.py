@@ -4,7 +4,8 @@ Explores the product model of a Pod or workload manifest (bounds from its
 ``podmodel.io/bounds`` annotation), checks the property catalogue, decides liveness on
 the whole graph, and prints a summary table, then each counterexample one action per
 line with the fields that changed.  Progress goes to stderr on long runs.  Exit code 1
-when a property is violated or a ``sometimes`` property has no witness.
+when a property is violated or a ``sometimes`` property has no witness, 3 when a limit
+(states, time, memory) cut the run before every verdict was decided (INCOMPLETE).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import Any
 
 from podmodel.cli import UsageError, counterexample_out
 from podmodel.engines.exploration import ExploreResult
-from podmodel.engines.facade import explore
+from podmodel.engines.facade import DEFAULT_MAX_STATES, DEFAULT_MEMORY_LIMIT, explore
 from podmodel.engines.results import Counterexample, Progress
 
-LIVENESS_CHOICES = ("weak", "strong")
+from podmodel.model.properties import DEFAULT_FAIRNESS, FAIRNESS as LIVENESS_CHOICES
 
 
 def add_parser(sub) -> None:
@@ -27,8 +28,12 @@ def add_parser(sub) -> None:
                        description=__doc__.split("\n\n")[1].replace("\n", " "))
     p.add_argument("manifest", help="a Pod or workload manifest (YAML or JSON)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (docs/explorer.md)")
-    p.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states")
-    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop after this many seconds")
+    p.add_argument("--max-states", type=int, metavar="N", default=DEFAULT_MAX_STATES,
+                   help=f"stop after N distinct states (default {DEFAULT_MAX_STATES:,}; 0: no cap)")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="stop the search and the analyses (liveness) after this many seconds")
+    p.add_argument("--memory-limit", type=float, metavar="MB", default=DEFAULT_MEMORY_LIMIT,
+                   help=f"stop the readable search at this peak memory (default {DEFAULT_MEMORY_LIMIT:g} MB; 0: no guard)")
     p.add_argument("--symmetry", action="store_true",
                    help="merge states that differ only by a permutation of interchangeable containers (no liveness)")
     p.add_argument("--export", metavar="FILE", help="write the state graph (.graphml or .json)")
@@ -38,8 +43,8 @@ def add_parser(sub) -> None:
     p.add_argument("--bounds", metavar="JSON", help="override bounds, e.g. '{\"maxRestarts\": 1}'")
     p.add_argument("--frontier", choices=("bfs", "dfs"), default="bfs", help="search order (bfs: shortest counterexamples)")
     p.add_argument("--engine", choices=("auto", "readable", "compiled"), default="auto", help="search engine")
-    p.add_argument("--fairness", choices=LIVENESS_CHOICES, default="weak",
-                   help="fairness of the kubelet's progress actions for liveness (default: weak)")
+    p.add_argument("--fairness", choices=LIVENESS_CHOICES, default=DEFAULT_FAIRNESS,
+                   help=f"fairness of the kubelet's progress actions for liveness (default: {DEFAULT_FAIRNESS}; docs/explorer.md)")
     p.add_argument("--no-liveness", action="store_true", help="skip the eventually properties")
     p.add_argument("--query", action="append", default=[], metavar="Q",
                    help="reachability question: a name (app-restarts, ready-while-unready, ...) or an expression over a state; repeatable")
@@ -117,13 +122,20 @@ def _progress_printer(quiet: bool):
         print(("\r" + line) if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
 
     show.finish = lambda: state["shown"] and tty and print(file=sys.stderr)  # type: ignore[attr-defined]
+
+    def analysis(message: str) -> None:
+        elapsed = time.monotonic() - start
+        if elapsed >= 1.0:
+            print(f"{message} [{elapsed:.1f} s]", file=sys.stderr, flush=True)
+
+    show.analysis = analysis  # type: ignore[attr-defined]
     show.start = start  # type: ignore[attr-defined]
     return show
 
 
 # ------------------------------------------------------------------------ hooks
 def counterexample_for_diagram(result: ExploreResult, property_id: str | None = None,
-                               fairness: str = "weak") -> Counterexample | None:
+                               fairness: str = DEFAULT_FAIRNESS) -> Counterexample | None:
     """The counterexample to draw: ``property_id``'s, or the first one in catalogue order.
 
     For the diagrams' ``--diagram FILE``: the path's ``states`` and ``actions`` (and a
@@ -183,8 +195,10 @@ def run(args) -> int:
 
         return run_explore(args)
 
-    if args.max_states is not None and args.max_states < 1:
-        raise UsageError("--max-states must be a positive integer")
+    if args.max_states is not None and args.max_states < 0:
+        raise UsageError("--max-states must be a positive integer (0: no cap)")
+    if args.memory_limit is not None and args.memory_limit < 0:
+        raise UsageError("--memory-limit must be positive (0: no guard)")
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError("--time-limit must be positive")
     if args.export and not args.export.lower().endswith((".graphml", ".json")):
@@ -205,12 +219,14 @@ def run(args) -> int:
     model = sc.model()
     show = _progress_printer(args.quiet)
     try:
-        result = explore(model, max_states=args.max_states, time_limit=args.time_limit, symmetry=args.symmetry,
-                         frontier=args.frontier, engine=args.engine, progress=show)
+        result = explore(model, max_states=args.max_states or None, time_limit=args.time_limit, symmetry=args.symmetry,
+                         frontier=args.frontier, engine=args.engine, progress=show,
+                         memory_limit=args.memory_limit or None)
     except ValueError as e:
         raise UsageError(str(e)) from None
     if show is not None:
         show.finish()
+        result.analysis_progress = show.analysis
     liveness = not args.no_liveness
     answers = []
     for text, question, pred in queries:
@@ -229,7 +245,10 @@ def run(args) -> int:
     if args.diagram:
         _draw(args, model, result)
     counterexample_out.write(args, model, result)
-    ok = result.ok(liveness=liveness, fairness=args.fairness) and not sensitive
+    outcome = result.outcome(liveness=liveness, fairness=args.fairness)
+    if sensitive and outcome == "ok":
+        outcome = "violated"
+    ok = outcome == "ok"
     if args.json:
         data = {"manifest": str(args.manifest), "pod": sc.config.name, "bounds": sc.bounds.to_mapping(),
                 **result.to_dict(liveness=liveness, fairness=args.fairness)}
@@ -245,7 +264,7 @@ def run(args) -> int:
         rate = result.states / result.elapsed if result.elapsed else 0.0
         print(f"explored {result.states:,} states in {result.elapsed:.2f} s ({rate:,.0f} states/s, {result.engine} engine)",
               file=sys.stderr)
-    return 0 if ok else 1
+    return {"ok": 0, "violated": 1, "incomplete": 3}[outcome]
 
 
 def _table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
@@ -253,7 +272,7 @@ def _table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
     return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
 
 
-def report(sc, result: ExploreResult, *, liveness: bool = True, fairness: str = "weak",
+def report(sc, result: ExploreResult, *, liveness: bool = True, fairness: str = DEFAULT_FAIRNESS,
            answers: list = (), sensitive: list[str] = ()) -> str:
     """The human-readable report: summary table, properties, stuck states, warnings, counterexamples."""
     from podmodel.engines.analysis import stuck_states
@@ -298,6 +317,23 @@ def report(sc, result: ExploreResult, *, liveness: bool = True, fairness: str = 
         out += ["", "counterexamples"]
         for cx in cxs.values():
             out += ["", cx.format()]
-    ok = not cxs and not missing and not sensitive
-    out += ["", "OK" if ok else "FAILED"]
+    undecided = [pid for pid, v in verdicts.items() if v == "unknown"]
+    if cxs or missing or sensitive:
+        out += ["", "FAILED" + (f" (and INCOMPLETE: {len(undecided)} undecided)" if undecided else "")]
+    elif undecided:
+        out += ["", f"INCOMPLETE: the run stopped at a limit ({_limit_text(result)}); undecided: " + ", ".join(undecided)]
+    else:
+        out += ["", "OK"]
     return "\n".join(out)
+
+
+def _limit_text(result: ExploreResult) -> str:
+    """Which limit stopped the run, and how to lift it."""
+    why = result.stop_reason
+    if why == "max_states":
+        return f"{result.states:,} states; raise --max-states N, or --max-states 0 for no cap"
+    if why == "memory":
+        return f"memory guard at {result.states:,} states; raise --memory-limit MB, or --memory-limit 0"
+    if why == "time_limit":
+        return "time limit; raise --time-limit"
+    return "time limit during the liveness analysis; raise --time-limit"

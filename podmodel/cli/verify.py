@@ -5,7 +5,9 @@ scenario, each explored exhaustively when it fits the budget and given to the
 Hypothesis engine beyond (`podmodel.verifier.suite`).  ``--mutants`` runs the mutation
 self-check instead (`podmodel.verifier.mutants`).  Progress goes to stderr, the report (or
 ``--json``) to stdout.  Exit status: 0 every property holds (with ``--mutants``: every
-mutant caught), 1 a violation (a mutant missed), 2 unusable input.
+mutant caught), 1 a violation (a mutant missed), 2 unusable input, 3 incomplete (no
+violation, but some verdict undecided: a run cut by a limit, or liveness of a scenario
+too big to explore).
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ examples:
   podmodel verify --mutant deletion-undone the suite's verdict on a seeded bug (exit 1)
   podmodel verify --list                   the suite's scenario names
   podmodel verify --worlds                 the bundled worlds of pods, by both engines
-exit status: 0 all properties hold (every mutant caught), 1 a violation (a mutant missed), 2 unusable input
+exit status: 0 all properties hold (every mutant caught), 1 a violation (a mutant missed), 2 unusable input,
+             3 incomplete (no violation, some verdict undecided: see the UNDECIDED list)
 """
 
 
 def add_parser(subparsers) -> None:
     import argparse
 
-    from podmodel.verifier.suite import DEFAULT_BUDGET, ENGINES, FAIRNESS
+    from podmodel.model.properties import DEFAULT_FAIRNESS, FAIRNESS
+    from podmodel.verifier.suite import DEFAULT_BUDGET, ENGINES
 
     p = subparsers.add_parser("verify", help="the verifier suite (what `make verify` runs)", description=DESCRIPTION,
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -51,8 +55,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--max-states", type=int, metavar="N", help="explorer cap per scenario (overrides the budget's)")
     p.add_argument("--examples", type=int, metavar="N", help="Hypothesis examples per scenario (overrides the budget's)")
     p.add_argument("--steps", type=int, default=40, metavar="N", help="actions per Hypothesis example (default 40)")
-    p.add_argument("--fairness", choices=FAIRNESS, default="strong",
-                   help="fairness of the eventually properties (default strong; docs/verify.md)")
+    p.add_argument("--fairness", choices=FAIRNESS, default=DEFAULT_FAIRNESS,
+                   help=f"fairness of the eventually properties (default {DEFAULT_FAIRNESS}; docs/explorer.md)")
     p.add_argument("--explore-engine", choices=("auto", "readable", "compiled"), default="readable",
                    help="the explorer's engine (default readable)")
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: 2, or 1 on one core)")
@@ -61,6 +65,12 @@ def add_parser(subparsers) -> None:
                    help="with --mutants: only these mutants; without: run the suite on this mutant's model")
     p.add_argument("--worlds", action="store_true", help="verify the bundled worlds of pods (docs/worlds.md); "
                    "world files given as SCENARIO are verified the same way")
+    p.add_argument("--mutate", action="store_true",
+                   help="systematic model mutation: mutants derived from the declarations and rules, both engines, "
+                        "mutation score and survivors (podmodel.verifier.mutate)")
+    p.add_argument("--operator", action="append", default=[], metavar="OP",
+                   help="with --mutate: only these mutation operators (drop-transition, drop-guard, redirect, "
+                        "negate-guard, flip-condition, swap-phase)")
     p.add_argument("--list", action="store_true", help="list the suite's scenarios (and mutants) and exit")
     p.add_argument("--show", metavar="NAME", help="print a suite scenario's manifest and exit")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -121,7 +131,7 @@ def run(args) -> int:
 
     _check_args(args)
     try:
-        mutants = [by_id(m) for m in args.mutant]
+        mutants = [] if args.mutate else [by_id(m) for m in args.mutant]
     except MutantError as e:
         raise UsageError(str(e)) from None
     jobs = args.jobs or default_jobs()
@@ -136,6 +146,12 @@ def run(args) -> int:
             return _list()
         if args.show:
             return _show(args.show)
+        if args.mutate:
+            if args.scenarios or args.mutants:
+                raise UsageError("--mutate runs its own scenarios; give mutation ids with --mutant, operators with --operator")
+            return _mutate(args, jobs)
+        if args.operator:
+            raise UsageError("--operator needs --mutate")
         if args.mutants:
             if args.scenarios:
                 raise UsageError("--mutants runs each mutant on its own scenarios; give mutant ids with --mutant")
@@ -207,7 +223,7 @@ def _suite(args, mutant: str | None, jobs: int) -> int:
         print(json.dumps(result.to_dict(), indent=1))
     else:
         print(report(result, whole_suite=not names))
-    return 0 if result.ok else 1
+    return {"ok": 0, "violated": 1, "incomplete": 3}[result.outcome]
 
 
 def _plan_text(plan) -> str:
@@ -257,15 +273,26 @@ def report(result, *, whole_suite: bool = True) -> str:
             lines += ["", f"CROSS-CHECK {o.scenario}: {msg} (the engines disagree)"]
     held = sum(o.held for o in result.outcomes)
     violated = sum(o.violated for o in result.outcomes)
+    undecided = result.undecided()
+    open_count = sum(len(v) for v in undecided.values())
     runs = len(result.outcomes)
+    if undecided:
+        lines += ["", f"UNDECIDED ({open_count} verdict(s) in {len(undecided)} scenario(s); no run decided them: "
+                      "exploration cut at its cap or time limit, liveness beyond exhaustive exploration):"]
+        lines += [f"  {name}: {', '.join(pids)}" for name, pids in undecided.items()]
     lines.append("")
-    if result.ok:
+    counts = f"{held:,} held, {violated} violated, {open_count} undecided"
+    if result.outcome == "ok":
         lines.append(f"{len(result.scenarios)} scenario(s), {runs} run(s): every property holds "
-                     f"({held:,} verdicts held, 0 violated) in {_fmt_time(result.elapsed)}")
+                     f"({counts}) in {_fmt_time(result.elapsed)}")
+    elif result.outcome == "incomplete":
+        lines.append(f"INCOMPLETE: {len(result.scenarios)} scenario(s), {runs} run(s): no violation, but "
+                     f"{len(undecided)} scenario(s) not fully decided ({counts}) in {_fmt_time(result.elapsed)}; "
+                     "raise --budget or --max-states to decide them")
     else:
         bad = sorted({o.scenario for o in result.failures()})
         lines.append(f"{len(result.scenarios)} scenario(s), {runs} run(s): {violated} violation(s) in "
-                     f"{len(bad)} scenario(s) ({', '.join(bad)}) in {_fmt_time(result.elapsed)}")
+                     f"{len(bad)} scenario(s) ({', '.join(bad)}) ({counts}) in {_fmt_time(result.elapsed)}")
     return "\n".join(lines)
 
 
@@ -325,3 +352,60 @@ def mutants_report(results, engines: list[str], seed: int, elapsed: float) -> st
         both = "both engines" if len(engines) == 2 else f"the {engines[0]} engine"
         lines.append(f"{len(results)} mutant(s): every one caught by {both} ({per_engine}) in {_fmt_time(elapsed)}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------- --mutate
+def _mutate(args, jobs: int) -> int:
+    from podmodel.verifier import mutate
+
+    try:
+        chosen = mutate.mutants(args.operator or mutate.OPERATORS)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if args.mutant:
+        known = {m.id for m in chosen}
+        unknown = [i for i in args.mutant if i not in known]
+        if unknown:
+            raise UsageError(f"--mutant {unknown[0]}: no such derived mutant (see --mutate --json for the ids)")
+        chosen = [m for m in chosen if m.id in set(args.mutant)]
+    engines = list(mutate.ENGINES) if args.engine in ("auto", "both") else [args.engine]
+    kwargs: dict[str, Any] = {"seed": args.seed}
+    if args.examples:
+        kwargs["examples"] = args.examples
+    if args.max_states:
+        kwargs["max_states"] = args.max_states
+    start = time.monotonic()
+
+    def show(done: int, total: int, r) -> None:
+        if not args.quiet:
+            what = ", ".join(f"{k.engine}: {k.property or ('CRASH' if k.crashed else 'survived')}" for k in r.kills)
+            print(f"[{done}/{total}] {r.mutation.id}: {r.status}" + (f" ({what})" if what else ""),
+                  file=sys.stderr, flush=True)
+
+    results = mutate.run(chosen, engines, jobs=jobs, progress=show, **kwargs)
+    sc = mutate.score(results)
+    elapsed = time.monotonic() - start
+    if args.json:
+        print(json.dumps({"format": "podmodel-verify-mutate", "version": 1, "seed": args.seed, "engines": engines,
+                          "score": round(sc.score, 4), "summary": sc.text(), "mutants": [r.to_dict() for r in results],
+                          "elapsed": round(elapsed, 3)}, indent=1))
+    else:
+        lines = [f"podmodel verify --mutate: {len(results)} derived mutant(s), engines {', '.join(engines)}, "
+                 f"scenarios {', '.join(mutate.SCENARIOS)}", ""]
+        left = [r for r in results if r.status in ("survived", "partly")]
+        if left:
+            lines.append("not killed by every engine:")
+            for r in left:
+                by = ", ".join(f"{k.engine}: {k.property} on {k.scenario}" for k in r.kills if k.killed) or "no engine"
+                crash = "; ".join(f"{k.engine} crashed: {k.crashed}" for k in r.kills if k.crashed)
+                lines.append(f"  {r.status.upper():9} {r.mutation.id}: {r.mutation.description} (killed by {by})"
+                             + (f" [{crash}]" if crash else ""))
+            lines.append("")
+        eq = [r for r in results if r.status == "equivalent"]
+        if eq:
+            lines.append(f"equivalent ({len(eq)}, documented in podmodel.verifier.mutate.EQUIVALENT):")
+            lines += [f"  {r.mutation.id}: {mutate.EQUIVALENT[r.mutation.id]}" for r in eq]
+            lines.append("")
+        lines.append(f"{sc.text()} in {_fmt_time(elapsed)}")
+        print("\n".join(lines))
+    return 0 if not any(r.status in ("survived", "partly") for r in results) else 1

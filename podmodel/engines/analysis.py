@@ -24,13 +24,14 @@ check, some fair path avoids check forever: it either stays in a state where no 
 action is enabled, or ends in a strongly connected component of the not-check states
 that admits a fair cycle.
 
-* ``fairness="weak"`` (the catalogue's definition, the default): a fair action that stays
-  enabled is eventually taken.  A component qualifies iff every fair action enabled at
-  *all* its states is taken on one of its edges (maximal components suffice).
-* ``fairness="strong"``: a fair action enabled again and again is eventually taken.  A
-  component qualifies iff every fair action enabled *anywhere* in it is taken inside;
-  otherwise the states enabling an untaken action are dropped and the rest is examined
-  again (Emerson-Lei).
+* ``fairness="strong"`` (the catalogue's definition and the default everywhere,
+  `podmodel.model.properties.DEFAULT_FAIRNESS`, which gives the reason): a fair action
+  enabled again and again is eventually taken.  A component qualifies iff every fair
+  action enabled *anywhere* in it is taken inside; otherwise the states enabling an
+  untaken action are dropped and the rest is examined again (Emerson-Lei).
+* ``fairness="weak"``: a fair action that stays enabled is eventually taken.  A
+  component qualifies iff every fair action enabled at *all* its states is taken on one
+  of its edges (maximal components suffice).
 
 Under weak fairness the environment can starve the kubelet by disabling its action each
 time just before it acts: a node that flaps forever (NodeLost disconnects the kubelet), a
@@ -39,20 +40,26 @@ started sidecar).  The bundled scenarios with node loss or sidecars show exactly
 lassos; under strong fairness every ``eventually`` property holds on every bundled
 scenario (docs/explorer.md, "Liveness").
 
+Limits: ``deadline`` (a `time.monotonic` value) stops the analysis between two
+components or properties; the properties not decided by then come back undecided
+(``holds=None``).
+
 >>> from podmodel.engines import explore
 >>> from podmodel.verifier.scenarios import load_scenario, SCENARIO_DIR
 >>> r = explore(load_scenario(SCENARIO_DIR / "deletion-grace.yaml").model())
->>> live = liveness(r)
->>> live["deleted-eventually-removed"].holds, [type(a).__name__ for a in live["deleted-eventually-removed"].counterexample.cycle]
-(False, ['NodeLost', 'NodeRecovered'])
->>> {pid: v.holds for pid, v in liveness(r, fairness="strong").items()}
+>>> {pid: v.holds for pid, v in liveness(r).items()}
 {'deleted-eventually-removed': True, 'stopping-eventually-terminal': True, 'init-success-leads-to-app-start': True}
+>>> live = liveness(r, fairness="weak")
+>>> v = live["init-success-leads-to-app-start"]
+>>> v.holds, [type(a).__name__ for a in v.counterexample.cycle]
+(False, ['NodeLost', 'NodeRecovered'])
 >>> build_graph(r).number_of_nodes() == r.states
 True
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -64,7 +71,7 @@ from podmodel.engines.results import Counterexample
 from podmodel.model import actions as A
 from podmodel.model.kubelet import TERMINAL_PHASES
 from podmodel.model.product import Model, PodState
-from podmodel.model.properties import FAIR_ACTIONS, Property
+from podmodel.model.properties import DEFAULT_FAIRNESS, FAIR_ACTIONS, FAIRNESS, Property
 
 if TYPE_CHECKING:  # the result type sits above the analyses that it calls on demand
     from podmodel.engines.exploration import ExploreResult
@@ -268,10 +275,13 @@ def stuck_states(result: ExploreResult) -> list[Stuck]:
 # ------------------------------------------------------------------------- liveness
 @dataclass(frozen=True)
 class Liveness:
-    """The verdict on one ``eventually`` property; ``counterexample`` is a lasso when it fails."""
+    """The verdict on one ``eventually`` property; ``counterexample`` is a lasso when it fails.
+
+    ``holds`` is None when the analysis stopped (its deadline) before deciding.
+    """
 
     property: str
-    holds: bool
+    holds: bool | None
     counterexample: Counterexample | None = None
     triggers: int = 0
 
@@ -280,11 +290,9 @@ class Liveness:
                 "counterexample": self.counterexample.to_dict() if self.counterexample else None}
 
 
-FAIRNESS = ("weak", "strong")
-
-
 def liveness(result: ExploreResult, properties: Iterable[Property] | None = None,
-             fair: Iterable[type] = FAIR_ACTIONS, fairness: str = "weak") -> dict[str, Liveness]:
+             fair: Iterable[type] = FAIR_ACTIONS, fairness: str = DEFAULT_FAIRNESS,
+             deadline: float | None = None, progress: Callable[[str], None] | None = None) -> dict[str, Liveness]:
     """Decide ``eventually`` properties on the whole explored graph.
 
     Parameters
@@ -295,11 +303,17 @@ def liveness(result: ExploreResult, properties: Iterable[Property] | None = None
         Default: the ``eventually`` properties among ``result.properties``.
     fair : iterable of action types
         Fair action types (default `podmodel.model.properties.FAIR_ACTIONS`).
-    fairness : {"weak", "strong"}
-        ``weak`` (the catalogue's definition): an action that stays enabled is eventually
-        taken.  ``strong``: an action enabled again and again is eventually taken, which
-        rules out an environment that disables it each time just before the kubelet acts
-        (a node flapping forever, a sidecar crashing each time right after it starts).
+    fairness : {"strong", "weak"}
+        ``strong`` (the catalogue's definition, the default): an action enabled again and
+        again is eventually taken, which rules out an environment that disables it each
+        time just before the kubelet acts (a node flapping forever, a sidecar crashing
+        each time right after it starts).  ``weak``: an action that stays enabled is
+        eventually taken.
+    deadline : float, optional
+        A `time.monotonic` value; properties not decided by then are returned with
+        ``holds=None`` (undecided).
+    progress : callable, optional
+        Called with a one-line message as each property is being decided.
 
     Returns
     -------
@@ -325,7 +339,7 @@ def liveness(result: ExploreResult, properties: Iterable[Property] | None = None
         raise ValueError("liveness is not decided on a symmetry-reduced graph (fairness is per container); "
                          "explore without symmetry")
     if fairness not in FAIRNESS:
-        raise ValueError(f"unknown fairness {fairness!r} (known: weak, strong)")
+        raise ValueError(f"unknown fairness {fairness!r} (known: {', '.join(FAIRNESS)})")
     props = [p for p in (result.properties if properties is None else properties) if p.kind == "eventually"]
     if not props:
         return {}
@@ -338,11 +352,31 @@ def liveness(result: ExploreResult, properties: Iterable[Property] | None = None
         fair_ids = frozenset(k for k, a in enumerate(space.actions) if type(a) in fair_types)
     adj = _adjacency(result)
     states = list(space.iter_states())
-    return {p.id: _decide(result, p, states, adj, fair_ids, fairness == "strong") for p in props}
+    out: dict[str, Liveness] = {}
+    for k, p in enumerate(props):
+        if deadline is not None and time.monotonic() >= deadline:
+            out[p.id] = Liveness(p.id, None)
+            continue
+        if progress is not None:
+            progress(f"liveness {k + 1}/{len(props)}: {p.id} on {result.states:,} states")
+        try:
+            out[p.id] = _decide(result, p, states, adj, fair_ids, fairness == "strong", deadline)
+        except _OutOfTime:
+            out[p.id] = Liveness(p.id, None)
+    return out
+
+
+class _OutOfTime(Exception):
+    """The liveness deadline passed while a property was being decided."""
+
+
+def _check_time(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise _OutOfTime
 
 
 def _decide(result: ExploreResult, prop: Property, states: list[PodState], adj: list[list[tuple[int, int]]],
-            fair_ids: frozenset[int], strong: bool) -> Liveness:
+            fair_ids: frozenset[int], strong: bool, deadline: float | None = None) -> Liveness:
     model = result.model
     n = len(states)
     bad = [not prop.check(model, s) for s in states]
@@ -366,7 +400,9 @@ def _decide(result: ExploreResult, prop: Property, states: list[PodState], adj: 
     for u in sorted(region):
         if not any(a in fair_ids for a, _ in adj[u]):
             doomed[u] = ("stutter", None)
-    for comp in _fair_components(H, adj, fair_ids, strong):
+    _check_time(deadline)
+    for comp in _fair_components(H, adj, fair_ids, strong, deadline):
+        _check_time(deadline)
         for u in comp:
             doomed.setdefault(u, ("cycle", comp))
     if not doomed:
@@ -415,7 +451,7 @@ def _bfs_path(adj, start: int, goal: Callable[[int], bool], allowed: Callable[[i
     raise AssertionError("no path to a goal state")  # callers only ask for reachable goals
 
 
-def _fair_components(H: nx.DiGraph, adj, fair_ids: frozenset[int], strong: bool):
+def _fair_components(H: nx.DiGraph, adj, fair_ids: frozenset[int], strong: bool, deadline: float | None = None):
     """Components of ``H`` in which some fair path stays forever (visiting all of it).
 
     Weak fairness: a maximal SCC qualifies iff every fair action enabled at *all* of its
@@ -425,6 +461,7 @@ def _fair_components(H: nx.DiGraph, adj, fair_ids: frozenset[int], strong: bool)
     """
     todo = [frozenset(c) for c in nx.strongly_connected_components(H)]
     while todo:
+        _check_time(deadline)
         comp = todo.pop()
         inner = [(u, a) for u in comp for a, v in adj[u] if v in comp]
         if not inner:

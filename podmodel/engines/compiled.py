@@ -186,6 +186,8 @@ def unsupported(model: Model, *, frontier: str = "bfs", symmetry: bool = False) 
         return f"it runs podmodel.model.Model only, not {type(model).__name__}"
     if any(model.guards.get(k) is not g for k, g in GUARDS.items()) or set(model.guards) != set(GUARDS):
         return "the model has custom guards (they might read restart counts)"
+    if getattr(model, "derived", None):
+        return "the model has derived-field hooks"
     n = len(model.specs)
     if n > len(_LAST):
         return f"too many containers ({n})"

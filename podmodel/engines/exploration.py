@@ -16,7 +16,7 @@ from podmodel.engines.results import Counterexample, StateSpace
 from podmodel.engines.symmetry import Symmetry
 from podmodel.model.actions import Action
 from podmodel.model.product import Model, PodState
-from podmodel.model.properties import Property
+from podmodel.model.properties import DEFAULT_FAIRNESS, Property
 
 
 # ------------------------------------------------------------------------ result
@@ -42,6 +42,10 @@ class ExploreResult:
     _graph: Any = None
     _edge_set: set | None = None
     _analysis_warnings: list[str] | None = None
+    #: `time.monotonic` value past which the graph analyses (liveness) stop, undecided.
+    deadline: float | None = None
+    #: Called with a one-line message while a long analysis runs (liveness).
+    analysis_progress: Callable[[str], None] | None = None
 
     # -- queries ---------------------------------------------------------------
     @property
@@ -112,12 +116,13 @@ class ExploreResult:
             self._graph = analysis.build_graph(self)
         return self._graph
 
-    def liveness(self, fairness: str = "weak") -> dict[str, Any]:
+    def liveness(self, fairness: str = DEFAULT_FAIRNESS) -> dict[str, Any]:
         """The ``eventually`` properties decided on the whole graph (`podmodel.engines.analysis.liveness`)."""
         if self._liveness is None:
             self._liveness = {}
         if fairness not in self._liveness:
-            self._liveness[fairness] = analysis.liveness(self, fairness=fairness)
+            self._liveness[fairness] = analysis.liveness(self, fairness=fairness, deadline=self.deadline,
+                                                         progress=self.analysis_progress)
         return self._liveness[fairness]
 
     @property
@@ -127,11 +132,12 @@ class ExploreResult:
             self._analysis_warnings = analysis.warnings(self)
         return self._analysis_warnings
 
-    def verdicts(self, *, liveness: bool = True, fairness: str = "weak") -> dict[str, str]:
+    def verdicts(self, *, liveness: bool = True, fairness: str = DEFAULT_FAIRNESS) -> dict[str, str]:
         """Property id -> ``held`` | ``violated`` | ``witnessed`` | ``no-witness`` | ``unknown`` | ``skipped``.
 
-        ``unknown``: the search was cut (``complete`` is False) before a verdict;
-        ``skipped``: an ``eventually`` property under symmetry, or ``liveness=False``.
+        ``unknown``: the search was cut (``complete`` is False) before a verdict, or the
+        liveness analysis reached the time limit; ``skipped``: an ``eventually``
+        property under symmetry, or ``liveness=False``.
         """
         live = self.liveness(fairness) if liveness and self.complete and not self.symmetry else {}
         out = {}
@@ -145,22 +151,40 @@ class ExploreResult:
             elif not self.complete:
                 out[p.id] = "unknown"
             else:
-                out[p.id] = "held" if live[p.id].holds else "violated"
+                holds = live[p.id].holds
+                out[p.id] = "unknown" if holds is None else ("held" if holds else "violated")
         return out
 
-    def ok(self, *, liveness: bool = True, fairness: str = "weak") -> bool:
-        """No property violated and no applicable witness missing."""
-        verdicts = self.verdicts(liveness=liveness, fairness=fairness)
-        return not any(v in ("violated", "no-witness") for v in verdicts.values())
+    def outcome(self, *, liveness: bool = True, fairness: str = DEFAULT_FAIRNESS) -> str:
+        """``"violated"`` (a property violated or a witness missing), else ``"incomplete"``
+        (some verdict undecided: the run was cut by a limit), else ``"ok"``.
 
-    def counterexamples(self, *, liveness: bool = True, fairness: str = "weak") -> dict[str, Counterexample]:
+        A violation found before a cut is still a violation; a cut run without one is
+        never OK (exit codes 1, 3, 0 of the command line).
+        """
+        verdicts = self.verdicts(liveness=liveness, fairness=fairness)
+        if any(v in ("violated", "no-witness") for v in verdicts.values()):
+            return "violated"
+        if any(v == "unknown" for v in verdicts.values()):
+            return "incomplete"
+        return "ok"
+
+    def undecided(self, *, liveness: bool = True, fairness: str = DEFAULT_FAIRNESS) -> list[str]:
+        """The property ids without a verdict (``unknown``)."""
+        return [pid for pid, v in self.verdicts(liveness=liveness, fairness=fairness).items() if v == "unknown"]
+
+    def ok(self, *, liveness: bool = True, fairness: str = DEFAULT_FAIRNESS) -> bool:
+        """Every verdict decided, no property violated and no applicable witness missing."""
+        return self.outcome(liveness=liveness, fairness=fairness) == "ok"
+
+    def counterexamples(self, *, liveness: bool = True, fairness: str = DEFAULT_FAIRNESS) -> dict[str, Counterexample]:
         """Every counterexample: safety violations, then lassos of violated ``eventually`` properties."""
         out = dict(self.violations)
         if liveness and self.complete and not self.symmetry:
-            out.update({k: v.counterexample for k, v in self.liveness(fairness).items() if not v.holds})
+            out.update({k: v.counterexample for k, v in self.liveness(fairness).items() if v.holds is False})
         return out
 
-    def to_dict(self, *, liveness: bool = True, fairness: str = "weak") -> dict[str, Any]:
+    def to_dict(self, *, liveness: bool = True, fairness: str = DEFAULT_FAIRNESS) -> dict[str, Any]:
         """The stable ``--json`` shape (see docs/explorer.md)."""
         verdicts = self.verdicts(liveness=liveness, fairness=fairness)
         cxs = self.counterexamples(liveness=liveness, fairness=fairness)
@@ -185,7 +209,9 @@ class ExploreResult:
             "depth": self.depth,
             "complete": self.complete,
             "stop_reason": self.stop_reason,
-            "ok": not any(v in ("violated", "no-witness") for v in verdicts.values()),
+            "ok": not any(v in ("violated", "no-witness", "unknown") for v in verdicts.values()),
+            "outcome": self.outcome(liveness=liveness, fairness=fairness),
+            "undecided": [pid for pid, v in verdicts.items() if v == "unknown"],
             "properties": props,
             "stuck": [c.to_dict() for c in analysis.stuck_states(self)] if self.complete else [],
             "warnings": self.warnings,

@@ -9,6 +9,7 @@ other engine, for models too big to enumerate.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -25,6 +26,11 @@ from podmodel.model.properties import KINDS, Property
 #: ``engine="auto"`` explores state by state up to this many states, then starts again
 #: with the compiled engine (which pays off on larger spaces).
 AUTO_SWITCH = 10_000
+#: ``podmodel explore``'s default state cap (``--max-states 0`` lifts it): about 1-2 GB
+#: with the readable engine.  A run cut by it reports INCOMPLETE (exit 3), never OK.
+DEFAULT_MAX_STATES = 2_000_000
+#: ``podmodel explore``'s default memory guard, MB of peak resident memory (readable engine).
+DEFAULT_MEMORY_LIMIT = 4096
 
 def explore(
     model: Model,
@@ -36,6 +42,7 @@ def explore(
     progress: Callable[[Progress], None] | None = None,
     time_limit: float | None = None,
     engine: str = "auto",
+    memory_limit: float | None = None,
 ) -> ExploreResult:
     """Explore every state of ``model`` reachable from its initial states.
 
@@ -58,7 +65,12 @@ def explore(
     progress : callable, optional
         Called with a `Progress` about twice a second.
     time_limit : float, optional
-        Stop after this many seconds (``complete`` is then False).
+        Stop after this many seconds (``complete`` is then False).  The limit also
+        covers the graph analyses done later on the result (liveness): what they have
+        not decided by then is ``unknown``.
+    memory_limit : float, optional
+        Stop the readable search when the process' peak resident memory reaches this
+        many MB (``stop_reason="memory"``).
     engine : {"auto", "readable", "compiled"}
         ``readable``: this loop over `PodState` values.  ``compiled``: the fast path of
         `podmodel.engines.compiled` (breadth-first, no symmetry, standard guards; same states,
@@ -99,7 +111,14 @@ def explore(
     for p in props:
         if p.kind not in KINDS:
             raise ValueError(f"property {p.id!r}: unknown kind {p.kind!r}")
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     sym = (model.symmetry() if hasattr(model, "symmetry") else Symmetry.of(model)) if symmetry else None
+    result = _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit)
+    result.deadline = deadline
+    return result
+
+
+def _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit):
     if engine != "readable":
         why = compiled.unsupported(model, frontier=fname, symmetry=bool(sym))
         if why is not None and engine == "compiled":
@@ -109,13 +128,13 @@ def explore(
                                              progress=progress, time_limit=time_limit)
         if why is None:  # auto: small spaces are quicker state by state; switch when it grows
             cap = AUTO_SWITCH if max_states is None else min(max_states, AUTO_SWITCH)
-            first = search(model, props, cap, fname, make, sym, progress, time_limit)
+            first = search(model, props, cap, fname, make, sym, progress, time_limit, memory_limit)
             if first.stop_reason != "max_states" or cap == max_states:
                 return first
             left = None if time_limit is None else max(time_limit - first.elapsed, 1e-9)
             return compiled.explore_compiled(model, properties=props, max_states=max_states,
                                              progress=progress, time_limit=left)
-    return search(model, props, max_states, fname, make, sym, progress, time_limit)
+    return search(model, props, max_states, fname, make, sym, progress, time_limit, memory_limit)
 
 
 def bound_sensitivity(result: ExploreResult, **explore_kwargs: Any) -> list[str]:
@@ -139,7 +158,7 @@ def bound_sensitivity(result: ExploreResult, **explore_kwargs: Any) -> list[str]
     raised = {"max_restarts": b.max_restarts + 1}
     if b.sandbox_recreations:
         raised["sandbox_recreations"] = b.sandbox_recreations + 1
-    wider = Model(model.config, replace(b, **raised), model.decl, model.guards)
+    wider = Model(model.config, replace(b, **raised), model.decl, model.guards, getattr(model, "derived", None))
     again = explore(wider, properties=result.properties, symmetry=bool(result.symmetry), **explore_kwargs)
     before, after = result.verdicts(), again.verdicts()
     label = ", ".join(f"{_camel(k)}={getattr(b, k)}" for k in raised)

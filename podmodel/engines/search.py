@@ -86,7 +86,17 @@ FRONTIERS: dict[str, Callable[[], Frontier]] = {"bfs": BFS, "dfs": DFS}
 
 
 
-def search(model, props, max_states, fname, make, sym, progress, time_limit) -> ExploreResult:
+def _rss_mb() -> float:
+    """Peak resident memory of this process in MB (``getrusage``; 0 where unavailable)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def search(model, props, max_states, fname, make, sym, progress, time_limit, memory_limit=None) -> ExploreResult:
+    """The loop; ``memory_limit`` (MB of peak resident memory) stops it with ``stop_reason="memory"``."""
     start = time.monotonic()
     space = StateSpace(names_of(model))
     always = [p for p in props if p.kind == "always"]
@@ -153,6 +163,9 @@ def search(model, props, max_states, fname, make, sym, progress, time_limit) -> 
             now = time.monotonic()
             if time_limit is not None and now - start >= time_limit:
                 stop = "time_limit" if todo else None
+                break
+            if memory_limit is not None and todo and _rss_mb() >= memory_limit:
+                stop = "memory"
                 break
             if progress is not None and now - last_report >= PROGRESS_INTERVAL:
                 last_report = now

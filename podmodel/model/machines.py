@@ -338,7 +338,10 @@ TERMINATION = MachineDecl(
           doc="activeDeadlineSeconds passed: reason DeadlineExceeded"),
         T("complete", ("Active",), "Stopping", ("kubelet_connected", "regular_done"), auto=True,
           doc="no regular container will run again: stop the sidecars"),
-        T("grace_period_expired", ("Stopping",), "Killing", ("kubelet_connected", "some_container_running")),
+        T("grace_period_expired", ("Stopping",), "Killing", ("some_container_running",),
+          doc="the kubelet's own timer (pod_workers.go killPodWithSyncResult -> KillPod with gracePeriodOverride): "
+              "it runs on the node, so it also fires while the node is unreachable; the SIGKILLed "
+              "containers' status is reported once the node is back"),
         T("finish", ("Stopping", "Killing"), "Finished", ("kubelet_connected", "no_container_running"), auto=True),
     ),
 )

@@ -69,6 +69,17 @@ from podmodel.model.config import ContainerSpec, PodConfig
 from podmodel.model.kubelet import Status
 from podmodel.model.machines import DEFAULT, Declarations
 
+#: Derived-field hooks a `Model` accepts (``Model(config, derived={...})``), to build a
+#: model whose kubelet computes a derived field differently -- how the mutation
+#: self-check seeds bugs in getPhase and the condition generators without editing code:
+#:
+#: * ``"phase"``: ``fn(model, state, phase) -> phase``, given the phase the kubelet's
+#:   getPhase (and the handlers' Failed) computed for ``state``, before the status
+#:   manager's checks (declared phase edges, terminal phase held back while containers run);
+#: * ``"conditions"``: ``fn(model, state, phase, conditions) -> conditions``, given the
+#:   ``(type, status, reason)`` triples the condition generators wrote.
+DERIVED_HOOKS = ("phase", "conditions")
+
 RUNNING_STATES = frozenset({"Running", "Started", "Ready"})
 #: Machine states in which a container instance exists in the current sandbox.
 INSTANCE_STATES = RUNNING_STATES | {"Terminated", "CrashLoopBackOff"}
@@ -275,11 +286,15 @@ class Model:
     """The product model for ``config`` under ``bounds``, built from ``declarations``."""
 
     def __init__(self, config: PodConfig, bounds: Bounds | None = None, declarations: Declarations = DEFAULT,
-                 guards: Mapping[str, Guard] | None = None):
+                 guards: Mapping[str, Guard] | None = None, derived: Mapping[str, Callable[..., Any]] | None = None):
         self.config = config
         self.bounds = bounds or Bounds()
         self.decl = declarations
         self.guards = {**GUARDS, **(guards or {})}
+        self.derived = dict(derived or {})
+        unknown = sorted(set(self.derived) - set(DERIVED_HOOKS))
+        if unknown:
+            raise UnsupportedConfig(f"unknown derived-field hook(s) {', '.join(unknown)} (known: {', '.join(DERIVED_HOOKS)})")
         if config.gate("RestartAllContainersOnContainerExits") and any(
                 r.action == "RestartAllContainers" for c in config.all_containers for r in c.restart_rules):
             raise UnsupportedConfig("RestartAllContainers rules (KEP-5532, alpha) are supported by podmodel.model.reference "
@@ -463,9 +478,10 @@ class Model:
         elif kind in (Evict, DeadlineExceeded):
             s = s._replace(stop_reason="Evicted" if kind is Evict else "DeadlineExceeded")
         elif kind is GracePeriodExpired:
+            # SIGKILL is local to the node: it happens whether or not the API server hears of it
             for j, cs in enumerate(s.containers):
                 if cs.machine in RUNNING_STATES:
-                    t = self._fire(s, "container", "exit", a, j)
+                    t = self._fire(s, "container", "exit", a, j, ignore=frozenset({"kubelet_connected"}))
                     if t is not None:
                         s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=137, reason="Error"))
         return s
@@ -506,9 +522,16 @@ class Model:
         return s._replace(containers=tuple(cont))
 
     def _settle(self, s: PodState) -> PodState:
-        """Fire auto transitions until none is enabled (the kubelet's immediate reactions)."""
+        """Fire auto transitions until none is enabled (the kubelet's immediate reactions).
+
+        Raises `UnsupportedConfig` if they never settle (only a modified declaration whose
+        auto transitions form a cycle can do that)."""
         changed = True
+        rounds = 0
         while changed:
+            rounds += 1
+            if rounds > 4 * len(s.containers) + 8:
+                raise UnsupportedConfig("the auto transitions never settle (they form a cycle)")
             changed = False
             for i, cs in enumerate(s.containers):
                 for t in self._container_autos:
@@ -586,6 +609,8 @@ class Model:
                                   pod_has_initialized=self.pod_has_initialized(s))
         if finished and (s.stop_reason in ("Evicted", "DeadlineExceeded") or phase not in self.terminal_phases):
             phase = "Failed"
+        if "phase" in self.derived:
+            phase = self.derived["phase"](self, s, phase)
         if phase != old.phase and (old.phase, phase) not in self.phase_edges:
             return old.phase
         return phase
@@ -599,7 +624,10 @@ class Model:
             phase = kphase
             if kphase in self.terminal_phases and old.phase not in self.terminal_phases and any_running(s):
                 phase = old.phase  # mergePodStatus holds a terminal phase back while containers run
-            hit = self._derive_cache[key] = (phase, self._conditions(s, kphase))
+            conditions = self._conditions(s, kphase)
+            if "conditions" in self.derived:
+                conditions = tuple(self.derived["conditions"](self, s, kphase, conditions))
+            hit = self._derive_cache[key] = (phase, conditions)
         return s._replace(phase=hit[0], conditions=hit[1])
 
     def _conditions(self, s: PodState, phase: str) -> tuple[tuple[str, str, str], ...]:

@@ -6,8 +6,9 @@
   model in which nothing happens satisfies every safety property, so each applicable
   ``sometimes`` property must find its witness or the run is vacuous.
 * ``eventually``: liveness as "``trigger`` leads to ``check``": from every reachable state
-  where ``trigger(model, state)`` holds, every path that is weakly fair to the kubelet's
-  progress actions (`FAIR_ACTIONS`) reaches a state where ``check`` holds.
+  where ``trigger(model, state)`` holds, every path that is *strongly* fair to the
+  kubelet's progress actions (`FAIR_ACTIONS`) reaches a state where ``check`` holds
+  (`DEFAULT_FAIRNESS`; every command and API uses it unless told ``fairness="weak"``).
 
 Each has a stable id, a one-line statement and its source.  ``applies(model)`` says
 whether the property means anything for that configuration (a sidecar witness needs a
@@ -40,12 +41,34 @@ from podmodel.model.product import (
 KINDS = ("always", "step", "sometimes", "eventually")
 TERMINAL = kubelet.TERMINAL_PHASES
 
-#: Actions under weak fairness: kubelet/API progress that, once continuously enabled,
-#: eventually happens.  Container exits, probe results, node loss and client requests
-#: are the environment's choices and are not fair.
+#: The fairness of the ``eventually`` properties, everywhere (explore, verify, the API).
+#:
+#: Strong fairness: a fair action that is enabled again and again is eventually taken.
+#: Why strong and not weak: the kubelet is a periodic sync loop (``syncLoopIteration``
+#: re-runs ``SyncPod`` for every pod at least every ``syncFrequency``, 1 min by default,
+#: and on every PLEG event).  An action that becomes enabled at each of infinitely many
+#: syncs is therefore taken at one of them; weak fairness would also admit runs in which
+#: the environment disables it just before each sync forever (a node flapping in step
+#: with the sync loop, a sidecar crashing right before each app start), which no real
+#: kubelet exhibits and which made `explore` report lassos that are not Kubernetes
+#: behaviour.  ``fairness="weak"`` (``--fairness weak``) remains available.
+DEFAULT_FAIRNESS = "strong"
+#: The fairness semantics `podmodel.engines.analysis.liveness` knows.
+FAIRNESS = ("strong", "weak")
+
+#: Fair actions: kubelet/API progress that, enabled again and again, eventually happens
+#: (`DEFAULT_FAIRNESS`).  Container exits, probe failures, node loss and client requests
+#: are the environment's choices and are not fair.  Two environment actions are fair
+#: because Kubernetes bounds them: ``NodeRecovered`` (a lost node comes back or is
+#: replaced; a node gone forever leaves its pods Terminating until someone force-deletes
+#: them, outside the pod's lifecycle) and ``ProbeSucceed`` (a probe resolves: a startup
+#: probe succeeds or, after failureThreshold x periodSeconds, fails and the container
+#: is killed; under strong fairness a probe cannot fail forever while success stays
+#: possible -- "probe flapping is fair", prober/worker.go doProbe).
 FAIR_ACTIONS: frozenset[type] = frozenset({
     A.SchedulerBind, A.KubeletCreateSandbox, A.KubeletStartContainer, A.KubeletRestartContainer,
     A.KubeletImagePullBackOff, A.GracePeriodExpired, A.KubeletRemovePod, A.NodeRecovered,
+    A.ProbeSucceed,
 })
 
 
@@ -207,6 +230,216 @@ def _phase_never_unknown(m: Model, s: PodState) -> bool:
     return s.phase in kubelet.PHASES
 
 
+def _probeless_status(m: Model, s: PodState) -> bool:
+    """Without a probe, its condition follows at once: a running container without a
+    startup probe is started, and a started app container or sidecar without a readiness
+    probe is ready (prober_manager.go UpdatePodStatus: ``started`` when there is no
+    startup probe, ``ready = started`` when there is no readiness probe; regular init
+    containers are never probed and not ready while they run)."""
+    for i, cs in enumerate(s.containers):
+        spec = m.specs[i]
+        if cs.machine == "Running" and not spec.has_probe("startup"):
+            return False
+        if cs.machine == "Started" and not spec.has_probe("readiness") and not spec.is_regular_init:
+            return False
+    return True
+
+
+def _finished_statuses_final(m: Model, s: PodState) -> bool:
+    """Once the pod worker is done, the statuses are final: TerminatePod has defaulted every
+    container that might read as running or successful (exit 137, ContainerStatusUnknown),
+    so applying it again changes nothing (status_manager.go TerminatePod)."""
+    if s.termination != "Finished" or s.deletion == "Removed":
+        return True
+    init_v, reg_v = m.statuses(s, synced=True)
+    new_init, new_reg, _ = kubelet.terminate_pod(m.config, init_v, reg_v, s.phase)
+    return tuple(new_init) == tuple(init_v) and tuple(new_reg) == tuple(reg_v)
+
+
+def _readiness_gated_by_probe(m, s, a, t) -> bool:
+    """A running container with a readiness probe becomes ready only when that probe
+    succeeds (prober_manager.go UpdatePodStatus: ``ready = result == results.Success``
+    for a container with a readiness probe; without one, ready once started)."""
+    for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if new.machine == "Ready" and old.machine != "Ready" and m.specs[i].has_probe("readiness"):
+            if not (isinstance(a, A.ProbeSucceed) and a.kind == "readiness" and a.container == m.specs[i].name):
+                return False
+    return True
+
+
+def _terminal_phase_matches_reason(m: Model, s: PodState) -> bool:
+    """Once the pod worker is done, the phase says why the pod stopped.
+
+    * evicted or past its activeDeadlineSeconds: Failed (eviction_manager.go evictPod and
+      kubelet_pods.go generateAPIPodStatus: a handler's ShouldEvict makes the phase
+      Failed with reason Evicted / DeadlineExceeded);
+    * finished by itself (no client or kubelet stopped it: every regular container is
+      done): Succeeded iff every app container exited 0, whatever the sidecars' exit
+      codes (getPhase counts regular containers only; KEP-753 "sidecar containers do not
+      block pod completion ... and their exit codes are ignored").
+
+    A deleted pod may end either way (its containers' SIGTERM exit codes decide).
+    """
+    if s.termination != "Finished" or s.phase not in TERMINAL:
+        return True
+    if s.stop_reason in ("Evicted", "DeadlineExceeded"):
+        return s.phase == "Failed"
+    if s.stop_reason is None:
+        apps_ok = all(s.containers[i].machine == "Terminated" and s.containers[i].exit_code == 0 for i in m.app_indices)
+        return (s.phase == "Succeeded") == apps_ok
+    return True
+
+
+def _init_ready(m: Model, s: PodState, i: int) -> bool:
+    """The kubelet's start order allows container ``i`` to (re)start: every earlier init
+    container is done (a regular one exited 0, a sidecar started); an app container needs
+    them all (k8s-invariants.md I1-I2; kuberuntime computeInitContainerActions)."""
+    before = m.init_indices if i in m.app_indices else m.init_indices[: m.init_indices.index(i)]
+    for j in before:
+        cs = s.containers[j]
+        if m.specs[j].is_sidecar:
+            if cs.machine not in STARTED_STATES:
+                return False
+        elif not (cs.machine == "Terminated" and cs.exit_code == 0):
+            return False
+    return True
+
+
+def _restart_required_offered(m: Model, s: PodState) -> bool:
+    """A container that must restart gets restarted: while the pod is active and the node
+    reachable, a terminated container whose restart policy (or rules) says "restart" for
+    its last exit, and whose turn it is in the start order, has a kubelet restart (or the
+    crash-loop back-off before it) enabled (kuberuntime_manager.go computePodActions:
+    ``ShouldContainerBeRestarted`` puts it in ``ContainersToStart``; a restart is
+    *required*, not only allowed).  The bounded-liveness form (one step) of "a required
+    restart eventually happens", so the Hypothesis engine checks it too.  Nobody stopped
+    the pod (no deletion, eviction or deadline), so the pod worker may not decide it is
+    done instead: only sidecars are stopped when the regular containers are done
+    (KEP-753), so for them the rule holds while the pod is active."""
+    if s.stop_reason is not None or s.binding != "Bound" or s.deletion != "Live" or s.sandbox != "Ready":
+        return True
+    for i, cs in enumerate(s.containers):
+        if cs.machine not in ("Terminated", "CrashLoopBackOff"):
+            continue
+        if m.specs[i].is_sidecar and s.termination != "Active":
+            continue
+        code = cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code
+        if code is None or not kubelet.kubelet_restarts(m.config, m.specs[i], code) or not _init_ready(m, s, i):
+            continue
+        name = m.specs[i].name
+        if not (m.enabled(s, A.KubeletRestartContainer(name)) or m.enabled(s, A.KubeletBackOff(name))):
+            return False
+    return True
+
+
+def _removal_allowed(m, s, a, t) -> bool:
+    """The pod object goes away only when Kubernetes removes it: a force delete (grace
+    0), a DELETE of a pod that is unscheduled or already terminal (strategy.go
+    CheckGracefulDelete: grace 0), or the kubelet's final DELETE once the phase is
+    terminal and no container runs (status_manager.go canBeDeleted / podIsFinished)."""
+    if s.deletion == "Removed" or t.deletion != "Removed":
+        return True
+    if isinstance(a, A.ForceDelete):
+        return True
+    if isinstance(a, A.ApiDelete):
+        return s.binding == "Unbound" or s.phase in TERMINAL
+    return s.phase in TERMINAL and not any(cs.machine in RUNNING_STATES for cs in s.containers)
+
+
+#: What each container action leaves the container showing (the state the kubelet reports
+#: right after it): machine states allowed, and whether the exit code is the action's.
+_EFFECTS: dict[tuple[type, str | None], frozenset[str]] = {
+    (A.KubeletStartContainer, None): RUNNING_STATES,
+    (A.KubeletRestartContainer, None): RUNNING_STATES,
+    (A.ContainerExit, None): frozenset({"Terminated"}),
+    (A.ContainerStartedAndExited, None): frozenset({"Terminated"}),
+    (A.KubeletBackOff, None): frozenset({"CrashLoopBackOff"}),
+    (A.KubeletImagePullFailed, None): frozenset({"ErrImagePull"}),
+    (A.KubeletImagePullBackOff, None): frozenset({"ImagePullBackOff"}),
+    (A.KubeletCreateConfigError, None): frozenset({"CreateContainerConfigError"}),
+    (A.ProbeFail, "liveness"): frozenset({"Terminated"}),
+    (A.ProbeFail, "startup"): frozenset({"Terminated"}),
+    (A.ProbeFail, "readiness"): frozenset({"Started"}),
+    (A.ProbeSucceed, "readiness"): frozenset({"Ready"}),
+    (A.ProbeSucceed, "startup"): STARTED_STATES,
+}
+
+
+def _actions_take_effect(m, s, a, t) -> bool:
+    """Each container event shows as Kubernetes reports it: a started container runs; an
+    exit shows terminated with its code (convertToAPIContainerStatuses); a failed liveness
+    or startup probe kills the container (exit 137: kuberuntime computePodActions "failed
+    liveness probe, will be restarted" -> killContainer); a failed readiness probe leaves it
+    running and not ready, a successful one makes it ready (prober_manager.go
+    UpdatePodStatus); a startup probe's success marks it started; the crash-loop back-off,
+    image-pull and config errors show as the waiting reasons CrashLoopBackOff,
+    ErrImagePull, ImagePullBackOff, CreateContainerConfigError (kuberuntime_container.go
+    startContainer; images/image_manager.go EnsureImageExists)."""
+    name = getattr(a, "container", None)
+    if name is None:
+        return True
+    allowed = _EFFECTS.get((type(a), getattr(a, "kind", None)))
+    if allowed is None:
+        return True
+    cs = t.containers[m.index[name]]
+    if cs.machine not in allowed:
+        return False
+    if isinstance(a, (A.ContainerExit, A.ContainerStartedAndExited)):
+        return cs.exit_code == a.code
+    if isinstance(a, A.ProbeFail) and a.kind != "readiness":
+        return cs.exit_code == 137
+    return True
+
+
+_ATTEMPT_FROM = frozenset({"Waiting", "ImagePullBackOff", "CreateContainerConfigError"})
+_ATTEMPT_TO = RUNNING_STATES | {"Terminated", "ErrImagePull", "CreateContainerConfigError"}
+
+
+def _start_attempts_ordered(m, s, a, t) -> bool:
+    """The kubelet tries to start a container (pulling its image, building its config,
+    creating it) only in a ready sandbox, while the pod is active, and when its turn has
+    come: every earlier init container done; for an app container, the pod initialised
+    (the last init container done) unless an app container already runs (kuberuntime_manager.go
+    computePodActions -> startContainer; pod_workers.go: a terminating pod only gets
+    syncTerminatingPod, which starts nothing)."""
+    if isinstance(a, A.SandboxRecreated):
+        return True
+    for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if new.reason == kubelet.CONTAINER_STATUS_UNKNOWN:
+            continue  # TerminatePod's default status for a container that never ran: no attempt
+        if old.machine in _ATTEMPT_FROM and new.machine in _ATTEMPT_TO and new.machine != old.machine:
+            if s.sandbox != "Ready" or s.termination != "Active":
+                return False
+            if i in m.app_indices:
+                if not (any(s.containers[j].machine in RUNNING_STATES for j in m.app_indices) or _pod_initialised(m, s)):
+                    return False
+            elif not _init_ready(m, s, i):
+                return False
+    return True
+
+
+def _pod_initialised(m: Model, s: PodState) -> bool:
+    """The kubelet's "pod has initialised" for starting app containers: the last init
+    container is done (a regular one exited 0, a sidecar started), or there is none
+    (kuberuntime computeInitContainerActions; the rule `sidecar-order` states)."""
+    if not m.init_indices:
+        return True
+    last = m.init_indices[-1]
+    cs = s.containers[last]
+    return cs.machine in STARTED_STATES if m.specs[last].is_sidecar else (cs.machine == "Terminated" and cs.exit_code == 0)
+
+
+def _progress_possible(trigger: Callable[[Model, PodState], bool], check: Callable[[Model, PodState], bool]):
+    """The bounded-liveness counterpart of "trigger leads to check": where ``trigger``
+    holds and ``check`` does not, some fair action is enabled, so the pod cannot stop
+    there (a stutter lasso).  An ``always`` property: the Hypothesis engine checks it."""
+    def holds(m: Model, s: PodState) -> bool:
+        if not trigger(m, s) or check(m, s):
+            return True
+        return any(type(a) in FAIR_ACTIONS for a in m.actions(s))
+    return holds
+
+
 # ---------------------------------------------------------------------- sometimes
 def _can_succeed(m: Model) -> bool:
     """Some way to Succeeded: every app container may end with exit 0 -- a client deletes
@@ -268,6 +501,14 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md I1-I3; e2e init_container.go", _init_order),
     Property("init-one-at-a-time", "always", "At most one regular init container runs at a time.",
              "k8s-invariants.md I1; kuberuntime computeInitContainerActions", _init_one_at_a_time),
+    Property("probeless-status", "always", "A running container without a startup probe is started; a started app container or sidecar without a readiness probe is ready.",
+             "prober/prober_manager.go UpdatePodStatus", _probeless_status),
+    Property("finished-statuses-final", "always", "Once the pod worker is done, every container status is final: no container that never terminated reads as running or waiting where TerminatePod defaults it (exit 137, ContainerStatusUnknown).",
+             "status_manager.go TerminatePod", _finished_statuses_final),
+    Property("terminal-phase-matches-reason", "always", "A finished pod's phase says why it stopped: Failed if evicted or past its deadline; if it finished by itself, Succeeded iff every app container exited 0 (sidecars' exit codes ignored).",
+             "eviction_manager.go evictPod; kubelet_pods.go generateAPIPodStatus (ShouldEvict -> Failed), getPhase; KEP-753", _terminal_phase_matches_reason),
+    Property("restart-required-offered", "always", "Unless the pod was stopped (deleted, evicted, deadline) or its node is unreachable, a container whose restart policy says restart for its last exit is offered a restart (or the back-off before it) once its turn comes (sidecars: while the pod is active).",
+             "kuberuntime_manager.go computePodActions (ShouldContainerBeRestarted -> ContainersToStart)", _restart_required_offered),
     Property("succeeded-all-exited-zero", "always", "Succeeded implies every app container terminated with exit code 0.",
              "kubelet_pods.go getPhase (stopped == succeeded)", _succeeded_all_zero),
     # step
@@ -281,6 +522,14 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md C2; e2e container_probe.go", _restart_count_monotone),
     Property("sidecar-order", "step", "An app container (re)starts only once the pod has initialised: another app container runs, or the last init container is done (a sidecar: started).",
              "KEP-753; kuberuntime computeInitContainerActions (podHasInitialized)", _sidecar_order),
+    Property("readiness-gated-by-probe", "step", "A container with a readiness probe becomes ready only when its readiness probe succeeds.",
+             "prober/prober_manager.go UpdatePodStatus; kubelet_pods.go convertToAPIContainerStatuses", _readiness_gated_by_probe),
+    Property("removal-allowed", "step", "The pod object is removed only by a force delete, a DELETE of an unscheduled or terminal pod, or the kubelet once the phase is terminal and nothing runs.",
+             "strategy.go CheckGracefulDelete; status_manager.go canBeDeleted, podIsFinished", _removal_allowed),
+    Property("actions-take-effect", "step", "Each container event shows as Kubernetes reports it: started -> running, exit -> terminated with its code, liveness/startup probe failure -> killed (137), readiness probe -> ready or not, back-off and pull/config errors -> their waiting reasons.",
+             "kubelet_pods.go convertToAPIContainerStatuses; kuberuntime_manager.go computePodActions; prober_manager.go UpdatePodStatus; kuberuntime_container.go startContainer", _actions_take_effect),
+    Property("start-attempts-ordered", "step", "A start attempt (image pull, config, creation) happens only in a ready sandbox of an active pod, when the container's turn has come.",
+             "kuberuntime_manager.go computePodActions, startContainer; pod_workers.go syncTerminatingPod; k8s-invariants.md I1-I2", _start_attempts_ordered),
     Property("deletion-irreversible", "step", "A deletion is never undone: Live -> Deleting -> Removed only.",
              "k8s-invariants.md D2, §10.3", _deletion_irreversible),
     Property("initialized-monotone", "step", "Initialized goes back to False only on sandbox recreation, or while a sidecar is down and no app container runs or has terminated.",
@@ -306,9 +555,14 @@ CATALOGUE: tuple[Property, ...] = (
              "witness; kubelet_pods_test.go 're-initializing the pod after the sandbox is recreated'",
              lambda m, s: s.phase == "Pending" and s.recreations > 0 and _app_instance_exists(m, s) is False and s.termination == "Active",
              applies=lambda m: m.bounds.sandbox_recreations > 0 and m.config.restart_policy == "Always"),
+    Property("reaches-evicted", "sometimes", "The kubelet can evict the pod.", "witness; eviction_manager.go evictPod",
+             lambda m, s: s.stop_reason == "Evicted", applies=lambda m: m.bounds.eviction),
+    Property("reaches-deadline-exceeded", "sometimes", "The pod can run past its activeDeadlineSeconds.",
+             "witness; kubelet.go (activeDeadlineHandler)", lambda m, s: s.stop_reason == "DeadlineExceeded",
+             applies=lambda m: m.bounds.deadline and m.config.active_deadline_seconds is not None),
     Property("deleted-pod-removed", "sometimes", "A deleted pod can be removed.", "witness", lambda m, s: s.deletion == "Removed",
              applies=lambda m: m.bounds.deletion),
-    # eventually (leads-to, under weak fairness of FAIR_ACTIONS)
+    # eventually (leads-to, under strong fairness of FAIR_ACTIONS)
     Property("deleted-eventually-removed", "eventually", "A deleted pod is eventually removed.",
              "e2e deleted_pods_test.go; status_manager.go podIsFinished", lambda m, s: s.deletion == "Removed",
              trigger=lambda m, s: s.deletion == "Deleting", applies=lambda m: m.bounds.deletion),
@@ -322,6 +576,15 @@ CATALOGUE: tuple[Property, ...] = (
              trigger=lambda m, s: _init_complete(m, s) and all(s.containers[i].machine in STARTED_STATES for i in m.init_indices if m.specs[i].is_sidecar)
              and s.termination == "Active" and s.sandbox == "Ready"),
 )
+
+#: Each ``eventually`` property's bounded-liveness counterpart (an ``always`` property,
+#: so the Hypothesis engine, which checks no liveness, catches a pod that can stop short).
+CATALOGUE = CATALOGUE + tuple(
+    Property(f"{p.id}-progress", "always",
+             f"Where '{p.id}' is pending, some fair kubelet action is enabled (the pod cannot stop there).",
+             f"{p.source}; bounded liveness (one step) of {p.id}", _progress_possible(p.trigger, p.check),
+             applies=p.applies)
+    for p in CATALOGUE if p.kind == "eventually")
 
 _BY_ID = {p.id: p for p in CATALOGUE}
 assert len(_BY_ID) == len(CATALOGUE), "duplicate property id"

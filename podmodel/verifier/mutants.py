@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from podmodel.model.machines import DEFAULT, Declarations
+from podmodel.model.machines import DEFAULT, Declarations, StateDecl, TransitionDecl
 from podmodel.model.product import GUARDS, STARTED_STATES, Ctx, Guard, Model
 from podmodel.verifier.scenarios import SCENARIO_DIR, Scenario, load_scenario
 
@@ -73,6 +73,9 @@ class Mutant:
         The modified declarations.
     guards : mapping
         Named guards added to or overriding `podmodel.model.GUARDS`.
+    derived : mapping
+        Derived-field hooks (`podmodel.model.product.DERIVED_HOOKS`): a kubelet that
+        computes the phase or the conditions differently.
     """
 
     id: str
@@ -81,6 +84,7 @@ class Mutant:
     scenarios: tuple[str, ...]
     declarations: Declarations = DEFAULT
     guards: Mapping[str, Guard] = field(default_factory=dict)
+    derived: Mapping[str, Any] = field(default_factory=dict)
 
     def scenario(self, name: str | None = None) -> Scenario:
         """The bundled scenario ``name`` (default: the mutant's first)."""
@@ -89,7 +93,8 @@ class Mutant:
     def build(self, scenario: Scenario | str | None = None) -> Model:
         """The broken model for ``scenario`` (a `Scenario`, a bundled name, or the first)."""
         sc = scenario if isinstance(scenario, Scenario) else self.scenario(scenario)
-        return Model(sc.config, sc.bounds, declarations=self.declarations, guards=dict(self.guards))
+        return Model(sc.config, sc.bounds, declarations=self.declarations, guards=dict(self.guards),
+                     derived=dict(self.derived))
 
     def setup_code(self, scenario: str | None = None) -> str:
         """Python that builds the mutant's model (for printed counterexamples)."""
@@ -137,6 +142,43 @@ def _restarts_after_success(c: Ctx) -> bool:
     return GUARDS["should_restart"](c)
 
 
+def _ready_ignores_containers(m: Model, s: Any, phase: str, conditions: tuple) -> tuple:
+    """GeneratePodReadyCondition without its ContainersReady clause: Ready follows the
+    first app container's readiness alone."""
+    first = s.containers[m.app_indices[0]].machine == "Ready" and phase not in m.terminal_phases
+    return tuple((t, "True" if first else st, "" if first else r) if t == "Ready" else (t, st, r)
+                 for t, st, r in conditions)
+
+
+def _unknown_on_node_loss(m: Model, s: Any, phase: str) -> str:
+    """The kubelet (or a controller) reports phase Unknown while the node is unreachable."""
+    return "Unknown" if s.binding == "NodeLost" and phase == "Running" else phase
+
+
+def _sidecar_exit_decides(m: Model, s: Any, phase: str) -> str:
+    """getPhase counting sidecars: a finished pod whose sidecar exited non-zero is Failed."""
+    if phase == "Succeeded" and any(s.containers[i].machine == "Terminated" and s.containers[i].exit_code != 0
+                                    for i in m.init_indices if m.specs[i].is_sidecar):
+        return "Failed"
+    return phase
+
+
+def _evicted_keeps_phase(m: Model, s: Any, phase: str) -> str:
+    """The eviction handler's Failed forgotten: an evicted pod ends with getPhase's phase."""
+    if s.stop_reason == "Evicted" and s.termination == "Finished":
+        init_v, reg_v = m.statuses(s)
+        from podmodel.model import kubelet
+
+        return kubelet.get_phase(m.config, reg_v + init_v, pod_is_terminal=True,
+                                 pod_has_initialized=m.pod_has_initialized(s))
+    return phase
+
+
+_UNKNOWN_PHASE = replace(_PHASE, states=_PHASE.states + (StateDecl("Unknown", "node unreachable"),),
+                         transitions=_PHASE.transitions + (TransitionDecl("lose", ("Running",), "Unknown"),
+                                                           TransitionDecl("regain", ("Unknown",), "Running")))
+
+
 # ------------------------------------------------------------------------ catalogue
 CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
@@ -175,7 +217,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "init-containers-in-parallel",
         "Init containers start together instead of one at a time, in order.",
-        ("init-one-at-a-time", "init-order"), ("two-init-two-app",),
+        ("init-one-at-a-time", "init-order", "start-attempts-ordered"), ("two-init-two-app",),
         guards={"start_order": lambda c: _order(c, init_parallel=True)},
     ),
     Mutant(
@@ -217,6 +259,66 @@ CATALOGUE: tuple[Mutant, ...] = (
         "pod stays Running after its only container exited.",
         ("phase-consistent",), ("single-never",),
         _D.replace_machine(_PHASE.without_transition("succeed", "Running").without_transition("fail", "Running")),
+    ),
+    # -- the mutants that waited for the derived-field hook (docs/verify.md)
+    Mutant(
+        "ready-without-containers-ready",
+        "Pod Ready is computed from the first app container alone, without ContainersReady (the sidecar's or a "
+        "second container's readiness ignored).",
+        ("ready-implies-containers-ready",), ("sidecar-always",),
+        derived={"conditions": _ready_ignores_containers},
+    ),
+    Mutant(
+        "phase-unknown-produced",
+        "The phase becomes Unknown while the node is unreachable (the deprecated PodUnknown, which the kubelet "
+        "never reports).",
+        ("phase-never-unknown", "phase-consistent"), ("deletion-grace",),
+        _D.replace_machine(_UNKNOWN_PHASE),
+        derived={"phase": _unknown_on_node_loss},
+    ),
+    Mutant(
+        "sidecar-exit-decides-phase",
+        "getPhase counts the sidecars' exit codes: a Job-style pod whose app exited 0 ends Failed because its "
+        "sidecar exited non-zero when stopped.",
+        ("terminal-phase-matches-reason",), ("sidecar-never",),
+        derived={"phase": _sidecar_exit_decides},
+    ),
+    # -- one mutant per rule added by issue 10
+    Mutant(
+        "evicted-pod-succeeds",
+        "The eviction handler's Failed is forgotten: an evicted pod whose containers exited 0 on SIGTERM ends "
+        "Succeeded.",
+        ("terminal-phase-matches-reason",), ("deletion-grace",),
+        derived={"phase": _evicted_keeps_phase},
+    ),
+    Mutant(
+        "ready-without-probe",
+        "A container with a readiness probe becomes ready as soon as it started, without the probe succeeding.",
+        ("readiness-gated-by-probe",), ("probes",),
+        _D.replace_machine(_CONTAINER.without_guard("auto_ready", "no_readiness_probe")),
+    ),
+    Mutant(
+        "crash-loop-never-restarted",
+        "After the crash-loop back-off the kubelet never restarts the container (restart out of "
+        "CrashLoopBackOff dropped): a container that must restart waits forever.",
+        ("restart-required-offered",), ("single-always",),
+        _D.replace_machine(_CONTAINER.without_transition("restart", "CrashLoopBackOff")
+                           .without_transition("restart", "Terminated")),
+    ),
+    Mutant(
+        "removed-while-running",
+        "The kubelet's final DELETE does not wait for the terminal phase: a deleted pod is removed while its "
+        "containers still run.",
+        ("removal-allowed",), ("deletion-grace",),
+        _D.replace_machine(_DELETION.without_guard("kubelet_remove", "phase_terminal")
+                           .without_guard("kubelet_remove", "pod_finished")),
+    ),
+    Mutant(
+        "sigkill-never-sent",
+        "The grace period's SIGKILL is never sent: a deleted pod whose container ignores SIGTERM stays Terminating.",
+        ("deleted-eventually-removed-progress", "stopping-eventually-terminal-progress"), ("deletion-grace",),
+        _D.replace_machine(_TERMINATION.with_guard("grace_period_expired", "never")),
+        {"never": lambda c: False},
     ),
 )
 

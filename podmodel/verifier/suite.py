@@ -14,7 +14,7 @@ by one says so).
 
 >>> names = [s.name for s in expand_matrix()]
 >>> len(names), names[0], names[-1]
-(56, 'always-i0s0a1', 'extra-node-loss-eviction')
+(62, 'always-i0s0a1', 'extra-job-sidecar-onfailure')
 >>> r = run_suite([scenario("single-never")], Plan(max_states=1000, examples=20))
 >>> [(o.scenario, o.engine, o.states, o.violated) for o in r.outcomes]
 [('single-never', 'explore', 30, 0)]
@@ -36,6 +36,7 @@ from podmodel.engines.coverage import Coverage, merge_all, of_exploration
 from podmodel.engines.results import Counterexample
 from podmodel.model.bounds import ANNOTATION, Bounds
 from podmodel.model.config import ManifestError, PodConfig
+from podmodel.model.properties import DEFAULT_FAIRNESS, FAIRNESS
 from podmodel.verifier.scenarios import (
     ROOT,
     SCENARIO_DIR,
@@ -49,7 +50,6 @@ from podmodel.verifier.workers import parallel
 
 MATRIX_FILE = SPECS_DIR / "matrix.yaml"
 ENGINES = ("auto", "explore", "hypothesis", "both")
-FAIRNESS = ("weak", "strong")
 #: Default budget of ``podmodel verify`` in seconds (the whole suite).
 DEFAULT_BUDGET = 480.0
 #: Nominal rates that turn a budget into caps (deliberately modest: a 2-core laptop).
@@ -195,7 +195,7 @@ class Plan:
     examples: int = 200
     steps: int = 40
     time_limit: float | None = None
-    fairness: str = "strong"
+    fairness: str = DEFAULT_FAIRNESS
     budget: float | None = None
     explore_engine: str = "readable"
 
@@ -359,10 +359,37 @@ class SuiteResult:
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
+    def undecided(self) -> dict[str, list[str]]:
+        """Scenario -> property ids that no run on it decided (in catalogue order).
+
+        Decided: ``held``/``violated``/``witnessed``/``no-witness`` by a run that was not
+        cut (an explorer run cut at its cap decides only what it violated or witnessed;
+        a Hypothesis run decides ``always``/``step`` properties over its samples and
+        witnesses it saw, never ``eventually`` properties).
+        """
+        out: dict[str, list[str]] = {}
+        for name in self.scenarios:
+            outs = [o for o in self.outcomes if o.scenario == name]
+            pids = list(dict.fromkeys(pid for o in outs for pid in o.verdicts))
+            decided = {pid for o in outs for pid, v in o.verdicts.items()
+                       if v in ("violated", "no-witness", "witnessed") or (v == "held" and o.complete)}
+            left = [pid for pid in pids if pid not in decided]
+            if left:
+                out[name] = left
+        return out
+
+    @property
+    def outcome(self) -> str:
+        """``"violated"``, else ``"incomplete"`` (some verdict undecided), else ``"ok"``."""
+        if not self.ok:
+            return "violated"
+        return "incomplete" if self.undecided() else "ok"
+
     def to_dict(self) -> dict[str, Any]:
         cov = self.coverage
         return {"format": "podmodel-verify", "version": 1, "plan": self.plan.to_dict(), "mutant": self.mutant,
-                "scenarios": self.scenarios, "ok": self.ok, "outcomes": [o.to_dict() for o in self.outcomes],
+                "scenarios": self.scenarios, "ok": self.outcome == "ok", "outcome": self.outcome,
+                "undecided": self.undecided(), "outcomes": [o.to_dict() for o in self.outcomes],
                 "coverage": cov.to_dict(), "elapsed": round(self.elapsed, 3)}
 
 
