@@ -70,7 +70,8 @@ class _Adjacency:
 def _reach(n: int, src: np.ndarray, dst: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """States reachable from ``seeds`` by the edges ``src -> dst`` (a boolean mask)."""
     g = csr_array((np.ones(src.size + seeds.size, np.int8),
-                   (np.concatenate([src, np.full(seeds.size, n)]), np.concatenate([dst, seeds]))), shape=(n + 1, n + 1))
+                   (np.concatenate([src, np.full(seeds.size, n, src.dtype)]), np.concatenate([dst, seeds.astype(dst.dtype)]))),
+                  shape=(n + 1, n + 1))
     order = breadth_first_order(g, n, directed=True, return_predecessors=False)
     out = np.zeros(n + 1, dtype=bool)
     out[order] = True
@@ -136,7 +137,7 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     n = result.states
     bit = np.zeros(max(len(space.actions), 1), np.int64)
     bit[fair_ids] = np.left_shift(1, np.arange(len(fair_ids), dtype=np.int64))
-    src, dst, act = (np.asarray(x, dtype=np.int64) for x in space.edges())
+    src, dst, act = (np.asarray(x, dtype=np.int32) for x in space.edges())  # int32: a third of the memory
     if src.size and np.any(src[1:] < src[:-1]):
         order = np.argsort(src, kind="stable")
         src, dst, act = src[order], dst[order], act[order]
