@@ -1,21 +1,25 @@
-"""Explorer benchmark: distinct states per second and peak memory per state.
+"""Explorer benchmark: distinct states per second and peak memory per state, four ways.
 
-    .venv/bin/python benchmarks/explore.py            # every scenario, both engines, the 60 s limit
-    .venv/bin/python benchmarks/explore.py --quick    # bundled scenarios only, compiled engine only
+    .venv/bin/python benchmarks/explore.py                 # bundled + large scenarios, 60 s limit each
+    .venv/bin/python benchmarks/explore.py --large         # the large scenarios only (the issue's table)
+    .venv/bin/python benchmarks/explore.py --quick         # bundled scenarios, compiled engine only
 
 Each measurement runs in a fresh interpreter (so peak memory is that run's own): the
-scenario is loaded, the model built, then ``explore`` is timed and the process's peak
-resident memory above what it held before exploring is divided by the number of states.
+scenario is loaded, the model built, then the run is timed and the process's peak
+resident memory above what it held before is divided by the number of states.
 
+* ``bfs``: a plain breadth-first search over ``Model.actions`` / ``Model.next_state``
+  (a dict of states and a deque, no properties, no edges) -- the baseline;
+* ``readable``: the readable engine with every catalogue property, liveness included;
 * ``space``: the compiled engine without properties (states, transitions, parent
-  pointers, edges) -- the state-space rate;
-* ``checked``: the compiled engine with every catalogue property (the default of
-  ``podmodel explore``, liveness excluded);
-* ``readable``: the readable engine with every property (only up to 100,000 states).
+  pointers, edges);
+* ``checked``: the compiled engine with every catalogue property, liveness included
+  (``explore`` then ``verdicts(fairness="strong")``): what ``podmodel verify`` waits for.
 
-The large scenarios (``specs/scenarios/large/``) are explored with a time limit (default
-60 s) to find the largest one explorable within it.  Prints a Markdown table (the one in
-benchmarks/README.md, "Explorer").
+``bfs`` and ``readable`` are cut at ``--slow-limit`` seconds (default 60) on the large
+scenarios: their rate is the states reached over that time.  The compiled runs get
+``--budget`` seconds; a cut run is marked.  Ratios are against ``bfs`` in the same run.
+Prints a Markdown table (the one in benchmarks/README.md, "Explorer").
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "specs" / "scenarios"
-READABLE_MAX = 100_000
+#: Address-space cap of each measuring process (bytes; 0: none); `--memory-cap` sets it.
+MEMORY_CAP = int(os.environ.get("PODMODEL_BENCH_MEMORY_CAP", 8 << 30))
 
 
 def measure(path: str, mode: str, time_limit: float | None, workers: int | None) -> dict:
@@ -40,21 +45,52 @@ def measure(path: str, mode: str, time_limit: float | None, workers: int | None)
 
     from podmodel.engines import explore
     from podmodel.engines.compiled import explore_compiled
+    from podmodel.model.properties import properties_for
     from podmodel.verifier.scenarios import load_scenario
 
+    if MEMORY_CAP:  # the machine is shared: a run that would take more fails instead
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
     model = load_scenario(path).model()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     start = time.perf_counter()
-    if mode == "space":
-        r = explore_compiled(model, properties=(), time_limit=time_limit, workers=workers)
-    elif mode == "checked":
-        r = explore_compiled(model, properties=_safety(model), time_limit=time_limit, workers=workers)
+    complete, transitions, engine = True, None, mode
+    if mode == "bfs":
+        states, complete = plain_bfs(model, time_limit)
     else:
-        r = explore(model, properties=_safety(model), engine="readable", time_limit=time_limit)
+        if mode == "space":
+            r = explore_compiled(model, properties=(), time_limit=time_limit, workers=workers)
+        elif mode == "checked":
+            r = explore_compiled(model, properties=properties_for(model), time_limit=time_limit, workers=workers)
+        else:
+            r = explore(model, properties=properties_for(model), engine="readable", time_limit=time_limit)
+        if mode != "space":
+            r.verdicts(fairness="strong")  # liveness included
+        states, complete, transitions, engine = r.states, r.complete, r.transitions, r.engine
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"states": r.states, "transitions": r.transitions, "seconds": seconds, "complete": r.complete,
-            "bytes_per_state": max(peak - before, 0) / max(r.states, 1), "engine": r.engine}
+    return {"states": states, "transitions": transitions, "seconds": seconds, "complete": complete,
+            "bytes_per_state": max(peak - before, 0) / max(states, 1), "engine": engine}
+
+
+def plain_bfs(model, time_limit: float | None) -> tuple[int, bool]:
+    """The baseline: breadth-first search over the model's interface, nothing else."""
+    from collections import deque
+
+    start = time.monotonic()
+    seen = set(model.initial_states())
+    todo = deque(seen)
+    n = 0
+    while todo:
+        s = todo.popleft()
+        for a in model.actions(s):
+            t = model.next_state(s, a)
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+        n += 1
+        if n % 1024 == 0 and time_limit is not None and time.monotonic() - start >= time_limit:
+            return len(seen), False
+    return len(seen), True
 
 
 def _safety(model):
@@ -73,49 +109,65 @@ def _size(path: Path) -> tuple[int, str]:
 def run_one(path: Path, mode: str, time_limit: float | None, workers: int | None) -> dict:
     code = ("import json, sys; sys.path.insert(0, %r); from benchmarks.explore import measure; "
             "print(json.dumps(measure(%r, %r, %r, %r)))") % (str(ROOT), str(path), mode, time_limit, workers)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        why = "out of memory" if "MemoryError" in out.stderr else out.stderr.strip().splitlines()[-1]
+        return {"states": 0, "transitions": 0, "seconds": 1.0, "complete": False, "bytes_per_state": 0,
+                "engine": mode, "failed": why}
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _rate(m: dict) -> float:
+    return m["states"] / m["seconds"]
+
+
+def _cell(m: dict) -> str:
+    if m.get("failed"):
+        return m["failed"]
+    return f"{_rate(m):,.0f}" + ("" if m["complete"] else " (cut)")
+
+
+def _ratio(a: dict, b: dict) -> str:
+    return "" if a.get("failed") or b.get("failed") or not b["states"] else f"{_rate(a) / _rate(b):.1f}x"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="bundled scenarios, compiled engine only")
-    ap.add_argument("--budget", type=float, default=60.0, help="time limit for the large scenarios (seconds)")
+    ap.add_argument("--large", action="store_true", help="the large scenarios only")
+    ap.add_argument("--budget", type=float, default=60.0, help="time limit of the compiled runs, large scenarios (s)")
+    ap.add_argument("--slow-limit", type=float, default=60.0, help="time limit of bfs and readable, large scenarios (s)")
+    ap.add_argument("--memory-cap", type=float, default=MEMORY_CAP / (1 << 30), help="GB per measuring process (0: none)")
     ap.add_argument("--workers", type=int, default=None, help="compiling processes (default: 2 on 2 cores)")
     ap.add_argument("scenarios", nargs="*", help="manifests (default: bundled, then specs/scenarios/large/)")
     args = ap.parse_args(argv)
+    os.environ["PODMODEL_BENCH_MEMORY_CAP"] = str(int(args.memory_cap * (1 << 30)))
     bundled = sorted(SCENARIOS.glob("*.yaml"))
     large = sorted(SCENARIOS.glob("large/*.yaml"), key=_size)
-    paths = [Path(p) for p in args.scenarios] or (bundled if args.quick else bundled + large)
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    paths = [Path(p) for p in args.scenarios] or (bundled if args.quick else large if args.large else bundled + large)
+    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print()
-    print("| scenario | states | transitions | space: s | space: states/s | space: bytes/state "
-          "| checked: states/s | readable: states/s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    largest = None
+    print("| scenario | states | bfs: states/s | readable: states/s | space: states/s | space: bytes/state "
+          "| checked: s | checked: states/s | checked: bytes/state | checked / bfs | checked / readable |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for path in paths:
         is_large = "large" in path.parts
         limit = args.budget if is_large else None
+        slow = args.slow_limit if is_large else None
         space = run_one(path, "space", limit, args.workers)
-        if is_large and space["complete"] and (largest is None or space["states"] > largest[1]):
-            largest = (path.stem, space["states"], space["seconds"])
+        checked = run_one(path, "checked", limit, args.workers) if not args.quick else None
+        bfs = run_one(path, "bfs", slow, None) if not args.quick else None
+        readable = run_one(path, "readable", slow, None) if not args.quick else None
         row = [path.stem, f"{space['states']:,}" + ("" if space["complete"] else " (cut)"),
-               f"{space['transitions']:,}", f"{space['seconds']:.2f}", f"{space['states'] / space['seconds']:,.0f}",
-               f"{space['bytes_per_state']:,.0f}"]
-        if args.quick or (is_large and space["states"] > 2_000_000):
-            row += ["", ""]
+               _cell(bfs) if bfs else "", _cell(readable) if readable else "",
+               _cell(space), f"{space['bytes_per_state']:,.0f}"]
+        if checked:
+            row += [f"{checked['seconds']:.2f}", _cell(checked), f"{checked['bytes_per_state']:,.0f}",
+                    _ratio(checked, bfs), _ratio(checked, readable)]
         else:
-            checked = run_one(path, "checked", limit, args.workers)
-            row.append(f"{checked['states'] / checked['seconds']:,.0f}")
-            if space["states"] <= READABLE_MAX and not args.quick:
-                readable = run_one(path, "readable", limit, args.workers)
-                row.append(f"{readable['states'] / readable['seconds']:,.0f}")
-            else:
-                row.append("")
+            row += [""] * 5
         print("| " + " | ".join(row) + " |", flush=True)
-    if largest:
-        print(f"\nlargest scenario explored completely within {args.budget:.0f} s: {largest[0]} "
-              f"({largest[1]:,} states in {largest[2]:.1f} s)")
     return 0
 
 

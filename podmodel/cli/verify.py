@@ -57,8 +57,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--steps", type=int, default=40, metavar="N", help="actions per Hypothesis example (default 40)")
     p.add_argument("--fairness", choices=FAIRNESS, default=DEFAULT_FAIRNESS,
                    help=f"fairness of the eventually properties (default {DEFAULT_FAIRNESS}; docs/explorer.md)")
-    p.add_argument("--explore-engine", choices=("auto", "readable", "compiled"), default="readable",
-                   help="the explorer's engine (default readable)")
+    p.add_argument("--explore-engine", choices=("auto", "readable", "compiled"), default="auto",
+                   help="the explorer's engine (default auto: readable for small spaces, compiled past them)")
     p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: 2, or 1 on one core)")
     p.add_argument("--mutants", action="store_true", help="run the mutation self-check instead of the suite")
     p.add_argument("--mutant", action="append", default=[], metavar="ID",

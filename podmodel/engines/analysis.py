@@ -575,9 +575,13 @@ def _bound_warnings(result: ExploreResult) -> list[str]:
     b = model.bounds
     names = space.containers
     saturated: dict[int, int] = {}
-    src, dst, act = _edge_lists(result)
     restart_kinds = (A.KubeletRestartContainer, A.KubeletStartContainer)
     relevant = {k for k, a in enumerate(space.actions) if isinstance(a, restart_kinds)}
+    src, dst, act = _edge_lists(result) if not hasattr(space, "restart_saturation") or result.symmetry else ((),) * 3
+    fast = getattr(space, "restart_saturation", None)  # the compiled engine counts on its arrays
+    if fast is not None and not result.symmetry:
+        saturated = fast(relevant, {k for k in relevant if isinstance(space.actions[k], A.KubeletRestartContainer)})
+        src = dst = act = ()
     for u, v, k in zip(src, dst, act):
         if k not in relevant:
             continue
@@ -591,6 +595,8 @@ def _bound_warnings(result: ExploreResult) -> list[str]:
         who = ", ".join(names[j] for j in sorted(saturated))
         out.append(f"bound reached: restartCount saturated at maxRestarts={b.max_restarts} for {who} "
                    f"({sum(saturated.values())} restarts not counted); properties over restart counts hold only up to this bound")
-    if b.sandbox_recreations and any(s.recreations >= b.sandbox_recreations for s in space.iter_states()):
+    most = getattr(space, "max_recreations", None)
+    if b.sandbox_recreations and (most() >= b.sandbox_recreations if most is not None else
+                                  any(s.recreations >= b.sandbox_recreations for s in space.iter_states())):
         out.append(f"bound reached: sandboxRecreations={b.sandbox_recreations} used up; further recreations are not explored")
     return out

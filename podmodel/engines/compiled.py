@@ -48,10 +48,15 @@ against a sorted array of visited codes.  States are numbered exactly as the rea
 engine numbers them (first discovery in frontier order, actions in the model's order), so
 counterexamples and witnesses are identical.
 
-Properties are checked on the same reuse principle (`_Checker`): a property is run on the
-core state (or table edge) with counts and codes tainted; each count or code it inspects
-is made concrete for that core and it is run again, and its value is shared by every state
-that agrees on what it read.  A second process compiles half of each large layer.
+Properties are checked during the search, on the same reuse principle (`_Values`): a
+property is run once on each core state (``always``, ``sometimes``, and the check and
+trigger of ``eventually``) or table edge (``step``) with counts and codes tainted; if it
+inspects none, that one value holds for every state or transition of the class and is
+gathered for a whole layer by NumPy indexing.  Each count or code it inspects is made
+concrete for that class and it is run again, once per value of what it read.  The
+``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
+routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
+large layer.
 
 It runs breadth-first only, without symmetry reduction, and on `Model` itself with the
 standard guards (`unsupported` says why not otherwise); `podmodel.engines.explore`
@@ -146,7 +151,33 @@ class _Opaque:
         """The container whose restart count this stands for (None for codes)."""
         return None if self.tag.startswith("last[") else self.pos
 
-    __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __index__ = __int__ = __float__ = _read
+    def _order(self, other: object, op: str) -> bool:
+        """Orderings that hold whatever the value: a placeholder against itself, and a
+        raised count ``min(r + 1, max_restarts)`` against the count ``r`` it was raised
+        from (never smaller; larger unless saturated, which needs the value)."""
+        if other is self:
+            return op in ("le", "ge")
+        if type(other) is _Opaque and other.pos == self.pos and {self.tag.split("[")[0], other.tag.split("[")[0]} == {"restarts", "restarts+1"}:
+            raised = self.tag.startswith("restarts+1")
+            if op == ("ge" if raised else "le"):
+                return True
+            if op == ("lt" if raised else "gt"):
+                return False
+        raise _Read(self.tag, self.code_pos, self.rc_pos)
+
+    def __lt__(self, other: object) -> bool:
+        return self._order(other, "lt")
+
+    def __le__(self, other: object) -> bool:
+        return self._order(other, "le")
+
+    def __gt__(self, other: object) -> bool:
+        return self._order(other, "gt")
+
+    def __ge__(self, other: object) -> bool:
+        return self._order(other, "ge")
+
+    __bool__ = __index__ = __int__ = __float__ = _read
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __neg__ = __abs__ = _read
     __str__ = __repr__ = __format__ = __iter__ = __len__ = __contains__ = __getitem__ = _read
 
@@ -204,6 +235,10 @@ def _alphabet(model: Model, extra: Sequence[int] = ()) -> tuple[int, ...]:
     for spec in model.specs:
         codes.update(model.exit_codes(spec))
     return tuple(sorted(codes))
+
+
+class TimeUp(Exception):
+    """The exploration's time limit passed in the middle of a long phase."""
 
 
 class _NewCode(Exception):
@@ -376,6 +411,10 @@ class Tables:
         self.e_inc: list[int] = []
         self.e_op: list[int] = []
         self.e_act: list[int] = []
+        self.e_src: list[int] = []                # the core each table edge leaves
+        self.r_edges: list[tuple[int, tuple[int, int, int, int]]] = []   # resolved edges: (core, edge)
+        self.r_ids: dict[tuple, int] = {}
+        self.deadline: float | None = None        # time.monotonic() past which work stops (`TimeUp`)
         self._frozen: tuple | None = None
         self.model_calls = 0
         self.pool = None
@@ -388,7 +427,7 @@ class Tables:
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
         self._partial: dict[tuple, tuple[int, int, int, int]] = {}
         self._resolved_keys = np.zeros(0, dtype=np.int64)
-        self._resolved_vals = np.zeros((0, 3), dtype=np.int64)
+        self._resolved_vals = np.zeros((0, 4), dtype=np.int64)
         self._reads: dict[tuple[int, int], set[int]] = {}
         self._inc_table: np.ndarray | None = None
         self._op_table: np.ndarray | None = None
@@ -527,10 +566,11 @@ class Tables:
         target = self.intern(t._replace(containers=tuple(out)))
         return target, inc, self.op_id(tuple(op)), self.action_id(a)
 
-    def _add_row(self, edges: list[tuple[int, int, int, int]]) -> int:
+    def _add_row(self, c: int, edges: list[tuple[int, int, int, int]]) -> int:
         row = len(self.off)
         self.off.append(len(self.e_dst))
         self.deg.append(len(edges))
+        self.e_src.extend([c] * len(edges))
         for d, i, o, a in edges:
             self.e_dst.append(d)
             self.e_inc.append(i)
@@ -562,7 +602,7 @@ class Tables:
                 if e.pos is not None:
                     self._reads.setdefault((c, k), set()).add(e.pos)
                 edges.append((-1, 0, 0, k))
-        row = self.row_of_core[c] = self._add_row(edges)
+        row = self.row_of_core[c] = self._add_row(c, edges)
         return row
 
     def resolve(self, c: int, a: int, l: int) -> tuple[int, int, int, int]:
@@ -600,8 +640,13 @@ class Tables:
         self._resolved[key] = hit
         return hit
 
-    def resolve_many(self, c: np.ndarray, a: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`resolve` for arrays: (target core, increment mask, code op) of each element."""
+    def resolved_id(self, c: int, edge: tuple[int, int, int, int]) -> int:
+        """A number for the resolved edge ``edge`` out of core ``c`` (step properties are
+        evaluated once per such edge, as once per table edge)."""
+        return intern(self.r_edges, self.r_ids, (c, edge))
+
+    def resolve_many(self, c: np.ndarray, a: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, ...]:
+        """`resolve` for arrays: (target core, increment mask, code op, resolved edge id) of each element."""
         key = (c * _A_MAX + a) * self.LB + l
         uniq, inv = np.unique(key, return_inverse=True)
         keys, vals = self._resolved_keys, self._resolved_vals
@@ -611,13 +656,19 @@ class Tables:
         known[inside] = keys[pos[inside]] == uniq[inside]
         fresh = uniq[~known]
         if fresh.size:  # resolve the new ones in Python, then merge them into the sorted index
-            new = np.array([self.resolve(int(k // self.LB // _A_MAX), int(k // self.LB % _A_MAX), int(k % self.LB))[:3]
-                            for k in fresh.tolist()], dtype=np.int64).reshape(fresh.size, 3)
+            rows = []
+            for n, k in enumerate(fresh.tolist()):
+                if n % 256 == 255:
+                    self.check_clock()
+                cc = int(k // self.LB // _A_MAX)
+                edge = self.resolve(cc, int(k // self.LB % _A_MAX), int(k % self.LB))
+                rows.append((*edge[:3], self.resolved_id(cc, edge)))
+            new = np.array(rows, dtype=np.int64).reshape(fresh.size, 4)
             at = np.searchsorted(keys, fresh)
             keys, vals = np.insert(keys, at, fresh), np.insert(vals, at, new, axis=0)
             self._resolved_keys, self._resolved_vals = keys, vals
         got = vals[np.searchsorted(keys, uniq)][inv.reshape(-1)]
-        return got[:, 0], got[:, 1], got[:, 2]
+        return got[:, 0], got[:, 1], got[:, 2], got[:, 3]
 
     def edge_at(self, e: int, c: int, l: int) -> tuple[int, int, int, int]:
         """Table edge ``e`` out of core ``c`` with codes ``l``, resolved if conditional."""
@@ -641,16 +692,26 @@ class Tables:
                     todo.append(rep)
         todo = [c for c in todo if self.row_of_core[c] == -1]
         if self.pool is None or len(todo) < PARALLEL_MIN:
-            for c in todo:
+            for n, c in enumerate(todo):
+                if n % 32 == 31:
+                    self.check_clock()
                 self.compile_core(c)
         else:
+            self.check_clock()
             half = len(todo) // 2
             remote = self.pool.get().apply_async(_worker_successors, ([self.cores[c] for c in todo[half:]],))
             local = [_successors(self.enabled, self.cores[c]) for c in todo[:half]]
             for c, raw in zip(todo, local + remote.get()):
                 self.compile_core(c, raw)
-        for c, rep, perm in derived:
+        for n, (c, rep, perm) in enumerate(derived):
+            if n % 256 == 255:
+                self.check_clock()
             self.derive_row(c, rep, perm)
+
+    def check_clock(self) -> None:
+        """Raise `TimeUp` past the deadline (long phases call this now and then)."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise TimeUp()
 
     # -- interchangeable containers ------------------------------------------------
     def canonical(self, c: int) -> tuple[int, tuple[int, ...]]:
@@ -705,7 +766,7 @@ class Tables:
             edges.append((self.intern(t._replace(containers=tuple(out))), inc, o, k))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
-        self.row_of_core[c] = self._add_row(edges)
+        self.row_of_core[c] = self._add_row(c, edges)
 
     def compile_concrete(self, c: int, l: int) -> int:
         """Compile a conditional core for concrete codes ``l`` (counts 0)."""
@@ -714,7 +775,7 @@ class Tables:
             m, s = self.model, self.view(c, 0, l)
             self.model_calls += 1
             edges = [self._edge(a, m.next_state(s, a)) for a in m.actions(s)]
-            row = self.virtual[(c, l)] = self._add_row(edges)
+            row = self.virtual[(c, l)] = self._add_row(c, edges)
         return row
 
     def rows(self, core: np.ndarray, l: np.ndarray) -> np.ndarray:
@@ -728,7 +789,9 @@ class Tables:
         cond = np.flatnonzero(rows == -2)
         if cond.size:
             rows = rows.copy()
-            for k, (c, lc) in zip(cond.tolist(), zip(core[cond].tolist(), l[cond].tolist())):
+            for n, (k, c, lc) in enumerate(zip(cond.tolist(), core[cond].tolist(), l[cond].tolist())):
+                if n % 256 == 255:
+                    self.check_clock()
                 rows[k] = self.compile_concrete(c, lc)
         return rows
 
@@ -743,6 +806,33 @@ class Tables:
                             np.asarray(self.e_op, dtype=np.int64), np.asarray(self.e_act, dtype=np.int64),
                             kinds, vals)
         return self._frozen
+
+    def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos) -> PodState:
+        """The target of ``edge`` from (r, l): concrete where read, else the source's
+        placeholders (a copied code, an unchanged count) or a fresh one (a raised count)."""
+        dst, inc, op_id, _ = edge
+        base = self.M + 1
+        key = (edge, *self.read_key(r, l, rc_pos, l_pos)) if rc_pos or l_pos else edge
+        hit = self._ptargets.get(key)
+        if hit is not None:
+            return hit
+        t = self.cores[dst]
+        out = []
+        for j, (cs, (kind, v)) in enumerate(zip(t.containers, self.ops[op_id])):
+            bump = inc >> j & 1
+            if j in rc_pos:
+                rc = min((r // base ** j) % base + bump, self.M)
+            else:
+                rc = _INC[j] if bump else _RC[j]
+            if kind == _NONE:
+                last = None
+            elif kind == _CONST:
+                last = self.alphabet[v - 1]
+            else:
+                last = self.alphabet[(l // self.B ** v) % self.B - 1] if v in l_pos else _LAST[v]
+            out.append(type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc))
+        hit = self._ptargets[key] = t._replace(containers=tuple(out))
+        return hit
 
     # -- arithmetic on counts and codes -------------------------------------------
     def apply_inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -820,6 +910,8 @@ class CompiledSpace:
         self.action_ids = tables.action_ids
         self._sorted: np.ndarray | None = None
         self._ids: np.ndarray | None = None
+        #: ``eventually`` property id -> (check, trigger) on every state, filled by a complete search
+        self.live: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -859,6 +951,295 @@ class CompiledSpace:
         return self._edges
 
 
+    def restart_saturation(self, relevant: set[int], restarts: set[int]) -> dict[int, int]:
+        """Container index -> transitions by an action of ``relevant`` (restarts and starts)
+        out of a state where that container's restartCount is at the bound and the action
+        is in ``restarts`` or the container has a last state: restarts not counted
+        (`podmodel.engines.analysis.warnings`, on the arrays)."""
+        T = self.tables
+        src, _, act = self.edges()
+        if not relevant or not src.size:
+            return {}
+        index = T.model.index
+        j_of = np.full(len(self.actions), -1, np.int64)
+        is_restart = np.zeros(len(self.actions), bool)
+        for k in relevant:
+            j_of[k] = index[self.actions[k].container]
+            is_restart[k] = k in restarts
+        pick = np.flatnonzero(j_of[act] >= 0)
+        a = act[pick]
+        j = j_of[a]
+        rest = self.codes[src[pick]] % T.RL
+        rc = rest // T.LB // T.P[j] % (T.M + 1)
+        last = rest % T.LB // T.PL[j] % T.B
+        hit = (rc == T.M) & (is_restart[a] | (last != 0))
+        counts = np.bincount(j[hit], minlength=T.n)
+        return {int(x): int(counts[x]) for x in np.flatnonzero(counts)}
+
+    def max_recreations(self) -> int:
+        """The most sandbox recreations of any reached state."""
+        cores = self.tables.cores
+        return max((cores[c].recreations for c in np.unique(self.codes // self.tables.RL).tolist()), default=0)
+
+    def liveness(self, result: ExploreResult, fairness: str) -> dict | None:
+        """The ``eventually`` verdicts decided on these arrays (`podmodel.engines.compiled_liveness`),
+        or None when they do not apply (cut run, properties not evaluated during the search)."""
+        from podmodel.engines.compiled_liveness import liveness
+
+        props = [p for p in result.properties if p.kind == "eventually"]
+        if not result.complete or self._edges is None or any(p.id not in self.live for p in props):
+            return None
+        return liveness(result, props, self.live, fairness)
+
+
+# ------------------------------------------------------------------------ properties
+_UNSEEN, _KEYED = -2, -1
+
+
+def _bits(mask: int) -> tuple[int, ...]:
+    return tuple(j for j in range(mask.bit_length()) if mask >> j & 1)
+
+
+class _Values:
+    """One predicate's value on one kind of class: core states, table edges or resolved edges.
+
+    The predicate is first run on the class with every restart count and code tainted
+    (placeholders, see the module's docstring).  If it inspects none, its value holds for
+    every state (or transition) of the class: one evaluation, kept in a NumPy array
+    (``val``) and then gathered for whole layers at once.  If it inspects some, the
+    positions it read are recorded per class (``rbits``/``lbits``, bit masks) and it is
+    run again once per value of just those (``memo``), on demand, for the states that
+    need it; a further read widens the positions and those states are keyed again.
+    """
+
+    def __init__(self, T: Tables, evaluate: Callable[[int, int, int, tuple, tuple], bool]):
+        self.T, self.evaluate = T, evaluate
+        self.val = np.full(0, _UNSEEN, np.int8)
+        self.rbits = np.zeros(0, np.int64)
+        self.lbits = np.zeros(0, np.int64)
+        self.memo: dict[int, bool] = {}
+        self.calls = 0
+        self.pred: Callable[..., bool] | None = None   # the raw predicate (for `_Checks._prime`)
+
+    def _grow(self, n: int) -> None:
+        if n > self.val.size:
+            extra = max(n, 2 * self.val.size) - self.val.size
+            self.val = np.concatenate([self.val, np.full(extra, _UNSEEN, np.int8)])
+            self.rbits = np.concatenate([self.rbits, np.zeros(extra, np.int64)])
+            self.lbits = np.concatenate([self.lbits, np.zeros(extra, np.int64)])
+
+    def _call(self, c: int, r: int, l: int, rp: tuple, lp: tuple) -> bool:
+        self.calls += 1
+        if self.calls % 256 == 0:
+            self.T.check_clock()
+        return bool(self.evaluate(c, r, l, rp, lp))
+
+    def _learn(self, c: int, e: _Read) -> None:
+        rb, lb = int(self.rbits[c]), int(self.lbits[c])
+        if e.rc_pos is not None and not rb >> e.rc_pos & 1:
+            rb |= 1 << e.rc_pos
+        elif e.pos is not None and not lb >> e.pos & 1:
+            lb |= 1 << e.pos
+        else:  # an inspection we cannot attribute: make everything concrete
+            full = (1 << self.T.n) - 1
+            if (rb, lb) == (full, full):
+                raise AssertionError(f"a property read a placeholder with everything concrete: {e}")
+            rb = lb = full
+        self.rbits[c], self.lbits[c], self.val[c] = rb, lb, _KEYED
+
+    def values(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """The predicate on each element (class ``cls[i]``, counts ``r[i]``, codes ``l[i]``)."""
+        if not cls.size:
+            return np.zeros(0, dtype=bool)
+        self._grow(int(cls.max()) + 1)
+        v = self.val[cls]
+        unseen = v == _UNSEEN
+        if unseen.any():
+            for c in np.unique(cls[unseen]).tolist():
+                try:
+                    self.val[c] = self._call(c, 0, 0, (), ())
+                except _Read as e:
+                    self._learn(c, e)
+            v = self.val[cls]
+        out = v == 1
+        k = np.flatnonzero(v == _KEYED)
+        if k.size:
+            out[k] = self._keyed(cls[k], r[k], l[k])
+        return out
+
+    def _keyed(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        T = self.T
+        base = T.M + 1
+        while True:
+            rb, lb = self.rbits[cls], self.lbits[cls]
+            kr = np.zeros_like(r)
+            kl = np.zeros_like(l)
+            for j in range(T.n):
+                p, q = int(T.P[j]), int(T.PL[j])
+                kr += (r // p % base * p) * (rb >> j & 1)
+                kl += (l // q % T.B * q) * (lb >> j & 1)
+            kk = kr * T.LB + kl
+            if (int(cls.max()) + 1) * T.RL < 1 << 62:
+                uniq, first, inv = np.unique(cls * T.RL + kk, return_index=True, return_inverse=True)
+                keys = uniq.tolist()
+            else:  # too many classes for one int64 key: unique rows, Python keys
+                pair = np.stack([cls, kk], axis=1)
+                uniq, first, inv = np.unique(pair, axis=0, return_index=True, return_inverse=True)
+                keys = [c * T.RL + k for c, k in uniq.tolist()]
+            res = np.empty(len(keys), dtype=bool)
+            again = False
+            memo = self.memo
+            for x, (u, i) in enumerate(zip(keys, first.tolist())):
+                hit = memo.get(u)
+                if hit is None:
+                    c = int(cls[i])
+                    try:
+                        hit = memo[u] = self._call(c, int(r[i]), int(l[i]), _bits(int(rb[i])), _bits(int(lb[i])))
+                    except _Read as e:
+                        self._learn(c, e)
+                        again = True
+                        continue
+                res[x] = hit
+            if not again:
+                return res[inv.reshape(-1)]
+
+
+class _Checks:
+    """Every property checked during the search, on the search's own arrays.
+
+    ``always``/``sometimes`` (and the ``check``/``trigger`` of ``eventually``) per core
+    state, ``step`` per table edge (or resolved edge), each through `_Values`; the first
+    violation (witness) in the readable engine's order is kept: states by number,
+    transitions by source number then the model's action order.  The first, tainted
+    evaluation of a new class is shared: its state (and transition) is built once and
+    every predicate still open is run on it.
+    """
+
+    def __init__(self, T: Tables, props: Sequence[Property]):
+        m = T.model
+        self.T, self.m = T, m
+        self.always = [p for p in props if p.kind == "always"]
+        self.sometimes = [p for p in props if p.kind == "sometimes"]
+        self.steps = [p for p in props if p.kind == "step"]
+        self.eventually = [p for p in props if p.kind == "eventually"]
+
+        def state(f):
+            v = _Values(T, lambda c, r, l, rp, lp: f(m, T.partial_view(c, r, l, rp, lp)))
+            v.pred = f
+            return v
+
+        self.sv = {p.id: state(p.check) for p in self.always + self.sometimes}
+        self.live = {p.id: (state(p.check), state(p.trigger)) for p in self.eventually}
+        self.live_arrays: dict[str, tuple[list, list]] = {p.id: ([], []) for p in self.eventually}
+        self.ev = {}
+        for p in self.steps:
+            table, resolved = _Values(T, self._table_edge(p)), _Values(T, self._resolved_edge(p))
+            table.pred = resolved.pred = p.check
+            self.ev[p.id] = (table, resolved)
+        self.bad_state: dict[str, int] = {}
+        self.found: dict[str, int] = {}
+        self.bad_step: dict[str, tuple[int, int]] = {}
+        self._seen = {"core": np.zeros(0, bool), "edge": np.zeros(0, bool), "resolved": np.zeros(0, bool)}
+
+    def _table_edge(self, p: Property):
+        T, m = self.T, self.m
+
+        def evaluate(e: int, r: int, l: int, rp: tuple, lp: tuple) -> bool:
+            edge = (T.e_dst[e], T.e_inc[e], T.e_op[e], T.e_act[e])
+            c = T.e_src[e]
+            return p.check(m, T.partial_view(c, r, l, rp, lp), T.actions[edge[3]], T.ptarget(edge, r, l, rp, lp))
+        return evaluate
+
+    def _resolved_edge(self, p: Property):
+        T, m = self.T, self.m
+
+        def evaluate(k: int, r: int, l: int, rp: tuple, lp: tuple) -> bool:
+            c, edge = T.r_edges[k]
+            return p.check(m, T.partial_view(c, r, l, rp, lp), T.actions[edge[3]], T.ptarget(edge, r, l, rp, lp))
+        return evaluate
+
+    def _tainted(self, kind: str, c: int) -> tuple:
+        """The predicates' arguments for class ``c`` with every count and code tainted."""
+        T = self.T
+        if kind == "core":
+            return (self.m, T.partial_view(c, 0, 0, (), ()))
+        if kind == "edge":
+            src, edge = T.e_src[c], (T.e_dst[c], T.e_inc[c], T.e_op[c], T.e_act[c])
+        else:
+            src, edge = T.r_edges[c]
+        return (self.m, T.partial_view(src, 0, 0, (), ()), T.actions[edge[3]], T.ptarget(edge, 0, 0, (), ()))
+
+    def _prime(self, kind: str, group: list[_Values], cls: np.ndarray) -> None:
+        """First evaluation of the classes in ``cls`` not seen yet, by every predicate of ``group``."""
+        if not cls.size or not group:
+            return
+        top = int(cls.max()) + 1
+        seen = self._seen[kind]
+        if top > seen.size:
+            seen = self._seen[kind] = np.concatenate([seen, np.zeros(max(top, 2 * seen.size) - seen.size, bool)])
+        fresh = cls[~seen[cls]]
+        if not fresh.size:
+            return
+        for v in group:
+            v._grow(top)
+        for n, c in enumerate(np.unique(fresh).tolist()):
+            if n % 256 == 255:
+                self.T.check_clock()
+            args = self._tainted(kind, c)
+            for v in group:
+                if v.val[c] == _UNSEEN:
+                    try:
+                        v.val[c] = bool(v.pred(*args))
+                    except _Read as e:
+                        v._learn(c, e)
+            seen[c] = True
+
+    def states(self, core: np.ndarray, r: np.ndarray, l: np.ndarray, ids: np.ndarray) -> None:
+        """Check new states (numbered ``ids``, increasing)."""
+        if not ids.size:
+            return
+        always = [p for p in self.always if p.id not in self.bad_state]
+        sometimes = [p for p in self.sometimes if p.id not in self.found]
+        group = [self.sv[p.id] for p in always + sometimes] + [v for pair in self.live.values() for v in pair]
+        self._prime("core", group, core)
+        for p in always:
+            bad = np.flatnonzero(~self.sv[p.id].values(core, r, l))
+            if bad.size:
+                self.bad_state[p.id] = int(ids[bad[0]])
+        for p in sometimes:
+            hit = np.flatnonzero(self.sv[p.id].values(core, r, l))
+            if hit.size:
+                self.found[p.id] = int(ids[hit[0]])
+        for p in self.eventually:
+            check, trigger = self.live[p.id]
+            ok, trig = self.live_arrays[p.id]
+            ok.append(check.values(core, r, l))
+            trig.append(trigger.values(core, r, l))
+
+    def transitions(self, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray, l: np.ndarray,
+                    src: np.ndarray, act: np.ndarray) -> None:
+        """Check transitions: table edge ``e`` (or, where ``rid >= 0``, resolved edge ``rid``)
+        from the states numbered ``src`` with counts ``r`` and codes ``l``, in search order."""
+        steps = [p for p in self.steps if p.id not in self.bad_step]
+        if not steps:
+            return
+        plain = None if rid is None else rid < 0
+        self._prime("edge", [self.ev[p.id][0] for p in steps], e if plain is None else e[plain])
+        if plain is not None:
+            self._prime("resolved", [self.ev[p.id][1] for p in steps], rid[~plain])
+        for p in steps:
+            table, resolved = self.ev[p.id]
+            if plain is None:
+                ok = table.values(e, r, l)
+            else:
+                ok = np.empty(e.size, dtype=bool)
+                ok[plain] = table.values(e[plain], r[plain], l[plain])
+                ok[~plain] = resolved.values(rid[~plain], r[~plain], l[~plain])
+            bad = np.flatnonzero(~ok)
+            if bad.size:
+                self.bad_step[p.id] = (int(src[bad[0]]), int(act[bad[0]]))
+
+
 # ------------------------------------------------------------------------ search
 def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_states: int | None = None,
                      progress: Callable | None = None, time_limit: float | None = None, keep_edges: bool = True,
@@ -869,6 +1250,10 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
     ``engine="compiled"``); ``keep_edges=False`` keeps only parent pointers (no graph,
     no liveness, no export), for the largest state spaces.  ``workers``: processes that
     compile core states (default: 2 if the machine has 2 cores; 1 = this process only).
+
+    ``time_limit`` and ``max_states`` bound every phase (compiling tables, expanding
+    layers, checking properties): a run they cut is marked ``complete=False`` with its
+    ``stop_reason``.  ``progress`` is called about twice a second.
     """
     why = unsupported(model)
     if why is not None:
@@ -879,12 +1264,15 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
         workers = 1  # a pool worker (e.g. `podmodel verify --jobs`) may not start processes
     extra: list[int] = []
     pool = _LazyPool(model) if workers > 1 else None
+    start = time.monotonic()
     try:
         while True:
             tables = Tables(model, _alphabet(model, extra))
             tables.pool = pool
+            if time_limit is not None:
+                tables.deadline = start + time_limit
             try:
-                return _explore(model, tables, tuple(properties), max_states, progress, time_limit, keep_edges)
+                return _explore(model, tables, tuple(properties), max_states, progress, start, keep_edges)
             except _NewCode as e:  # the model wrote a code the alphabet lacked: start again with it
                 extra.append(e.code)
     finally:
@@ -892,9 +1280,41 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
             pool.close()
 
 
-def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edges):
-    start = time.monotonic()
+#: Seconds between two progress reports.
+PROGRESS_INTERVAL = 0.5
+#: Frontier states whose rows are compiled at once (a cut run compiles little beyond its cap).
+SLICE = 1 << 16
+
+
+def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndarray, deg: np.ndarray,
+            room: Callable[[], int | None]) -> Iterator[tuple[int, int]]:
+    """Ranges ``[lo, hi)`` of the frontier to expand, each of at most `CHUNK` transitions.
+
+    The frontier's table rows are compiled a slice at a time, just before it is expanded,
+    into ``rows`` and ``deg``; a slice is at most `SLICE` states and, when ``room()`` (the
+    states left under ``max_states``) is set, about that many, so a run cut by its cap
+    compiles few core states it does not need.
+    """
+    pos = 0
+    while pos < size:
+        left = room()
+        end = min(size, pos + min(SLICE, max(256, left) if left else SLICE))
+        T.check_clock()
+        rows[pos:end] = T.rows(core[pos:end], l[pos:end])
+        if (len(T.cores) + 1) * T.RL >= 1 << 62:
+            raise OverflowError("too many core states for 64-bit packing")
+        deg[pos:end] = T.arrays()[1][rows[pos:end]]
+        cum = np.cumsum(deg[pos:end])
+        cuts = (pos + np.searchsorted(cum, np.arange(CHUNK, int(cum[-1]) if cum.size else 0, CHUNK), side="right")).tolist()
+        for lo, hi in zip([pos, *cuts], [*cuts, end]):
+            if lo < hi:
+                yield lo, hi
+        pos = end
+
+
+def _explore(model, T: Tables, props, max_states, progress, start, keep_edges):
     RL, LB = T.RL, T.LB
+    checks = _Checks(T, props)
     init: list[int] = []
     for s in model.initial_states():
         core, r, l = T.core_of(s)
@@ -908,315 +1328,110 @@ def _explore(model, T: Tables, props, max_states, progress, time_limit, keep_edg
     vis_codes = np.sort(frontier)
     vis_ids = np.argsort(frontier, kind="stable").astype(np.int64)
     src_l, dst_l, act_l = [], [], []
-    total, transitions, depth, expanded = len(init), 0, 0, 0
+    total, transitions, depth = len(init), 0, 0
     stop = None
-    while frontier.size and stop is None:
-        core = frontier // RL
-        rest = frontier % RL
-        r, l = rest // LB, rest % LB
-        rows = T.rows(core, l)
-        if keep_edges and total >= 1 << 31:
-            raise OverflowError("more than 2**31 states: explore with keep_edges=False")
-        if (len(T.cores) + 1) * RL >= 1 << 62:
-            raise OverflowError("too many core states for 64-bit packing")
-        deg = T.arrays()[1][rows]
-        # expand the layer in chunks of at most CHUNK transitions (bounded temporaries)
-        cum = np.cumsum(deg)
-        cuts = np.searchsorted(cum, np.arange(CHUNK, int(cum[-1]) if cum.size else 0, CHUNK), side="right")
-        layer_new, layer_ids = [], []
-        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), frontier.size]):
-            if lo == hi:
-                continue
-            if time_limit is not None and time.monotonic() - start >= time_limit:
-                stop = "time_limit"
-                break
-            off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
-            d = deg[lo:hi]
-            n_out = int(d.sum())
-            transitions += n_out
-            rep = np.repeat(np.arange(lo, hi, dtype=np.int64), d)
-            e = np.repeat(off[rows[lo:hi]] - (np.cumsum(d) - d), d) + np.arange(n_out, dtype=np.int64)
-            dst, inc, ops = e_dst[e], e_inc[e], e_op[e]
-            cond = np.flatnonzero(dst < 0)
-            if cond.size:  # successors that depend on the codes: resolved per (core, action, codes)
-                dst, inc, ops = dst.copy(), inc.copy(), ops.copy()
-                dst[cond], inc[cond], ops[cond] = T.resolve_many(core[rep[cond]], e_act[e[cond]], l[rep[cond]])
-            cand = dst * RL + T.apply_inc(r[rep], inc) * LB + T.apply_op(l[rep], ops)
-            uniq, first = np.unique(cand, return_index=True)
-            pos = np.searchsorted(vis_codes, uniq)
-            seen = np.zeros(uniq.size, dtype=bool)
-            inside = pos < vis_codes.size
-            seen[inside] = vis_codes[pos[inside]] == uniq[inside]
-            new, new_first = uniq[~seen], first[~seen]
-            order = np.argsort(new_first, kind="stable")
-            new, new_first = new[order], new_first[order]
-            if max_states is not None and total + new.size > max_states:
-                new, new_first = new[:max_states - total], new_first[:max_states - total]
-                stop = "max_states"
-            new_ids = np.arange(total, total + new.size, dtype=np.int64)
-            layer_new.append(new)
-            layer_ids.append(new_ids)
-            parent_l.append(frontier_ids[rep[new_first]])
-            via_l.append(e_act[e[new_first]].astype(np.int32))
-            total += new.size
-            if new.size:
-                by_code = np.argsort(new)
-                ins = np.searchsorted(vis_codes, new[by_code])
-                vis_codes = np.insert(vis_codes, ins, new[by_code])
-                vis_ids = np.insert(vis_ids, ins, new_ids[by_code])
-            if keep_edges:
-                k = np.searchsorted(vis_codes, cand)
-                k[k >= vis_codes.size] = 0
-                hit = vis_codes[k] == cand
-                src_l.append(frontier_ids[rep][hit].astype(np.int32))
-                dst_l.append(vis_ids[k][hit].astype(np.int32))
-                act_l.append(e_act[e][hit].astype(np.int32))
-            expanded += hi - lo
-            if stop:
-                break
-        new = np.concatenate(layer_new) if layer_new else np.zeros(0, np.int64)
-        codes_l.append(new)
-        depth_l.append(np.full(new.size, depth + 1, np.int32))
-        if new.size:
-            depth += 1
-        frontier = new
-        frontier_ids = np.concatenate(layer_ids) if layer_ids else np.zeros(0, np.int64)
-        if progress is not None:
-            progress(Progress(total, transitions, depth, frontier.size, time.monotonic() - start))
+    last_report = start
+
+    def report(frontier_size: int) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if progress is not None and now - last_report >= PROGRESS_INTERVAL:
+            last_report = now
+            progress(Progress(total, transitions, depth, frontier_size, now - start))
+
+    try:
+        checks.states(frontier // RL, frontier % RL // LB, frontier % LB, frontier_ids)
+        while frontier.size and stop is None:
+            core = frontier // RL
+            rest = frontier % RL
+            r, l = rest // LB, rest % LB
+            if keep_edges and total >= 1 << 31:
+                raise OverflowError("more than 2**31 states: explore with keep_edges=False")
+            layer_new, layer_ids = [], []
+            rows = np.zeros(frontier.size, np.int64)
+            deg = np.zeros(frontier.size, np.int64)
+            try:
+                for lo, hi in _chunks(frontier.size, T, core, l, rows, deg, lambda: max_states and max_states - total):
+                    T.check_clock()
+                    report(frontier.size - lo)
+                    off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
+                    d = deg[lo:hi]
+                    n_out = int(d.sum())
+                    rep = np.repeat(np.arange(lo, hi, dtype=np.int64), d)
+                    e = np.repeat(off[rows[lo:hi]] - (np.cumsum(d) - d), d) + np.arange(n_out, dtype=np.int64)
+                    dst, inc, ops = e_dst[e], e_inc[e], e_op[e]
+                    cond = np.flatnonzero(dst < 0)
+                    rid = None
+                    if cond.size:  # successors that depend on the codes: resolved per (core, action, codes)
+                        dst, inc, ops = dst.copy(), inc.copy(), ops.copy()
+                        rid = np.full(n_out, -1, np.int64)
+                        dst[cond], inc[cond], ops[cond], rid[cond] = T.resolve_many(
+                            core[rep[cond]], e_act[e[cond]], l[rep[cond]])
+                    r_rep, l_rep = r[rep], l[rep]
+                    cand = dst * RL + T.apply_inc(r_rep, inc) * LB + T.apply_op(l_rep, ops)
+                    acts = e_act[e]
+                    if checks.steps:
+                        checks.transitions(e, rid, r_rep, l_rep, frontier_ids[rep], acts)
+                    transitions += n_out
+                    uniq, first = np.unique(cand, return_index=True)
+                    pos = np.searchsorted(vis_codes, uniq)
+                    seen = np.zeros(uniq.size, dtype=bool)
+                    inside = pos < vis_codes.size
+                    seen[inside] = vis_codes[pos[inside]] == uniq[inside]
+                    new, new_first = uniq[~seen], first[~seen]
+                    order = np.argsort(new_first, kind="stable")
+                    new, new_first = new[order], new_first[order]
+                    if max_states is not None and total + new.size > max_states:
+                        new, new_first = new[:max_states - total], new_first[:max_states - total]
+                        stop = "max_states"
+                    new_ids = np.arange(total, total + new.size, dtype=np.int64)
+                    layer_new.append(new)
+                    layer_ids.append(new_ids)
+                    parent_l.append(frontier_ids[rep[new_first]])
+                    via_l.append(acts[new_first].astype(np.int32))
+                    total += new.size
+                    if new.size:
+                        by_code = np.argsort(new)
+                        ins = np.searchsorted(vis_codes, new[by_code])
+                        vis_codes = np.insert(vis_codes, ins, new[by_code])
+                        vis_ids = np.insert(vis_ids, ins, new_ids[by_code])
+                    if keep_edges:
+                        k = np.searchsorted(vis_codes, cand)
+                        k[k >= vis_codes.size] = 0
+                        hit = vis_codes[k] == cand
+                        src_l.append(frontier_ids[rep][hit].astype(np.int32))
+                        dst_l.append(vis_ids[k][hit].astype(np.int32))
+                        act_l.append(acts[hit].astype(np.int32))
+                    checks.states(new // RL, new % RL // LB, new % LB, new_ids)
+                    if stop:
+                        break
+            finally:  # the states found so far are kept, even when the clock stops a layer
+                new = np.concatenate(layer_new) if layer_new else np.zeros(0, np.int64)
+                codes_l.append(new)
+                depth_l.append(np.full(new.size, depth + 1, np.int32))
+                if new.size:
+                    depth += 1
+                frontier = new
+                frontier_ids = np.concatenate(layer_ids) if layer_ids else np.zeros(0, np.int64)
+    except TimeUp:
+        stop = "time_limit"
     elapsed = time.monotonic() - start
+    if progress is not None:
+        progress(Progress(total, transitions, depth, frontier.size, elapsed))
     codes = np.concatenate(codes_l)
     edges = (np.concatenate(src_l), np.concatenate(dst_l), np.concatenate(act_l)) if keep_edges and src_l else (
         (np.zeros(0, np.int32),) * 3 if keep_edges else None)
     space = CompiledSpace(T, codes, np.concatenate(parent_l), np.concatenate(via_l), np.concatenate(depth_l),
                           edges, list(range(len(init))))
+    if stop is None:
+        space.live = {pid: (np.concatenate(ok) if ok else np.zeros(0, bool), np.concatenate(tr) if tr else np.zeros(0, bool))
+                      for pid, (ok, tr) in checks.live_arrays.items()}
     result = ExploreResult(
         model=model, space=space, properties=props, states=total, transitions=transitions, depth=depth,
         complete=stop is None, stop_reason=stop, elapsed=elapsed, frontier="bfs", engine="compiled",
         symmetry=None, violations={}, witnesses={},
     )
-    bad_state, bad_step, found = check_properties(T, space, props, total if stop is None else expanded)
-    finish(result, bad_state, bad_step, found)
+    bad_step = {pid: (u, a, model.next_state(space.state(u), T.actions[a])) for pid, (u, a) in checks.bad_step.items()}
+    finish(result, checks.bad_state, bad_step, checks.found)
     result.elapsed = time.monotonic() - start
     return result
-
-
-# ------------------------------------------------------------------------ properties
-class _Checker:
-    """Evaluates one property on groups of states that share a core state (or a table edge).
-
-    The property is run with the states' restart counts and codes tainted; each time it
-    inspects one, that container's count or code is made concrete for this core (or edge)
-    and it is run again.  Its value is then memoised per core (edge) and per value of what
-    it read, so states that agree on what the property looks at share one evaluation.
-    """
-
-    def __init__(self, T: Tables, prop: Property):
-        self.T, self.p, self.m = T, prop, T.model
-        self.reads: dict[Any, tuple[set[int], set[int]]] = {}
-        self.memo: dict[tuple, bool] = {}
-
-    def _sub(self, rs: np.ndarray, ls: np.ndarray, rc_pos: set[int], l_pos: set[int]) -> np.ndarray:
-        """Keys of states by the counts and codes at the positions read so far."""
-        T = self.T
-        key = np.zeros(rs.shape, dtype=np.int64)
-        for j in sorted(rc_pos):
-            key += (rs // int(T.P[j])) % (T.M + 1) * int(T.P[j])
-        key *= T.LB
-        for j in sorted(l_pos):
-            key += (ls // int(T.PL[j])) % T.B * int(T.PL[j])
-        return key
-
-    def values(self, ctx: Any, c: int, rs: np.ndarray, ls: np.ndarray,
-               edge: tuple[int, int, int, int] | None = None) -> np.ndarray:
-        """The property's value on the states (c, rs[i], ls[i]) -- or on their transition
-        by ``edge`` -- as a boolean array; ``ctx`` names the core or edge for the memo."""
-        rc_pos, l_pos = self.reads.setdefault(ctx, (set(), set()))
-        while True:
-            if len(rs) == 1 or not (rc_pos or l_pos):  # one evaluation serves them all
-                v = self._value(ctx, c, int(rs[0]), int(ls[0]), rc_pos, l_pos, edge)
-                if v is None:
-                    continue
-                if not (rc_pos or l_pos) or len(rs) == 1:
-                    return np.full(len(rs), v, dtype=bool)
-            keys = self._sub(rs, ls, rc_pos, l_pos)
-            uniq, first, inv = np.unique(keys, return_index=True, return_inverse=True)
-            tag = (ctx, tuple(sorted(rc_pos)), tuple(sorted(l_pos)))
-            out, grew = [], False
-            for u, i in zip(uniq.tolist(), first.tolist()):
-                v = self.memo.get((tag, u))
-                if v is None:
-                    try:
-                        v = self.memo[(tag, u)] = self._eval(c, int(rs[i]), int(ls[i]), rc_pos, l_pos, edge)
-                    except _Read as e:
-                        self._learn(e, rc_pos, l_pos)
-                        grew = True
-                        break
-                out.append(v)
-            if not grew:
-                return np.asarray(out, dtype=bool)[inv.reshape(-1)]
-
-    def _value(self, ctx: Any, c: int, r: int, l: int, rc_pos: set[int], l_pos: set[int], edge) -> bool | None:
-        """One state's value (memoised), or None when the property read something new."""
-        T = self.T
-        if rc_pos or l_pos:
-            key = ((ctx, tuple(sorted(rc_pos)), tuple(sorted(l_pos))),
-                   sum((r // int(T.P[j])) % (T.M + 1) * int(T.P[j]) for j in rc_pos) * T.LB
-                   + sum((l // int(T.PL[j])) % T.B * int(T.PL[j]) for j in l_pos))
-        else:
-            key = ((ctx, (), ()), 0)
-        v = self.memo.get(key)
-        if v is None:
-            try:
-                v = self.memo[key] = self._eval(c, r, l, rc_pos, l_pos, edge)
-            except _Read as e:
-                self._learn(e, rc_pos, l_pos)
-                return None
-        return v
-
-    def _learn(self, e: _Read, rc_pos: set[int], l_pos: set[int]) -> None:
-        if e.rc_pos is not None and e.rc_pos not in rc_pos:
-            rc_pos.add(e.rc_pos)
-        elif e.pos is not None and e.pos not in l_pos:
-            l_pos.add(e.pos)
-        else:  # an inspection we cannot attribute: make everything concrete
-            rc_pos.update(range(self.T.n))
-            l_pos.update(range(self.T.n))
-
-    def _eval(self, c: int, r: int, l: int, rc_pos: set[int], l_pos: set[int], edge) -> bool:
-        T = self.T
-        src = T.partial_view(c, r, l, rc_pos, l_pos)
-        if edge is None:
-            return bool(self.p.check(self.m, src))
-        return bool(self.p.check(self.m, src, T.actions[edge[3]], self._target(edge, r, l, rc_pos, l_pos)))
-
-    def _target(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos: set[int], l_pos: set[int]) -> PodState:
-        """The target of ``edge`` from (r, l): concrete where read, else the source's
-        placeholders (a copied code, an unchanged count) or a fresh one (a raised count)."""
-        T = self.T
-        dst, inc, op_id, _ = edge
-        base = T.M + 1
-        key = (edge, *T.read_key(r, l, rc_pos, l_pos)) if rc_pos or l_pos else edge
-        hit = T._ptargets.get(key)
-        if hit is not None:
-            return hit
-        t = T.cores[dst]
-        out = []
-        for j, (cs, (kind, v)) in enumerate(zip(t.containers, T.ops[op_id])):
-            bump = inc >> j & 1
-            if j in rc_pos:
-                rc = min((r // base ** j) % base + bump, T.M)
-            else:
-                rc = _INC[j] if bump else _RC[j]
-            if kind == _NONE:
-                last = None
-            elif kind == _CONST:
-                last = T.alphabet[v - 1]
-            else:
-                last = T.alphabet[(l // T.B ** v) % T.B - 1] if v in l_pos else _LAST[v]
-            out.append(type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc))
-        hit = T._ptargets[key] = t._replace(containers=tuple(out))
-        return hit
-
-
-def _groups(keys: np.ndarray) -> list[np.ndarray]:
-    """State ids grouped by key, each group sorted, groups in order of their first id."""
-    if not keys.size:
-        return []
-    order = np.argsort(keys, kind="stable")
-    cuts = np.flatnonzero(np.diff(keys[order])) + 1
-    return sorted(np.split(order, cuts), key=lambda g: int(g[0]))
-
-
-#: Groups of states sharing a core state (or a table row) up to this size are checked state
-#: by state; larger ones through `_Checker`'s placeholders.
-SMALL_GROUP = 8
-
-
-def check_properties(T: Tables, space: CompiledSpace, props: Sequence[Property], expanded: int):
-    """First violating state / transition and first witness of each property, in the
-    readable engine's order (state ids; for transitions, source id then action order).
-    ``expanded``: the states whose successors were explored (step properties)."""
-    if not props:
-        return {}, {}, {}
-    m = T.model
-    codes = space.codes
-    n = len(codes)
-    core = codes // T.RL
-    rest = codes % T.RL
-    r_all, l_all = rest // T.LB, rest % T.LB
-    r_list, l_list = r_all.tolist(), l_all.tolist()
-    # state properties: group by core state, groups in order of their first state
-    state_props = [p for p in props if p.kind in ("always", "sometimes")]
-    best = {p.id: n for p in state_props}
-    checkers = {p.id: _Checker(T, p) for p in props}
-    for g in _groups(core) if state_props else ():
-        first = int(g[0])
-        live = [p for p in state_props if first < best[p.id]]
-        if not live:
-            break
-        c = int(core[first])
-        if len(g) <= SMALL_GROUP:
-            for i in g.tolist():
-                s = T.view(c, r_list[i], l_list[i])
-                for p in live:
-                    if i < best[p.id] and bool(p.check(m, s)) != (p.kind == "always"):
-                        best[p.id] = i
-            continue
-        for p in live:
-            hit = np.flatnonzero(checkers[p.id].values(c, c, r_all[g], l_all[g]) != (p.kind == "always"))
-            if hit.size:
-                best[p.id] = min(best[p.id], int(g[hit[0]]))
-    bad_state = {p.id: best[p.id] for p in state_props if p.kind == "always" and best[p.id] < n}
-    found = {p.id: best[p.id] for p in state_props if p.kind == "sometimes" and best[p.id] < n}
-    bad_step: dict[str, tuple[int, int, PodState]] = {}
-    steps = [p for p in props if p.kind == "step"]
-    if not steps or not expanded:
-        return bad_state, bad_step, found
-    rows = T.rows(core[:expanded], l_all[:expanded])
-    off, deg = T.arrays()[:2]
-    off_l, deg_l = off.tolist(), deg.tolist()
-    sbest = {p.id: (n, 0) for p in steps}
-    for g in _groups(rows):
-        first = int(g[0])
-        live = [p for p in steps if first <= sbest[p.id][0]]
-        if not live:
-            break
-        row = int(rows[first])
-        c = int(core[first])
-        if len(g) <= SMALL_GROUP:  # state by state: each transition built once for every property
-            for i in g.tolist():
-                r, l = r_list[i], l_list[i]
-                s = T.view(c, r, l)
-                for k in range(deg_l[row]):
-                    dst, inc, op, act = T.edge_at(off_l[row] + k, c, l)
-                    t = T.view(dst, T.inc_one(r, inc), T.op_one(l, op))
-                    a = T.actions[act]
-                    for p in live:
-                        if (i, k) < sbest[p.id] and not p.check(m, s, a, t):
-                            sbest[p.id] = (i, k)
-            continue
-        for p in live:
-            ck = checkers[p.id]
-            for k in range(deg_l[row]):
-                if (first, k) >= sbest[p.id]:
-                    break
-                e = off_l[row] + k
-                if T.e_dst[e] >= 0:
-                    edge = (T.e_dst[e], T.e_inc[e], T.e_op[e], T.e_act[e])
-                    bad = np.flatnonzero(~ck.values(("edge", e), c, r_all[g], l_all[g], edge))
-                    if bad.size:
-                        sbest[p.id] = min(sbest[p.id], (int(g[bad[0]]), k))
-                    continue
-                for i in g.tolist():  # a code-dependent successor: each state's own edge
-                    if (i, k) >= sbest[p.id]:
-                        break
-                    edge = T.edge_at(e, c, l_list[i])
-                    if not ck.values(("resolved", c, edge), c, r_all[i:i + 1], l_all[i:i + 1], edge)[0]:
-                        sbest[p.id] = (i, k)
-                        break
-    for p in steps:
-        i, k = sbest[p.id]
-        if i < n:
-            a = T.actions[T.e_act[off_l[int(rows[i])] + k]]
-            bad_step[p.id] = (i, T.action_id(a), m.next_state(space.state(i), a))
-    return bad_state, bad_step, found

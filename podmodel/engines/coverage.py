@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from podmodel.model import actions as A
@@ -367,9 +368,11 @@ def of_exploration(result: Any) -> Coverage:
     cov = Coverage.for_model(model)
     src, dst, act = space.edges()
     cov.enabled.update(space.actions)
-    seen: dict[tuple[int, int, int], int] = Counter(zip(src, dst, act))
+    seen: dict[tuple[int, int, int], int] = Counter(zip(src.tolist(), dst.tolist(), act.tolist())
+                                                    if hasattr(src, "tolist") else zip(src, dst, act))
+    state = lru_cache(maxsize=1 << 16)(space.state)  # a packed state is decoded once, not once per edge
     for (u, v, k), n in seen.items():
-        s, t, a = space.state(u), space.state(v), space.actions[k]
+        s, t, a = state(u), state(v), space.actions[k]
         if result.symmetry:
             # edges of a symmetry-reduced graph join representatives: replay the action
             t = model.next_state(s, a)

@@ -24,13 +24,38 @@ from podmodel.model.product import Model
 from podmodel.model.properties import KINDS, Property
 
 #: ``engine="auto"`` explores state by state up to this many states, then starts again
-#: with the compiled engine (which pays off on larger spaces).
-AUTO_SWITCH = 10_000
+#: with the compiled engine, which is faster past it (benchmarks/README.md, "Choosing
+#: the engine": measured on every scenario of the verifier's matrix).
+AUTO_SWITCH = 2_000
 #: ``podmodel explore``'s default state cap (``--max-states 0`` lifts it): about 1-2 GB
 #: with the readable engine.  A run cut by it reports INCOMPLETE (exit 3), never OK.
 DEFAULT_MAX_STATES = 2_000_000
 #: ``podmodel explore``'s default memory guard, MB of peak resident memory (readable engine).
 DEFAULT_MEMORY_LIMIT = 4096
+
+
+def choose_engine(model: Model, *, frontier: str = "bfs", symmetry: bool = False,
+                  probe: ExploreResult | None = None) -> str:
+    """The engine ``explore(engine="auto")`` uses: ``"readable"`` or ``"compiled"``.
+
+    The compiled engine has a start-up cost (a table row per core state, properties per
+    table edge) that the readable engine does not, and the same per-state cost shrinks
+    as more states share a core state, which they do as the space grows.  So: the
+    readable engine when the compiled one does not apply (`compiled.unsupported`) or
+    when a ``probe`` (the readable engine's run up to `AUTO_SWITCH` states) finished the
+    space; the compiled engine otherwise.
+
+    >>> from podmodel.verifier.scenarios import load_scenario, SCENARIO_DIR
+    >>> m = load_scenario(SCENARIO_DIR / "single-never.yaml").model()
+    >>> choose_engine(m), choose_engine(m, symmetry=True), choose_engine(m, probe=explore(m, engine="readable"))
+    ('compiled', 'readable', 'readable')
+    """
+    if compiled.unsupported(model, frontier=frontier, symmetry=symmetry) is not None:
+        return "readable"
+    if probe is not None and probe.complete:
+        return "readable"
+    return "compiled"
+
 
 def explore(
     model: Model,
@@ -74,8 +99,8 @@ def explore(
     engine : {"auto", "readable", "compiled"}
         ``readable``: this loop over `PodState` values.  ``compiled``: the fast path of
         `podmodel.engines.compiled` (breadth-first, no symmetry, standard guards; same states,
-        numbering and counterexamples).  ``auto``: ``readable`` up to `AUTO_SWITCH`
-        states, then ``compiled`` from the start if it applies.
+        numbering and counterexamples).  ``auto``: `choose_engine` (``readable`` up
+        to `AUTO_SWITCH` states, then ``compiled`` from the start if it applies).
 
     Returns
     -------
@@ -119,21 +144,22 @@ def explore(
 
 
 def _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit):
-    if engine != "readable":
+    if engine == "compiled":
         why = compiled.unsupported(model, frontier=fname, symmetry=bool(sym))
-        if why is not None and engine == "compiled":
+        if why is not None:
             raise ValueError(f"the compiled engine does not apply: {why}")
-        if why is None and engine == "compiled":
-            return compiled.explore_compiled(model, properties=props, max_states=max_states,
-                                             progress=progress, time_limit=time_limit)
-        if why is None:  # auto: small spaces are quicker state by state; switch when it grows
-            cap = AUTO_SWITCH if max_states is None else min(max_states, AUTO_SWITCH)
-            first = search(model, props, cap, fname, make, sym, progress, time_limit, memory_limit)
-            if first.stop_reason != "max_states" or cap == max_states:
-                return first
-            left = None if time_limit is None else max(time_limit - first.elapsed, 1e-9)
-            return compiled.explore_compiled(model, properties=props, max_states=max_states,
-                                             progress=progress, time_limit=left)
+        return compiled.explore_compiled(model, properties=props, max_states=max_states,
+                                         progress=progress, time_limit=time_limit)
+    if engine == "auto" and choose_engine(model, frontier=fname, symmetry=bool(sym)) == "compiled":
+        # small spaces are quicker state by state: a probe, then the compiled engine if it grows
+        cap = AUTO_SWITCH if max_states is None else min(max_states, AUTO_SWITCH)
+        first = search(model, props, cap, fname, make, sym, progress, time_limit, memory_limit)
+        if first.stop_reason != "max_states" or cap == max_states or \
+                choose_engine(model, frontier=fname, symmetry=bool(sym), probe=first) == "readable":
+            return first
+        left = None if time_limit is None else max(time_limit - first.elapsed, 1e-9)
+        return compiled.explore_compiled(model, properties=props, max_states=max_states,
+                                         progress=progress, time_limit=left)
     return search(model, props, max_states, fname, make, sym, progress, time_limit, memory_limit)
 
 

@@ -197,7 +197,7 @@ class Plan:
     time_limit: float | None = None
     fairness: str = DEFAULT_FAIRNESS
     budget: float | None = None
-    explore_engine: str = "readable"
+    explore_engine: str = "auto"
 
     @classmethod
     def from_budget(cls, budget: float, scenarios: int, **kwargs: Any) -> Plan:

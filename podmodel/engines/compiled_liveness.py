@@ -1,0 +1,184 @@
+"""Liveness on the compact graph: the ``eventually`` properties decided on edge arrays.
+
+The same decision as `podmodel.engines.analysis.liveness` (read its docstring for the
+fairness notions), computed on the arrays the compiled engine keeps instead of a Python
+adjacency list and a networkx graph built state by state:
+
+* each property's ``check`` and ``trigger`` on every state come from the search itself
+  (evaluated once per core state, `podmodel.engines.compiled`);
+* the region of not-check states reachable from a failing trigger is a breadth-first
+  search of a ``scipy.sparse`` matrix from a virtual source;
+* strongly connected components are `scipy.sparse.csgraph.connected_components`; the
+  fair actions enabled in a state are a bit mask (one bit per fair action value), so the
+  weak and strong fairness conditions of a component are bitwise reductions over its
+  states and edges, and the Emerson-Lei refinement of strong fairness drops states from
+  every component at once and takes the components again;
+* only for a violated property is a lasso built, by the analysis module's own path and
+  cycle functions over a lazy adjacency of the arrays, so the counterexample is the one
+  the readable engine gives.
+
+It applies when at most 63 fair action values occur (one int64 mask); otherwise the
+caller falls back to `podmodel.engines.analysis.liveness`.
+
+>>> from podmodel.engines import explore
+>>> from podmodel.verifier.scenarios import load_scenario, SCENARIO_DIR
+>>> r = explore(load_scenario(SCENARIO_DIR / "deletion-grace.yaml").model(), engine="compiled")
+>>> fast = r.liveness()
+>>> slow = analysis.liveness(r)
+>>> {k: v.holds for k, v in fast.items()} == {k: v.holds for k, v in slow.items()}
+True
+>>> fast["deleted-eventually-removed"].counterexample == slow["deleted-eventually-removed"].counterexample
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+from podmodel.engines import analysis
+from podmodel.engines.analysis import FAIRNESS, Liveness, _bfs_path, _fair_cycle, _lasso
+from podmodel.model.properties import FAIR_ACTIONS, Property
+
+if TYPE_CHECKING:
+    from podmodel.engines.exploration import ExploreResult
+
+#: Fair action values beyond this many do not fit one int64 mask per state.
+MAX_FAIR = 63
+
+
+class _Adjacency:
+    """``adj[u]``: the out-edges of ``u`` as ``(action id, target)``, in exploration order,
+    read from CSR arrays on demand (what the analysis module's path functions expect)."""
+
+    def __init__(self, indptr: np.ndarray, dst: np.ndarray, act: np.ndarray):
+        self.indptr, self.dst, self.act = indptr, dst, act
+        self._memo: dict[int, list[tuple[int, int]]] = {}
+
+    def __getitem__(self, u: int) -> list[tuple[int, int]]:
+        hit = self._memo.get(u)
+        if hit is None:
+            lo, hi = int(self.indptr[u]), int(self.indptr[u + 1])
+            hit = self._memo[u] = list(zip(self.act[lo:hi].tolist(), self.dst[lo:hi].tolist()))
+        return hit
+
+
+def _reach(n: int, src: np.ndarray, dst: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """States reachable from ``seeds`` by the edges ``src -> dst`` (a boolean mask)."""
+    g = csr_array((np.ones(src.size + seeds.size, np.int8),
+                   (np.concatenate([src, np.full(seeds.size, n, src.dtype)]), np.concatenate([dst, seeds.astype(dst.dtype)]))),
+                  shape=(n + 1, n + 1))
+    order = breadth_first_order(g, n, directed=True, return_predecessors=False)
+    out = np.zeros(n + 1, dtype=bool)
+    out[order] = True
+    return out[:n]
+
+
+def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray, ha: np.ndarray,
+                     enabled: np.ndarray, bit: np.ndarray, strong: bool) -> np.ndarray:
+    """Component number of each state in a component where a fair path stays forever, -1 elsewhere."""
+    comp_of = np.full(n, -1, np.int64)
+    alive = region.copy()
+    next_id = 0
+    while True:
+        idx = np.flatnonzero(alive)
+        if not idx.size:
+            return comp_of
+        keep = alive[hs] & alive[hd]
+        es, ed, ea = hs[keep], hd[keep], ha[keep]
+        g = csr_array((np.ones(es.size, np.int8), (es, ed)), shape=(n, n))
+        ncomp, lab = connected_components(g, directed=True, connection="strong")
+        same = lab[es] == lab[ed]
+        inner = np.zeros(ncomp, dtype=bool)
+        inner[lab[es[same]]] = True
+        taken = np.zeros(ncomp, np.int64)
+        np.bitwise_or.at(taken, lab[es[same]], bit[ea[same]])
+        L = lab[idx]
+        if not strong:  # every fair action enabled at all its states is taken inside
+            at_all = np.full(ncomp, -1, np.int64)
+            np.bitwise_and.at(at_all, L, enabled[idx])
+            qual = inner & (at_all & ~taken == 0)
+            ids = np.cumsum(qual) - 1
+            q = qual[L]
+            comp_of[idx[q]] = ids[L[q]]
+            return comp_of
+        anywhere = np.zeros(ncomp, np.int64)
+        np.bitwise_or.at(anywhere, L, enabled[idx])
+        untaken = anywhere & ~taken
+        qual = inner & (untaken == 0)
+        q = qual[L]
+        comp_of[idx[q]] = next_id + (np.cumsum(qual) - 1)[L[q]]
+        next_id += int(qual.sum())
+        # done with: components without an inner edge, qualifying ones; elsewhere drop the
+        # states enabling an untaken fair action and look again (Emerson-Lei)
+        drop = ~inner[L] | q | (enabled[idx] & untaken[L] != 0)
+        alive[idx[drop]] = False
+
+
+def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str, tuple[np.ndarray, np.ndarray]],
+             fairness: str = "weak", fair: Iterable[type] = FAIR_ACTIONS) -> dict[str, Liveness] | None:
+    """`podmodel.engines.analysis.liveness` on arrays; None if the fair actions do not fit a mask.
+
+    ``live``: property id -> (check, trigger) as boolean arrays over the states.
+    """
+    if fairness not in FAIRNESS:
+        raise ValueError(f"unknown fairness {fairness!r} (known: weak, strong)")
+    space = result.space
+    fair_types = frozenset(fair)
+    fair_ids = [k for k, a in enumerate(space.actions) if type(a) in fair_types]
+    if len(fair_ids) > MAX_FAIR:
+        return None
+    if not props:
+        return {}
+    n = result.states
+    bit = np.zeros(max(len(space.actions), 1), np.int64)
+    bit[fair_ids] = np.left_shift(1, np.arange(len(fair_ids), dtype=np.int64))
+    src, dst, act = (np.asarray(x, dtype=np.int32) for x in space.edges())  # int32: a third of the memory
+    if src.size and np.any(src[1:] < src[:-1]):
+        order = np.argsort(src, kind="stable")
+        src, dst, act = src[order], dst[order], act[order]
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    enabled = np.zeros(n, np.int64)
+    np.bitwise_or.at(enabled, src, bit[act])
+    adj = _Adjacency(indptr, dst, act)
+    strong = fairness == "strong"
+    out = {}
+    for p in props:
+        ok, trig = live[p.id]
+        out[p.id] = _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong)
+    return out
+
+
+def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, strong) -> Liveness:
+    n = result.states
+    all_triggers = int(trig.sum())
+    triggers = np.flatnonzero(bad & trig)
+    if not triggers.size:
+        return Liveness(p.id, True, triggers=all_triggers)
+    inner = bad[src] & bad[dst]
+    region = _reach(n, src[inner], dst[inner], triggers)
+    h = inner & region[src]
+    hs, hd, ha = src[h], dst[h], act[h]
+    stutter = region & (enabled == 0)
+    comp_of = _fair_components(n, region, hs, hd, ha, enabled, bit, strong)
+    doomed = stutter | (comp_of >= 0)
+    if not doomed.any():
+        return Liveness(p.id, True, triggers=all_triggers)
+    can_reach = _reach(n, hd, hs, np.flatnonzero(doomed))
+    start = int(triggers[can_reach[triggers]][0])
+    hops = _bfs_path(adj, start, lambda v: bool(doomed[v]), lambda v: bool(region[v]))
+    end = hops[-1][1] if hops else start
+    cx = result.path(start, p.id, "lasso")
+    if stutter[end]:
+        return Liveness(p.id, False, _lasso(result, p.id, cx, hops, [], True), all_triggers)
+    comp = frozenset(np.flatnonzero(comp_of == comp_of[end]).tolist())
+    cycle = _fair_cycle(adj, end, comp, fair_ids, strong)
+    return Liveness(p.id, False, _lasso(result, p.id, cx, hops, cycle, False), all_triggers)
+
+
+__all__ = ["liveness"]

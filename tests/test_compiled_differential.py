@@ -1,0 +1,93 @@
+"""The compiled engine checks properties on its own arrays (per core state, per table edge,
+liveness on sparse matrices): it must give the readable engine's verdicts and
+counterexamples, on every bundled scenario and on the seeded bugs of the mutant catalogue;
+and its limits must cut every phase."""
+
+import pytest
+
+from podmodel.engines import compiled, explore
+from podmodel.engines.facade import choose_engine
+from podmodel.model.properties import properties_for
+from podmodel.verifier.mutants import CATALOGUE as MUTANTS
+from podmodel.verifier.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
+from podmodel.verifier.suite import scenario as named_scenario
+
+SCENARIOS = {sc.path.stem: sc for sc in bundled_scenarios()}
+
+
+def _verdicts_and_lengths(r, fairness):
+    cxs = r.counterexamples(fairness=fairness)
+    return r.verdicts(fairness=fairness), {k: (len(v.actions), len(v.cycle or ())) for k, v in cxs.items()}
+
+
+def _agree(model):
+    slow = explore(model, engine="readable")
+    fast = explore(model, engine="compiled")
+    assert fast.engine == "compiled"
+    assert (fast.states, fast.transitions, fast.depth) == (slow.states, slow.transitions, slow.depth)
+    for fairness in ("weak", "strong"):
+        assert _verdicts_and_lengths(fast, fairness) == _verdicts_and_lengths(slow, fairness)
+    for fairness in ("weak", "strong"):  # the lassos themselves, not only their lengths
+        a, b = slow.liveness(fairness), fast.liveness(fairness)
+        assert {k: (v.holds, v.triggers, v.counterexample) for k, v in a.items()} == \
+            {k: (v.holds, v.triggers, v.counterexample) for k, v in b.items()}
+    assert {k: v.actions for k, v in fast.violations.items()} == {k: v.actions for k, v in slow.violations.items()}
+    return fast
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_verdicts_agree_on_bundled_scenarios(name):
+    fast = _agree(SCENARIOS[name].model())
+    assert fast.space.live.keys() == {p.id for p in fast.properties if p.kind == "eventually"}
+
+
+def _mutant_cases():
+    for m in MUTANTS:
+        for sc in m.scenarios:
+            yield pytest.param(m.id, sc, id=f"{m.id}@{sc}")
+
+
+@pytest.mark.parametrize("mutant, name", list(_mutant_cases()))
+def test_verdicts_agree_on_mutants(mutant, name):
+    m = next(m for m in MUTANTS if m.id == mutant)
+    model = m.build(named_scenario(name))
+    if compiled.unsupported(model) is not None:
+        # a mutant with its own guard: only the readable engine applies, and `auto` knows it
+        assert choose_engine(model) == "readable"
+        return
+    fast = _agree(model)
+    assert any(fast.verdicts(fairness="strong")[p] == "violated" for p in m.catches) or not fast.complete
+
+
+def test_a_time_limit_cuts_every_phase():
+    """A limit far below what the run needs stops it soon, marked incomplete (a generous
+    bound, not a performance assertion: the whole run takes much longer)."""
+    import time
+
+    model = load_scenario(SCENARIO_DIR / "large" / "five-containers.yaml").model()
+    seen = []
+    start = time.monotonic()
+    r = compiled.explore_compiled(model, properties=properties_for(model), time_limit=0.5, progress=seen.append,
+                                  workers=1)
+    took = time.monotonic() - start
+    assert (r.complete, r.stop_reason) == (False, "time_limit")
+    assert took < 30, f"a 0.5 s limit ran {took:.1f} s"
+    assert set(r.verdicts().values()) <= {"unknown", "violated", "witnessed", "skipped"}
+    assert seen and seen[-1].states == r.states
+    assert r.path(r.states - 1).replay(r.model)[-1] == r.state(r.states - 1)  # what was kept is consistent
+
+
+def test_max_states_is_exact_and_marked():
+    model = SCENARIOS["two-init-two-app"].model()
+    r = explore(model, engine="compiled", max_states=1000)
+    assert (r.states, r.complete, r.stop_reason) == (1000, False, "max_states")
+    assert "held" not in r.verdicts().values()
+
+
+def test_auto_picks_the_compiled_engine_when_it_pays():
+    small = SCENARIOS["single-never"].model()
+    assert explore(small).engine == "readable"  # finished by the probe
+    big = load_scenario(SCENARIO_DIR / "large" / "four-containers.yaml").model()
+    assert choose_engine(big) == "compiled"
+    assert explore(big, max_states=5000).engine == "compiled"
+    assert choose_engine(big, symmetry=True) == choose_engine(big, frontier="dfs") == "readable"
