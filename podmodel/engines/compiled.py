@@ -981,7 +981,7 @@ class CompiledSpace:
         cores = self.tables.cores
         return max((cores[c].recreations for c in np.unique(self.codes // self.tables.RL).tolist()), default=0)
 
-    def liveness(self, result: ExploreResult, fairness: str) -> dict | None:
+    def liveness(self, result: ExploreResult, fairness: str, deadline: float | None = None) -> dict | None:
         """The ``eventually`` verdicts decided on these arrays (`podmodel.engines.compiled_liveness`),
         or None when they do not apply (cut run, properties not evaluated during the search)."""
         from podmodel.engines.compiled_liveness import liveness
@@ -989,7 +989,7 @@ class CompiledSpace:
         props = [p for p in result.properties if p.kind == "eventually"]
         if not result.complete or self._edges is None or any(p.id not in self.live for p in props):
             return None
-        return liveness(result, props, self.live, fairness)
+        return liveness(result, props, self.live, fairness, deadline=deadline)
 
 
 # ------------------------------------------------------------------------ properties

@@ -20,7 +20,7 @@ adjacency list and a networkx graph built state by state:
 It applies when at most 63 fair action values occur (one int64 mask); otherwise the
 caller falls back to `podmodel.engines.analysis.liveness`.
 
->>> from podmodel.engines import explore
+>>> from podmodel.engines import analysis, explore
 >>> from podmodel.verifier.scenarios import load_scenario, SCENARIO_DIR
 >>> r = explore(load_scenario(SCENARIO_DIR / "deletion-grace.yaml").model(), engine="compiled")
 >>> fast = r.liveness()
@@ -33,6 +33,7 @@ True
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,6 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from podmodel.engines import analysis
 from podmodel.engines.analysis import FAIRNESS, Liveness, _bfs_path, _fair_cycle, _lasso
 from podmodel.model.properties import FAIR_ACTIONS, Property
 
@@ -120,10 +120,13 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
 
 
 def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str, tuple[np.ndarray, np.ndarray]],
-             fairness: str = "weak", fair: Iterable[type] = FAIR_ACTIONS) -> dict[str, Liveness] | None:
+             fairness: str = "weak", fair: Iterable[type] = FAIR_ACTIONS,
+             deadline: float | None = None) -> dict[str, Liveness] | None:
     """`podmodel.engines.analysis.liveness` on arrays; None if the fair actions do not fit a mask.
 
-    ``live``: property id -> (check, trigger) as boolean arrays over the states.
+    ``live``: property id -> (check, trigger) as boolean arrays over the states.  A
+    property not reached by ``deadline`` (a `time.monotonic` value) is undecided
+    (``holds=None``), as in the readable analysis.
     """
     if fairness not in FAIRNESS:
         raise ValueError(f"unknown fairness {fairness!r} (known: weak, strong)")
@@ -149,6 +152,9 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     strong = fairness == "strong"
     out = {}
     for p in props:
+        if deadline is not None and time.monotonic() >= deadline:
+            out[p.id] = Liveness(p.id, None)
+            continue
         ok, trig = live[p.id]
         out[p.id] = _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong)
     return out

@@ -122,7 +122,7 @@ class ExploreResult:
             self._liveness = {}
         if fairness not in self._liveness:
             fast = getattr(self.space, "liveness", None)  # the compiled engine decides it on its arrays
-            got = fast(self, fairness) if fast is not None and not self.symmetry else None
+            got = fast(self, fairness, self.deadline) if fast is not None and not self.symmetry else None
             self._liveness[fairness] = got if got is not None else analysis.liveness(
                 self, fairness=fairness, deadline=self.deadline, progress=self.analysis_progress)
         return self._liveness[fairness]
