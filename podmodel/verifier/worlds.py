@@ -10,7 +10,7 @@ and Hypothesis found no violation the explorer did not.
 >>> from podmodel.world.spec import load_world, WORLD_DIR
 >>> v = verify_world(load_world(WORLD_DIR / "statefulset-partition.yaml"), examples=20)
 >>> v.ok, v.states, v.violated
-(True, 86, ())
+(True, 90, ())
 """
 
 from __future__ import annotations
