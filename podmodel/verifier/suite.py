@@ -52,8 +52,14 @@ MATRIX_FILE = SPECS_DIR / "matrix.yaml"
 ENGINES = ("auto", "explore", "hypothesis", "both")
 #: Default budget of ``podmodel verify`` in seconds (the whole suite).
 DEFAULT_BUDGET = 480.0
-#: Nominal rates that turn a budget into caps (deliberately modest: a 2-core laptop).
-EXPLORE_RATE = 6000      # explored states per second
+#: Nominal rates that turn a budget into caps (deliberately modest: a 2-core laptop).  The
+#: explorer's is the ``auto`` engine's on large spaces, where it runs compiled (about
+#: 50,000-150,000 checked states per second, benchmarks/README.md); small spaces cost little
+#: either way.  With the default budget every matrix pod fits its cap, so every verdict,
+#: liveness included, is decided by exhaustive exploration.
+EXPLORE_RATE = 200_000   # explored states per second
+#: The largest state cap a budget gives (about 1 GB for the compiled engine).
+MAX_STATES_CAP = 1_500_000
 HYPOTHESIS_RATE = 30     # Hypothesis examples per second (40 steps each)
 FEATURES = {"probes": "p", "readinessGates": "g", "activeDeadline": "d", "deletion": "x"}
 _APP_NAMES = ("web", "worker", "batch")
@@ -205,14 +211,14 @@ class Plan:
 
         >>> p = Plan.from_budget(480, 71)
         >>> p.max_states, p.examples, p.time_limit
-        (40563, 202, 40.6)
+        (1352112, 202, 135.2)
         """
         if budget <= 0:
             raise ValueError(f"budget must be positive, got {budget!r}")
         share = budget / max(1, scenarios)
-        return cls(max_states=min(250_000, max(2_000, int(share * EXPLORE_RATE))),
+        return cls(max_states=min(MAX_STATES_CAP, max(2_000, int(share * EXPLORE_RATE))),
                    examples=min(2_000, max(20, int(share * HYPOTHESIS_RATE))),
-                   time_limit=round(max(10.0, 6 * share), 1), budget=budget, **kwargs)
+                   time_limit=round(max(10.0, 20 * share), 1), budget=budget, **kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         return {"engine": self.engine, "seed": self.seed, "max_states": self.max_states, "examples": self.examples,
