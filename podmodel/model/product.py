@@ -663,12 +663,18 @@ class Model:
 
     def replay(self, actions: Iterable[Action], start: PodState | None = None) -> list[PodState]:
         """The states visited by taking ``actions`` from ``start`` (default: the initial state)."""
-        s = start if start is not None else self.initial_states()[0]
-        out = [s]
-        for a in actions:
-            s = self.next_state(s, a)
-            out.append(s)
-        return out
+        return replay(self, actions, start)
+
+
+def replay(model: Any, actions: Iterable[Any], start: Any = None) -> list[Any]:
+    """The states any model (``initial_states``, ``next_state``) visits by taking ``actions``
+    from ``start`` (default: its first initial state); `ActionNotEnabled` on a disabled one."""
+    s = start if start is not None else model.initial_states()[0]
+    out = [s]
+    for a in actions:
+        s = model.next_state(s, a)
+        out.append(s)
+    return out
 
 
 class _GateTransition(NamedTuple):

@@ -76,7 +76,7 @@ from typing import NamedTuple
 from podmodel.model import actions as A
 from podmodel.model.bounds import Bounds
 from podmodel.model.kubelet import TERMINAL_PHASES
-from podmodel.model.product import RUNNING_STATES, ActionNotEnabled, Model, PodState
+from podmodel.model.product import RUNNING_STATES, ActionNotEnabled, Model, PodState, replay
 from podmodel.model.properties import FAIR_ACTIONS
 from podmodel.world.actions import (
     ClientForceDelete,
@@ -337,12 +337,8 @@ class World:
         return self._tidy(self._apply(state, action))
 
     def replay(self, actions: Iterable[A.Action], start: WorldState | None = None) -> list[WorldState]:
-        s = start if start is not None else self.initial_states()[0]
-        out = [s]
-        for a in actions:
-            s = self.next_state(s, a)
-            out.append(s)
-        return out
+        """The states visited by taking ``actions`` from ``start`` (default: the initial state)."""
+        return replay(self, actions, start)
 
     def is_fair(self, action: A.Action) -> bool:
         """Weak fairness: controller, scheduler, GC and kubelet progress (`FAIR_WORLD_ACTIONS`),
