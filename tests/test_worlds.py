@@ -249,3 +249,19 @@ def test_cli_refuses_pod_only_options_on_a_world(capsys):
 
     assert main(["explore", str(WORLD_DIR / "statefulset-partition.yaml"), "--export", "g.json"]) == 2
     assert "does not apply to a world file" in capsys.readouterr().err
+
+
+def test_the_readme_world_diagram_is_what_explore_draws(tmp_path):
+    """docs/world-statefulset-force-delete.svg is generated, never drawn by hand:
+    ``podmodel explore specs/worlds/statefulset-force-delete.yaml --diagram docs/world-statefulset-force-delete.svg``."""
+    from pathlib import Path
+
+    from podmodel.cli import main
+    from podmodel.render.diagrams import svg_content
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "w.svg"
+    assert main(["explore", str(WORLD_DIR / "statefulset-force-delete.yaml"), "--diagram", str(out)]) == 0
+    committed = root / "docs" / "world-statefulset-force-delete.svg"
+    assert svg_content(out.read_bytes()) == svg_content(committed.read_bytes()), \
+        "stale: regenerate with the command in this test's docstring"
