@@ -203,3 +203,16 @@ def test_the_whole_suite_holds_on_the_real_model(capsys):
     """What `make verify` runs."""
     code, out, _ = verify(capsys, "--quiet")
     assert code == 0, out[-3000:]
+
+
+@pytest.mark.parametrize("text", ["kind: Pod\nspec: " + "[" * 5000 + "]" * 5000,
+                                  "kind: World\nspec: " + "[" * 5000 + "]" * 5000,
+                                  "kind: Pod\nspec: {containers: " + "1" * 5000 + "}"])
+def test_verify_reads_manifests_through_the_hardened_reader(tmp_path, capsys, text):
+    """Deep nesting or a huge integer is one line and exit 2 (not a RecursionError traceback), as for explore."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    for command in ("verify", "explore"):
+        assert main([command, str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"podmodel {command}: error: {bad}" in err

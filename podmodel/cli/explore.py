@@ -16,11 +16,12 @@ import time
 from typing import Any
 
 from podmodel.cli import UsageError, counterexample_out
+from podmodel.cli.inputs import check_input_file
 from podmodel.engines.exploration import ExploreResult
 from podmodel.engines.facade import DEFAULT_MAX_STATES, DEFAULT_MEMORY_LIMIT, explore
 from podmodel.engines.results import Counterexample, Progress
-
-from podmodel.model.properties import DEFAULT_FAIRNESS, FAIRNESS as LIVENESS_CHOICES
+from podmodel.model.properties import DEFAULT_FAIRNESS
+from podmodel.model.properties import FAIRNESS as LIVENESS_CHOICES
 
 
 def add_parser(sub) -> None:
@@ -72,15 +73,7 @@ def load(args) -> Any:
         gates = parse_gates(args.gates) if args.gates else None
     except (ValueError, TypeError) as e:
         raise UsageError(str(e)) from None
-    import pathlib
-
-    from podmodel.oracle.formats import InputError, load_documents
-
-    try:  # the trace reader's defences first (depth, size, integer limits): a bad file is one line, never a traceback
-        if pathlib.Path(args.manifest).is_file():
-            load_documents(pathlib.Path(args.manifest))
-    except InputError as e:
-        raise UsageError(str(e)) from None
+    check_input_file(args.manifest)
     try:
         sc = load_scenario(args.manifest, feature_gates=gates)
     except ScenarioError as e:

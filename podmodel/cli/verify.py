@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from podmodel.cli import UsageError
+from podmodel.cli.inputs import check_input_file
 
 DESCRIPTION = "Run the verifier suite: the scenario matrix and the bundled scenarios, by both engines."
 EPILOG = """\
@@ -135,6 +136,8 @@ def run(args) -> int:
     except MutantError as e:
         raise UsageError(str(e)) from None
     jobs = args.jobs or default_jobs()
+    for s in args.scenarios:
+        check_input_file(s)
     from podmodel.world.spec import is_world_file
 
     if args.worlds or (args.scenarios and all(is_world_file(s) for s in args.scenarios)):
