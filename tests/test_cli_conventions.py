@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,33 @@ def test_a_missing_extra_is_named():
 def test_every_command_is_registered():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(sub.choices) == set(COMMANDS)
+
+
+def test_a_command_builds_only_its_own_parser():
+    """``podmodel check-trace`` must not import the engines (NumPy, NetworkX, Hypothesis):
+    the oracle is the base install and is called once per test by users' suites."""
+    code = ("import sys\n"
+            "from podmodel.cli import main\n"
+            f"rc = main(['check-trace', {str(TRACE)!r}, '--quiet'])\n"
+            "heavy = sorted(m for m in ('numpy', 'networkx', 'hypothesis', 'podmodel.engines') if m in sys.modules)\n"
+            "print(rc, heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    rc, heavy = out.strip().splitlines()[-1].split(" ", 1)
+    assert rc == "1" and heavy == "[]"  # this KWOK trace is illegal (examples/traces/README.md)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["nosuchcommand"], []])
+def test_help_and_unknown_commands_still_list_every_command(capsys, argv):
+    with pytest.raises(SystemExit) if argv else _no_exit():
+        main(argv)
+    err = capsys.readouterr()
+    listed = err.out + err.err
+    assert all(name in listed for name in COMMANDS)
+
+
+class _no_exit:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -61,13 +61,22 @@ def _needs_extra(sub, name: str, message: str) -> None:
     p.set_defaults(run=run)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (``only``) the top level plus one subcommand.
+
+    Building a subcommand imports its module, and the engines' modules pull in NumPy,
+    NetworkX and Hypothesis: ``podmodel check-trace`` should not pay for ``explore``.
+    ``main`` therefore builds only the subcommand named on the command line; ``--help``,
+    a mistyped command and shell completion get the whole parser.
+    """
     from podmodel import __version__
 
     parser = argparse.ArgumentParser(prog="podmodel", description="A formal model of the Kubernetes Pod lifecycle.")
     parser.add_argument("--version", action="version", version=f"podmodel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         try:
             mod = importlib.import_module(f"podmodel.cli.{module}")
         except ModuleNotFoundError as e:
@@ -90,8 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _named_command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line, if its first word is one (else None)."""
+    for arg in argv:
+        if arg.startswith("-"):
+            return None  # a top-level option first (--help, --version): the whole parser
+        return arg if arg in COMMANDS else None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_named_command(sys.argv[1:] if argv is None else list(argv)))
     args = parser.parse_args(argv)
     if not getattr(args, "command", None) or not hasattr(args, "run"):
         parser.print_help(sys.stderr)
