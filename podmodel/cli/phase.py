@@ -88,7 +88,8 @@ def _run(args) -> int:
     if invalid:
         v = invalid[0]
         if args.json:
-            print(json.dumps({"ok": False, "invalid": v.to_dict(), "mismatch": None}, indent=2))
+            print(json.dumps({"format": "podmodel-phase", "version": 1, "ok": False, "invalid": v.to_dict(),
+                              "mismatch": None}, indent=2))
         else:
             print(f"invalid-object: {v.message}")
             print(f"  field:    {v.field}\n  expected: {v.expected}\n  actual:   {v.actual}")

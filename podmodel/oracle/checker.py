@@ -47,6 +47,7 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
+from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
 from podmodel.oracle.validate import SOURCE as _SRC_INVALID
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
@@ -153,6 +154,7 @@ class TraceChecker:
                  on_pod: Callable[[PodResult], None] | None = None, kubernetes_version: str | None = None) -> None:
         self._gates = _gates(feature_gates, kubernetes_version)
         self._generations = generation_tracking(kubernetes_version)
+        self._schema = pod_schema(kubernetes_version)
         self._coverage = bool(coverage)
         self._on_pod = on_pod
         self._pods: dict[Any, _PodState] = {}
@@ -206,7 +208,7 @@ class TraceChecker:
         hit = self._configs.get(key)
         if hit is not None:
             return hit[0], key, hit[1], hit[2]
-        problems = validate_spec(pod["spec"])
+        problems = validate_spec(pod["spec"]) + self._schema.spec_problems(pod["spec"])
         if problems:
             cfg, info = None, None
         else:
@@ -265,6 +267,7 @@ class TraceChecker:
         vc = state.valid_conditions if state is not None else None
         problems = validate_pod(pod, info.names if info is not None else None, spec_checked=True, previous=previous,
                                 previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
+        problems += self._schema.object_problems(pod)
         if spec_problems:
             problems = list(spec_problems) + problems
         if problems:
