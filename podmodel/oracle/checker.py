@@ -62,7 +62,7 @@ class _PodState:
 
     __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "last", "count", "first_index",
                  "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key",
-                 "valid_conditions", "valid_lists", "spec_seen")
+                 "valid_conditions", "valid_lists")
 
     def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
         self.key = key
@@ -73,7 +73,6 @@ class _PodState:
         self.quiet_key: Any = None  # observation_key of the last observation that broke no single-observation rule
         self.valid_conditions: Any = None  # (generation, status.conditions) of the last valid observation
         self.valid_lists: Any = None  # (config key, its three container status lists)
-        self.spec_seen: Any = None  # (spec, annotations) of the last valid observation (its config is cfg)
         self.last: Snapshot | None = None
         self.count = 0
         self.first_index = snap.index
@@ -199,11 +198,6 @@ class TraceChecker:
 
     def _config(self, pod: dict, state: _PodState | None, index: int, location: Location | None):
         """``(cfg, key, spec info, spec problems)`` for an observation: the pod's cached ones while its spec is unchanged."""
-        seen = state.spec_seen if state is not None else None
-        if seen is not None:  # the pod's spec as last time (equal dicts, compared in C): its configuration
-            spec, meta = pod.get("spec"), pod.get("metadata")
-            if spec == seen[0] and type(meta) is dict and meta.get("annotations") == seen[1]:
-                return state.cfg, state.cfg_key, state.info, ()
         key = config_key(pod)
         if key is None:
             return (state.cfg, state.cfg_key, None, ()) if state is not None else (None, None, None, ())
@@ -327,9 +321,6 @@ class TraceChecker:
         if cfg is not None and not state.seen_initialized:
             state.seen_initialized = initialized_now(cfg, snap)
         state.cfg, state.cfg_key = cfg, ckey
-        spec = pod.get("spec")
-        state.spec_seen = (spec, meta.get("annotations")) if cfg is not None and type(spec) is dict and type(meta) is dict \
-            else None
         if info is not None:
             state.info = info
         state.quiet_key = quiet_key
