@@ -47,6 +47,7 @@ import dataclasses
 import multiprocessing
 import os
 import re
+import time
 import zlib
 from collections import Counter
 from collections.abc import Mapping
@@ -175,6 +176,7 @@ class _Head(NamedTuple):
 
 class _Part(NamedTuple):
     count: int
+    cpu: float  # CPU seconds the worker spent (for the benchmark)
     violations: list  # not including the heads'
     heads: dict  # key -> _Head, in first-seen order
     ended: list  # (key, PodResult) in emission order; head groups with the head's part taken out
@@ -211,6 +213,7 @@ def _after(st: _PodState | None) -> Any:
 
 def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
                  version: str | None) -> _Part:
+    cpu = time.process_time()
     ended: list = []
     checker = TraceChecker(gates, kubernetes_version=version, on_pod=lambda r: ended.append((_key_of_result(r), r)))
     heads: dict = {}
@@ -243,7 +246,7 @@ def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | No
         # a range of blank lines only: nothing in it (one process reads them as blanks too)
     finally:
         source.close()
-    return _Part(total, checker.violations, heads, ended, dict(checker._pods))
+    return _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,7 +296,7 @@ def _shift_part(part: _Part, base: int) -> _Part:
         after = h.after if h.after == "ended" or h.after[0] is None else (h.after[0] + base, *h.after[1:])
         heads[key] = h._replace(index=h.index + base, found=[_shift_violation(v, base) for v in h.found],
                                 report=_shift_report(h.report, base), after=after)
-    return _Part(part.count, [_shift_violation(v, base) for v in part.violations], heads,
+    return _Part(part.count, part.cpu, [_shift_violation(v, base) for v in part.violations], heads,
                  [(k, _shift_result(r, base)) for k, r in part.ended], part.live)
 
 
@@ -415,14 +418,15 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
 
 def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,
                         format: str = "auto", progress: bool = False, kubernetes_version: str | None = None,
-                        mode: str = "auto") -> Verdict:
+                        mode: str = "auto", timings: dict | None = None) -> Verdict:
     """`~podmodel.oracle.api.check_trace` of a file in ``jobs`` processes.
 
     Same result as the serial check (raises the same `~podmodel.oracle.formats.InputError`
     for unusable input).  ``progress`` is accepted for the CLI and ignored.  ``mode``:
     ``"ranges"`` (JSON Lines cut into byte ranges), ``"uid"`` (every worker reads the whole
     file, pods shared by uid hash) or ``"auto"`` (ranges for a JSON Lines file without
-    coverage, uid otherwise).
+    coverage, uid otherwise).  ``timings``, if given, receives ``mode``, the CPU seconds of
+    each range's worker (``workers_cpu``) and of the stitch (``stitch_cpu``), for the benchmark.
 
     >>> merge([Verdict([], observations=4), Verdict([], observations=4)]).observations
     4
@@ -438,11 +442,15 @@ def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, boo
         ranges_ok = not coverage and format in ("auto", "jsonl") and os.path.isfile(path) and _looks_like_json_lines(path)
         mode = "ranges" if ranges_ok else "uid"
     if mode == "ranges":
-        verdict = _check_ranges(path, jobs, gates, kubernetes_version)
+        verdict = _check_ranges(path, jobs, gates, kubernetes_version, timings)
         if verdict is not None:
             return verdict
+        if timings is not None:
+            timings["mode"] = "one process (the ranges could not be stitched or read)"
         return check_trace_serial(path, feature_gates=feature_gates, coverage=coverage, format=format,
                                   kubernetes_version=kubernetes_version)
+    if timings is not None:
+        timings["mode"] = "uid"
     with _pool(jobs) as pool:
         futures = [pool.submit(_check_part, path, format, gates, coverage, k, jobs, kubernetes_version)
                    for k in range(jobs)]
@@ -450,7 +458,8 @@ def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, boo
     return merge(results)
 
 
-def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, version: str | None) -> Verdict | None:
+def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, version: str | None,
+                  timings: dict | None = None) -> Verdict | None:
     """The byte-range check, or None when the file must be checked in one process."""
     ranges = line_ranges(path, jobs)
     try:
@@ -464,10 +473,14 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         return None  # one process words the error with its true location
     if not sum(p.count for p in parts):
         return None  # nothing to check: one process says why
+    cpu = time.process_time()
     try:
-        return _stitch(parts, gates, version)
+        verdict = _stitch(parts, gates, version)
     except _Unstitchable:
         return None
+    if timings is not None:
+        timings.update(mode="ranges", workers_cpu=[p.cpu for p in parts], stitch_cpu=time.process_time() - cpu)
+    return verdict
 
 
 def check_trace_serial(path: str, *, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,
