@@ -16,8 +16,9 @@ parent process:
 * once the head is checked, the pod's state in the parent and in the worker must agree (the
   same last observation, configuration and "seen initialized"); the rest of the range was
   then checked exactly as a single process would.  When they do not agree (a head that is an
-  invalid object, an out-of-order head, a head without a spec) the file is checked again in
-  one process: the verdict is the serial one, always.
+  invalid object, an out-of-order head, a head without a spec, a pod seen initialized before
+  the boundary and not at its head) that range is checked again in the parent, starting from
+  the pods alive before it: the verdict is the serial one, always.
 
 Indices are made global by shifting each range by the number of observations before it.  An
 input error in any range (bad JSON, a value over several lines: not JSON Lines) makes the
@@ -43,6 +44,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import multiprocessing
 import os
@@ -312,53 +314,96 @@ class _Unstitchable(Exception):
     """A head whose state after the stitch differs from the worker's: check in one process."""
 
 
-def _stitch(parts: list[_Part], gates: Mapping[str, bool] | None, version: str | None) -> Verdict:
+def _stitch_part(part: _Part, live: dict, stitcher: TraceChecker, emitted: list) -> tuple[list, list, dict]:
+    """``(violations, ended results, live states)`` of one (shifted) range, given the pods alive before it.
+
+    Raises `_Unstitchable` when a head cannot be stitched; ``live`` is then untouched (the
+    heads are checked on copies of the states)."""
+    violations = list(part.violations)
+    head_reports: dict = {}
+    consumed = []
+    for key, head in part.heads.items():
+        pred = live.get(key)
+        if pred is None:  # a new pod for a single process too: the worker's reading stands
+            violations.extend(head.found)
+            head_reports[key] = (head.report, head.index)
+            continue
+        consumed.append(key)
+        stitcher._pods[key] = copy.copy(pred)
+        del emitted[:]
+        found = stitcher.feed_observation(Observation(head.index, head.pod, head.event, head.location))
+        st = stitcher._pods.pop(key, None)
+        if _after(st) != head.after:
+            raise _Unstitchable(key)
+        violations.extend(found)
+        if st is not None:
+            head_reports[key] = (_Report(st.count, st.violations, st.first, st.rows, st.previous_index), st.first_index)
+        else:
+            r = emitted[0]
+            head_reports[key] = (_Report(r.observations, r.violations, r.first, r.rows, r.previous_index), r.first_index)
+    ended = []
+    for key, r in part.ended:
+        hr = head_reports.pop(key, None)
+        if hr is not None:
+            rep = _combine(hr[0], _Report(r.observations, r.violations, r.first, r.rows, r.previous_index))
+            r = dataclasses.replace(r, observations=rep.count, violations=rep.violations, first=rep.first,
+                                    rows=rep.rows, previous_index=rep.previous_index, first_index=hr[1])
+        ended.append(r)
+    for key in consumed:
+        del live[key]
+    for key, st in part.live.items():
+        hr = head_reports.pop(key, None)
+        if hr is not None:
+            rep = _combine(hr[0], _Report(st.count, st.violations, st.first, st.rows, st.previous_index))
+            st.count, st.violations, st.first, st.rows, st.previous_index = rep
+            st.first_index = hr[1]
+    return violations, ended, part.live
+
+
+def _recheck(path: str, start: int, end: int, base: int, live: dict, gates: Mapping[str, bool] | None,
+             version: str | None) -> tuple[list, list, dict]:
+    """One range checked again in this process, starting from the pods alive before it: what one
+    process does on that range (for a range whose heads cannot be stitched)."""
+    ended: list = []
+    checker = TraceChecker(gates, kubernetes_version=version, on_pod=ended.append)
+    checker._pods = live
+    source = _Range(path, start, end)
+    try:
+        for obs in iter_observations(source, format="jsonl", name=path):
+            checker.feed_observation(Observation(obs.index + base, obs.pod, obs.event, obs.location))
+    except InputError:
+        if not _blank(path, start, end):
+            raise
+    finally:
+        source.close()
+    return checker.violations, ended, checker._pods
+
+
+def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates: Mapping[str, bool] | None,
+            version: str | None, timings: dict | None = None) -> Verdict:
     emitted: list = []
     stitcher = TraceChecker(gates, kubernetes_version=version, on_pod=emitted.append)
     live: dict[Any, _PodState] = {}
     results: list[PodResult] = []
     violations: list[Violation] = []
     base = 0
-    for part in parts:
-        part = _shift_part(part, base)
+    rechecked = 0
+    for (start, end), part in zip(ranges, parts):
+        shifted = _shift_part(part, base)
+        try:
+            found, ended, new_live = _stitch_part(shifted, live, stitcher, emitted)
+            live.update(new_live)
+        except _Unstitchable:
+            rechecked += 1
+            found, ended, live = _recheck(path, start, end, base, live, gates, version)
         base += part.count
-        violations.extend(part.violations)
-        head_reports: dict = {}
-        for key, head in part.heads.items():
-            pred = live.pop(key, None)
-            if pred is None:  # a new pod for a single process too: the worker's reading stands
-                violations.extend(head.found)
-                head_reports[key] = (head.report, head.index)
-                continue
-            stitcher._pods[key] = pred
-            del emitted[:]
-            found = stitcher.feed_observation(Observation(head.index, head.pod, head.event, head.location))
-            st = stitcher._pods.pop(key, None)
-            if _after(st) != head.after:
-                raise _Unstitchable(key)
-            violations.extend(found)
-            if st is not None:
-                head_reports[key] = (_Report(st.count, st.violations, st.first, st.rows, st.previous_index), st.first_index)
-            else:
-                r = emitted[0]
-                head_reports[key] = (_Report(r.observations, r.violations, r.first, r.rows, r.previous_index), r.first_index)
-        for key, r in part.ended:
-            hr = head_reports.pop(key, None)
-            if hr is not None:
-                rep = _combine(hr[0], _Report(r.observations, r.violations, r.first, r.rows, r.previous_index))
-                r = dataclasses.replace(r, observations=rep.count, violations=rep.violations, first=rep.first,
-                                        rows=rep.rows, previous_index=rep.previous_index, first_index=hr[1])
-            results.append(r)
-        for key, st in part.live.items():
-            hr = head_reports.pop(key, None)
-            if hr is not None:
-                rep = _combine(hr[0], _Report(st.count, st.violations, st.first, st.rows, st.previous_index))
-                st.count, st.violations, st.first, st.rows, st.previous_index = rep
-                st.first_index = hr[1]
-            live[key] = st
+        violations.extend(found)
+        results.extend(ended)
     violations.sort(key=lambda v: v.index)
     for st in sorted(live.values(), key=lambda s: s.first_index):
         results.append(st.result(deleted=False))
+    if timings is not None:
+        timings["rechecked_ranges"] = rechecked
     return Verdict(violations, tuple(results), base, None)
 
 
@@ -475,8 +520,8 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         return None  # nothing to check: one process says why
     cpu = time.process_time()
     try:
-        verdict = _stitch(parts, gates, version)
-    except _Unstitchable:
+        verdict = _stitch(path, ranges, parts, gates, version, timings)
+    except InputError:
         return None
     if timings is not None:
         timings.update(mode="ranges", workers_cpu=[p.cpu for p in parts], stitch_cpu=time.process_time() - cpu)
