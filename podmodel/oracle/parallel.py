@@ -224,13 +224,14 @@ def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | No
     try:
         for obs in iter_observations(source, format="jsonl", name=path):
             total += 1
-            pod = obs.pod
-            key = _state_key(pod)
-            if key in heads or key in checker._pods:
-                checker.feed_observation(obs)
-                continue
-            n_before, n_ended = len(checker.violations), len(ended)
+            n_before, n_ended, groups = len(checker.violations), len(ended), checker.pods_seen
             found = checker.feed_observation(obs)
+            if checker.pods_seen == groups:
+                continue  # a pod already seen in the range
+            key = _state_key(obs.pod)
+            if key in heads:
+                continue  # a new pod under a key seen before in the range (after a DELETED): not a head
+            pod = obs.pod
             st = checker._pods.get(key)
             if st is not None:
                 report = _Report(st.count, st.violations, st.first, st.rows, st.previous_index)
@@ -283,9 +284,10 @@ def _shift_state(st: _PodState, base: int) -> None:
 
 
 def _shift_result(r: PodResult, base: int) -> PodResult:
-    return dataclasses.replace(r, first_index=r.first_index + base, last_index=r.last_index + base,
-                               first=_shift_violation(r.first, base),
-                               previous_index=r.previous_index + base if r.previous_index is not None else None)
+    # positional, not dataclasses.replace: a worker ends thousands of pods per range
+    return PodResult(r.uid, r.namespace, r.name, r.observations, r.first_index + base, r.last_index + base, r.violations,
+                     _shift_violation(r.first, base), r.rows,
+                     r.previous_index + base if r.previous_index is not None else None, r.deleted, r.coverage)
 
 
 def _shift_part(part: _Part, base: int) -> _Part:
