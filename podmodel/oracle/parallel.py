@@ -46,8 +46,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import multiprocessing
 import os
+import pickle
 import re
 import time
 import zlib
@@ -168,7 +170,7 @@ class _Head(NamedTuple):
     """A pod's first observation in a range, and what the worker made of it (as for a new pod)."""
 
     index: int
-    pod: Any
+    pod: bytes  # pickled (exact, whatever the reader produced)
     event: str | None
     location: Location | None
     found: list  # violations of the head, checked as a new pod's first observation
@@ -242,7 +244,9 @@ def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | No
                 ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
                                                            previous_index=None))
             del checker.violations[n_before:]
-            heads[key] = _Head(obs.index, pod, obs.event, obs.location, found, report, _after(st))
+            # the pod as pickle bytes: thousands of heads held as dicts would be scanned by every collection
+            heads[key] = _Head(obs.index, pickle.dumps(pod, pickle.HIGHEST_PROTOCOL), obs.event, obs.location, found,
+                               report, _after(st))
     except InputError:
         if total or not _blank(path, start, end):
             raise
@@ -333,7 +337,7 @@ def _stitch_part(part: _Part, live: dict, stitcher: TraceChecker, emitted: list)
         consumed.append(key)
         stitcher._pods[key] = copy.copy(pred)
         del emitted[:]
-        found = stitcher.feed_observation(Observation(head.index, head.pod, head.event, head.location))
+        found = stitcher.feed_observation(Observation(head.index, pickle.loads(head.pod), head.event, head.location))
         st = stitcher._pods.pop(key, None)
         if _after(st) != head.after:
             raise _Unstitchable(key)
@@ -521,10 +525,15 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
     if not sum(p.count for p in parts):
         return None  # nothing to check: one process says why
     cpu = time.process_time()
+    collecting = gc.isenabled()
+    gc.disable()  # the parts are a large heap of results: full collections while stitching would scan it again and again
     try:
         verdict = _stitch(path, ranges, parts, gates, version, timings)
     except InputError:
         return None
+    finally:
+        if collecting:
+            gc.enable()
     if timings is not None:
         timings.update(mode="ranges", workers_cpu=[p.cpu for p in parts], stitch_cpu=time.process_time() - cpu)
     return verdict
