@@ -181,6 +181,8 @@ def test_through_the_process_pool(tmp_path):
     assert check_file_parallel(str(path), jobs=3, mode="ranges") == serial
     assert check_file_parallel(str(path), jobs=2) == serial
     assert check_file_parallel(str(path), jobs=2, mode="uid") == serial
+    old = check_trace_serial(str(path), kubernetes_version="1.33", feature_gates={"SidecarContainers": True})
+    assert check_file_parallel(str(path), jobs=2, kubernetes_version="1.33", feature_gates={"SidecarContainers": True}) == old
 
 
 def test_input_errors_are_those_of_one_process(tmp_path, monkeypatch):
