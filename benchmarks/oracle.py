@@ -1,22 +1,32 @@
-"""Benchmark of the trace oracle: parsing alone vs parsing and checking, in the same run.
+"""Benchmark of the trace oracle: parsing alone, checking in one process, checking in N, in one run.
 
 Generates (or reads) a large realistic trace -- many interleaved pods of a Deployment, a
 Job and a crash-looping workload, each going through creation, binding, the kubelet's
 first status, start, readiness changes, restarts, deletion and a DELETED event -- as
 JSON Lines watch events and as ``kubectl get pods -w -o json`` output (pretty-printed
-objects back to back).  For each input it times `podmodel.oracle.formats.parse_only`
-and `podmodel.oracle.check_trace` and prints observations per second and the ratio.
+objects back to back).  For each input it times, in this order and in this process:
+
+* ``parse``: `podmodel.oracle.formats.parse_only` (read, decode, classify; nothing checked);
+* ``check``: `podmodel.oracle.check_trace` in one process (parsing included);
+* ``--jobs N``: ``check_trace(jobs=N)`` -- for JSON Lines each worker reads only its byte
+  range (`podmodel.oracle.parallel`); the verdict must equal the one-process verdict.
+
+and prints megabytes per second of *CPU time* (``time.process_time``: what one core does,
+whatever else runs on the machine) and of wall-clock time, the cost of checking on top of
+parsing (``check cost/parse`` = (check CPU - parse CPU) / parse CPU: at most 1.0 means
+"checking costs no more than parsing"), and the ``--jobs N`` speed-up: wall clock, and from
+CPU time (one-process check CPU over the busiest worker's CPU plus the parent's stitching),
+which is what N free cores would give.
 
 Usage::
 
-    python benchmarks/oracle.py                       # 200,000 observations, both framings
-    python benchmarks/oracle.py --observations 50000 --jobs 2
+    python benchmarks/oracle.py                       # 200,000 observations (685 MB of JSON Lines), both framings
+    python benchmarks/oracle.py --observations 50000 --framings jsonl --jobs 2
     python benchmarks/oracle.py --input my-trace.jsonl
+    python benchmarks/oracle.py --input trace.jsonl --tree /path/to/other/checkout   # "before", same script
 
 The generated trace is legal: the benchmark asserts the verdict, so a speed-up that
-breaks a rule is noticed.  The last two columns are megabytes per second of *CPU time* of
-this process (``time.process_time``): on a machine shared with other work they say what one
-core does, where the wall-clock columns say what the machine did.
+breaks a rule is noticed.
 """
 
 from __future__ import annotations
@@ -26,13 +36,25 @@ import copy
 import json
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+def _tree() -> str:
+    """The checkout to measure: ``--tree DIR`` if given (read before importing podmodel), else this one."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--tree" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--tree="):
+            return arg.split("=", 1)[1]
+    return str(Path(__file__).resolve().parent.parent)
+
+
+sys.path.insert(0, _tree())
 
 from podmodel.oracle import check_trace  # noqa: E402
 from podmodel.oracle.formats import parse_only  # noqa: E402
@@ -227,34 +249,65 @@ def generate(n: int, *, live: int = 400, seed: int = 7):
             heapq.heappush(heap, (nxt[0], pid, nxt, gen))
 
 
-def write_inputs(n: int, directory: Path) -> dict[str, Path]:
-    paths = {"jsonl watch events": directory / "trace.jsonl", "kubectl -w -o json": directory / "trace.json"}
-    with open(paths["jsonl watch events"], "w") as jl, open(paths["kubectl -w -o json"], "w") as kw:
+def write_inputs(n: int, directory: Path, framings: list[str] | None = None) -> dict[str, Path]:
+    framings = framings or ["jsonl", "kubectl"]
+    paths = {}
+    if "jsonl" in framings:
+        paths["jsonl watch events"] = directory / "trace.jsonl"
+    if "kubectl" in framings:
+        paths["kubectl -w -o json"] = directory / "trace.json"
+    jl = open(paths["jsonl watch events"], "w") if "jsonl" in framings else None  # noqa: SIM115
+    kw = open(paths["kubectl -w -o json"], "w") if "kubectl" in framings else None  # noqa: SIM115
+    try:
         for event, pod in generate(n):
-            jl.write(json.dumps({"type": event, "object": pod}, separators=(",", ":")) + "\n")
-            if event != "DELETED":  # kubectl get -w does not print deletions as objects
+            if jl is not None:
+                jl.write(json.dumps({"type": event, "object": pod}, separators=(",", ":")) + "\n")
+            if kw is not None and event != "DELETED":  # kubectl get -w does not print deletions as objects
                 kw.write(json.dumps(pod, indent=4) + "\n")
+    finally:
+        for f in (jl, kw):
+            if f is not None:
+                f.close()
     return paths
 
 
+def _timed(fn):
+    t0, c0 = time.perf_counter(), time.process_time()
+    value = fn()
+    return value, time.perf_counter() - t0, time.process_time() - c0
+
+
 def measure(path: Path, jobs: int) -> dict:
-    t0, c0 = time.perf_counter(), time.process_time()
-    n = parse_only(str(path))
-    t_parse, c_parse = time.perf_counter() - t0, time.process_time() - c0
-    t0, c0 = time.perf_counter(), time.process_time()
-    verdict = check_trace(str(path))
-    t_check, c_check = time.perf_counter() - t0, time.process_time() - c0
-    size = path.stat().st_size
-    row = {"observations": n, "bytes": size, "parse_s": t_parse, "check_s": t_check,
-           "parse_cpu_mbs": size / 1e6 / c_parse, "check_cpu_mbs": size / 1e6 / c_check,
-           "parse_rate": n / t_parse, "check_rate": n / t_check, "ratio": t_check / t_parse, "ok": verdict.ok,
-           "violations": len(verdict.violations)}
+    size = path.stat().st_size / 1e6
+    n, t_parse, c_parse = _timed(lambda: parse_only(str(path)))
+    verdict, t_check, c_check = _timed(lambda: check_trace(str(path)))
+    row = {"observations": n, "mb": size, "parse_cpu": size / c_parse, "parse_wall": size / t_parse,
+           "check_cpu": size / c_check, "check_wall": size / t_check, "cost": (c_check - c_parse) / c_parse,
+           "ok": verdict.ok, "violations": len(verdict.violations)}
     if jobs > 1:
-        t0 = time.perf_counter()
-        par = check_trace(str(path), jobs=jobs)
-        row["jobs_s"] = time.perf_counter() - t0
-        row["jobs_rate"] = n / row["jobs_s"]
-        assert par.ids() == verdict.ids()
+        from podmodel.oracle import parallel
+
+        timings: dict = {}
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+        def run():
+            try:
+                return parallel.check_file_parallel(str(path), jobs=jobs, timings=timings)
+            except TypeError:  # an older tree: no timings
+                return check_trace(str(path), jobs=jobs)
+
+        par, t_jobs, c_jobs = _timed(run)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        assert par == verdict if hasattr(parallel, "line_ranges") else par.ids() == verdict.ids()
+        row["jobs_wall"] = size / t_jobs
+        row["speedup_wall"] = t_check / t_jobs
+        row["mode"] = timings.get("mode", "?")
+        row["children_cpu"] = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+        if timings.get("workers_cpu"):
+            path_cpu = max(timings["workers_cpu"]) + timings["stitch_cpu"]
+            row["speedup_cpu"] = c_check / path_cpu
+            row["workers_cpu"] = timings["workers_cpu"]
+            row["stitch_cpu"] = timings["stitch_cpu"]
     return row
 
 
@@ -262,9 +315,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--observations", type=int, default=200_000)
     ap.add_argument("--input", help="an existing trace to measure instead of generating one")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="also measure check_trace(jobs=N) (default: CPUs)")
+    ap.add_argument("--framings", default="jsonl,kubectl", help="generated inputs to measure: jsonl, kubectl or both")
+    ap.add_argument("--jobs", type=int, default=2, help="also measure check_trace(jobs=N) (default 2; 1: not)")
     ap.add_argument("--keep", help="write the generated traces to this directory and keep them")
+    ap.add_argument("--tree", help="measure the podmodel of this checkout instead (e.g. the commit before a change)")
     args = ap.parse_args(argv)
+    import podmodel
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"podmodel from {Path(podmodel.__file__).parent.parent}; {os.cpu_count()} CPUs, load average {load:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         if args.input:
             paths = {Path(args.input).name: Path(args.input)}
@@ -272,18 +331,32 @@ def main(argv: list[str] | None = None) -> int:
             directory = Path(args.keep or tmp)
             directory.mkdir(parents=True, exist_ok=True)
             t0 = time.perf_counter()
-            paths = write_inputs(args.observations, directory)
+            paths = write_inputs(args.observations, directory, args.framings.split(","))
             print(f"generated {args.observations} observations in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        print(f"{'input':22} {'obs':>8} {'MB':>7} {'parse obs/s':>12} {'check obs/s':>12} {'check/parse':>12}"
-              + (f" {'--jobs ' + str(args.jobs) + ' obs/s':>16}" if args.jobs > 1 else "")
-              + f" {'parse MB/s cpu':>15} {'check MB/s cpu':>15}")
+        jobs = f"--jobs {args.jobs}"
+        print(f"{'input':20} {'obs':>8} {'MB':>7} | {'parse MB/s':>10} {'check MB/s':>10} {'check cost':>10} |"
+              f" {'parse MB/s':>10} {'check MB/s':>10}" + (f" {jobs + ' MB/s':>14} {'speed-up':>8} {'speed-up':>8}" if args.jobs > 1 else ""))
+        print(f"{'':20} {'':8} {'':7} | {'CPU':>10} {'CPU':>10} {'/parse':>10} | {'wall':>10} {'wall':>10}"
+              + (f" {'wall':>14} {'wall':>8} {'CPU':>8}" if args.jobs > 1 else ""))
+        rows = []
         for label, path in paths.items():
             r = measure(path, args.jobs)
+            rows.append((label, r))
             if not args.input:
                 assert r["ok"], f"generated trace has {r['violations']} violations"
-            print(f"{label:22} {r['observations']:8} {r['bytes'] / 1e6:7.1f} {r['parse_rate']:12,.0f} {r['check_rate']:12,.0f}"
-                  f" {r['ratio']:11.2f}x" + (f" {r['jobs_rate']:16,.0f}" if args.jobs > 1 else "")
-                  + f" {r['parse_cpu_mbs']:15.1f} {r['check_cpu_mbs']:15.1f}")
+            line = (f"{label:20} {r['observations']:8} {r['mb']:7.1f} | {r['parse_cpu']:10.1f} {r['check_cpu']:10.1f}"
+                    f" {r['cost']:9.2f}x | {r['parse_wall']:10.1f} {r['check_wall']:10.1f}")
+            if args.jobs > 1:
+                cpu = f"{r['speedup_cpu']:7.2f}x" if "speedup_cpu" in r else f"{'-':>8}"
+                line += f" {r['jobs_wall']:14.1f} {r['speedup_wall']:7.2f}x {cpu}"
+            print(line)
+        for label, r in rows:
+            if args.jobs > 1:
+                detail = f"{label}: --jobs {args.jobs} ran in mode {r['mode']!r}"
+                if "workers_cpu" in r:
+                    detail += (f"; workers' CPU {', '.join(f'{c:.1f}' for c in r['workers_cpu'])} s, stitching {r['stitch_cpu']:.2f} s"
+                               f" (one process: {r['mb'] / r['check_cpu']:.1f} s)")
+                print(detail)
     return 0
 
 

@@ -344,3 +344,20 @@ def test_kubernetes_version_option(tmp_path, capsys, command):
     assert run_cli(tmp_path, capsys, [command, "--kubernetes-version", "v1.34.2"], dump([BASE]))[0] == 0
     rc, _, err = run_cli(tmp_path, capsys, [command, "--kubernetes-version", "1.20"], dump([BASE]))
     assert rc == 2 and "unsupported Kubernetes version '1.20'" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("field, value", [("restartCount", 1.0), ("restartCount", True), ("ready", 1)])
+def test_a_number_equal_to_the_last_valid_one_is_still_validated(field, value):
+    # validation skips statuses equal to the pod's last valid ones: equality does not tell 1 from 1.0 or true
+    status = {"name": "c", "restartCount": 1, "ready": True, "state": {"running": {}}}
+    pod = {"metadata": {"name": "p", "uid": "u"}, "spec": {"containers": [{"name": "c"}]},
+           "status": {"phase": "Running", "containerStatuses": [status],
+                      "conditions": [{"type": "Ready", "status": "True", "observedGeneration": 1}]},
+           }
+    pod["metadata"]["generation"] = 1
+    bad = json.loads(json.dumps(pod))
+    bad["status"]["containerStatuses"][0][field] = value
+    assert check_trace([pod, bad]).ids() == [("invalid-object", 1)]
+    worse = json.loads(json.dumps(pod))
+    worse["status"]["conditions"][0]["observedGeneration"] = 1.0
+    assert check_trace([pod, worse]).ids() == [("invalid-object", 1)]

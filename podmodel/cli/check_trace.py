@@ -43,7 +43,8 @@ def add_parser(sub) -> Any:
                         f"default {DEFAULT_VERSION})")
     p.add_argument("--coverage", action="store_true", help="also list the lifecycle transitions the trace exercised")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="check in N processes, partitioned by pod uid (files only; default 1)")
+                   help="check in N processes (files only; default 1): JSON Lines is cut into N byte ranges, "
+                        "other framings are shared by pod uid; the verdict is the one-process verdict")
     p.add_argument("--progress", action="store_true", help="report progress on stderr (default: only when stderr is a terminal)")
     p.add_argument("--world", action="store_true",
                    help="also check the world's rules across pods (StatefulSet identity, UIDs; docs/worlds.md)")

@@ -33,8 +33,10 @@ def check_trace(pods: Any, *, feature_gates: Mapping[str, bool] | None = None, c
     format : str
         For text input: ``"auto"`` or one of `~podmodel.oracle.formats.FORMATS`.
     jobs : int, optional
-        With a file path and ``jobs > 1``, check in that many processes, partitioned by
-        uid (`podmodel.oracle.parallel`).  Ignored for other sources.
+        With a file path and ``jobs > 1``, check in that many processes
+        (`podmodel.oracle.parallel`: JSON Lines cut into byte ranges, one per process, pods
+        spanning ranges stitched; other framings partitioned by uid).  Same verdict as one
+        process.  Ignored for other sources.
     kubernetes_version : str, optional
         ``"1.33"`` .. ``"1.35"`` (default): the feature-gate defaults and the rules of that
         version (`podmodel.model.gates.gates_for_version`; KEP-5067's generation rules from 1.34).

@@ -69,6 +69,7 @@ FORMATS: tuple[str, ...] = ("json-array", "jsonl", "json-stream", "watch", "list
 
 _JSON_FRAMINGS = frozenset({"json-array", "jsonl", "json-stream"})
 _CHUNK = 1 << 16  # characters (or bytes) asked from the source per read
+_FAST_LINE = 1 << 20  # a JSON Lines line up to this many characters is read whole and decoded by orjson
 _MISSING = object()
 
 
@@ -513,11 +514,14 @@ class _Text:
         self.offset = reader.start_offset
         self._codec = reader.encoding
         self._utf8 = reader.encoding == "utf-8"
+        self._ascii: str | None = None  # the buffer, when it is known to be ASCII
 
     # -- positions ---------------------------------------------------------------------------
 
     def _nbytes(self, a: int, b: int) -> int:
-        if self._utf8 and self.buf.isascii():
+        if self._ascii is not self.buf:  # isascii() of the whole buffer, once per fill (not per object)
+            self._ascii = self.buf if self.buf.isascii() else None
+        if self._utf8 and self._ascii is not None:
             return b - a
         return len(self.buf[a:b].encode(self._codec, "surrogatepass"))
 
@@ -537,6 +541,12 @@ class _Text:
         if i != self.pos:
             self.line, self.col, self.offset = self._track(i)
             self.pos = i
+
+    def advance_in_line(self, i: int) -> None:
+        """`advance` to ``i`` when ``buf[pos:i]`` holds no line break (no need to count them)."""
+        self.col += i - self.pos
+        self.offset += self._nbytes(self.pos, i)
+        self.pos = i
 
     def error(self, i: int, message: str, expected: str | None) -> InputError:
         return _error_at(self.loc(i), message, expected)
@@ -779,7 +789,7 @@ class _Classifier:
         if n is None:
             n = self.next()
         expected = _EXPECTED[want]
-        if not isinstance(obj, Mapping):
+        if not (type(obj) is dict or isinstance(obj, Mapping)):
             raise _error_at(loc, f"object {n} is {_describe(obj)}, expected {expected}", expected)
         kind = obj.get("kind")
         if kind is not None and not isinstance(kind, str):
@@ -858,7 +868,7 @@ class _Classifier:
         if kind == "ERROR":
             status = obj.get("object")
             detail = ""
-            if isinstance(status, Mapping):
+            if (type(status) is dict or isinstance(status, Mapping)):
                 extras = [f"{k} {status[k]}" for k in ("reason", "code") if status.get(k) is not None]
                 detail = f": {status.get('message') or 'no message'}" + (f" ({', '.join(extras)})" if extras else "")
             raise _error_at(
@@ -871,7 +881,7 @@ class _Classifier:
             expected = "ADDED, MODIFIED, DELETED, BOOKMARK or ERROR"
             raise _error_at(loc, f"object {n}: type: expected {expected}, got {shown}", expected)
         pod = obj.get("object")
-        if not isinstance(pod, Mapping):
+        if not (type(pod) is dict or isinstance(pod, Mapping)):
             raise _error_at(loc, f"object {n}: object: expected an object, got {_describe(pod)}", "an object")
         pod_kind = pod.get("kind")
         if pod_kind != "Pod" and not (pod_kind is None and _pod_shaped(pod)):
@@ -884,9 +894,9 @@ class _Classifier:
         stats = self.stats
         stats["audit events"] = stats.get("audit events", 0) + 1
         response = obj.get("responseObject")
-        if not isinstance(response, Mapping):
+        if not (type(response) is dict or isinstance(response, Mapping)):
             ref = obj.get("objectRef")
-            if isinstance(ref, Mapping) and ref.get("resource") == "pods":
+            if (type(ref) is dict or isinstance(ref, Mapping)) and ref.get("resource") == "pods":
                 stats["audit pod events without a response object"] = \
                     stats.get("audit pod events without a response object", 0) + 1
             return  # RequestReceived stage, Metadata level, ...
@@ -895,7 +905,7 @@ class _Classifier:
             if kind is not None or not _pod_shaped(response):
                 return  # Status (pods/binding, errors), other resources, lists
             ref = obj.get("objectRef")
-            resource = ref.get("resource") if isinstance(ref, Mapping) else None
+            resource = ref.get("resource") if (type(ref) is dict or isinstance(ref, Mapping)) else None
             if resource not in (None, "pods"):
                 return
         self.check_pod(response, loc, n, "responseObject.")
@@ -920,12 +930,12 @@ class _Classifier:
             if not isinstance(value, list):
                 raise bad(f"{base}.{field}", "a list", value)
             for i, element in enumerate(value):
-                if not isinstance(element, Mapping):
+                if not (type(element) is dict or isinstance(element, Mapping)):
                     raise bad(f"{base}.{field}[{i}]", "an object", element)
 
         metadata = pod.get("metadata", _MISSING)
         if metadata is not _MISSING:
-            if not isinstance(metadata, Mapping):
+            if not (type(metadata) is dict or isinstance(metadata, Mapping)):
                 raise bad("metadata", "an object", metadata)
             for field in ("uid", "name", "namespace"):
                 value = metadata.get(field, _MISSING)
@@ -933,13 +943,13 @@ class _Classifier:
                     raise bad(f"metadata.{field}", "a string", value)
         spec = pod.get("spec", _MISSING)
         if spec is not _MISSING:
-            if not isinstance(spec, Mapping):
+            if not (type(spec) is dict or isinstance(spec, Mapping)):
                 raise bad("spec", "an object", spec)
             for field in ("containers", "initContainers"):
                 objects_list(spec, "spec", field)
         status = pod.get("status", _MISSING)
         if status is not _MISSING:
-            if not isinstance(status, Mapping):
+            if not (type(status) is dict or isinstance(status, Mapping)):
                 raise bad("status", "an object", status)
             for field in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
                 objects_list(status, "status", field)
@@ -1027,6 +1037,12 @@ def _json_object(text: _Text, cls: _Classifier, want: str) -> Iterator[_Hit]:
     if _orjson_loads is not None:
         buf, pos = text.buf, text.pos
         nl = buf.find("\n", pos)
+        while nl < 0 and not text.eof and len(buf) - pos < _FAST_LINE:  # the line goes on in the next chunk
+            searched = len(buf) - pos
+            if not text.fill():
+                break
+            buf, pos = text.buf, text.pos
+            nl = buf.find("\n", pos + searched)
         if nl > 0:
             try:
                 value = _orjson_loads(buf[pos:nl])
@@ -1034,7 +1050,7 @@ def _json_object(text: _Text, cls: _Classifier, want: str) -> Iterator[_Hit]:
                 pass
             else:
                 if type(value) is dict and type(value.get("items")) is not list:
-                    text.advance(nl)
+                    text.advance_in_line(nl)
                     yield from cls.expand(value, loc, want)
                     return
     # Fast path: the whole object is already in the buffer (the common case for JSON Lines).

@@ -262,12 +262,20 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
         elif generation is not None and og > generation:
             out.append(Problem("status.observedGeneration", f"at most metadata.generation ({generation})", str(og)))
     conds = status.get("conditions", _ABSENT)
-    if conds is not _ABSENT and not (previous_conditions is not None and conds == previous_conditions):
+    if conds is not _ABSENT and not (previous_conditions is not None and conds == previous_conditions
+                                     and all(_same_numbers(c) for c in conds)):
         if type(conds) is not list:
             out.append(Problem("status.conditions", "a list", _show(conds)))
         else:
             types: set[str] = set()
+            before_c = previous_conditions if type(previous_conditions) is list else ()
             for i, c in enumerate(conds):
+                if i < len(before_c) and before_c[i] == c and _same_numbers(c):  # validated last time (same generation)
+                    ctype = c["type"]
+                    if ctype in types:
+                        out.append(Problem(f"status.conditions[{i}].type", "each condition type once", f"{ctype!r} again"))
+                    types.add(ctype)
+                    continue
                 path = f"status.conditions[{i}]"
                 if type(c) is not dict:
                     out.append(Problem(path, "an object", _show(c)))
@@ -307,10 +315,10 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
         before = previous[n] if previous is not None else None
         if before is None:
             before = ()
-        elif items == before:
+        elif items == before and all(_status_numbers(c) for c in items):
             continue  # the whole list as validated last time, against the same spec
         for i, c in enumerate(items):
-            if i < len(before) and before[i] == c:  # unchanged since the previous valid observation
+            if i < len(before) and before[i] == c and _status_numbers(c):  # unchanged since the previous valid observation
                 name = c["name"]
                 if name in seen:
                     out.append(Problem(f"status.{key}[{i}].name", "each container once", f"{name!r} again"))
@@ -321,6 +329,35 @@ def validate_status(status: Mapping[str, Any], spec_names: tuple | None, generat
                 continue
             out.extend(_container_status(c, f"status.{key}[{i}]", names, seen, key))
     return out
+
+
+def _same_numbers(c: dict) -> bool:
+    """After ``c == v`` for a validated condition ``v``: ``c`` has the same types too.
+
+    Equality does not tell ``1`` from ``1.0`` or ``true``; strings, null, objects and
+    lists compare only with their own kind, so only the numbers need a look."""
+    og = c.get("observedGeneration")
+    return og is None or type(og) is int
+
+
+def _status_numbers(c: dict) -> bool:
+    """`_same_numbers` for a container status equal to a validated one."""
+    rc = c.get("restartCount")
+    if rc is not None and type(rc) is not int:
+        return False
+    for k in ("ready", "started"):
+        v = c.get(k)
+        if v is not None and type(v) is not bool:
+            return False
+    for k in ("state", "lastState"):
+        st = c.get(k)
+        if st:
+            for member in st.values():
+                if type(member) is dict and member:
+                    code, sig = member.get("exitCode"), member.get("signal")
+                    if (code is not None and type(code) is not int) or (sig is not None and type(sig) is not int):
+                        return False
+    return True
 
 
 _LIST_OF = {"initContainerStatuses": "spec.initContainers", "containerStatuses": "spec.containers",

@@ -1,0 +1,204 @@
+"""Differential test of ``check-trace --jobs N`` on JSON Lines: the byte-range check equals one process.
+
+Traces are interleaved random walks of the bundled scenarios' models (projected to Pod
+objects, one uid per pod), mutated so that they hold violations of many kinds: an observation
+moved back (out of order, regressions), a terminal phase reverted, an impossible object
+(invalid-object), an observation without a spec, a DELETED event and the same uid again
+afterwards, pods keyed by name (no uid).  Each trace is cut at *every* line boundary into two
+ranges, and at random places into three to five, so pods span ranges and violations fall
+on the first observation after a boundary.  The ranges are checked as the workers check them
+(in this process, for speed; one test goes through the process pool) and stitched; the
+verdict must equal the single-process verdict exactly (violations, their indices and
+messages, pod results and their order).  A range whose head cannot be stitched (an invalid
+or out-of-order head, one without a spec, a pod seen initialized before the boundary and not
+at its head) is checked again in the parent from the pods alive before it; that must be
+rare on legal walks.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from podmodel.oracle import parallel
+from podmodel.oracle.formats import InputError
+from podmodel.oracle.parallel import _check_range, _stitch, check_file_parallel, check_trace_serial, line_ranges
+from podmodel.verifier.scenarios import bundled_scenarios
+
+SCENARIOS = bundled_scenarios()
+_MODELS: dict = {}
+
+
+def _model(i: int):
+    sc = SCENARIOS[i % len(SCENARIOS)]
+    if sc.name not in _MODELS:
+        _MODELS[sc.name] = sc.model()
+    return _MODELS[sc.name]
+
+
+def _walk(model, rng: random.Random, length: int) -> list:
+    s = rng.choice(model.initial_states())
+    out = [s]
+    for _ in range(length):
+        actions = list(model.actions(s))
+        if not actions:
+            break
+        t = model.next_state(s, rng.choice(actions))
+        if t.deletion == "Removed":
+            break
+        out.append(t)
+        s = t
+    return out
+
+
+def _pod_sequences(rng: random.Random, *, mutate: bool) -> list[list[tuple[str | None, dict]]]:
+    seqs = []
+    for j in range(rng.randint(2, 6)):
+        model = _model(rng.randrange(len(SCENARIOS)))
+        states = _walk(model, rng, rng.randint(2, 10))
+        pods = []
+        for i, s in enumerate(states):
+            pod = model.to_pod(s, resource_version=i + 1)
+            pod["metadata"]["uid"] = f"uid-{j}"
+            pod["metadata"]["name"] = f"pod-{j}"
+            pods.append(pod)
+        events: list[tuple[str | None, dict]] = [("ADDED" if i == 0 else "MODIFIED", p) for i, p in enumerate(pods)]
+        if mutate:
+            kind = rng.randrange(9)
+            k = rng.randrange(len(events))
+            if kind == 0 and len(events) > 2:  # moved back: out of order, or a regression
+                events.insert(rng.randrange(k + 1), events.pop(k))
+            elif kind == 1:
+                events[k][1]["status"]["phase"] = "Pending"
+            elif kind == 2:
+                events[k][1]["status"]["phase"] = "Maybe"  # invalid-object
+            elif kind == 3:
+                del events[k][1]["spec"]
+            elif kind == 4:  # deleted, then the same uid again
+                events.append(("DELETED", json.loads(json.dumps(events[-1][1]))))
+                again = json.loads(json.dumps(events[0][1]))
+                events.append(("ADDED", again))
+            elif kind == 5:  # keyed by name
+                for _, p in events:
+                    del p["metadata"]["uid"]
+            elif kind == 6 and k > 0:  # a dropped observation (coalesced updates)
+                del events[k]
+            elif kind == 7:
+                events[k][1]["metadata"]["resourceVersion"] = "0"
+        seqs.append(events)
+    return seqs
+
+
+def _trace(seed: int, *, mutate: bool = True) -> str:
+    rng = random.Random(seed)
+    seqs = _pod_sequences(rng, mutate=mutate)
+    watch = rng.random() < 0.6
+    lines = []
+    while any(seqs):
+        seq = rng.choice([s for s in seqs if s])
+        event, pod = seq.pop(0)
+        lines.append(json.dumps({"type": event, "object": pod}) if watch and event else json.dumps(pod))
+        if rng.random() < 0.05:
+            lines.append("")
+    return "\n".join(lines) + ("\n" if rng.random() < 0.7 else "")
+
+
+def _line_starts(data: bytes) -> list[int]:
+    return [i + 1 for i, b in enumerate(data) if b == 0x0A and i + 1 < len(data)]
+
+
+def _ranged(path: str, cuts: list[int], size: int, timings: dict | None = None):
+    bounds = [0, *cuts, size]
+    ranges = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    parts = [_check_range(path, a, b, None, None) for a, b in ranges]
+    return _stitch(path, ranges, parts, None, None, timings)
+
+
+@pytest.mark.parametrize("mutate", [False, True], ids=["legal", "mutated"])
+def test_ranges_stitched_equal_one_process(tmp_path, mutate):
+    compared = unstitchable = violations = 0
+    for seed in range(60 if mutate else 30):
+        path = tmp_path / f"t{seed}.jsonl"
+        path.write_text(_trace(seed, mutate=mutate))
+        data = path.read_bytes()
+        serial = check_trace_serial(str(path))
+        violations += len(serial.violations)
+        starts = _line_starts(data)
+        rng = random.Random(seed)
+        cut_sets = [[c] for c in starts] + [sorted(rng.sample(starts, min(len(starts), rng.randint(2, 4))))
+                                             for _ in range(5)]
+        for cuts in cut_sets:
+            timings: dict = {}
+            got = _ranged(str(path), cuts, len(data), timings)
+            compared += 1
+            unstitchable += timings["rechecked_ranges"]
+            assert got == serial, (seed, cuts)
+    if mutate:
+        assert violations > 50  # the mutations do produce violations (and some at the boundaries)
+        assert compared > 2 * unstitchable  # every pod has a mutation; many make a head unstitchable
+    else:
+        # legal walks: only a pod seen initialized before the boundary whose head is not
+        # initialized (sandbox recreation) cannot be stitched -- rare
+        assert violations == 0 and unstitchable * 50 < compared
+    assert compared > 500
+
+
+def test_violation_on_the_first_observation_after_the_boundary(tmp_path):
+    pod = {"metadata": {"name": "a", "uid": "u"}, "spec": {"containers": [{"name": "c"}]}}
+    lines = [dict(pod, status={"phase": "Failed"}), dict(pod, status={"phase": "Running"}),
+             dict(pod, status={"phase": "Running"})]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in lines))
+    data = path.read_bytes()
+    cut = _line_starts(data)[0]
+    got = _ranged(str(path), [cut], len(data))
+    assert got == check_trace_serial(str(path))
+    assert ("terminal-phase-reverted", 1) in got.ids() and got.pods[0].observations == 3
+    assert got.pods[0].previous_index == 0
+
+
+def test_a_range_whose_head_cannot_be_stitched_is_checked_again_from_the_live_pods(tmp_path):
+    pod = {"metadata": {"name": "a", "uid": "u"}, "spec": {"containers": [{"name": "c"}]}}
+    lines = [dict(pod, status={"phase": "Running"}), {"metadata": {"name": "a", "uid": "u"}, "status": {"phase": "Running"}},
+             dict(pod, status={"phase": "Succeeded"})]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in lines))
+    data = path.read_bytes()
+    timings: dict = {}
+    assert _ranged(str(path), [_line_starts(data)[0]], len(data), timings) == check_trace_serial(str(path))
+    assert timings["rechecked_ranges"] == 1  # the head has no spec: its range was checked again in the parent
+    assert check_file_parallel(str(path), jobs=2) == check_trace_serial(str(path))
+
+
+def test_through_the_process_pool(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(_trace(s) for s in range(3)))
+    # several traces appended: uids repeat, so pods are deleted, revived and out of order across ranges
+    serial = check_trace_serial(str(path))
+    assert len(line_ranges(str(path), 3)) == 3
+    assert check_file_parallel(str(path), jobs=3, mode="ranges") == serial
+    assert check_file_parallel(str(path), jobs=2) == serial
+    assert check_file_parallel(str(path), jobs=2, mode="uid") == serial
+    old = check_trace_serial(str(path), kubernetes_version="1.33", feature_gates={"SidecarContainers": True})
+    assert check_file_parallel(str(path), jobs=2, kubernetes_version="1.33", feature_gates={"SidecarContainers": True}) == old
+
+
+def test_input_errors_are_those_of_one_process(tmp_path, monkeypatch):
+    pods = [{"metadata": {"name": f"p{i}", "uid": f"u{i}"}, "spec": {"containers": [{"name": "c"}]}} for i in range(40)]
+    text = "".join(json.dumps(p) + "\n" for p in pods)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(text + '{"kind": "Pod", \n' + text)
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text("".join(json.dumps(p, indent=2) + "\n" for p in pods))
+    calls = []
+    monkeypatch.setattr(parallel, "check_trace_serial", lambda *a, **k: calls.append(a) or check_trace_serial(*a, **k))
+    with pytest.raises(InputError) as one:
+        check_trace_serial(str(bad))
+    with pytest.raises(InputError) as two:
+        check_file_parallel(str(bad), jobs=2, mode="ranges")
+    assert str(one.value) == str(two.value) and calls
+    calls.clear()
+    assert check_file_parallel(str(pretty), jobs=2, mode="ranges") == check_trace_serial(str(pretty))
+    assert calls  # not JSON Lines: the workers' jsonl reading refused it, one process checked it
