@@ -679,7 +679,7 @@ def _progress_possible(trigger: Callable[[Model, PodState], bool], check: Callab
     def holds(m: Model, s: PodState) -> bool:
         if not trigger(m, s) or check(m, s):
             return True
-        return any(type(a) in FAIR_ACTIONS and m.next_state(s, a) != s for a in m.actions(s))
+        return any(type(a) in FAIR_ACTIONS and m.enabled(s, a) and m.next_state(s, a) != s for a in m.candidate_actions)
     return holds
 
 

@@ -15,9 +15,10 @@ of; this module seeds every small one.  From the machine declarations
 
 Each mutant is built through the public API only (modified `Declarations`, named
 ``guards``, ``derived`` hooks).  A mutant whose declaration is malformed
-(`DeclarationError`: a state becomes unreachable or a dead end) is *stillborn* and not
-counted.  `run` gives every mutant to both engines on a fixed set of bundled scenarios
-(`SCENARIOS`): the explorer (every property, liveness and witnesses included) and the
+(`DeclarationError`: a state becomes unreachable or a dead end, or auto transitions form a
+cycle that would never settle) is *stillborn* and not counted.  `run` gives every mutant to
+both engines on a fixed set of scenarios (`SCENARIOS`: bundled ones and the mutation run's
+own, `MUTATION_DIR`): the explorer (every property, liveness and witnesses included) and the
 Hypothesis engine (``always``/``step`` properties); a mutant is *killed* by an engine
 when it reports a violation (or, explorer only, a missing witness) on one scenario.
 The mutation score is killed / (well-formed - documented equivalents).  A survivor is
@@ -119,12 +120,12 @@ _EQUIVALENT_ONES = {
         "not a bug: Kubernetes may evict a pod whose sandbox does not exist yet -- the eviction manager ranks active pods "
         "without stats last but still evicts them (eviction/helpers.go cmp functions on missing stats), and its Admit "
         "rejects a new pod under pressure with reason Evicted; the model only lets it happen once the sandbox exists "
-        "(a documented narrowing, docs/verify.md)",
+        "(a documented narrowing: docs/model.md, divergence 11, the first status write comes with the sandbox)",
     "termination.deadline_exceeded.drop-guard.sandbox_created":
         "not a bug: activeDeadlineSeconds counts from status.startTime, which the status manager sets at the first sync, "
         "before the sandbox (kubelet.go SyncPod waits for volumes before creating it), so a pod whose volumes never "
         "mount is failed with DeadlineExceeded without a sandbox (kubelet_pods.go generateAPIPodStatus ShouldEvict); "
-        "the model only lets it happen once the sandbox exists (a documented narrowing, docs/verify.md)",
+        "the model only lets it happen once the sandbox exists (a documented narrowing: docs/model.md, divergence 11, the first status write comes with the sandbox)",
     "deletion.kubelet_remove.drop-guard.pod_finished":
         "equivalent: a terminal phase is held back while a container runs (mergePodStatus), and the pod worker "
         "finishes as soon as none runs, so phase_terminal already implies what removal needs",
