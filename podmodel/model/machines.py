@@ -98,7 +98,8 @@ class MachineDecl:
 
         Raises `DeclarationError` on: duplicate or unknown states, an initial state
         that is not declared, an unreachable state, a terminal state with an outgoing
-        transition, or a non-terminal state with none.
+        transition, a non-terminal state with none, or ``auto`` transitions that form a
+        cycle (a self-loop included: they fire by themselves, so they would never settle).
         """
         names = self.state_names
         if len(set(names)) != len(names):
@@ -128,6 +129,21 @@ class MachineDecl:
         unreachable = [s for s in names if s not in seen]
         if unreachable:
             raise DeclarationError(f"{self.name}: unreachable state(s) {', '.join(unreachable)}")
+        auto = {}
+        for t in self.transitions:
+            if t.auto:
+                for s in t.source:
+                    auto.setdefault(s, set()).add(t.dest)
+        for start in auto:
+            todo, seen_auto = list(auto[start]), set()
+            while todo:
+                s = todo.pop()
+                if s == start:
+                    raise DeclarationError(f"{self.name}: auto transitions form a cycle through {start!r} "
+                                           "(the kubelet's immediate reactions would never settle)")
+                if s not in seen_auto:
+                    seen_auto.add(s)
+                    todo.extend(auto.get(s, ()))
 
     # -- modification (for mutants and experiments) ----------------------------------
     def with_transition(self, trigger: str, source: str | Iterable[str], dest: str, guards: Iterable[str] = (), *,
@@ -263,7 +279,9 @@ CONTAINER = MachineDecl(
     terminal=(),
     transitions=(
         T("image_pull_fail", ("Waiting",), "ErrImagePull", ("kubelet_connected", "sandbox_ready", "not_finishing", "start_order")),
-        T("image_pull_backoff", ("ErrImagePull",), "ImagePullBackOff", ("kubelet_connected", "not_finishing")),
+        T("image_pull_backoff", ("ErrImagePull",), "ImagePullBackOff", ("kubelet_connected", "not_finishing", "start_order"),
+          doc="the next start attempt finds the pull backing off (image_manager.go EnsureImageExists): an attempt, "
+              "so only when the container's turn has come, like the pull itself"),
         T("config_error", ("Waiting",), "CreateContainerConfigError", ("kubelet_connected", "sandbox_ready", "not_finishing", "start_order")),
         T("start", ("Waiting", "ImagePullBackOff", "CreateContainerConfigError"), "Running",
           ("kubelet_connected", "sandbox_ready", "not_finishing", "start_order")),

@@ -219,8 +219,12 @@ def _initialized_monotone(m, s, a, t) -> bool:
 
 
 def _no_start_when_stopping(m, s, a, t) -> bool:
-    """Once the pod is stopping (deleted, evicted, past its deadline, done), nothing is (re)started."""
-    if s.termination == "Active":
+    """Once the pod is stopping (deleted, evicted, past its deadline, done), nothing is
+    (re)started: a deleted, evicted or timed-out pod is stopping whatever the pod worker's
+    state says (ShouldContainerBeRestarted is false once deletionTimestamp is set;
+    eviction_manager.go evictPod and activeDeadlineHandler kill the pod: pod_workers.go
+    UpdatePod with SyncPodKill)."""
+    if s.termination == "Active" and s.stop_reason is None and s.deletion == "Live":
         return True
     return not any(_restarted(o, n) or (o.machine not in RUNNING_STATES and n.machine in RUNNING_STATES)
                    for o, n in zip(s.containers, t.containers))
@@ -265,6 +269,29 @@ def _readiness_gated_by_probe(m, s, a, t) -> bool:
             if not (isinstance(a, A.ProbeSucceed) and a.kind == "readiness" and a.container == m.specs[i].name):
                 return False
     return True
+
+
+def _started_gated_by_probe(m, s, a, t) -> bool:
+    """A container with a startup probe is started only when that probe succeeds, in each
+    of its instances (prober_manager.go UpdatePodStatus: ``started`` is the startup
+    worker's result, reset to false for a new container instance; without a startup
+    probe, started at once)."""
+    for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if new.machine in STARTED_STATES and (old.machine not in STARTED_STATES or new.restart_count > old.restart_count) \
+                and m.specs[i].has_probe("startup"):
+            if not (isinstance(a, A.ProbeSucceed) and a.kind == "startup" and a.container == m.specs[i].name):
+                return False
+    return True
+
+
+def _grace_zero_delete(m, s, a, t) -> bool:
+    """A DELETE of a pod that is not scheduled or already terminal removes it at once: the
+    API server gives it grace period 0 (pkg/registry/core/pod/strategy.go
+    CheckGracefulDelete: ``len(pod.Spec.NodeName) == 0`` or phase Failed/Succeeded ->
+    period = 0), so no deletionTimestamp is left behind."""
+    if not isinstance(a, A.ApiDelete) or s.deletion != "Live":
+        return True
+    return t.deletion == "Removed" if (s.binding == "Unbound" or s.phase in TERMINAL) else True
 
 
 def _terminal_phase_matches_reason(m: Model, s: PodState) -> bool:
@@ -391,8 +418,8 @@ def _actions_take_effect(m, s, a, t) -> bool:
     return True
 
 
-_ATTEMPT_FROM = frozenset({"Waiting", "ImagePullBackOff", "CreateContainerConfigError"})
-_ATTEMPT_TO = RUNNING_STATES | {"Terminated", "ErrImagePull", "CreateContainerConfigError"}
+_ATTEMPT_FROM = frozenset({"Waiting", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError"})
+_ATTEMPT_TO = RUNNING_STATES | {"Terminated", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError"}
 
 
 def _start_attempts_ordered(m, s, a, t) -> bool:
@@ -429,14 +456,230 @@ def _pod_initialised(m: Model, s: PodState) -> bool:
     return cs.machine in STARTED_STATES if m.specs[last].is_sidecar else (cs.machine == "Terminated" and cs.exit_code == 0)
 
 
+# ------------------------------------------------- derived conditions (mutation-driven)
+def _pod_scheduled_follows_binding(m: Model, s: PodState) -> bool:
+    """PodScheduled is True exactly when the pod is bound: the binding subresource sets
+    spec.nodeName and adds PodScheduled=True in one write (pkg/registry/core/pod/storage/
+    storage.go BindingREST setPodHostAndAnnotations -> podutil.UpdatePodCondition); no
+    component sets it back (k8s-invariants.md K4)."""
+    return (s.binding != "Unbound") == (s.condition("PodScheduled") == "True")
+
+
+def _ready_to_start_follows_sandbox(m: Model, s: PodState) -> bool:
+    """PodReadyToStartContainers, when the kubelet writes it, is True exactly while the pod's
+    sandbox runs with its network: False before the sandbox exists and once the pod worker
+    has killed it (pkg/kubelet/status/generate.go GeneratePodReadyToStartContainersCondition:
+    True iff ``podSandboxReady`` -- a ready sandbox with an IP; syncTerminatedPod kills the
+    sandbox)."""
+    status = s.condition("PodReadyToStartContainers")
+    return status is None or (status == "True") == (s.sandbox == "Ready" and s.termination != "Finished")
+
+
+def _disruption_target_on_eviction(m: Model, s: PodState) -> bool:
+    """DisruptionTarget=True appears only on a pod the kubelet evicted, and an evicted pod's
+    final status carries it (eviction_manager.go evictPod: the status function adds
+    DisruptionTarget True, reason TerminationByKubelet, with phase Failed; PodDisruptionConditions,
+    GA in 1.31).  No other path of the single-pod model (deletion, deadline, completion) adds it."""
+    marked = s.condition("DisruptionTarget") == "True"
+    if marked and s.stop_reason != "Evicted":
+        return False
+    return marked or not (s.stop_reason == "Evicted" and s.termination == "Finished" and s.deletion != "Removed")
+
+
+def _conditions_never_disappear(m, s, a, t) -> bool:
+    """A condition, once written, stays on the pod (its status may change): the kubelet writes
+    every condition it owns at each sync (kubelet_pods.go generateAPIPodStatus) and the status
+    manager keeps the ones it does not own (status_manager.go mergePodStatus); readiness-gate
+    conditions are only set, never removed, by their controllers."""
+    have = {c for c, _, _ in t.conditions}
+    return all(c in have for c, _, _ in s.conditions)
+
+
+# ------------------------------------- what Kubernetes offers in a state (safety form)
+def _offered(m: Model, s: PodState, *acts: A.Action) -> bool:
+    return all(m.enabled(s, a) for a in acts)
+
+
+def _probe_results_offered(m: Model, s: PodState) -> bool:
+    """A probe keeps running while its container runs, so its results come: while the node
+    is reachable, a running container with a startup probe that has not started can pass or
+    fail it; once started, a readiness probe can pass (not ready) or fail (ready), and a
+    liveness probe can fail (prober/prober_manager.go AddPod starts one worker per probe;
+    prober/worker.go doProbe runs it every periodSeconds, the startup probe until it
+    succeeds, liveness and readiness only once the container has started)."""
+    if s.binding != "Bound" or s.deletion == "Removed" or not m.bounds.probes:
+        return True
+    for i, cs in enumerate(s.containers):
+        spec, c = m.specs[i], m.specs[i].name
+        if cs.machine == "Running" and spec.has_probe("startup"):
+            if not _offered(m, s, A.ProbeSucceed(c, "startup"), A.ProbeFail(c, "startup")):
+                return False
+        if cs.machine in STARTED_STATES:
+            if spec.has_probe("liveness") and not _offered(m, s, A.ProbeFail(c, "liveness")):
+                return False
+            if spec.has_probe("readiness") and not _offered(
+                    m, s, A.ProbeFail(c, "readiness") if cs.machine == "Ready" else A.ProbeSucceed(c, "readiness")):
+                return False
+    return True
+
+
+def _container_exits_offered(m: Model, s: PodState) -> bool:
+    """A process may exit at any time: while the node is reachable, every running container
+    can exit with each exit code of the bounds; and a container the kubelet may start can
+    also start and exit before the next status sync, so the status goes from waiting
+    straight to terminated (kubelet_pods.go convertToAPIContainerStatuses reports the
+    runtime's latest instance, whatever happened between two syncs)."""
+    if s.binding != "Bound" or s.deletion == "Removed":
+        return True
+    for i, cs in enumerate(s.containers):
+        spec, c = m.specs[i], m.specs[i].name
+        codes = m.exit_codes(spec)
+        if cs.machine in RUNNING_STATES and not _offered(m, s, *(A.ContainerExit(c, k) for k in codes)):
+            return False
+        if m.bounds.fast_exits and cs.machine != "Terminated" and m.enabled(s, A.KubeletStartContainer(c)) and \
+                not _offered(m, s, *(A.ContainerStartedAndExited(c, k) for k in codes)):
+            return False
+    return True
+
+
+def _requests_offered(m: Model, s: PodState) -> bool:
+    """Clients and the scheduler can act on any pod that exists: a DELETE is accepted for a
+    pod without a deletionTimestamp, a force delete (grace 0) for any pod not yet removed
+    (pkg/registry/core/pod/strategy.go CheckGracefulDelete; registry/generic/registry
+    store.go Delete), and a live unscheduled pod can be bound (pods/binding,
+    storage.go BindingREST; the model's nodes fit the pod)."""
+    if s.deletion == "Removed":
+        return True
+    b = m.bounds
+    if b.force_delete and not m.enabled(s, A.ForceDelete()):
+        return False
+    if s.deletion == "Live":
+        if b.deletion and not m.enabled(s, A.ApiDelete(m.config.termination_grace_period_seconds)):
+            return False
+        if s.binding == "Unbound" and b.nodes and not any(m.enabled(s, A.SchedulerBind(n)) for n in b.nodes):
+            return False
+    return True
+
+
+def _kubelet_stops_offered(m: Model, s: PodState) -> bool:
+    """The kubelet can stop an active pod whose sandbox runs: the eviction manager may evict
+    it under node pressure (eviction_manager.go synchronize -> evictPod), and a pod with
+    activeDeadlineSeconds may run past it (kubelet.go activeDeadlineHandler.ShouldEvict);
+    both only while the node is reachable.  The model also offers a sandbox recreation
+    (the sandbox died: kuberuntime_manager.go computePodActions podSandboxChanged) for an
+    active restartPolicy Always pod within its `Bounds.sandbox_recreations`."""
+    if s.termination != "Active" or s.binding != "Bound" or s.deletion == "Removed" or s.sandbox == "NotCreated":
+        return True
+    b = m.bounds
+    if b.eviction and not m.enabled(s, A.Evict()):
+        return False
+    if b.deadline and m.config.active_deadline_seconds is not None and not m.enabled(s, A.DeadlineExceeded()):
+        return False
+    if m.config.restart_policy == "Always" and s.recreations < b.sandbox_recreations and \
+            not m.enabled(s, A.SandboxRecreated()):
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ more step rules
+def _deletion_shows_last_exit(m, s, a, t) -> bool:
+    """A DELETE ends the crash-loop back-off: once deletionTimestamp is set,
+    ShouldContainerBeRestarted is false, so a container waiting in CrashLoopBackOff shows its
+    last instance again, terminated with that instance's exit code
+    (pkg/kubelet/container/helpers.go ShouldContainerBeRestarted; kubelet_pods.go
+    convertToAPIContainerStatuses)."""
+    if not isinstance(a, A.ApiDelete) or t.deletion != "Deleting":
+        return True
+    for old, new in zip(s.containers, t.containers):
+        if old.machine == "CrashLoopBackOff" and not (
+                new.machine == "Terminated" and new.exit_code == old.last_exit_code
+                and new.reason != kubelet.CONTAINER_STATUS_UNKNOWN):
+            return False
+    return True
+
+
+def _recreation_restarts_all(m, s, a, t) -> bool:
+    """A new sandbox starts the pod over: computePodActions kills every container of the old
+    sandbox and starts again the first init container and every app container (under
+    restartPolicy OnFailure, all but those that succeeded), so right after the recreation no
+    container runs and none the kubelet starts again shows a terminated instance
+    (kuberuntime_manager.go computePodActions, ``createPodSandbox`` branch)."""
+    if not isinstance(a, A.SandboxRecreated):
+        return True
+    for i, new in enumerate(t.containers):
+        if new.machine in RUNNING_STATES:
+            return False
+        old = s.containers[i]
+        kept = m.config.restart_policy == "OnFailure" and old.machine == "Terminated" and old.exit_code == 0
+        if new.machine == "Terminated" and not kept:
+            return False
+    return True
+
+
+_ERROR_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError"})
+_ERROR_ACTIONS = {A.KubeletImagePullFailed: "ErrImagePull", A.KubeletImagePullBackOff: "ImagePullBackOff",
+                  A.KubeletCreateConfigError: "CreateContainerConfigError"}
+
+
+def _error_reasons_from_attempts(m, s, a, t) -> bool:
+    """A waiting error reason (ErrImagePull, ImagePullBackOff, CreateContainerConfigError) is
+    the result of a start attempt of that container that failed that way; otherwise a
+    container keeps the reason it had (the kubelet's reasonCache holds the last start
+    error: kuberuntime_container.go startContainer, images/image_manager.go
+    EnsureImageExists, kubelet_pods.go convertToAPIContainerStatuses)."""
+    for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if new.machine in _ERROR_REASONS and new.machine != old.machine:
+            if not (_ERROR_ACTIONS.get(type(a)) == new.machine and a.container == m.specs[i].name):
+                return False
+    return True
+
+
+def _stops_only_when_done(m, s, a, t) -> bool:
+    """A pod nobody stopped (no deletion, eviction or deadline) stops only when the pod
+    worker has nothing left to run: every app container exited with a code its restart
+    policy does not restart, or a regular init container failed for good; only then are the
+    sidecars stopped (kuberuntime_manager.go computePodActions, KEP-753; kubelet_pods.go
+    getPhase).  Statuses TerminatePod defaulted (ContainerStatusUnknown) are no exit."""
+    if s.termination != "Active" or t.termination == "Active" or t.stop_reason is not None:
+        return True
+
+    def final(i: int) -> bool:
+        cs = t.containers[i]
+        return cs.machine == "Terminated" and cs.reason != kubelet.CONTAINER_STATUS_UNKNOWN and \
+            cs.exit_code is not None and not kubelet.kubelet_restarts(m.config, m.specs[i], cs.exit_code)
+
+    if any(m.specs[i].is_regular_init and final(i) and t.containers[i].exit_code != 0 for i in m.init_indices):
+        return True
+    return all(final(i) for i in m.app_indices)
+
+
+def _sandbox_only_when_active(m, s, a, t) -> bool:
+    """A sandbox is created or recreated only for an active pod: a stopping pod gets
+    syncTerminatingPod, which only kills (pod_workers.go; kubelet.go SyncTerminatingPod),
+    and a restartPolicy Never pod whose containers were created gets no new sandbox
+    (kuberuntime_manager.go computePodActions: ``!shouldRestartOnFailure(pod) && attempt != 0
+    && len(podStatus.ContainerStatuses) != 0`` -> CreateSandbox = false)."""
+    made = t.sandbox == "Ready" and (s.sandbox != "Ready" or t.recreations > s.recreations)
+    if not made:
+        return True
+    if s.termination != "Active":
+        return False
+    if s.sandbox != "NotCreated" and m.config.restart_policy == "Never":
+        return all(cs.machine in ("Waiting", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError")
+                   and cs.last_exit_code is None for cs in s.containers)
+    return True
+
+
 def _progress_possible(trigger: Callable[[Model, PodState], bool], check: Callable[[Model, PodState], bool]):
     """The bounded-liveness counterpart of "trigger leads to check": where ``trigger``
-    holds and ``check`` does not, some fair action is enabled, so the pod cannot stop
-    there (a stutter lasso).  An ``always`` property: the Hypothesis engine checks it."""
+    holds and ``check`` does not, some fair action is enabled that changes the state, so
+    the pod cannot stop there (a stutter lasso; a fair action that leads back to the same
+    state, such as a node "recovering" into NodeLost, is no progress).  An ``always``
+    property: the Hypothesis engine checks it."""
     def holds(m: Model, s: PodState) -> bool:
         if not trigger(m, s) or check(m, s):
             return True
-        return any(type(a) in FAIR_ACTIONS for a in m.actions(s))
+        return any(type(a) in FAIR_ACTIONS and m.enabled(s, a) and m.next_state(s, a) != s for a in m.candidate_actions)
     return holds
 
 
@@ -511,6 +754,20 @@ CATALOGUE: tuple[Property, ...] = (
              "kuberuntime_manager.go computePodActions (ShouldContainerBeRestarted -> ContainersToStart)", _restart_required_offered),
     Property("succeeded-all-exited-zero", "always", "Succeeded implies every app container terminated with exit code 0.",
              "kubelet_pods.go getPhase (stopped == succeeded)", _succeeded_all_zero),
+    Property("pod-scheduled-follows-binding", "always", "PodScheduled is True exactly when the pod is bound.",
+             "storage.go BindingREST setPodHostAndAnnotations; k8s-invariants.md K4", _pod_scheduled_follows_binding),
+    Property("ready-to-start-follows-sandbox", "always", "PodReadyToStartContainers is True exactly while the pod's sandbox runs (False before it is created and once the pod has finished).",
+             "status/generate.go GeneratePodReadyToStartContainersCondition; kubelet.go syncTerminatedPod", _ready_to_start_follows_sandbox),
+    Property("disruption-target-on-eviction", "always", "DisruptionTarget=True appears only on an evicted pod, and an evicted pod's final status carries it.",
+             "eviction/eviction_manager.go evictPod (DisruptionTarget, TerminationByKubelet)", _disruption_target_on_eviction),
+    Property("probe-results-offered", "always", "While the node is reachable, a running container's probes give results: a pending startup probe can pass or fail, a started container's readiness probe can change its readiness and its liveness probe can fail.",
+             "prober/prober_manager.go AddPod; prober/worker.go doProbe", _probe_results_offered),
+    Property("container-exits-offered", "always", "While the node is reachable, a running container can exit with any code, and a container the kubelet may start can also start and exit before the next status sync.",
+             "kubelet_pods.go convertToAPIContainerStatuses (the runtime's latest instance)", _container_exits_offered),
+    Property("requests-offered", "always", "A pod that exists can be deleted (without a deletionTimestamp) or force-deleted, and a live unscheduled pod can be bound.",
+             "registry/core/pod/strategy.go CheckGracefulDelete; storage.go BindingREST", _requests_offered),
+    Property("kubelet-stops-offered", "always", "An active pod whose sandbox runs, on a reachable node, can be evicted, can run past its activeDeadlineSeconds, and (restartPolicy Always, within the bound) can lose its sandbox.",
+             "eviction_manager.go evictPod; kubelet.go activeDeadlineHandler; kuberuntime_manager.go computePodActions", _kubelet_stops_offered),
     # step
     Property("no-resurrection", "step", "A Succeeded or Failed pod never changes phase.",
              "k8s-invariants.md P4, P5; kubelet_pods.go generateAPIPodStatus", _no_resurrection),
@@ -522,6 +779,10 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md C2; e2e container_probe.go", _restart_count_monotone),
     Property("sidecar-order", "step", "An app container (re)starts only once the pod has initialised: another app container runs, or the last init container is done (a sidecar: started).",
              "KEP-753; kuberuntime computeInitContainerActions (podHasInitialized)", _sidecar_order),
+    Property("started-gated-by-probe", "step", "A container with a startup probe is started (in each instance) only when its startup probe succeeds.",
+             "prober/prober_manager.go UpdatePodStatus", _started_gated_by_probe),
+    Property("grace-zero-delete", "step", "A DELETE of an unscheduled or terminal pod removes it at once (grace period 0).",
+             "registry/core/pod/strategy.go CheckGracefulDelete", _grace_zero_delete),
     Property("readiness-gated-by-probe", "step", "A container with a readiness probe becomes ready only when its readiness probe succeeds.",
              "prober/prober_manager.go UpdatePodStatus; kubelet_pods.go convertToAPIContainerStatuses", _readiness_gated_by_probe),
     Property("removal-allowed", "step", "The pod object is removed only by a force delete, a DELETE of an unscheduled or terminal pod, or the kubelet once the phase is terminal and nothing runs.",
@@ -536,6 +797,18 @@ CATALOGUE: tuple[Property, ...] = (
              "k8s-invariants.md I4; generate.go GeneratePodInitializedCondition", _initialized_monotone),
     Property("no-start-when-stopping", "step", "No container is started or restarted once the pod is stopping.",
              "kubecontainer.ShouldContainerBeRestarted (deletionTimestamp); pod_workers.go", _no_start_when_stopping),
+    Property("deletion-shows-last-exit", "step", "A DELETE ends the crash-loop back-off: a container waiting in CrashLoopBackOff shows its last instance, terminated with its exit code.",
+             "container/helpers.go ShouldContainerBeRestarted (deletionTimestamp); kubelet_pods.go convertToAPIContainerStatuses", _deletion_shows_last_exit),
+    Property("recreation-restarts-all", "step", "A sandbox recreation starts the pod over: right after it no container runs and none the kubelet starts again shows a terminated instance.",
+             "kuberuntime_manager.go computePodActions (createPodSandbox)", _recreation_restarts_all),
+    Property("error-reasons-from-attempts", "step", "ErrImagePull, ImagePullBackOff and CreateContainerConfigError appear only as the result of a start attempt of that container that failed that way.",
+             "kuberuntime_container.go startContainer; images/image_manager.go EnsureImageExists; kubelet_pods.go convertToAPIContainerStatuses (reasonCache)", _error_reasons_from_attempts),
+    Property("stops-only-when-done", "step", "A pod nobody stopped stops only when every app container exited for good or a regular init container failed for good.",
+             "kuberuntime_manager.go computePodActions; KEP-753; kubelet_pods.go getPhase", _stops_only_when_done),
+    Property("sandbox-only-when-active", "step", "A sandbox is created or recreated only for an active pod, and never recreated for a restartPolicy Never pod whose containers were created.",
+             "pod_workers.go (syncTerminatingPod); kuberuntime_manager.go computePodActions", _sandbox_only_when_active),
+    Property("conditions-never-disappear", "step", "A pod condition, once written, stays (its status may change).",
+             "kubelet_pods.go generateAPIPodStatus; status_manager.go mergePodStatus", _conditions_never_disappear),
     # sometimes
     Property("reaches-running", "sometimes", "The pod can reach Running.", "witness", lambda m, s: s.phase == "Running"),
     Property("reaches-succeeded", "sometimes", "The pod can reach Succeeded.", "witness; e2e runtime.go", lambda m, s: s.phase == "Succeeded",

@@ -204,9 +204,9 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     Mutant(
         "app-before-init",
-        "App containers start without waiting for the init containers (start without start_order).",
+        "App containers start without waiting for the init containers (start and start_and_exit without start_order).",
         ("init-order", "sidecar-order"), ("init-app",),
-        _D.replace_machine(_CONTAINER.without_guard("start", "start_order")),
+        _D.replace_machine(_CONTAINER.without_guard("start", "start_order").without_guard("start_and_exit", "start_order")),
     ),
     Mutant(
         "init-failure-ignored",
@@ -249,9 +249,10 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     Mutant(
         "start-while-stopping",
-        "The kubelet starts containers that never ran in a pod that is being deleted (start without not_finishing).",
+        "The kubelet starts containers that never ran in a pod that is being deleted (start and start_and_exit without "
+        "not_finishing).",
         ("no-start-when-stopping",), ("two-init-two-app",),
-        _D.replace_machine(_CONTAINER.without_guard("start", "not_finishing")),
+        _D.replace_machine(_CONTAINER.without_guard("start", "not_finishing").without_guard("start_and_exit", "not_finishing")),
     ),
     Mutant(
         "running-without-running-containers",

@@ -15,9 +15,10 @@ of; this module seeds every small one.  From the machine declarations
 
 Each mutant is built through the public API only (modified `Declarations`, named
 ``guards``, ``derived`` hooks).  A mutant whose declaration is malformed
-(`DeclarationError`: a state becomes unreachable or a dead end) is *stillborn* and not
-counted.  `run` gives every mutant to both engines on a fixed set of bundled scenarios
-(`SCENARIOS`): the explorer (every property, liveness and witnesses included) and the
+(`DeclarationError`: a state becomes unreachable or a dead end, or auto transitions form a
+cycle that would never settle) is *stillborn* and not counted.  `run` gives every mutant to
+both engines on a fixed set of scenarios (`SCENARIOS`: bundled ones and the mutation run's
+own, `MUTATION_DIR`): the explorer (every property, liveness and witnesses included) and the
 Hypothesis engine (``always``/``step`` properties); a mutant is *killed* by an engine
 when it reports a violation (or, explorer only, a missing witness) on one scenario.
 The mutation score is killed / (well-formed - documented equivalents).  A survivor is
@@ -43,14 +44,26 @@ from typing import Any
 from podmodel.model.kubelet import PHASES
 from podmodel.model.machines import DEFAULT, DeclarationError, Declarations, MachineDecl
 from podmodel.model.product import GUARDS, Model
-from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
+from podmodel.verifier.scenarios import SCENARIO_DIR, SPECS_DIR, load_scenario
 
-#: Bundled scenarios every mutant is run on, in order (small, and together they
-#: exercise every feature: restart policies, init containers, sidecars, probes,
-#: readiness gates, deadline, deletion, eviction, node loss, sandbox recreation, rules).
+#: Scenarios written for the mutation run only (``specs/mutation/``): they combine features
+#: no bundled scenario combines (a stopping pod with one container waiting while another
+#: runs; a sandbox lost while a startup probe is pending or while the pod stops; a Never
+#: pod losing its sandbox), so that the mutants changing behaviour only there are reached.
+MUTATION_DIR = SPECS_DIR / "mutation"
+#: Scenarios every mutant is run on, in order (small, and together they exercise every
+#: feature: restart policies, init containers, sidecars, probes, readiness gates, deadline,
+#: deletion, eviction, node loss, sandbox recreation, rules): the bundled ones first, then
+#: the mutation run's own (`MUTATION_DIR`).
 SCENARIOS = ("single-never", "single-onfailure", "single-always", "init-app", "sidecar-never", "sidecar-always",
              "probes", "readiness-gates", "active-deadline", "deletion-grace", "container-restart-rules",
-             "sandbox-recreation", "image-pull-errors")
+             "sandbox-recreation", "image-pull-errors", "stopping-while-waiting", "recreation-while-stopping")
+
+
+def scenario_path(name: str):
+    """The manifest of scenario ``name``: bundled (``specs/scenarios/``) or the mutation run's own."""
+    bundled = SCENARIO_DIR / f"{name}.yaml"
+    return bundled if bundled.exists() else MUTATION_DIR / f"{name}.yaml"
 ENGINES = ("explore", "hypothesis")
 OPERATORS = ("drop-transition", "drop-guard", "redirect", "negate-guard", "flip-condition", "swap-phase")
 #: Machines whose declarations the model reads (the condition machines document the
@@ -62,6 +75,11 @@ CONDITIONS = ("PodScheduled", "PodReadyToStartContainers", "Initialized", "Conta
 EXAMPLES = 150
 STEPS = 30
 
+_REASON_CACHE = ("not a bug: a container whose last start attempt failed keeps showing that waiting reason across a "
+                 "sandbox recreation until the next attempt -- the kubelet's reasonCache holds the last start error per "
+                 "container and convertToAPIContainerStatuses shows it for a container that has no instance "
+                 "(kubelet_pods.go); resetting it to ContainerCreating/PodInitializing (the model) is also what a "
+                 "kubelet shows once it retries, so both are Kubernetes behaviour")
 #: Why a family of survivors changes no behaviour Kubernetes forbids: (id suffix, reason).
 _EQUIVALENT_FAMILIES = (
     (".drop-guard.kubelet_connected",
@@ -74,6 +92,9 @@ _EQUIVALENT_FAMILIES = (
      "declares a readiness probe (Model.candidate_actions), so the guard is implied"),
     (".drop-guard.has_liveness_probe", "equivalent: liveness probe failures are offered only for a container that "
      "declares a liveness probe (Model.candidate_actions), so the guard is implied"),
+    (".sandbox_reset.drop-transition.ErrImagePull", _REASON_CACHE),
+    (".sandbox_reset.drop-transition.ImagePullBackOff", _REASON_CACHE),
+    (".sandbox_reset.drop-transition.CreateContainerConfigError", _REASON_CACHE),
     (".drop-guard.has_active_deadline", "equivalent: DeadlineExceeded is offered only for a pod with "
      "activeDeadlineSeconds (Model.candidate_actions), so the guard is implied"),
 )
@@ -87,6 +108,24 @@ _EQUIVALENT_ONES = {
         "a sandbox may be recreated any number of times (the explorations are then cut: nothing found up to the cap)",
     "deletion.kubelet_remove.drop-guard.phase_terminal":
         "equivalent: pod_finished (termination Finished) implies a terminal phase (TerminatePod writes one)",
+    "binding.bind.drop-guard.not_deleting":
+        "equivalent: only a bound pod gets a deletionTimestamp (api_delete Live -> Deleting needs bound; a DELETE of an "
+        "unscheduled pod removes it at once, strategy.go CheckGracefulDelete), and a removed pod has no actions, so an "
+        "unbound pod is always Live and the guard always holds",
+    "termination.grace_period_expired.drop-guard.some_container_running":
+        "equivalent: with no container running the SIGKILL kills nothing; it only moves the pod worker from Stopping to "
+        "Killing, and both finish alike (finish fires from either as soon as the node is reachable; a stopping pod with "
+        "nothing running and a reachable node has already finished), so no status differs",
+    "termination.evict.drop-guard.sandbox_created":
+        "not a bug: Kubernetes may evict a pod whose sandbox does not exist yet -- the eviction manager ranks active pods "
+        "without stats last but still evicts them (eviction/helpers.go cmp functions on missing stats), and its Admit "
+        "rejects a new pod under pressure with reason Evicted; the model only lets it happen once the sandbox exists "
+        "(a documented narrowing: docs/model.md, divergence 11, the first status write comes with the sandbox)",
+    "termination.deadline_exceeded.drop-guard.sandbox_created":
+        "not a bug: activeDeadlineSeconds counts from status.startTime, which the status manager sets at the first sync, "
+        "before the sandbox (kubelet.go SyncPod waits for volumes before creating it), so a pod whose volumes never "
+        "mount is failed with DeadlineExceeded without a sandbox (kubelet_pods.go generateAPIPodStatus ShouldEvict); "
+        "the model only lets it happen once the sandbox exists (a documented narrowing: docs/model.md, divergence 11, the first status write comes with the sandbox)",
     "deletion.kubelet_remove.drop-guard.pod_finished":
         "equivalent: a terminal phase is held back while a container runs (mergePodStatus), and the pod worker "
         "finishes as soon as none runs, so phase_terminal already implies what removal needs",
@@ -124,7 +163,7 @@ class Mutation:
         return self.declarations is None
 
     def build(self, scenario: str) -> Model:
-        sc = load_scenario(SCENARIO_DIR / f"{scenario}.yaml")
+        sc = load_scenario(scenario_path(scenario))
         return Model(sc.config, sc.bounds, declarations=self.declarations, guards=dict(self.guards),
                      derived=dict(self.derived))
 
