@@ -91,3 +91,22 @@ def test_auto_picks_the_compiled_engine_when_it_pays():
     assert choose_engine(big) == "compiled"
     assert explore(big, max_states=5000).engine == "compiled"
     assert choose_engine(big, symmetry=True) == choose_engine(big, frontier="dfs") == "readable"
+
+
+def test_the_memory_guard_stops_the_compiled_engine(capsys):
+    """The same guard, flag and message as the readable engine: a peak-memory limit below
+    what the process already holds stops the compiled search at its first chunk, marked
+    ``memory``; a limit far above it changes nothing."""
+    from podmodel.cli import main
+
+    model = SCENARIOS["two-init-two-app"].model()
+    cut = compiled.explore_compiled(model, properties=properties_for(model), memory_limit=1, workers=1)
+    assert (cut.complete, cut.stop_reason) == (False, "memory")
+    assert "held" not in cut.verdicts().values()
+    assert len(cut.space) == cut.states and cut.states < explore(model, engine="compiled").states
+    roomy = explore(model, engine="compiled", memory_limit=1 << 30)
+    assert (roomy.complete, roomy.stop_reason) == (True, None)
+    code = main(["explore", str(SCENARIO_DIR / "two-init-two-app.yaml"), "--quiet", "--engine", "compiled",
+                 "--memory-limit", "1"])
+    out = capsys.readouterr().out
+    assert code == 3 and "memory guard" in out and "--memory-limit" in out.splitlines()[-1]

@@ -1243,7 +1243,7 @@ class _Checks:
 # ------------------------------------------------------------------------ search
 def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_states: int | None = None,
                      progress: Callable | None = None, time_limit: float | None = None, keep_edges: bool = True,
-                     workers: int | None = None):
+                     workers: int | None = None, memory_limit: float | None = None):
     """Breadth-first exploration on packed states; returns an `ExploreResult`.
 
     Same parameters and result as `podmodel.engines.explore` (which calls this for
@@ -1253,7 +1253,9 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
 
     ``time_limit`` and ``max_states`` bound every phase (compiling tables, expanding
     layers, checking properties): a run they cut is marked ``complete=False`` with its
-    ``stop_reason``.  ``progress`` is called about twice a second.
+    ``stop_reason``.  ``memory_limit`` (MB of this process's peak resident memory, as
+    the readable engine's guard) is checked before each chunk of the search: a run it
+    stops has ``stop_reason="memory"``.  ``progress`` is called about twice a second.
     """
     why = unsupported(model)
     if why is not None:
@@ -1272,7 +1274,8 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
             if time_limit is not None:
                 tables.deadline = start + time_limit
             try:
-                return _explore(model, tables, tuple(properties), max_states, progress, start, keep_edges)
+                return _explore(model, tables, tuple(properties), max_states, progress, start, keep_edges,
+                                memory_limit)
             except _NewCode as e:  # the model wrote a code the alphabet lacked: start again with it
                 extra.append(e.code)
     finally:
@@ -1312,7 +1315,16 @@ def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndar
         pos = end
 
 
-def _explore(model, T: Tables, props, max_states, progress, start, keep_edges):
+def _peak_mb() -> float:
+    """Peak resident memory of this process in MB (``getrusage``; 0 where unavailable)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, memory_limit=None):
     RL, LB = T.RL, T.LB
     checks = _Checks(T, props)
     init: list[int] = []
@@ -1353,6 +1365,10 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges):
             try:
                 for lo, hi in _chunks(frontier.size, T, core, l, rows, deg, lambda: max_states and max_states - total):
                     T.check_clock()
+                    if memory_limit is not None and _peak_mb() >= memory_limit:
+                        stop = "memory"
+                        # the rest of the frontier stays unexpanded, as when the clock stops a layer
+                        break
                     report(frontier.size - lo)
                     off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
                     d = deg[lo:hi]
