@@ -85,6 +85,7 @@ import numpy as np
 from podmodel.engines.exploration import ExploreResult, finish
 from podmodel.engines.results import Progress, intern
 from podmodel.engines.symmetry import Symmetry
+from podmodel.engines import visited as _visited
 from podmodel.model.actions import Action
 from podmodel.model.product import GUARDS, Model, PodState
 from podmodel.model.properties import Property
@@ -418,6 +419,7 @@ class Tables:
         self._frozen: tuple | None = None
         self.model_calls = 0
         self.pool = None
+        self.jit = None                           # `podmodel.engines.compiled_jit` once a run is large
         self.enabled = Enabled(model)
         self.sym = Symmetry.of(model)
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
@@ -749,11 +751,15 @@ class Tables:
                 self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
                 edges.append((-1, 0, 0, k))
                 continue
-            t = cores[self.e_dst[e]]
-            tc = t.containers
-            out = [None] * n
-            for j in range(n):
-                out[p[j]] = _relabel(tc[j], p[j])
+            kd = ("dst", self.e_dst[e], p)
+            d = pk.get(kd)
+            if d is None:
+                t = cores[self.e_dst[e]]
+                tc = t.containers
+                out = [None] * n
+                for j in range(n):
+                    out[p[j]] = _relabel(tc[j], p[j])
+                d = pk[kd] = self.intern(t._replace(containers=tuple(out)))
             mask = self.e_inc[e]
             inc = sum(1 << p[j] for j in range(n) if mask >> j & 1) if mask else 0
             ko = ("op", self.e_op[e], p)
@@ -763,7 +769,7 @@ class Tables:
                 for j, (kind, v) in enumerate(ops[self.e_op[e]]):
                     op[p[j]] = (kind, p[v] if kind == _COPY else v)
                 o = pk[ko] = self.op_id(tuple(op))
-            edges.append((self.intern(t._replace(containers=tuple(out))), inc, o, k))
+            edges.append((d, inc, o, k))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
         self.row_of_core[c] = self._add_row(c, edges)
@@ -853,7 +859,10 @@ class Tables:
         return out
 
     def apply_op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
-        """Codes after code operations ``ops`` (one per element)."""
+        """Codes after code operations ``ops`` (one per element): numba's loop once the run
+        is large (`jit`), else a lookup table while it fits `TABLE_LIMIT`, else NumPy."""
+        if self.jit is not None:
+            return self._op(l, ops)
         if len(self.ops) * self.LB <= TABLE_LIMIT:
             if self._op_table is None or len(self._op_table) < len(self.ops):
                 codes = np.arange(self.LB, dtype=np.int64)
@@ -866,6 +875,9 @@ class Tables:
 
     def _op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
         kinds, vals = self.arrays()[6:8]
+        if self.jit is not None:  # the same arithmetic, one pass per element (no temporaries)
+            return self.jit.apply_ops(np.ascontiguousarray(l, dtype=np.int64), np.ascontiguousarray(ops, dtype=np.int64),
+                                 kinds, vals, self.PL, np.int64(self.B))
         k, v = kinds[ops], vals[ops]
         out = np.zeros_like(l)
         for j in range(self.n):
@@ -1337,8 +1349,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     frontier_ids = np.arange(len(init), dtype=np.int64)
     codes_l, parent_l = [frontier], [np.full(len(init), -1, np.int64)]
     via_l, depth_l = [np.full(len(init), -1, np.int32)], [np.zeros(len(init), np.int32)]
-    vis_codes = np.sort(frontier)
-    vis_ids = np.argsort(frontier, kind="stable").astype(np.int64)
+    visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM)
     src_l, dst_l, act_l = [], [], []
     total, transitions, depth = len(init), 0, 0
     stop = None
@@ -1389,34 +1400,21 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     if checks.steps:
                         checks.transitions(e, rid, r_rep, l_rep, frontier_ids[rep], acts)
                     transitions += n_out
-                    uniq, first = np.unique(cand, return_index=True)
-                    pos = np.searchsorted(vis_codes, uniq)
-                    seen = np.zeros(uniq.size, dtype=bool)
-                    inside = pos < vis_codes.size
-                    seen[inside] = vis_codes[pos[inside]] == uniq[inside]
-                    new, new_first = uniq[~seen], first[~seen]
-                    order = np.argsort(new_first, kind="stable")
-                    new, new_first = new[order], new_first[order]
-                    if max_states is not None and total + new.size > max_states:
-                        new, new_first = new[:max_states - total], new_first[:max_states - total]
+                    new_first, ids, cut = visited.visit(cand, None if max_states is None else max_states - total)
+                    T.jit = visited.kernels
+                    if cut:
                         stop = "max_states"
+                    new = cand[new_first]
                     new_ids = np.arange(total, total + new.size, dtype=np.int64)
                     layer_new.append(new)
                     layer_ids.append(new_ids)
                     parent_l.append(frontier_ids[rep[new_first]])
                     via_l.append(acts[new_first].astype(np.int32))
                     total += new.size
-                    if new.size:
-                        by_code = np.argsort(new)
-                        ins = np.searchsorted(vis_codes, new[by_code])
-                        vis_codes = np.insert(vis_codes, ins, new[by_code])
-                        vis_ids = np.insert(vis_ids, ins, new_ids[by_code])
                     if keep_edges:
-                        k = np.searchsorted(vis_codes, cand)
-                        k[k >= vis_codes.size] = 0
-                        hit = vis_codes[k] == cand
-                        src_l.append(frontier_ids[rep][hit].astype(np.int32))
-                        dst_l.append(vis_ids[k][hit].astype(np.int32))
+                        hit = ids >= 0
+                        src_l.append(frontier_ids[rep[hit]].astype(np.int32))
+                        dst_l.append(ids[hit].astype(np.int32))
                         act_l.append(acts[hit].astype(np.int32))
                     checks.states(new // RL, new % RL // LB, new % LB, new_ids)
                     if stop:
