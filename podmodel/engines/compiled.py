@@ -1116,6 +1116,17 @@ class _Values:
                 return res[inv.reshape(-1)]
 
 
+def _odd(values: list[_Values], top: int, good: int) -> np.ndarray:
+    """Classes ``0..top-1`` where some of ``values`` is not plainly ``good`` (is the other
+    value, keyed by counts or codes, or not evaluated yet)."""
+    out = np.zeros(top, dtype=bool)
+    for v in values:
+        n = min(top, v.val.size)
+        out[:n] |= v.val[:n] != good
+        out[n:] = True
+    return out
+
+
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -1214,14 +1225,21 @@ class _Checks:
         sometimes = [p for p in self.sometimes if p.id not in self.found]
         group = [self.sv[p.id] for p in always + sometimes] + [v for pair in self.live.values() for v in pair]
         self._prime("core", group, core)
-        for p in always:
-            bad = np.flatnonzero(~self.sv[p.id].values(core, r, l))
-            if bad.size:
-                self.bad_state[p.id] = int(ids[bad[0]])
-        for p in sometimes:
-            hit = np.flatnonzero(self.sv[p.id].values(core, r, l))
-            if hit.size:
-                self.found[p.id] = int(ids[hit[0]])
+        # only the states whose class is not plainly "holds" (always) or "misses"
+        # (sometimes) for every open predicate are looked at one property at a time
+        top = int(core.max()) + 1
+        odd = _odd([self.sv[p.id] for p in always], top, 1) | _odd([self.sv[p.id] for p in sometimes], top, 0)
+        pick = np.flatnonzero(odd[core])
+        if pick.size:
+            core_p, r_p, l_p, ids_p = core[pick], r[pick], l[pick], ids[pick]
+            for p in always:
+                bad = np.flatnonzero(~self.sv[p.id].values(core_p, r_p, l_p))
+                if bad.size:
+                    self.bad_state[p.id] = int(ids_p[bad[0]])
+            for p in sometimes:
+                hit = np.flatnonzero(self.sv[p.id].values(core_p, r_p, l_p))
+                if hit.size:
+                    self.found[p.id] = int(ids_p[hit[0]])
         for p in self.eventually:
             check, trigger = self.live[p.id]
             ok, trig = self.live_arrays[p.id]
@@ -1233,12 +1251,28 @@ class _Checks:
         """Check transitions: table edge ``e`` (or, where ``rid >= 0``, resolved edge ``rid``)
         from the states numbered ``src`` with counts ``r`` and codes ``l``, in search order."""
         steps = [p for p in self.steps if p.id not in self.bad_step]
-        if not steps:
+        if not steps or not e.size:
             return
         plain = None if rid is None else rid < 0
         self._prime("edge", [self.ev[p.id][0] for p in steps], e if plain is None else e[plain])
         if plain is not None:
             self._prime("resolved", [self.ev[p.id][1] for p in steps], rid[~plain])
+        # only the transitions whose class does not plainly hold every open predicate
+        # are looked at one property at a time (in search order, so the first is kept)
+        odd = _odd([self.ev[p.id][0] for p in steps], int(e.max()) + 1, 1)
+        if plain is None:
+            pick = np.flatnonzero(odd[e])
+        else:
+            sus = np.empty(e.size, dtype=bool)
+            sus[plain] = odd[e[plain]]
+            r_cls = rid[~plain]
+            sus[~plain] = _odd([self.ev[p.id][1] for p in steps], int(r_cls.max()) + 1 if r_cls.size else 0, 1)[r_cls]
+            pick = np.flatnonzero(sus)
+        if not pick.size:
+            return
+        e, r, l, src, act = e[pick], r[pick], l[pick], src[pick], act[pick]
+        if plain is not None:
+            rid, plain = rid[pick], plain[pick]
         for p in steps:
             table, resolved = self.ev[p.id]
             if plain is None:
