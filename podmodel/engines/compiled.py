@@ -91,7 +91,7 @@ from podmodel.model.product import GUARDS, Model, PodState
 from podmodel.model.properties import Property
 
 #: Transitions expanded at once (bounds the temporary arrays of one step of the search).
-CHUNK = 1 << 21
+CHUNK = 1 << 19
 #: Largest lookup table (entries) for counts and codes arithmetic; beyond it, compute.
 TABLE_LIMIT = 1 << 24
 #: Largest packed radix per core (codes * counts); beyond it int64 packing would overflow.
@@ -813,9 +813,10 @@ class Tables:
                             kinds, vals)
         return self._frozen
 
-    def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos) -> PodState:
+    def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos, cache: bool = True) -> PodState:
         """The target of ``edge`` from (r, l): concrete where read, else the source's
-        placeholders (a copied code, an unchanged count) or a fresh one (a raised count)."""
+        placeholders (a copied code, an unchanged count) or a fresh one (a raised count).
+        Cached unless ``cache`` is False (a class's first, tainted evaluation: once)."""
         dst, inc, op_id, _ = edge
         base = self.M + 1
         key = (edge, *self.read_key(r, l, rc_pos, l_pos)) if rc_pos or l_pos else edge
@@ -837,7 +838,9 @@ class Tables:
             else:
                 last = self.alphabet[(l // self.B ** v) % self.B - 1] if v in l_pos else _LAST[v]
             out.append(type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc))
-        hit = self._ptargets[key] = t._replace(containers=tuple(out))
+        hit = t._replace(containers=tuple(out))
+        if cache:
+            self._ptargets[key] = hit
         return hit
 
     # -- arithmetic on counts and codes -------------------------------------------
@@ -1190,7 +1193,7 @@ class _Checks:
             src, edge = T.e_src[c], (T.e_dst[c], T.e_inc[c], T.e_op[c], T.e_act[c])
         else:
             src, edge = T.r_edges[c]
-        return (self.m, T.partial_view(src, 0, 0, (), ()), T.actions[edge[3]], T.ptarget(edge, 0, 0, (), ()))
+        return (self.m, T.partial_view(src, 0, 0, (), ()), T.actions[edge[3]], T.ptarget(edge, 0, 0, (), (), cache=False))
 
     def _prime(self, kind: str, group: list[_Values], cls: np.ndarray) -> None:
         """First evaluation of the classes in ``cls`` not seen yet, by every predicate of ``group``."""
@@ -1463,6 +1466,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                 frontier_ids = np.concatenate(layer_ids) if layer_ids else np.zeros(0, np.int64)
     except TimeUp:
         stop = "time_limit"
+    del visited  # its memory is free before the arrays are joined
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))
