@@ -1364,6 +1364,17 @@ def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndar
         pos = end
 
 
+def _join(chunks: list[np.ndarray]) -> np.ndarray:
+    """The chunks joined into one array; the list is emptied as it is copied."""
+    out = np.empty(sum(c.size for c in chunks), chunks[0].dtype)
+    pos = 0
+    while chunks:
+        c = chunks.pop(0)
+        out[pos:pos + c.size] = c
+        pos += c.size
+    return out
+
+
 def _peak_mb() -> float:
     """Peak resident memory of this process in MB (``getrusage``; 0 where unavailable)."""
     try:
@@ -1470,11 +1481,11 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))
-    codes = np.concatenate(codes_l)
-    edges = (np.concatenate(src_l), np.concatenate(dst_l), np.concatenate(act_l)) if keep_edges and src_l else (
+    # each list of chunks is joined and dropped in turn: at most one array is held twice
+    codes, parent, via, depth_a = (_join(x) for x in (codes_l, parent_l, via_l, depth_l))
+    edges = tuple(_join(x) for x in (src_l, dst_l, act_l)) if keep_edges and src_l else (
         (np.zeros(0, np.int32),) * 3 if keep_edges else None)
-    space = CompiledSpace(T, codes, np.concatenate(parent_l), np.concatenate(via_l), np.concatenate(depth_l),
-                          edges, list(range(len(init))))
+    space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
     if stop is None:
         space.live = {pid: (np.concatenate(ok) if ok else np.zeros(0, bool), np.concatenate(tr) if tr else np.zeros(0, bool))
                       for pid, (ok, tr) in checks.live_arrays.items()}

@@ -28,6 +28,8 @@ import numpy as np
 
 #: Switch from the sorted array to the hash table once this many codes are visited.
 HASH_FROM = 1 << 17
+#: Largest fill of the hash table before it doubles (linear probing stays short below it).
+LOAD = 0.7
 #: Set (to anything) to keep the NumPy reference path even when numba is installed.
 NO_NUMBA_ENV = "PODMODEL_NO_NUMBA"
 
@@ -118,15 +120,15 @@ class Visited:
         self.codes = self.ids = None
 
     def _alloc(self, n: int) -> None:
-        """An empty table for ``n`` codes at most half full."""
-        self.bits = max(10, int(2 * max(n, 1) - 1).bit_length())
+        """An empty table for ``n`` codes, at most `LOAD` full."""
+        self.bits = max(10, int(max(n, 1) / LOAD).bit_length())
         self.keys = np.full(1 << self.bits, -1, np.int64)
         self.vals = np.zeros(1 << self.bits, np.int32 if n < 1 << 30 else np.int64)
 
     def _grow(self) -> None:
         keys, vals = self.keys, self.vals
         live = keys != -1
-        self._alloc(2 * self.size + 1)
+        self._alloc(2 * self.size)
         self.kernels.insert_all(self.keys, self.vals, keys[live], vals[live].astype(self.vals.dtype), np.uint64(64 - self.bits))
 
     def _visit_hash(self, cand, room):
@@ -136,7 +138,7 @@ class Visited:
         start, n_first, cut = 0, 0, False
         while True:
             start, self.size, n_first, cut = visit(
-                self.keys, self.vals, np.uint64(64 - self.bits), self.size, self.keys.size // 2,
+                self.keys, self.vals, np.uint64(64 - self.bits), self.size, int(self.keys.size * LOAD),
                 cand, start, -1 if room is None else room, ids, first, n_first, cut)
             if start == cand.size:
                 return first[:n_first], ids, cut
