@@ -158,3 +158,15 @@ def test_the_hash_table_grows_and_numbers_in_order():
         ra, rb = a.visit(batch, room), b.visit(batch, room)
         assert [x.tolist() for x in ra[:2]] + [ra[2]] == [x.tolist() for x in rb[:2]] + [rb[2]]
     assert a.kind == "hash" and b.kind == "sorted" and len(a) == len(b) > 40_000
+
+
+def test_small_runs_do_not_import_numba():
+    """numba's import (about half a second) is paid only by runs past `visited.HASH_FROM`."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from podmodel.engines import explore; from podmodel.verifier.scenarios import "
+            "load_scenario, SCENARIO_DIR; r = explore(load_scenario(SCENARIO_DIR / 'two-init-two-app.yaml').model(), "
+            "engine='compiled'); print(r.states, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) > 1000 and out[1] == "False"

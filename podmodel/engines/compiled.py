@@ -44,7 +44,8 @@ the counts, ``len(alphabet) + 1`` for the codes, 0 meaning "none").  Each core s
 compiled once into a row of successor tables (target core, increment mask, code
 operation, action), and the breadth-first search runs one layer at a time on NumPy
 arrays: expand by table lookup, apply counts and codes by integer arithmetic, deduplicate
-against a sorted array of visited codes.  States are numbered exactly as the readable
+against the visited codes (`podmodel.engines.visited`: a sorted array, or a hash table whose
+loop numba compiles once a run is large and numba is installed).  States are numbered exactly as the readable
 engine numbers them (first discovery in frontier order, actions in the model's order), so
 counterexamples and witnesses are identical.
 
@@ -82,10 +83,10 @@ from typing import Any
 
 import numpy as np
 
+from podmodel.engines import visited as _visited
 from podmodel.engines.exploration import ExploreResult, finish
 from podmodel.engines.results import Progress, intern
 from podmodel.engines.symmetry import Symmetry
-from podmodel.engines import visited as _visited
 from podmodel.model.actions import Action
 from podmodel.model.product import GUARDS, Model, PodState
 from podmodel.model.properties import Property
