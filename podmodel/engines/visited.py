@@ -45,7 +45,7 @@ def numba_module():
         if not os.environ.get(NO_NUMBA_ENV):
             try:
                 from podmodel.engines import compiled_jit
-            except ImportError:
+            except Exception:  # numba absent, or unusable here (no cache directory, no LLVM)
                 pass
             else:
                 _kernels = compiled_jit
