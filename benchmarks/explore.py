@@ -19,6 +19,8 @@ resident memory above what it held before is divided by the number of states.
 ``bfs`` and ``readable`` are cut at ``--slow-limit`` seconds (default 60) on the large
 scenarios: their rate is the states reached over that time.  The compiled runs get
 ``--budget`` seconds; a cut run is marked.  Ratios are against ``bfs`` in the same run.
+Rates are wall clock (``states/s``); ``states/cpu-s`` is the checked run's states per
+second of its own CPU time, the steadier figure on a shared machine.
 Prints a Markdown table (the one in benchmarks/README.md, "Explorer").
 """
 
@@ -52,7 +54,7 @@ def measure(path: str, mode: str, time_limit: float | None, workers: int | None)
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
     model = load_scenario(path).model()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     complete, transitions, engine = True, None, mode
     if mode == "bfs":
         states, complete = plain_bfs(model, time_limit)
@@ -66,9 +68,9 @@ def measure(path: str, mode: str, time_limit: float | None, workers: int | None)
         if mode != "space":
             r.verdicts(fairness="strong")  # liveness included
         states, complete, transitions, engine = r.states, r.complete, r.transitions, r.engine
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"states": states, "transitions": transitions, "seconds": seconds, "complete": complete,
+    return {"states": states, "transitions": transitions, "seconds": seconds, "cpu": cpu, "complete": complete,
             "bytes_per_state": max(peak - before, 0) / max(states, 1), "engine": engine}
 
 
@@ -112,9 +114,19 @@ def run_one(path: Path, mode: str, time_limit: float | None, workers: int | None
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if out.returncode:
         why = "out of memory" if "MemoryError" in out.stderr else out.stderr.strip().splitlines()[-1]
-        return {"states": 0, "transitions": 0, "seconds": 1.0, "complete": False, "bytes_per_state": 0,
+        return {"states": 0, "transitions": 0, "seconds": 1.0, "cpu": 1.0, "complete": False, "bytes_per_state": 0,
                 "engine": mode, "failed": why}
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _numba() -> str:
+    """numba's version when the compiled engine will use it (`podmodel.engines.visited`), else "off"."""
+    try:
+        from podmodel.engines import visited
+    except ImportError:  # a tree from before the hash table
+        return "unused"
+    jit = visited.numba_module()
+    return jit.numba.__version__ if jit is not None else "off"
 
 
 def _rate(m: dict) -> float:
@@ -146,11 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     large = sorted(SCENARIOS.glob("large/*.yaml"), key=_size)
     paths = [Path(p) for p in args.scenarios] or (bundled if args.quick else large if args.large else bundled + large)
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+          f"load average {os.getloadavg()[0]:.1f}, numba {_numba()}")
     print()
     print("| scenario | states | bfs: states/s | readable: states/s | space: states/s | space: bytes/state "
-          "| checked: s | checked: states/s | checked: bytes/state | checked / bfs | checked / readable |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| checked: s | checked: states/s | checked: states/cpu-s | checked: bytes/state "
+          "| checked / bfs | checked / readable |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for path in paths:
         is_large = "large" in path.parts
         limit = args.budget if is_large else None
@@ -163,10 +176,11 @@ def main(argv: list[str] | None = None) -> int:
                _cell(bfs) if bfs else "", _cell(readable) if readable else "",
                _cell(space), f"{space['bytes_per_state']:,.0f}"]
         if checked:
-            row += [f"{checked['seconds']:.2f}", _cell(checked), f"{checked['bytes_per_state']:,.0f}",
-                    _ratio(checked, bfs), _ratio(checked, readable)]
+            row += [f"{checked['seconds']:.2f}", _cell(checked),
+                    "" if checked.get("failed") else f"{checked['states'] / max(checked['cpu'], 1e-9):,.0f}",
+                    f"{checked['bytes_per_state']:,.0f}", _ratio(checked, bfs), _ratio(checked, readable)]
         else:
-            row += [""] * 5
+            row += [""] * 6
         print("| " + " | ".join(row) + " |", flush=True)
     return 0
 

@@ -91,3 +91,82 @@ def test_auto_picks_the_compiled_engine_when_it_pays():
     assert choose_engine(big) == "compiled"
     assert explore(big, max_states=5000).engine == "compiled"
     assert choose_engine(big, symmetry=True) == choose_engine(big, frontier="dfs") == "readable"
+
+
+def test_the_memory_guard_stops_the_compiled_engine(capsys):
+    """The same guard, flag and message as the readable engine: a peak-memory limit below
+    what the process already holds stops the compiled search at its first chunk, marked
+    ``memory``; a limit far above it changes nothing."""
+    from podmodel.cli import main
+
+    model = SCENARIOS["two-init-two-app"].model()
+    cut = compiled.explore_compiled(model, properties=properties_for(model), memory_limit=1, workers=1)
+    assert (cut.complete, cut.stop_reason) == (False, "memory")
+    assert "held" not in cut.verdicts().values()
+    assert len(cut.space) == cut.states and cut.states < explore(model, engine="compiled").states
+    roomy = explore(model, engine="compiled", memory_limit=1 << 30)
+    assert (roomy.complete, roomy.stop_reason) == (True, None)
+    code = main(["explore", str(SCENARIO_DIR / "two-init-two-app.yaml"), "--quiet", "--engine", "compiled",
+                 "--memory-limit", "1"])
+    out = capsys.readouterr().out
+    assert code == 3 and "memory guard" in out and "--memory-limit" in out.splitlines()[-1]
+
+
+def _space_of(r):
+    sp = r.space
+    return ([a.tolist() for a in (sp.codes, sp.parent, sp.via, sp.depth, *sp.edges())],
+            r.verdicts(fairness="strong"), {k: v.actions for k, v in r.violations.items()})
+
+
+@pytest.mark.parametrize("name, cap", [("two-init-two-app", None), ("deletion-grace", None),
+                                       ("two-init-two-app", 1500), ("large/four-containers", 20_000)])
+def test_numba_and_numpy_paths_agree(monkeypatch, name, cap):
+    """The numba loops (hash-table visited set, code operations) and the NumPy reference
+    (sorted array, lookup table or array arithmetic) give the same numbering, edges and
+    verdicts; the hash table is forced from the first state and the tables off."""
+    from podmodel.engines import visited
+
+    pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
+    model = load_scenario(SCENARIO_DIR / f"{name}.yaml").model()
+    props = properties_for(model)
+    monkeypatch.setattr(visited, "_kernels", False)  # no numba: the reference
+    slow = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
+    monkeypatch.setattr(visited, "_kernels", None)
+    monkeypatch.setattr(visited, "HASH_FROM", 0)
+    monkeypatch.setattr(compiled, "TABLE_LIMIT", 0)
+    fast = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
+    assert fast.space.tables.jit is not None and slow.space.tables.jit is None
+    assert (fast.states, fast.transitions, fast.complete) == (slow.states, slow.transitions, slow.complete)
+    assert _space_of(fast) == _space_of(slow)
+
+
+def test_the_hash_table_grows_and_numbers_in_order():
+    """Numbers in first-occurrence order across growth of the table, duplicates within a
+    batch, and the room cut, against the sorted array."""
+    from podmodel.engines import visited
+
+    pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
+    import numpy as np
+
+    rng = np.random.default_rng(12)
+    init = np.unique(rng.integers(0, 1 << 40, 50))
+    a, b = visited.Visited(init, hash_from=0), visited.Visited(init, hash_from=None)
+    for room in (None, 5000, None, 0, None):
+        batch = rng.integers(0, 1 << 40, 20_000)
+        batch[::3] = batch[1::3][: batch[::3].size]  # duplicates inside the batch
+        batch[:40] = init[:40]                       # and codes seen before
+        ra, rb = a.visit(batch, room), b.visit(batch, room)
+        assert [x.tolist() for x in ra[:2]] + [ra[2]] == [x.tolist() for x in rb[:2]] + [rb[2]]
+    assert a.kind == "hash" and b.kind == "sorted" and len(a) == len(b) > 40_000
+
+
+def test_small_runs_do_not_import_numba():
+    """numba's import (about half a second) is paid only by runs past `visited.HASH_FROM`."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from podmodel.engines import explore; from podmodel.verifier.scenarios import "
+            "load_scenario, SCENARIO_DIR; r = explore(load_scenario(SCENARIO_DIR / 'two-init-two-app.yaml').model(), "
+            "engine='compiled'); print(r.states, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) > 1000 and out[1] == "False"

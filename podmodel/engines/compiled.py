@@ -44,7 +44,8 @@ the counts, ``len(alphabet) + 1`` for the codes, 0 meaning "none").  Each core s
 compiled once into a row of successor tables (target core, increment mask, code
 operation, action), and the breadth-first search runs one layer at a time on NumPy
 arrays: expand by table lookup, apply counts and codes by integer arithmetic, deduplicate
-against a sorted array of visited codes.  States are numbered exactly as the readable
+against the visited codes (`podmodel.engines.visited`: a sorted array, or a hash table whose
+loop numba compiles once a run is large and numba is installed).  States are numbered exactly as the readable
 engine numbers them (first discovery in frontier order, actions in the model's order), so
 counterexamples and witnesses are identical.
 
@@ -82,6 +83,7 @@ from typing import Any
 
 import numpy as np
 
+from podmodel.engines import visited as _visited
 from podmodel.engines.exploration import ExploreResult, finish
 from podmodel.engines.results import Progress, intern
 from podmodel.engines.symmetry import Symmetry
@@ -90,7 +92,7 @@ from podmodel.model.product import GUARDS, Model, PodState
 from podmodel.model.properties import Property
 
 #: Transitions expanded at once (bounds the temporary arrays of one step of the search).
-CHUNK = 1 << 21
+CHUNK = 1 << 19
 #: Largest lookup table (entries) for counts and codes arithmetic; beyond it, compute.
 TABLE_LIMIT = 1 << 24
 #: Largest packed radix per core (codes * counts); beyond it int64 packing would overflow.
@@ -418,6 +420,7 @@ class Tables:
         self._frozen: tuple | None = None
         self.model_calls = 0
         self.pool = None
+        self.jit = None                           # `podmodel.engines.compiled_jit` once a run is large
         self.enabled = Enabled(model)
         self.sym = Symmetry.of(model)
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
@@ -749,11 +752,15 @@ class Tables:
                 self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
                 edges.append((-1, 0, 0, k))
                 continue
-            t = cores[self.e_dst[e]]
-            tc = t.containers
-            out = [None] * n
-            for j in range(n):
-                out[p[j]] = _relabel(tc[j], p[j])
+            kd = ("dst", self.e_dst[e], p)
+            d = pk.get(kd)
+            if d is None:
+                t = cores[self.e_dst[e]]
+                tc = t.containers
+                out = [None] * n
+                for j in range(n):
+                    out[p[j]] = _relabel(tc[j], p[j])
+                d = pk[kd] = self.intern(t._replace(containers=tuple(out)))
             mask = self.e_inc[e]
             inc = sum(1 << p[j] for j in range(n) if mask >> j & 1) if mask else 0
             ko = ("op", self.e_op[e], p)
@@ -763,7 +770,7 @@ class Tables:
                 for j, (kind, v) in enumerate(ops[self.e_op[e]]):
                     op[p[j]] = (kind, p[v] if kind == _COPY else v)
                 o = pk[ko] = self.op_id(tuple(op))
-            edges.append((self.intern(t._replace(containers=tuple(out))), inc, o, k))
+            edges.append((d, inc, o, k))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
         self.row_of_core[c] = self._add_row(c, edges)
@@ -807,9 +814,10 @@ class Tables:
                             kinds, vals)
         return self._frozen
 
-    def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos) -> PodState:
+    def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos, cache: bool = True) -> PodState:
         """The target of ``edge`` from (r, l): concrete where read, else the source's
-        placeholders (a copied code, an unchanged count) or a fresh one (a raised count)."""
+        placeholders (a copied code, an unchanged count) or a fresh one (a raised count).
+        Cached unless ``cache`` is False (a class's first, tainted evaluation: once)."""
         dst, inc, op_id, _ = edge
         base = self.M + 1
         key = (edge, *self.read_key(r, l, rc_pos, l_pos)) if rc_pos or l_pos else edge
@@ -831,7 +839,9 @@ class Tables:
             else:
                 last = self.alphabet[(l // self.B ** v) % self.B - 1] if v in l_pos else _LAST[v]
             out.append(type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc))
-        hit = self._ptargets[key] = t._replace(containers=tuple(out))
+        hit = t._replace(containers=tuple(out))
+        if cache:
+            self._ptargets[key] = hit
         return hit
 
     # -- arithmetic on counts and codes -------------------------------------------
@@ -853,7 +863,10 @@ class Tables:
         return out
 
     def apply_op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
-        """Codes after code operations ``ops`` (one per element)."""
+        """Codes after code operations ``ops`` (one per element): numba's loop once the run
+        is large (`jit`), else a lookup table while it fits `TABLE_LIMIT`, else NumPy."""
+        if self.jit is not None:
+            return self._op(l, ops)
         if len(self.ops) * self.LB <= TABLE_LIMIT:
             if self._op_table is None or len(self._op_table) < len(self.ops):
                 codes = np.arange(self.LB, dtype=np.int64)
@@ -866,6 +879,9 @@ class Tables:
 
     def _op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
         kinds, vals = self.arrays()[6:8]
+        if self.jit is not None:  # the same arithmetic, one pass per element (no temporaries)
+            return self.jit.apply_ops(np.ascontiguousarray(l, dtype=np.int64), np.ascontiguousarray(ops, dtype=np.int64),
+                                 kinds, vals, self.PL, np.int64(self.B))
         k, v = kinds[ops], vals[ops]
         out = np.zeros_like(l)
         for j in range(self.n):
@@ -1104,6 +1120,17 @@ class _Values:
                 return res[inv.reshape(-1)]
 
 
+def _odd(values: list[_Values], top: int, good: int) -> np.ndarray:
+    """Classes ``0..top-1`` where some of ``values`` is not plainly ``good`` (is the other
+    value, keyed by counts or codes, or not evaluated yet)."""
+    out = np.zeros(top, dtype=bool)
+    for v in values:
+        n = min(top, v.val.size)
+        out[:n] |= v.val[:n] != good
+        out[n:] = True
+    return out
+
+
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -1167,7 +1194,7 @@ class _Checks:
             src, edge = T.e_src[c], (T.e_dst[c], T.e_inc[c], T.e_op[c], T.e_act[c])
         else:
             src, edge = T.r_edges[c]
-        return (self.m, T.partial_view(src, 0, 0, (), ()), T.actions[edge[3]], T.ptarget(edge, 0, 0, (), ()))
+        return (self.m, T.partial_view(src, 0, 0, (), ()), T.actions[edge[3]], T.ptarget(edge, 0, 0, (), (), cache=False))
 
     def _prime(self, kind: str, group: list[_Values], cls: np.ndarray) -> None:
         """First evaluation of the classes in ``cls`` not seen yet, by every predicate of ``group``."""
@@ -1202,14 +1229,21 @@ class _Checks:
         sometimes = [p for p in self.sometimes if p.id not in self.found]
         group = [self.sv[p.id] for p in always + sometimes] + [v for pair in self.live.values() for v in pair]
         self._prime("core", group, core)
-        for p in always:
-            bad = np.flatnonzero(~self.sv[p.id].values(core, r, l))
-            if bad.size:
-                self.bad_state[p.id] = int(ids[bad[0]])
-        for p in sometimes:
-            hit = np.flatnonzero(self.sv[p.id].values(core, r, l))
-            if hit.size:
-                self.found[p.id] = int(ids[hit[0]])
+        # only the states whose class is not plainly "holds" (always) or "misses"
+        # (sometimes) for every open predicate are looked at one property at a time
+        top = int(core.max()) + 1
+        odd = _odd([self.sv[p.id] for p in always], top, 1) | _odd([self.sv[p.id] for p in sometimes], top, 0)
+        pick = np.flatnonzero(odd[core])
+        if pick.size:
+            core_p, r_p, l_p, ids_p = core[pick], r[pick], l[pick], ids[pick]
+            for p in always:
+                bad = np.flatnonzero(~self.sv[p.id].values(core_p, r_p, l_p))
+                if bad.size:
+                    self.bad_state[p.id] = int(ids_p[bad[0]])
+            for p in sometimes:
+                hit = np.flatnonzero(self.sv[p.id].values(core_p, r_p, l_p))
+                if hit.size:
+                    self.found[p.id] = int(ids_p[hit[0]])
         for p in self.eventually:
             check, trigger = self.live[p.id]
             ok, trig = self.live_arrays[p.id]
@@ -1221,12 +1255,28 @@ class _Checks:
         """Check transitions: table edge ``e`` (or, where ``rid >= 0``, resolved edge ``rid``)
         from the states numbered ``src`` with counts ``r`` and codes ``l``, in search order."""
         steps = [p for p in self.steps if p.id not in self.bad_step]
-        if not steps:
+        if not steps or not e.size:
             return
         plain = None if rid is None else rid < 0
         self._prime("edge", [self.ev[p.id][0] for p in steps], e if plain is None else e[plain])
         if plain is not None:
             self._prime("resolved", [self.ev[p.id][1] for p in steps], rid[~plain])
+        # only the transitions whose class does not plainly hold every open predicate
+        # are looked at one property at a time (in search order, so the first is kept)
+        odd = _odd([self.ev[p.id][0] for p in steps], int(e.max()) + 1, 1)
+        if plain is None:
+            pick = np.flatnonzero(odd[e])
+        else:
+            sus = np.empty(e.size, dtype=bool)
+            sus[plain] = odd[e[plain]]
+            r_cls = rid[~plain]
+            sus[~plain] = _odd([self.ev[p.id][1] for p in steps], int(r_cls.max()) + 1 if r_cls.size else 0, 1)[r_cls]
+            pick = np.flatnonzero(sus)
+        if not pick.size:
+            return
+        e, r, l, src, act = e[pick], r[pick], l[pick], src[pick], act[pick]
+        if plain is not None:
+            rid, plain = rid[pick], plain[pick]
         for p in steps:
             table, resolved = self.ev[p.id]
             if plain is None:
@@ -1243,7 +1293,7 @@ class _Checks:
 # ------------------------------------------------------------------------ search
 def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_states: int | None = None,
                      progress: Callable | None = None, time_limit: float | None = None, keep_edges: bool = True,
-                     workers: int | None = None):
+                     workers: int | None = None, memory_limit: float | None = None):
     """Breadth-first exploration on packed states; returns an `ExploreResult`.
 
     Same parameters and result as `podmodel.engines.explore` (which calls this for
@@ -1253,7 +1303,9 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
 
     ``time_limit`` and ``max_states`` bound every phase (compiling tables, expanding
     layers, checking properties): a run they cut is marked ``complete=False`` with its
-    ``stop_reason``.  ``progress`` is called about twice a second.
+    ``stop_reason``.  ``memory_limit`` (MB of this process's peak resident memory, as
+    the readable engine's guard) is checked before each chunk of the search: a run it
+    stops has ``stop_reason="memory"``.  ``progress`` is called about twice a second.
     """
     why = unsupported(model)
     if why is not None:
@@ -1272,7 +1324,8 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
             if time_limit is not None:
                 tables.deadline = start + time_limit
             try:
-                return _explore(model, tables, tuple(properties), max_states, progress, start, keep_edges)
+                return _explore(model, tables, tuple(properties), max_states, progress, start, keep_edges,
+                                memory_limit)
             except _NewCode as e:  # the model wrote a code the alphabet lacked: start again with it
                 extra.append(e.code)
     finally:
@@ -1312,7 +1365,27 @@ def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndar
         pos = end
 
 
-def _explore(model, T: Tables, props, max_states, progress, start, keep_edges):
+def _join(chunks: list[np.ndarray]) -> np.ndarray:
+    """The chunks joined into one array; the list is emptied as it is copied."""
+    out = np.empty(sum(c.size for c in chunks), chunks[0].dtype)
+    pos = 0
+    while chunks:
+        c = chunks.pop(0)
+        out[pos:pos + c.size] = c
+        pos += c.size
+    return out
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process in MB (``getrusage``; 0 where unavailable)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, memory_limit=None):
     RL, LB = T.RL, T.LB
     checks = _Checks(T, props)
     init: list[int] = []
@@ -1325,8 +1398,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges):
     frontier_ids = np.arange(len(init), dtype=np.int64)
     codes_l, parent_l = [frontier], [np.full(len(init), -1, np.int64)]
     via_l, depth_l = [np.full(len(init), -1, np.int32)], [np.zeros(len(init), np.int32)]
-    vis_codes = np.sort(frontier)
-    vis_ids = np.argsort(frontier, kind="stable").astype(np.int64)
+    visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM)
     src_l, dst_l, act_l = [], [], []
     total, transitions, depth = len(init), 0, 0
     stop = None
@@ -1353,6 +1425,10 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges):
             try:
                 for lo, hi in _chunks(frontier.size, T, core, l, rows, deg, lambda: max_states and max_states - total):
                     T.check_clock()
+                    if memory_limit is not None and _peak_mb() >= memory_limit:
+                        stop = "memory"
+                        # the rest of the frontier stays unexpanded, as when the clock stops a layer
+                        break
                     report(frontier.size - lo)
                     off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
                     d = deg[lo:hi]
@@ -1373,34 +1449,21 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges):
                     if checks.steps:
                         checks.transitions(e, rid, r_rep, l_rep, frontier_ids[rep], acts)
                     transitions += n_out
-                    uniq, first = np.unique(cand, return_index=True)
-                    pos = np.searchsorted(vis_codes, uniq)
-                    seen = np.zeros(uniq.size, dtype=bool)
-                    inside = pos < vis_codes.size
-                    seen[inside] = vis_codes[pos[inside]] == uniq[inside]
-                    new, new_first = uniq[~seen], first[~seen]
-                    order = np.argsort(new_first, kind="stable")
-                    new, new_first = new[order], new_first[order]
-                    if max_states is not None and total + new.size > max_states:
-                        new, new_first = new[:max_states - total], new_first[:max_states - total]
+                    new_first, ids, cut = visited.visit(cand, None if max_states is None else max_states - total)
+                    T.jit = visited.kernels
+                    if cut:
                         stop = "max_states"
+                    new = cand[new_first]
                     new_ids = np.arange(total, total + new.size, dtype=np.int64)
                     layer_new.append(new)
                     layer_ids.append(new_ids)
                     parent_l.append(frontier_ids[rep[new_first]])
                     via_l.append(acts[new_first].astype(np.int32))
                     total += new.size
-                    if new.size:
-                        by_code = np.argsort(new)
-                        ins = np.searchsorted(vis_codes, new[by_code])
-                        vis_codes = np.insert(vis_codes, ins, new[by_code])
-                        vis_ids = np.insert(vis_ids, ins, new_ids[by_code])
                     if keep_edges:
-                        k = np.searchsorted(vis_codes, cand)
-                        k[k >= vis_codes.size] = 0
-                        hit = vis_codes[k] == cand
-                        src_l.append(frontier_ids[rep][hit].astype(np.int32))
-                        dst_l.append(vis_ids[k][hit].astype(np.int32))
+                        hit = ids >= 0
+                        src_l.append(frontier_ids[rep[hit]].astype(np.int32))
+                        dst_l.append(ids[hit].astype(np.int32))
                         act_l.append(acts[hit].astype(np.int32))
                     checks.states(new // RL, new % RL // LB, new % LB, new_ids)
                     if stop:
@@ -1415,14 +1478,15 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges):
                 frontier_ids = np.concatenate(layer_ids) if layer_ids else np.zeros(0, np.int64)
     except TimeUp:
         stop = "time_limit"
+    del visited  # its memory is free before the arrays are joined
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))
-    codes = np.concatenate(codes_l)
-    edges = (np.concatenate(src_l), np.concatenate(dst_l), np.concatenate(act_l)) if keep_edges and src_l else (
+    # each list of chunks is joined and dropped in turn: at most one array is held twice
+    codes, parent, via, depth_a = (_join(x) for x in (codes_l, parent_l, via_l, depth_l))
+    edges = tuple(_join(x) for x in (src_l, dst_l, act_l)) if keep_edges and src_l else (
         (np.zeros(0, np.int32),) * 3 if keep_edges else None)
-    space = CompiledSpace(T, codes, np.concatenate(parent_l), np.concatenate(via_l), np.concatenate(depth_l),
-                          edges, list(range(len(init))))
+    space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
     if stop is None:
         space.live = {pid: (np.concatenate(ok) if ok else np.zeros(0, bool), np.concatenate(tr) if tr else np.zeros(0, bool))
                       for pid, (ok, tr) in checks.live_arrays.items()}

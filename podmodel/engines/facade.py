@@ -30,7 +30,7 @@ AUTO_SWITCH = 2_000
 #: ``podmodel explore``'s default state cap (``--max-states 0`` lifts it): about 1-2 GB
 #: with the readable engine.  A run cut by it reports INCOMPLETE (exit 3), never OK.
 DEFAULT_MAX_STATES = 2_000_000
-#: ``podmodel explore``'s default memory guard, MB of peak resident memory (readable engine).
+#: ``podmodel explore``'s default memory guard, MB of peak resident memory (both engines).
 DEFAULT_MEMORY_LIMIT = 4096
 
 
@@ -94,8 +94,8 @@ def explore(
         covers the graph analyses done later on the result (liveness): what they have
         not decided by then is ``unknown``.
     memory_limit : float, optional
-        Stop the readable search when the process' peak resident memory reaches this
-        many MB (``stop_reason="memory"``).
+        Stop the search (either engine) when the process' peak resident memory reaches
+        this many MB (``stop_reason="memory"``).
     engine : {"auto", "readable", "compiled"}
         ``readable``: this loop over `PodState` values.  ``compiled``: the fast path of
         `podmodel.engines.compiled` (breadth-first, no symmetry, standard guards; same states,
@@ -149,7 +149,7 @@ def _explore(model, props, max_states, fname, make, sym, progress, time_limit, e
         if why is not None:
             raise ValueError(f"the compiled engine does not apply: {why}")
         return compiled.explore_compiled(model, properties=props, max_states=max_states,
-                                         progress=progress, time_limit=time_limit)
+                                         progress=progress, time_limit=time_limit, memory_limit=memory_limit)
     if engine == "auto" and choose_engine(model, frontier=fname, symmetry=bool(sym)) == "compiled":
         # small spaces are quicker state by state: a probe, then the compiled engine if it grows
         cap = AUTO_SWITCH if max_states is None else min(max_states, AUTO_SWITCH)
@@ -159,7 +159,7 @@ def _explore(model, props, max_states, fname, make, sym, progress, time_limit, e
             return first
         left = None if time_limit is None else max(time_limit - first.elapsed, 1e-9)
         return compiled.explore_compiled(model, properties=props, max_states=max_states,
-                                         progress=progress, time_limit=left)
+                                         progress=progress, time_limit=left, memory_limit=memory_limit)
     return search(model, props, max_states, fname, make, sym, progress, time_limit, memory_limit)
 
 

@@ -1,0 +1,88 @@
+"""Loops of the compiled engine compiled by numba: imported only when numba is installed
+and a run grows large (cached on disk).  Nothing here knows the model: the inputs are
+packed integers and the tables `podmodel.engines.compiled.Tables` derived from it.
+
+* `insert_all`, `visit`: the hash table of `podmodel.engines.visited`.  Empty slots hold
+  -1 (codes are never negative); slots are probed linearly from a Fibonacci hash of the
+  key (its top ``64 - shift`` bits after multiplying by 2**64/phi).
+* `apply_ops`: the lastState codes after code operations (`Tables.apply_op`), for
+  tables too large to precompute.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@numba.njit(cache=True, nogil=True)
+def slot(x, shift):
+    """The first slot probed for key ``x`` in a table of ``2 ** (64 - shift)`` slots."""
+    return np.int64((np.uint64(x) * _GOLDEN) >> shift)
+
+
+@numba.njit(cache=True, nogil=True)
+def insert_all(keys, vals, codes, ids, shift):
+    """Insert distinct ``codes`` (absent from the table) with numbers ``ids``."""
+    mask = keys.size - 1
+    for i in range(codes.size):
+        h = slot(codes[i], shift)
+        while keys[h] != -1:
+            h = (h + 1) & mask
+        keys[h] = codes[i]
+        vals[h] = ids[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def visit(keys, vals, shift, count, limit, cand, start, room, ids, first, n_first, cut):
+    """Number each ``cand[i]`` from ``start``: its number if visited, else the next one,
+    ``count`` (its position ``i`` appended to ``first``), or -1 once ``room`` new codes
+    are taken (``room`` < 0: no limit; ``cut`` is then set).  Returns early, at the
+    candidate reached, when ``count`` reaches ``limit`` (the caller grows the table and
+    calls again with the returned ``start, count, n_first, cut``)."""
+    mask = keys.size - 1
+    for i in range(start, cand.size):
+        if count >= limit:
+            return i, count, n_first, cut
+        x = cand[i]
+        h = slot(x, shift)
+        while True:
+            k = keys[h]
+            if k == x:
+                ids[i] = vals[h]
+                break
+            if k == -1:
+                if room >= 0 and n_first >= room:
+                    ids[i] = -1
+                    cut = True
+                else:
+                    keys[h] = x
+                    vals[h] = count
+                    ids[i] = count
+                    first[n_first] = i
+                    n_first += 1
+                    count += 1
+                break
+            h = (h + 1) & mask
+    return cand.size, count, n_first, cut
+
+
+@numba.njit(cache=True, nogil=True)
+def apply_ops(l, ops, kinds, vals, PL, B):
+    """Mixed-radix codes ``l`` (digit ``j`` in base ``B`` at weight ``PL[j]``) after the
+    operation ``ops[i]`` of each: per container ``j``, kind 0 clears the digit, kind 1
+    sets it to ``vals[op, j]``, kind 2 copies digit ``vals[op, j]`` of the source."""
+    out = np.empty_like(l)
+    n = PL.size
+    for i in range(l.size):
+        x, o, y = l[i], ops[i], 0
+        for j in range(n):
+            k = kinds[o, j]
+            if k == 2:
+                y += (x // PL[vals[o, j]]) % B * PL[j]
+            elif k == 1:
+                y += vals[o, j] * PL[j]
+        out[i] = y
+    return out
