@@ -34,7 +34,7 @@ def add_parser(sub) -> None:
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop the search and the analyses (liveness) after this many seconds")
     p.add_argument("--memory-limit", type=float, metavar="MB", default=DEFAULT_MEMORY_LIMIT,
-                   help=f"stop the readable search at this peak memory (default {DEFAULT_MEMORY_LIMIT:g} MB; 0: no guard)")
+                   help=f"stop the search (either engine) at this peak memory (default {DEFAULT_MEMORY_LIMIT:g} MB; 0: no guard)")
     p.add_argument("--symmetry", action="store_true",
                    help="merge states that differ only by a permutation of interchangeable containers (no liveness)")
     p.add_argument("--export", metavar="FILE", help="write the state graph (.graphml or .json)")
