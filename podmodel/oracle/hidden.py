@@ -183,8 +183,17 @@ class Question(NamedTuple):
     last_ok: frozenset
 
 
-def question(old: ContainerSnap, new: ContainerSnap) -> Question:
-    """The `Question` for one container between two observations."""
+#: Steps the search takes that the model draws no edge for (module docstring).
+OBSERVATION_ONLY = frozenset({"vanished", "restart_pending", "sandbox_reset_kept"})
+
+
+def question(old: ContainerSnap | None, new: ContainerSnap) -> Question:
+    """The `Question` for one container between two observations (``old`` None: the
+    container had no status yet, so it starts in the machine's initial state)."""
+    if old is None:
+        nc, nl = _terminations(new)
+        return Question(frozenset({CONTAINER.initial}), machine_states(new), False, False, None, None,
+                        min(max(new.restart_count or 0, 0), CAP), None, _allowed(nc, None, None), _allowed(nl, None, None))
     oc, ol = _terminations(old)
     nc, nl = _terminations(new)
     need = 0
@@ -206,11 +215,20 @@ class Result(NamedTuple):
     ``{True}``, both, or empty when no path is legal).  ``relaxed``: a path exists when
     ``should_restart`` is ignored (so the restart policy is what every path breaks).
     ``blocked``: exit codes after which a needed restart was refused (None: any code).
+    ``witnesses``: ``(tag, steps)``: the triggers of a shortest legal path per tag.
     """
 
     tags: frozenset[bool]
     relaxed: bool
     blocked: tuple
+    witnesses: tuple[tuple[bool, tuple[str, ...]], ...] = ()
+
+    def witness(self, reset: bool | None = None) -> tuple[str, ...]:
+        """The steps of a shortest legal path (through a sandbox recreation or not, if given)."""
+        for tag, steps in self.witnesses:
+            if reset is None or tag == reset:
+                return steps
+        return ()
 
     @property
     def legal(self) -> bool:
@@ -224,6 +242,7 @@ class _Node(NamedTuple):
     n: int
     same: bool
     reset: bool
+    final: bool = False  # TerminatePod wrote the final status: nothing starts again
 
 
 def _code_of(ident: Any, q: Question) -> int | None:
@@ -242,6 +261,8 @@ def _fresh(q: Question) -> tuple:
 def _successors(node: _Node, q: Question, decl: MachineDecl, restarts, recreate: bool, fresh: tuple, init: bool):
     """``(trigger, next node, exit code a restart guard refused or "")`` for every step out of ``node``."""
     m = node.m
+    if node.final:
+        return
     kill = ("new", 137) if ("new", 137) in fresh else ("new", None)
     sat = lambda k: min(node.n + k, q.need)  # noqa: E731
     for t in decl.transitions_from(m):
@@ -251,15 +272,14 @@ def _successors(node: _Node, q: Question, decl: MachineDecl, restarts, recreate:
             if not restarts(code):
                 yield trig, None, code
                 continue
-        if trig in ("startup_probe_failed", "liveness_probe_failed", "terminate_unknown"):
-            yield trig, node._replace(m=dest, cur=kill), ""  # exit 137 (killed, or ContainerStatusUnknown)
+        if trig in ("startup_probe_failed", "liveness_probe_failed"):
+            yield trig, node._replace(m=dest, cur=kill), ""  # killed: exit 137
+        elif trig == "terminate_unknown":  # TerminatePod: 137 ContainerStatusUnknown, the pod is finished
+            yield trig, node._replace(m=dest, cur=kill, final=True), ""
         elif trig == "exit":
             for f in fresh:
                 yield trig, node._replace(m=dest, cur=f), ""
-        elif trig == "start_and_exit":
-            for f in fresh:
-                yield trig, node._replace(m=dest, cur=f, n=sat(node.last is not None), same=False), ""
-        elif trig == "start":
+        elif trig in ("start", "start_and_exit"):
             if node.last is not None and not (init and node.reset):
                 # A new instance of a container that ran before: after a sandbox recreation the
                 # kubelet starts again only what it would restart (computePodActions skips an
@@ -268,7 +288,11 @@ def _successors(node: _Node, q: Question, decl: MachineDecl, restarts, recreate:
                 if not restarts(code):
                     yield trig, None, code
                     continue
-            yield trig, node._replace(m=dest, n=sat(node.last is not None), same=False), ""
+            if trig == "start":
+                yield trig, node._replace(m=dest, n=sat(node.last is not None), same=False), ""
+            else:
+                for f in fresh:
+                    yield trig, node._replace(m=dest, cur=f, n=sat(node.last is not None), same=False), ""
         elif trig == "back_off":
             yield trig, node._replace(m=dest, cur=None, last=node.cur), ""
         elif trig == "restart":
@@ -298,7 +322,7 @@ def _successors(node: _Node, q: Question, decl: MachineDecl, restarts, recreate:
         else:
             yield "restart_pending", None, code
         if recreate:
-            yield "sandbox_reset", node._replace(reset=True), ""
+            yield "sandbox_reset_kept", node._replace(reset=True), ""
     elif m == "Waiting" and recreate:
         yield "sandbox_reset", node._replace(reset=True), ""
 
@@ -308,29 +332,36 @@ def _goal(node: _Node, q: Question) -> bool:
             and (q.same is None or node.same == q.same))
 
 
-def _bfs(q: Question, restarts, recreate: bool, init: bool) -> tuple[frozenset[bool], tuple]:
+def _bfs(q: Question, restarts, recreate: bool, init: bool) -> tuple[frozenset[bool], tuple, tuple]:
+    """Breadth first from the first observation's nodes: ``(tags, blocked, witnesses)``."""
     decl = CONTAINER
     fresh = _fresh(q)
     starts = [_Node(m, OLD if q.old_cur else None, LAST if q.old_last else None, 0, True, False) for m in sorted(q.start)]
-    seen = set(starts)
+    parent: dict[_Node, tuple[_Node, str] | None] = dict.fromkeys(starts)
     queue = deque(starts)
     tags: set[bool] = set()
     blocked: list = []
+    witnesses: list = []
     while queue:
         node = queue.popleft()
-        if _goal(node, q):
+        if _goal(node, q) and node.reset not in tags:
+            steps, x = [], node
+            while parent[x] is not None:
+                x, trig = parent[x]
+                steps.append(trig)
+            witnesses.append((node.reset, tuple(reversed(steps))))
             tags.add(node.reset)
             if len(tags) == 2 or not recreate:
                 break
-        for _trig, nxt, refused in _successors(node, q, decl, restarts, recreate, fresh, init):
+        for trig, nxt, refused in _successors(node, q, decl, restarts, recreate, fresh, init):
             if nxt is None:
                 if refused not in blocked:
                     blocked.append(refused)
                 continue
-            if nxt not in seen:
-                seen.add(nxt)
+            if nxt not in parent:
+                parent[nxt] = (node, trig)
                 queue.append(nxt)
-    return frozenset(tags), tuple(blocked)
+    return frozenset(tags), tuple(blocked), tuple(witnesses)
 
 
 def may_restart(cfg: PodConfig, spec: ContainerSpec, code: int | None) -> bool:
@@ -357,14 +388,14 @@ def _search(cfg: PodConfig, name: str, q: Question) -> Result:
 
     recreate = cfg.restart_policy != "Never"
     init = spec.is_regular_init
-    tags, blocked = _bfs(q, restarts, recreate, init)
+    tags, blocked, witnesses = _bfs(q, restarts, recreate, init)
     if tags:
-        return Result(tags, True, ())
-    relaxed, _ = _bfs(q, lambda code: True, recreate, init)
+        return Result(tags, True, (), witnesses)
+    relaxed, _, _ = _bfs(q, lambda code: True, recreate, init)
     return Result(frozenset(), bool(relaxed), blocked)
 
 
-def search(cfg: PodConfig, spec: ContainerSpec, old: ContainerSnap, new: ContainerSnap) -> Result:
+def search(cfg: PodConfig, spec: ContainerSpec, old: ContainerSnap | None, new: ContainerSnap) -> Result:
     """Is there a sequence of hidden container steps from ``old`` to ``new``?  (Cached.)"""
     return _search(cfg, spec.name, question(old, new))
 

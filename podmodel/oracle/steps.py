@@ -143,9 +143,18 @@ class ContainerPaths:
 
     def __init__(self, cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> None:
         self.cfg, self.old, self.new = cfg, old, new
-        self.pairs: list[tuple[ContainerSnap, ContainerSnap, ContainerSpec | None]] = []
+        self.pairs: list[tuple[ContainerSnap | None, ContainerSnap, ContainerSpec | None]] = []
         for old_list, new_list in ((old.init, new.init), (old.app, new.app)):
-            if not old_list or not new_list:
+            if not new_list:
+                continue
+            if not old_list:
+                # No status yet in the first observation: each container starts in the machine's
+                # initial state (waiting, never run, restartCount 0).
+                names: set[str] = set()
+                for n in new_list:
+                    if n.name not in names:
+                        names.add(n.name)
+                        self.pairs.append((None, n, _spec(cfg, n.name)))
                 continue
             by_name: dict[str, ContainerSnap] = {}
             for c in new_list:
@@ -160,14 +169,14 @@ class ContainerPaths:
         self.exempt = cfg is None or all_containers_could_restart(cfg)
         self._results: dict[str, hidden.Result | None] = {}
 
-    def result(self, o: ContainerSnap, n: ContainerSnap, spec: ContainerSpec | None) -> hidden.Result | None:
+    def result(self, o: ContainerSnap | None, n: ContainerSnap, spec: ContainerSpec | None) -> hidden.Result | None:
         """The search's answer for one container (None: not searched -- unknown spec, image changed)."""
-        if o.name in self._results:
-            return self._results[o.name]
+        if n.name in self._results:
+            return self._results[n.name]
         r = None
-        if not self.exempt and spec is not None and not _image_changed(o, n):
+        if not self.exempt and spec is not None and (o is None or not _image_changed(o, n)):
             r = hidden.search(self.cfg, spec, o, n)
-        self._results[o.name] = r
+        self._results[n.name] = r
         return r
 
     def recreation_possible(self) -> bool:
@@ -199,6 +208,8 @@ class ContainerPaths:
                 continue  # the very same status: the empty path
             r = self.result(o, n, spec)
             if r is None:
+                if o is None:
+                    continue
                 v = check_regressed(self.new, o, n) or check_crashloop_without_exit(self.new, o, n)
                 if v is not None:
                     out.append(v)
@@ -212,7 +223,10 @@ class ContainerPaths:
                 out.append(self._no_recreation(o, n, spec, kept))
         return out
 
-    def _no_path(self, o: ContainerSnap, n: ContainerSnap, spec: ContainerSpec, r: hidden.Result) -> Violation:
+    def _no_path(self, o: ContainerSnap | None, n: ContainerSnap, spec: ContainerSpec, r: hidden.Result) -> Violation:
+        if o is None:  # no status before: compare with a container that never ran
+            o = ContainerSnap(n.name, n.kind, kubelet.Status(n.name, "waiting", reason="(no status yet)"), 0, None,
+                              None, None, None, {})
         kind = {"init": "init container", "sidecar": "sidecar"}.get(spec.kind, "container")
         change = f"{o.describe()}, restartCount {o.restart_count} -> {n.describe()}, restartCount {n.restart_count}"
         if r.relaxed or (r.blocked and _new_instance(o, n)):
@@ -234,8 +248,10 @@ class ContainerPaths:
                          f"(start, exit, back-off, restart, sandbox recreation) leads from the first to the second",
                          container=o.name, source=_SRC_SEARCH)
 
-    def _no_recreation(self, o: ContainerSnap, n: ContainerSnap, spec: ContainerSpec,
+    def _no_recreation(self, o: ContainerSnap | None, n: ContainerSnap, spec: ContainerSpec,
                        kept: ContainerSnap | None) -> Violation:
+        if o is None:
+            return self._no_path(o, n, spec, hidden.Result(frozenset(), True, (0,)))
         kind = {"init": "init container", "sidecar": "sidecar"}.get(spec.kind, "container")
         if self.cfg.restart_policy == "Never":
             why = "restartPolicy Never never recreates the sandbox"
