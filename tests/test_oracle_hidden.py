@@ -139,7 +139,7 @@ def test_mutant_steps_flagged_after_coalescing_where_no_model_path_exists(mutant
 def _witnesses(before, after):
     cfg = pod_config(before)
     paths = ContainerPaths(cfg, snapshot(before, cfg, index=0), snapshot(after, cfg, index=1))
-    results = [paths.result(o, n, spec) for o, n, spec in paths.pairs]
+    results = [paths.result(o, n) for o, n in paths.pairs]
     recreated = any(r.tags == {True} for r in results)
     return [r.witness(True if recreated else None) for r in results]
 

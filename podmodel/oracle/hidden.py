@@ -46,8 +46,16 @@ machine edge; each documented in ``docs/oracle.md`` §6b):
   with its exit in ``lastState`` before the new instance exists (``ContainerCreating``,
   ``RunContainerError``), guarded by ``should_restart`` like ``back_off``.
 * ``sandbox_reset`` of a waiting container changes nothing but the recreation flag, and
-  a terminated container may keep showing the old sandbox's dead instance until it is
-  re-created (k8s-invariants.md §10.6).
+  (``sandbox_reset_kept``) a terminated container may keep showing the old sandbox's dead
+  instance until it is re-created (k8s-invariants.md §10.6).
+* ``waiting_retry``: before an instance exists, the waiting reasons follow each other in
+  any order (``ImagePullBackOff`` -> ``ErrImagePull`` when the retried pull fails again,
+  ``CreateContainerConfigError`` after a pull; a back-off's restart attempt that fails to
+  pull or to create), with ``lastState`` kept (kuberuntime ``startContainer``,
+  ``images.EnsureImageExists``).
+
+``started`` and ``ready`` are not read: they are probe results, hidden inputs (a kubelet
+restart resets the prober), checked by the single-observation rules.
 
 The pod-level coupling (a sandbox recreation resets *every* container) is made in
 `podmodel.oracle.steps`: a container legal only through a recreation needs every other
@@ -99,20 +107,16 @@ def machine_states(c: ContainerSnap) -> frozenset[str]:
     """The container-machine states an observed status can be in.
 
     >>> from podmodel.oracle.observation import snapshot
-    >>> snap = snapshot({"status": {"containerStatuses": [{"name": "a", "state": {"running": {}}, "ready": False}]}},
+    >>> snap = snapshot({"status": {"containerStatuses": [{"name": "a", "state": {"waiting": {"reason": "ErrImagePull"}}}]}},
     ...                 None, index=0)
     >>> sorted(machine_states(snap.app[0]))
-    ['Running', 'Started']
+    ['ErrImagePull']
     """
     s = c.status
     if s.state == "terminated":
         return frozenset({"Terminated"})
     if s.state == "running":
-        if s.ready:
-            return frozenset({"Ready"})
-        if s.started is True:
-            return frozenset({"Started"})
-        return frozenset({"Running"}) if s.started is False else frozenset({"Running", "Started"})
+        return RUNNING  # started/ready are probe results: hidden inputs (a kubelet restart resets the prober)
     if s.state == "waiting":
         known = _WAITING_REASONS.get(s.reason or "ContainerCreating")
         return frozenset({known}) if known else _WAITING_LIKE
@@ -184,7 +188,8 @@ class Question(NamedTuple):
 
 
 #: Steps the search takes that the model draws no edge for (module docstring).
-OBSERVATION_ONLY = frozenset({"vanished", "restart_pending", "sandbox_reset_kept"})
+OBSERVATION_ONLY = frozenset({"vanished", "restart_pending", "sandbox_reset_kept", "waiting_retry"})
+_PRE_START = ("Waiting", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError")
 
 
 def question(old: ContainerSnap | None, new: ContainerSnap) -> Question:
@@ -325,6 +330,12 @@ def _successors(node: _Node, q: Question, decl: MachineDecl, restarts, recreate:
             yield "sandbox_reset_kept", node._replace(reset=True), ""
     elif m == "Waiting" and recreate:
         yield "sandbox_reset", node._replace(reset=True), ""
+    if m in _PRE_START or m == "CrashLoopBackOff":
+        # The kubelet retries pulls and container creation: any waiting reason before the
+        # instance exists may follow any other (a back-off's restart attempt included).
+        for dest in _PRE_START:
+            if dest != m:
+                yield "waiting_retry", node._replace(m=dest), ""
 
 
 def _goal(node: _Node, q: Question) -> bool:

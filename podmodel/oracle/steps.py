@@ -116,6 +116,35 @@ def check_ephemeral(new_snap: Snapshot, old: ContainerSnap, new: ContainerSnap) 
     return None
 
 
+_PRE_START = frozenset({"ContainerCreating", "PodInitializing", "ErrImagePull", "ImagePullBackOff",
+                        "CreateContainerConfigError", None})
+
+
+def _one_step(o: ContainerSnap | None, n: ContainerSnap) -> bool:
+    """The usual change between two observations, decided without the search: the same
+    instance (restartCount, containerID and ``lastState`` unchanged) started, changed probe
+    results, or exited, or a container that never ran changed its waiting reason -- paths
+    of the container machine that no restart rule guards (start, start_and_exit,
+    auto_started, readiness, exit, waiting_retry).  Anything else goes to the search."""
+    sn = n.status
+    if o is None:  # no status before: the first one, waiting, never ran
+        return sn.state == "waiting" and sn.reason in _PRE_START and sn.last_exit_code is None and not n.restart_count
+    so = o.status
+    if o.restart_count != n.restart_count or (o.container_id and n.container_id and o.container_id != n.container_id):
+        return False
+    ro, rn = o.raw, n.raw
+    if type(ro) is not dict or type(rn) is not dict or ro.get("lastState") != rn.get("lastState"):
+        return False
+    fresh = so.state == "waiting" and so.reason in _PRE_START and so.last_exit_code is None  # never ran
+    if sn.state == "running":
+        return so.state == "running" or fresh
+    if sn.state == "terminated":
+        if so.state == "running":
+            return sn.last_exit_code is None or _last_termination(n) != rn.get("state", {}).get("terminated")
+        return fresh or (so.state == "terminated" and ro.get("state") == rn.get("state"))
+    return sn.state == "waiting" and fresh and sn.reason in _PRE_START
+
+
 class ContainerPaths:
     """The coalescing search for every container of one pod between two observations.
 
@@ -143,7 +172,7 @@ class ContainerPaths:
 
     def __init__(self, cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> None:
         self.cfg, self.old, self.new = cfg, old, new
-        self.pairs: list[tuple[ContainerSnap | None, ContainerSnap, ContainerSpec | None]] = []
+        self.pairs: list[tuple[ContainerSnap | None, ContainerSnap]] = []
         for old_list, new_list in ((old.init, new.init), (old.app, new.app)):
             if not new_list:
                 continue
@@ -154,7 +183,7 @@ class ContainerPaths:
                 for n in new_list:
                     if n.name not in names:
                         names.add(n.name)
-                        self.pairs.append((None, n, _spec(cfg, n.name)))
+                        self.pairs.append((None, n))
                 continue
             by_name: dict[str, ContainerSnap] = {}
             for c in new_list:
@@ -165,16 +194,17 @@ class ContainerPaths:
                 if n is None or o.name in seen:
                     continue
                 seen.add(o.name)
-                self.pairs.append((o, n, _spec(cfg, o.name)))
+                self.pairs.append((o, n))
         self.exempt = cfg is None or all_containers_could_restart(cfg)
         self._results: dict[str, hidden.Result | None] = {}
 
-    def result(self, o: ContainerSnap | None, n: ContainerSnap, spec: ContainerSpec | None) -> hidden.Result | None:
+    def result(self, o: ContainerSnap | None, n: ContainerSnap) -> hidden.Result | None:
         """The search's answer for one container (None: not searched -- unknown spec, image changed)."""
         if n.name in self._results:
             return self._results[n.name]
         r = None
-        if not self.exempt and spec is not None and (o is None or not _image_changed(o, n)):
+        spec = None if self.exempt else _spec(self.cfg, n.name)
+        if spec is not None and (o is None or not _image_changed(o, n)):
             r = hidden.search(self.cfg, spec, o, n)
         self._results[n.name] = r
         return r
@@ -185,16 +215,16 @@ class ContainerPaths:
             return True
         if self.cfg.restart_policy == "Never":
             return False
-        for o, n, spec in self.pairs:
-            r = self.result(o, n, spec)
+        for o, n in self.pairs:
+            r = self.result(o, n)
             if r is not None and True not in r.tags:
                 return False
         return True
 
     def _kept(self) -> ContainerSnap | None:
         """A container that admits no path through a sandbox recreation (for messages)."""
-        for o, n, spec in self.pairs:
-            r = self.result(o, n, spec)
+        for o, n in self.pairs:
+            r = self.result(o, n)
             if r is not None and True not in r.tags:
                 return n
         return None
@@ -203,10 +233,10 @@ class ContainerPaths:
         """``restart-forbidden`` / ``container-state-regressed`` where every path is illegal."""
         out: list[Violation] = []
         needs_recreation = []
-        for o, n, spec in self.pairs:
-            if n is o:
-                continue  # the very same status: the empty path
-            r = self.result(o, n, spec)
+        for o, n in self.pairs:
+            if n is o or _one_step(o, n):
+                continue  # the very same status (the empty path), or one step of the machine
+            r = self.result(o, n)
             if r is None:
                 if o is None:
                     continue
@@ -214,9 +244,9 @@ class ContainerPaths:
                 if v is not None:
                     out.append(v)
             elif not r.legal:
-                out.append(self._no_path(o, n, spec, r))
+                out.append(self._no_path(o, n, self.cfg.container(n.name), r))
             elif False not in r.tags:
-                needs_recreation.append((o, n, spec))
+                needs_recreation.append((o, n, self.cfg.container(n.name)))
         if needs_recreation and not self.recreation_possible():
             kept = self._kept()
             for o, n, spec in needs_recreation:
