@@ -2,29 +2,32 @@
 
 Observations are snapshots: any number of unobserved steps may lie between them, so
 each rule asks whether *some* sequence of legal steps leads from the first to the
-second.  Restart decisions use the kubelet's own functions
-(`podmodel.model.kubelet.kubelet_restarts`, `container_should_restart`); the OLD
-observation's configuration decides, as in ``ValidateContainerStateTransition``.
+second.  For a container's own steps that question is answered by one search,
+`podmodel.oracle.hidden` (a breadth-first search over the model's container machine
+declaration; `ContainerPaths` couples the containers through sandbox recreation); the
+regression and crash-loop checks below only word its verdicts (and stand in when the
+configuration is unknown).  Restart decisions are the kubelet's own
+(`podmodel.model.kubelet.kubelet_restarts`); the OLD observation's configuration
+decides, as in ``ValidateContainerStateTransition``.
 
 Decisions on points the shared documents leave open (also in ``docs/oracle.md``):
 
-* **A restart** of a container between two observations is any of: terminated ->
-  not terminated; restartCount went up; a different non-empty containerID.  After a
-  termination with exit code X the restart must be one the kubelet makes
-  (``kubelet_restarts``: container rules and policy with ``ContainerRestartRules``, the
-  pod policy without); with no termination observed (a restart hidden between
-  snapshots) some exit code must allow it.  Exempt: sidecars (I7); every container when
-  ``RestartAllContainersOnContainerExits`` is on and a container has a
+* **A restart** of a container is a new instance: restartCount up, a different
+  containerID, or terminated -> running.  Each restart follows an exit, and the kubelet
+  must restart after that exit code (``kubelet_restarts``: container rules and policy with
+  ``ContainerRestartRules``, the pod policy without; sidecars always).  Exempt: every
+  container when ``RestartAllContainersOnContainerExits`` is on and a container has a
   ``RestartAllContainers`` rule (``checkContainerStateTransition`` rule 2); a container
-  whose image changed between the observations (spec or status image, §10.7).
+  whose image changed between the observations (spec or status image, §10.7); ephemeral
+  containers never restart.
 * **The kubelet's synthesised terminations** are not restarts: a running container that
   vanished from the runtime is reported with exit 137 ``ContainerStatusUnknown`` and
   restartCount + 1 while it does not run (``convertToAPIContainerStatuses``, §3.2), also
-  under ``Never``.
+  under ``Never`` (the search's ``vanished`` step).
 * **A completed regular init container re-run** is legal only after sandbox
   recreation (§10.6), which the kubelet does only when the pod's restartPolicy is not
-  Never (``computePodActions``); it is accepted when every app container that was
-  running in the first observation is no longer the same instance in the second.
+  Never (``computePodActions``), and which restarts every container: legal when every
+  container of the pod admits a path through a recreation.
 * **restartPolicy Never is "at least once"** in real clusters (k8s-invariants.md C7: a
   kubelet crash can create a second container).  The oracle flags the new containerID all
   the same: it is a violation of the policy, known to happen after kubelet crashes.
