@@ -254,3 +254,57 @@ def test_restart_after_exit_0_hidden_behind_two_more_restarts_is_flagged():
     p.terminated("app", 0).running("app")
     v = check_trace([before, p.obs()]).violations
     assert [x.id for x in v] == ["restart-forbidden"] and "exit code 0" in v[0].message
+
+
+# -- legal behaviour the search must admit (real kubelets) ---------------------------------------------------
+def test_a_vanished_container_under_never_is_not_a_restart():
+    a = _pod("Never", {"running": {}}, None, 0, "c://1")
+    b = _pod("Never", {"waiting": {"reason": "ContainerCreating"}},
+             {"exitCode": 137, "reason": "ContainerStatusUnknown"}, 1)
+    assert _search(a, b).legal
+
+
+def test_waiting_with_the_exit_in_lastState_before_the_restart():
+    term = {"exitCode": 1, "containerID": "c://1"}
+    a = _pod("Always", {"terminated": term}, None, 0, "c://1")
+    b = _pod("Always", {"waiting": {"reason": "ContainerCreating"}}, term, 0)
+    assert _search(a, b).legal
+    a, b = (_pod("Never", {"terminated": term}, None, 0, "c://1"),
+            _pod("Never", {"waiting": {"reason": "ContainerCreating"}}, term, 0))
+    assert not _search(a, b).legal
+
+
+def test_image_pull_retries_in_a_pod_with_a_running_container_are_legal():
+    p = PodSim("web", containers=("app", "helper")).start_kubelet()
+    p.running("helper").waiting("app", "ErrImagePull")
+    first = p.obs()
+    p.waiting("app", "ImagePullBackOff")
+    second = p.obs()
+    p.waiting("app", "ErrImagePull")
+    assert ids([first, second, p.obs()]) == []
+
+
+def test_sidecar_restarts_are_legal_under_never():
+    p = PodSim("job", sidecars=("proxy",), restart_policy="Never", owner="Job").start_kubelet()
+    p.running("proxy").running("app").phase("Running")
+    before = p.obs()
+    p.terminated("proxy", 1).running("proxy").terminated("proxy", 0).running("proxy")
+    assert ids([before, p.obs()]) == []
+
+
+def test_a_crash_looping_container_keeps_its_reason_through_a_recreation():
+    p = PodSim("web", init=("setup",)).start_kubelet()
+    p.running("setup").terminated("setup", 0).running("app").terminated("app", 1).crashloop("app").phase("Running")
+    before = p.obs()
+    p.running("setup", new_instance=True).phase("Pending")  # new sandbox: setup re-runs, app's reason cached
+    found = {v.id for v in check_trace([before, p.obs()]).violations}
+    assert not found & {"restart-forbidden", "container-state-regressed"}
+
+
+def test_an_app_that_kept_running_forbids_the_recreation_an_init_rerun_needs():
+    p = PodSim("web", init=("setup",)).start_kubelet()
+    p.running("setup").terminated("setup", 0).running("app").phase("Running")
+    before = p.obs()
+    p.running("setup", new_instance=True).terminated("setup", 0)
+    v = [x for x in check_trace([before, p.obs()]).violations if x.id == "restart-forbidden"]
+    assert [x.container for x in v] == ["setup"] and "a recreation restarts every container" in v[0].message

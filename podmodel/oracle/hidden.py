@@ -47,7 +47,8 @@ machine edge; each documented in ``docs/oracle.md`` §6b):
   ``RunContainerError``), guarded by ``should_restart`` like ``back_off``.
 * ``sandbox_reset`` of a waiting container changes nothing but the recreation flag, and
   (``sandbox_reset_kept``) a terminated container may keep showing the old sandbox's dead
-  instance until it is re-created (k8s-invariants.md §10.6).
+  instance until it is re-created (k8s-invariants.md §10.6), a crash-looping one its
+  ``CrashLoopBackOff`` (the kubelet's ``reasonCache`` keeps the last start error).
 * ``waiting_retry``: before an instance exists, the waiting reasons follow each other in
   any order (``ImagePullBackOff`` -> ``ErrImagePull`` when the retried pull fails again,
   ``CreateContainerConfigError`` after a pull; a back-off's restart attempt that fails to
@@ -330,6 +331,9 @@ def _successors(node: _Node, q: Question, decl: MachineDecl, restarts, recreate:
             yield "sandbox_reset_kept", node._replace(reset=True), ""
     elif m == "Waiting" and recreate:
         yield "sandbox_reset", node._replace(reset=True), ""
+    elif m == "CrashLoopBackOff" and recreate:
+        # the kubelet's reason cache keeps CrashLoopBackOff until the container starts again
+        yield "sandbox_reset_kept", node._replace(reset=True), ""
     if m in _PRE_START or m == "CrashLoopBackOff":
         # The kubelet retries pulls and container creation: any waiting reason before the
         # instance exists may follow any other (a back-off's restart attempt included).
