@@ -188,6 +188,10 @@ class ContainerPaths:
                         names.add(n.name)
                         self.pairs.append((None, n))
                 continue
+            if len(old_list) == len(new_list) and all(a is b or a.name == b.name for a, b in zip(old_list, new_list)):
+                # the usual case: the same names in the same order (validation made them unique)
+                self.pairs.extend(zip(old_list, new_list))
+                continue
             by_name: dict[str, ContainerSnap] = {}
             for c in new_list:
                 by_name.setdefault(c.name, c)
@@ -274,7 +278,7 @@ class ContainerPaths:
                              source=_SRC_INIT_RERUN if spec.is_regular_init and 0 in r.blocked else _SRC_SEARCH)
         v = check_regressed(self.new, o, n) or check_crashloop_without_exit(self.new, o, n)
         if v is not None:
-            return dataclasses.replace(v, message=f"{NO_PATH}: {v.message}")
+            return dataclasses.replace(v, message=f"{v.message}: {NO_PATH}")
         return violation(self.new, "container-state-regressed", status_field(n, "state"),
                          f"a status reachable from {o.describe()} by the container's steps", n.describe(),
                          f"{kind} {o.name}: {NO_PATH} ({change}): no sequence of container steps "
