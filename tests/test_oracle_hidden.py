@@ -308,3 +308,33 @@ def test_an_app_that_kept_running_forbids_the_recreation_an_init_rerun_needs():
     p.running("setup", new_instance=True).terminated("setup", 0)
     v = [x for x in check_trace([before, p.obs()]).violations if x.id == "restart-forbidden"]
     assert [x.container for x in v] == ["setup"] and "a recreation restarts every container" in v[0].message
+
+
+# -- start order across a step ---------------------------------------------------------------------------------
+def _crashing_first_init() -> tuple[PodSim, dict]:
+    p = PodSim("web", init=("first", "second")).start_kubelet()
+    p.running("first").terminated("first", 1).running("first")  # crashed once, running again
+    return p, p.obs()
+
+
+def test_a_later_init_container_started_while_the_earlier_kept_running_is_flagged():
+    p, before = _crashing_first_init()
+    p.running("second").terminated("second", 0)  # hidden start and completion of second
+    v = check_trace([before, p.obs()]).violations
+    assert [(x.id, x.container) for x in v] == [("init-order", "second")]
+    assert "kept running the same instance" in v[0].message and "no sequence of hidden updates" in v[0].message
+
+
+def test_a_later_init_container_after_the_earlier_completed_is_legal():
+    p, before = _crashing_first_init()
+    p.terminated("first", 0).running("second")
+    assert ids([before, p.obs()]) == []
+
+
+def test_an_app_container_started_while_an_init_container_kept_running_is_flagged():
+    p = PodSim("web", init=("setup",)).start_kubelet()
+    p.running("setup").terminated("setup", 2).running("setup")
+    before = p.obs()
+    p.running("app").terminated("app", 0)
+    found = [(x.id, x.container) for x in check_trace([before, p.obs()]).violations]
+    assert ("init-order", "app") in found

@@ -49,7 +49,7 @@ from podmodel.model import kubelet
 from podmodel.model.config import ContainerSpec, PodConfig
 from podmodel.oracle import hidden
 from podmodel.oracle.observation import ContainerSnap, Snapshot
-from podmodel.oracle.rules import status_field, violation
+from podmodel.oracle.rules import check_init_order, status_field, violation
 from podmodel.oracle.verdict import Violation
 
 
@@ -436,6 +436,65 @@ def check_initialized_reverted(cfg: PodConfig | None, old: Snapshot, new: Snapsh
                      f"Initialized went back from True to False, but {why}", source=_SRC_INITIALIZED_BACK)
 
 
+_SRC_START_ORDER = ("kuberuntime computeInitContainerActions (the next init container starts only after the earlier "
+                    "regular one exited 0 and the earlier sidecar started); k8s-invariants.md I1-I3; KEP-753")
+
+
+def _never_ran(c: ContainerSnap) -> bool:
+    return c.state == "waiting" and not c.status.has_last_termination and not c.restart_count and not c.container_id
+
+
+def check_start_order(cfg: PodConfig, old: Snapshot, new: Snapshot) -> list[Violation]:
+    """``init-order`` across a step: a container started between the observations while an
+    earlier init container could not have let it.
+
+    The kubelet starts a container only after every earlier regular init container exited 0
+    and every earlier sidecar started (``computeInitContainerActions``; app containers after
+    all init containers).  Between two observations an earlier regular init container that
+    runs *the same instance* in both (same ``containerID``) never completed, and an earlier
+    sidecar that never ran in either observation never started: every hidden path leaves the
+    later container unstartable.  (A sandbox recreation would have replaced the running
+    instance, so it does not explain it.)
+
+    >>> from podmodel.model.reference import pod_config
+    >>> from podmodel.oracle.observation import snapshot
+    >>> spec = {"initContainers": [{"name": "i1"}, {"name": "i2"}], "containers": [{"name": "a"}]}
+    >>> i1 = {"name": "i1", "restartCount": 1, "containerID": "c://2", "state": {"running": {}},
+    ...       "lastState": {"terminated": {"exitCode": 1, "containerID": "c://1"}}}
+    >>> mk = lambda i2: {"spec": spec, "status": {"initContainerStatuses": [i1, i2]}}
+    >>> a = mk({"name": "i2", "state": {"waiting": {"reason": "PodInitializing"}}})
+    >>> b = mk({"name": "i2", "containerID": "c://3", "state": {"terminated": {"exitCode": 0}}})
+    >>> cfg = pod_config(a)
+    >>> [(v.container, v.field) for v in check_start_order(cfg, snapshot(a, cfg, index=0), snapshot(b, cfg, index=1))]
+    [('i2', 'status.initContainerStatuses[i2].state')]
+    """
+    out: list[Violation] = []
+    gate: tuple[ContainerSnap, str] | None = None
+    single: set | None = None  # containers the single-observation rule already reports (no duplicates)
+    for spec in cfg.all_containers:
+        kind = "app" if spec.is_app else "init"
+        o, n = old.container(spec.name, kind), new.container(spec.name, kind)
+        if o is None or n is None:
+            continue
+        if gate is not None and _never_ran(o) and not _never_ran(n):
+            if single is None:
+                single = {v.container for v in check_init_order(cfg, new, seen_initialized=True)}
+            if n.name in single:
+                continue
+            e, why = gate
+            out.append(violation(new, "init-order", status_field(n, "state"), f"{o.describe()} (not started)", n.describe(),
+                                 f"{'app' if spec.is_app else 'init'} container {n.name} started between the observations "
+                                 f"({o.describe()} -> {n.describe()}) while the earlier {why}: {NO_PATH}",
+                                 container=n.name, source=_SRC_START_ORDER))
+            continue
+        if gate is None and spec.is_regular_init and o.state == "running" and n.state == "running" \
+                and o.container_id and o.container_id == n.container_id:
+            gate = (o, f"init container {o.name} kept running the same instance ({o.container_id}), so it never completed")
+        elif gate is None and spec.is_sidecar and _never_ran(o) and _never_ran(n):
+            gate = (o, f"sidecar {o.name} never started ({n.describe()} in both)")
+    return out
+
+
 def check_containers(old_cfg: PodConfig | None, old_snap: Snapshot, new_snap: Snapshot,
                      paths: ContainerPaths | None = None) -> list[Violation]:
     """Per-container rules: restartCount never decreases, ephemeral containers never restart,
@@ -624,6 +683,8 @@ def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot, *, gener
     reverted = check_initialized_reverted(old_cfg, old, new, paths)
     if reverted is not None:
         out.append(reverted)
+    if old_cfg is not None and old_cfg.init_containers and old.init and new.init:
+        out.extend(check_start_order(old_cfg, old, new))
     if generations and (old.generation is not None or old.observed_generation is not None or old.cond_generations):
         out.extend(check_generations(old, new))
     return out
