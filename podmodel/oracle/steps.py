@@ -119,6 +119,10 @@ def check_ephemeral(new_snap: Snapshot, old: ContainerSnap, new: ContainerSnap) 
     return None
 
 
+def _never_ran(c: ContainerSnap) -> bool:
+    return c.state == "waiting" and not c.status.has_last_termination and not c.restart_count and not c.container_id
+
+
 _PRE_START = frozenset({"ContainerCreating", "PodInitializing", "ErrImagePull", "ImagePullBackOff",
                         "CreateContainerConfigError", None})
 
@@ -202,8 +206,17 @@ class ContainerPaths:
                     continue
                 seen.add(o.name)
                 self.pairs.append((o, n))
-        self.exempt = cfg is None or all_containers_could_restart(cfg)
+        self._exempt: bool | None = None
+        #: set by `violations`: a container that never ran in ``old`` has run in ``new``
+        self.started = False
         self._results: dict[str, hidden.Result | None] = {}
+
+    @property
+    def exempt(self) -> bool:
+        """No search: the configuration is unknown, or every transition is allowed (KEP-5532)."""
+        if self._exempt is None:
+            self._exempt = self.cfg is None or all_containers_could_restart(self.cfg)
+        return self._exempt
 
     def result(self, o: ContainerSnap | None, n: ContainerSnap) -> hidden.Result | None:
         """The search's answer for one container (None: not searched -- unknown spec, image changed)."""
@@ -241,8 +254,12 @@ class ContainerPaths:
         out: list[Violation] = []
         needs_recreation = []
         for o, n in self.pairs:
-            if n is o or _one_step(o, n):
-                continue  # the very same status (the empty path), or one step of the machine
+            if n is o:
+                continue  # the very same status: the empty path
+            if o is not None and not self.started and _never_ran(o) and not _never_ran(n):
+                self.started = True
+            if _one_step(o, n):
+                continue  # one step of the machine
             r = self.result(o, n)
             if r is None:
                 if o is None:
@@ -440,10 +457,6 @@ _SRC_START_ORDER = ("kuberuntime computeInitContainerActions (the next init cont
                     "regular one exited 0 and the earlier sidecar started); k8s-invariants.md I1-I3; KEP-753")
 
 
-def _never_ran(c: ContainerSnap) -> bool:
-    return c.state == "waiting" and not c.status.has_last_termination and not c.restart_count and not c.container_id
-
-
 def check_start_order(cfg: PodConfig, old: Snapshot, new: Snapshot) -> list[Violation]:
     """``init-order`` across a step: a container started between the observations while an
     earlier init container could not have let it.
@@ -478,7 +491,9 @@ def check_start_order(cfg: PodConfig, old: Snapshot, new: Snapshot) -> list[Viol
             continue
         if gate is not None and _never_ran(o) and not _never_ran(n):
             if single is None:
-                single = {v.container for v in check_init_order(cfg, new, seen_initialized=True)}
+                # the single-observation rule at its widest (the checker may call it exempt when the
+                # pod was seen initialized; then this step form stays silent too -- rare, documented)
+                single = {v.container for v in check_init_order(cfg, new, seen_initialized=False)}
             if n.name in single:
                 continue
             e, why = gate
@@ -500,27 +515,26 @@ def check_containers(old_cfg: PodConfig | None, old_snap: Snapshot, new_snap: Sn
     """Per-container rules: restartCount never decreases, ephemeral containers never restart,
     and the coalescing search (`ContainerPaths`) for init and app containers."""
     out: list[Violation] = []
-    for old_list, new_list in ((old_snap.init, new_snap.init), (old_snap.app, new_snap.app),
-                               (old_snap.ephemeral, new_snap.ephemeral)):
-        if not old_list or not new_list:
+    paths = paths or ContainerPaths(old_cfg, old_snap, new_snap)
+    pairs: list = paths.pairs
+    if old_snap.ephemeral and new_snap.ephemeral:
+        by_name: dict[str, ContainerSnap] = {}
+        for c in new_snap.ephemeral:
+            by_name.setdefault(c.name, c)
+        pairs = pairs + [(o, by_name[o.name]) for o in old_snap.ephemeral if o.name in by_name]
+    for old, new in pairs:
+        if old is None or new is old:
             continue
-        new_by_name: dict[str, ContainerSnap] = {}
-        for c in new_list:
-            new_by_name.setdefault(c.name, c)
-        for old in old_list:
-            new = new_by_name.get(old.name)
-            if new is None or new is old:
-                continue
-            if old.restart_count is not None and new.restart_count is not None and new.restart_count < old.restart_count:
-                out.append(violation(new_snap, "restart-count-decreased", status_field(new, "restartCount"),
-                                     f">= {old.restart_count}", str(new.restart_count),
-                                     f"container {old.name}'s restartCount went down from {old.restart_count} to {new.restart_count}",
-                                     container=old.name))
-            if old.kind == "ephemeral":
-                v = check_ephemeral(new_snap, old, new) or check_regressed(new_snap, old, new)
-                if v is not None:
-                    out.append(v)
-    out.extend((paths or ContainerPaths(old_cfg, old_snap, new_snap)).violations())
+        if old.restart_count is not None and new.restart_count is not None and new.restart_count < old.restart_count:
+            out.append(violation(new_snap, "restart-count-decreased", status_field(new, "restartCount"),
+                                 f">= {old.restart_count}", str(new.restart_count),
+                                 f"container {old.name}'s restartCount went down from {old.restart_count} to {new.restart_count}",
+                                 container=old.name))
+        if old.kind == "ephemeral":
+            v = check_ephemeral(new_snap, old, new) or check_regressed(new_snap, old, new)
+            if v is not None:
+                out.append(v)
+    out.extend(paths.violations())
     return out
 
 
@@ -683,7 +697,7 @@ def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot, *, gener
     reverted = check_initialized_reverted(old_cfg, old, new, paths)
     if reverted is not None:
         out.append(reverted)
-    if old_cfg is not None and old_cfg.init_containers and old.init and new.init:
+    if old_cfg is not None and old.init and new.init and paths.started:
         out.extend(check_start_order(old_cfg, old, new))
     if generations and (old.generation is not None or old.observed_generation is not None or old.cond_generations):
         out.extend(check_generations(old, new))
