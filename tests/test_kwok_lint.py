@@ -42,8 +42,8 @@ def test_general_running_pod_goes_back_to_container_creating():
     # drops podIP, so pod-create matches again after pod-ready (kubernetes-sigs/kwok#1002)
     _, found = _findings("general", "pod")
     assert ("container-state-regressed", 'pod-create (IP functions returned "")',
-            "container app went from running back to waiting(ContainerCreating) with no termination recorded and no restart"
-            ) in found
+            "container app went from running back to waiting(ContainerCreating) with no termination recorded and no restart: "
+            "no sequence of hidden updates connects these observations") in found
     result, found = _findings("general", "pod", ip="address")
     assert not found and result.lifecycles > 1
 

@@ -2,29 +2,32 @@
 
 Observations are snapshots: any number of unobserved steps may lie between them, so
 each rule asks whether *some* sequence of legal steps leads from the first to the
-second.  Restart decisions use the kubelet's own functions
-(`podmodel.model.kubelet.kubelet_restarts`, `container_should_restart`); the OLD
-observation's configuration decides, as in ``ValidateContainerStateTransition``.
+second.  For a container's own steps that question is answered by one search,
+`podmodel.oracle.hidden` (a breadth-first search over the model's container machine
+declaration; `ContainerPaths` couples the containers through sandbox recreation); the
+regression and crash-loop checks below only word its verdicts (and stand in when the
+configuration is unknown).  Restart decisions are the kubelet's own
+(`podmodel.model.kubelet.kubelet_restarts`); the OLD observation's configuration
+decides, as in ``ValidateContainerStateTransition``.
 
 Decisions on points the shared documents leave open (also in ``docs/oracle.md``):
 
-* **A restart** of a container between two observations is any of: terminated ->
-  not terminated; restartCount went up; a different non-empty containerID.  After a
-  termination with exit code X the restart must be one the kubelet makes
-  (``kubelet_restarts``: container rules and policy with ``ContainerRestartRules``, the
-  pod policy without); with no termination observed (a restart hidden between
-  snapshots) some exit code must allow it.  Exempt: sidecars (I7); every container when
-  ``RestartAllContainersOnContainerExits`` is on and a container has a
+* **A restart** of a container is a new instance: restartCount up, a different
+  containerID, or terminated -> running.  Each restart follows an exit, and the kubelet
+  must restart after that exit code (``kubelet_restarts``: container rules and policy with
+  ``ContainerRestartRules``, the pod policy without; sidecars always).  Exempt: every
+  container when ``RestartAllContainersOnContainerExits`` is on and a container has a
   ``RestartAllContainers`` rule (``checkContainerStateTransition`` rule 2); a container
-  whose image changed between the observations (spec or status image, §10.7).
+  whose image changed between the observations (spec or status image, §10.7); ephemeral
+  containers never restart.
 * **The kubelet's synthesised terminations** are not restarts: a running container that
   vanished from the runtime is reported with exit 137 ``ContainerStatusUnknown`` and
   restartCount + 1 while it does not run (``convertToAPIContainerStatuses``, §3.2), also
-  under ``Never``.
+  under ``Never`` (the search's ``vanished`` step).
 * **A completed regular init container re-run** is legal only after sandbox
   recreation (§10.6), which the kubelet does only when the pod's restartPolicy is not
-  Never (``computePodActions``); it is accepted when every app container that was
-  running in the first observation is no longer the same instance in the second.
+  Never (``computePodActions``), and which restarts every container: legal when every
+  container of the pod admits a path through a recreation.
 * **restartPolicy Never is "at least once"** in real clusters (k8s-invariants.md C7: a
   kubelet crash can create a second container).  The oracle flags the new containerID all
   the same: it is a violation of the policy, known to happen after kubelet crashes.
@@ -40,15 +43,18 @@ Decisions on points the shared documents leave open (also in ``docs/oracle.md``)
 
 from __future__ import annotations
 
+import dataclasses
+
 from podmodel.model import kubelet
 from podmodel.model.config import ContainerSpec, PodConfig
+from podmodel.oracle import hidden
 from podmodel.oracle.observation import ContainerSnap, Snapshot
-from podmodel.oracle.rules import status_field, violation
+from podmodel.oracle.rules import check_init_order, status_field, violation
 from podmodel.oracle.verdict import Violation
 
+
 TERMINAL = kubelet.TERMINAL_PHASES
-#: Exit codes tried when a restart was hidden between snapshots (plus the rules' codes).
-PROBE_EXIT_CODES = (0, 1, 2, 126, 127, 128, 137, 139, 143, 255)
+NO_PATH = "no sequence of hidden updates connects these observations"
 
 _SRC_C1 = ("k8s-invariants.md C1, C1b, C3; status_manager.go checkContainerStateTransition; "
            "validation.go ValidateContainerStateTransition; pkg/api/v1/pod/util.go ContainerShouldRestart")
@@ -58,6 +64,9 @@ _SRC_EPHEMERAL = "k8s-invariants.md C1, §10.8; validation.go ValidatePodStatusU
 _SRC_REGRESSED_RUNNING = "k8s-semantics.md §3.2; kubelet_pods.go convertToAPIContainerStatuses (a vanished running container gets lastState 137 ContainerStatusUnknown)"
 _SRC_REGRESSED_CLEARED = "k8s-invariants.md C3; test/e2e/node/pods.go podStartVerifier ('had termination cleared'); kubelet_pods.go convertToAPIContainerStatuses"
 _SRC_DELETION = "k8s-invariants.md D2, §10.3; validation.go ValidateObjectMetaUpdate; apiserver rest.BeforeDelete"
+_SRC_SEARCH = "podmodel.oracle.hidden (search over podmodel.model.machines.CONTAINER); " + _SRC_C1
+_SRC_RECREATION = ("kuberuntime computePodActions (a new sandbox restarts every container); k8s-semantics.md §10.6; "
+                   "podmodel.model.machines SANDBOX.recreate")
 
 
 def _spec(cfg: PodConfig | None, name: str) -> ContainerSpec | None:
@@ -77,43 +86,6 @@ def all_containers_could_restart(cfg: PodConfig) -> bool:
     return any(r.action == "RestartAllContainers" for c in cfg.all_containers for r in c.restart_rules)
 
 
-def may_restart_after(cfg: PodConfig, spec: ContainerSpec, exit_code: int, *, sandbox_recreated: bool) -> bool:
-    """Whether the kubelet restarts ``spec`` after it exited with ``exit_code``.
-
-    >>> from podmodel.model.config import ContainerSpec, PodConfig
-    >>> cfg = PodConfig(containers=(ContainerSpec("a"),), restart_policy="OnFailure")
-    >>> may_restart_after(cfg, cfg.containers[0], 1, sandbox_recreated=False)
-    True
-    >>> may_restart_after(cfg, cfg.containers[0], 0, sandbox_recreated=False)
-    False
-    """
-    if spec.is_regular_init and exit_code == 0:
-        return sandbox_recreated and cfg.restart_policy != "Never"
-    return kubelet.kubelet_restarts(cfg, spec, exit_code)
-
-
-def may_ever_restart(cfg: PodConfig, spec: ContainerSpec, *, sandbox_recreated: bool) -> bool:
-    """Whether some exit code makes the kubelet restart ``spec`` (a restart hidden between snapshots)."""
-    codes = set(PROBE_EXIT_CODES)
-    for rule in spec.restart_rules:
-        codes.update(rule.values)
-        codes.update(v + 1 for v in rule.values)
-    return any(may_restart_after(cfg, spec, code, sandbox_recreated=sandbox_recreated) for code in sorted(codes))
-
-
-def sandbox_may_have_been_recreated(old: Snapshot, new: Snapshot) -> bool:
-    """No app container instance that ran in ``old`` still runs in ``new`` (§10.6)."""
-    for c in old.app:
-        if c.state != "running":
-            continue
-        n = new.container(c.name, "app")
-        if n is None:
-            continue
-        if n.state == "running" and not _new_instance(c, n):
-            return False
-    return True
-
-
 def _new_instance(old: ContainerSnap, new: ContainerSnap) -> bool:
     if old.restart_count is not None and new.restart_count is not None and new.restart_count > old.restart_count:
         return True
@@ -129,122 +101,221 @@ def _last_termination(c: ContainerSnap) -> dict | None:
     return term if type(term) is dict else None
 
 
-def _newer_termination(old: ContainerSnap, new: ContainerSnap) -> int | None:
-    """The exit code of ``new``'s last termination when it is not the one ``old`` showed
-    (a termination that happened between the observations), else None.
-
-    The kubelet's synthesised ``ContainerStatusUnknown`` (137) is no real exit and gives None.
-    """
-    sn = new.status
-    if sn.last_exit_code is None or sn.last_reason == kubelet.CONTAINER_STATUS_UNKNOWN:
-        return None
-    before, after = _last_termination(old), _last_termination(new)
-    if after is None or after == before:
-        return None
-    if old.status.state == "terminated":
-        term = old.raw.get("state", {}).get("terminated") if type(old.raw) is dict else None
-        if term == after:
-            return None  # old's own termination, now in lastState
-    return sn.last_exit_code
-
-
 def _image_changed(old: ContainerSnap, new: ContainerSnap) -> bool:
     if old.spec_image and new.spec_image and old.spec_image != new.spec_image:
         return True
     return bool(old.image and new.image and old.image != new.image)
 
 
-def _synthesised_unknown(old: ContainerSnap, new: ContainerSnap) -> bool:
-    """restartCount + 1 for a container the kubelet could no longer find (not a real restart)."""
-    if old.restart_count is None or new.restart_count != old.restart_count + 1 or new.state == "running":
+def check_ephemeral(new_snap: Snapshot, old: ContainerSnap, new: ContainerSnap) -> Violation | None:
+    """``restart-forbidden`` for an ephemeral container: it never restarts (k8s-invariants.md
+    C1, §10.8; ``ValidatePodStatusUpdate`` checks ephemeral containers as restartPolicy Never)."""
+    if _image_changed(old, new):
+        return None
+    if (old.state == "terminated" and new.state != "terminated") or _new_instance(old, new):
+        return violation(new_snap, "restart-forbidden", status_field(new, "state"), old.describe(), new.describe(),
+                         f"ephemeral container {old.name} restarted ({old.describe()} -> {new.describe()}, "
+                         f"restartCount {old.restart_count} -> {new.restart_count})", container=old.name, source=_SRC_EPHEMERAL)
+    return None
+
+
+def _never_ran(c: ContainerSnap) -> bool:
+    return c.state == "waiting" and not c.status.has_last_termination and not c.restart_count and not c.container_id
+
+
+_PRE_START = frozenset({"ContainerCreating", "PodInitializing", "ErrImagePull", "ImagePullBackOff",
+                        "CreateContainerConfigError", None})
+
+
+def _one_step(o: ContainerSnap | None, n: ContainerSnap) -> bool:
+    """The usual change between two observations, decided without the search: the same
+    instance (restartCount, containerID and ``lastState`` unchanged) started, changed probe
+    results, or exited, or a container that never ran changed its waiting reason -- paths
+    of the container machine that no restart rule guards (start, start_and_exit,
+    auto_started, readiness, exit, waiting_retry).  Anything else goes to the search."""
+    sn = n.status
+    if o is None:  # no status before: the first one, waiting, never ran
+        return sn.state == "waiting" and sn.reason in _PRE_START and sn.last_exit_code is None and not n.restart_count
+    so = o.status
+    if o.restart_count != n.restart_count or (o.container_id and n.container_id and o.container_id != n.container_id):
         return False
-    s = new.status
-    if s.state == "terminated":
-        return s.reason == kubelet.CONTAINER_STATUS_UNKNOWN
-    return s.last_reason == kubelet.CONTAINER_STATUS_UNKNOWN
+    ro, rn = o.raw, n.raw
+    if type(ro) is not dict or type(rn) is not dict or ro.get("lastState") != rn.get("lastState"):
+        return False
+    fresh = so.state == "waiting" and so.reason in _PRE_START and so.last_exit_code is None  # never ran
+    if sn.state == "running":
+        return so.state == "running" or fresh
+    if sn.state == "terminated":
+        if so.state == "running":
+            return sn.last_exit_code is None or _last_termination(n) != rn.get("state", {}).get("terminated")
+        return fresh or (so.state == "terminated" and ro.get("state") == rn.get("state"))
+    return sn.state == "waiting" and fresh and sn.reason in _PRE_START
 
 
-def check_restart(cfg: PodConfig, old_snap: Snapshot, new_snap: Snapshot, old: ContainerSnap, new: ContainerSnap) -> Violation | None:
-    """``restart-forbidden`` for one container between two observations.
+class ContainerPaths:
+    """The coalescing search for every container of one pod between two observations.
 
-    Source: k8s-invariants.md C1, C1b, C3, I7, §10.6-§10.8; ``status_manager.go``
-    ``checkContainerStateTransition``, ``validation.go`` ``ValidateContainerStateTransition``,
-    ``kubecontainer.ShouldContainerBeRestarted``, ``podutil.ContainerShouldRestart``.
+    Each container's question goes to `podmodel.oracle.hidden.search` (the model's
+    container machine, read as data); this class adds what couples the containers: a
+    sandbox recreation resets every container at once (``SANDBOX.recreate``; kuberuntime
+    ``computePodActions``), so a container whose only legal paths go through a recreation
+    needs every other container of the pod to admit one too.
 
     >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
-    >>> pod = lambda state: {"spec": {"restartPolicy": "OnFailure", "containers": [{"name": "a"}]},
-    ...                      "status": {"containerStatuses": [{"name": "a", "state": state}]}}
-    >>> a, b = pod({"terminated": {"exitCode": 0}}), pod({"running": {}})
-    >>> cfg = pod_config(a)
-    >>> sa, sb = snapshot(a, cfg, index=0), snapshot(b, cfg, index=1)
-    >>> check_restart(cfg, sa, sb, sa.app[0], sb.app[0]).expected
-    'terminated(0) (no restart: pod restartPolicy OnFailure forbids a restart after exit code 0)'
+    >>> spec = {"initContainers": [{"name": "i"}], "containers": [{"name": "a"}]}
+    >>> done = {"name": "i", "state": {"terminated": {"exitCode": 0, "containerID": "c://i1"}}}
+    >>> rerun = {"name": "i", "restartCount": 1, "state": {"running": {}},
+    ...          "lastState": {"terminated": {"exitCode": 0, "containerID": "c://i1"}}}
+    >>> app = {"name": "a", "containerID": "c://a1", "state": {"running": {"startedAt": "t"}}}
+    >>> mk = lambda init: {"spec": spec, "status": {"initContainerStatuses": [init], "containerStatuses": [app]}}
+    >>> cfg = pod_config(mk(done))
+    >>> paths = ContainerPaths(cfg, snapshot(mk(done), cfg, index=0), snapshot(mk(rerun), cfg, index=1))
+    >>> [(v.id, v.container) for v in paths.violations()]
+    [('restart-forbidden', 'i')]
+    >>> paths.recreation_possible()
+    False
     """
-    if old.kind == "sidecar" or _image_changed(old, new):
-        return None
-    so, sn = old.status, new.status
-    fresh = _new_instance(old, new)
-    if old.kind == "ephemeral":
-        if (so.state == "terminated" and sn.state != "terminated") or fresh:
-            return violation(new_snap, "restart-forbidden", status_field(new, "state"), old.describe(), new.describe(),
-                             f"ephemeral container {old.name} restarted ({old.describe()} -> {new.describe()}, "
-                             f"restartCount {old.restart_count} -> {new.restart_count})", container=old.name, source=_SRC_EPHEMERAL)
-        return None
-    spec = _spec(cfg, old.name)
-    if spec is None or all_containers_could_restart(cfg):
-        return None
-    newer = _newer_termination(old, new)
-    codes: list[int | None] = []
-    if so.state == "terminated":
-        if sn.state == "terminated" and not fresh:
-            return None
-        codes.append(so.exit_code if so.exit_code is not None else 0)
-    elif fresh and not _synthesised_unknown(old, new):
-        if so.state == "waiting":
-            codes.append(so.last_exit_code)  # the restart from old's waiting came after its last exit
-        elif newer is None:
-            codes.append(None)  # a restart hidden between snapshots: some exit code must allow it
-    elif not (sn.state == "waiting" and newer is not None and not _synthesised_unknown(old, new)):
-        return None
-    if newer is not None and (fresh or sn.state == "waiting"):
-        # An exit that happened between the observations, visible only as the new observation's
-        # lastState (a coalesced update): the container was restarted, or is being restarted
-        # (waiting), after it, so it must be an exit the kubelet restarts after.
-        codes.append(newer)
-    recreated = spec.is_regular_init and sandbox_may_have_been_recreated(old_snap, new_snap)
-    for code in codes:
-        if code is not None:
-            if may_restart_after(cfg, spec, code, sandbox_recreated=recreated):
+
+    def __init__(self, cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> None:
+        self.cfg, self.old, self.new = cfg, old, new
+        self.pairs: list[tuple[ContainerSnap | None, ContainerSnap]] = []
+        for old_list, new_list in ((old.init, new.init), (old.app, new.app)):
+            if not new_list:
                 continue
-            why = _why_not(cfg, spec, code)
+            if not old_list:
+                # No status yet in the first observation: each container starts in the machine's
+                # initial state (waiting, never run, restartCount 0).
+                names: set[str] = set()
+                for n in new_list:
+                    if n.name not in names:
+                        names.add(n.name)
+                        self.pairs.append((None, n))
+                continue
+            if len(old_list) == len(new_list) and all(a is b or a.name == b.name for a, b in zip(old_list, new_list)):
+                # the usual case: the same names in the same order (validation made them unique)
+                self.pairs.extend(zip(old_list, new_list))
+                continue
+            by_name: dict[str, ContainerSnap] = {}
+            for c in new_list:
+                by_name.setdefault(c.name, c)
+            seen: set[str] = set()
+            for o in old_list:
+                n = by_name.get(o.name)
+                if n is None or o.name in seen:
+                    continue
+                seen.add(o.name)
+                self.pairs.append((o, n))
+        self._exempt: bool | None = None
+        #: set by `violations`: a container that never ran in ``old`` has run in ``new``
+        self.started = False
+        self._results: dict[str, hidden.Result | None] = {}
+
+    @property
+    def exempt(self) -> bool:
+        """No search: the configuration is unknown, or every transition is allowed (KEP-5532)."""
+        if self._exempt is None:
+            self._exempt = self.cfg is None or all_containers_could_restart(self.cfg)
+        return self._exempt
+
+    def result(self, o: ContainerSnap | None, n: ContainerSnap) -> hidden.Result | None:
+        """The search's answer for one container (None: not searched -- unknown spec, image changed)."""
+        if n.name in self._results:
+            return self._results[n.name]
+        r = None
+        spec = None if self.exempt else _spec(self.cfg, n.name)
+        if spec is not None and (o is None or not _image_changed(o, n)):
+            r = hidden.search(self.cfg, spec, o, n)
+        self._results[n.name] = r
+        return r
+
+    def recreation_possible(self) -> bool:
+        """Whether every container admits a path through a sandbox recreation."""
+        if self.exempt:
+            return True
+        if self.cfg.restart_policy == "Never":
+            return False
+        for o, n in self.pairs:
+            r = self.result(o, n)
+            if r is not None and True not in r.tags:
+                return False
+        return True
+
+    def _kept(self) -> ContainerSnap | None:
+        """A container that admits no path through a sandbox recreation (for messages)."""
+        for o, n in self.pairs:
+            r = self.result(o, n)
+            if r is not None and True not in r.tags:
+                return n
+        return None
+
+    def violations(self) -> list[Violation]:
+        """``restart-forbidden`` / ``container-state-regressed`` where every path is illegal."""
+        out: list[Violation] = []
+        needs_recreation = []
+        for o, n in self.pairs:
+            if n is o:
+                continue  # the very same status: the empty path
+            if o is not None and not self.started and _never_ran(o) and not _never_ran(n):
+                self.started = True
+            if _one_step(o, n):
+                continue  # one step of the machine
+            r = self.result(o, n)
+            if r is None:
+                if o is None:
+                    continue
+                v = check_regressed(self.new, o, n) or check_crashloop_without_exit(self.new, o, n)
+                if v is not None:
+                    out.append(v)
+            elif not r.legal:
+                out.append(self._no_path(o, n, self.cfg.container(n.name), r))
+            elif False not in r.tags:
+                needs_recreation.append((o, n, self.cfg.container(n.name)))
+        if needs_recreation and not self.recreation_possible():
+            kept = self._kept()
+            for o, n, spec in needs_recreation:
+                out.append(self._no_recreation(o, n, spec, kept))
+        return out
+
+    def _no_path(self, o: ContainerSnap | None, n: ContainerSnap, spec: ContainerSpec, r: hidden.Result) -> Violation:
+        if o is None:  # no status before: compare with a container that never ran
+            o = ContainerSnap(n.name, n.kind, kubelet.Status(n.name, "waiting", reason="(no status yet)"), 0, None,
+                              None, None, None, {})
+        kind = {"init": "init container", "sidecar": "sidecar"}.get(spec.kind, "container")
+        change = f"{o.describe()}, restartCount {o.restart_count} -> {n.describe()}, restartCount {n.restart_count}"
+        if r.relaxed or (r.blocked and _new_instance(o, n)):
+            why = hidden.describe_block(self.cfg, spec, r)
+            field = "state" if n.state != o.state else ("restartCount" if o.restart_count != n.restart_count else
+                                                        ("containerID" if o.container_id != n.container_id else "lastState"))
+            return violation(self.new, "restart-forbidden", status_field(n, field), f"{o.describe()} (no restart: {why})",
+                             f"{n.describe()}, restartCount {n.restart_count}",
+                             f"{kind} {o.name} restarted ({change}) although {why}: {NO_PATH} (every path "
+                             f"restarts it)",
+                             container=o.name,
+                             source=_SRC_INIT_RERUN if spec.is_regular_init and 0 in r.blocked else _SRC_SEARCH)
+        v = check_regressed(self.new, o, n) or check_crashloop_without_exit(self.new, o, n)
+        if v is not None:
+            return dataclasses.replace(v, message=f"{v.message}: {NO_PATH}")
+        return violation(self.new, "container-state-regressed", status_field(n, "state"),
+                         f"a status reachable from {o.describe()} by the container's steps", n.describe(),
+                         f"{kind} {o.name}: {NO_PATH} ({change}): no sequence of container steps "
+                         f"(start, exit, back-off, restart, sandbox recreation) leads from the first to the second",
+                         container=o.name, source=_SRC_SEARCH)
+
+    def _no_recreation(self, o: ContainerSnap | None, n: ContainerSnap, spec: ContainerSpec,
+                       kept: ContainerSnap | None) -> Violation:
+        if o is None:
+            return self._no_path(o, n, spec, hidden.Result(frozenset(), True, (0,)))
+        kind = {"init": "init container", "sidecar": "sidecar"}.get(spec.kind, "container")
+        if self.cfg.restart_policy == "Never":
+            why = "restartPolicy Never never recreates the sandbox"
         else:
-            if may_ever_restart(cfg, spec, sandbox_recreated=recreated):
-                continue
-            why = _why_not(cfg, spec, None)
-        break
-    else:
-        return None
-    field = "state" if sn.state != so.state else ("restartCount" if old.restart_count != new.restart_count else "containerID")
-    kind = {"init": "init container", "app": "container"}.get(old.kind, "container")
-    return violation(new_snap, "restart-forbidden", status_field(new, field),
-                     f"{old.describe()} (no restart: {why})",
-                     f"{new.describe()}, restartCount {new.restart_count}",
-                     f"{kind} {old.name} restarted ({old.describe()}, restartCount {old.restart_count} -> "
-                     f"{new.describe()}, restartCount {new.restart_count}) although {why}",
-                     container=old.name, source=_SRC_INIT_RERUN if spec.is_regular_init and code == 0 else _SRC_C1)
-
-
-def _why_not(cfg: PodConfig, spec: ContainerSpec, code: int | None) -> str:
-    policy = spec.restart_policy if (spec.restart_policy and cfg.gates.get("ContainerRestartRules")) else None
-    who = f"container restartPolicy {policy}" if policy else f"pod restartPolicy {cfg.restart_policy}"
-    if spec.is_regular_init and code == 0:
-        if cfg.restart_policy == "Never":
-            return "a completed init container is never re-run (and restartPolicy Never never recreates the sandbox)"
-        return "a completed init container is re-run only with a new sandbox, and app containers kept running"
-    if code is None:
-        return f"{who} allows no restart for any exit code"
-    return f"{who} forbids a restart after exit code {code}"
+            why = f"container {kept.name} kept its instance ({kept.describe()})" if kept else "not every container was reset"
+        rid = "restart-forbidden" if spec.is_regular_init else "container-state-regressed"
+        return violation(self.new, rid, status_field(n, "state"), f"{o.describe()} (no new sandbox: {why})", n.describe(),
+                         f"{kind} {o.name}: {NO_PATH} ({o.describe()} -> {n.describe()}): only a sandbox recreation "
+                         f"explains it, but a recreation restarts every container and {why}",
+                         container=o.name, source=_SRC_RECREATION if not spec.is_regular_init else _SRC_INIT_RERUN)
 
 
 def check_regressed(new_snap: Snapshot, old: ContainerSnap, new: ContainerSnap) -> Violation | None:
@@ -333,16 +404,18 @@ _SRC_INITIALIZED_BACK = ("generate.go GeneratePodInitializedCondition (computed 
                          "sandbox); k8s-semantics.md §4.3, §7.1, §10.6")
 
 
-def check_initialized_reverted(cfg: PodConfig | None, old: Snapshot, new: Snapshot) -> Violation | None:
+
+def check_initialized_reverted(cfg: PodConfig | None, old: Snapshot, new: Snapshot,
+                               paths: ContainerPaths | None = None) -> Violation | None:
     """``condition-inconsistent``: ``Initialized`` went from True back to False with no cause.
 
     The kubelet computes ``Initialized`` from the container statuses it writes with it
     (``GeneratePodInitializedCondition``).  After True, it is False again only when no regular
-    container is running or terminated and an init container is incomplete: a sidecar no
-    longer started (the sidecar went down), a regular init container with no status, or a
-    regular init container running again (after a sandbox recreation, §10.6).  A completed
-    regular init container that is the very same terminated instance cannot have become
-    incomplete; statuses that give True cannot be written with False.
+    container is running or terminated and an init container is incomplete, which takes a
+    hidden event: a sidecar went down (not started now, or a new instance since), an init
+    container's status is missing, or the sandbox was recreated -- and the search
+    (`ContainerPaths.recreation_possible`) says whether every container admits a path through
+    a recreation.  Statuses that give True cannot be written with False.
 
     >>> from podmodel.model.reference import pod_config
     >>> from podmodel.oracle.observation import snapshot
@@ -364,58 +437,104 @@ def check_initialized_reverted(cfg: PodConfig | None, old: Snapshot, new: Snapsh
         why = "the statuses it is written with give True (every init container complete or started, or a regular " \
               "container has run)"
     else:
-        by_name: dict[str, ContainerSnap] = {}
-        for c in new.init:
-            by_name.setdefault(c.name, c)
         for spec in cfg.init_containers:
-            n = by_name.get(spec.name)
+            n = new.container(spec.name, "init")
             if n is None:
                 return None  # unknown status
             if spec.is_sidecar:
-                if n.status.started is not True:
+                o = old.container(spec.name, "init")
+                if n.status.started is not True or o is None or _new_instance(o, n):
                     return None  # the sidecar went down
-                continue
-            if n.status.ready:
-                continue
-            o = old.container(spec.name, "init")
-            if o is None or n.state != "terminated" or _new_instance(o, n) or o.state != "terminated":
-                return None  # re-run (sandbox recreated) or never completed
-        why = ("no sidecar went down and no init container re-ran (the sandbox was not recreated): the completed "
-               "init containers are the same terminated instances")
+        if (paths or ContainerPaths(cfg, old, new)).recreation_possible():
+            return None
+        why = f"{NO_PATH}: no sidecar went down, and no sandbox recreation fits the container statuses (it would " \
+              f"restart every container)"
     return violation(new, "condition-inconsistent", "status.conditions[Initialized]", "True", "False",
                      f"Initialized went back from True to False, but {why}", source=_SRC_INITIALIZED_BACK)
 
 
-def check_containers(old_cfg: PodConfig | None, old_snap: Snapshot, new_snap: Snapshot) -> list[Violation]:
-    """Per-container rules: restartCount, restart policy, state regressions."""
+_SRC_START_ORDER = ("kuberuntime computeInitContainerActions (the next init container starts only after the earlier "
+                    "regular one exited 0 and the earlier sidecar started); k8s-invariants.md I1-I3; KEP-753")
+
+
+def check_start_order(cfg: PodConfig, old: Snapshot, new: Snapshot) -> list[Violation]:
+    """``init-order`` across a step: a container started between the observations while an
+    earlier init container could not have let it.
+
+    The kubelet starts a container only after every earlier regular init container exited 0
+    and every earlier sidecar started (``computeInitContainerActions``; app containers after
+    all init containers).  Between two observations an earlier regular init container that
+    runs *the same instance* in both (same ``containerID``) never completed, and an earlier
+    sidecar that never ran in either observation never started: every hidden path leaves the
+    later container unstartable.  (A sandbox recreation would have replaced the running
+    instance, so it does not explain it.)
+
+    >>> from podmodel.model.reference import pod_config
+    >>> from podmodel.oracle.observation import snapshot
+    >>> spec = {"initContainers": [{"name": "i1"}, {"name": "i2"}], "containers": [{"name": "a"}]}
+    >>> i1 = {"name": "i1", "restartCount": 1, "containerID": "c://2", "state": {"running": {}},
+    ...       "lastState": {"terminated": {"exitCode": 1, "containerID": "c://1"}}}
+    >>> mk = lambda i2: {"spec": spec, "status": {"initContainerStatuses": [i1, i2]}}
+    >>> a = mk({"name": "i2", "state": {"waiting": {"reason": "PodInitializing"}}})
+    >>> b = mk({"name": "i2", "containerID": "c://3", "state": {"terminated": {"exitCode": 0}}})
+    >>> cfg = pod_config(a)
+    >>> [(v.container, v.field) for v in check_start_order(cfg, snapshot(a, cfg, index=0), snapshot(b, cfg, index=1))]
+    [('i2', 'status.initContainerStatuses[i2].state')]
+    """
     out: list[Violation] = []
-    for kind, old_list, new_list in (("init", old_snap.init, new_snap.init), ("app", old_snap.app, new_snap.app),
-                                     ("ephemeral", old_snap.ephemeral, new_snap.ephemeral)):
-        if not old_list or not new_list:
+    gate: tuple[ContainerSnap, str] | None = None
+    single: set | None = None  # containers the single-observation rule already reports (no duplicates)
+    for spec in cfg.all_containers:
+        kind = "app" if spec.is_app else "init"
+        o, n = old.container(spec.name, kind), new.container(spec.name, kind)
+        if o is None or n is None:
             continue
-        new_by_name: dict[str, ContainerSnap] = {}
-        for c in new_list:
-            new_by_name.setdefault(c.name, c)
-        seen: set[str] = set()
-        for old in old_list:
-            if old.name in seen:
+        if gate is not None and _never_ran(o) and not _never_ran(n):
+            if single is None:
+                # the single-observation rule at its widest (the checker may call it exempt when the
+                # pod was seen initialized; then this step form stays silent too -- rare, documented)
+                single = {v.container for v in check_init_order(cfg, new, seen_initialized=False)}
+            if n.name in single:
                 continue
-            seen.add(old.name)
-            new = new_by_name.get(old.name)
-            if new is None or new is old:  # the very same status object: unchanged
-                continue
-            if old.restart_count is not None and new.restart_count is not None and new.restart_count < old.restart_count:
-                out.append(violation(new_snap, "restart-count-decreased", status_field(new, "restartCount"),
-                                     f">= {old.restart_count}", str(new.restart_count),
-                                     f"container {old.name}'s restartCount went down from {old.restart_count} to {new.restart_count}",
-                                     container=old.name))
-            v = check_restart(old_cfg, old_snap, new_snap, old, new) if old_cfg is not None or old.kind == "ephemeral" else None
-            if v is None:
-                v = check_regressed(new_snap, old, new)
-            if v is None:
-                v = check_crashloop_without_exit(new_snap, old, new)
+            e, why = gate
+            out.append(violation(new, "init-order", status_field(n, "state"), f"{o.describe()} (not started)", n.describe(),
+                                 f"{'app' if spec.is_app else 'init'} container {n.name} started between the observations "
+                                 f"({o.describe()} -> {n.describe()}) while the earlier {why}: {NO_PATH}",
+                                 container=n.name, source=_SRC_START_ORDER))
+            continue
+        if gate is None and spec.is_regular_init and o.state == "running" and n.state == "running" \
+                and o.container_id and o.container_id == n.container_id:
+            gate = (o, f"init container {o.name} kept running the same instance ({o.container_id}), so it never completed")
+        elif gate is None and spec.is_sidecar and _never_ran(o) and _never_ran(n):
+            gate = (o, f"sidecar {o.name} never started ({n.describe()} in both)")
+    return out
+
+
+def check_containers(old_cfg: PodConfig | None, old_snap: Snapshot, new_snap: Snapshot,
+                     paths: ContainerPaths | None = None) -> list[Violation]:
+    """Per-container rules: restartCount never decreases, ephemeral containers never restart,
+    and the coalescing search (`ContainerPaths`) for init and app containers."""
+    out: list[Violation] = []
+    paths = paths or ContainerPaths(old_cfg, old_snap, new_snap)
+    pairs: list = paths.pairs
+    if old_snap.ephemeral and new_snap.ephemeral:
+        by_name: dict[str, ContainerSnap] = {}
+        for c in new_snap.ephemeral:
+            by_name.setdefault(c.name, c)
+        pairs = pairs + [(o, by_name[o.name]) for o in old_snap.ephemeral if o.name in by_name]
+    for old, new in pairs:
+        if old is None or new is old:
+            continue
+        if old.restart_count is not None and new.restart_count is not None and new.restart_count < old.restart_count:
+            out.append(violation(new_snap, "restart-count-decreased", status_field(new, "restartCount"),
+                                 f">= {old.restart_count}", str(new.restart_count),
+                                 f"container {old.name}'s restartCount went down from {old.restart_count} to {new.restart_count}",
+                                 container=old.name))
+        if old.kind == "ephemeral":
+            v = check_ephemeral(new_snap, old, new) or check_regressed(new_snap, old, new)
             if v is not None:
                 out.append(v)
+    out.extend(paths.violations())
     return out
 
 
@@ -573,10 +692,13 @@ def check_step(old_cfg: PodConfig | None, old: Snapshot, new: Snapshot, *, gener
     late = out_of_order(old, new)
     if late is not None:
         return [late]
-    out = check_pod_fields(old, new) + check_containers(old_cfg, old, new)
-    reverted = check_initialized_reverted(old_cfg, old, new)
+    paths = ContainerPaths(old_cfg, old, new)
+    out = check_pod_fields(old, new) + check_containers(old_cfg, old, new, paths)
+    reverted = check_initialized_reverted(old_cfg, old, new, paths)
     if reverted is not None:
         out.append(reverted)
+    if old_cfg is not None and old.init and new.init and paths.started:
+        out.extend(check_start_order(old_cfg, old, new))
     if generations and (old.generation is not None or old.observed_generation is not None or old.cond_generations):
         out.extend(check_generations(old, new))
     return out
