@@ -342,6 +342,7 @@ class Model:
                                    for t in self.decl["termination"].transitions if t.auto]
         self._settled: dict[PodState, PodState] = {}
         self._actions_memo: dict[PodState, tuple[Action, ...]] = {}
+        self._statuses_memo: dict[tuple[ContainerState, ...], tuple[tuple[Status, ...], tuple[Status, ...]]] = {}
 
     def __repr__(self) -> str:
         return f"Model({self.config!r}, {self.bounds!r})"
@@ -678,9 +679,14 @@ class Model:
         """``(initContainerStatuses, containerStatuses)``; empty before the kubelet syncs."""
         if not (self.synced(s) if synced is None else synced):
             return (), ()
-        views = tuple(self.status_of(s, j) for j in range(len(self.specs)))
-        n = len(self.init_indices)
-        return views[:n], views[n:]
+        hit = self._statuses_memo.get(s.containers)
+        if hit is None:
+            views = tuple(self.status_of(s, j) for j in range(len(self.specs)))
+            n = len(self.init_indices)
+            if len(self._statuses_memo) >= SETTLED_MEMO:
+                self._statuses_memo.clear()
+            hit = self._statuses_memo[s.containers] = (views[:n], views[n:])
+        return hit
 
     def pod_has_initialized(self, s: PodState) -> bool:
         """``HasAnyActiveRegularContainerStarted``: an app container instance exists in the current sandbox."""
