@@ -330,7 +330,8 @@ class Model:
                 for src in t.source:
                     self._table.setdefault((d.name, t.trigger, src), ())
                     self._table[(d.name, t.trigger, src)] += (t,)
-        # the same table with each transition's guard functions looked up once (speed only)
+        # the same table with each transition's guard functions looked up once (speed only);
+        # `_fire` adds the entries that ignore some guards, keyed by the guards ignored
         self._checks: dict[tuple[str, str, str], tuple[tuple[Any, tuple[Guard, ...]], ...]] = {
             key: tuple((t, tuple(self.guards[g] for g in t.guards)) for t in ts) for key, ts in self._table.items()}
         self._status_cache: dict[tuple[int, ContainerState], Status] = {}
@@ -504,15 +505,17 @@ class Model:
         """The first declared transition of ``machine``'s ``trigger`` out of its current
         state whose guards (but those in ``ignore``) all hold, or None."""
         src = state.containers[index].machine if machine == "container" else getattr(state, STATE_FIELD[machine])
-        checks = self._checks.get((machine, trigger, src))
+        if ignore:
+            key = (machine, trigger, src, ignore)
+            checks = self._checks.get(key)
+            if checks is None:
+                checks = self._checks[key] = tuple((t, tuple(self.guards[g] for g in t.guards if g not in ignore))
+                                                   for t in self._table.get((machine, trigger, src), ()))
+        else:
+            checks = self._checks.get((machine, trigger, src))
         if not checks:
             return None
         ctx = Ctx(self, state, action, index)
-        if ignore:
-            for t, _ in checks:
-                if all(self.guards[g](ctx) for g in t.guards if g not in ignore):
-                    return t
-            return None
         for t, guards in checks:
             if _holds(guards, ctx):
                 return t
