@@ -62,6 +62,7 @@ def test_memos_are_bounded(monkeypatch):
     states = _reachable(model, 500)
     assert len(states) == 500
     assert len(model._settled) <= 8 and len(model._actions_memo) <= 8
+    assert len(model._statuses_memo) <= 8 and len(model._derive_uncounted) <= 8
 
 
 def test_custom_guards_are_asked_per_action():

@@ -728,6 +728,8 @@ class Model:
                 short = (old.phase, s[1:8], s.gates, tuple(cs[:4] for cs in s.containers))
                 hit = self._derive_uncounted.get(short)
                 if hit is None:
+                    if len(self._derive_uncounted) >= SETTLED_MEMO:
+                        self._derive_uncounted.clear()
                     hit = self._derive_uncounted[short] = self._derive_fields(old, s)
             self._derive_cache[key] = hit
         return s._replace(phase=hit[0], conditions=hit[1])
