@@ -47,6 +47,7 @@ from podmodel.model.actions import Action
 from podmodel.model.machines import MachineDecl, TransitionDecl
 from podmodel.model.product import (
     CONTAINER_TRIGGERS,
+    ContainerState,
     POD_TRIGGERS,
     PROBE_TRIGGERS,
     STATE_FIELD,
@@ -356,6 +357,13 @@ def _fmt(d: tuple[str, str, str, str]) -> str:
 def of_exploration(result: Any) -> Coverage:
     """The coverage of an `podmodel.engines.ExploreResult`: every edge of its graph.
 
+    `fired` reads only the machine fields of a step's two states (pod machines, container
+    machines, conditions), so edges are counted by ``(view of s, action, view of t)``
+    (`_machine_view`) and each distinct one is explained once, with its count: the same
+    record as explaining every edge, at the cost of the distinct views.  For the compiled
+    engine's packed states the view is read off the state's core (the state without its
+    counts and codes), never decoding the states themselves.
+
     Examples
     --------
     >>> from podmodel.engines import explore
@@ -364,20 +372,48 @@ def of_exploration(result: Any) -> Coverage:
     >>> cov.dead_rules
     ('KubeletBackOff', 'KubeletRestartContainer')
     """
+    import numpy as np
+
     model, space = result.model, result.space
     cov = Coverage.for_model(model)
-    src, dst, act = space.edges()
+    src, dst, act = (np.asarray(x, dtype=np.int64) for x in space.edges())
     cov.enabled.update(space.actions)
-    seen: dict[tuple[int, int, int], int] = Counter(zip(src.tolist(), dst.tolist(), act.tolist())
-                                                    if hasattr(src, "tolist") else zip(src, dst, act))
-    state = lru_cache(maxsize=1 << 16)(space.state)  # a packed state is decoded once, not once per edge
-    for (u, v, k), n in seen.items():
-        s, t, a = state(u), state(v), space.actions[k]
-        if result.symmetry:
-            # edges of a symmetry-reduced graph join representatives: replay the action
-            t = model.next_state(s, a)
-        cov.add_step(model, s, a, t, n)
+    if result.symmetry:
+        # edges of a symmetry-reduced graph join representatives: replay the action
+        seen: dict[tuple[int, int, int], int] = Counter(zip(src.tolist(), dst.tolist(), act.tolist()))
+        state = lru_cache(maxsize=1 << 16)(space.state)
+        for (u, v, k), n in seen.items():
+            s, a = state(u), space.actions[k]
+            cov.add_step(model, s, a, model.next_state(s, a), n)
+        return cov
+    tables = getattr(space, "tables", None)
+    if tables is not None and hasattr(tables, "cores"):
+        # compiled: a packed state is core * RL + (counts, codes); its machines are its core's
+        classes = np.asarray(space.codes, dtype=np.int64) // tables.RL
+        rep = tables.cores.__getitem__
+    else:
+        classes = np.arange(len(space), dtype=np.int64)
+        rep = space.state
+    uniq, inv = np.unique(classes, return_inverse=True)
+    views: dict[PodState, int] = {}
+    view_of_class = np.array([views.setdefault(_machine_view(rep(c)), len(views)) for c in uniq.tolist()],
+                             dtype=np.int64)
+    view = view_of_class[inv.reshape(-1)]
+    nv, na = max(len(views), 1), max(len(space.actions), 1)
+    keys, counts = np.unique((view[src] * na + act) * nv + view[dst], return_counts=True)
+    by_id = list(views)
+    for key, n in zip(keys.tolist(), counts.tolist()):
+        rest, v = divmod(key, nv)
+        u, k = divmod(rest, na)
+        cov.add_step(model, by_id[u], space.actions[k], by_id[v], n)
     return cov
+
+
+def _machine_view(s: PodState) -> PodState:
+    """``s`` with only what `fired` reads: the pod machines, each container's machine
+    state (counts, codes and reasons cleared), the conditions."""
+    return s._replace(node=None, recreations=0, stop_reason=None, gates=(),
+                      containers=tuple(ContainerState(c.machine) for c in s.containers))
 
 
 def merge_all(coverages: Iterable[Coverage]) -> Coverage:

@@ -113,6 +113,11 @@ class _Record:
         return hit
 
 
+def _stuck(machine: Any) -> bool:
+    """``backtrack``'s precondition: a walk has started and has nowhere new to go."""
+    return machine.state is not None and not machine.fresh
+
+
 def _rule_name(family: type) -> str:
     name = family.__name__
     return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
@@ -170,6 +175,7 @@ def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
             self.path: list[Action] = []
             self.paths: dict[PodState, list[Action]] = {}  # every state of this example -> its path
             self.fresh: tuple[tuple[Action, PodState], ...] = ()  # successors not yet visited
+            self.fresh_by: dict[type, list[tuple[Action, PodState]]] = {}  # the same, by action family
 
         @initialize(data=st.data())
         def start(self, data: st.DataObject) -> None:
@@ -191,6 +197,9 @@ def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
             if bad is not None:
                 raise PropertyViolation(bad[0], [*path, bad[1]])
             self.fresh = tuple((a, t) for a, t in succ if t not in self.paths)
+            self.fresh_by = {}
+            for a, t in self.fresh:
+                self.fresh_by.setdefault(type(a), []).append((a, t))
 
         def take(self, action: Action, t: PodState) -> None:
             s = self.state
@@ -203,9 +212,9 @@ def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
             self.arrive(t, [*self.path, action])
 
         def fresh_of(self, family: type) -> list[tuple[Action, PodState]]:
-            return [(a, t) for a, t in self.fresh if type(a) is family]
+            return self.fresh_by.get(family, [])
 
-        @precondition(lambda self: self.state is not None and not self.fresh)
+        @precondition(_stuck)
         @rule(data=st.data())
         def backtrack(self, data: st.DataObject) -> None:
             """Nowhere new to go from here (a removed pod, or every successor visited):
@@ -224,9 +233,13 @@ def machine_for(model: Model, properties: Iterable[Property] | None = None, *,
         def fire(self: PodLifecycle, data: st.DataObject) -> None:
             self.take(*data.draw(st.sampled_from(self.fresh_of(family)), label=family.__name__))
 
+        def can_fire(self: PodLifecycle) -> bool:  # a named function: Hypothesis describes it cheaply
+            return family in self.fresh_by
+
         fire.__name__ = fire.__qualname__ = _rule_name(family)
+        can_fire.__name__ = can_fire.__qualname__ = f"can_{fire.__name__}"
         fire.__doc__ = f"Take an enabled {family.__name__} action that leads somewhere new."
-        return rule(data=st.data())(precondition(lambda self: bool(self.fresh_of(family)))(fire))
+        return rule(data=st.data())(precondition(can_fire)(fire))
 
     for fam in families:
         setattr(PodLifecycle, _rule_name(fam), make_rule(fam))

@@ -34,7 +34,6 @@ restart rules mention; one abstract grace period.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
@@ -84,6 +83,10 @@ RUNNING_STATES = frozenset({"Running", "Started", "Ready"})
 #: Machine states in which a container instance exists in the current sandbox.
 INSTANCE_STATES = RUNNING_STATES | {"Terminated", "CrashLoopBackOff"}
 STARTED_STATES = frozenset({"Started", "Ready"})
+#: Most states `Model.next_state` (applied states) and `Model.actions` remember the
+#: outcome of (each memo is emptied when full: it bounds memory, and a breadth-first
+#: search hits mostly within a layer).
+SETTLED_MEMO = 1 << 16
 SANDBOX_EXIT_CODE = 255  # k8s-invariants.md §10.6: old instances often end with 255 / reason Unknown
 
 
@@ -133,9 +136,10 @@ class PodState(NamedTuple):
         return None
 
 
-@dataclass(frozen=True)
-class Ctx:
-    """What a guard sees: the model, the state, the action, and the container index."""
+class Ctx(NamedTuple):
+    """What a guard sees: the model, the state, the action, and the container index.
+
+    (A named tuple rather than a frozen dataclass: one is built for every guard check.)"""
 
     model: Model
     state: PodState
@@ -152,6 +156,14 @@ class Ctx:
 
 
 Guard = Callable[[Ctx], bool]
+
+
+def _holds(guards: tuple[Guard, ...], ctx: Ctx) -> bool:
+    """Every guard holds, asked in order until one does not (``all`` without a generator)."""
+    for g in guards:
+        if not g(ctx):
+            return False
+    return True
 
 
 #: Guards that delay a (re)start but never forbid it: the pod worker does not count on them
@@ -318,10 +330,20 @@ class Model:
                 for src in t.source:
                     self._table.setdefault((d.name, t.trigger, src), ())
                     self._table[(d.name, t.trigger, src)] += (t,)
+        # the same table with each transition's guard functions looked up once (speed only);
+        # `_fire` adds the entries that ignore some guards, keyed by the guards ignored
+        self._checks: dict[tuple[str, str, str], tuple[tuple[Any, tuple[Guard, ...]], ...]] = {
+            key: tuple((t, tuple(self.guards[g] for g in t.guards)) for t in ts) for key, ts in self._table.items()}
         self._status_cache: dict[tuple[int, ContainerState], Status] = {}
         self._derive_cache: dict[tuple, tuple[str, tuple]] = {}
-        self._container_autos = [t for t in self.decl["container"].transitions if t.auto]
-        self._termination_autos = [t for t in self.decl["termination"].transitions if t.auto]
+        self._derive_uncounted: dict[tuple, tuple[str, tuple]] = {}
+        self._container_autos = [(t, tuple(self.guards[g] for g in t.guards))
+                                 for t in self.decl["container"].transitions if t.auto]
+        self._termination_autos = [(t, tuple(self.guards[g] for g in t.guards))
+                                   for t in self.decl["termination"].transitions if t.auto]
+        self._settled: dict[PodState, PodState] = {}
+        self._actions_memo: dict[PodState, tuple[Action, ...]] = {}
+        self._statuses_memo: dict[tuple[ContainerState, ...], tuple[tuple[Status, ...], tuple[Status, ...]]] = {}
 
     def __repr__(self) -> str:
         return f"Model({self.config!r}, {self.bounds!r})"
@@ -393,10 +415,62 @@ class Model:
         return tuple(sorted(codes))
 
     def actions(self, state: PodState) -> list[Action]:
-        """The enabled actions, in `candidate_actions` order (deterministic)."""
+        """The enabled actions, in `candidate_actions` order (deterministic).
+
+        Memoised by state (a search asks once per state, and properties that look at the
+        enabled actions ask again for the same state)."""
+        hit = self._actions_memo.get(state)
+        if hit is not None:
+            return list(hit)
         if state.deletion == "Removed":
             return []
-        return [a for a in self.candidate_actions if self._transition(state, a) is not None]
+        out = []
+        same: dict[tuple, bool] = {}  # actions that ask the same question share the answer
+        for a, key, machine, trigger, i in self._candidate_plan:
+            ok = same.get(key) if key is not None else None
+            if ok is None:
+                if machine is None:
+                    ok = self._transition(state, a) is not None
+                else:
+                    ok = self._fire(state, machine, trigger, a, i) is not None
+                if key is not None:
+                    same[key] = ok
+            if ok:
+                out.append(a)
+        if len(self._actions_memo) >= SETTLED_MEMO:
+            self._actions_memo.clear()
+        self._actions_memo[state] = tuple(out)
+        return out
+
+    @cached_property
+    def _candidate_plan(self) -> tuple[tuple[Action, tuple | None, str | None, str | None, int | None], ...]:
+        """`candidate_actions` with what `_transition` would look up for each (speed only):
+        ``(action, key, machine, trigger, container index)``.
+
+        ``machine``/``trigger`` are those the action fires when nothing but that trigger
+        decides it (None: ask `_transition`).  ``key`` groups the actions whose
+        enabledness is the same question -- one trigger of one machine (``ContainerExit``
+        with any code, ``SchedulerBind`` to any node) -- when every guard the trigger
+        depends on is a standard one (they never read the action); None otherwise."""
+        def standard(machine: str, trigger: str) -> bool:
+            return all(self.guards[g] is GUARDS.get(g) for t in self.decl[machine].transitions
+                       if t.trigger == trigger for g in t.guards)
+
+        out = []
+        for a in self.candidate_actions:
+            kind, key, machine, trigger, i = type(a), None, None, None, None
+            ctrigger = CONTAINER_TRIGGERS.get(kind) or PROBE_TRIGGERS.get((kind, getattr(a, "kind", None)))
+            if ctrigger is not None:
+                machine, trigger, i = "container", ctrigger, self.index[a.container]
+                if standard(machine, trigger):
+                    key = (machine, trigger, i)
+            elif kind is SchedulerBind:
+                if standard("binding", "bind"):
+                    key = ("binding", "bind")
+            elif kind in POD_TRIGGERS:
+                machine, trigger = POD_TRIGGERS[kind]
+            out.append((a, key, machine, trigger, i))
+        return tuple(out)
 
     def enabled(self, state: PodState, action: Action) -> bool:
         return state.deletion != "Removed" and self._transition(state, action) is not None
@@ -408,8 +482,14 @@ class Model:
             raise ActionNotEnabled(f"{action!r} is not enabled")
         machine, index, t = found
         s = self._apply(state, action, machine, index, t.dest)
-        s = self._settle(s)
-        return self._derive(state, s)
+        # what follows is a pure function of the applied state (the old phase is still in
+        # it: no action sets the phase), and many steps reach the same one: memoised
+        hit = self._settled.get(s)
+        if hit is None:
+            if len(self._settled) >= SETTLED_MEMO:
+                self._settled.clear()
+            hit = self._settled[s] = self._derive(s, self._settle(s))
+        return hit
 
     # ------------------------------------------------------------------ helpers
     def container_state(self, state: PodState, name: str) -> ContainerState:
@@ -422,10 +502,22 @@ class Model:
 
     def _fire(self, state: PodState, machine: str, trigger: str, action: Action | None, index: int | None = None,
               ignore: frozenset[str] = frozenset()):
-        src = self._component(state, machine, index)
-        for t in self._table.get((machine, trigger, src), ()):
-            ctx = Ctx(self, state, action, index)
-            if all(self.guards[g](ctx) for g in t.guards if g not in ignore):
+        """The first declared transition of ``machine``'s ``trigger`` out of its current
+        state whose guards (but those in ``ignore``) all hold, or None."""
+        src = state.containers[index].machine if machine == "container" else getattr(state, STATE_FIELD[machine])
+        if ignore:
+            key = (machine, trigger, src, ignore)
+            checks = self._checks.get(key)
+            if checks is None:
+                checks = self._checks[key] = tuple((t, tuple(self.guards[g] for g in t.guards if g not in ignore))
+                                                   for t in self._table.get((machine, trigger, src), ()))
+        else:
+            checks = self._checks.get((machine, trigger, src))
+        if not checks:
+            return None
+        ctx = Ctx(self, state, action, index)
+        for t, guards in checks:
+            if _holds(guards, ctx):
                 return t
         return None
 
@@ -534,13 +626,13 @@ class Model:
                 raise UnsupportedConfig("the auto transitions never settle (they form a cycle)")
             changed = False
             for i, cs in enumerate(s.containers):
-                for t in self._container_autos:
-                    if cs.machine in t.source and all(self.guards[g](Ctx(self, s, None, i)) for g in t.guards):
+                for t, guards in self._container_autos:
+                    if cs.machine in t.source and _holds(guards, Ctx(self, s, None, i)):
                         s = self._set_container(s, i, cs._replace(machine=t.dest))
                         cs = s.containers[i]
                         changed = True
-            for t in self._termination_autos:
-                if s.termination in t.source and all(self.guards[g](Ctx(self, s)) for g in t.guards):
+            for t, guards in self._termination_autos:
+                if s.termination in t.source and _holds(guards, Ctx(self, s)):
                     s = s._replace(termination=t.dest)
                     if t.dest == "Finished":
                         s = self._terminate_pod(s)
@@ -590,9 +682,14 @@ class Model:
         """``(initContainerStatuses, containerStatuses)``; empty before the kubelet syncs."""
         if not (self.synced(s) if synced is None else synced):
             return (), ()
-        views = tuple(self.status_of(s, j) for j in range(len(self.specs)))
-        n = len(self.init_indices)
-        return views[:n], views[n:]
+        hit = self._statuses_memo.get(s.containers)
+        if hit is None:
+            views = tuple(self.status_of(s, j) for j in range(len(self.specs)))
+            n = len(self.init_indices)
+            if len(self._statuses_memo) >= SETTLED_MEMO:
+                self._statuses_memo.clear()
+            hit = self._statuses_memo[s.containers] = (views[:n], views[n:])
+        return hit
 
     def pod_has_initialized(self, s: PodState) -> bool:
         """``HasAnyActiveRegularContainerStarted``: an app container instance exists in the current sandbox."""
@@ -616,19 +713,36 @@ class Model:
         return phase
 
     def _derive(self, old: PodState, s: PodState) -> PodState:
-        """Phase and conditions: a pure function of the old phase and the other fields (memoised)."""
+        """Phase and conditions: a pure function of the old phase and the other fields (memoised).
+
+        Two memos: by the old phase and every other field, then (without derived-field
+        hooks, which may read anything) by the same without the restart counts, which
+        neither getPhase nor the condition generators read (a `Status` has no count), so
+        states that differ only in their counts derive once."""
         key = (old.phase, s[1:-1])
         hit = self._derive_cache.get(key)
         if hit is None:
-            kphase = self.kubelet_phase(old, s)
-            phase = kphase
-            if kphase in self.terminal_phases and old.phase not in self.terminal_phases and any_running(s):
-                phase = old.phase  # mergePodStatus holds a terminal phase back while containers run
-            conditions = self._conditions(s, kphase)
-            if "conditions" in self.derived:
-                conditions = tuple(self.derived["conditions"](self, s, kphase, conditions))
-            hit = self._derive_cache[key] = (phase, conditions)
+            if self.derived:
+                hit = self._derive_fields(old, s)
+            else:
+                short = (old.phase, s[1:8], s.gates, tuple(cs[:4] for cs in s.containers))
+                hit = self._derive_uncounted.get(short)
+                if hit is None:
+                    if len(self._derive_uncounted) >= SETTLED_MEMO:
+                        self._derive_uncounted.clear()
+                    hit = self._derive_uncounted[short] = self._derive_fields(old, s)
+            self._derive_cache[key] = hit
         return s._replace(phase=hit[0], conditions=hit[1])
+
+    def _derive_fields(self, old: PodState, s: PodState) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+        kphase = self.kubelet_phase(old, s)
+        phase = kphase
+        if kphase in self.terminal_phases and old.phase not in self.terminal_phases and any_running(s):
+            phase = old.phase  # mergePodStatus holds a terminal phase back while containers run
+        conditions = self._conditions(s, kphase)
+        if "conditions" in self.derived:
+            conditions = tuple(self.derived["conditions"](self, s, kphase, conditions))
+        return phase, conditions
 
     def _conditions(self, s: PodState, phase: str) -> tuple[tuple[str, str, str], ...]:
         out: list[tuple[str, str, str]] = []
