@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from podmodel.cli import main
 from podmodel.oracle import check_trace
 from podmodel.oracle.formats import InputError, iter_observations
-from podmodel.oracle.schema import pod_schema
+from podmodel.oracle.schema import PodSchema, SchemaUnavailable, pod_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACES = sorted((ROOT / "podmodel" / "specs" / "traces").glob("*.json"))
@@ -189,3 +189,9 @@ def test_any_field_replaced_by_a_value_of_no_schema_type_is_never_legal(path):
     except InputError:  # the reader refuses it outright (exit 2): not LEGAL either
         return
     assert not verdict.ok and verdict.pods[0].first.id == "invalid-object"
+
+
+def test_a_version_the_installed_schemas_lack_is_one_clear_error():
+    with pytest.raises(SchemaUnavailable, match="pip install -U kubernetes-validate") as e:
+        PodSchema("1.99")
+    assert isinstance(e.value, ValueError)  # the commands turn it into one line and exit 2

@@ -59,8 +59,9 @@ _PARTS = {"metadata": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
 _SOURCE = "kubernetes-validate {dir}/pod-v1.json (OpenAPI core/v1 Pod of Kubernetes {version})"
 
 
-class SchemaUnavailable(RuntimeError):
-    """The installed ``kubernetes-validate`` has no schema for the version."""
+class SchemaUnavailable(ValueError):
+    """The installed ``kubernetes-validate`` has no schema for the version (a ValueError, so
+    the commands report it in one line with exit 2, like an unknown version)."""
 
 
 def _path(parts: Any) -> str:
