@@ -109,6 +109,15 @@ def test_a_field_the_schema_refuses_is_an_invalid_object(tmp_path, capsys, comma
     assert v["id"] == "invalid-object" and v["field"] == field, v
 
 
+def test_a_second_pod_with_the_same_lifecycle_spec_is_still_schema_checked():
+    """The checker shares one configuration between pods whose specs agree on what the
+    lifecycle reads; a second pod differing only in a port must still be checked."""
+    other = edit("spec.containers.0.ports.0.containerPort", "eighty")
+    other["metadata"].update(uid="u2", name="web2")
+    verdict = check_trace([BASE, other])
+    assert [p.first.id if p.first else None for p in verdict.pods] == [None, "invalid-object"]
+
+
 def test_the_schema_follows_the_kubernetes_version(tmp_path, capsys):
     """``restartPolicyRules`` (KEP-5307) is a container field from 1.34: a 1.33 API server
     has no such field, so it could not have returned this Pod."""

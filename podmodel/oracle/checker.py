@@ -208,7 +208,14 @@ class TraceChecker:
         hit = self._configs.get(key)
         if hit is not None:
             return hit[0], key, hit[1], hit[2]
-        problems = validate_spec(pod["spec"]) + self._schema.spec_problems(pod["spec"])
+        problems = validate_spec(pod["spec"])
+        if not problems:
+            # A spec the schema refuses is not turned into a configuration either (pod_config would
+            # refuse some of it as unusable input); not cached, as config_key does not cover the
+            # fields the schema checked: the next pod with this key may be fine.
+            refused = self._schema.problems({"spec": pod["spec"]})
+            if refused:
+                return None, key, None, refused
         if problems:
             cfg, info = None, None
         else:
@@ -267,7 +274,11 @@ class TraceChecker:
         vc = state.valid_conditions if state is not None else None
         problems = validate_pod(pod, info.names if info is not None else None, spec_checked=True, previous=previous,
                                 previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
-        problems += self._schema.object_problems(pod)
+        # The whole object, spec included, every time: the configuration cache above is keyed by
+        # what the lifecycle reads (config_key), so two specs that differ only in, say, ports share it.
+        refused = self._schema.problems(pod)
+        if refused:
+            problems += [p for p in refused if p not in spec_problems]
         if spec_problems:
             problems = list(spec_problems) + problems
         if problems:

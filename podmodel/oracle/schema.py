@@ -25,8 +25,8 @@ Why this validator: ``jsonschema-rs`` (Rust) validates a 4 kB Pod against the wh
 schema in about 3 microseconds, where the pure-Python ``jsonschema`` that
 ``kubernetes-validate`` itself uses takes milliseconds and ``fastjsonschema``'s generated
 code about 75 microseconds (measured on this project's traces; ``benchmarks/oracle.py``).
-The checker validates the spec once per distinct spec and ``metadata``/``status`` of each
-observation (`PodSchema.spec_problems`, `PodSchema.object_problems`).
+The checker validates the whole object on every observation: its configuration cache is
+keyed by what the lifecycle reads, so it cannot stand for "this spec was schema-checked".
 
 >>> schema = pod_schema("1.35")
 >>> pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
@@ -52,10 +52,9 @@ except ModuleNotFoundError:  # pragma: no cover - orjson is a dependency; json i
 from podmodel.model.gates import _version
 from podmodel.oracle.validate import Problem, _show
 
-#: The schema definitions of the Pod's three parts, by the top-level key they validate.
-_PARTS = {"metadata": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
-          "spec": "io.k8s.api.core.v1.PodSpec",
-          "status": "io.k8s.api.core.v1.PodStatus"}
+#: The schema definitions a Pod's fields start from (the rest is what they reference).
+_ROOTS = ("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", "io.k8s.api.core.v1.PodSpec",
+          "io.k8s.api.core.v1.PodStatus")
 _SOURCE = "kubernetes-validate {dir}/pod-v1.json (OpenAPI core/v1 Pod of Kubernetes {version})"
 
 
@@ -91,15 +90,10 @@ class PodSchema:
             raise SchemaUnavailable(f"no Pod schema for Kubernetes {version} in the installed kubernetes-validate "
                                     f"({e}): pip install -U kubernetes-validate") from None
         self.source = _SOURCE.format(dir=folder, version=version)
-        defs = _lenient(_reachable(defs, list(_PARTS.values())))
+        defs = _lenient(_reachable(defs, list(_ROOTS)))
         top = _lenient(pod)
         top["$defs"] = defs
         self._pod = jsonschema_rs.validator_for(top)
-        # The same top-level rules without the parts, and each part on its own.
-        bare = dict(top, properties={k: (True if k in _PARTS else v) for k, v in top["properties"].items()})
-        self._top = jsonschema_rs.validator_for(bare)
-        self._parts = {key: jsonschema_rs.validator_for({"$ref": f"#/$defs/{name}", "$defs": defs})
-                       for key, name in _PARTS.items()}
 
     def problems(self, pod: Mapping[str, Any]) -> list[Problem]:
         """Every schema problem of a whole Pod object (empty when it fits the schema)."""
@@ -107,28 +101,8 @@ class PodSchema:
             return []
         return [self._problem(e) for e in self._pod.iter_errors(pod)]
 
-    def spec_problems(self, spec: Any) -> list[Problem]:
-        """The schema problems of ``spec`` alone (field paths start with ``spec``)."""
-        return self._part("spec", spec)
-
-    def object_problems(self, pod: Mapping[str, Any]) -> list[Problem]:
-        """The schema problems of everything but the spec: the top level, ``metadata`` and ``status``."""
-        out: list[Problem] = []
-        if not self._top.is_valid(pod):
-            out += [self._problem(e) for e in self._top.iter_errors(pod)]
-        for key in ("metadata", "status"):
-            if key in pod:
-                out += self._part(key, pod[key])
-        return out
-
-    def _part(self, key: str, value: Any) -> list[Problem]:
-        v = self._parts[key]
-        if value is None or v.is_valid(value):
-            return []
-        return [self._problem(e, (key,)) for e in v.iter_errors(value)]
-
-    def _problem(self, e: Any, prefix: tuple = ()) -> Problem:
-        where = _path(prefix + tuple(e.instance_path))
+    def _problem(self, e: Any) -> Problem:
+        where = _path(e.instance_path)
         kind = type(e.kind).__name__
         details = e.kind.as_dict()
         v = self.version
