@@ -30,6 +30,7 @@ from podmodel.model.gates import UnknownGateError, gates_for_version, generation
 from podmodel.model.reference import pod_config
 from podmodel.oracle import coverage as cov
 from podmodel.oracle.formats import InputError, Location, Observation, iter_observations, nothing_to_check
+from podmodel.oracle.lines import read_observations
 from podmodel.oracle.observation import (
     Snapshot,
     SpecInfo,
@@ -38,6 +39,7 @@ from podmodel.oracle.observation import (
     pod_identity,
     snapshot,
     spec_info,
+    static_key,
 )
 from podmodel.oracle.report import relevant_rows
 from podmodel.oracle.rules import (
@@ -63,7 +65,7 @@ class _PodState:
 
     __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "last", "count", "first_index",
                  "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key",
-                 "valid_conditions", "valid_lists")
+                 "valid_conditions", "valid_lists", "spec_ref", "static_ref")
 
     def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
         self.key = key
@@ -74,6 +76,11 @@ class _PodState:
         self.quiet_key: Any = None  # observation_key of the last observation that broke no single-observation rule
         self.valid_conditions: Any = None  # (generation, status.conditions) of the last valid observation
         self.valid_lists: Any = None  # (config key, its three container status lists)
+        # The spec object of the last valid observation, and its static_key: an observation whose
+        # spec is that same object (podmodel.oracle.lines shares an unchanged spec) has the same,
+        # valid spec: its configuration is the pod's and only its other members are schema-checked.
+        self.spec_ref: Any = None
+        self.static_ref: Any = None
         self.last: Snapshot | None = None
         self.count = 0
         self.first_index = snap.index
@@ -265,7 +272,12 @@ class TraceChecker:
         uid, namespace, name = pod_identity(pod)
         key: Any = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
-        cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
+        spec = pod.get("spec")
+        same_spec = state is not None and spec is state.spec_ref and spec is not None and static_key(pod) == state.static_ref
+        if same_spec:
+            cfg, ckey, info, spec_problems = state.cfg, state.cfg_key, state.info, ()
+        else:
+            cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
         vl = state.valid_lists if state is not None else None
         previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
         meta, status = pod.get("metadata"), pod.get("status")
@@ -276,7 +288,7 @@ class TraceChecker:
                                 previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
         # The whole object, spec included, every time: the configuration cache above is keyed by
         # what the lifecycle reads (config_key), so two specs that differ only in, say, ports share it.
-        refused = self._schema.problems(pod)
+        refused = self._schema.problems_but_spec(pod) if same_spec else self._schema.problems(pod)
         if refused:
             problems += [p for p in refused if p not in spec_problems]
         if spec_problems:
@@ -337,6 +349,10 @@ class TraceChecker:
         state.cfg, state.cfg_key = cfg, ckey
         if info is not None:
             state.info = info
+        if cfg is not None:
+            state.spec_ref, state.static_ref = spec, static_key(pod)
+        else:
+            state.spec_ref = state.static_ref = None
         state.quiet_key = quiet_key
         state.last = snap
         state.valid_conditions = (generation, conditions) if type(conditions) is list else None
@@ -361,7 +377,7 @@ class TraceChecker:
         (nothing to check is no verdict).
         """
         stats: dict = {}
-        for obs in iter_observations(source, format=format, stats=stats):
+        for obs in read_observations(source, format=format, stats=stats):
             self.feed_observation(obs)
         if not self.observations:
             raise nothing_to_check(stats, stats.get("name", "<input>"))

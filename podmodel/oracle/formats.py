@@ -1830,3 +1830,30 @@ def detect_format(head: bytes) -> str:
     except (ValueError, RecursionError):
         return "json-stream"
     return "jsonl" if not line[end:].strip() else "json-stream"
+
+
+def _json_part(path: str, start: int, end: int | None, *, name: str, fmt: str, cls: _Classifier, line: int,
+               index: int) -> Iterator[Observation]:
+    """The observations of bytes ``[start, end)`` of a file (``end`` None: to its end), read by the
+    JSON reader above as part of a whole-file read in framing ``fmt`` (``auto`` or ``jsonl``):
+    ``start`` is a line start, ``line`` its 1-based number, ``index`` the next observation's index,
+    ``cls`` the whole read's classifier (its object count and stats go on).  What
+    `podmodel.oracle.lines` hands over for a line it does not read itself."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        left = None if end is None else end - start
+
+        def read(n: int) -> bytes:
+            nonlocal left
+            if left is None:
+                return f.read(n)
+            data = f.read(min(n, left)) if left > 0 else b""
+            left -= len(data)
+            return data
+
+        reader = _Decoder(b"", read)
+        reader.start_offset = start
+        text = _Text(reader, name)
+        text.line = line
+        for i, (pod, event, stamp, loc) in enumerate(_json_hits(text, cls, fmt), index):
+            yield Observation(i, pod, event, loc, stamp)

@@ -241,6 +241,13 @@ def _containers_key(items: Any) -> Any:
     return tuple(_container_key(c) for c in items)
 
 
+def static_key(pod: Mapping[str, Any]) -> Any:
+    """The part of `config_key` read from ``metadata.annotations`` (a static pod's mirror and source)."""
+    meta = pod.get("metadata")
+    ann = meta.get("annotations") if type(meta) is dict else None
+    return ("kubernetes.io/config.mirror" in ann, _h(ann.get("kubernetes.io/config.source"))) if type(ann) is dict else _h(ann)
+
+
 def config_key(pod: Mapping[str, Any]) -> tuple | None:
     """A hashable fingerprint of what `podmodel.model.reference.pod_config` reads from a Pod.
 
@@ -257,9 +264,7 @@ def config_key(pod: Mapping[str, Any]) -> tuple | None:
     spec = pod.get("spec")
     if type(spec) is not dict:
         return None
-    meta = pod.get("metadata")
-    ann = meta.get("annotations") if type(meta) is dict else None
-    static = ("kubernetes.io/config.mirror" in ann, _h(ann.get("kubernetes.io/config.source"))) if type(ann) is dict else _h(ann)
+    static = static_key(pod)
     gates = spec.get("readinessGates")
     return (_h(spec.get("restartPolicy")), _containers_key(spec.get("containers")),
             _containers_key(spec.get("initContainers")), _containers_key(spec.get("ephemeralContainers")),

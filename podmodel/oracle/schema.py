@@ -101,6 +101,15 @@ class PodSchema:
             return []
         return [self._problem(e) for e in self._pod.iter_errors(pod)]
 
+    def problems_but_spec(self, pod: Mapping[str, Any]) -> list[Problem]:
+        """`problems`, for a Pod whose ``spec`` is known to fit the schema (the same object as in an
+        observation that fitted it): only the other members are validated -- the schema's root is
+        ``properties`` and ``additionalProperties: false``, so each member fits or not on its own --
+        and, when one does not fit, the whole object is (the same problems, in the same words)."""
+        if self._pod.is_valid({k: v for k, v in pod.items() if k != "spec"}):
+            return []
+        return self.problems(pod)
+
     def _problem(self, e: Any) -> Problem:
         where = _path(e.instance_path)
         kind = type(e.kind).__name__

@@ -1,0 +1,261 @@
+"""A faster reader for JSON Lines files: the observations `iter_observations` yields, for less.
+
+`podmodel.oracle.formats` reads every framing through one careful streaming reader that
+decodes each object whole and tracks line, column and byte offset for its error messages.
+For the commonest large input -- a JSON Lines file of watch events or Pods, as ``kubectl
+get pods -w -o json | jq -c`` or a recorder writes it -- most of that work is repeated: a
+pod's ``spec`` (about half of each line) is the same bytes in every observation of the pod.
+This reader (*the lane*):
+
+* splits the file (or a byte range of it, for `podmodel.oracle.parallel`) into lines;
+* cuts each line into its top-level members with `msgspec <https://jcristharif.com/msgspec/>`_
+  (``dict[str, msgspec.Raw]``: the bytes of each member, not decoded), and a watch event's
+  ``object`` the same way;
+* decodes every member with ``orjson`` -- the decoder the general reader uses on a JSON Lines
+  line -- except ``spec``, which is decoded once per distinct byte string and then *shared*:
+  every observation whose ``spec`` has the same bytes gets the same ``dict`` object (a
+  bounded cache, `SPEC_CACHE`);
+* hands the decoded object to the general reader's classifier (`formats._Classifier`), which
+  checks its shape and turns it into observations exactly as for any other input.
+
+So each observation is the value the general reader would produce (equal ``dict`` s; the
+same key order), with one difference the checker uses: an unchanged ``spec`` is the *same
+object* as before, which `podmodel.oracle.checker.TraceChecker` takes as "this pod's spec is
+the one already validated" (`TraceChecker` keeps the last valid spec object of each pod;
+nothing in the oracle mutates an observation).
+
+The lane never words an error itself.  A line it does not read -- one that does not start
+with ``{``, bytes msgspec or orjson refuse (invalid UTF-8, ``NaN``, a lone surrogate, deep
+nesting, two values on a line, a value going on over several lines), a List, or an object the
+classifier refuses -- is handed to the general reader (`formats._json_part`) at its true line
+and byte offset, with the classifier's count of objects: that line alone, or, if it cannot be
+read alone, everything from it to the end.  So errors have the same words and locations as
+with the general reader (``tests/test_oracle_lines.py`` compares both readers on every corpus
+and on mutated traces: observations, verdicts and errors).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+import orjson
+
+from podmodel.oracle.formats import InputError, Location, Observation, _Classifier, _json_part, iter_observations
+
+#: How many distinct ``spec`` byte strings the lane keeps decoded (then it starts over).
+SPEC_CACHE = 4096
+
+_TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_WATCH_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED"})
+_BLANK = b" \t\r\n"
+
+
+def eligible(source: Any, format: str) -> str | None:
+    """The path the lane can read ``source`` from, or None (not a plain JSON Lines file).
+
+    A regular file, format ``auto`` or ``jsonl``, no gzip header, no byte order mark, first
+    non-blank byte ``{``.
+    """
+    if format not in ("auto", "jsonl") or not isinstance(source, (str, os.PathLike)):
+        return None
+    path = os.fspath(source)
+    if not isinstance(path, str) or path == "-":
+        return None
+    try:
+        if not os.path.isfile(path):
+            return None
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except (OSError, ValueError):
+        return None
+    if head[:2] == b"\x1f\x8b" or head[:3] == b"\xef\xbb\xbf" or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    return path if head.lstrip(_BLANK)[:1] == b"{" else None
+
+
+class _Event(msgspec.Struct, forbid_unknown_fields=True):
+    """A watch event's two members, its object cut into members (one msgspec pass)."""
+
+    type: str
+    object: dict[str, msgspec.Raw]
+
+
+_EVENT = msgspec.json.Decoder(_Event)
+
+
+_MISSING = object()
+
+
+def _lists_of_objects(parent: dict, fields: tuple[str, ...]) -> bool:
+    for field in fields:
+        value = parent.get(field, _MISSING)
+        if value is not _MISSING:
+            if type(value) is not list:
+                return False
+            for element in value:
+                if type(element) is not dict:
+                    return False
+    return True
+
+
+def _pod_ok(pod: dict, spec_seen: bool) -> bool:
+    """Whether the classifier's `~podmodel.oracle.formats._Classifier.check_pod` accepts ``pod``
+    (True only if it does; False sends the object to the classifier, which words the problem).
+    ``spec_seen``: the ``spec`` is a shared object this check accepted before."""
+    meta = pod.get("metadata", _MISSING)
+    if meta is not _MISSING:
+        if type(meta) is not dict:
+            return False
+        for field in ("uid", "name", "namespace"):
+            value = meta.get(field, _MISSING)
+            if value is not _MISSING and type(value) is not str:
+                return False
+    if not spec_seen:
+        spec = pod.get("spec", _MISSING)
+        if spec is not _MISSING and (type(spec) is not dict or not _lists_of_objects(spec, ("containers", "initContainers"))):
+            return False
+    status = pod.get("status", _MISSING)
+    return status is _MISSING or (type(status) is dict and _lists_of_objects(
+        status, ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")))
+
+
+def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: int | None = None,
+                      stats: dict | None = None, name: str | None = None) -> Iterator[Observation]:
+    """The observations of a JSON Lines file (or of its lines in ``[start, end)``, ``start`` a
+    line start), as `~podmodel.oracle.formats.iter_observations` yields them, an unchanged
+    ``spec`` shared (see the module docstring).  ``path`` is one `eligible` accepted.
+    Line numbers count from ``start`` (1 there), byte offsets from the file's start.
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "t.jsonl")
+    ...     _ = open(p, "w").write('{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"a"},"spec":{}}}\n'
+    ...                            '{"type":"DELETED","object":{"kind":"Pod","metadata":{"name":"a"},"spec":{}}}\n')
+    ...     obs = list(lane_observations(p))
+    >>> [(o.index, o.event, str(o.location).split(":", 1)[1]) for o in obs], obs[0].pod["spec"] is obs[1].pod["spec"]
+    ([(0, 'ADDED', '1:1 (byte 0)'), (1, 'DELETED', '2:1 (byte 76)')], True)
+    """
+    shown = name or path
+    fmt = "jsonl" if format == "jsonl" else "auto"
+    if stats is not None:
+        stats["name"] = shown
+    cls = _Classifier(stats)
+    top, event_of, loads = _TOP.decode, _EVENT.decode, orjson.loads
+    # spec bytes -> [decoded spec, accepted by the classifier's shape check]
+    specs: dict[bytes, list] = {}
+    seen = False  # the last members_of call's spec was one the shape check accepted before
+
+    def members_of(members: dict) -> tuple[dict, list | None]:
+        out = {}
+        entry = None
+        for k, raw in members.items():
+            if k == "spec":
+                key = bytes(raw)
+                entry = specs.get(key)
+                if entry is None:
+                    entry = [loads(key), False]
+                    if len(specs) >= SPEC_CACHE:
+                        specs.clear()
+                    specs[key] = entry
+                out[k] = entry[0]
+            else:
+                out[k] = loads(memoryview(raw))
+        return out, entry
+
+    index = 0
+    line_no = 1
+    offset = start
+    with open(path, "rb") as f:
+        f.seek(start)
+        left = None if end is None else end - start
+        for line in f:
+            if left is not None:
+                if left <= 0:
+                    break
+                if len(line) > left:
+                    line = line[:left]
+                left -= len(line)
+            here = offset
+            offset += len(line)
+            value = None
+            col = 1
+            first = line[:1]
+            if first != b"{":
+                stripped = line.lstrip(_BLANK)
+                if not stripped:
+                    line_no += 1
+                    continue
+                col += len(line) - len(stripped)
+                first = stripped[:1]
+            if first == b"{":
+                event = pod = entry = None
+                try:
+                    try:
+                        ev = event_of(line)
+                    except msgspec.ValidationError:  # not exactly {"type": a string, "object": an object}
+                        value, entry = members_of(top(line))
+                        if value.get("kind") == "Pod":
+                            pod = value
+                    else:
+                        if ev.type in _WATCH_TYPES:
+                            pod, entry = members_of(ev.object)
+                            event = ev.type
+                            kind = pod.get("kind")
+                            if kind != "Pod" and not (kind is None and "metadata" in pod and ("spec" in pod or "status" in pod)):
+                                pod = None
+                        if pod is None:
+                            value = loads(line)
+                except (msgspec.DecodeError, msgspec.ValidationError, orjson.JSONDecodeError, RecursionError,
+                        ValueError):
+                    value = pod = None
+                if pod is not None and _pod_ok(pod, entry is not None and entry[1]):
+                    if entry is not None:
+                        entry[1] = True
+                    cls.count += 1
+                    yield Observation(index, pod, event, Location(shown, line_no, col, here + col - 1), None)
+                    index += 1
+                    line_no += 1
+                    continue
+                if pod is not None:
+                    value = {"type": event, "object": pod} if event is not None else pod
+                if type(value) is dict and type(value.get("items")) is not list:
+                    loc = Location(shown, line_no, col, here + col - 1)
+                    count = cls.count
+                    try:
+                        hits = list(cls.expand(value, loc, "any"))
+                    except InputError:
+                        hits = None  # the general reader words it (and counts the object again)
+                        cls.count = count
+                    if hits is not None:
+                        for hpod, hev, stamp, hloc in hits:
+                            yield Observation(index, hpod, hev, hloc, stamp)
+                            index += 1
+                        line_no += 1
+                        continue
+            # The general reader, for this line alone; if it cannot read it alone (a value going on
+            # over the next lines, or any error), from this line on: it words any error.
+            count = cls.count
+            try:
+                part = list(_json_part(path, here, here + len(line), name=shown, fmt=fmt, cls=cls, line=line_no,
+                                       index=index))
+            except InputError:
+                cls.count = count
+                yield from _json_part(path, here, end, name=shown, fmt=fmt, cls=cls, line=line_no, index=index)
+                return
+            yield from part
+            index += len(part)
+            line_no += 1
+
+
+def read_observations(source: Any, *, format: str = "auto", stats: dict | None = None,
+                      name: str | None = None) -> Iterator[Observation]:
+    """`lane_observations` for a JSON Lines file (`eligible`), else
+    `~podmodel.oracle.formats.iter_observations`: the same observations either way, an
+    unchanged ``spec`` shared in the first case."""
+    path = eligible(source, format)
+    if path is None:
+        return iter_observations(source, format=format, stats=stats, name=name)
+    return lane_observations(path, format, stats=stats, name=name)
