@@ -20,7 +20,8 @@ from typing import Any
 from podmodel.model.gates import gates_for_version, parse_gates
 from podmodel.oracle.checker import TraceChecker
 from podmodel.model.gates import DEFAULT_VERSION, SUPPORTED_VERSIONS
-from podmodel.oracle.formats import FORMATS, InputError, iter_observations, nothing_to_check
+from podmodel.oracle.formats import FORMATS, InputError, nothing_to_check
+from podmodel.oracle.lines import read_observations
 from podmodel.oracle.report import json_document, render_pod, render_summary
 from podmodel.oracle.verdict import PodResult
 
@@ -120,7 +121,7 @@ def run(args) -> int:
         else:
             checker = TraceChecker(gates, args.coverage, on_pod=on_pod, kubernetes_version=version)
             stats: dict = {}
-            for n, obs in enumerate(iter_observations(args.file, format=args.format, stats=stats), 1):
+            for n, obs in enumerate(read_observations(args.file, format=args.format, stats=stats), 1):
                 checker.feed_observation(obs)
                 if world is not None:
                     world.feed(obs.pod, obs.event, obs.index)

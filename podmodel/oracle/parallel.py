@@ -59,7 +59,8 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
 from podmodel.oracle.checker import TraceChecker, _PodState
-from podmodel.oracle.formats import InputError, Location, Observation, iter_observations, nothing_to_check
+from podmodel.oracle.formats import InputError, Location, Observation, nothing_to_check
+from podmodel.oracle.lines import lane_observations, read_observations
 from podmodel.oracle.observation import pod_identity
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
 
@@ -113,29 +114,6 @@ def line_ranges(path: str, parts: int) -> list[tuple[int, int]]:
                 cuts.append(at)
     cuts.append(size)
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a] or [(0, size)]
-
-
-class _Range:
-    """A binary reader of ``[start, end)`` of a file (what one worker reads)."""
-
-    def __init__(self, path: str, start: int, end: int) -> None:
-        self._f = open(path, "rb")  # noqa: SIM115 - closed by close()
-        self._f.seek(start)
-        self._left = end - start
-        self.name = path
-
-    def read(self, n: int = -1) -> bytes:
-        if self._left <= 0:
-            return b""
-        n = self._left if n is None or n < 0 else min(n, self._left)
-        data = self._f.read(n)
-        self._left -= len(data)
-        return data
-
-    read1 = read
-
-    def close(self) -> None:
-        self._f.close()
 
 
 def _looks_like_json_lines(path: str) -> bool:
@@ -222,9 +200,8 @@ def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | No
     checker = TraceChecker(gates, kubernetes_version=version, on_pod=lambda r: ended.append((_key_of_result(r), r)))
     heads: dict = {}
     total = 0
-    source = _Range(path, start, end)
     try:
-        for obs in iter_observations(source, format="jsonl", name=path):
+        for obs in lane_observations(path, "jsonl", start=start, end=end, name=path):
             total += 1
             n_before, n_ended, groups = len(checker.violations), len(ended), checker.pods_seen
             found = checker.feed_observation(obs)
@@ -251,8 +228,6 @@ def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | No
         if total or not _blank(path, start, end):
             raise
         # a range of blank lines only: nothing in it (one process reads them as blanks too)
-    finally:
-        source.close()
     return _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods))
 
 
@@ -373,15 +348,12 @@ def _recheck(path: str, start: int, end: int, base: int, live: dict, gates: Mapp
     ended: list = []
     checker = TraceChecker(gates, kubernetes_version=version, on_pod=ended.append)
     checker._pods = live
-    source = _Range(path, start, end)
     try:
-        for obs in iter_observations(source, format="jsonl", name=path):
+        for obs in lane_observations(path, "jsonl", start=start, end=end, name=path):
             checker.feed_observation(Observation(obs.index + base, obs.pod, obs.event, obs.location))
     except InputError:
         if not _blank(path, start, end):
             raise
-    finally:
-        source.close()
     return checker.violations, ended, checker._pods
 
 
@@ -423,7 +395,7 @@ def _check_part(path: str, fmt: str, gates: Mapping[str, bool] | None, coverage:
     checker = TraceChecker(gates, coverage, kubernetes_version=version)
     total = 0
     stats: dict = {}
-    for obs in iter_observations(path, format=fmt, stats=stats):
+    for obs in read_observations(path, format=fmt, stats=stats):
         total += 1
         if partition_of(obs.pod, parts) == part:
             checker.feed_observation(obs)
