@@ -273,7 +273,8 @@ class TraceChecker:
         key: Any = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
         spec = pod.get("spec")
-        same_spec = state is not None and spec is state.spec_ref and spec is not None and static_key(pod) == state.static_ref
+        static = static_key(pod)
+        same_spec = state is not None and spec is state.spec_ref and spec is not None and static == state.static_ref
         if same_spec:
             cfg, ckey, info, spec_problems = state.cfg, state.cfg_key, state.info, ()
         else:
@@ -350,7 +351,7 @@ class TraceChecker:
         if info is not None:
             state.info = info
         if cfg is not None:
-            state.spec_ref, state.static_ref = spec, static_key(pod)
+            state.spec_ref, state.static_ref = spec, static
         else:
             state.spec_ref = state.static_ref = None
         state.quiet_key = quiet_key

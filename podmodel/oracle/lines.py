@@ -43,7 +43,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from podmodel.oracle.formats import InputError, Location, Observation, _Classifier, _json_part, iter_observations
+from podmodel.oracle.formats import _FAST_LINE, InputError, Location, Observation, _Classifier, _json_part, iter_observations
 
 #: How many distinct ``spec`` byte strings the lane keeps decoded (then it starts over).
 SPEC_CACHE = 4096
@@ -190,7 +190,10 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
                     continue
                 col += len(line) - len(stripped)
                 first = stripped[:1]
-            if first == b"{":
+            # The general reader decodes a line with orjson when it ends with a line break within
+            # _FAST_LINE characters (else with the json module, which reads, e.g., huge integers
+            # otherwise): the lane takes those lines only.
+            if first == b"{" and len(line) < _FAST_LINE and line[-1:] == b"\n":
                 event = pod = entry = None
                 try:
                     try:

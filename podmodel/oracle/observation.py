@@ -397,17 +397,23 @@ def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event
                     og = c.get("observedGeneration")
                     if type(og) is int:
                         cond_gens.append((ctype, og))
-    grace = meta.get("deletionGracePeriodSeconds")
+    mg = meta.get
+    uid, name, namespace, deletion, rv = mg("uid"), mg("name"), mg("namespace"), mg("deletionTimestamp"), mg("resourceVersion")
+    grace, generation = mg("deletionGracePeriodSeconds"), mg("generation")
+    sg = status.get
+    phase, reason, observed = sg("phase"), sg("reason"), sg("observedGeneration")
+    node = spec.get("nodeName")
+    # _str and _int inline (a snapshot is built for every observation)
     return Snapshot(
         index,
-        _str(meta.get("uid")),
-        _str(meta.get("name")),
-        _str(meta.get("namespace")),
+        uid if type(uid) is str and uid else None,
+        name if type(name) is str and name else None,
+        namespace if type(namespace) is str and namespace else None,
         event,
-        _str(spec.get("nodeName")),
-        _str(status.get("phase")),
-        _str(status.get("reason")),
-        _str(meta.get("deletionTimestamp")),
+        node if type(node) is str and node else None,
+        phase if type(phase) is str and phase else None,
+        reason if type(reason) is str and reason else None,
+        deletion if type(deletion) is str and deletion else None,
         grace if type(grace) is int else None,
         tuple(conds),
         _statuses(init_raw, "init", kinds, images, p_init) if init_raw else (),
@@ -416,9 +422,9 @@ def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event
         init_raw is None,
         app_raw is None,
         info.names if has_spec and info is not None else None,
-        _str(meta.get("resourceVersion")),
-        _int(meta.get("generation")),
-        _int(status.get("observedGeneration")),
+        rv if type(rv) is str and rv else None,
+        generation if type(generation) is int else None,
+        observed if type(observed) is int else None,
         tuple(cond_gens),
     )
 
