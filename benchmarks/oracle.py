@@ -24,6 +24,7 @@ Usage::
     python benchmarks/oracle.py --observations 50000 --framings jsonl --jobs 2
     python benchmarks/oracle.py --input my-trace.jsonl
     python benchmarks/oracle.py --input trace.jsonl --tree /path/to/other/checkout   # "before", same script
+    python benchmarks/oracle.py --input trace.jsonl --jobs 2 --sequential   # also each range alone
 
 The generated trace is legal: the benchmark asserts the verdict, so a speed-up that
 breaks a rule is noticed.
@@ -277,7 +278,7 @@ def _timed(fn):
     return value, time.perf_counter() - t0, time.process_time() - c0
 
 
-def measure(path: Path, jobs: int) -> dict:
+def measure(path: Path, jobs: int, sequential: bool = False) -> dict:
     size = path.stat().st_size / 1e6
     n, t_parse, c_parse = _timed(lambda: parse_only(str(path)))
     verdict, t_check, c_check = _timed(lambda: check_trace(str(path)))
@@ -308,6 +309,17 @@ def measure(path: Path, jobs: int) -> dict:
             row["speedup_cpu"] = c_check / path_cpu
             row["workers_cpu"] = timings["workers_cpu"]
             row["stitch_cpu"] = timings["stitch_cpu"]
+        if sequential and row.get("mode") == "ranges":
+            # The same ranges, checked one after the other in this process: each range's CPU time
+            # without the other worker running beside it (two workers on two busy hardware threads
+            # slow each other down; process_time counts that too).
+            alone = []
+            for start, end in parallel.line_ranges(str(path), jobs):
+                c0 = time.process_time()
+                parallel._check_range(str(path), start, end, None, None)
+                alone.append(time.process_time() - c0)
+            row["alone_cpu"] = alone
+            row["speedup_alone"] = c_check / (max(alone) + row["stitch_cpu"])
     return row
 
 
@@ -319,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="also measure check_trace(jobs=N) (default 2; 1: not)")
     ap.add_argument("--keep", help="write the generated traces to this directory and keep them")
     ap.add_argument("--tree", help="measure the podmodel of this checkout instead (e.g. the commit before a change)")
+    ap.add_argument("--sequential", action="store_true",
+                    help="with --jobs N on JSON Lines: also check the N ranges one after the other in this process "
+                         "(each range's CPU time without a concurrent worker)")
     args = ap.parse_args(argv)
     import podmodel
 
@@ -340,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
               + (f" {'wall':>14} {'wall':>8} {'CPU':>8}" if args.jobs > 1 else ""))
         rows = []
         for label, path in paths.items():
-            r = measure(path, args.jobs)
+            r = measure(path, args.jobs, args.sequential)
             rows.append((label, r))
             if not args.input:
                 assert r["ok"], f"generated trace has {r['violations']} violations"
@@ -356,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
                 if "workers_cpu" in r:
                     detail += (f"; workers' CPU {', '.join(f'{c:.1f}' for c in r['workers_cpu'])} s, stitching {r['stitch_cpu']:.2f} s"
                                f" (one process: {r['mb'] / r['check_cpu']:.1f} s)")
+                if "alone_cpu" in r:
+                    detail += (f"; the ranges one after the other: {', '.join(f'{c:.1f}' for c in r['alone_cpu'])} s,"
+                               f" speed-up from CPU time {r['speedup_alone']:.2f}x")
                 print(detail)
     return 0
 
