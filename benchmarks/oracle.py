@@ -6,7 +6,9 @@ first status, start, readiness changes, restarts, deletion and a DELETED event -
 JSON Lines watch events and as ``kubectl get pods -w -o json`` output (pretty-printed
 objects back to back).  For each input it times, in this order and in this process:
 
-* ``parse``: `podmodel.oracle.formats.parse_only` (read, decode, classify; nothing checked);
+* ``parse``: the reader ``check_trace`` uses, alone (read, decode, classify; nothing checked):
+  `podmodel.oracle.lines.read_observations` -- the JSON Lines lane for a JSON Lines file, the
+  general reader otherwise -- or `podmodel.oracle.formats.parse_only` in a tree without it;
 * ``check``: `podmodel.oracle.check_trace` in one process (parsing included);
 * ``--jobs N``: ``check_trace(jobs=N)`` -- for JSON Lines each worker reads only its byte
   range (`podmodel.oracle.parallel`); the verdict must equal the one-process verdict.
@@ -59,6 +61,17 @@ sys.path.insert(0, _tree())
 
 from podmodel.oracle import check_trace  # noqa: E402
 from podmodel.oracle.formats import parse_only  # noqa: E402
+
+try:  # the reader check_trace uses (a tree measured with --tree may not have it)
+    from podmodel.oracle.lines import read_observations  # noqa: E402
+except ImportError:  # pragma: no cover - older trees
+    read_observations = None
+
+
+def _parse(path: str) -> int:
+    if read_observations is None:
+        return parse_only(path)
+    return sum(1 for _ in read_observations(path))
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 
@@ -280,7 +293,7 @@ def _timed(fn):
 
 def measure(path: Path, jobs: int, sequential: bool = False) -> dict:
     size = path.stat().st_size / 1e6
-    n, t_parse, c_parse = _timed(lambda: parse_only(str(path)))
+    n, t_parse, c_parse = _timed(lambda: _parse(str(path)))
     verdict, t_check, c_check = _timed(lambda: check_trace(str(path)))
     row = {"observations": n, "mb": size, "parse_cpu": size / c_parse, "parse_wall": size / t_parse,
            "check_cpu": size / c_check, "check_wall": size / t_check, "cost": (c_check - c_parse) / c_parse,

@@ -268,9 +268,15 @@ class TraceChecker:
         if type(pod) is not dict:
             pod = plain(pod)
         self.observations += 1
-        self._next_index = max(self._next_index, index + 1)
-        uid, namespace, name = pod_identity(pod)
-        key: Any = uid if uid is not None else ("name", namespace, name)
+        if index >= self._next_index:
+            self._next_index = index + 1
+        meta = pod.get("metadata")
+        uid = meta.get("uid") if type(meta) is dict else None
+        if type(uid) is str and uid:  # the common case of pod_identity
+            key: Any = uid
+        else:
+            uid, namespace, name = pod_identity(pod)
+            key = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
         spec = pod.get("spec")
         static = static_key(pod)
@@ -307,12 +313,12 @@ class TraceChecker:
             okey = observation_key(snap)
             if state is None or state.quiet_key != okey or state.cfg is not cfg:
                 seen = state.seen_initialized if state else False
+                clean_key: Any = (id(cfg), seen, clean_key_of(snap))
                 try:
-                    clean_key = (id(cfg), seen, clean_key_of(snap))
-                    hash(clean_key)
+                    known = clean_key in self._clean  # hashes the key once
                 except TypeError:
-                    clean_key = None
-                if clean_key is None or clean_key not in self._clean:
+                    clean_key, known = None, False
+                if not known:
                     found = check_observation(cfg, snap, seen_initialized=seen)
                     if not found and clean_key is not None:
                         if len(self._clean) >= CLEAN_CACHE:
