@@ -10,6 +10,7 @@ which the lane never reads): observations with their locations, the statistics b
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 
 import orjson
@@ -246,3 +247,28 @@ def test_a_static_pod_annotation_with_the_same_spec_bytes_changes_the_configurat
     assert after is not before and after.static and not before.static
     lane, general = _verdicts(trace)
     assert lane == general
+
+
+def test_a_spec_changed_in_place_between_two_feeds_is_checked_again():
+    """A caller may feed the same dict twice, changed in between: only the lane's shared specs
+    (Observation.shared_spec) take the shortcut."""
+    pod = copy.deepcopy(BASE)
+    checker = TraceChecker()
+    assert checker.feed(pod) == []
+    pod["spec"]["containers"][0]["image"] = 5
+    pod["metadata"]["resourceVersion"] = "11"
+    found = checker.feed(pod)
+    assert [v.id for v in found] == ["invalid-object"] and "image" in found[0].field
+
+
+def test_the_shortcut_needs_the_readers_word(tmp_path):
+    trace = _two_observations(tmp_path, copy.deepcopy(BASE))
+    obs = list(read_observations(trace))
+    assert obs[0].shared_spec and obs[1].shared_spec and obs[0].pod["spec"] is obs[1].pod["spec"]
+    assert not any(o.shared_spec for o in iter_observations(trace))
+    # the same object, changed in place, without the reader's word: the spec is validated again
+    checker = TraceChecker()
+    assert checker.feed_observation(obs[0]) == []
+    obs[1].pod["spec"]["containers"][0]["image"] = 5
+    found = checker.feed_observation(dataclasses.replace(obs[1], shared_spec=False))
+    assert [v.id for v in found] == ["invalid-object"] and "image" in found[0].field

@@ -76,9 +76,10 @@ class _PodState:
         self.quiet_key: Any = None  # observation_key of the last observation that broke no single-observation rule
         self.valid_conditions: Any = None  # (generation, status.conditions) of the last valid observation
         self.valid_lists: Any = None  # (config key, its three container status lists)
-        # The spec object of the last valid observation, and its static_key: an observation whose
-        # spec is that same object (podmodel.oracle.lines shares an unchanged spec) has the same,
-        # valid spec: its configuration is the pod's and only its other members are schema-checked.
+        # The spec object of the last valid observation, and its static_key, when the reader shares
+        # specs (Observation.shared_spec: podmodel.oracle.lines gives equal spec bytes one object,
+        # never mutated): a later shared observation with that same object has the same, valid
+        # spec -- the pod's configuration, and only its other members are schema-checked.
         self.spec_ref: Any = None
         self.static_ref: Any = None
         self.last: Snapshot | None = None
@@ -203,7 +204,7 @@ class TraceChecker:
 
     def feed_observation(self, obs: Observation) -> list[Violation]:
         """Check one `~podmodel.oracle.formats.Observation` (as `iter_observations` yields)."""
-        return self._observe(obs.pod, obs.index, obs.event, obs.location)
+        return self._observe(obs.pod, obs.index, obs.event, obs.location, obs.shared_spec)
 
     def _config(self, pod: dict, state: _PodState | None, index: int, location: Location | None):
         """``(cfg, key, spec info, spec problems)`` for an observation: the pod's cached ones while its spec is unchanged."""
@@ -262,7 +263,8 @@ class TraceChecker:
         self.violations.append(v)
         return [v]
 
-    def _observe(self, pod: Any, index: int, event: str | None, location: Location | None) -> list[Violation]:
+    def _observe(self, pod: Any, index: int, event: str | None, location: Location | None,
+                 shared_spec: bool = False) -> list[Violation]:
         if self._verdict is not None:
             raise RuntimeError("TraceChecker.finish() was called; create a new checker")
         if type(pod) is not dict:
@@ -280,7 +282,8 @@ class TraceChecker:
         state = self._pods.get(key)
         spec = pod.get("spec")
         static = static_key(pod)
-        same_spec = state is not None and spec is state.spec_ref and spec is not None and static == state.static_ref
+        same_spec = (shared_spec and state is not None and spec is state.spec_ref and spec is not None
+                     and static == state.static_ref)
         if same_spec:
             cfg, ckey, info, spec_problems = state.cfg, state.cfg_key, state.info, ()
         else:
@@ -356,7 +359,7 @@ class TraceChecker:
         state.cfg, state.cfg_key = cfg, ckey
         if info is not None:
             state.info = info
-        if cfg is not None:
+        if cfg is not None and shared_spec:
             state.spec_ref, state.static_ref = spec, static
         else:
             state.spec_ref = state.static_ref = None

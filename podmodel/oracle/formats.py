@@ -131,6 +131,10 @@ class Observation:
     timestamp : str or None
         When it was observed, if the input says: an audit event's ``stageTimestamp``
         (or ``requestReceivedTimestamp``).
+    shared_spec : bool
+        The pod's ``spec`` is an object the reader shares among observations whose ``spec``
+        has the same bytes (`podmodel.oracle.lines`), and nothing mutates it: a checker may
+        take "the same object as before" as "the same spec".  False for every other reader.
 
     Examples
     --------
@@ -144,6 +148,7 @@ class Observation:
     event: str | None
     location: Location
     timestamp: str | None = None
+    shared_spec: bool = False
 
 
 class InputError(Exception):

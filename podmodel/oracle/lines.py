@@ -20,9 +20,11 @@ This reader (*the lane*):
 
 So each observation is the value the general reader would produce (equal ``dict`` s; the
 same key order), with one difference the checker uses: an unchanged ``spec`` is the *same
-object* as before, which `podmodel.oracle.checker.TraceChecker` takes as "this pod's spec is
-the one already validated" (`TraceChecker` keeps the last valid spec object of each pod;
-nothing in the oracle mutates an observation).
+object* as before, and the observation says so (``Observation.shared_spec``), which
+`podmodel.oracle.checker.TraceChecker` takes as "this pod's spec is the one already
+validated" (it keeps the last valid spec object of each pod; nothing in the oracle mutates an
+observation, and a caller must not either).  Observations from anywhere else (dicts fed by a
+caller, who may change one in place between two calls) never take that shortcut.
 
 The lane never words an error itself.  A line it does not read -- one that does not start
 with ``{``, bytes msgspec or orjson refuse (invalid UTF-8, ``NaN``, a lone surrogate, deep
@@ -124,7 +126,7 @@ def _pod_ok(pod: dict, spec_seen: bool) -> bool:
 
 def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: int | None = None,
                       stats: dict | None = None, name: str | None = None) -> Iterator[Observation]:
-    """The observations of a JSON Lines file (or of its lines in ``[start, end)``, ``start`` a
+    r"""The observations of a JSON Lines file (or of its lines in ``[start, end)``, ``start`` a
     line start), as `~podmodel.oracle.formats.iter_observations` yields them, an unchanged
     ``spec`` shared (see the module docstring).  ``path`` is one `eligible` accepted.
     Line numbers count from ``start`` (1 there), byte offsets from the file's start.
@@ -136,7 +138,7 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
     ...                            '{"type":"DELETED","object":{"kind":"Pod","metadata":{"name":"a"},"spec":{}}}\n')
     ...     obs = list(lane_observations(p))
     >>> [(o.index, o.event, str(o.location).split(":", 1)[1]) for o in obs], obs[0].pod["spec"] is obs[1].pod["spec"]
-    ([(0, 'ADDED', '1:1 (byte 0)'), (1, 'DELETED', '2:1 (byte 76)')], True)
+    ([(0, 'ADDED', '1:1 (byte 0)'), (1, 'DELETED', '2:1 (byte 75)')], True)
     """
     shown = name or path
     fmt = "jsonl" if format == "jsonl" else "auto"
@@ -218,7 +220,7 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
                     if entry is not None:
                         entry[1] = True
                     cls.count += 1
-                    yield Observation(index, pod, event, Location(shown, line_no, col, here + col - 1), None)
+                    yield Observation(index, pod, event, Location(shown, line_no, col, here + col - 1), None, True)
                     index += 1
                     line_no += 1
                     continue

@@ -350,7 +350,8 @@ def _recheck(path: str, start: int, end: int, base: int, live: dict, gates: Mapp
     checker._pods = live
     try:
         for obs in lane_observations(path, "jsonl", start=start, end=end, name=path):
-            checker.feed_observation(Observation(obs.index + base, obs.pod, obs.event, obs.location))
+            checker.feed_observation(Observation(obs.index + base, obs.pod, obs.event, obs.location,
+                                                 obs.timestamp, obs.shared_spec))
     except InputError:
         if not _blank(path, start, end):
             raise
