@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+from pathlib import Path
 
 import orjson
 import pytest
@@ -272,3 +273,22 @@ def test_the_shortcut_needs_the_readers_word(tmp_path):
     obs[1].pod["spec"]["containers"][0]["image"] = 5
     found = checker.feed_observation(dataclasses.replace(obs[1], shared_spec=False))
     assert [v.id for v in found] == ["invalid-object"] and "image" in found[0].field
+
+
+_RECORDED = sorted((Path(__file__).resolve().parent.parent / "examples" / "traces").glob("*.json"))
+
+
+def test_there_are_recorded_traces():
+    assert len(_RECORDED) >= 5
+
+
+@pytest.mark.parametrize("recorded", _RECORDED, ids=[p.name for p in _RECORDED])
+def test_recorded_cluster_traces_as_json_lines_keep_their_verdicts(tmp_path, recorded):
+    """The recorded traces of examples/traces, written as JSON Lines watch events: the lane's
+    verdict is the general reader's and the recorded file's (violations and pods alike)."""
+    obs = list(iter_observations(str(recorded)))
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps({"type": o.event, "object": o.pod} if o.event else o.pod) + "\n" for o in obs))
+    assert all(o.shared_spec for o in read_observations(str(path)))
+    lane, general = _verdicts(str(path))
+    assert lane == general == _plain(check_trace(str(recorded)))
