@@ -414,6 +414,7 @@ class Tables:
         self.e_op: list[int] = []
         self.e_act: list[int] = []
         self.e_src: list[int] = []                # the core each table edge leaves
+        self.e_rep: list[int] = []                # its counterpart in the representative's row (itself if computed)
         self.r_edges: list[tuple[int, tuple[int, int, int, int]]] = []   # resolved edges: (core, edge)
         self.r_ids: dict[tuple, int] = {}
         self.deadline: float | None = None        # time.monotonic() past which work stops (`TimeUp`)
@@ -425,6 +426,11 @@ class Tables:
         self.sym = Symmetry.of(model)
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, int] = {}
+        self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self.core_rep: list[int] = []             # `canonical`, per core, filled by `canon_arrays`
+        self.core_perm: list[int] = []            # ... and the number of its permutation in `perms`
+        self.perms: list[tuple[int, ...]] = [tuple(range(n))]
+        self.perm_ids: dict[tuple[int, ...], int] = {self.perms[0]: 0}
         self._candidate_order: list[int] = []
         self._ptargets: dict[tuple, PodState] = {}
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
@@ -569,11 +575,12 @@ class Tables:
         target = self.intern(t._replace(containers=tuple(out)))
         return target, inc, self.op_id(tuple(op)), self.action_id(a)
 
-    def _add_row(self, c: int, edges: list[tuple[int, int, int, int]]) -> int:
+    def _add_row(self, c: int, edges: list[tuple[int, int, int, int]], reps: list[int] | None = None) -> int:
         row = len(self.off)
         self.off.append(len(self.e_dst))
         self.deg.append(len(edges))
         self.e_src.extend([c] * len(edges))
+        self.e_rep.extend(reps if reps is not None else range(len(self.e_dst), len(self.e_dst) + len(edges)))
         for d, i, o, a in edges:
             self.e_dst.append(d)
             self.e_inc.append(i)
@@ -722,6 +729,9 @@ class Tables:
         with ``rep.containers[k] == c.containers[p[k]]`` (`podmodel.engines.symmetry`)."""
         if not self.sym:
             return c, ()
+        hit = self._canon.get(c)
+        if hit is not None:
+            return hit
         core = self.cores[c]
         p = list(range(self.n))
         for g in self.sym.groups:
@@ -729,9 +739,33 @@ class Tables:
             for k, i in zip(g, order):
                 p[k] = i
         if p == list(range(self.n)):
-            return c, ()
+            hit = self._canon[c] = (c, ())
+            return hit
         rep = core._replace(containers=tuple(_relabel(core.containers[p[k]], k) for k in range(self.n)))
-        return self.intern(rep), tuple(p)
+        hit = self._canon[c] = (self.intern(rep), tuple(p))
+        return hit
+
+    def canon_arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
+        """`canonical` of cores ``0..top-1`` as arrays: representative and permutation number
+        (`perms`; 0 is the identity)."""
+        reps, pids = self.core_rep, self.core_perm
+        while len(reps) < top:
+            rep, p = self.canonical(len(reps))
+            reps.append(rep)
+            pids.append(intern(self.perms, self.perm_ids, p) if p else 0)
+        return np.asarray(reps[:top], dtype=np.int64), np.asarray(pids[:top], dtype=np.int64)
+
+    def to_rep(self, pid: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Counts and codes as seen from the representative: with ``p = perms[pid]``, the
+        representative's container ``k`` is the state's container ``p[k]``."""
+        pm = np.asarray(self.perms, dtype=np.int64)[pid]
+        base = self.M + 1
+        r2, l2 = np.zeros_like(r), np.zeros_like(l)
+        for k in range(self.n):
+            src = pm[:, k]
+            r2 += (r // self.P[src]) % base * self.P[k]
+            l2 += (l // self.PL[src]) % self.B * self.PL[k]
+        return r2, l2
 
     def derive_row(self, c: int, rep: int, p: tuple[int, ...]) -> None:
         """Row of core ``c`` from its representative's: by the model's symmetry, the
@@ -743,6 +777,7 @@ class Tables:
         edges = []
         n, cores, ops, pk = self.n, self.cores, self.ops, self._perm_cache
         for e in range(self.off[row], self.off[row] + self.deg[row]):
+            base = self.e_rep[e]
             ka = ("action", self.e_act[e], p)
             k = pk.get(ka)
             if k is None:
@@ -750,7 +785,7 @@ class Tables:
             if self.e_dst[e] < 0:
                 seen = self._reads.get((rep, self.e_act[e]), ())
                 self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
-                edges.append((-1, 0, 0, k))
+                edges.append((-1, 0, 0, k, base))
                 continue
             kd = ("dst", self.e_dst[e], p)
             d = pk.get(kd)
@@ -770,10 +805,10 @@ class Tables:
                 for j, (kind, v) in enumerate(ops[self.e_op[e]]):
                     op[p[j]] = (kind, p[v] if kind == _COPY else v)
                 o = pk[ko] = self.op_id(tuple(op))
-            edges.append((d, inc, o, k))
+            edges.append((d, inc, o, k, base))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
-        self.row_of_core[c] = self._add_row(c, edges)
+        self.row_of_core[c] = self._add_row(c, [e[:4] for e in edges], [e[4] for e in edges])
 
     def compile_concrete(self, c: int, l: int) -> int:
         """Compile a conditional core for concrete codes ``l`` (counts 0)."""
@@ -1026,10 +1061,16 @@ class _Values:
     positions it read are recorded per class (``rbits``/``lbits``, bit masks) and it is
     run again once per value of just those (``memo``), on demand, for the states that
     need it; a further read widens the positions and those states are keyed again.
+
+    With ``canon`` (a `_Canon`: the predicate is `Property.symmetric` and the model has
+    interchangeable containers), a class that is a permutation of its orbit's
+    representative takes the representative's value, and its keyed elements are
+    evaluated as the representative's, their counts and codes permuted alike.
     """
 
-    def __init__(self, T: Tables, evaluate: Callable[[int, int, int, tuple, tuple], bool]):
-        self.T, self.evaluate = T, evaluate
+    def __init__(self, T: Tables, evaluate: Callable[[int, int, int, tuple, tuple], bool],
+                 canon: _Canon | None = None):
+        self.T, self.evaluate, self.canon = T, evaluate, canon
         self.val = np.full(0, _UNSEEN, np.int8)
         self.rbits = np.zeros(0, np.int64)
         self.lbits = np.zeros(0, np.int64)
@@ -1072,16 +1113,31 @@ class _Values:
         unseen = v == _UNSEEN
         if unseen.any():
             for c in np.unique(cls[unseen]).tolist():
-                try:
-                    self.val[c] = self._call(c, 0, 0, (), ())
-                except _Read as e:
-                    self._learn(c, e)
+                self._first(c)
             v = self.val[cls]
         out = v == 1
         k = np.flatnonzero(v == _KEYED)
         if k.size:
-            out[k] = self._keyed(cls[k], r[k], l[k])
+            ck, rk, lk = cls[k], r[k], l[k]
+            if self.canon is not None:
+                ck, rk, lk = self.canon.to_rep(ck, rk, lk)
+            out[k] = self._keyed(ck, rk, lk)
         return out
+
+    def _first(self, c: int) -> None:
+        """The tainted evaluation of class ``c`` (its representative's, when shared)."""
+        if self.canon is not None:
+            rep = int(self.canon.rep(np.array([c]))[0])
+            if rep != c:
+                self._grow(rep + 1)
+                if self.val[rep] == _UNSEEN:
+                    self._first(rep)
+                self.val[c] = self.val[rep]
+                return
+        try:
+            self.val[c] = self._call(c, 0, 0, (), ())
+        except _Read as e:
+            self._learn(c, e)
 
     def _keyed(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         T = self.T
@@ -1120,6 +1176,37 @@ class _Values:
                 return res[inv.reshape(-1)]
 
 
+class _Canon:
+    """The orbit representatives of one kind of class (core states or table edges) under
+    permutations of interchangeable containers (`Tables.canonical`, `Tables.derive_row`)."""
+
+    def __init__(self, T: Tables, kind: str):
+        self.T, self.kind = T, kind
+
+    def arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
+        """Representative and permutation number of classes ``0..top-1``."""
+        T = self.T
+        if self.kind == "core":
+            return T.canon_arrays(top)
+        src = np.asarray(T.e_src[:top], dtype=np.int64)
+        _, pid = T.canon_arrays(int(src.max()) + 1 if src.size else 0)
+        return np.asarray(T.e_rep[:top], dtype=np.int64), pid[src]
+
+    def rep(self, cls: np.ndarray) -> np.ndarray:
+        return self.arrays(int(cls.max()) + 1)[0][cls] if cls.size else cls
+
+    def to_rep(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each element as its representative class sees it (counts and codes permuted)."""
+        reps, pids = self.arrays(int(cls.max()) + 1)
+        rep, pid = reps[cls], pids[cls]
+        move = np.flatnonzero(rep != cls)
+        if not move.size:
+            return cls, r, l
+        r, l = r.copy(), l.copy()
+        r[move], l[move] = self.T.to_rep(pid[move], r[move], l[move])
+        return rep, r, l
+
+
 def _odd(values: list[_Values], top: int, good: int) -> np.ndarray:
     """Classes ``0..top-1`` where some of ``values`` is not plainly ``good`` (is the other
     value, keyed by counts or codes, or not evaluated yet)."""
@@ -1150,17 +1237,22 @@ class _Checks:
         self.steps = [p for p in props if p.kind == "step"]
         self.eventually = [p for p in props if p.kind == "eventually"]
 
-        def state(f):
-            v = _Values(T, lambda c, r, l, rp, lp: f(m, T.partial_view(c, r, l, rp, lp)))
+        # values shared across an orbit of interchangeable containers (`Property.symmetric`)
+        self.canon = {"core": _Canon(T, "core"), "edge": _Canon(T, "edge")} if T.sym else {}
+
+        def state(f, p):
+            v = _Values(T, lambda c, r, l, rp, lp: f(m, T.partial_view(c, r, l, rp, lp)),
+                        self.canon.get("core") if p.symmetric else None)
             v.pred = f
             return v
 
-        self.sv = {p.id: state(p.check) for p in self.always + self.sometimes}
-        self.live = {p.id: (state(p.check), state(p.trigger)) for p in self.eventually}
+        self.sv = {p.id: state(p.check, p) for p in self.always + self.sometimes}
+        self.live = {p.id: (state(p.check, p), state(p.trigger, p)) for p in self.eventually}
         self.live_arrays: dict[str, tuple[list, list]] = {p.id: ([], []) for p in self.eventually}
         self.ev = {}
         for p in self.steps:
-            table, resolved = _Values(T, self._table_edge(p)), _Values(T, self._resolved_edge(p))
+            table = _Values(T, self._table_edge(p), self.canon.get("edge") if p.symmetric else None)
+            resolved = _Values(T, self._resolved_edge(p))
             table.pred = resolved.pred = p.check
             self.ev[p.id] = (table, resolved)
         self.bad_state: dict[str, int] = {}
@@ -1204,22 +1296,56 @@ class _Checks:
         seen = self._seen[kind]
         if top > seen.size:
             seen = self._seen[kind] = np.concatenate([seen, np.zeros(max(top, 2 * seen.size) - seen.size, bool)])
-        fresh = cls[~seen[cls]]
+        fresh = np.unique(cls[~seen[cls]])
         if not fresh.size:
             return
+        canon = self.canon.get(kind)
+        shared = [v for v in group if v.canon is not None]
+        own = [v for v in group if v.canon is None]
+        if canon is not None and shared:
+            rep = canon.rep(fresh)
+            for v in group:
+                v._grow(max(top, int(rep.max()) + 1))
+            self._evaluate(kind, shared, np.unique(rep))
+            moved = np.flatnonzero(rep != fresh)
+            for v in shared:  # a permuted class takes its representative's value
+                dst, src = fresh[moved], rep[moved]
+                todo = v.val[dst] == _UNSEEN
+                v.val[dst[todo]] = v.val[src[todo]]
+        else:
+            for v in group:
+                v._grow(top)
+            own = group
+        self._evaluate(kind, own, fresh)
+        seen[fresh] = True
+
+    def _evaluate(self, kind: str, group: list[_Values], classes: np.ndarray) -> None:
+        """The tainted evaluation, by each predicate of ``group`` not yet run on it, of each
+        class of ``classes`` (distinct): the arguments are built once per class."""
+        if not group or not classes.size:
+            return
+        cur = [v.val[classes].tolist() for v in group]
+        need = np.zeros(classes.size, dtype=bool)
         for v in group:
-            v._grow(top)
-        for n, c in enumerate(np.unique(fresh).tolist()):
+            need |= v.val[classes] == _UNSEEN
+        reads = []
+        cl = classes.tolist()
+        for n, i in enumerate(np.flatnonzero(need).tolist()):
             if n % 256 == 255:
                 self.T.check_clock()
+            c = cl[i]
             args = self._tainted(kind, c)
-            for v in group:
-                if v.val[c] == _UNSEEN:
+            for vals, v in zip(cur, group):
+                if vals[i] == _UNSEEN:
                     try:
-                        v.val[c] = bool(v.pred(*args))
+                        vals[i] = 1 if v.pred(*args) else 0
                     except _Read as e:
-                        v._learn(c, e)
-            seen[c] = True
+                        vals[i] = _KEYED
+                        reads.append((v, c, e))
+        for vals, v in zip(cur, group):
+            v.val[classes] = np.asarray(vals, dtype=np.int8)
+        for v, c, e in reads:
+            v._learn(c, e)
 
     def states(self, core: np.ndarray, r: np.ndarray, l: np.ndarray, ids: np.ndarray) -> None:
         """Check new states (numbered ``ids``, increasing)."""
