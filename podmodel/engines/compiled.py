@@ -417,6 +417,8 @@ class Tables:
         self.e_rep: list[int] = []                # its counterpart in the representative's row (itself if computed)
         self.r_edges: list[tuple[int, tuple[int, int, int, int]]] = []   # resolved edges: (core, edge)
         self.r_ids: dict[tuple, int] = {}
+        self.r_rep: list[int] = []                # the representative's resolved edge (`resolve_shared`)
+        self.r_src: list[int] = []                # the core each resolved edge leaves
         self.deadline: float | None = None        # time.monotonic() past which work stops (`TimeUp`)
         self._frozen: tuple | None = None
         self.model_calls = 0
@@ -427,6 +429,7 @@ class Tables:
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, int] = {}
         self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self._mirrors: dict[str, np.ndarray] = {}
         self.core_rep: list[int] = []             # `canonical`, per core, filled by `canon_arrays`
         self.core_perm: list[int] = []            # ... and the number of its permutation in `perms`
         self.perms: list[tuple[int, ...]] = [tuple(range(n))]
@@ -535,11 +538,7 @@ class Tables:
         return order
 
     def op_id(self, op: tuple[tuple[int, int], ...]) -> int:
-        n = len(self.ops)
-        k = intern(self.ops, self.op_ids, op)
-        if k == n:
-            self._frozen = None
-        return k
+        return intern(self.ops, self.op_ids, op)
 
     # -- compiling ----------------------------------------------------------------
     def _edge(self, a: Action, t: PodState) -> tuple[int, int, int, int]:
@@ -586,7 +585,6 @@ class Tables:
             self.e_inc.append(i)
             self.e_op.append(o)
             self.e_act.append(a)
-        self._frozen = None
         return row
 
     def compile_core(self, c: int, raw: list[tuple[Action, PodState]] | None | bool = False) -> int:
@@ -650,10 +648,37 @@ class Tables:
         self._resolved[key] = hit
         return hit
 
-    def resolved_id(self, c: int, edge: tuple[int, int, int, int]) -> int:
+    def resolved_id(self, c: int, edge: tuple[int, int, int, int], rep: int | None = None) -> int:
         """A number for the resolved edge ``edge`` out of core ``c`` (step properties are
-        evaluated once per such edge, as once per table edge)."""
-        return intern(self.r_edges, self.r_ids, (c, edge))
+        evaluated once per such edge, as once per table edge); ``rep``: the number of its
+        counterpart out of the representative core (itself if None)."""
+        k = intern(self.r_edges, self.r_ids, (c, edge))
+        if k == len(self.r_rep):
+            self.r_rep.append(k if rep is None else rep)
+            self.r_src.append(c)
+        return k
+
+    def resolve_shared(self, c: int, a: int, l: int) -> tuple[tuple[int, int, int, int], int]:
+        """`resolve` and `resolved_id`; a core that is a permutation of its representative
+        is resolved as the representative (codes and action permuted alike) and the edge
+        permuted back, as `derive_row` does for whole rows."""
+        rep, p = self.canonical(c)
+        if rep == c:
+            edge = self.resolve(c, a, l)
+            return edge, self.resolved_id(c, edge)
+        inv = [0] * self.n
+        for k, j in enumerate(p):
+            inv[j] = k
+        key = ("inv-action", a, p)
+        a2 = self._perm_cache.get(key)
+        if a2 is None:
+            a2 = self._perm_cache[key] = self.action_id(self.sym.rename(self.actions[a], inv))
+        l2 = sum((l // self.B ** p[k]) % self.B * self.B ** k for k in range(self.n))
+        edge2, rid2 = self.resolve_shared(rep, a2, l2)
+        edge = self.permute_edge(edge2, p)
+        if edge[3] != a:
+            raise AssertionError(f"action {self.actions[a]!r} does not map back through the permutation")
+        return edge, self.resolved_id(c, edge, rid2)
 
     def resolve_many(self, c: np.ndarray, a: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, ...]:
         """`resolve` for arrays: (target core, increment mask, code op, resolved edge id) of each element."""
@@ -671,8 +696,8 @@ class Tables:
                 if n % 256 == 255:
                     self.check_clock()
                 cc = int(k // self.LB // _A_MAX)
-                edge = self.resolve(cc, int(k // self.LB % _A_MAX), int(k % self.LB))
-                rows.append((*edge[:3], self.resolved_id(cc, edge)))
+                edge, rid = self.resolve_shared(cc, int(k // self.LB % _A_MAX), int(k % self.LB))
+                rows.append((*edge[:3], rid))
             new = np.array(rows, dtype=np.int64).reshape(fresh.size, 4)
             at = np.searchsorted(keys, fresh)
             keys, vals = np.insert(keys, at, fresh), np.insert(vals, at, new, axis=0)
@@ -753,7 +778,17 @@ class Tables:
             rep, p = self.canonical(len(reps))
             reps.append(rep)
             pids.append(intern(self.perms, self.perm_ids, p) if p else 0)
-        return np.asarray(reps[:top], dtype=np.int64), np.asarray(pids[:top], dtype=np.int64)
+        return self.mirror("core_rep")[:top], self.mirror("core_perm")[:top]
+
+    def mirror(self, name: str) -> np.ndarray:
+        """The list attribute ``name`` (append-only) as a NumPy array, extended incrementally."""
+        lst = getattr(self, name)
+        a = self._mirrors.get(name)
+        if a is None or len(a) != len(lst):
+            a = np.asarray(lst, dtype=np.int64) if a is None else np.concatenate(
+                [a, np.asarray(lst[len(a):], dtype=np.int64)])
+            self._mirrors[name] = a
+        return a
 
     def to_rep(self, pid: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Counts and codes as seen from the representative: with ``p = perms[pid]``, the
@@ -775,40 +810,48 @@ class Tables:
             self.row_of_core[c] = -2
             return
         edges = []
-        n, cores, ops, pk = self.n, self.cores, self.ops, self._perm_cache
         for e in range(self.off[row], self.off[row] + self.deg[row]):
             base = self.e_rep[e]
-            ka = ("action", self.e_act[e], p)
-            k = pk.get(ka)
-            if k is None:
-                k = pk[ka] = self.action_id(self.sym.rename(self.actions[self.e_act[e]], p))
             if self.e_dst[e] < 0:
+                k = self.permute_edge((-1, 0, 0, self.e_act[e]), p)[3]
                 seen = self._reads.get((rep, self.e_act[e]), ())
                 self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
                 edges.append((-1, 0, 0, k, base))
                 continue
-            kd = ("dst", self.e_dst[e], p)
-            d = pk.get(kd)
-            if d is None:
-                t = cores[self.e_dst[e]]
-                tc = t.containers
-                out = [None] * n
-                for j in range(n):
-                    out[p[j]] = _relabel(tc[j], p[j])
-                d = pk[kd] = self.intern(t._replace(containers=tuple(out)))
-            mask = self.e_inc[e]
-            inc = sum(1 << p[j] for j in range(n) if mask >> j & 1) if mask else 0
-            ko = ("op", self.e_op[e], p)
-            o = pk.get(ko)
-            if o is None:
-                op = [None] * n
-                for j, (kind, v) in enumerate(ops[self.e_op[e]]):
-                    op[p[j]] = (kind, p[v] if kind == _COPY else v)
-                o = pk[ko] = self.op_id(tuple(op))
-            edges.append((d, inc, o, k, base))
+            edges.append((*self.permute_edge((self.e_dst[e], self.e_inc[e], self.e_op[e], self.e_act[e]), p), base))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
         self.row_of_core[c] = self._add_row(c, [e[:4] for e in edges], [e[4] for e in edges])
+
+    def permute_edge(self, edge: tuple[int, int, int, int], p: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """An edge out of a representative core, as out of the core ``p`` relates it to
+        (target, restart mask, code operation and action permuted; a target -1 is kept)."""
+        d, mask, op_id, a = edge
+        n, pk = self.n, self._perm_cache
+        ka = ("action", a, p)
+        k = pk.get(ka)
+        if k is None:
+            k = pk[ka] = self.action_id(self.sym.rename(self.actions[a], p))
+        if d < 0:
+            return d, 0, 0, k
+        kd = ("dst", d, p)
+        dd = pk.get(kd)
+        if dd is None:
+            t = self.cores[d]
+            tc = t.containers
+            out = [None] * n
+            for j in range(n):
+                out[p[j]] = _relabel(tc[j], p[j])
+            dd = pk[kd] = self.intern(t._replace(containers=tuple(out)))
+        inc = sum(1 << p[j] for j in range(n) if mask >> j & 1) if mask else 0
+        ko = ("op", op_id, p)
+        o = pk.get(ko)
+        if o is None:
+            op = [None] * n
+            for j, (kind, v) in enumerate(self.ops[op_id]):
+                op[p[j]] = (kind, p[v] if kind == _COPY else v)
+            o = pk[ko] = self.op_id(tuple(op))
+        return dd, inc, o, k
 
     def compile_concrete(self, c: int, l: int) -> int:
         """Compile a conditional core for concrete codes ``l`` (counts 0)."""
@@ -838,15 +881,20 @@ class Tables:
         return rows
 
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """The tables as NumPy arrays (rebuilt only after new rows or ops)."""
-        if self._frozen is None or len(self._frozen[0]) != len(self.off):
+        """The tables as NumPy arrays (extended by the rows and ops added since the last call)."""
+        if self._frozen is None or len(self._frozen[0]) != len(self.off) or len(self._frozen[6]) != len(self.ops):
             n = self.n
-            kinds = np.array([[k for k, _ in op] for op in self.ops], dtype=np.int64).reshape(len(self.ops), n)
-            vals = np.array([[v for _, v in op] for op in self.ops], dtype=np.int64).reshape(len(self.ops), n)
-            self._frozen = (np.asarray(self.off, dtype=np.int64), np.asarray(self.deg, dtype=np.int64),
-                            np.asarray(self.e_dst, dtype=np.int64), np.asarray(self.e_inc, dtype=np.int64),
-                            np.asarray(self.e_op, dtype=np.int64), np.asarray(self.e_act, dtype=np.int64),
-                            kinds, vals)
+            old = self._frozen or tuple(np.zeros((0, n) if k >= 6 else 0, np.int64) for k in range(8))
+            lists = (self.off, self.deg, self.e_dst, self.e_inc, self.e_op, self.e_act)
+            out = [a if len(a) == len(x) else np.concatenate([a, np.asarray(x[len(a):], dtype=np.int64)])
+                   for a, x in zip(old[:6], lists)]
+            for k, part in ((6, 0), (7, 1)):
+                a = old[k]
+                if len(a) != len(self.ops):
+                    tail = np.array([[kv[part] for kv in op] for op in self.ops[len(a):]], dtype=np.int64)
+                    a = np.concatenate([a, tail.reshape(-1, n)])
+                out.append(a)
+            self._frozen = tuple(out)
         return self._frozen
 
     def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos, cache: bool = True) -> PodState:
@@ -1188,9 +1236,10 @@ class _Canon:
         T = self.T
         if self.kind == "core":
             return T.canon_arrays(top)
-        src = np.asarray(T.e_src[:top], dtype=np.int64)
+        src, reps = (T.mirror("e_src"), T.mirror("e_rep")) if self.kind == "edge" else (T.mirror("r_src"), T.mirror("r_rep"))
+        src = src[:top]
         _, pid = T.canon_arrays(int(src.max()) + 1 if src.size else 0)
-        return np.asarray(T.e_rep[:top], dtype=np.int64), pid[src]
+        return reps[:top], pid[src]
 
     def rep(self, cls: np.ndarray) -> np.ndarray:
         return self.arrays(int(cls.max()) + 1)[0][cls] if cls.size else cls
@@ -1238,7 +1287,7 @@ class _Checks:
         self.eventually = [p for p in props if p.kind == "eventually"]
 
         # values shared across an orbit of interchangeable containers (`Property.symmetric`)
-        self.canon = {"core": _Canon(T, "core"), "edge": _Canon(T, "edge")} if T.sym else {}
+        self.canon = {k: _Canon(T, k) for k in ("core", "edge", "resolved")} if T.sym else {}
 
         def state(f, p):
             v = _Values(T, lambda c, r, l, rp, lp: f(m, T.partial_view(c, r, l, rp, lp)),
@@ -1252,7 +1301,7 @@ class _Checks:
         self.ev = {}
         for p in self.steps:
             table = _Values(T, self._table_edge(p), self.canon.get("edge") if p.symmetric else None)
-            resolved = _Values(T, self._resolved_edge(p))
+            resolved = _Values(T, self._resolved_edge(p), self.canon.get("resolved") if p.symmetric else None)
             table.pred = resolved.pred = p.check
             self.ev[p.id] = (table, resolved)
         self.bad_state: dict[str, int] = {}
