@@ -427,7 +427,7 @@ class Tables:
         self.enabled = Enabled(model)
         self.sym = Symmetry.of(model)
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
-        self._perm_cache: dict[tuple, int] = {}
+        self._perm_cache: dict[tuple, Any] = {}
         self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
         self._mirrors: dict[str, np.ndarray] = {}
         self.core_rep: list[int] = []             # `canonical`, per core, filled by `canon_arrays`
@@ -669,10 +669,10 @@ class Tables:
         inv = [0] * self.n
         for k, j in enumerate(p):
             inv[j] = k
-        key = ("inv-action", a, p)
-        a2 = self._perm_cache.get(key)
+        back = self._perm_cache.setdefault(("inverse", p), {})
+        a2 = back.get(a)
         if a2 is None:
-            a2 = self._perm_cache[key] = self.action_id(self.sym.rename(self.actions[a], inv))
+            a2 = back[a] = self.action_id(self.sym.rename(self.actions[a], inv))
         l2 = sum((l // self.B ** p[k]) % self.B * self.B ** k for k in range(self.n))
         edge2, rid2 = self.resolve_shared(rep, a2, l2)
         edge = self.permute_edge(edge2, p)
@@ -810,15 +810,20 @@ class Tables:
             self.row_of_core[c] = -2
             return
         edges = []
+        acts, dsts, masks, ops = self._perm_maps(p)
+        e_dst, e_inc, e_op, e_act, e_rep = self.e_dst, self.e_inc, self.e_op, self.e_act, self.e_rep
         for e in range(self.off[row], self.off[row] + self.deg[row]):
-            base = self.e_rep[e]
-            if self.e_dst[e] < 0:
-                k = self.permute_edge((-1, 0, 0, self.e_act[e]), p)[3]
-                seen = self._reads.get((rep, self.e_act[e]), ())
+            d, a = e_dst[e], e_act[e]
+            if d < 0:
+                k = self.permute_edge((-1, 0, 0, a), p)[3]
+                seen = self._reads.get((rep, a), ())
                 self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
-                edges.append((-1, 0, 0, k, base))
+                edges.append((-1, 0, 0, k, e_rep[e]))
                 continue
-            edges.append((*self.permute_edge((self.e_dst[e], self.e_inc[e], self.e_op[e], self.e_act[e]), p), base))
+            k, dd, inc, o = acts.get(a), dsts.get(d), masks.get(e_inc[e]), ops.get(e_op[e])
+            if k is None or dd is None or inc is None or o is None:  # not all memoised yet
+                dd, inc, o, k = self.permute_edge((d, e_inc[e], e_op[e], a), p)
+            edges.append((dd, inc, o, k, e_rep[e]))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
         self.row_of_core[c] = self._add_row(c, [e[:4] for e in edges], [e[4] for e in edges])
@@ -827,31 +832,37 @@ class Tables:
         """An edge out of a representative core, as out of the core ``p`` relates it to
         (target, restart mask, code operation and action permuted; a target -1 is kept)."""
         d, mask, op_id, a = edge
-        n, pk = self.n, self._perm_cache
-        ka = ("action", a, p)
-        k = pk.get(ka)
+        acts, dsts, masks, ops = self._perm_maps(p)
+        k = acts.get(a)
         if k is None:
-            k = pk[ka] = self.action_id(self.sym.rename(self.actions[a], p))
+            k = acts[a] = self.action_id(self.sym.rename(self.actions[a], p))
         if d < 0:
             return d, 0, 0, k
-        kd = ("dst", d, p)
-        dd = pk.get(kd)
+        dd = dsts.get(d)
         if dd is None:
-            t = self.cores[d]
+            n, t = self.n, self.cores[d]
             tc = t.containers
             out = [None] * n
             for j in range(n):
                 out[p[j]] = _relabel(tc[j], p[j])
-            dd = pk[kd] = self.intern(t._replace(containers=tuple(out)))
-        inc = sum(1 << p[j] for j in range(n) if mask >> j & 1) if mask else 0
-        ko = ("op", op_id, p)
-        o = pk.get(ko)
+            dd = dsts[d] = self.intern(t._replace(containers=tuple(out)))
+        inc = masks.get(mask)
+        if inc is None:
+            inc = masks[mask] = sum(1 << p[j] for j in range(self.n) if mask >> j & 1)
+        o = ops.get(op_id)
         if o is None:
-            op = [None] * n
+            op = [None] * self.n
             for j, (kind, v) in enumerate(self.ops[op_id]):
                 op[p[j]] = (kind, p[v] if kind == _COPY else v)
-            o = pk[ko] = self.op_id(tuple(op))
+            o = ops[op_id] = self.op_id(tuple(op))
         return dd, inc, o, k
+
+    def _perm_maps(self, p: tuple[int, ...]) -> tuple[dict, dict, dict, dict]:
+        """`permute_edge`'s memo for permutation ``p``: actions, targets, restart masks, code ops."""
+        maps = self._perm_cache.get(p)
+        if maps is None:
+            maps = self._perm_cache[p] = ({}, {}, {}, {})
+        return maps
 
     def compile_concrete(self, c: int, l: int) -> int:
         """Compile a conditional core for concrete codes ``l`` (counts 0)."""
