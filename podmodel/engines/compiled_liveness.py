@@ -87,8 +87,9 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
     a breadth-first search layer by layer on the arrays, without building a matrix (SciPy
     would convert it to float64 first: about 16 bytes per edge)."""
     seen = np.zeros(n, dtype=bool)
-    front = np.unique(seeds)
-    seen[front] = True
+    seen[seeds] = True
+    front = np.flatnonzero(seen)
+    slot = np.zeros(n, dtype=np.int64)  # deduplicates a gather in O(size): its last position wins
     while front.size:
         lo = indptr[front]
         cnt = indptr[front + 1] - lo
@@ -102,7 +103,10 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
                 continue
             idx = np.repeat(lo[a:b] - (np.cumsum(c) - c), c) + np.arange(total, dtype=np.int64)
             t = dst[idx[ok[idx]]]
-            t = np.unique(t[~seen[t]])
+            t = t[~seen[t]]
+            pos = np.arange(t.size, dtype=np.int64)
+            slot[t] = pos
+            t = t[slot[t] == pos]
             seen[t] = True
             found.append(t)
         front = np.concatenate(found) if found else np.zeros(0, np.int64)
