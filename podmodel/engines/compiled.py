@@ -54,7 +54,10 @@ property is run once on each core state (``always``, ``sometimes``, and the chec
 trigger of ``eventually``) or table edge (``step``) with counts and codes tainted; if it
 inspects none, that one value holds for every state or transition of the class and is
 gathered for a whole layer by NumPy indexing.  Each count or code it inspects is made
-concrete for that class and it is run again, once per value of what it read.  The
+concrete for that class and it is run again, once per value of what it read.  A property
+declared `Property.symmetric` is run on each orbit's representative only (`_Canon`): a class
+that is a permutation of interchangeable containers away from it takes its value, and what
+it reads of counts and codes is looked up with them permuted.  The
 ``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
 routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
 large layer.
