@@ -48,11 +48,9 @@ def measure(path: str, mode: str, time_limit: float | None, workers: int | None)
     from podmodel.engines import explore
     from podmodel.engines.compiled import explore_compiled
     from podmodel.model.properties import properties_for
-    from podmodel.verifier.scenarios import load_scenario
-
     if MEMORY_CAP:  # the machine is shared: a run that would take more fails instead
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-    model = load_scenario(path).model()
+    model = _model(path)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     start, cpu = time.perf_counter(), time.process_time()
     complete, transitions, engine = True, None, mode
@@ -72,6 +70,21 @@ def measure(path: str, mode: str, time_limit: float | None, workers: int | None)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"states": states, "transitions": transitions, "seconds": seconds, "cpu": cpu, "complete": complete,
             "bytes_per_state": max(peak - before, 0) / max(states, 1), "engine": engine}
+
+
+#: Prefix of a verifier matrix scenario given by name (``--matrix``) instead of a manifest.
+MATRIX = "matrix:"
+
+
+def _model(path: str):
+    """The model of a manifest, or of ``matrix:NAME`` (`podmodel.verifier.suite.scenario`)."""
+    if str(path).startswith(MATRIX):
+        from podmodel.verifier.suite import scenario
+
+        return scenario(str(path)[len(MATRIX):]).model()
+    from podmodel.verifier.scenarios import load_scenario
+
+    return load_scenario(path).model()
 
 
 def plain_bfs(model, time_limit: float | None) -> tuple[int, bool]:
@@ -151,12 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--slow-limit", type=float, default=60.0, help="time limit of bfs and readable, large scenarios (s)")
     ap.add_argument("--memory-cap", type=float, default=MEMORY_CAP / (1 << 30), help="GB per measuring process (0: none)")
     ap.add_argument("--workers", type=int, default=None, help="compiling processes (default: 2 on 2 cores)")
+    ap.add_argument("--matrix", action="append", default=[], metavar="NAME",
+                    help="also a scenario of the verifier's matrix, by name (e.g. always-i1s1a3-pgx), "
+                         "measured as a large one; repeatable")
     ap.add_argument("scenarios", nargs="*", help="manifests (default: bundled, then specs/scenarios/large/)")
     args = ap.parse_args(argv)
     os.environ["PODMODEL_BENCH_MEMORY_CAP"] = str(int(args.memory_cap * (1 << 30)))
     bundled = sorted(SCENARIOS.glob("*.yaml"))
     large = sorted(SCENARIOS.glob("large/*.yaml"), key=_size)
-    paths = [Path(p) for p in args.scenarios] or (bundled if args.quick else large if args.large else bundled + large)
+    paths = [Path(p) for p in args.scenarios] or ([] if args.matrix else
+                                                  bundled if args.quick else large if args.large else bundled + large)
+    paths += [MATRIX + name for name in args.matrix]
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f}, numba {_numba()}")
     print()
@@ -165,14 +183,14 @@ def main(argv: list[str] | None = None) -> int:
           "| checked / bfs | checked / readable |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for path in paths:
-        is_large = "large" in path.parts
+        is_large = isinstance(path, str) or "large" in path.parts
         limit = args.budget if is_large else None
         slow = args.slow_limit if is_large else None
         space = run_one(path, "space", limit, args.workers)
         checked = run_one(path, "checked", limit, args.workers) if not args.quick else None
         bfs = run_one(path, "bfs", slow, None) if not args.quick else None
         readable = run_one(path, "readable", slow, None) if not args.quick else None
-        row = [path.stem, f"{space['states']:,}" + ("" if space["complete"] else " (cut)"),
+        row = [path[len(MATRIX):] if isinstance(path, str) else path.stem, f"{space['states']:,}" + ("" if space["complete"] else " (cut)"),
                _cell(bfs) if bfs else "", _cell(readable) if readable else "",
                _cell(space), f"{space['bytes_per_state']:,.0f}"]
         if checked:

@@ -54,7 +54,10 @@ property is run once on each core state (``always``, ``sometimes``, and the chec
 trigger of ``eventually``) or table edge (``step``) with counts and codes tainted; if it
 inspects none, that one value holds for every state or transition of the class and is
 gathered for a whole layer by NumPy indexing.  Each count or code it inspects is made
-concrete for that class and it is run again, once per value of what it read.  The
+concrete for that class and it is run again, once per value of what it read.  A property
+declared `Property.symmetric` is run on each orbit's representative only (`_Canon`): a class
+that is a permutation of interchangeable containers away from it takes its value, and what
+it reads of counts and codes is looked up with them permuted.  The
 ``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
 routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
 large layer.
@@ -414,8 +417,11 @@ class Tables:
         self.e_op: list[int] = []
         self.e_act: list[int] = []
         self.e_src: list[int] = []                # the core each table edge leaves
+        self.e_rep: list[int] = []                # its counterpart in the representative's row (itself if computed)
         self.r_edges: list[tuple[int, tuple[int, int, int, int]]] = []   # resolved edges: (core, edge)
         self.r_ids: dict[tuple, int] = {}
+        self.r_rep: list[int] = []                # the representative's resolved edge (`resolve_shared`)
+        self.r_src: list[int] = []                # the core each resolved edge leaves
         self.deadline: float | None = None        # time.monotonic() past which work stops (`TimeUp`)
         self._frozen: tuple | None = None
         self.model_calls = 0
@@ -424,7 +430,13 @@ class Tables:
         self.enabled = Enabled(model)
         self.sym = Symmetry.of(model)
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
-        self._perm_cache: dict[tuple, int] = {}
+        self._perm_cache: dict[tuple, Any] = {}
+        self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self._mirrors: dict[str, np.ndarray] = {}
+        self.core_rep: list[int] = []             # `canonical`, per core, filled by `canon_arrays`
+        self.core_perm: list[int] = []            # ... and the number of its permutation in `perms`
+        self.perms: list[tuple[int, ...]] = [tuple(range(n))]
+        self.perm_ids: dict[tuple[int, ...], int] = {self.perms[0]: 0}
         self._candidate_order: list[int] = []
         self._ptargets: dict[tuple, PodState] = {}
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
@@ -529,11 +541,7 @@ class Tables:
         return order
 
     def op_id(self, op: tuple[tuple[int, int], ...]) -> int:
-        n = len(self.ops)
-        k = intern(self.ops, self.op_ids, op)
-        if k == n:
-            self._frozen = None
-        return k
+        return intern(self.ops, self.op_ids, op)
 
     # -- compiling ----------------------------------------------------------------
     def _edge(self, a: Action, t: PodState) -> tuple[int, int, int, int]:
@@ -569,17 +577,17 @@ class Tables:
         target = self.intern(t._replace(containers=tuple(out)))
         return target, inc, self.op_id(tuple(op)), self.action_id(a)
 
-    def _add_row(self, c: int, edges: list[tuple[int, int, int, int]]) -> int:
+    def _add_row(self, c: int, edges: list[tuple[int, int, int, int]], reps: list[int] | None = None) -> int:
         row = len(self.off)
         self.off.append(len(self.e_dst))
         self.deg.append(len(edges))
         self.e_src.extend([c] * len(edges))
+        self.e_rep.extend(reps if reps is not None else range(len(self.e_dst), len(self.e_dst) + len(edges)))
         for d, i, o, a in edges:
             self.e_dst.append(d)
             self.e_inc.append(i)
             self.e_op.append(o)
             self.e_act.append(a)
-        self._frozen = None
         return row
 
     def compile_core(self, c: int, raw: list[tuple[Action, PodState]] | None | bool = False) -> int:
@@ -643,10 +651,37 @@ class Tables:
         self._resolved[key] = hit
         return hit
 
-    def resolved_id(self, c: int, edge: tuple[int, int, int, int]) -> int:
+    def resolved_id(self, c: int, edge: tuple[int, int, int, int], rep: int | None = None) -> int:
         """A number for the resolved edge ``edge`` out of core ``c`` (step properties are
-        evaluated once per such edge, as once per table edge)."""
-        return intern(self.r_edges, self.r_ids, (c, edge))
+        evaluated once per such edge, as once per table edge); ``rep``: the number of its
+        counterpart out of the representative core (itself if None)."""
+        k = intern(self.r_edges, self.r_ids, (c, edge))
+        if k == len(self.r_rep):
+            self.r_rep.append(k if rep is None else rep)
+            self.r_src.append(c)
+        return k
+
+    def resolve_shared(self, c: int, a: int, l: int) -> tuple[tuple[int, int, int, int], int]:
+        """`resolve` and `resolved_id`; a core that is a permutation of its representative
+        is resolved as the representative (codes and action permuted alike) and the edge
+        permuted back, as `derive_row` does for whole rows."""
+        rep, p = self.canonical(c)
+        if rep == c:
+            edge = self.resolve(c, a, l)
+            return edge, self.resolved_id(c, edge)
+        inv = [0] * self.n
+        for k, j in enumerate(p):
+            inv[j] = k
+        back = self._perm_cache.setdefault(("inverse", p), {})
+        a2 = back.get(a)
+        if a2 is None:
+            a2 = back[a] = self.action_id(self.sym.rename(self.actions[a], inv))
+        l2 = sum((l // self.B ** p[k]) % self.B * self.B ** k for k in range(self.n))
+        edge2, rid2 = self.resolve_shared(rep, a2, l2)
+        edge = self.permute_edge(edge2, p)
+        if edge[3] != a:
+            raise AssertionError(f"action {self.actions[a]!r} does not map back through the permutation")
+        return edge, self.resolved_id(c, edge, rid2)
 
     def resolve_many(self, c: np.ndarray, a: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, ...]:
         """`resolve` for arrays: (target core, increment mask, code op, resolved edge id) of each element."""
@@ -664,8 +699,8 @@ class Tables:
                 if n % 256 == 255:
                     self.check_clock()
                 cc = int(k // self.LB // _A_MAX)
-                edge = self.resolve(cc, int(k // self.LB % _A_MAX), int(k % self.LB))
-                rows.append((*edge[:3], self.resolved_id(cc, edge)))
+                edge, rid = self.resolve_shared(cc, int(k // self.LB % _A_MAX), int(k % self.LB))
+                rows.append((*edge[:3], rid))
             new = np.array(rows, dtype=np.int64).reshape(fresh.size, 4)
             at = np.searchsorted(keys, fresh)
             keys, vals = np.insert(keys, at, fresh), np.insert(vals, at, new, axis=0)
@@ -722,6 +757,9 @@ class Tables:
         with ``rep.containers[k] == c.containers[p[k]]`` (`podmodel.engines.symmetry`)."""
         if not self.sym:
             return c, ()
+        hit = self._canon.get(c)
+        if hit is not None:
+            return hit
         core = self.cores[c]
         p = list(range(self.n))
         for g in self.sym.groups:
@@ -729,9 +767,43 @@ class Tables:
             for k, i in zip(g, order):
                 p[k] = i
         if p == list(range(self.n)):
-            return c, ()
+            hit = self._canon[c] = (c, ())
+            return hit
         rep = core._replace(containers=tuple(_relabel(core.containers[p[k]], k) for k in range(self.n)))
-        return self.intern(rep), tuple(p)
+        hit = self._canon[c] = (self.intern(rep), tuple(p))
+        return hit
+
+    def canon_arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
+        """`canonical` of cores ``0..top-1`` as arrays: representative and permutation number
+        (`perms`; 0 is the identity)."""
+        reps, pids = self.core_rep, self.core_perm
+        while len(reps) < top:
+            rep, p = self.canonical(len(reps))
+            reps.append(rep)
+            pids.append(intern(self.perms, self.perm_ids, p) if p else 0)
+        return self.mirror("core_rep")[:top], self.mirror("core_perm")[:top]
+
+    def mirror(self, name: str) -> np.ndarray:
+        """The list attribute ``name`` (append-only) as a NumPy array, extended incrementally."""
+        lst = getattr(self, name)
+        a = self._mirrors.get(name)
+        if a is None or len(a) != len(lst):
+            a = np.asarray(lst, dtype=np.int64) if a is None else np.concatenate(
+                [a, np.asarray(lst[len(a):], dtype=np.int64)])
+            self._mirrors[name] = a
+        return a
+
+    def to_rep(self, pid: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Counts and codes as seen from the representative: with ``p = perms[pid]``, the
+        representative's container ``k`` is the state's container ``p[k]``."""
+        pm = np.asarray(self.perms, dtype=np.int64)[pid]
+        base = self.M + 1
+        r2, l2 = np.zeros_like(r), np.zeros_like(l)
+        for k in range(self.n):
+            src = pm[:, k]
+            r2 += (r // self.P[src]) % base * self.P[k]
+            l2 += (l // self.PL[src]) % self.B * self.PL[k]
+        return r2, l2
 
     def derive_row(self, c: int, rep: int, p: tuple[int, ...]) -> None:
         """Row of core ``c`` from its representative's: by the model's symmetry, the
@@ -741,39 +813,59 @@ class Tables:
             self.row_of_core[c] = -2
             return
         edges = []
-        n, cores, ops, pk = self.n, self.cores, self.ops, self._perm_cache
+        acts, dsts, masks, ops = self._perm_maps(p)
+        e_dst, e_inc, e_op, e_act, e_rep = self.e_dst, self.e_inc, self.e_op, self.e_act, self.e_rep
         for e in range(self.off[row], self.off[row] + self.deg[row]):
-            ka = ("action", self.e_act[e], p)
-            k = pk.get(ka)
-            if k is None:
-                k = pk[ka] = self.action_id(self.sym.rename(self.actions[self.e_act[e]], p))
-            if self.e_dst[e] < 0:
-                seen = self._reads.get((rep, self.e_act[e]), ())
+            d, a = e_dst[e], e_act[e]
+            if d < 0:
+                k = self.permute_edge((-1, 0, 0, a), p)[3]
+                seen = self._reads.get((rep, a), ())
                 self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
-                edges.append((-1, 0, 0, k))
+                edges.append((-1, 0, 0, k, e_rep[e]))
                 continue
-            kd = ("dst", self.e_dst[e], p)
-            d = pk.get(kd)
-            if d is None:
-                t = cores[self.e_dst[e]]
-                tc = t.containers
-                out = [None] * n
-                for j in range(n):
-                    out[p[j]] = _relabel(tc[j], p[j])
-                d = pk[kd] = self.intern(t._replace(containers=tuple(out)))
-            mask = self.e_inc[e]
-            inc = sum(1 << p[j] for j in range(n) if mask >> j & 1) if mask else 0
-            ko = ("op", self.e_op[e], p)
-            o = pk.get(ko)
-            if o is None:
-                op = [None] * n
-                for j, (kind, v) in enumerate(ops[self.e_op[e]]):
-                    op[p[j]] = (kind, p[v] if kind == _COPY else v)
-                o = pk[ko] = self.op_id(tuple(op))
-            edges.append((d, inc, o, k))
+            k, dd, inc, o = acts.get(a), dsts.get(d), masks.get(e_inc[e]), ops.get(e_op[e])
+            if k is None or dd is None or inc is None or o is None:  # not all memoised yet
+                dd, inc, o, k = self.permute_edge((d, e_inc[e], e_op[e], a), p)
+            edges.append((dd, inc, o, k, e_rep[e]))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
-        self.row_of_core[c] = self._add_row(c, edges)
+        self.row_of_core[c] = self._add_row(c, [e[:4] for e in edges], [e[4] for e in edges])
+
+    def permute_edge(self, edge: tuple[int, int, int, int], p: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """An edge out of a representative core, as out of the core ``p`` relates it to
+        (target, restart mask, code operation and action permuted; a target -1 is kept)."""
+        d, mask, op_id, a = edge
+        acts, dsts, masks, ops = self._perm_maps(p)
+        k = acts.get(a)
+        if k is None:
+            k = acts[a] = self.action_id(self.sym.rename(self.actions[a], p))
+        if d < 0:
+            return d, 0, 0, k
+        dd = dsts.get(d)
+        if dd is None:
+            n, t = self.n, self.cores[d]
+            tc = t.containers
+            out = [None] * n
+            for j in range(n):
+                out[p[j]] = _relabel(tc[j], p[j])
+            dd = dsts[d] = self.intern(t._replace(containers=tuple(out)))
+        inc = masks.get(mask)
+        if inc is None:
+            inc = masks[mask] = sum(1 << p[j] for j in range(self.n) if mask >> j & 1)
+        o = ops.get(op_id)
+        if o is None:
+            op = [None] * self.n
+            for j, (kind, v) in enumerate(self.ops[op_id]):
+                op[p[j]] = (kind, p[v] if kind == _COPY else v)
+            o = ops[op_id] = self.op_id(tuple(op))
+        return dd, inc, o, k
+
+    def _perm_maps(self, p: tuple[int, ...]) -> tuple[dict, dict, dict, dict]:
+        """`permute_edge`'s memo for permutation ``p``: actions, targets, restart masks, code ops."""
+        maps = self._perm_cache.get(p)
+        if maps is None:
+            maps = self._perm_cache[p] = ({}, {}, {}, {})
+        return maps
 
     def compile_concrete(self, c: int, l: int) -> int:
         """Compile a conditional core for concrete codes ``l`` (counts 0)."""
@@ -803,15 +895,20 @@ class Tables:
         return rows
 
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """The tables as NumPy arrays (rebuilt only after new rows or ops)."""
-        if self._frozen is None or len(self._frozen[0]) != len(self.off):
+        """The tables as NumPy arrays (extended by the rows and ops added since the last call)."""
+        if self._frozen is None or len(self._frozen[0]) != len(self.off) or len(self._frozen[6]) != len(self.ops):
             n = self.n
-            kinds = np.array([[k for k, _ in op] for op in self.ops], dtype=np.int64).reshape(len(self.ops), n)
-            vals = np.array([[v for _, v in op] for op in self.ops], dtype=np.int64).reshape(len(self.ops), n)
-            self._frozen = (np.asarray(self.off, dtype=np.int64), np.asarray(self.deg, dtype=np.int64),
-                            np.asarray(self.e_dst, dtype=np.int64), np.asarray(self.e_inc, dtype=np.int64),
-                            np.asarray(self.e_op, dtype=np.int64), np.asarray(self.e_act, dtype=np.int64),
-                            kinds, vals)
+            old = self._frozen or tuple(np.zeros((0, n) if k >= 6 else 0, np.int64) for k in range(8))
+            lists = (self.off, self.deg, self.e_dst, self.e_inc, self.e_op, self.e_act)
+            out = [a if len(a) == len(x) else np.concatenate([a, np.asarray(x[len(a):], dtype=np.int64)])
+                   for a, x in zip(old[:6], lists)]
+            for k, part in ((6, 0), (7, 1)):
+                a = old[k]
+                if len(a) != len(self.ops):
+                    tail = np.array([[kv[part] for kv in op] for op in self.ops[len(a):]], dtype=np.int64)
+                    a = np.concatenate([a, tail.reshape(-1, n)])
+                out.append(a)
+            self._frozen = tuple(out)
         return self._frozen
 
     def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos, cache: bool = True) -> PodState:
@@ -1026,10 +1123,16 @@ class _Values:
     positions it read are recorded per class (``rbits``/``lbits``, bit masks) and it is
     run again once per value of just those (``memo``), on demand, for the states that
     need it; a further read widens the positions and those states are keyed again.
+
+    With ``canon`` (a `_Canon`: the predicate is `Property.symmetric` and the model has
+    interchangeable containers), a class that is a permutation of its orbit's
+    representative takes the representative's value, and its keyed elements are
+    evaluated as the representative's, their counts and codes permuted alike.
     """
 
-    def __init__(self, T: Tables, evaluate: Callable[[int, int, int, tuple, tuple], bool]):
-        self.T, self.evaluate = T, evaluate
+    def __init__(self, T: Tables, evaluate: Callable[[int, int, int, tuple, tuple], bool],
+                 canon: _Canon | None = None):
+        self.T, self.evaluate, self.canon = T, evaluate, canon
         self.val = np.full(0, _UNSEEN, np.int8)
         self.rbits = np.zeros(0, np.int64)
         self.lbits = np.zeros(0, np.int64)
@@ -1072,16 +1175,31 @@ class _Values:
         unseen = v == _UNSEEN
         if unseen.any():
             for c in np.unique(cls[unseen]).tolist():
-                try:
-                    self.val[c] = self._call(c, 0, 0, (), ())
-                except _Read as e:
-                    self._learn(c, e)
+                self._first(c)
             v = self.val[cls]
         out = v == 1
         k = np.flatnonzero(v == _KEYED)
         if k.size:
-            out[k] = self._keyed(cls[k], r[k], l[k])
+            ck, rk, lk = cls[k], r[k], l[k]
+            if self.canon is not None:
+                ck, rk, lk = self.canon.to_rep(ck, rk, lk)
+            out[k] = self._keyed(ck, rk, lk)
         return out
+
+    def _first(self, c: int) -> None:
+        """The tainted evaluation of class ``c`` (its representative's, when shared)."""
+        if self.canon is not None:
+            rep = int(self.canon.rep(np.array([c]))[0])
+            if rep != c:
+                self._grow(rep + 1)
+                if self.val[rep] == _UNSEEN:
+                    self._first(rep)
+                self.val[c] = self.val[rep]
+                return
+        try:
+            self.val[c] = self._call(c, 0, 0, (), ())
+        except _Read as e:
+            self._learn(c, e)
 
     def _keyed(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         T = self.T
@@ -1120,6 +1238,38 @@ class _Values:
                 return res[inv.reshape(-1)]
 
 
+class _Canon:
+    """The orbit representatives of one kind of class (core states or table edges) under
+    permutations of interchangeable containers (`Tables.canonical`, `Tables.derive_row`)."""
+
+    def __init__(self, T: Tables, kind: str):
+        self.T, self.kind = T, kind
+
+    def arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
+        """Representative and permutation number of classes ``0..top-1``."""
+        T = self.T
+        if self.kind == "core":
+            return T.canon_arrays(top)
+        src, reps = (T.mirror("e_src"), T.mirror("e_rep")) if self.kind == "edge" else (T.mirror("r_src"), T.mirror("r_rep"))
+        src = src[:top]
+        _, pid = T.canon_arrays(int(src.max()) + 1 if src.size else 0)
+        return reps[:top], pid[src]
+
+    def rep(self, cls: np.ndarray) -> np.ndarray:
+        return self.arrays(int(cls.max()) + 1)[0][cls] if cls.size else cls
+
+    def to_rep(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each element as its representative class sees it (counts and codes permuted)."""
+        reps, pids = self.arrays(int(cls.max()) + 1)
+        rep, pid = reps[cls], pids[cls]
+        move = np.flatnonzero(rep != cls)
+        if not move.size:
+            return cls, r, l
+        r, l = r.copy(), l.copy()
+        r[move], l[move] = self.T.to_rep(pid[move], r[move], l[move])
+        return rep, r, l
+
+
 def _odd(values: list[_Values], top: int, good: int) -> np.ndarray:
     """Classes ``0..top-1`` where some of ``values`` is not plainly ``good`` (is the other
     value, keyed by counts or codes, or not evaluated yet)."""
@@ -1150,17 +1300,22 @@ class _Checks:
         self.steps = [p for p in props if p.kind == "step"]
         self.eventually = [p for p in props if p.kind == "eventually"]
 
-        def state(f):
-            v = _Values(T, lambda c, r, l, rp, lp: f(m, T.partial_view(c, r, l, rp, lp)))
+        # values shared across an orbit of interchangeable containers (`Property.symmetric`)
+        self.canon = {k: _Canon(T, k) for k in ("core", "edge", "resolved")} if T.sym else {}
+
+        def state(f, p):
+            v = _Values(T, lambda c, r, l, rp, lp: f(m, T.partial_view(c, r, l, rp, lp)),
+                        self.canon.get("core") if p.symmetric else None)
             v.pred = f
             return v
 
-        self.sv = {p.id: state(p.check) for p in self.always + self.sometimes}
-        self.live = {p.id: (state(p.check), state(p.trigger)) for p in self.eventually}
+        self.sv = {p.id: state(p.check, p) for p in self.always + self.sometimes}
+        self.live = {p.id: (state(p.check, p), state(p.trigger, p)) for p in self.eventually}
         self.live_arrays: dict[str, tuple[list, list]] = {p.id: ([], []) for p in self.eventually}
         self.ev = {}
         for p in self.steps:
-            table, resolved = _Values(T, self._table_edge(p)), _Values(T, self._resolved_edge(p))
+            table = _Values(T, self._table_edge(p), self.canon.get("edge") if p.symmetric else None)
+            resolved = _Values(T, self._resolved_edge(p), self.canon.get("resolved") if p.symmetric else None)
             table.pred = resolved.pred = p.check
             self.ev[p.id] = (table, resolved)
         self.bad_state: dict[str, int] = {}
@@ -1204,22 +1359,56 @@ class _Checks:
         seen = self._seen[kind]
         if top > seen.size:
             seen = self._seen[kind] = np.concatenate([seen, np.zeros(max(top, 2 * seen.size) - seen.size, bool)])
-        fresh = cls[~seen[cls]]
+        fresh = np.unique(cls[~seen[cls]])
         if not fresh.size:
             return
+        canon = self.canon.get(kind)
+        shared = [v for v in group if v.canon is not None]
+        own = [v for v in group if v.canon is None]
+        if canon is not None and shared:
+            rep = canon.rep(fresh)
+            for v in group:
+                v._grow(max(top, int(rep.max()) + 1))
+            self._evaluate(kind, shared, np.unique(rep))
+            moved = np.flatnonzero(rep != fresh)
+            for v in shared:  # a permuted class takes its representative's value
+                dst, src = fresh[moved], rep[moved]
+                todo = v.val[dst] == _UNSEEN
+                v.val[dst[todo]] = v.val[src[todo]]
+        else:
+            for v in group:
+                v._grow(top)
+            own = group
+        self._evaluate(kind, own, fresh)
+        seen[fresh] = True
+
+    def _evaluate(self, kind: str, group: list[_Values], classes: np.ndarray) -> None:
+        """The tainted evaluation, by each predicate of ``group`` not yet run on it, of each
+        class of ``classes`` (distinct): the arguments are built once per class."""
+        if not group or not classes.size:
+            return
+        cur = [v.val[classes].tolist() for v in group]
+        need = np.zeros(classes.size, dtype=bool)
         for v in group:
-            v._grow(top)
-        for n, c in enumerate(np.unique(fresh).tolist()):
+            need |= v.val[classes] == _UNSEEN
+        reads = []
+        cl = classes.tolist()
+        for n, i in enumerate(np.flatnonzero(need).tolist()):
             if n % 256 == 255:
                 self.T.check_clock()
+            c = cl[i]
             args = self._tainted(kind, c)
-            for v in group:
-                if v.val[c] == _UNSEEN:
+            for vals, v in zip(cur, group):
+                if vals[i] == _UNSEEN:
                     try:
-                        v.val[c] = bool(v.pred(*args))
+                        vals[i] = 1 if v.pred(*args) else 0
                     except _Read as e:
-                        v._learn(c, e)
-            seen[c] = True
+                        vals[i] = _KEYED
+                        reads.append((v, c, e))
+        for vals, v in zip(cur, group):
+            v.val[classes] = np.asarray(vals, dtype=np.int8)
+        for v, c, e in reads:
+            v._learn(c, e)
 
     def states(self, core: np.ndarray, r: np.ndarray, l: np.ndarray, ids: np.ndarray) -> None:
         """Check new states (numbered ``ids``, increasing)."""

@@ -78,6 +78,49 @@ def _reach(n: int, src: np.ndarray, dst: np.ndarray, seeds: np.ndarray) -> np.nd
     return out[:n]
 
 
+#: Edges gathered at once by `_reach_sorted` (bounds its temporary arrays).
+REACH_CHUNK = 1 << 20
+
+
+def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """`_reach` over the edges ``e`` with ``ok[e]`` of a graph sorted by source (``indptr``):
+    a breadth-first search layer by layer on the arrays, without building a matrix (SciPy
+    would convert it to float64 first: about 16 bytes per edge)."""
+    seen = np.zeros(n, dtype=bool)
+    seen[seeds] = True
+    front = np.flatnonzero(seen)
+    slot = np.zeros(n, dtype=np.int64)  # deduplicates a gather in O(size): its last position wins
+    while front.size:
+        lo = indptr[front]
+        cnt = indptr[front + 1] - lo
+        cum = np.cumsum(cnt)
+        cuts = np.searchsorted(cum, np.arange(REACH_CHUNK, int(cum[-1]), REACH_CHUNK), side="right").tolist()
+        found = []
+        for a, b in zip([0, *cuts], [*cuts, front.size]):
+            c = cnt[a:b]
+            total = int(c.sum())
+            if not total:
+                continue
+            idx = np.repeat(lo[a:b] - (np.cumsum(c) - c), c) + np.arange(total, dtype=np.int64)
+            t = dst[idx[ok[idx]]]
+            t = t[~seen[t]]
+            pos = np.arange(t.size, dtype=np.int64)
+            slot[t] = pos
+            t = t[slot[t] == pos]
+            seen[t] = True
+            found.append(t)
+        front = np.concatenate(found) if found else np.zeros(0, np.int64)
+    return seen
+
+
+def _csr(n: int, es: np.ndarray, ed: np.ndarray):
+    """The graph ``es -> ed`` (``es`` sorted) as a CSR matrix built directly (no COO copy)."""
+    idx = np.int32 if es.size < 1 << 31 and n < 1 << 31 else np.int64
+    indptr = np.zeros(n + 1, idx)
+    np.cumsum(np.bincount(es, minlength=n), out=indptr[1:])
+    return csr_array((np.ones(es.size, np.int8), ed.astype(idx, copy=False), indptr), shape=(n, n))
+
+
 def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray, ha: np.ndarray,
                      enabled: np.ndarray, bit: np.ndarray, strong: bool) -> np.ndarray:
     """Component number of each state in a component where a fair path stays forever, -1 elsewhere."""
@@ -90,7 +133,7 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
             return comp_of
         keep = alive[hs] & alive[hd]
         es, ed, ea = hs[keep], hd[keep], ha[keep]
-        g = csr_array((np.ones(es.size, np.int8), (es, ed)), shape=(n, n))
+        g = _csr(n, es, ed)  # es is sorted: the edges are kept in source order
         ncomp, lab = connected_components(g, directed=True, connection="strong")
         same = lab[es] == lab[ed]
         inner = np.zeros(ncomp, dtype=bool)
@@ -147,7 +190,12 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     enabled = np.zeros(n, np.int64)
-    np.bitwise_or.at(enabled, src, bit[act])
+    f = np.flatnonzero((bit != 0)[act])  # fair edges; a state's bits: one reduction per run of its edges
+    if f.size:
+        fs = src[f]
+        starts = np.flatnonzero(np.concatenate([[True], fs[1:] != fs[:-1]]))
+        enabled[fs[starts]] = np.bitwise_or.reduceat(bit[act[f]], starts)
+    del f
     adj = _Adjacency(indptr, dst, act)
     strong = fairness == "strong"
     out = {}
@@ -156,18 +204,18 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
             out[p.id] = Liveness(p.id, None)
             continue
         ok, trig = live[p.id]
-        out[p.id] = _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong)
+        out[p.id] = _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong, indptr)
     return out
 
 
-def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, strong) -> Liveness:
+def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, strong, indptr) -> Liveness:
     n = result.states
     all_triggers = int(trig.sum())
     triggers = np.flatnonzero(bad & trig)
     if not triggers.size:
         return Liveness(p.id, True, triggers=all_triggers)
     inner = bad[src] & bad[dst]
-    region = _reach(n, src[inner], dst[inner], triggers)
+    region = _reach_sorted(n, indptr, dst, inner, triggers)
     h = inner & region[src]
     hs, hd, ha = src[h], dst[h], act[h]
     stutter = region & (enabled == 0)

@@ -25,7 +25,7 @@ so a modified declaration is caught.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from podmodel.model import actions as A
@@ -81,6 +81,16 @@ class Property:
     check: Callable[..., bool]
     trigger: Callable[[Model, PodState], bool] | None = None
     applies: Callable[[Model], bool] = lambda m: True
+    #: True when the property's value does not change if interchangeable containers (app
+    #: containers whose specs are equal but for the name, `podmodel.engines.symmetry`) swap
+    #: their states -- and, for a ``step``, the action is renamed alike.  A property that
+    #: singles a container out by name or position ("web never restarts") is not.  The
+    #: compiled engine then evaluates it once per orbit of core states / table edges and
+    #: shares the value (`podmodel.engines.compiled`); default False, so a user property
+    #: is evaluated on every class unless it says so.  Every catalogue property is
+    #: (none names a container: they look at containers through the model's specs, "every"
+    #: and "any"), which `tests/test_compiled_symmetric.py` checks on permuted states.
+    symmetric: bool = False
 
     def __repr__(self) -> str:
         return f"Property({self.id!r}, {self.kind!r})"
@@ -858,6 +868,10 @@ CATALOGUE = CATALOGUE + tuple(
              f"{p.source}; bounded liveness (one step) of {p.id}", _progress_possible(p.trigger, p.check),
              applies=p.applies)
     for p in CATALOGUE if p.kind == "eventually")
+
+#: Every catalogue property is `Property.symmetric`: none names a container or depends on
+#: the order of interchangeable ones (checked on permuted states by the tests).
+CATALOGUE = tuple(replace(p, symmetric=True) for p in CATALOGUE)
 
 _BY_ID = {p.id: p for p in CATALOGUE}
 assert len(_BY_ID) == len(CATALOGUE), "duplicate property id"
