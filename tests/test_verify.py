@@ -176,8 +176,16 @@ def test_jobs_run_with_fewer_garbage_collections_and_restore_the_callers():
     from podmodel.verifier.workers import GC_THRESHOLDS, parallel
 
     before = gc.get_threshold()
-    assert parallel(lambda _: gc.get_threshold(), [0], jobs=1) == [GC_THRESHOLDS]
+    assert parallel(lambda _: gc.get_threshold(), [0], jobs=1, few_collections=True) == [GC_THRESHOLDS]
     assert gc.get_threshold() == before
+    assert parallel(lambda _: gc.get_threshold(), [0], jobs=1) == [before]
+    assert parallel(_thresholds, [0, 1], jobs=2, few_collections=True) == [GC_THRESHOLDS] * 2
+
+
+def _thresholds(_):
+    import gc
+
+    return gc.get_threshold()
 
 
 def test_budget_becomes_fixed_caps():

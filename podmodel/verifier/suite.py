@@ -425,7 +425,8 @@ def run_suite(scenarios: Sequence[Scenario], plan: Plan, *, jobs: int = 1, mutan
         if progress:
             progress(done, len(work), outs)
 
-    results = parallel(_work, work, jobs=jobs, weight=lambda job: _weight(job[0]), on_result=report)
+    results = parallel(_work, work, jobs=jobs, weight=lambda job: _weight(job[0]), on_result=report,
+                       few_collections=True)
     outcomes = [o for outs in results for o in outs]
     return SuiteResult(plan, [sc.name for sc in scenarios], outcomes, time.monotonic() - start, mutant)
 
