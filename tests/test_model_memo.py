@@ -8,6 +8,7 @@ import pytest
 
 from podmodel.model import Model
 from podmodel.model import product
+from podmodel.model.kubelet import kubelet_restarts
 from podmodel.verifier.mutants import by_id
 from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 from podmodel.verifier.suite import scenario
@@ -63,6 +64,23 @@ def test_memos_are_bounded(monkeypatch):
     assert len(states) == 500
     assert len(model._settled) <= 8 and len(model._actions_memo) <= 8
     assert len(model._statuses_memo) <= 8 and len(model._derive_uncounted) <= 8
+    assert len(model._phase_memo) <= 8 and len(model._conditions_memo) <= 8
+
+
+def test_kubelet_answers_are_shared_and_exact():
+    """getPhase, the condition generators and ShouldContainerBeRestarted are asked once per
+    distinct input (fewer entries than derivations), and every step still gives what a
+    fresh model derives for it alone (the memos are keyed by all they read)."""
+    model = scenario("onfailure-i1s1a2-pgdx").model()
+    states = _reachable(model, 2000)
+    assert 0 < len(model._phase_memo) < len(model._derive_cache)
+    assert 0 < len(model._conditions_memo) < len(model._derive_cache)
+    assert model._restarts_memo
+    for (j, code), restarts in model._restarts_memo.items():
+        assert restarts == kubelet_restarts(model.config, model.specs[j], code)
+    for s in states[::7]:
+        for a in model.actions(s):
+            assert model.next_state(s, a) == _fresh(model).next_state(s, a)
 
 
 def test_custom_guards_are_asked_per_action():

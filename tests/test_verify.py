@@ -153,6 +153,41 @@ def test_parallel_workers_give_the_same_result():
     assert [_without_times(o.to_dict()) for o in one.outcomes] == [_without_times(o.to_dict()) for o in two.outcomes]
 
 
+def test_worlds_in_worker_processes_give_the_same_report(capsys):
+    """``verify --worlds`` runs each world in a worker: the same report (and exit status)
+    with one job or two, in the order the files were given."""
+    from podmodel.world.spec import WORLD_DIR
+
+    files = [str(WORLD_DIR / "statefulset-force-delete.yaml"), str(WORLD_DIR / "static-mirror.yaml")]
+    reports = []
+    for jobs in ("1", "2"):
+        code, out, _ = verify(capsys, "--worlds", *files, "--examples", "10", "--jobs", jobs, "--quiet", "--json")
+        assert code == 0
+        reports.append(json.loads(out))
+    assert reports[0] == reports[1]
+    assert [w["world"] for w in reports[0]["worlds"]] == ["statefulset-force-delete", "static-mirror"]
+    assert reports[0]["worlds"][0]["expect_violated"] == ["sts-one-pod-per-identity"]
+
+
+def test_jobs_run_with_fewer_garbage_collections_and_restore_the_callers():
+    """A job runs with the workers' collector thresholds; the caller's come back after it."""
+    import gc
+
+    from podmodel.verifier.workers import GC_THRESHOLDS, parallel
+
+    before = gc.get_threshold()
+    assert parallel(lambda _: gc.get_threshold(), [0], jobs=1, few_collections=True) == [GC_THRESHOLDS]
+    assert gc.get_threshold() == before
+    assert parallel(lambda _: gc.get_threshold(), [0], jobs=1) == [before]
+    assert parallel(_thresholds, [0, 1], jobs=2, few_collections=True) == [GC_THRESHOLDS] * 2
+
+
+def _thresholds(_):
+    import gc
+
+    return gc.get_threshold()
+
+
 def test_budget_becomes_fixed_caps():
     small, big = Plan.from_budget(30, 60), Plan.from_budget(3000, 60)
     assert small.max_states < big.max_states and small.examples < big.examples

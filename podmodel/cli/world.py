@@ -82,29 +82,32 @@ def run_explore(args) -> int:
 
 
 def run_verify(paths: list[str] | None, args) -> int:
-    """Verify worlds (the bundled ones when ``paths`` is None) by both engines."""
-    from podmodel.verifier.worlds import WORLD_EXAMPLES, verify_world
+    """Verify worlds (the bundled ones when ``paths`` is None) by both engines, in ``--jobs`` processes."""
+    from podmodel.verifier.workers import default_jobs
+    from podmodel.verifier.worlds import WORLD_EXAMPLES, verify_worlds
     from podmodel.world.spec import WORLD_DIR
 
     files = [Path(p) for p in paths] if paths else sorted(WORLD_DIR.glob("*.yaml"))
-    worlds = [load(str(f)) for f in files]
+    for f in files:  # unusable input is reported here, before any work starts
+        load(str(f))
     examples = args.examples or WORLD_EXAMPLES
-    out = []
-    for w in worlds:
-        v = verify_world(w, seed=args.seed, examples=examples, steps=args.steps, max_states=args.max_states)
-        out.append(v)
+
+    def show(v) -> None:
         if not args.quiet:
-            print(f"[world] {w.name}: explore {v.states:,} states, hypothesis {v.hypothesis_steps:,} steps: "
-                  f"{'ok' if v.ok else 'PROBLEM'} ({v.result.elapsed:.1f} s)", file=sys.stderr, flush=True)
+            print(f"[world] {v.name}: explore {v.states:,} states, hypothesis {v.hypothesis_steps:,} steps: "
+                  f"{'ok' if v.ok else 'PROBLEM'} ({v.elapsed:.1f} s)", file=sys.stderr, flush=True)
+
+    out = verify_worlds(files, jobs=getattr(args, "jobs", None) or default_jobs(), seed=args.seed, examples=examples,
+                        steps=args.steps, max_states=args.max_states, progress=show)
     if args.json:
         print(json.dumps({"format": "podmodel-verify-worlds", "version": 1, "ok": all(v.ok for v in out),
-                          "worlds": [v.to_dict() for v in out]}, indent=1))
+                          "worlds": [v.data for v in out]}, indent=1))
     else:
         print(f"worlds: {len(out)} world(s), each explored exhaustively and walked by Hypothesis "
               f"({examples} examples, seed {args.seed})")
         for v in out:
-            exp = f"; expected violation: {', '.join(v.world.expect_violated)}" if v.world.expect_violated else ""
-            print(f"  {v.world.name:<30} {v.states:>6,} states  {'ok' if v.ok else 'PROBLEM: ' + '; '.join(v.problems)}{exp}")
-    if any(not v.result.complete for v in out):
+            exp = f"; expected violation: {', '.join(v.expect_violated)}" if v.expect_violated else ""
+            print(f"  {v.name:<30} {v.states:>6,} states  {'ok' if v.ok else 'PROBLEM: ' + '; '.join(v.problems)}{exp}")
+    if any(not v.complete for v in out):
         return 3
     return 0 if all(v.ok for v in out) else 1

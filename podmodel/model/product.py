@@ -223,7 +223,7 @@ def _should_restart(c: Ctx) -> bool:
     init containers are never re-run."""
     cs = c.cs
     code = cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code
-    return code is not None and kubelet.kubelet_restarts(c.model.config, c.spec, code)
+    return code is not None and c.model.restarts(c.index, code)
 
 
 #: Named synchronisation rules.  Declarations refer to them by name.
@@ -344,6 +344,9 @@ class Model:
         self._settled: dict[PodState, PodState] = {}
         self._actions_memo: dict[PodState, tuple[Action, ...]] = {}
         self._statuses_memo: dict[tuple[ContainerState, ...], tuple[tuple[Status, ...], tuple[Status, ...]]] = {}
+        self._restarts_memo: dict[tuple[int, int], bool] = {}
+        self._phase_memo: dict[tuple, str] = {}
+        self._conditions_memo: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
 
     def __repr__(self) -> str:
         return f"Model({self.config!r}, {self.bounds!r})"
@@ -657,6 +660,15 @@ class Model:
         """The kubelet has written a status (statuses and its conditions are visible)."""
         return s.sandbox != "NotCreated" or s.termination == "Finished"
 
+    def restarts(self, j: int, code: int) -> bool:
+        """``kubelet.kubelet_restarts`` for container ``j`` and exit code ``code``
+        (ShouldContainerBeRestarted), memoised by its arguments (speed only)."""
+        key = (j, code)
+        hit = self._restarts_memo.get(key)
+        if hit is None:
+            hit = self._restarts_memo[key] = kubelet.kubelet_restarts(self.config, self.specs[j], code)
+        return hit
+
     def status_of(self, s: PodState, j: int) -> Status:
         """The API container status (normalised) of container ``j``."""
         key = (j, s.containers[j])
@@ -702,8 +714,14 @@ class Model:
             return old.phase
         init_v, reg_v = self.statuses(s)
         finished = s.termination == "Finished"
-        phase = kubelet.get_phase(self.config, reg_v + init_v, pod_is_terminal=finished,
-                                  pod_has_initialized=self.pod_has_initialized(s))
+        # getPhase is a pure function of the statuses and these two flags: memoised by them
+        key = (init_v, reg_v, finished, self.pod_has_initialized(s))
+        phase = self._phase_memo.get(key)
+        if phase is None:
+            if len(self._phase_memo) >= SETTLED_MEMO:
+                self._phase_memo.clear()
+            phase = self._phase_memo[key] = kubelet.get_phase(self.config, reg_v + init_v, pod_is_terminal=finished,
+                                                              pod_has_initialized=key[3])
         if finished and (s.stop_reason in ("Evicted", "DeadlineExceeded") or phase not in self.terminal_phases):
             phase = "Failed"
         if "phase" in self.derived:
@@ -745,6 +763,19 @@ class Model:
         return phase, conditions
 
     def _conditions(self, s: PodState, phase: str) -> tuple[tuple[str, str, str], ...]:
+        """The conditions the kubelet (and the node lifecycle controller) write for ``s``
+        in ``phase``: memoised by every field `_conditions_of` reads (speed only)."""
+        synced = self.synced(s)
+        key = (phase, s.binding, s.sandbox, s.termination, s.stop_reason, s.gates,
+               self.statuses(s, synced=True) if synced else None)
+        hit = self._conditions_memo.get(key)
+        if hit is None:
+            if len(self._conditions_memo) >= SETTLED_MEMO:
+                self._conditions_memo.clear()
+            hit = self._conditions_memo[key] = self._conditions_of(s, phase)
+        return hit
+
+    def _conditions_of(self, s: PodState, phase: str) -> tuple[tuple[str, str, str], ...]:
         out: list[tuple[str, str, str]] = []
         if s.binding != "Unbound":
             out.append(("PodScheduled", "True", ""))

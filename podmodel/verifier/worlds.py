@@ -15,14 +15,18 @@ and Hypothesis found no violation the explorer did not.
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from podmodel.engines import explore
 from podmodel.engines.exploration import ExploreResult
 from podmodel.engines.hypothesis import run_hypothesis
 from podmodel.engines.results import Counterexample, names_of
+from podmodel.verifier.workers import parallel
 from podmodel.world.model import World
 
 #: Hypothesis examples per world in `make verify` (each world explores in well under a second).
@@ -128,3 +132,43 @@ def verify_world(world: World, *, seed: int = 0, examples: int = WORLD_EXAMPLES,
         if hv.get(pid) == "violated" and v != "violated":
             problems.append(f"{pid}: Hypothesis found a violation the explorer did not (an engine bug)")
     return WorldVerdict(world, r, verdicts, hv, h.steps, problems)
+
+
+@dataclass
+class WorldReport:
+    """A world's `WorldVerdict` as plain data (it crosses process boundaries): what
+    ``podmodel verify --worlds`` prints, and its ``--json`` entry (``data``)."""
+
+    name: str
+    ok: bool
+    states: int
+    complete: bool
+    #: Seconds the whole check took (exploration, liveness and the Hypothesis run).
+    elapsed: float
+    hypothesis_steps: int
+    problems: list[str]
+    expect_violated: tuple[str, ...]
+    data: dict[str, Any]
+
+
+def _report(job: tuple[str, int, int, int, int | None]) -> WorldReport:
+    from podmodel.world.spec import load_world
+
+    path, seed, examples, steps, max_states = job
+    start = time.monotonic()
+    v = verify_world(load_world(path), seed=seed, examples=examples, steps=steps, max_states=max_states)
+    data = v.to_dict()
+    return WorldReport(v.world.name, v.ok, v.states, v.result.complete, time.monotonic() - start, v.hypothesis_steps,
+                       list(v.problems), tuple(v.world.expect_violated), data)
+
+
+def verify_worlds(paths: Sequence[str | Path], *, jobs: int = 1, seed: int = 0, examples: int = WORLD_EXAMPLES,
+                  steps: int = 40, max_states: int | None = None,
+                  progress: Callable[[WorldReport], None] | None = None) -> list[WorldReport]:
+    """`verify_world` on each world file, in ``jobs`` worker processes; reports in ``paths`` order.
+
+    Each world is independent and its Hypothesis run is seeded, so the reports are the
+    same whatever ``jobs`` is.  ``progress(report)`` is called as each world finishes.
+    """
+    work = [(str(p), seed, examples, steps, max_states) for p in paths]
+    return parallel(_report, work, jobs=jobs, on_result=(lambda _, r: progress(r)) if progress else None)
