@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from podmodel.engines import analysis, compiled
+from podmodel.engines.collector import fewer_collections
 from podmodel.engines.exploration import ExploreResult
 from podmodel.engines.results import Progress, default_properties
 from podmodel.engines.search import FRONTIERS, Frontier, search
@@ -138,7 +139,8 @@ def explore(
             raise ValueError(f"property {p.id!r}: unknown kind {p.kind!r}")
     deadline = None if time_limit is None else time.monotonic() + time_limit
     sym = (model.symmetry() if hasattr(model, "symmetry") else Symmetry.of(model)) if symmetry else None
-    result = _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit)
+    with fewer_collections():  # speed only (podmodel.engines.collector)
+        result = _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit)
     result.deadline = deadline
     return result
 

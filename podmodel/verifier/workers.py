@@ -9,20 +9,10 @@ from __future__ import annotations
 import gc
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
-#: The cyclic garbage collector's thresholds while jobs run (Python's default is
-#: ``(700, 10, 10)``).  An exploration allocates millions of small, long-lived tuples
-#: (states, table rows, memos) and frees almost nothing until it ends, so with the default
-#: the collector runs every 700 allocations and re-scans what survives: 15-25% of a
-#: compiled run's CPU time on the suite's mid-size pods (docs/verify.md, "Speed").  With
-#: these it runs about 150 times less often; memory is unchanged (the explorations
-#: build almost no reference cycles, and every job ends with a full collection).  Only
-#: for explorations (``parallel(..., few_collections=True)``): Hypothesis' runs, which
-#: make short-lived cycles, measured no better with them.
-GC_THRESHOLDS = (100_000, 50, 100)
+from podmodel.engines.collector import GC_THRESHOLDS, fewer_collections
 
 
 def parallel(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1,
@@ -66,18 +56,6 @@ def parallel(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1,
             if on_result:
                 on_result(len(results), results[i])
     return [results[i] for i in range(len(items))]
-
-
-@contextmanager
-def fewer_collections(on: bool = True) -> Iterator[None]:
-    """Run the block with the collector's `GC_THRESHOLDS` (if ``on``), then restore the caller's."""
-    old = gc.get_threshold()
-    if on:
-        gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 def _job(fn: Callable[[Any], Any], item: Any) -> Any:
