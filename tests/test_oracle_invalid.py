@@ -45,8 +45,9 @@ BASE = {
 _DELETE = object()
 
 
-def mutate(path: str, value) -> dict:
-    pod = copy.deepcopy(BASE)
+def set_path(pod: dict, path: str, value) -> dict:
+    """``pod`` with the field at the dotted ``path`` (list indices as digits) set to ``value``
+    (or deleted, for `_DELETE`); changed in place and returned."""
     keys = [int(k) if k.isdigit() else k for k in path.split(".")]
     parent = pod
     for k in keys[:-1]:
@@ -56,6 +57,10 @@ def mutate(path: str, value) -> dict:
     else:
         parent[keys[-1]] = value
     return pod
+
+
+def mutate(path: str, value) -> dict:
+    return set_path(copy.deepcopy(BASE), path, value)
 
 
 CS = "status.containerStatuses.0"

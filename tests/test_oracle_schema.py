@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_oracle_invalid import set_path
 
 from podmodel.cli import main
 from podmodel.oracle import check_trace
@@ -48,13 +49,7 @@ BASE = {
 
 
 def edit(path: str, value) -> dict:
-    pod = copy.deepcopy(BASE)
-    keys = [int(k) if k.isdigit() else k for k in path.split(".")]
-    parent = pod
-    for k in keys[:-1]:
-        parent = parent[k]
-    parent[keys[-1]] = value
-    return pod
+    return set_path(copy.deepcopy(BASE), path, value)
 
 
 # Fields the lifecycle rules never read: only the schema can refuse them.
