@@ -90,6 +90,11 @@ SETTLED_MEMO = 1 << 16
 SANDBOX_EXIT_CODE = 255  # k8s-invariants.md §10.6: old instances often end with 255 / reason Unknown
 
 
+#: ``tuple.__new__``: builds a named tuple from a ready tuple of its fields, positionally
+#: (no keyword matching as in ``_replace``; speed only, on the hot paths below).
+_new = tuple.__new__
+
+
 class UnsupportedConfig(ValueError):
     """A configuration the product model does not cover (the reference functions may)."""
 
@@ -339,6 +344,7 @@ class Model:
         self._derive_uncounted: dict[tuple, tuple[str, tuple]] = {}
         self._container_autos = [(t, tuple(self.guards[g] for g in t.guards))
                                  for t in self.decl["container"].transitions if t.auto]
+        self._container_auto_sources = frozenset(src for t, _ in self._container_autos for src in t.source)
         self._termination_autos = [(t, tuple(self.guards[g] for g in t.guards))
                                    for t in self.decl["termination"].transitions if t.auto]
         self._settled: dict[PodState, PodState] = {}
@@ -476,7 +482,17 @@ class Model:
         return tuple(out)
 
     def enabled(self, state: PodState, action: Action) -> bool:
+        """Whether ``action`` is enabled in ``state``.  Answered from `actions`' memo when it
+        holds ``state`` and ``action`` is a candidate (the memo lists exactly the enabled
+        candidates); asked of the declarations otherwise (speed only)."""
+        known = self._actions_memo.get(state)
+        if known is not None and action in self._candidate_set:
+            return action in known
         return state.deletion != "Removed" and self._transition(state, action) is not None
+
+    @cached_property
+    def _candidate_set(self) -> frozenset[Action]:
+        return frozenset(self.candidate_actions)
 
     def next_state(self, state: PodState, action: Action) -> PodState:
         """The state after ``action``; raises `ActionNotEnabled` if it is not enabled."""
@@ -550,7 +566,7 @@ class Model:
         if machine == "gate":
             gates = list(s.gates)
             gates[i] = a.status
-            return s._replace(gates=tuple(gates))
+            return _new(type(s), (*s[:9], tuple(gates), s[10]))
         if machine == "container":
             return self._set_container(s, i, self._container_step(s.containers[i], a, dest))
         s = s._replace(**{STATE_FIELD[machine]: dest})
@@ -582,25 +598,24 @@ class Model:
         return s
 
     def _container_step(self, cs: ContainerState, a: Action, dest: str) -> ContainerState:
-        kind = type(a)
+        # fields positionally: (machine, exit_code, reason, last_exit_code, restart_count)
+        kind, C = type(a), type(cs)
         if kind is ContainerExit:
-            return cs._replace(machine=dest, exit_code=a.code, reason=exit_reason(a.code))
+            return _new(C, (dest, a.code, exit_reason(a.code), cs[3], cs[4]))
         if kind is ContainerStartedAndExited:
             count = cs.restart_count + (cs.last_exit_code is not None)
-            return cs._replace(machine=dest, exit_code=a.code, reason=exit_reason(a.code),
-                               restart_count=min(count, self.bounds.max_restarts))
+            return _new(C, (dest, a.code, exit_reason(a.code), cs[3], min(count, self.bounds.max_restarts)))
         if kind is ProbeFail and dest == "Terminated":
-            return cs._replace(machine=dest, exit_code=137, reason="Error")
+            return _new(C, (dest, 137, "Error", cs[3], cs[4]))
         if kind is KubeletBackOff:
-            return cs._replace(machine=dest, last_exit_code=cs.exit_code, exit_code=None, reason=None)
+            return _new(C, (dest, None, None, cs.exit_code, cs[4]))
         if kind is KubeletRestartContainer:
             last = cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code
-            return cs._replace(machine=dest, last_exit_code=last, exit_code=None, reason=None,
-                               restart_count=min(cs.restart_count + 1, self.bounds.max_restarts))
+            return _new(C, (dest, None, None, last, min(cs.restart_count + 1, self.bounds.max_restarts)))
         if kind is KubeletStartContainer and cs.last_exit_code is not None:
             # a new instance of a container that ran in an earlier sandbox
-            return cs._replace(machine=dest, restart_count=min(cs.restart_count + 1, self.bounds.max_restarts))
-        return cs._replace(machine=dest)
+            return _new(C, (dest, cs[1], cs[2], cs[3], min(cs.restart_count + 1, self.bounds.max_restarts)))
+        return _new(C, (dest, *cs[1:]))
 
     def _sandbox_reset(self, s: PodState, j: int) -> ContainerState:
         cs = s.containers[j]
@@ -608,13 +623,12 @@ class Model:
         if t is None:
             return cs
         last = SANDBOX_EXIT_CODE if cs.machine in RUNNING_STATES else (cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code)
-        return cs._replace(machine=t.dest, exit_code=None, reason=None, last_exit_code=last)
+        return _new(type(cs), (t.dest, None, None, last, cs[4]))
 
     @staticmethod
     def _set_container(s: PodState, i: int, cs: ContainerState) -> PodState:
-        cont = list(s.containers)
-        cont[i] = cs
-        return s._replace(containers=tuple(cont))
+        cont = s[8]
+        return _new(type(s), (*s[:8], (*cont[:i], cs, *cont[i + 1:]), s[9], s[10]))
 
     def _settle(self, s: PodState) -> PodState:
         """Fire auto transitions until none is enabled (the kubelet's immediate reactions).
@@ -629,9 +643,11 @@ class Model:
                 raise UnsupportedConfig("the auto transitions never settle (they form a cycle)")
             changed = False
             for i, cs in enumerate(s.containers):
+                if cs[0] not in self._container_auto_sources:
+                    continue  # no auto transition leaves this state (the loop below would do nothing)
                 for t, guards in self._container_autos:
-                    if cs.machine in t.source and _holds(guards, Ctx(self, s, None, i)):
-                        s = self._set_container(s, i, cs._replace(machine=t.dest))
+                    if cs[0] in t.source and _holds(guards, Ctx(self, s, None, i)):
+                        s = self._set_container(s, i, _new(type(cs), (t.dest, *cs[1:])))
                         cs = s.containers[i]
                         changed = True
             for t, guards in self._termination_autos:
@@ -714,14 +730,7 @@ class Model:
             return old.phase
         init_v, reg_v = self.statuses(s)
         finished = s.termination == "Finished"
-        # getPhase is a pure function of the statuses and these two flags: memoised by them
-        key = (init_v, reg_v, finished, self.pod_has_initialized(s))
-        phase = self._phase_memo.get(key)
-        if phase is None:
-            if len(self._phase_memo) >= SETTLED_MEMO:
-                self._phase_memo.clear()
-            phase = self._phase_memo[key] = kubelet.get_phase(self.config, reg_v + init_v, pod_is_terminal=finished,
-                                                              pod_has_initialized=key[3])
+        phase = self.get_phase(init_v, reg_v, finished, self.pod_has_initialized(s))
         if finished and (s.stop_reason in ("Evicted", "DeadlineExceeded") or phase not in self.terminal_phases):
             phase = "Failed"
         if "phase" in self.derived:
@@ -730,27 +739,40 @@ class Model:
             return old.phase
         return phase
 
+    def get_phase(self, init_v: tuple[Status, ...], reg_v: tuple[Status, ...], pod_is_terminal: bool,
+                  pod_has_initialized: bool) -> str:
+        """``kubelet.get_phase`` of this pod for these statuses (passed regular then init, as
+        the kubelet does) and flags: a pure function of them, memoised by them (speed only)."""
+        key = (init_v, reg_v, pod_is_terminal, pod_has_initialized)
+        phase = self._phase_memo.get(key)
+        if phase is None:
+            if len(self._phase_memo) >= SETTLED_MEMO:
+                self._phase_memo.clear()
+            phase = self._phase_memo[key] = kubelet.get_phase(self.config, reg_v + init_v, pod_is_terminal=pod_is_terminal,
+                                                              pod_has_initialized=pod_has_initialized)
+        return phase
+
     def _derive(self, old: PodState, s: PodState) -> PodState:
         """Phase and conditions: a pure function of the old phase and the other fields (memoised).
 
-        Two memos: by the old phase and every other field, then (without derived-field
-        hooks, which may read anything) by the same without the restart counts, which
-        neither getPhase nor the condition generators read (a `Status` has no count), so
-        states that differ only in their counts derive once."""
-        key = (old.phase, s[1:-1])
-        hit = self._derive_cache.get(key)
+        Memoised by what `_derive_fields` reads (speed only): the old phase, ``binding``,
+        ``sandbox``, ``termination``, ``stop_reason``, ``gates`` and the containers without
+        their restart counts.  Not ``node``, ``recreations`` nor ``deletion`` (no kubelet
+        rule of the derivation reads them), nor the counts (a `Status` has none), so states
+        that differ only there derive once.  With derived-field hooks, which may read
+        anything, the key is the old phase and every field (`_derive_cache`)."""
+        if self.derived:
+            key = (old[0], s[1:-1])
+            memo = self._derive_cache
+        else:
+            key = (old[0], s[1], s[3], s[5], s[6], s[9], tuple([cs[:4] for cs in s[8]]))
+            memo = self._derive_uncounted
+        hit = memo.get(key)
         if hit is None:
-            if self.derived:
-                hit = self._derive_fields(old, s)
-            else:
-                short = (old.phase, s[1:8], s.gates, tuple(cs[:4] for cs in s.containers))
-                hit = self._derive_uncounted.get(short)
-                if hit is None:
-                    if len(self._derive_uncounted) >= SETTLED_MEMO:
-                        self._derive_uncounted.clear()
-                    hit = self._derive_uncounted[short] = self._derive_fields(old, s)
-            self._derive_cache[key] = hit
-        return s._replace(phase=hit[0], conditions=hit[1])
+            if len(memo) >= SETTLED_MEMO:
+                memo.clear()
+            hit = memo[key] = self._derive_fields(old, s)
+        return _new(type(s), (hit[0], *s[1:10], hit[1]))
 
     def _derive_fields(self, old: PodState, s: PodState) -> tuple[str, tuple[tuple[str, str, str], ...]]:
         kphase = self.kubelet_phase(old, s)
@@ -764,10 +786,16 @@ class Model:
 
     def _conditions(self, s: PodState, phase: str) -> tuple[tuple[str, str, str], ...]:
         """The conditions the kubelet (and the node lifecycle controller) write for ``s``
-        in ``phase``: memoised by every field `_conditions_of` reads (speed only)."""
+        in ``phase``: memoised by everything `_conditions_of` reads (speed only): the pod
+        fields it reads and, of each container status, ``state``, ``started`` and ``ready``
+        (`kubelet.initialized`, `kubelet.containers_ready`, `kubelet.pod_ready` read
+        nothing else of a status but its name)."""
+        # the generators read of each status its name (the spec's, the same in every state),
+        # state, started and ready: only these three are in the key
         synced = self.synced(s)
         key = (phase, s.binding, s.sandbox, s.termination, s.stop_reason, s.gates,
-               self.statuses(s, synced=True) if synced else None)
+               tuple([(v.state, v.started, v.ready) for vs in self.statuses(s, synced=True) for v in vs])
+               if synced else None)
         hit = self._conditions_memo.get(key)
         if hit is None:
             if len(self._conditions_memo) >= SETTLED_MEMO:

@@ -125,8 +125,8 @@ def _phase_consistent(m: Model, s: PodState) -> bool:
     if not m.synced(s) or s.phase == "Failed" and s.termination == "Finished":
         return True
     init_v, reg_v = m.statuses(s)
-    options = {kubelet.get_phase(m.config, reg_v + init_v, pod_is_terminal=t, pod_has_initialized=h)
-               for t in (False, True) for h in (False, True)}
+    # kubelet.get_phase through the model's memo (the same function, asked once per input)
+    options = {m.get_phase(init_v, reg_v, t, h) for t in (False, True) for h in (False, True)}
     if s.phase in options:
         return True
     # a terminal phase held back while a container still runs (mergePodStatus)
