@@ -352,6 +352,7 @@ class Model:
         self._statuses_memo: dict[tuple[ContainerState, ...], tuple[tuple[Status, ...], tuple[Status, ...]]] = {}
         self._restarts_memo: dict[tuple[int, int], bool] = {}
         self._phase_memo: dict[tuple, str] = {}
+        self._kphase_memo: dict[tuple, str] = {}
         self._conditions_memo: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
 
     def __repr__(self) -> str:
@@ -534,9 +535,12 @@ class Model:
             checks = self._checks.get((machine, trigger, src))
         if not checks:
             return None
-        ctx = Ctx(self, state, action, index)
+        ctx = _new(Ctx, (self, state, action, index))
         for t, guards in checks:
-            if _holds(guards, ctx):
+            for g in guards:  # `_holds`, inlined (speed only)
+                if not g(ctx):
+                    break
+            else:
                 return t
         return None
 
@@ -646,13 +650,13 @@ class Model:
                 if cs[0] not in self._container_auto_sources:
                     continue  # no auto transition leaves this state (the loop below would do nothing)
                 for t, guards in self._container_autos:
-                    if cs[0] in t.source and _holds(guards, Ctx(self, s, None, i)):
+                    if cs[0] in t.source and _holds(guards, _new(Ctx, (self, s, None, i))):
                         s = self._set_container(s, i, _new(type(cs), (t.dest, *cs[1:])))
                         cs = s.containers[i]
                         changed = True
             for t, guards in self._termination_autos:
-                if s.termination in t.source and _holds(guards, Ctx(self, s)):
-                    s = s._replace(termination=t.dest)
+                if s.termination in t.source and _holds(guards, _new(Ctx, (self, s, None, None))):
+                    s = _new(type(s), (*s[:5], t.dest, *s[6:]))
                     if t.dest == "Finished":
                         s = self._terminate_pod(s)
                     changed = True
@@ -728,9 +732,17 @@ class Model:
         TerminatePod's Failed, and the declared phase edges (terminal stickiness)."""
         if not self.synced(s):
             return old.phase
-        init_v, reg_v = self.statuses(s)
         finished = s.termination == "Finished"
-        phase = self.get_phase(init_v, reg_v, finished, self.pod_has_initialized(s))
+        # getPhase reads the statuses (a function of each container's machine state, exit
+        # code, reason and last exit code: `_status_of`) and the two flags (the second one a
+        # function of the machine states): memoised by the containers without their counts
+        key = (tuple([cs[:4] for cs in s[8]]), finished)
+        phase = self._kphase_memo.get(key)
+        if phase is None:
+            if len(self._kphase_memo) >= SETTLED_MEMO:
+                self._kphase_memo.clear()
+            init_v, reg_v = self.statuses(s)
+            phase = self._kphase_memo[key] = self.get_phase(init_v, reg_v, finished, self.pod_has_initialized(s))
         if finished and (s.stop_reason in ("Evicted", "DeadlineExceeded") or phase not in self.terminal_phases):
             phase = "Failed"
         if "phase" in self.derived:

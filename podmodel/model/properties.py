@@ -114,6 +114,8 @@ def _init_complete(m: Model, s: PodState) -> bool:
 
 def _restarted(cs_old, cs_new) -> bool:
     """A new container instance: the restart count rose, or a terminated container runs again."""
+    if cs_new[4] is cs_old[4]:  # the same count: it did not rise (compared without reading it)
+        return cs_old.machine == "Terminated" and cs_new.machine in RUNNING_STATES
     return cs_new.restart_count > cs_old.restart_count or (
         cs_old.machine == "Terminated" and cs_new.machine in RUNNING_STATES)
 
@@ -183,16 +185,19 @@ def _restart_policy_honoured(m, s, a, t) -> bool:
         if not _restarted(old, new):
             continue
         code = old.exit_code if old.machine == "Terminated" else old.last_exit_code
-        spec = m.specs[i]
         if old.machine == "Waiting" and new.restart_count > old.restart_count:
             continue  # first start in a recreated sandbox
-        if code is None or not kubelet.kubelet_restarts(m.config, spec, code):
+        if code is None or not m.restarts(i, code):  # kubelet.kubelet_restarts, memoised
             return False
     return True
 
 
 def _restart_count_monotone(m, s, a, t) -> bool:
-    return all(new.restart_count >= old.restart_count for old, new in zip(s.containers, t.containers))
+    for old, new in zip(s.containers, t.containers):
+        # the same count object is never smaller (compared without reading it)
+        if new[4] is not old[4] and not new.restart_count >= old.restart_count:
+            return False
+    return True
 
 
 def _sidecar_order(m, s, a, t) -> bool:
@@ -361,7 +366,7 @@ def _restart_required_offered(m: Model, s: PodState) -> bool:
         if m.specs[i].is_sidecar and s.termination != "Active":
             continue
         code = cs.exit_code if cs.machine == "Terminated" else cs.last_exit_code
-        if code is None or not kubelet.kubelet_restarts(m.config, m.specs[i], code) or not _init_ready(m, s, i):
+        if code is None or not m.restarts(i, code) or not _init_ready(m, s, i):  # m.restarts: kubelet_restarts
             continue
         name = m.specs[i].name
         if not (m.enabled(s, A.KubeletRestartContainer(name)) or m.enabled(s, A.KubeletBackOff(name))):
@@ -501,8 +506,13 @@ def _conditions_never_disappear(m, s, a, t) -> bool:
     every condition it owns at each sync (kubelet_pods.go generateAPIPodStatus) and the status
     manager keeps the ones it does not own (status_manager.go mergePodStatus); readiness-gate
     conditions are only set, never removed, by their controllers."""
+    if s.conditions is t.conditions:
+        return True
     have = {c for c, _, _ in t.conditions}
-    return all(c in have for c, _, _ in s.conditions)
+    for c, _, _ in s.conditions:
+        if c not in have:
+            return False
+    return True
 
 
 # ------------------------------------- what Kubernetes offers in a state (safety form)
@@ -656,7 +666,7 @@ def _stops_only_when_done(m, s, a, t) -> bool:
     def final(i: int) -> bool:
         cs = t.containers[i]
         return cs.machine == "Terminated" and cs.reason != kubelet.CONTAINER_STATUS_UNKNOWN and \
-            cs.exit_code is not None and not kubelet.kubelet_restarts(m.config, m.specs[i], cs.exit_code)
+            cs.exit_code is not None and not m.restarts(i, cs.exit_code)  # kubelet.kubelet_restarts, memoised
 
     if any(m.specs[i].is_regular_init and final(i) and t.containers[i].exit_code != 0 for i in m.init_indices):
         return True
