@@ -352,7 +352,6 @@ class Model:
         self._statuses_memo: dict[tuple[ContainerState, ...], tuple[tuple[Status, ...], tuple[Status, ...]]] = {}
         self._restarts_memo: dict[tuple[int, int], bool] = {}
         self._phase_memo: dict[tuple, str] = {}
-        self._kphase_memo: dict[tuple, str] = {}
         self._conditions_memo: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
 
     def __repr__(self) -> str:
@@ -483,17 +482,7 @@ class Model:
         return tuple(out)
 
     def enabled(self, state: PodState, action: Action) -> bool:
-        """Whether ``action`` is enabled in ``state``.  Answered from `actions`' memo when it
-        holds ``state`` and ``action`` is a candidate (the memo lists exactly the enabled
-        candidates); asked of the declarations otherwise (speed only)."""
-        known = self._actions_memo.get(state)
-        if known is not None and action in self._candidate_set:
-            return action in known
         return state.deletion != "Removed" and self._transition(state, action) is not None
-
-    @cached_property
-    def _candidate_set(self) -> frozenset[Action]:
-        return frozenset(self.candidate_actions)
 
     def next_state(self, state: PodState, action: Action) -> PodState:
         """The state after ``action``; raises `ActionNotEnabled` if it is not enabled."""
@@ -733,16 +722,7 @@ class Model:
         if not self.synced(s):
             return old.phase
         finished = s.termination == "Finished"
-        # getPhase reads the statuses (a function of each container's machine state, exit
-        # code, reason and last exit code: `_status_of`) and the two flags (the second one a
-        # function of the machine states): memoised by the containers without their counts
-        key = (tuple([cs[:4] for cs in s[8]]), finished)
-        phase = self._kphase_memo.get(key)
-        if phase is None:
-            if len(self._kphase_memo) >= SETTLED_MEMO:
-                self._kphase_memo.clear()
-            init_v, reg_v = self.statuses(s)
-            phase = self._kphase_memo[key] = self.get_phase(init_v, reg_v, finished, self.pod_has_initialized(s))
+        phase = self.phase_of(s, finished, self.pod_has_initialized(s))
         if finished and (s.stop_reason in ("Evicted", "DeadlineExceeded") or phase not in self.terminal_phases):
             phase = "Failed"
         if "phase" in self.derived:
@@ -751,15 +731,20 @@ class Model:
             return old.phase
         return phase
 
-    def get_phase(self, init_v: tuple[Status, ...], reg_v: tuple[Status, ...], pod_is_terminal: bool,
-                  pod_has_initialized: bool) -> str:
-        """``kubelet.get_phase`` of this pod for these statuses (passed regular then init, as
-        the kubelet does) and flags: a pure function of them, memoised by them (speed only)."""
-        key = (init_v, reg_v, pod_is_terminal, pod_has_initialized)
+    def phase_of(self, s: PodState, pod_is_terminal: bool, pod_has_initialized: bool) -> str:
+        """``kubelet.get_phase`` of this pod for the container statuses ``s`` shows once the
+        kubelet has synced (`statuses` with ``synced=True``, passed regular then init, as the
+        kubelet does) and the two flags.
+
+        Memoised (speed only) by what it reads: the flags and the containers without their
+        restart counts (a status is a function of a container's machine state, exit code,
+        reason and last exit code: `_status_of`)."""
+        key = (tuple([cs[:4] for cs in s[8]]), pod_is_terminal, pod_has_initialized)
         phase = self._phase_memo.get(key)
         if phase is None:
             if len(self._phase_memo) >= SETTLED_MEMO:
                 self._phase_memo.clear()
+            init_v, reg_v = self.statuses(s, synced=True)
             phase = self._phase_memo[key] = kubelet.get_phase(self.config, reg_v + init_v, pod_is_terminal=pod_is_terminal,
                                                               pod_has_initialized=pod_has_initialized)
         return phase

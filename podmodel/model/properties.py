@@ -126,9 +126,8 @@ def _phase_consistent(m: Model, s: PodState) -> bool:
     some value of its hidden inputs, or explained (held back, TerminatePod, handler)."""
     if not m.synced(s) or s.phase == "Failed" and s.termination == "Finished":
         return True
-    init_v, reg_v = m.statuses(s)
-    # kubelet.get_phase through the model's memo (the same function, asked once per input)
-    options = {m.get_phase(init_v, reg_v, t, h) for t in (False, True) for h in (False, True)}
+    # kubelet.get_phase of the statuses shown, through the model's memo (`Model.phase_of`)
+    options = {m.phase_of(s, t, h) for t in (False, True) for h in (False, True)}
     if s.phase in options:
         return True
     # a terminal phase held back while a container still runs (mergePodStatus)
