@@ -3,6 +3,7 @@ every memoised answer equals the from-scratch computation, and changing what a k
 out (node, recreations, deletion, restart counts; of a status, all but state, started and
 ready for the conditions) changes nothing a fresh model derives."""
 
+import copy
 from dataclasses import replace
 
 import pytest
@@ -131,3 +132,18 @@ def test_the_memos_are_shared(name):
                 todo.append(t)
     assert 0 < len(model._conditions_memo) < len(model._derive_uncounted) < len(seen)
     assert 0 < len(model._phase_memo) < len(seen)
+
+
+@settings(max_examples=30, deadline=None)
+@given(walks)
+def test_a_candidate_action_fires_what_an_equal_new_action_fires(walk):
+    """`Model._transition` looks a candidate action up by identity (`Model._plans`); an
+    equal action built anew (not a candidate object) takes the general path: same answer."""
+    name, choices = walk
+    model = _model(name)
+    assert model._plans
+    for s, _ in _walk(model, choices):
+        for a in model.candidate_actions:
+            twin = copy.copy(a)
+            assert twin is not a and twin == a
+            assert model._transition(s, a) == model._transition(s, twin)

@@ -352,6 +352,7 @@ class Model:
         self._statuses_memo: dict[tuple[ContainerState, ...], tuple[tuple[Status, ...], tuple[Status, ...]]] = {}
         self._restarts_memo: dict[tuple[int, int], bool] = {}
         self._phase_memo: dict[tuple, str] = {}
+        self._terminate_memo: dict[tuple, tuple[int, ...]] = {}
         self._conditions_memo: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
 
     def __repr__(self) -> str:
@@ -535,6 +536,11 @@ class Model:
 
     def _transition(self, state: PodState, action: Action):
         """(machine, container index, declared transition) that ``action`` fires, or None."""
+        plan = self._plans.get(id(action))
+        if plan is not None and plan[0] is action:  # a candidate action, looked up once (speed only)
+            _, machine, trigger, i = plan
+            t = self._fire(state, machine, trigger, action, i)
+            return None if t is None else (machine, i, t)
         kind = type(action)
         if kind in POD_TRIGGERS:
             machine, trigger = POD_TRIGGERS[kind]
@@ -553,6 +559,24 @@ class Model:
         i = self.index[action.container]
         t = self._fire(state, "container", trigger, action, i)
         return None if t is None else ("container", i, t)
+
+    @cached_property
+    def _plans(self) -> dict[int, tuple[Action, str, str, int | None]]:
+        """``id(action) -> (action, machine, trigger, container index)`` for the candidate
+        actions whose `_transition` is one `_fire` (container and pod triggers, but
+        ``SchedulerBind``, which also reads the node): what `_transition` would look up for
+        them.  The action is kept in the entry, so its id cannot be reused while it is
+        there, and `_transition` checks it is the same object."""
+        out = {}
+        for a in self.candidate_actions:
+            kind = type(a)
+            if kind in POD_TRIGGERS and kind is not SchedulerBind:
+                out[id(a)] = (a, *POD_TRIGGERS[kind], None)
+            elif kind not in POD_TRIGGERS and kind is not ControllerSetCondition:
+                trigger = CONTAINER_TRIGGERS.get(kind) or PROBE_TRIGGERS.get((kind, getattr(a, "kind", None)))
+                if trigger is not None:
+                    out[id(a)] = (a, "container", trigger, self.index[a.container])
+        return out
 
     def _apply(self, s: PodState, a: Action, machine: str, i: int | None, dest: str) -> PodState:
         kind = type(a)
@@ -658,15 +682,26 @@ class Model:
 
     def _terminate_pod(self, s: PodState) -> PodState:
         """TerminatePod's defaulting: containers with no termination get exit 137
-        ContainerStatusUnknown (status_manager.go TerminatePod)."""
-        init_v, reg_v = self.statuses(s, synced=True)
-        new_init, new_reg, _ = kubelet.terminate_pod(self.config, init_v, reg_v, s.phase)
-        for j, (old, new) in enumerate(zip(init_v + reg_v, new_init + new_reg)):
-            if old.state != "terminated" and new.state == "terminated":
-                t = self._fire(s, "container", "terminate_unknown", None, j)
-                if t is not None:
-                    s = self._set_container(s, j, s.containers[j]._replace(
-                        machine=t.dest, exit_code=137, reason=kubelet.CONTAINER_STATUS_UNKNOWN))
+        ContainerStatusUnknown (status_manager.go TerminatePod).
+
+        Which statuses TerminatePod turns terminated is a function of the statuses (the
+        containers without their counts, as in `phase_of`) and the phase: memoised by them
+        (speed only)."""
+        key = (tuple([cs[:4] for cs in s[8]]), s.phase)
+        defaulted = self._terminate_memo.get(key)
+        if defaulted is None:
+            init_v, reg_v = self.statuses(s, synced=True)
+            new_init, new_reg, _ = kubelet.terminate_pod(self.config, init_v, reg_v, s.phase)
+            defaulted = tuple(j for j, (old, new) in enumerate(zip(init_v + reg_v, new_init + new_reg))
+                              if old.state != "terminated" and new.state == "terminated")
+            if len(self._terminate_memo) >= SETTLED_MEMO:
+                self._terminate_memo.clear()
+            self._terminate_memo[key] = defaulted
+        for j in defaulted:
+            t = self._fire(s, "container", "terminate_unknown", None, j)
+            if t is not None:
+                s = self._set_container(s, j, s.containers[j]._replace(
+                    machine=t.dest, exit_code=137, reason=kubelet.CONTAINER_STATUS_UNKNOWN))
         return s
 
     # ------------------------------------------------------------------ derived fields
