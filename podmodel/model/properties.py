@@ -294,8 +294,9 @@ def _started_gated_by_probe(m, s, a, t) -> bool:
     worker's result, reset to false for a new container instance; without a startup
     probe, started at once)."""
     for i, (old, new) in enumerate(zip(s.containers, t.containers)):
-        if new.machine in STARTED_STATES and (old.machine not in STARTED_STATES or new.restart_count > old.restart_count) \
-                and m.specs[i].has_probe("startup"):
+        # (the same count object did not rise: compared without reading it)
+        if new.machine in STARTED_STATES and (old.machine not in STARTED_STATES or (
+                new[4] is not old[4] and new.restart_count > old.restart_count)) and m.specs[i].has_probe("startup"):
             if not (isinstance(a, A.ProbeSucceed) and a.kind == "startup" and a.container == m.specs[i].name):
                 return False
     return True
@@ -449,9 +450,11 @@ def _start_attempts_ordered(m, s, a, t) -> bool:
     if isinstance(a, A.SandboxRecreated):
         return True
     for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if new.machine == old.machine:
+            continue  # no attempt shows without a change of state
         if new.reason == kubelet.CONTAINER_STATUS_UNKNOWN:
             continue  # TerminatePod's default status for a container that never ran: no attempt
-        if old.machine in _ATTEMPT_FROM and new.machine in _ATTEMPT_TO and new.machine != old.machine:
+        if old.machine in _ATTEMPT_FROM and new.machine in _ATTEMPT_TO:
             if s.sandbox != "Ready" or s.termination != "Active":
                 return False
             if i in m.app_indices:
