@@ -351,7 +351,7 @@ def _recheck(path: str, start: int, end: int, base: int, live: dict, gates: Mapp
     try:
         for obs in lane_observations(path, "jsonl", start=start, end=end, name=path):
             checker.feed_observation(Observation(obs.index + base, obs.pod, obs.event, obs.location,
-                                                 obs.timestamp, obs.shared_spec))
+                                                 obs.timestamp, obs.shared_spec, obs.members))
     except InputError:
         if not _blank(path, start, end):
             raise
