@@ -17,11 +17,15 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_oracle_invalid import _ANY, _ALL_PATHS, BASE, CORRUPTIONS, FIELD_CASES, mutate
+from test_oracle_invalid import _ALL_PATHS, _ANY, BASE, CORRUPTIONS, FIELD_CASES, mutate
+from test_oracle_lines import _RECORDED
+from test_oracle_parallel import _trace
 
 from podmodel.oracle import check_trace
 from podmodel.oracle.checker import TraceChecker
+from podmodel.oracle.formats import InputError, iter_observations
 from podmodel.oracle.lines import read_observations
+from podmodel.oracle.observation import snapshot
 from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import TypedPod, typed_pod
 from podmodel.oracle.validate import validate_pod
@@ -131,15 +135,16 @@ def _ev(kind: str, pod: dict) -> str:
 
 
 def _count_typed(monkeypatch) -> list:
+    """[refused, accepted] counts of the checker's typed decodes."""
     hits = [0, 0]
-    accepts = TypedPod.accepts
+    decode = TypedPod.decode
 
     def counting(self, members, names):
-        ok = accepts(self, members, names)
-        hits[ok] += 1
-        return ok
+        out = decode(self, members, names)
+        hits[out is not None] += 1
+        return out
 
-    monkeypatch.setattr(TypedPod, "accepts", counting)
+    monkeypatch.setattr(TypedPod, "decode", counting)
     return hits
 
 
@@ -187,3 +192,61 @@ def test_an_observation_refused_by_the_typed_check_gets_the_full_validation(tmp_
     assert obs[1].members is not None and obs[0].pod["spec"] is obs[1].pod["spec"]
     assert not typed_pod().accepts(obs[1].members, NAMES)
     assert [v.id for v in check_trace(str(p)).violations] == [v.id for v in check_trace([BASE, second]).violations]
+
+
+# -- the snapshot read from the typed objects is the snapshot -----------------------------------------
+
+def _checked_snapshots(monkeypatch) -> list:
+    """Make the checker's snapshot_typed also build `snapshot` and compare; returns the count."""
+    import podmodel.oracle.checker as checker_module
+
+    real = checker_module.snapshot_typed
+    compared = []
+
+    def both(pod, meta, status, info, *, index, event=None, previous=None):
+        snap = real(pod, meta, status, info, index=index, event=event, previous=previous)
+        assert snap == snapshot(pod, None, index=index, event=event, info=info, previous=previous)
+        compared.append(index)
+        return snap
+
+    monkeypatch.setattr(checker_module, "snapshot_typed", both)
+    return compared
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_typed_snapshot_is_the_snapshot_on_model_traces(tmp_path, monkeypatch, seed):
+    compared = _checked_snapshots(monkeypatch)
+    p = tmp_path / "t.jsonl"
+    p.write_text(_trace(seed, mutate=seed % 2 == 1))
+    try:
+        lane = check_trace(str(p))
+    except InputError:
+        return
+    assert lane == TraceChecker().run(p.read_text())  # the general reader: neither typed check nor typed snapshot
+    assert compared or seed % 2
+
+
+@pytest.mark.parametrize("recorded", _RECORDED, ids=[p.name for p in _RECORDED])
+def test_the_typed_snapshot_is_the_snapshot_on_recorded_traces(tmp_path, monkeypatch, recorded):
+    compared = _checked_snapshots(monkeypatch)
+    obs = list(iter_observations(str(recorded)))
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps({"type": o.event, "object": o.pod} if o.event else o.pod) + "\n" for o in obs))
+    check_trace(str(path))
+    assert compared
+
+
+@pytest.mark.parametrize("status", [
+    b'{"phase":"Running","phase":"Bogus"}',
+    b'{"containerStatuses":[{"name":"app","restartCount":0,"restartCount":-1}]}',
+    b'{"containerStatuses":[{"name":"app","name":"nope"}]}',
+])
+def test_a_repeated_key_is_read_as_the_decoders_read_it_the_last_one(status):
+    """orjson keeps a repeated key's last value; the typed decode checks every value and keeps the
+    last too: a valid first value never hides an invalid last one."""
+    pod = copy.deepcopy(BASE)
+    members = _members(pod)
+    members["status"] = msgspec.Raw(status)
+    pod["status"] = orjson.loads(status)
+    assert not _valid(pod)
+    assert not typed_pod().accepts(members, NAMES)

@@ -121,7 +121,8 @@ class _Builder:
         fields.sort(key=lambda f: len(f) == 3)  # required fields first
         if schema.get("additionalProperties", False) is not False:
             raise Unsupported(f"{name}: properties and additionalProperties")
-        return msgspec.defstruct(name.rsplit(".", 1)[-1], fields, kw_only=True, forbid_unknown_fields=True)
+        # gc=False: these objects hold no cycles, and untracked they cost the collector nothing
+        return msgspec.defstruct(name.rsplit(".", 1)[-1], fields, kw_only=True, forbid_unknown_fields=True, gc=False)
 
     def type_of(self, p: dict, name: str) -> Any:
         if "$ref" in p:
@@ -233,6 +234,11 @@ class TypedPod:
         excepted: the caller knows it valid, and ``names`` are its ``(init, app, ephemeral)``
         container names) certainly passes `~podmodel.oracle.validate.validate_pod` and the
         schema.  False means "not decided here", never "invalid"."""
+        return self.decode(members, names) is not None
+
+    def decode(self, members: dict, names: tuple) -> tuple[Any, Any] | None:
+        """`accepts`, returning the decoded ``(metadata, status)`` (status None when absent)
+        when it does, else None."""
         meta = status = None
         try:
             for k, raw in members.items():
@@ -243,13 +249,13 @@ class TypedPod:
                 elif k != "spec":
                     dec = self._top.get(k)
                     if dec is None:
-                        return False
+                        return None
                     dec.decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError):
-            return False
-        if meta is None:  # no metadata: no name
-            return False
-        return _cross_fields(meta, status, names)
+            return None
+        if meta is None or not _cross_fields(meta, status, names):  # no metadata: no name
+            return None
+        return meta, status
 
 
 @functools.lru_cache(maxsize=None)
