@@ -27,6 +27,7 @@ from typing import Any
 
 from podmodel.model.config import ManifestError, PodConfig
 from podmodel.model.gates import UnknownGateError, gates_for_version, generation_tracking, resolve_gates
+from podmodel.engines.collector import fewer_collections
 from podmodel.model.reference import pod_config
 from podmodel.oracle import coverage as cov
 from podmodel.oracle.formats import InputError, Location, Observation, iter_observations, nothing_to_check
@@ -401,8 +402,9 @@ class TraceChecker:
         (nothing to check is no verdict).
         """
         stats: dict = {}
-        for obs in read_observations(source, format=format, stats=stats):
-            self.feed_observation(obs)
+        with fewer_collections():  # speed only (podmodel.engines.collector): as the --jobs workers do
+            for obs in read_observations(source, format=format, stats=stats):
+                self.feed_observation(obs)
         if not self.observations:
             raise nothing_to_check(stats, stats.get("name", "<input>"))
         return self.finish()
