@@ -250,3 +250,26 @@ def test_a_repeated_key_is_read_as_the_decoders_read_it_the_last_one(status):
     pod["status"] = orjson.loads(status)
     assert not _valid(pod)
     assert not typed_pod().accepts(members, NAMES)
+
+
+def test_the_checker_runs_with_the_explorers_collector_thresholds_and_restores_the_callers():
+    import gc
+
+    from podmodel.engines.collector import GC_THRESHOLDS
+    from podmodel.oracle import checker as checker_module
+
+    assert checker_module.GC_THRESHOLDS == GC_THRESHOLDS  # one figure, written twice (the oracle must not import engines)
+    before = gc.get_threshold()
+    seen = []
+    real = TraceChecker.feed_observation
+
+    def spy(self, obs):
+        seen.append(gc.get_threshold())
+        return real(self, obs)
+
+    TraceChecker.feed_observation = spy
+    try:
+        assert TraceChecker().run([BASE]).ok
+    finally:
+        TraceChecker.feed_observation = real
+    assert seen == [GC_THRESHOLDS] and gc.get_threshold() == before

@@ -21,13 +21,14 @@ state is forgotten.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from podmodel.model.config import ManifestError, PodConfig
 from podmodel.model.gates import UnknownGateError, gates_for_version, generation_tracking, resolve_gates
-from podmodel.engines.collector import fewer_collections
 from podmodel.model.reference import pod_config
 from podmodel.oracle import coverage as cov
 from podmodel.oracle.formats import InputError, Location, Observation, iter_observations, nothing_to_check
@@ -56,6 +57,27 @@ from podmodel.oracle.typed import typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
 from podmodel.oracle.validate import SOURCE as _SRC_INVALID
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
+
+#: The cyclic garbage collector's thresholds while a whole trace is checked (Python's default:
+#: ``(700, 10, 10)``); the values of ``podmodel.engines.collector.GC_THRESHOLDS``, which the oracle
+#: does not import (the engines pull in NumPy; check-trace must not).
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with `GC_THRESHOLDS`, then restore the caller's thresholds.
+
+    Speed only: no verdict depends on when the collector runs, and the checker builds almost no
+    reference cycles (plain dicts, tuples, named tuples), so memory does not grow.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
 
 #: How many distinct pod specs the checker keeps configurations for (then it starts over).
 CONFIG_CACHE = 4096
@@ -402,7 +424,7 @@ class TraceChecker:
         (nothing to check is no verdict).
         """
         stats: dict = {}
-        with fewer_collections():  # speed only (podmodel.engines.collector): as the --jobs workers do
+        with fewer_collections():  # speed only: as the --jobs workers do
             for obs in read_observations(source, format=format, stats=stats):
                 self.feed_observation(obs)
         if not self.observations:
