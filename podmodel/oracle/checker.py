@@ -21,8 +21,10 @@ state is forgotten.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from podmodel.model.config import ManifestError, PodConfig
@@ -38,6 +40,7 @@ from podmodel.oracle.observation import (
     plain,
     pod_identity,
     snapshot,
+    snapshot_typed,
     spec_info,
     static_key,
 )
@@ -50,9 +53,31 @@ from podmodel.oracle.rules import (
 )
 from podmodel.oracle.steps import check_step
 from podmodel.oracle.schema import pod_schema
+from podmodel.oracle.typed import typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
 from podmodel.oracle.validate import SOURCE as _SRC_INVALID
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
+
+#: The cyclic garbage collector's thresholds while a whole trace is checked (Python's default:
+#: ``(700, 10, 10)``); the values of ``podmodel.engines.collector.GC_THRESHOLDS``, which the oracle
+#: does not import (the engines pull in NumPy; check-trace must not).
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with `GC_THRESHOLDS`, then restore the caller's thresholds.
+
+    Speed only: no verdict depends on when the collector runs, and the checker builds almost no
+    reference cycles (plain dicts, tuples, named tuples), so memory does not grow.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
 
 #: How many distinct pod specs the checker keeps configurations for (then it starts over).
 CONFIG_CACHE = 4096
@@ -163,6 +188,7 @@ class TraceChecker:
         self._gates = _gates(feature_gates, kubernetes_version)
         self._generations = generation_tracking(kubernetes_version)
         self._schema = pod_schema(kubernetes_version)
+        self._typed = typed_pod(kubernetes_version)
         self._coverage = bool(coverage)
         self._on_pod = on_pod
         self._pods: dict[Any, _PodState] = {}
@@ -204,7 +230,7 @@ class TraceChecker:
 
     def feed_observation(self, obs: Observation) -> list[Violation]:
         """Check one `~podmodel.oracle.formats.Observation` (as `iter_observations` yields)."""
-        return self._observe(obs.pod, obs.index, obs.event, obs.location, obs.shared_spec)
+        return self._observe(obs.pod, obs.index, obs.event, obs.location, obs.shared_spec, obs.members)
 
     def _config(self, pod: dict, state: _PodState | None, index: int, location: Location | None):
         """``(cfg, key, spec info, spec problems)`` for an observation: the pod's cached ones while its spec is unchanged."""
@@ -264,7 +290,7 @@ class TraceChecker:
         return [v]
 
     def _observe(self, pod: Any, index: int, event: str | None, location: Location | None,
-                 shared_spec: bool = False) -> list[Violation]:
+                 shared_spec: bool = False, members: dict | None = None) -> list[Violation]:
         if self._verdict is not None:
             raise RuntimeError("TraceChecker.finish() was called; create a new checker")
         if type(pod) is not dict:
@@ -288,21 +314,29 @@ class TraceChecker:
             cfg, ckey, info, spec_problems = state.cfg, state.cfg_key, state.info, ()
         else:
             cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
-        vl = state.valid_lists if state is not None else None
-        previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
         meta, status = pod.get("metadata"), pod.get("status")
         generation = meta.get("generation") if type(meta) is dict else None
         conditions = status.get("conditions") if type(status) is dict else None
-        vc = state.valid_conditions if state is not None else None
-        problems = validate_pod(pod, info.names if info is not None else None, spec_checked=True, previous=previous,
-                                previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
-        # The whole object, spec included, every time: the configuration cache above is keyed by
-        # what the lifecycle reads (config_key), so two specs that differ only in, say, ports share it.
-        refused = self._schema.problems_but_spec(pod) if same_spec else self._schema.problems(pod)
-        if refused:
-            problems += [p for p in refused if p not in spec_problems]
-        if spec_problems:
-            problems = list(spec_problems) + problems
+        typed = None
+        if same_spec and members is not None and info is not None and self._typed is not None:
+            # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
+            # two checks below accept; the spec is the pod's valid one (same_spec).
+            typed = self._typed.decode(members, info.names)
+        if typed is not None:
+            problems = []
+        else:
+            vl = state.valid_lists if state is not None else None
+            previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
+            vc = state.valid_conditions if state is not None else None
+            problems = validate_pod(pod, info.names if info is not None else None, spec_checked=True, previous=previous,
+                                    previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
+            # The whole object, spec included, every time: the configuration cache above is keyed by
+            # what the lifecycle reads (config_key), so two specs that differ only in, say, ports share it.
+            refused = self._schema.problems_but_spec(pod) if same_spec else self._schema.problems(pod)
+            if refused:
+                problems += [p for p in refused if p not in spec_problems]
+            if spec_problems:
+                problems = list(spec_problems) + problems
         if problems:
             found = self._invalid(pod, index, state, key, problems)
             if event == "DELETED":
@@ -310,7 +344,10 @@ class TraceChecker:
                 self._emit(st.result(deleted=True))
             return found
         prev = state.last if state is not None else None
-        snap = snapshot(pod, cfg, index=index, event=event, info=info, previous=prev)
+        if typed is not None:
+            snap = snapshot_typed(pod, typed[0], typed[1], info, index=index, event=event, previous=prev)
+        else:
+            snap = snapshot(pod, cfg, index=index, event=event, info=info, previous=prev)
         found: list[Violation] = []
         if cfg is not None:
             okey = observation_key(snap)
@@ -387,8 +424,9 @@ class TraceChecker:
         (nothing to check is no verdict).
         """
         stats: dict = {}
-        for obs in read_observations(source, format=format, stats=stats):
-            self.feed_observation(obs)
+        with fewer_collections():  # speed only: as the --jobs workers do
+            for obs in read_observations(source, format=format, stats=stats):
+                self.feed_observation(obs)
         if not self.observations:
             raise nothing_to_check(stats, stats.get("name", "<input>"))
         return self.finish()

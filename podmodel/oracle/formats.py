@@ -46,7 +46,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -135,6 +135,10 @@ class Observation:
         The pod's ``spec`` is an object the reader shares among observations whose ``spec``
         has the same bytes (`podmodel.oracle.lines`), and nothing mutates it: a checker may
         take "the same object as before" as "the same spec".  False for every other reader.
+    members : dict or None
+        The JSON Lines lane's ``{member name: msgspec.Raw}`` of the Pod object: the bytes
+        ``pod`` was decoded from, for the checker's typed check (`podmodel.oracle.typed`).
+        None for every other reader; never compared.
 
     Examples
     --------
@@ -149,6 +153,7 @@ class Observation:
     location: Location
     timestamp: str | None = None
     shared_spec: bool = False
+    members: dict | None = field(default=None, compare=False, repr=False)
 
 
 class InputError(Exception):

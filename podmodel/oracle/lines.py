@@ -196,17 +196,19 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
             # _FAST_LINE characters (else with the json module, which reads, e.g., huge integers
             # otherwise): the lane takes those lines only.
             if first == b"{" and len(line) < _FAST_LINE and line[-1:] == b"\n":
-                event = pod = entry = None
+                event = pod = entry = members = None
                 try:
                     try:
                         ev = event_of(line)
                     except msgspec.ValidationError:  # not exactly {"type": a string, "object": an object}
-                        value, entry = members_of(top(line))
+                        members = top(line)
+                        value, entry = members_of(members)
                         if value.get("kind") == "Pod":
                             pod = value
                     else:
                         if ev.type in _WATCH_TYPES:
-                            pod, entry = members_of(ev.object)
+                            members = ev.object
+                            pod, entry = members_of(members)
                             event = ev.type
                             kind = pod.get("kind")
                             if kind != "Pod" and not (kind is None and "metadata" in pod and ("spec" in pod or "status" in pod)):
@@ -220,7 +222,7 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
                     if entry is not None:
                         entry[1] = True
                     cls.count += 1
-                    yield Observation(index, pod, event, Location(shown, line_no, col, here + col - 1), None, True)
+                    yield Observation(index, pod, event, Location(shown, line_no, col, here + col - 1), None, True, members)
                     index += 1
                     line_no += 1
                     continue
