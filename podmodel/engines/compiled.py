@@ -1431,17 +1431,6 @@ class _Checks:
             return p.check(m, T.partial_view(c, r, l, rp, lp), T.actions[edge[3]], T.ptarget(edge, r, l, rp, lp))
         return evaluate
 
-    def _tainted(self, kind: str, c: int) -> tuple:
-        """The predicates' arguments for class ``c`` with every count and code tainted."""
-        T = self.T
-        if kind == "core":
-            return (self.m, T.partial_view(c, 0, 0, (), ()))
-        if kind == "edge":
-            src, edge = T.e_src[c], (T.e_dst[c], T.e_inc[c], T.e_op[c], T.e_act[c])
-        else:
-            src, edge = T.r_edges[c]
-        return (self.m, T.partial_view(src, 0, 0, (), ()), T.actions[edge[3]], T.ptarget(edge, 0, 0, (), (), cache=False))
-
     def _prime(self, kind: str, group: list[_Values], cls: np.ndarray) -> None:
         """First evaluation of the classes in ``cls`` not seen yet, by every predicate of ``group``."""
         if not cls.size or not group:
@@ -1475,31 +1464,57 @@ class _Checks:
 
     def _evaluate(self, kind: str, group: list[_Values], classes: np.ndarray) -> None:
         """The tainted evaluation, by each predicate of ``group`` not yet run on it, of each
-        class of ``classes`` (distinct): the arguments are built once per class."""
+        class of ``classes`` (distinct): the arguments are built once per class, then each
+        predicate runs over the whole batch in one loop."""
         if not group or not classes.size:
             return
-        cur = [v.val[classes].tolist() for v in group]
-        need = np.zeros(classes.size, dtype=bool)
-        for v in group:
-            need |= v.val[classes] == _UNSEEN
+        cur = np.stack([v.val[classes] for v in group])
+        need = np.flatnonzero((cur == _UNSEEN).any(axis=0))
+        if not need.size:
+            return
+        cl = classes[need].tolist()
+        batch = self._tainted_batch(kind, cl)
         reads = []
-        cl = classes.tolist()
-        for n, i in enumerate(np.flatnonzero(need).tolist()):
-            if n % 256 == 255:
-                self.T.check_clock()
-            c = cl[i]
-            args = self._tainted(kind, c)
-            for vals, v in zip(cur, group):
-                if vals[i] == _UNSEEN:
-                    try:
-                        vals[i] = 1 if v.pred(*args) else 0
-                    except _Read as e:
-                        vals[i] = _KEYED
-                        reads.append((v, c, e))
-        for vals, v in zip(cur, group):
-            v.val[classes] = np.asarray(vals, dtype=np.int8)
+        for g, v in enumerate(group):
+            self.T.check_clock()
+            todo = np.flatnonzero(cur[g, need] == _UNSEEN)
+            pred = v.pred
+            if todo.size == len(cl):
+                try:  # the common case: no placeholder read, one comprehension
+                    got = [1 if pred(*args) else 0 for args in batch]
+                except _Read:
+                    got = None
+                if got is not None:
+                    cur[g, need] = got
+                    continue
+            row = cur[g]
+            for i in todo.tolist():
+                try:
+                    row[need[i]] = 1 if pred(*batch[i]) else 0
+                except _Read as e:
+                    row[need[i]] = _KEYED
+                    reads.append((v, cl[i], e))
+        for g, v in enumerate(group):
+            v.val[classes] = cur[g]
         for v, c, e in reads:
             v._learn(c, e)
+
+    def _tainted_batch(self, kind: str, cl: list[int]) -> list[tuple]:
+        """`_tainted` of each class of ``cl``."""
+        T, m = self.T, self.m
+        pv = T.partial_view
+        if kind == "core":
+            return [(m, pv(c, 0, 0, (), ())) for c in cl]
+        acts, pt = T.actions, T.ptarget
+        if kind == "edge":
+            src, dst, inc, op, act = T.e_src, T.e_dst, T.e_inc, T.e_op, T.e_act
+            return [(m, pv(src[e], 0, 0, (), ()), acts[act[e]], pt((dst[e], inc[e], op[e], act[e]), 0, 0, (), ()))
+                    for e in cl]
+        out = []
+        for k in cl:
+            c, edge = T.r_edges[k]
+            out.append((m, pv(c, 0, 0, (), ()), acts[edge[3]], pt(edge, 0, 0, (), ())))
+        return out
 
     def states(self, core: np.ndarray, r: np.ndarray, l: np.ndarray, ids: np.ndarray) -> None:
         """Check new states (numbered ``ids``, increasing)."""
