@@ -24,7 +24,8 @@ computation across many states, by factoring two parameters out of the state:
     assumed.  If it inspects one (ending a crash-loop back-off on deletion shows the last
     exit code, say), that successor is computed again with just the codes it read made
     concrete, once per value of those codes.  If it inspects one to decide which actions
-    are enabled, the whole core state is computed per combination of codes.  One blind
+    are enabled, the whole core state is computed per combination of the codes it was seen
+reading (learned one ``_Read`` at a time; the others stay placeholders).  One blind
     spot, by construction: a placeholder is hashable (states holding it key the model's
     caches), so a model that looked a code up in a set or dict of ints would get "absent"
     without a `_Read`; the model does not, and the tests compare both engines.
@@ -60,7 +61,7 @@ that is a permutation of interchangeable containers away from it takes its value
 it reads of counts and codes is looked up with them permuted.  The
 ``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
 routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
-large layer.
+large layer (`PARALLEL_MIN` new cores or more).
 
 It runs breadth-first only, without symmetry reduction, and on `Model` itself with the
 standard guards (`unsupported` says why not otherwise); `podmodel.engines.explore`
