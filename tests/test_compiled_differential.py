@@ -190,3 +190,52 @@ def test_layered_reachability_equals_the_sparse_matrix_search(monkeypatch):
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
         got = CL._reach_sorted(n, indptr, dst, ok, seeds)
         assert (got == CL._reach(n, src[ok], dst[ok], seeds)).all()
+
+
+@pytest.mark.parametrize("name, shared, several", [("container-restart-rules", True, False),
+                                                   ("onfailure-i1s0a1-pgx", False, True),
+                                                   ("extra-sidecar-before-init", True, True)])
+def test_conditional_cores_share_rows_by_the_codes_they_read(name, shared, several):
+    """A core whose enabled actions depend on exit codes is compiled with only the codes the
+    model was seen reading made concrete: each of its rows equals the row computed on the
+    fully concrete state (all codes); rows are shared between code combinations that agree
+    on what is read, and a core meets several values of what it reads."""
+    model = named_scenario(name).model()
+    r = explore(model, engine="compiled")
+    T = r.space.tables
+    assert T.virtual
+    for (c, l), row in T.virtual.items():
+        s = T.view(c, 0, l)  # every code concrete, counts 0
+        want = [T._edge(a, model.next_state(s, a)) for a in model.actions(s)]
+        got = [(T.e_dst[e], T.e_inc[e], T.e_op[e], T.e_act[e]) for e in range(T.off[row], T.off[row] + T.deg[row])]
+        # the same successors: a code kept is a copy in one and a constant in the other
+        assert [(d, i, T.actions[a]) for d, i, _, a in got] == [(d, i, T.actions[a]) for d, i, _, a in want]
+        assert [T.op_one(l, o) for *_, o, _ in got] == [T.op_one(l, o) for *_, o, _ in want]
+    assert (len(set(T.virtual.values())) < len(T.virtual)) == shared
+    keys = [c for c, _ in T._cond_rows]
+    assert (len(set(keys)) < len(keys)) == several
+
+
+@pytest.mark.parametrize("name", ["two-init-two-app", "container-restart-rules", "sandbox-recreation"])
+def test_enabledness_masks_give_the_models_actions(name):
+    """`Enabled` (answers kept per part of a state, as bit masks) gives `Model.actions` on
+    every reachable state, in the model's order, whether the parts are fresh or memoised."""
+    model = SCENARIOS[name].model()
+    r = explore(model, engine="readable")
+    enabled = compiled.Enabled(model)
+    for _ in range(2):
+        for s in r.space.iter_states():
+            assert enabled.actions(s) == model.actions(s)
+    assert enabled.parts
+
+
+def test_workers_share_the_rows_when_layers_are_large(monkeypatch):
+    monkeypatch.setattr(compiled, "PARALLEL_MIN", 8)
+    sc = SCENARIOS["two-init-two-app"]
+    used = []
+    real = compiled._LazyPool.get
+    monkeypatch.setattr(compiled._LazyPool, "get", lambda self: used.append(1) or real(self))
+    two = compiled.explore_compiled(sc.model(), properties=properties_for(sc.model()), workers=2)
+    one = compiled.explore_compiled(sc.model(), properties=properties_for(sc.model()), workers=1)
+    assert used and one.space.codes.tolist() == two.space.codes.tolist()
+    assert one.verdicts(fairness="strong") == two.verdicts(fairness="strong")

@@ -24,7 +24,8 @@ computation across many states, by factoring two parameters out of the state:
     assumed.  If it inspects one (ending a crash-loop back-off on deletion shows the last
     exit code, say), that successor is computed again with just the codes it read made
     concrete, once per value of those codes.  If it inspects one to decide which actions
-    are enabled, the whole core state is computed per combination of codes.  One blind
+    are enabled, the whole core state is computed per combination of the codes it was seen
+reading (learned one ``_Read`` at a time; the others stay placeholders).  One blind
     spot, by construction: a placeholder is hashable (states holding it key the model's
     caches), so a model that looked a code up in a set or dict of ints would get "absent"
     without a `_Read`; the model does not, and the tests compare both engines.
@@ -60,7 +61,7 @@ that is a permutation of interchangeable containers away from it takes its value
 it reads of counts and codes is looked up with them permuted.  The
 ``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
 routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
-large layer.
+large layer (`PARALLEL_MIN` new cores or more).
 
 It runs breadth-first only, without symmetry reduction, and on `Model` itself with the
 standard guards (`unsupported` says why not otherwise); `podmodel.engines.explore`
@@ -91,7 +92,7 @@ from podmodel.engines.exploration import ExploreResult, finish
 from podmodel.engines.results import Progress, intern
 from podmodel.engines.symmetry import Symmetry
 from podmodel.model.actions import Action
-from podmodel.model.product import GUARDS, Model, PodState
+from podmodel.model.product import GUARDS, ContainerState, Model, PodState
 from podmodel.model.properties import Property
 
 #: Transitions expanded at once (bounds the temporary arrays of one step of the search).
@@ -121,14 +122,14 @@ class _Opaque:
     Hashable (so states holding it can key the model's caches) and equal only to itself.
     """
 
-    __slots__ = ("tag", "pos", "_hash")
+    __slots__ = ("tag", "pos")
 
     def __init__(self, tag: str, pos: int):
         self.tag, self.pos = tag, pos
-        self._hash = hash(("podmodel.engines.compiled._Opaque", tag))
 
-    def __hash__(self) -> int:
-        return self._hash
+    # by identity, in C: hashing a state hashes each placeholder in it, millions of times a run
+    # (one object per tag in each process, `_opaque`)
+    __hash__ = object.__hash__
 
     def __reduce__(self):
         return (_opaque, (self.tag,))
@@ -199,6 +200,14 @@ def _opaque(tag: str) -> _Opaque:
     return _BY_TAG[tag]
 
 
+_new = tuple.__new__
+
+
+def _with_containers(s: PodState, containers: tuple) -> PodState:
+    """``s._replace(containers=containers)`` without namedtuple's generic path (hot)."""
+    return _new(PodState, (*s[:8], containers, *s[9:]))
+
+
 #: Action ids are packed below this bound in keys of resolved edges.
 _A_MAX = 1 << 16
 
@@ -257,14 +266,12 @@ class _NewCode(Exception):
 class _Hidden:
     """A whole container hidden from the model: any look at it raises `_Read`."""
 
-    __slots__ = ("pos", "_hash")
+    __slots__ = ("pos",)
 
     def __init__(self, pos: int):
         self.pos = pos
-        self._hash = hash(("podmodel.engines.compiled._Hidden", pos))
 
-    def __hash__(self) -> int:
-        return self._hash
+    __hash__ = object.__hash__  # by identity (one object per position in each process, `_hidden`)
 
     def __eq__(self, other: object) -> bool:
         if other is self:
@@ -297,31 +304,62 @@ class Enabled:
     but the one the action names; if the model decides without looking at the others,
     the answer is kept for every state that agrees on the pod's fields and that container.
     Otherwise the state itself is asked.  Exact, like the code placeholders.
+
+    The answers are kept per part of a state (the pod's fields, numbered once per state,
+    and one container, or none for the pod's own actions) as two bit masks over
+    `Model.candidate_actions`: enabled, and undecided without the other containers.  A
+    state's actions are then one lookup per part, and the model is asked only about the
+    undecided ones.
     """
 
     def __init__(self, model: Model):
         self.model = model
-        self.memo: dict[tuple, bool] = {}
         self.owner = [model.index.get(getattr(a, "container", None), -1) for a in model.candidate_actions]
+        self.owned = {j: [k for k, i in enumerate(self.owner) if i == j] for j in range(-1, len(model.specs))}
+        self.heads: dict[tuple, int] = {}
+        self.parts: dict[tuple, tuple[int, int]] = {}
 
     def actions(self, s: PodState) -> list[Action]:
-        m = self.model
         if s.deletion == "Removed":
             return []
+        heads = self.heads
         head = (s[:8], s.gates, s.conditions)
+        h = heads.get(head)
+        if h is None:
+            h = heads[head] = len(heads)
+        parts = self.parts
+        cont = s.containers
+        ok = unknown = 0
+        for j in range(-1, len(cont)):
+            key = (h, j, cont[j]) if j >= 0 else h
+            part = parts.get(key)
+            if part is None:
+                part = parts[key] = self._part(s, j)
+            ok |= part[0]
+            unknown |= part[1]
+        cand, m = self.model.candidate_actions, self.model
         out = []
-        for k, (a, i) in enumerate(zip(m.candidate_actions, self.owner)):
-            key = (k, head, s.containers[i] if i >= 0 else None)
-            ok = self.memo.get(key)
-            if ok is None:
-                hidden = s._replace(containers=tuple(cs if j == i else _HIDDEN[j] for j, cs in enumerate(s.containers)))
-                try:
-                    ok = self.memo[key] = m.enabled(hidden, a)
-                except _Read:
-                    ok = m.enabled(s, a)
-            if ok:
+        bits = ok | unknown
+        while bits:
+            low = bits & -bits
+            bits ^= low
+            a = cand[low.bit_length() - 1]
+            if not unknown & low or m.enabled(s, a):
                 out.append(a)
         return out
+
+    def _part(self, s: PodState, j: int) -> tuple[int, int]:
+        """(enabled, undecided) masks of the actions of container ``j`` (-1: the pod's)."""
+        m, cand = self.model, self.model.candidate_actions
+        hidden = s._replace(containers=tuple(cs if i == j else _HIDDEN[i] for i, cs in enumerate(s.containers)))
+        ok = unknown = 0
+        for k in self.owned[j]:
+            try:
+                if m.enabled(hidden, cand[k]):
+                    ok |= 1 << k
+            except _Read:
+                unknown |= 1 << k
+        return ok, unknown
 
 
 def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState | int | None]] | None:
@@ -343,7 +381,7 @@ def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState
 
 
 #: Compile in a second process only when a layer brings at least this many new cores.
-PARALLEL_MIN = 64
+PARALLEL_MIN = 4096
 _worker_enabled: Enabled | None = None  # set once in each worker process by _worker_init
 
 
@@ -404,7 +442,9 @@ class Tables:
         self.cores: list[PodState] = []
         self.core_ids: dict[PodState, int] = {}
         self.row_of_core: list[int] = []          # -1 not compiled, -2 conditional, else row
-        self.virtual: dict[tuple[int, int], int] = {}
+        self.virtual: dict[tuple[int, int], int] = {}   # (conditional core, codes) -> row
+        self._cond_rows: dict[tuple, int] = {}          # (conditional core, codes it reads) -> row
+        self._cond_reads: dict[int, set[int]] = {}      # conditional core -> positions of the codes it reads
         self.actions: list[Action] = []
         self.action_ids: dict[Action, int] = {}
         self.ops: list[tuple[tuple[int, int], ...]] = []
@@ -439,6 +479,9 @@ class Tables:
         self.perm_ids: dict[tuple[int, ...], int] = {self.perms[0]: 0}
         self._candidate_order: list[int] = []
         self._ptargets: dict[tuple, PodState] = {}
+        self._tainted_targets: dict[tuple[int, int, int], PodState] = {}
+        self._edges: dict[PodState, tuple[int, int, int]] = {}   # `_edge`'s memo, by successor pattern
+        self._cand_aid: dict[int, int] = {}       # id() of a candidate action -> action id
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
         self._partial: dict[tuple, tuple[int, int, int, int]] = {}
         self._resolved_keys = np.zeros(0, dtype=np.int64)
@@ -522,9 +565,9 @@ class Tables:
             k = (cs, rc, last)
             new = made.get(k)
             if new is None:
-                new = made[k] = type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc)
+                new = made[k] = _new(ContainerState, (cs[0], cs[1], cs[2], last, rc))
             out.append(new)
-        s = core._replace(containers=tuple(out))
+        s = _with_containers(core, tuple(out))
         if cache:
             self._views[key] = s
         return s
@@ -546,6 +589,19 @@ class Tables:
     # -- compiling ----------------------------------------------------------------
     def _edge(self, a: Action, t: PodState) -> tuple[int, int, int, int]:
         """(target core, increment mask, code op, action) of a successor pattern ``t``."""
+        hit = self._edges.get(t)  # the model returns the same states again and again (its memo)
+        if hit is None:
+            hit = self._edges[t] = self._pattern(t)
+        aid = self._cand_aid.get(id(a))
+        if aid is None:
+            aid = self.action_id(a)
+            k = self.candidate_index.get(a)
+            if k is not None and self.model.candidate_actions[k] is a:  # kept alive by the model: its id is stable
+                self._cand_aid[id(a)] = aid
+        return (*hit, aid)
+
+    def _pattern(self, t: PodState) -> tuple[int, int, int]:
+        """(target core, increment mask, code op) of a successor pattern ``t``."""
         inc, op, out = 0, [], []
         for j, cs in enumerate(t.containers):
             machine, code, reason, last, rc = cs
@@ -557,7 +613,7 @@ class Tables:
             if last is None:
                 op.append((_NONE, 0))
                 if rc:
-                    cs = type(cs)(machine, code, reason, None, 0)
+                    cs = _new(ContainerState, (machine, code, reason, None, 0))
             else:
                 if type(last) is _Opaque:
                     if last is not _LAST[last.pos]:
@@ -569,13 +625,12 @@ class Tables:
                         raise _NewCode(last)
                     op.append((_CONST, d))
                 if rc or last is not _LAST[j]:
-                    cs = type(cs)(machine, code, reason, _LAST[j], 0)
+                    cs = _new(ContainerState, (machine, code, reason, _LAST[j], 0))
             out.append(cs)
         for v in t[:-3]:
             if type(v) is _Opaque:
                 raise _Read("a lastState code flowed into a pod field", v.code_pos)
-        target = self.intern(t._replace(containers=tuple(out)))
-        return target, inc, self.op_id(tuple(op)), self.action_id(a)
+        return self.intern(_with_containers(t, tuple(out))), inc, self.op_id(tuple(op))
 
     def _add_row(self, c: int, edges: list[tuple[int, int, int, int]], reps: list[int] | None = None) -> int:
         row = len(self.off)
@@ -868,13 +923,37 @@ class Tables:
         return maps
 
     def compile_concrete(self, c: int, l: int) -> int:
-        """Compile a conditional core for concrete codes ``l`` (counts 0)."""
+        """Compile a conditional core for concrete codes ``l`` (counts 0).
+
+        As `resolve` does for one action: the model is run with only the codes it was
+        seen reading made concrete (learned per core, one ``_Read`` at a time), the others
+        placeholders, so one row serves every ``l`` that agrees on those codes.
+        """
         row = self.virtual.get((c, l))
-        if row is None:
-            m, s = self.model, self.view(c, 0, l)
-            self.model_calls += 1
-            edges = [self._edge(a, m.next_state(s, a)) for a in m.actions(s)]
-            row = self.virtual[(c, l)] = self._add_row(c, edges)
+        if row is not None:
+            return row
+        m, B = self.model, self.B
+        read = self._cond_reads.setdefault(c, set())
+        while True:
+            known = tuple((j, (l // B ** j) % B) for j in sorted(read))
+            row = self._cond_rows.get((c, known))
+            if row is not None:
+                break
+            s = self.partial_view(c, 0, l, self.everywhere, read)
+            try:
+                self.model_calls += 1
+                edges = [self._edge(a, m.next_state(s, a)) for a in self.enabled.actions(s)]
+            except _Read as e:
+                if e.pos is not None and e.pos not in read:
+                    read.add(e.pos)
+                elif read != self.everywhere:  # an inspection we cannot attribute: every code concrete
+                    read.update(self.everywhere)
+                else:
+                    raise AssertionError(f"unexpected read compiling a concrete core: {e}") from None
+                continue
+            row = self._cond_rows[(c, known)] = self._add_row(c, edges)
+            break
+        self.virtual[(c, l)] = row
         return row
 
     def rows(self, core: np.ndarray, l: np.ndarray) -> np.ndarray:
@@ -914,32 +993,45 @@ class Tables:
     def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos, cache: bool = True) -> PodState:
         """The target of ``edge`` from (r, l): concrete where read, else the source's
         placeholders (a copied code, an unchanged count) or a fresh one (a raised count).
-        Cached unless ``cache`` is False (a class's first, tainted evaluation: once)."""
+        Cached (the tainted target by target core, increment mask and code operation:
+        edges into one core share it)."""
         dst, inc, op_id, _ = edge
-        base = self.M + 1
-        key = (edge, *self.read_key(r, l, rc_pos, l_pos)) if rc_pos or l_pos else edge
-        hit = self._ptargets.get(key)
-        if hit is not None:
+        if not rc_pos and not l_pos:
+            key = (dst, inc, op_id)
+            hit = self._tainted_targets.get(key)
+            if hit is None:
+                hit = self._tainted_targets[key] = self._target(dst, inc, op_id, 0, 0, (), ())
             return hit
+        key = (edge, *self.read_key(r, l, rc_pos, l_pos))
+        hit = self._ptargets.get(key)
+        if hit is None:
+            hit = self._target(dst, inc, op_id, r, l, rc_pos, l_pos)
+            if cache:
+                self._ptargets[key] = hit
+        return hit
+
+    def _target(self, dst: int, inc: int, op_id: int, r: int, l: int, rc_pos, l_pos) -> PodState:
+        base, M, B, alphabet, made = self.M + 1, self.M, self.B, self.alphabet, self._cs
         t = self.cores[dst]
         out = []
         for j, (cs, (kind, v)) in enumerate(zip(t.containers, self.ops[op_id])):
             bump = inc >> j & 1
             if j in rc_pos:
-                rc = min((r // base ** j) % base + bump, self.M)
+                rc = min((r // base ** j) % base + bump, M)
             else:
                 rc = _INC[j] if bump else _RC[j]
             if kind == _NONE:
                 last = None
             elif kind == _CONST:
-                last = self.alphabet[v - 1]
+                last = alphabet[v - 1]
             else:
-                last = self.alphabet[(l // self.B ** v) % self.B - 1] if v in l_pos else _LAST[v]
-            out.append(type(cs)(cs.machine, cs.exit_code, cs.reason, last, rc))
-        hit = t._replace(containers=tuple(out))
-        if cache:
-            self._ptargets[key] = hit
-        return hit
+                last = alphabet[(l // B ** v) % B - 1] if v in l_pos else _LAST[v]
+            k = (cs, rc, last)
+            new = made.get(k)
+            if new is None:
+                new = made[k] = _new(ContainerState, (cs[0], cs[1], cs[2], last, rc))
+            out.append(new)
+        return _with_containers(t, tuple(out))
 
     # -- arithmetic on counts and codes -------------------------------------------
     def apply_inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -1340,17 +1432,6 @@ class _Checks:
             return p.check(m, T.partial_view(c, r, l, rp, lp), T.actions[edge[3]], T.ptarget(edge, r, l, rp, lp))
         return evaluate
 
-    def _tainted(self, kind: str, c: int) -> tuple:
-        """The predicates' arguments for class ``c`` with every count and code tainted."""
-        T = self.T
-        if kind == "core":
-            return (self.m, T.partial_view(c, 0, 0, (), ()))
-        if kind == "edge":
-            src, edge = T.e_src[c], (T.e_dst[c], T.e_inc[c], T.e_op[c], T.e_act[c])
-        else:
-            src, edge = T.r_edges[c]
-        return (self.m, T.partial_view(src, 0, 0, (), ()), T.actions[edge[3]], T.ptarget(edge, 0, 0, (), (), cache=False))
-
     def _prime(self, kind: str, group: list[_Values], cls: np.ndarray) -> None:
         """First evaluation of the classes in ``cls`` not seen yet, by every predicate of ``group``."""
         if not cls.size or not group:
@@ -1384,31 +1465,57 @@ class _Checks:
 
     def _evaluate(self, kind: str, group: list[_Values], classes: np.ndarray) -> None:
         """The tainted evaluation, by each predicate of ``group`` not yet run on it, of each
-        class of ``classes`` (distinct): the arguments are built once per class."""
+        class of ``classes`` (distinct): the arguments are built once per class, then each
+        predicate runs over the whole batch in one loop."""
         if not group or not classes.size:
             return
-        cur = [v.val[classes].tolist() for v in group]
-        need = np.zeros(classes.size, dtype=bool)
-        for v in group:
-            need |= v.val[classes] == _UNSEEN
+        cur = np.stack([v.val[classes] for v in group])
+        need = np.flatnonzero((cur == _UNSEEN).any(axis=0))
+        if not need.size:
+            return
+        cl = classes[need].tolist()
+        batch = self._tainted_batch(kind, cl)
         reads = []
-        cl = classes.tolist()
-        for n, i in enumerate(np.flatnonzero(need).tolist()):
-            if n % 256 == 255:
-                self.T.check_clock()
-            c = cl[i]
-            args = self._tainted(kind, c)
-            for vals, v in zip(cur, group):
-                if vals[i] == _UNSEEN:
-                    try:
-                        vals[i] = 1 if v.pred(*args) else 0
-                    except _Read as e:
-                        vals[i] = _KEYED
-                        reads.append((v, c, e))
-        for vals, v in zip(cur, group):
-            v.val[classes] = np.asarray(vals, dtype=np.int8)
+        for g, v in enumerate(group):
+            self.T.check_clock()
+            todo = np.flatnonzero(cur[g, need] == _UNSEEN)
+            pred = v.pred
+            if todo.size == len(cl):
+                try:  # the common case: no placeholder read, one comprehension
+                    got = [1 if pred(*args) else 0 for args in batch]
+                except _Read:
+                    got = None
+                if got is not None:
+                    cur[g, need] = got
+                    continue
+            row = cur[g]
+            for i in todo.tolist():
+                try:
+                    row[need[i]] = 1 if pred(*batch[i]) else 0
+                except _Read as e:
+                    row[need[i]] = _KEYED
+                    reads.append((v, cl[i], e))
+        for g, v in enumerate(group):
+            v.val[classes] = cur[g]
         for v, c, e in reads:
             v._learn(c, e)
+
+    def _tainted_batch(self, kind: str, cl: list[int]) -> list[tuple]:
+        """`_tainted` of each class of ``cl``."""
+        T, m = self.T, self.m
+        pv = T.partial_view
+        if kind == "core":
+            return [(m, pv(c, 0, 0, (), ())) for c in cl]
+        acts, pt = T.actions, T.ptarget
+        if kind == "edge":
+            src, dst, inc, op, act = T.e_src, T.e_dst, T.e_inc, T.e_op, T.e_act
+            return [(m, pv(src[e], 0, 0, (), ()), acts[act[e]], pt((dst[e], inc[e], op[e], act[e]), 0, 0, (), ()))
+                    for e in cl]
+        out = []
+        for k in cl:
+            c, edge = T.r_edges[k]
+            out.append((m, pv(c, 0, 0, (), ()), acts[edge[3]], pt(edge, 0, 0, (), ())))
+        return out
 
     def states(self, core: np.ndarray, r: np.ndarray, l: np.ndarray, ids: np.ndarray) -> None:
         """Check new states (numbered ``ids``, increasing)."""
