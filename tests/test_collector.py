@@ -5,7 +5,7 @@ import gc
 import pytest
 
 from podmodel.engines import explore
-from podmodel.engines.collector import GC_THRESHOLDS
+from podmodel.model.collector import GC_THRESHOLDS
 from podmodel.model.properties import Property
 from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 

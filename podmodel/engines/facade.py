@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from podmodel.engines import analysis, compiled
-from podmodel.engines.collector import fewer_collections
+from podmodel.model.collector import fewer_collections
 from podmodel.engines.exploration import ExploreResult
 from podmodel.engines.results import Progress, default_properties
 from podmodel.engines.search import FRONTIERS, Frontier, search
@@ -139,7 +139,7 @@ def explore(
             raise ValueError(f"property {p.id!r}: unknown kind {p.kind!r}")
     deadline = None if time_limit is None else time.monotonic() + time_limit
     sym = (model.symmetry() if hasattr(model, "symmetry") else Symmetry.of(model)) if symmetry else None
-    with fewer_collections():  # speed only (podmodel.engines.collector)
+    with fewer_collections():  # speed only (podmodel.model.collector)
         result = _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit)
     result.deadline = deadline
     return result

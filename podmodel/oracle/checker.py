@@ -21,12 +21,11 @@ state is forgotten.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from podmodel.model.collector import fewer_collections
 from podmodel.model.config import ManifestError, PodConfig
 from podmodel.model.gates import UnknownGateError, gates_for_version, generation_tracking, resolve_gates
 from podmodel.model.reference import pod_config
@@ -57,27 +56,6 @@ from podmodel.oracle.typed import typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
 from podmodel.oracle.validate import SOURCE as _SRC_INVALID
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
-
-#: The cyclic garbage collector's thresholds while a whole trace is checked (Python's default:
-#: ``(700, 10, 10)``); the values of ``podmodel.engines.collector.GC_THRESHOLDS``, which the oracle
-#: does not import (the engines pull in NumPy; check-trace must not).
-GC_THRESHOLDS = (100_000, 50, 100)
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the block with `GC_THRESHOLDS`, then restore the caller's thresholds.
-
-    Speed only: no verdict depends on when the collector runs, and the checker builds almost no
-    reference cycles (plain dicts, tuples, named tuples), so memory does not grow.
-    """
-    old = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
 
 #: How many distinct pod specs the checker keeps configurations for (then it starts over).
 CONFIG_CACHE = 4096

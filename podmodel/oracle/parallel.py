@@ -58,7 +58,8 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
-from podmodel.oracle.checker import TraceChecker, _PodState, fewer_collections
+from podmodel.model.collector import fewer_collections
+from podmodel.oracle.checker import TraceChecker, _PodState
 from podmodel.oracle.formats import InputError, Location, Observation, nothing_to_check
 from podmodel.oracle.lines import lane_observations, read_observations
 from podmodel.oracle.observation import pod_identity

@@ -12,7 +12,7 @@ import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from podmodel.engines.collector import GC_THRESHOLDS, fewer_collections
+from podmodel.model.collector import GC_THRESHOLDS, fewer_collections
 
 
 def parallel(fn: Callable[[Any], Any], items: Sequence[Any], *, jobs: int = 1,

@@ -1,4 +1,4 @@
-"""The cyclic garbage collector during an exploration.
+"""The cyclic garbage collector during an exploration or a trace check.
 
 An exploration allocates millions of small, long-lived tuples (states, table rows, memos)
 and frees almost nothing until it ends.  With Python's default thresholds ``(700, 10, 10)``
@@ -6,7 +6,11 @@ the collector runs every 700 allocations and re-scans what survives: 15-25% of a
 run's CPU time on the verifier's mid-size pods (docs/verify.md, "Speed").  `explore` and
 the verifier's workers run with `GC_THRESHOLDS` instead (about 150 times fewer
 collections); memory is unchanged, since the explorations build almost no reference cycles.
-Speed only: no result depends on when the collector runs.
+Speed only: no result depends on when the collector runs.  The trace oracle's
+`~podmodel.oracle.checker.TraceChecker.run` and its ``--jobs`` workers use it too (a long
+trace keeps its live pods' heads the same way).  It lives in the model layer, the one
+layer every other may import, so that ``check-trace`` gets it without importing the
+engines (and NumPy with them).
 
 >>> import gc
 >>> before = gc.get_threshold()
