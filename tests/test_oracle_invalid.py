@@ -326,10 +326,10 @@ _ANY = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats
                     max_leaves=6)
 
 
-@settings(max_examples=200, deadline=None)
-@given(edits=st.lists(st.tuples(st.sampled_from(_ALL_PATHS), _ANY), min_size=1, max_size=3))
-def test_any_replaced_subtree_gives_a_verdict_or_an_input_error_never_an_exception(edits):
-    pod = copy.deepcopy(BASE)
+def replace_subtrees(base: dict, edits) -> dict:
+    """A deep copy of ``base`` with each ``(path, value)`` of ``edits`` set (a path an earlier
+    edit made unreachable is skipped)."""
+    pod = copy.deepcopy(base)
     for path, value in edits:
         parent = pod
         try:
@@ -338,6 +338,13 @@ def test_any_replaced_subtree_gives_a_verdict_or_an_input_error_never_an_excepti
             parent[path[-1]] = value
         except (KeyError, IndexError, TypeError):
             continue
+    return pod
+
+
+@settings(max_examples=200, deadline=None)
+@given(edits=st.lists(st.tuples(st.sampled_from(_ALL_PATHS), _ANY), min_size=1, max_size=3))
+def test_any_replaced_subtree_gives_a_verdict_or_an_input_error_never_an_exception(edits):
+    pod = replace_subtrees(BASE, edits)
     try:
         check_trace([BASE, pod, BASE])
     except InputError:

@@ -17,7 +17,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_oracle_invalid import _ALL_PATHS, _ANY, BASE, CORRUPTIONS, FIELD_CASES, mutate
+from test_oracle_invalid import _ALL_PATHS, _ANY, BASE, CORRUPTIONS, FIELD_CASES, mutate, replace_subtrees
 from test_oracle_lines import _RECORDED
 from test_oracle_parallel import _trace
 
@@ -115,15 +115,7 @@ _OUTSIDE_SPEC_PATHS = [p for p in _ALL_PATHS if p[0] != "spec"]
 @settings(max_examples=500, deadline=None)
 @given(edits=st.lists(st.tuples(st.sampled_from(_OUTSIDE_SPEC_PATHS), _ANY), min_size=1, max_size=3))
 def test_accepted_implies_valid_on_replaced_subtrees(edits):
-    pod = copy.deepcopy(BASE)
-    for path, value in edits:
-        parent = pod
-        try:
-            for k in path[:-1]:
-                parent = parent[k]
-            parent[path[-1]] = value
-        except (KeyError, IndexError, TypeError):
-            continue
+    pod = replace_subtrees(BASE, edits)
     if _accepts(pod):
         assert _valid(pod), pod
 
