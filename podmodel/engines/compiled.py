@@ -25,7 +25,7 @@ computation across many states, by factoring two parameters out of the state:
     exit code, say), that successor is computed again with just the codes it read made
     concrete, once per value of those codes.  If it inspects one to decide which actions
     are enabled, the whole core state is computed per combination of the codes it was seen
-reading (learned one ``_Read`` at a time; the others stay placeholders).  One blind
+    reading (learned one ``_Read`` at a time; the others stay placeholders).  One blind
     spot, by construction: a placeholder is hashable (states holding it key the model's
     caches), so a model that looked a code up in a set or dict of ints would get "absent"
     without a `_Read`; the model does not, and the tests compare both engines.
@@ -990,7 +990,7 @@ class Tables:
             self._frozen = tuple(out)
         return self._frozen
 
-    def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos, cache: bool = True) -> PodState:
+    def ptarget(self, edge: tuple[int, int, int, int], r: int, l: int, rc_pos, l_pos) -> PodState:
         """The target of ``edge`` from (r, l): concrete where read, else the source's
         placeholders (a copied code, an unchanged count) or a fresh one (a raised count).
         Cached (the tainted target by target core, increment mask and code operation:
@@ -1005,9 +1005,7 @@ class Tables:
         key = (edge, *self.read_key(r, l, rc_pos, l_pos))
         hit = self._ptargets.get(key)
         if hit is None:
-            hit = self._target(dst, inc, op_id, r, l, rc_pos, l_pos)
-            if cache:
-                self._ptargets[key] = hit
+            hit = self._ptargets[key] = self._target(dst, inc, op_id, r, l, rc_pos, l_pos)
         return hit
 
     def _target(self, dst: int, inc: int, op_id: int, r: int, l: int, rc_pos, l_pos) -> PodState:
@@ -1501,7 +1499,8 @@ class _Checks:
             v._learn(c, e)
 
     def _tainted_batch(self, kind: str, cl: list[int]) -> list[tuple]:
-        """`_tainted` of each class of ``cl``."""
+        """The predicates' arguments for each class of ``cl`` with every count and code
+        tainted: ``(model, state)`` for a core, ``(model, state, action, target)`` for an edge."""
         T, m = self.T, self.m
         pv = T.partial_view
         if kind == "core":
