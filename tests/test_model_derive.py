@@ -147,3 +147,14 @@ def test_a_candidate_action_fires_what_an_equal_new_action_fires(walk):
             twin = copy.copy(a)
             assert twin is not a and twin == a
             assert model._transition(s, a) == model._transition(s, twin)
+
+
+def test_the_field_order_the_positional_constructions_rely_on():
+    """`Model` (``_derive``, ``_settle``, ``_apply``, ``_container_step``, the memo keys) and the
+    compiled engine (``_with_containers``, its container views) build and read states by
+    position for speed: a field added or moved must fail here, not silently shift a value."""
+    from podmodel.model.product import ContainerState
+
+    assert PodState._fields == ("phase", "binding", "node", "sandbox", "recreations", "termination",
+                                "stop_reason", "deletion", "containers", "gates", "conditions")
+    assert ContainerState._fields == ("machine", "exit_code", "reason", "last_exit_code", "restart_count")

@@ -91,7 +91,10 @@ SANDBOX_EXIT_CODE = 255  # k8s-invariants.md §10.6: old instances often end wit
 
 
 #: ``tuple.__new__``: builds a named tuple from a ready tuple of its fields, positionally
-#: (no keyword matching as in ``_replace``; speed only, on the hot paths below).
+#: (no keyword matching as in ``_replace``; speed only, on the hot paths below).  The positions
+#: used with it (``s[8]`` the containers, ``cs[:4]`` a container without its count, ...)
+#: follow the field order of `PodState` and `ContainerState`, which
+#: ``tests/test_model_derive.py`` pins.
 _new = tuple.__new__
 
 
