@@ -39,7 +39,6 @@ from podmodel.oracle.observation import (
     plain,
     pod_identity,
     snapshot,
-    snapshot_typed,
     spec_info,
     static_key,
 )
@@ -295,12 +294,10 @@ class TraceChecker:
         meta, status = pod.get("metadata"), pod.get("status")
         generation = meta.get("generation") if type(meta) is dict else None
         conditions = status.get("conditions") if type(status) is dict else None
-        typed = None
-        if same_spec and members is not None and info is not None and self._typed is not None:
+        if same_spec and members is not None and info is not None and self._typed is not None \
+                and self._typed.accepts(members, info.names):
             # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
             # two checks below accept; the spec is the pod's valid one (same_spec).
-            typed = self._typed.decode(members, info.names)
-        if typed is not None:
             problems = []
         else:
             vl = state.valid_lists if state is not None else None
@@ -322,10 +319,7 @@ class TraceChecker:
                 self._emit(st.result(deleted=True))
             return found
         prev = state.last if state is not None else None
-        if typed is not None:
-            snap = snapshot_typed(pod, typed[0], typed[1], info, index=index, event=event, previous=prev)
-        else:
-            snap = snapshot(pod, cfg, index=index, event=event, info=info, previous=prev)
+        snap = snapshot(pod, cfg, index=index, event=event, info=info, previous=prev)
         found: list[Violation] = []
         if cfg is not None:
             okey = observation_key(snap)

@@ -27,8 +27,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import msgspec
-
 from podmodel.model.config import PodConfig
 from podmodel.model.kubelet import Status
 from podmodel.model.reference import status_from_api
@@ -48,7 +46,6 @@ def _int(v: Any) -> int | None:
 
 
 _EMPTY: dict = {}
-_UNSET = msgspec.UNSET
 
 
 def _map(v: Any) -> dict:
@@ -429,57 +426,6 @@ def snapshot(pod: Mapping[str, Any], cfg: PodConfig | None, *, index: int, event
         generation if type(generation) is int else None,
         observed if type(observed) is int else None,
         tuple(cond_gens),
-    )
-
-
-def snapshot_typed(pod: dict, meta: Any, status: Any, info: SpecInfo, *, index: int, event: str | None = None,
-                   previous: Snapshot | None = None) -> Snapshot:
-    """`snapshot` of a Pod the typed check accepted (`podmodel.oracle.typed`), given its decoded
-    ``metadata`` and ``status`` (None when absent) and its spec's `SpecInfo`: the same
-    `Snapshot`, with metadata, phase and conditions read from the typed objects (their types
-    are known, so no type tests), container statuses as `snapshot` reads them.
-    ``tests/test_oracle_typed.py`` compares the two on every observation of generated traces."""
-    spec = pod["spec"]
-    node = spec.get("nodeName")
-    kinds, images = info.kinds, info.images
-    if status is not None:
-        raw = pod["status"]
-        init_raw = raw.get("initContainerStatuses")
-        app_raw = raw.get("containerStatuses")
-        eph_raw = raw.get("ephemeralContainerStatuses")
-        conds = status.conditions
-        if conds:
-            conditions = tuple([(c.type, c.status, c.reason or "") for c in conds])
-            cond_gens = tuple([(c.type, c.observedGeneration) for c in conds if c.observedGeneration is not _UNSET])
-        else:
-            conditions = cond_gens = ()
-        phase, reason, observed = status.phase or None, status.reason or None, status.observedGeneration
-    else:
-        init_raw = app_raw = eph_raw = None
-        conditions = cond_gens = ()
-        phase = reason = None
-        observed = _UNSET
-    if previous is None:
-        p_init = p_app = p_eph = ()
-    else:
-        p_init, p_app, p_eph = previous.init, previous.app, previous.ephemeral
-    grace, generation = meta.deletionGracePeriodSeconds, meta.generation
-    return Snapshot(
-        index, meta.uid or None, meta.name or None, meta.namespace or None, event,
-        node if type(node) is str and node else None,
-        phase, reason, meta.deletionTimestamp or None,
-        None if grace is _UNSET else grace,
-        conditions,
-        _statuses(init_raw, "init", kinds, images, p_init) if init_raw else (),
-        _statuses(app_raw, "app", kinds, images, p_app) if app_raw else (),
-        _statuses(eph_raw, "ephemeral", kinds, images, p_eph) if eph_raw else (),
-        init_raw is None,
-        app_raw is None,
-        info.names,
-        meta.resourceVersion or None,
-        None if generation is _UNSET else generation,
-        None if observed is _UNSET else observed,
-        cond_gens,
     )
 
 
