@@ -68,15 +68,51 @@ def test_a_safe_model_has_no_violations_and_hypothesis_finds_the_same_witnesses(
 
 
 # ------------------------------------------------------------ rules from the interface
-def test_rules_are_the_action_families_the_bounds_allow():
+def test_the_families_drawn_are_the_action_families_the_bounds_allow():
     m = scenario_model("deletion-grace")
     cls = machine_for(m)
-    families = list(dict.fromkeys(type(a).__name__ for a in m.candidate_actions))
-    assert len(cls.rule_names) == len(families) + 1 and cls.rule_names[-1] == "backtrack"
-    # fewer bounds, fewer rules: node loss and eviction are not in single-never's bounds
-    names = machine_for(scenario_model("single-never")).rule_names
-    assert "node_lost" in cls.rule_names and "node_lost" not in names
-    assert "evict" in cls.rule_names and "evict" not in names
+    assert cls.families == tuple(dict.fromkeys(type(a) for a in m.candidate_actions))
+    assert cls.rule_names == ("step",)
+    # fewer bounds, fewer families: node loss and eviction are not in single-never's bounds
+    names = machine_for(scenario_model("single-never")).family_names
+    assert "node_lost" in cls.family_names and "node_lost" not in names
+    assert "evict" in cls.family_names and "evict" not in names
+
+
+def test_a_run_stops_once_its_walks_arrived_at_every_reachable_state(explored):
+    """Closed under successors: every reachable state and edge checked, the rest of the
+    examples could find nothing new; a run that is not closed goes on to its examples."""
+    r = explored["single-never"]
+    h = run_hypothesis(r.model, max_examples=1000, seed=0)
+    assert h.exhausted and h.states == r.states and h.examples < 1000
+    assert h.verdicts() == run_hypothesis(r.model, max_examples=1000, seed=1).verdicts()
+    big = scenario_model("deletion-grace")
+    g = run_hypothesis(big, max_examples=5, seed=0)
+    assert not g.exhausted and g.examples >= 5
+
+
+def test_exhaustion_needs_every_reachable_state():
+    from podmodel.engines.hypothesis import _Record
+    from podmodel.engines.coverage import Coverage
+
+    m = scenario_model("single-never")
+    rec = _Record(m, (), Coverage.for_model(m))
+    init = m.initial_states()
+    s0 = init[0]
+    succ, _ = rec.expand(s0)
+    assert succ and not rec.arrived_at(s0, succ, init)  # its successors are pending
+    seen, todo = {s0}, [t for _, t in succ]
+    while todo:  # arrive at every reachable state but one: never closed
+        s = todo.pop()
+        if s in seen:
+            continue
+        seen.add(s)
+        todo += [t for _, t in rec.expand(s)[0]]
+    last = sorted(seen - {s0}, key=repr)[-1]
+    assert not any(rec.arrived_at(s, rec.expand(s)[0], init) for s in sorted(seen - {last}, key=repr))
+    assert rec.arrived_at(last, rec.expand(last)[0], init)
+    rec.clear()
+    assert not rec.arrived and not rec.pending and not rec.exhausted
 
 
 def test_every_rule_the_bounds_allow_is_enabled_somewhere_in_the_bundled_scenarios():
