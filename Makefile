@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make verify   - the verifier suite over the bundled scenarios (the main job)
+#   make verify   - the verifier suite over the bundled scenarios and the worlds, in one pool (the main job)
 #   make test     - the test suite
 # Each bootstraps what it needs: Debian's graphviz (for `dot`), a .venv, the Python packages.
 
@@ -11,8 +11,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: verify test mutate bootstrap graphviz bench diagrams clean
 
 verify: bootstrap
-	$(PY) -m podmodel verify
-	$(PY) -m podmodel verify --worlds
+	$(PY) -m podmodel verify --all
 
 test: bootstrap
 	$(PY) -m pytest -m "not slow"

@@ -282,3 +282,29 @@ def test_coverage_merges():
     both = a.merge(b)
     assert set(both.families) == set(a.families) | set(b.families)
     assert both.declared == a.declared  # same declarations
+
+
+def test_runs_ignore_the_constants_of_the_modules_the_process_loaded(tmp_path, monkeypatch):
+    """Hypothesis draws, now and then, constants found in the local modules the process has
+    loaded; a verifier worker's history must not change a run, so the engine runs Hypothesis
+    without them (and puts Hypothesis' hook back afterwards)."""
+    import importlib
+    import sys
+
+    from hypothesis.internal.conjecture import providers
+
+    from podmodel.engines.hypothesis import _no_local_constants
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "podmodel_extra_constants.py").write_text("".join(f"D{k} = {k * 7 + 3}\n" for k in range(64)))
+    monkeypatch.syspath_prepend(str(lib))
+    hook = providers._get_local_constants
+    importlib.import_module("podmodel_extra_constants")
+    try:
+        assert 3 + 7 * 63 in hook().integers  # Hypothesis would draw it
+        with _no_local_constants():
+            assert len(providers._get_local_constants().integers) == 0
+        assert providers._get_local_constants is hook
+    finally:
+        sys.modules.pop("podmodel_extra_constants", None)

@@ -163,7 +163,9 @@ def test_worlds_in_worker_processes_give_the_same_report(capsys):
     for jobs in ("1", "2"):
         code, out, _ = verify(capsys, "--worlds", *files, "--examples", "10", "--jobs", jobs, "--quiet", "--json")
         assert code == 0
-        reports.append(json.loads(out))
+        data = json.loads(out)
+        assert all(w.pop("elapsed") >= 0 for w in data["worlds"])
+        reports.append(data)
     assert reports[0] == reports[1]
     assert [w["world"] for w in reports[0]["worlds"]] == ["statefulset-force-delete", "static-mirror"]
     assert reports[0]["worlds"][0]["expect_violated"] == ["sts-one-pod-per-identity"]
@@ -186,6 +188,75 @@ def _thresholds(_):
     import gc
 
     return gc.get_threshold()
+
+
+def _frozen_after(_):
+    from podmodel.verifier import workers
+
+    return workers._freeze
+
+
+def test_workers_freeze_what_survives_a_job_and_the_caller_is_left_alone():
+    import gc
+
+    from podmodel.verifier.workers import parallel
+
+    before = gc.get_freeze_count()
+    assert parallel(_frozen_after, [0, 1], jobs=2, few_collections=True) == [True, True]
+    assert parallel(_frozen_after, [0, 1], jobs=2) == [False, False]
+    assert parallel(lambda _: 1, [0, 1], jobs=1, few_collections=True) == [1, 1]
+    assert gc.get_freeze_count() == before  # in-process jobs never freeze the caller's heap
+
+
+def _timeless(outcome: dict) -> dict:
+    return {k: v for k, v in outcome.items() if k != "elapsed"}
+
+
+def test_the_suite_and_the_worlds_in_one_pool_give_what_each_gives_alone():
+    """`run_all` (``make verify``): the same outcomes and world reports as `run_suite` and
+    `verify_worlds` run one after the other, whatever job runs in which worker."""
+    from podmodel.verifier.suite import run_all
+    from podmodel.verifier.worlds import verify_worlds
+    from podmodel.world.spec import WORLD_DIR
+
+    scs = [scenario("single-never"), scenario("never-i2s1a1-px"), scenario("always-i0s1a1-pg")]
+    worlds = [WORLD_DIR / "static-mirror.yaml", WORLD_DIR / "statefulset-partition.yaml"]
+    plan = Plan(max_states=5000, examples=10)
+    both = run_all(scs, plan, worlds, jobs=2, world_examples=10)
+    alone = run_suite(scs, plan, jobs=1)
+    assert [_timeless(o.to_dict()) for o in both.suite.outcomes] == [_timeless(o.to_dict()) for o in alone.outcomes]
+    assert both.suite.scenarios == alone.scenarios and both.suite.outcome == alone.outcome == "ok"
+    reports = verify_worlds(worlds, jobs=1, examples=10)
+    assert [r.data for r in both.worlds] == [r.data for r in reports]
+    assert both.worlds_outcome == "ok" and both.outcome == "ok"
+
+
+def test_all_runs_the_whole_suite_only(capsys):
+    code, _, err = verify(capsys, "--all", "single-never")
+    assert code == 2 and "--all" in err
+    code, _, err = verify(capsys, "--all", "--worlds")
+    assert code == 2 and "--all" in err
+
+
+def test_every_job_of_make_verify_has_a_recorded_cost():
+    """The workers start the heaviest jobs first by the recorded costs (podmodel.verifier.costs);
+    a job missing from the file gets only a structural guess."""
+    from podmodel.verifier import costs
+    from podmodel.world.spec import WORLD_DIR
+
+    rec = costs.recorded()
+    assert {sc.name for sc in default_scenarios()} <= set(rec["scenarios"])
+    assert {p.stem for p in WORLD_DIR.glob("*.yaml")} <= set(rec["worlds"])
+    run = {"suite": {"outcomes": [{"scenario": "a", "elapsed": 1.0}, {"scenario": "a", "elapsed": 0.5}]},
+           "worlds": {"worlds": [{"world": "w", "elapsed": 2.0}]}}
+    assert costs.from_run(run) == {"scenarios": {"a": 1.5}, "worlds": {"w": 2.0}}
+
+
+def test_the_time_guard_leaves_room_for_a_loaded_machine():
+    """The per-run wall-clock guard is the whole budget, not a scenario's share of it: the
+    largest pod takes 30 s on an idle machine and three times that at load 4."""
+    assert Plan.from_budget(480, 78).time_limit == 480.0
+    assert Plan.from_budget(480, 78).time_limit > 4 * 30
 
 
 def test_budget_becomes_fixed_caps():

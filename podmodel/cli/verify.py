@@ -32,6 +32,7 @@ examples:
   podmodel verify --mutant deletion-undone the suite's verdict on a seeded bug (exit 1)
   podmodel verify --list                   the suite's scenario names
   podmodel verify --worlds                 the bundled worlds of pods, by both engines
+  podmodel verify --all                    the suite and the worlds in one pool of workers (make verify)
 exit status: 0 all properties hold (every mutant caught), 1 a violation (a mutant missed), 2 unusable input,
              3 incomplete (no violation, some verdict undecided: see the UNDECIDED list)
 """
@@ -67,6 +68,9 @@ def add_parser(subparsers) -> None:
                    help="with --mutants: only these mutants; without: run the suite on this mutant's model")
     p.add_argument("--worlds", action="store_true", help="verify the bundled worlds of pods (docs/worlds.md); "
                    "world files given as SCENARIO are verified the same way")
+    p.add_argument("--all", action="store_true",
+                   help="the whole suite and the bundled worlds, in one pool of --jobs workers (what `make verify` "
+                        "runs): the suite's report, then the worlds'")
     p.add_argument("--mutate", action="store_true",
                    help="systematic model mutation: mutants derived from the declarations and rules, both engines, "
                         "mutation score and survivors (podmodel.verifier.mutate)")
@@ -141,6 +145,12 @@ def run(args) -> int:
         check_input_file(s)
     from podmodel.world.spec import is_world_file
 
+    if args.all:
+        if args.scenarios or args.worlds or args.mutants or args.mutate or args.mutant or args.operator \
+                or args.list or args.show:
+            raise UsageError("--all runs the whole suite and the bundled worlds; it takes no scenario, "
+                             "--worlds, --mutant(s), --mutate, --list or --show")
+        return _all(args, jobs)
     if args.worlds or (args.scenarios and all(is_world_file(s) for s in args.scenarios)):
         from podmodel.cli.world import run_verify
 
@@ -227,6 +237,34 @@ def _suite(args, mutant: str | None, jobs: int) -> int:
         print(json.dumps(result.to_dict(), indent=1))
     else:
         print(report(result, whole_suite=not names))
+    return {"ok": 0, "violated": 1, "incomplete": 3}[result.outcome]
+
+
+def _all(args, jobs: int) -> int:
+    from podmodel.cli.world import world_files, world_progress, worlds_json, worlds_text
+    from podmodel.verifier.suite import default_scenarios, run_all
+    from podmodel.verifier.worlds import WORLD_EXAMPLES
+
+    scenarios = default_scenarios()
+    worlds = world_files(None)
+    plan = _plan(args, len(scenarios))
+    examples = args.examples or WORLD_EXAMPLES
+    if not args.quiet:
+        print(f"podmodel verify --all: {len(scenarios)} scenario(s), {_plan_text(plan)}; {len(worlds)} world(s); "
+              f"{jobs} job(s)", file=sys.stderr)
+    result = run_all(scenarios, plan, worlds, jobs=jobs, world_examples=examples, world_max_states=args.max_states,
+                     progress=_progress(args.quiet), world_progress=world_progress(args.quiet))
+    if args.json:
+        print(json.dumps({"format": "podmodel-verify-all", "version": 1, "ok": result.outcome == "ok",
+                          "outcome": result.outcome, "suite": result.suite.to_dict(),
+                          "worlds": worlds_json(result.worlds), "elapsed": round(result.elapsed, 3)}, indent=1))
+    else:
+        print(report(result.suite))
+        print()
+        print(worlds_text(result.worlds, examples, args.seed))
+        print()
+        print(f"podmodel verify --all: suite {result.suite.outcome}, worlds {result.worlds_outcome} "
+              f"in {_fmt_time(result.elapsed)}")
     return {"ok": 0, "violated": 1, "incomplete": 3}[result.outcome]
 
 

@@ -85,29 +85,56 @@ def run_verify(paths: list[str] | None, args) -> int:
     """Verify worlds (the bundled ones when ``paths`` is None) by both engines, in ``--jobs`` processes."""
     from podmodel.verifier.workers import default_jobs
     from podmodel.verifier.worlds import WORLD_EXAMPLES, verify_worlds
+
+    files = world_files(paths)
+    examples = args.examples or WORLD_EXAMPLES
+    out = verify_worlds(files, jobs=getattr(args, "jobs", None) or default_jobs(), seed=args.seed, examples=examples,
+                        steps=args.steps, max_states=args.max_states, progress=world_progress(args.quiet))
+    if args.json:
+        print(json.dumps(worlds_json(out), indent=1))
+    else:
+        print(worlds_text(out, examples, args.seed))
+    return worlds_exit(out)
+
+
+def world_files(paths: list[str] | None) -> list[Path]:
+    """The world files to verify (the bundled ones when ``paths`` is None), each loaded once
+    here so that unusable input is reported before any work starts."""
     from podmodel.world.spec import WORLD_DIR
 
     files = [Path(p) for p in paths] if paths else sorted(WORLD_DIR.glob("*.yaml"))
-    for f in files:  # unusable input is reported here, before any work starts
+    for f in files:
         load(str(f))
-    examples = args.examples or WORLD_EXAMPLES
+    return files
 
+
+def world_progress(quiet: bool):
+    """The progress line of each world's report, on stderr (nothing when ``quiet``)."""
     def show(v) -> None:
-        if not args.quiet:
+        if not quiet:
             print(f"[world] {v.name}: explore {v.states:,} states, hypothesis {v.hypothesis_steps:,} steps: "
                   f"{'ok' if v.ok else 'PROBLEM'} ({v.elapsed:.1f} s)", file=sys.stderr, flush=True)
 
-    out = verify_worlds(files, jobs=getattr(args, "jobs", None) or default_jobs(), seed=args.seed, examples=examples,
-                        steps=args.steps, max_states=args.max_states, progress=show)
-    if args.json:
-        print(json.dumps({"format": "podmodel-verify-worlds", "version": 1, "ok": all(v.ok for v in out),
-                          "worlds": [v.data for v in out]}, indent=1))
-    else:
-        print(f"worlds: {len(out)} world(s), each explored exhaustively and walked by Hypothesis "
-              f"({examples} examples, seed {args.seed})")
-        for v in out:
-            exp = f"; expected violation: {', '.join(v.expect_violated)}" if v.expect_violated else ""
-            print(f"  {v.name:<30} {v.states:>6,} states  {'ok' if v.ok else 'PROBLEM: ' + '; '.join(v.problems)}{exp}")
+    return show
+
+
+def worlds_json(out) -> dict:
+    """``--worlds --json``: each world's data, with the seconds its check took."""
+    return {"format": "podmodel-verify-worlds", "version": 1, "ok": all(v.ok for v in out),
+            "worlds": [{**v.data, "elapsed": round(v.elapsed, 3)} for v in out]}
+
+
+def worlds_text(out, examples: int, seed: int) -> str:
+    lines = [f"worlds: {len(out)} world(s), each explored exhaustively and walked by Hypothesis "
+             f"({examples} examples, seed {seed}; fewer when the walks have visited every reachable state)"]
+    for v in out:
+        exp = f"; expected violation: {', '.join(v.expect_violated)}" if v.expect_violated else ""
+        lines.append(f"  {v.name:<30} {v.states:>6,} states  {'ok' if v.ok else 'PROBLEM: ' + '; '.join(v.problems)}{exp}")
+    return "\n".join(lines)
+
+
+def worlds_exit(out) -> int:
+    """3 if a world's exploration was cut, else 1 if a world has a problem, else 0."""
     if any(not v.complete for v in out):
         return 3
     return 0 if all(v.ok for v in out) else 1

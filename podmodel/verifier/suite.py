@@ -209,16 +209,23 @@ class Plan:
     def from_budget(cls, budget: float, scenarios: int, **kwargs: Any) -> Plan:
         """Caps for ``scenarios`` scenarios sharing ``budget`` seconds, at the nominal rates.
 
+        The time limit of each engine run is the whole budget: it is a guard against a
+        machine far slower than the nominal one, never what decides a verdict.  (It was
+        20 times a scenario's share, 123 s for the default budget: on two cores shared with
+        other work, load 4-6, that cut the largest pods, which take 30 s on an idle
+        machine, and `verify` exited 3; the guard is wall-clock time, so it must leave room
+        for the load.)
+
         >>> p = Plan.from_budget(480, 71)
         >>> p.max_states, p.examples, p.time_limit
-        (1352112, 202, 135.2)
+        (1352112, 202, 480.0)
         """
         if budget <= 0:
             raise ValueError(f"budget must be positive, got {budget!r}")
         share = budget / max(1, scenarios)
         return cls(max_states=min(MAX_STATES_CAP, max(2_000, int(share * EXPLORE_RATE))),
                    examples=min(2_000, max(20, int(share * HYPOTHESIS_RATE))),
-                   time_limit=round(max(10.0, 20 * share), 1), budget=budget, **kwargs)
+                   time_limit=round(max(10.0, float(budget)), 1), budget=budget, **kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         return {"engine": self.engine, "seed": self.seed, "max_states": self.max_states, "examples": self.examples,
@@ -425,17 +432,90 @@ def run_suite(scenarios: Sequence[Scenario], plan: Plan, *, jobs: int = 1, mutan
         if progress:
             progress(done, len(work), outs)
 
-    results = parallel(_work, work, jobs=jobs, weight=lambda job: _weight(job[0]), on_result=report,
+    from podmodel.verifier.costs import scenario_cost
+
+    results = parallel(_work, work, jobs=jobs, weight=lambda job: scenario_cost(job[0]), on_result=report,
                        few_collections=True)
     outcomes = [o for outs in results for o in outs]
     return SuiteResult(plan, [sc.name for sc in scenarios], outcomes, time.monotonic() - start, mutant)
 
 
-def _weight(sc: Scenario) -> int:
-    c = sc.config
-    return 4 * len(c.all_containers) + len(c.readiness_gates) + sum(len(s.probes) for s in c.all_containers) + \
-        2 * sc.bounds.deletion + 2 * sc.bounds.sandbox_recreations
+# --------------------------------------------------- the suite and the worlds at once
+@dataclass
+class AllResult:
+    """`run_all`: the suite's result and the worlds' reports (in ``paths`` order)."""
+
+    suite: SuiteResult
+    worlds: list[Any]
+    elapsed: float
+
+    @property
+    def worlds_outcome(self) -> str:
+        """As ``podmodel verify --worlds``: ``"incomplete"`` if a world's exploration was cut,
+        else ``"violated"`` if a world has a problem, else ``"ok"``."""
+        if any(not w.complete for w in self.worlds):
+            return "incomplete"
+        return "ok" if all(w.ok for w in self.worlds) else "violated"
+
+    @property
+    def outcome(self) -> str:
+        """``"violated"`` if either part is, else ``"incomplete"`` if either part is, else ``"ok"``."""
+        parts = (self.suite.outcome, self.worlds_outcome)
+        return next((o for o in ("violated", "incomplete") if o in parts), "ok")
+
+
+def _any_job(job: tuple[str, Any]) -> Any:
+    kind, work = job
+    if kind == "world":
+        from podmodel.verifier.worlds import _report
+
+        return _report(work)
+    return _work(work)
+
+
+def run_all(scenarios: Sequence[Scenario], plan: Plan, worlds: Sequence[str | Path], *, jobs: int = 1,
+            world_examples: int | None = None, world_max_states: int | None = None,
+            progress: Callable[[int, int, list[Outcome]], None] | None = None,
+            world_progress: Callable[[Any], None] | None = None) -> AllResult:
+    """`run_suite` and `podmodel.verifier.worlds.verify_worlds` in one pool of ``jobs``
+    workers (what ``make verify`` runs): the worlds fill a core while the largest pods run,
+    instead of running after them.  Jobs start longest first by their recorded cost
+    (`podmodel.verifier.costs`).  Each part's result is what it would be alone: every job is
+    independent and seeded (the worlds use ``plan.seed`` and ``plan.steps``).
+    """
+    from podmodel.verifier.costs import scenario_cost, world_cost
+    from podmodel.verifier.worlds import WORLD_EXAMPLES
+
+    if plan.engine not in ENGINES:
+        raise ValueError(f"unknown engine {plan.engine!r} (known: {', '.join(ENGINES)})")
+    if plan.fairness not in FAIRNESS:
+        raise ValueError(f"unknown fairness {plan.fairness!r} (known: {', '.join(FAIRNESS)})")
+    start = time.monotonic()
+    examples = world_examples or WORLD_EXAMPLES
+    work: list[tuple[str, Any]] = [("scenario", (sc, plan, None)) for sc in scenarios]
+    work += [("world", (str(p), plan.seed, examples, plan.steps, world_max_states)) for p in worlds]
+    done = 0
+
+    def weight(job: tuple[str, Any]) -> float:
+        kind, w = job
+        return world_cost(Path(w[0]).stem) if kind == "world" else scenario_cost(w[0])
+
+    def report(_: int, res: Any) -> None:
+        nonlocal done
+        if isinstance(res, list):
+            done += 1
+            if progress:
+                progress(done, len(scenarios), res)
+        elif world_progress:
+            world_progress(res)
+
+    results = parallel(_any_job, work, jobs=jobs, weight=weight, on_result=report, few_collections=True)
+    outcomes = [o for (kind, _), res in zip(work, results) if kind == "scenario" for o in res]
+    reports = [res for (kind, _), res in zip(work, results) if kind == "world"]
+    elapsed = time.monotonic() - start
+    suite = SuiteResult(plan, [sc.name for sc in scenarios], outcomes, elapsed)
+    return AllResult(suite, reports, elapsed)
 
 
 __all__ = ["MATRIX_FILE", "Plan", "Outcome", "SuiteResult", "SuiteError", "expand_matrix", "default_scenarios",
-           "scenario", "resolve", "run_scenario", "run_suite"]
+           "scenario", "resolve", "run_scenario", "run_suite", "run_all", "AllResult"]
