@@ -77,12 +77,16 @@ def test_compiled_without_edges_keeps_parents():
 def test_the_engine_is_chosen_honestly(monkeypatch):
     import podmodel.engines.facade
 
+    import podmodel.engines.search
+
     m = SCENARIOS["two-identical-apps"].model()
-    assert explore(m).engine == "readable"  # small: state by state
-    monkeypatch.setattr(podmodel.engines.facade, "AUTO_SWITCH", 50)
-    big = explore(m)  # grows past the switch: compiled from the start
+    assert explore(m).engine == "readable"  # small: finished before the first check
+    monkeypatch.setattr(podmodel.engines.search, "_TICK", 16)  # asked after 16 expansions: still growing
+    big = explore(m)  # the frontier outgrew the expanded states: compiled from the start
     assert big.engine == "compiled" and big.states == explore(m, engine="readable").states
-    assert explore(m, max_states=50).engine == "readable"  # the user's cap is below the switch
+    assert explore(m, max_states=16).engine == "readable"  # the user's cap came first
+    monkeypatch.setattr(podmodel.engines.facade, "AUTO_GROWTH", 1e9)  # never growing fast enough
+    assert explore(m).engine == "readable" and explore(m).complete
     assert explore(m, symmetry=True).engine == "readable"
     assert explore(m, frontier="dfs").engine == "readable"
     custom = Model(m.config, m.bounds, guards={"bound": lambda c: True})
@@ -146,3 +150,25 @@ def test_chunked_layers_give_the_same_search(name, monkeypatch):
     small = explore(sc.model(), engine="compiled", max_states=100)
     assert small.states == 100 and list(small.space.iter_states()) == list(
         explore(sc.model(), engine="readable").space.iter_states())[:100]
+
+
+def test_auto_hands_over_only_while_the_frontier_outgrows_the_expanded_states(monkeypatch):
+    """`auto_switches`: the decision from the search's own counts (no clock)."""
+    from podmodel.engines.facade import auto_switches, choose_engine
+
+    assert auto_switches(1500, 512, 1000) and auto_switches(1024, 512, 512)
+    assert not auto_switches(1000, 512, 488) and not auto_switches(2300, 2048, 258)
+    m = SCENARIOS["two-identical-apps"].model()
+    done = explore(m, engine="readable")
+    assert choose_engine(m, probe=done) == "readable"  # finished: nothing to hand over
+    cut = explore(m, engine="readable", max_states=10)
+    assert choose_engine(m, probe=cut) == "readable"  # a limit cut it: as the readable engine would be
+    import podmodel.engines.search
+    from podmodel.engines.results import default_properties
+    from podmodel.engines.search import FRONTIERS, search
+
+    monkeypatch.setattr(podmodel.engines.search, "_TICK", 16)
+    handed = search(m, tuple(default_properties(m)), None, "bfs", FRONTIERS["bfs"], None, None, None,
+                    switch=lambda states, expanded, frontier: True)
+    assert handed.stop_reason == "switch" and not handed.complete
+    assert choose_engine(m, probe=handed) == "compiled"

@@ -24,10 +24,9 @@ from podmodel.model.bounds import _camel
 from podmodel.model.product import Model
 from podmodel.model.properties import KINDS, Property
 
-#: ``engine="auto"`` explores state by state up to this many states, then starts again
-#: with the compiled engine, which is faster past it (benchmarks/README.md, "Choosing
-#: the engine": measured on every scenario of the verifier's matrix).
-AUTO_SWITCH = 2_000
+#: ``engine="auto"`` (`auto_switches`): the readable engine's frontier must hold at least this
+#: many states per state it has expanded for the compiled engine to take over.
+AUTO_GROWTH = 1.0
 #: ``podmodel explore``'s default state cap (``--max-states 0`` lifts it): about 1-2 GB
 #: with the readable engine.  A run cut by it reports INCOMPLETE (exit 3), never OK.
 DEFAULT_MAX_STATES = 2_000_000
@@ -35,16 +34,40 @@ DEFAULT_MAX_STATES = 2_000_000
 DEFAULT_MEMORY_LIMIT = 4096
 
 
+def auto_switches(states: int, expanded: int, frontier: int) -> bool:
+    """``engine="auto"``'s rule, asked by the readable search every 512 expansions: hand
+    the rest to the compiled engine when the frontier holds at least as many states as
+    the search has expanded (`AUTO_GROWTH`), i.e. when the space is still growing at least
+    as fast as the search goes through it.
+
+    The compiled engine cannot take over a readable run: it starts again from the initial
+    states, so a switch throws away what the readable engine did.  It pays when the rest
+    of the space is large, and only then: the compiled engine's fixed cost (tables, NumPy
+    per layer) makes it a little slower than the readable one below a few hundred to two
+    thousand states, and just past any fixed switching size the thrown-away run is pure
+    loss (that was `AUTO_SWITCH`, 2,000 states: ``auto`` was up to 1.4x slower than
+    readable on the matrix pods of 2,000-2,500 states).  A growing frontier is the sign
+    of a large rest: on every matrix pod of 3,500 states or more but two, the frontier
+    outgrows the expanded states by the first check (512 expansions, 1,000-2,100 states
+    seen), and on no pod below 3,500 states does it ever (benchmarks/README.md, "Choosing
+    the engine").  A space that never grows that fast is explored by the readable engine
+    to its end: ``auto`` is then exactly the readable engine, never slower.
+
+    >>> auto_switches(1500, 512, 1000), auto_switches(1000, 512, 488), auto_switches(20, 0, 20)
+    (True, False, True)
+    """
+    return frontier >= AUTO_GROWTH * expanded
+
+
 def choose_engine(model: Model, *, frontier: str = "bfs", symmetry: bool = False,
                   probe: ExploreResult | None = None) -> str:
-    """The engine ``explore(engine="auto")`` uses: ``"readable"`` or ``"compiled"``.
+    """The engine ``explore(engine="auto")`` ends with: ``"readable"`` or ``"compiled"``.
 
-    The compiled engine has a start-up cost (a table row per core state, properties per
-    table edge) that the readable engine does not, and the same per-state cost shrinks
-    as more states share a core state, which they do as the space grows.  So: the
-    readable engine when the compiled one does not apply (`compiled.unsupported`) or
-    when a ``probe`` (the readable engine's run up to `AUTO_SWITCH` states) finished the
-    space; the compiled engine otherwise.
+    ``"readable"`` when the compiled engine does not apply (`compiled.unsupported`), or
+    when a readable ``probe`` (``explore(engine="auto")``'s run, asked `auto_switches`)
+    did not hand over (it finished, or a limit cut it); ``"compiled"`` otherwise.  Without
+    a probe (``podmodel verify`` asks so: the suite's total is lowest with the compiled
+    engine on every pod, docs/verify.md): ``"compiled"`` wherever it applies.
 
     >>> from podmodel.verifier.scenarios import load_scenario, SCENARIO_DIR
     >>> m = load_scenario(SCENARIO_DIR / "single-never.yaml").model()
@@ -53,7 +76,7 @@ def choose_engine(model: Model, *, frontier: str = "bfs", symmetry: bool = False
     """
     if compiled.unsupported(model, frontier=frontier, symmetry=symmetry) is not None:
         return "readable"
-    if probe is not None and probe.complete:
+    if probe is not None and probe.stop_reason != "switch":
         return "readable"
     return "compiled"
 
@@ -69,6 +92,7 @@ def explore(
     time_limit: float | None = None,
     engine: str = "auto",
     memory_limit: float | None = None,
+    workers: int | None = None,
 ) -> ExploreResult:
     """Explore every state of ``model`` reachable from its initial states.
 
@@ -97,11 +121,16 @@ def explore(
     memory_limit : float, optional
         Stop the search (either engine) when the process' peak resident memory reaches
         this many MB (``stop_reason="memory"``).
+    workers : int, optional
+        Processes the compiled engine may use to compile its tables (default: 2 on a
+        machine with 2 cores or more; 1 = this process only, as the verifier's workers do
+        when they already keep every core busy).
     engine : {"auto", "readable", "compiled"}
         ``readable``: this loop over `PodState` values.  ``compiled``: the fast path of
         `podmodel.engines.compiled` (breadth-first, no symmetry, standard guards; same states,
-        numbering and counterexamples).  ``auto``: `choose_engine` (``readable`` up
-        to `AUTO_SWITCH` states, then ``compiled`` from the start if it applies).
+        numbering and counterexamples).  ``auto``: ``readable`` while the space does not
+        grow fast (`auto_switches`), then ``compiled`` from the start if it applies
+        (`choose_engine`); the same states, numbering, verdicts and counterexamples.
 
     Returns
     -------
@@ -140,28 +169,29 @@ def explore(
     deadline = None if time_limit is None else time.monotonic() + time_limit
     sym = (model.symmetry() if hasattr(model, "symmetry") else Symmetry.of(model)) if symmetry else None
     with fewer_collections():  # speed only (podmodel.model.collector)
-        result = _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit)
+        result = _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit,
+                          workers)
     result.deadline = deadline
     return result
 
 
-def _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit):
+def _explore(model, props, max_states, fname, make, sym, progress, time_limit, engine, frontier, memory_limit,
+             workers=None):
     if engine == "compiled":
         why = compiled.unsupported(model, frontier=fname, symmetry=bool(sym))
         if why is not None:
             raise ValueError(f"the compiled engine does not apply: {why}")
-        return compiled.explore_compiled(model, properties=props, max_states=max_states,
-                                         progress=progress, time_limit=time_limit, memory_limit=memory_limit)
+        return compiled.explore_compiled(model, properties=props, max_states=max_states, progress=progress,
+                                         time_limit=time_limit, memory_limit=memory_limit, workers=workers)
     if engine == "auto" and choose_engine(model, frontier=fname, symmetry=bool(sym)) == "compiled":
-        # small spaces are quicker state by state: a probe, then the compiled engine if it grows
-        cap = AUTO_SWITCH if max_states is None else min(max_states, AUTO_SWITCH)
-        first = search(model, props, cap, fname, make, sym, progress, time_limit, memory_limit)
-        if first.stop_reason != "max_states" or cap == max_states or \
-                choose_engine(model, frontier=fname, symmetry=bool(sym), probe=first) == "readable":
+        # state by state while the space does not grow fast; then the compiled engine, from the start
+        first = search(model, props, max_states, fname, make, sym, progress, time_limit, memory_limit,
+                       switch=auto_switches)
+        if choose_engine(model, frontier=fname, symmetry=bool(sym), probe=first) == "readable":
             return first
         left = None if time_limit is None else max(time_limit - first.elapsed, 1e-9)
-        return compiled.explore_compiled(model, properties=props, max_states=max_states,
-                                         progress=progress, time_limit=left, memory_limit=memory_limit)
+        return compiled.explore_compiled(model, properties=props, max_states=max_states, progress=progress,
+                                         time_limit=left, memory_limit=memory_limit, workers=workers)
     return search(model, props, max_states, fname, make, sym, progress, time_limit, memory_limit)
 
 

@@ -95,8 +95,12 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def search(model, props, max_states, fname, make, sym, progress, time_limit, memory_limit=None) -> ExploreResult:
-    """The loop; ``memory_limit`` (MB of peak resident memory) stops it with ``stop_reason="memory"``."""
+def search(model, props, max_states, fname, make, sym, progress, time_limit, memory_limit=None,
+           switch: Callable[[int, int, int], bool] | None = None) -> ExploreResult:
+    """The loop; ``memory_limit`` (MB of peak resident memory) stops it with ``stop_reason="memory"``;
+    ``switch(states, expanded, frontier)``, asked every `_TICK` expansions, stops it with
+    ``stop_reason="switch"`` when it returns True (``explore(engine="auto")``: the rest is
+    for the compiled engine)."""
     start = time.monotonic()
     space = StateSpace(names_of(model))
     always = [p for p in props if p.kind == "always"]
@@ -166,6 +170,9 @@ def search(model, props, max_states, fname, make, sym, progress, time_limit, mem
                 break
             if memory_limit is not None and todo and _rss_mb() >= memory_limit:
                 stop = "memory"
+                break
+            if switch is not None and todo and switch(len(space), expanded, len(todo)):
+                stop = "switch"
                 break
             if progress is not None and now - last_report >= PROGRESS_INTERVAL:
                 last_report = now
