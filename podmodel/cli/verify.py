@@ -62,7 +62,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--explore-engine", choices=("auto", "readable", "compiled"), default="auto",
                    help="the explorer's engine (default auto: readable for small spaces, compiled past them)")
     p.add_argument("--jobs", type=int, metavar="N",
-                   help="worker processes, for the scenarios and for --worlds (default: 2, or 1 on one core)")
+                   help="worker processes, for the scenarios, --worlds and --all (default: 2, or 1 on one core)")
     p.add_argument("--mutants", action="store_true", help="run the mutation self-check instead of the suite")
     p.add_argument("--mutant", action="append", default=[], metavar="ID",
                    help="with --mutants: only these mutants; without: run the suite on this mutant's model")
