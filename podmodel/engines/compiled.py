@@ -797,15 +797,15 @@ class Tables:
         away from another core are derived from its row; the others are computed by the
         model, half of them in the worker process if there is one."""
         derived: list[tuple[int, int, tuple[int, ...]]] = []
-        todo: list[int] = []
+        todo: dict[int, None] = {}  # ordered, and a set
         for c in cores:
             rep, perm = self.canonical(c)
             if rep == c:
-                todo.append(c)
+                todo[c] = None
             else:
                 derived.append((c, rep, perm))
-                if self.row_of_core[rep] == -1 and rep not in todo:
-                    todo.append(rep)
+                if self.row_of_core[rep] == -1:
+                    todo[rep] = None
         todo = [c for c in todo if self.row_of_core[c] == -1]
         if self.pool is None or len(todo) < PARALLEL_MIN:
             for n, c in enumerate(todo):
@@ -1438,10 +1438,8 @@ class _Checks:
         self.bad_step: dict[str, tuple[int, int]] = {}
         self._seen = {"core": np.zeros(0, bool), "edge": np.zeros(0, bool), "resolved": np.zeros(0, bool)}
         # transitions with their unchanged containers hidden (`_hidden_ids`)
-        self._head_list: list[tuple] = []                  # the pod's fields of a core, numbered
-        self._head_ids: dict[tuple, int] = {}
-        self._cid_list: list[ContainerState] = []          # a container's core state, numbered
-        self._cid_ids: dict[ContainerState, int] = {}
+        self._head_ids: dict[tuple, int] = {}              # the pod's fields of a core, numbered
+        self._cid_ids: dict[ContainerState, int] = {}      # a container's core state, numbered
         # per core: its pod's fields' number, its containers' numbers
         self._core_np = (np.zeros(0, np.int64), np.zeros((0, T.n), np.int64))
         self._r_np = np.zeros((0, 5), np.int64)
@@ -1570,7 +1568,7 @@ class _Checks:
         head, cid = self._core_arrays(int(max(src.max(), dst.max())) + 1)
         kinds, vals = T.arrays()[6:8]
         ks, vs = kinds[op], vals[op]
-        n, C, V = T.n, len(self._cid_list) + 1, max(T.n, T.B) + 1
+        n, C, V = T.n, len(self._cid_ids) + 1, max(T.n, T.B) + 1
         packed = C * C * 6 * V < 1 << 62   # a change of one container as one int64
         cols = [head[src], head[dst], act]
         masks = []
@@ -1603,9 +1601,10 @@ class _Checks:
         if len(head) < top:
             top = max(top, len(T.cores))
             h, c = [], []
+            hd, cd = self._head_ids, self._cid_ids   # value -> number (setdefault: numbered when first seen)
             for core in T.cores[len(head):top]:
-                h.append(intern(self._head_list, self._head_ids, (*core[:8], *core[9:])))
-                c.append([intern(self._cid_list, self._cid_ids, cs) for cs in core[8]])
+                h.append(hd.setdefault((*core[:8], *core[9:]), len(hd)))
+                c.append([cd.setdefault(cs, len(cd)) for cs in core[8]])
             self._core_np = head, cid = (np.concatenate([head, np.asarray(h, np.int64)]),
                                          np.concatenate([cid, np.asarray(c, np.int64).reshape(len(c), T.n)]))
         return head, cid
