@@ -1220,6 +1220,8 @@ class CompiledSpace:
 
 # ------------------------------------------------------------------------ properties
 _UNSEEN, _KEYED = -2, -1
+#: a hidden transition's value depends on counts or codes of the containers it changes (`_Values.hid`)
+_HKEYED = -3
 
 
 def _bits(mask: int) -> tuple[int, ...]:
@@ -1252,8 +1254,18 @@ class _Values:
         self.memo: dict[int, bool] = {}
         self.calls = 0
         self.pred: Callable[..., bool] | None = None   # the raw predicate (for `_Checks._prime`)
-        #: per hidden transition (`_Checks._hidden_ids`): 1/0, `_KEYED` (it looked), `_UNSEEN`
+        # transitions with their unchanged containers hidden (`_Checks._hidden_ids`), by number:
+        # 1/0, `_KEYED` (it looked at a hidden container), `_HKEYED` (at a count or code of a
+        # container shown: keyed by them as ``rbits``/``lbits`` are, in ``hrb``/``hlb``/``hmemo``),
+        # `_UNSEEN`; ``hdead``: keyed by them, it then looked at a hidden container
         self.hval = np.full(0, _UNSEEN, np.int8)
+        self.hrb = np.zeros(0, np.int64)
+        self.hlb = np.zeros(0, np.int64)
+        self.hdead = np.zeros(0, bool)
+        self.hmemo: dict[int, bool] = {}
+        #: per class: the hidden transition it is keyed by (`_HKEYED`), else -1
+        self.hid = np.full(0, -1, np.int64)
+        self.hidden: _Checks | None = None   # builds the hidden transitions' arguments
 
     def _grow(self, n: int) -> None:
         if n > self.val.size:
@@ -1261,6 +1273,15 @@ class _Values:
             self.val = np.concatenate([self.val, np.full(extra, _UNSEEN, np.int8)])
             self.rbits = np.concatenate([self.rbits, np.zeros(extra, np.int64)])
             self.lbits = np.concatenate([self.lbits, np.zeros(extra, np.int64)])
+            self.hid = np.concatenate([self.hid, np.full(extra, -1, np.int64)])
+
+    def _hgrow(self, n: int) -> None:
+        if n > self.hval.size:
+            extra = max(n, 2 * self.hval.size) - self.hval.size
+            self.hval = np.concatenate([self.hval, np.full(extra, _UNSEEN, np.int8)])
+            self.hrb = np.concatenate([self.hrb, np.zeros(extra, np.int64)])
+            self.hlb = np.concatenate([self.hlb, np.zeros(extra, np.int64)])
+            self.hdead = np.concatenate([self.hdead, np.zeros(extra, bool)])
 
     def _call(self, c: int, r: int, l: int, rp: tuple, lp: tuple) -> bool:
         self.calls += 1
@@ -1298,8 +1319,78 @@ class _Values:
             ck, rk, lk = cls[k], r[k], l[k]
             if self.canon is not None:
                 ck, rk, lk = self.canon.to_rep(ck, rk, lk)
-            out[k] = self._keyed(ck, rk, lk)
+            res = np.empty(k.size, dtype=bool)
+            h = self.hid[ck]
+            shared = np.flatnonzero(h >= 0)
+            if shared.size:  # keyed by their hidden transition, shared by every class of it
+                shared = shared[~self.hdead[h[shared]]]
+            rest = np.ones(k.size, dtype=bool)
+            if shared.size:
+                got, ok = self._hkeyed(h[shared], rk[shared], lk[shared])
+                res[shared[ok]] = got[ok]
+                rest[shared[ok]] = False
+            if rest.any():
+                res[rest] = self._keyed(ck[rest], rk[rest], lk[rest])
+            out[k] = res
         return out
+
+    def _key_bits(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """Counts and codes at the positions of ``rb``/``lb`` (bit masks, per element), packed."""
+        T = self.T
+        base = T.M + 1
+        kr = np.zeros_like(r)
+        kl = np.zeros_like(l)
+        for j in range(T.n):
+            p, q = int(T.P[j]), int(T.PL[j])
+            kr += (r // p % base * p) * (rb >> j & 1)
+            kl += (l // q % T.B * q) * (lb >> j & 1)
+        return kr * T.LB + kl
+
+    def _hkeyed(self, h: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`_keyed` for elements keyed by hidden transitions ``h``: (values, and False where
+        the hidden transition turned out to need a hidden container: the class decides)."""
+        RL = self.T.RL
+        while True:
+            kk = self._key_bits(self.hrb[h], self.hlb[h], r, l)
+            if (int(h.max()) + 1) * RL >= 1 << 62:  # too many for one int64 key: the classes decide
+                return np.zeros(h.size, dtype=bool), np.zeros(h.size, dtype=bool)
+            uniq, first, inv = np.unique(h * RL + kk, return_index=True, return_inverse=True)
+            res = np.zeros(len(uniq), dtype=bool)
+            ok = np.ones(len(uniq), dtype=bool)
+            again = False
+            memo = self.hmemo
+            for x, (u, i) in enumerate(zip(uniq.tolist(), first.tolist())):
+                hit = memo.get(u)
+                if hit is None:
+                    k = int(h[i])
+                    if self.hdead[k]:
+                        ok[x] = False
+                        continue
+                    rb, lb = int(self.hrb[k]), int(self.hlb[k])
+                    self.calls += 1
+                    if self.calls % 256 == 0:
+                        self.T.check_clock()
+                    try:
+                        hit = memo[u] = bool(self.pred(*self.hidden._hidden_args(k, int(r[i]), int(l[i]), _bits(rb), _bits(lb))))
+                    except _Read as e:
+                        if e.rc_pos is not None and not rb >> e.rc_pos & 1:
+                            self.hrb[k] = rb | 1 << e.rc_pos
+                            again = True
+                        elif e.pos is not None and not lb >> e.pos & 1:
+                            self.hlb[k] = lb | 1 << e.pos
+                            again = True
+                        else:  # a hidden container (or a read it cannot attribute): the classes decide
+                            self.hdead[k] = True
+                            ok[x] = False
+                        continue
+                    except Exception:  # the classes decide (and raise, if they must)
+                        self.hdead[k] = True
+                        ok[x] = False
+                        continue
+                res[x] = hit
+            if not again:
+                inv = inv.reshape(-1)
+                return res[inv], ok[inv]
 
     def _first(self, c: int) -> None:
         """The tainted evaluation of class ``c`` (its representative's, when shared)."""
@@ -1318,16 +1409,9 @@ class _Values:
 
     def _keyed(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         T = self.T
-        base = T.M + 1
         while True:
             rb, lb = self.rbits[cls], self.lbits[cls]
-            kr = np.zeros_like(r)
-            kl = np.zeros_like(l)
-            for j in range(T.n):
-                p, q = int(T.P[j]), int(T.PL[j])
-                kr += (r // p % base * p) * (rb >> j & 1)
-                kl += (l // q % T.B * q) * (lb >> j & 1)
-            kk = kr * T.LB + kl
+            kk = self._key_bits(rb, lb, r, l)
             if (int(cls.max()) + 1) * T.RL < 1 << 62:
                 uniq, first, inv = np.unique(cls * T.RL + kk, return_index=True, return_inverse=True)
                 keys = uniq.tolist()
@@ -1445,6 +1529,8 @@ class _Checks:
         self._r_np = np.zeros((0, 5), np.int64)
         self._hkeys: dict[tuple, int] = {}                 # hidden transition -> its number
         self._hargs: list[tuple] = []                      # its arguments, by number
+        self._hrep: list[tuple[str, int]] = []             # its first class (kind, number)
+        self._hmask: list[tuple[bool, ...]] = []           # which containers it hides
 
     def _table_edge(self, p: Property):
         T, m = self.T, self.m
@@ -1514,7 +1600,10 @@ class _Checks:
             todo = np.flatnonzero(cur[g, need] == _UNSEEN)
             if hidden is not None and todo.size:  # first with the unchanged containers hidden
                 got = self._hidden_values(v, hidden[todo])
-                done = got != _KEYED
+                keyed = got == _HKEYED  # keyed by counts or codes shown: by the hidden transition
+                v.hid[cl[todo[keyed]]] = hidden[todo[keyed]]
+                got[keyed] = _KEYED
+                done = keyed | (got != _KEYED)
                 cur[g, need[todo[done]]] = got[done]
                 todo = todo[~done]
             todos.append(todo)
@@ -1588,7 +1677,9 @@ class _Checks:
             if k is None:
                 k = keys[key] = len(hargs)
                 (_, s, a, t), = self._tainted_batch(kind, [int(cl[i])])
-                hide = [bool(mk[i]) for mk in masks]
+                hide = tuple(bool(mk[i]) for mk in masks)
+                self._hrep.append((kind, int(cl[i])))
+                self._hmask.append(hide)
                 hargs.append((m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
                               a, _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide))))))
             ids[x] = k
@@ -1621,9 +1712,9 @@ class _Checks:
     def _hidden_values(self, v: _Values, ids: np.ndarray) -> np.ndarray:
         """``v``'s predicate on each hidden transition of ``ids``: 1/0, or `_KEYED` where it
         looked at a hidden container or a placeholder (then the transition itself is asked)."""
+        v._hgrow(len(self._hargs))
+        v.hidden = self
         hval = v.hval
-        if hval.size < len(self._hargs):
-            hval = v.hval = np.concatenate([hval, np.full(max(len(self._hargs), 2 * hval.size) - hval.size, _UNSEEN, np.int8)])
         got = hval[ids]
         unseen = got == _UNSEEN
         if unseen.any():
@@ -1631,10 +1722,30 @@ class _Checks:
             for k in np.unique(ids[unseen]).tolist():
                 try:
                     hval[k] = 1 if pred(*hargs[k]) else 0
-                except (_Read, Exception):  # it looked: the transition itself decides (and raises, if it must)
+                except _Read as e:
+                    if e.rc_pos is not None:
+                        v.hrb[k], hval[k] = 1 << e.rc_pos, _HKEYED
+                    elif e.pos is not None:
+                        v.hlb[k], hval[k] = 1 << e.pos, _HKEYED
+                    else:  # it looked at a hidden container: the transition itself decides
+                        hval[k] = _KEYED
+                except Exception:  # the transition itself decides (and raises, if it must)
                     hval[k] = _KEYED
             got = hval[ids]
         return got
+
+    def _hidden_args(self, k: int, r: int, l: int, rc_pos: tuple, l_pos: tuple) -> tuple:
+        """The arguments of hidden transition ``k`` with the counts of ``r`` at ``rc_pos`` and
+        the codes of ``l`` at ``l_pos`` concrete (built from the first class numbered ``k``:
+        every class of it shows the same containers, so the same values there)."""
+        T, (kind, c0), hide = self.T, self._hrep[k], self._hmask[k]
+        if kind == "edge":
+            src, edge = T.e_src[c0], (T.e_dst[c0], T.e_inc[c0], T.e_op[c0], T.e_act[c0])
+        else:
+            src, edge = T.r_edges[c0]
+        s, t = T.partial_view(src, r, l, rc_pos, l_pos), T.ptarget(edge, r, l, rc_pos, l_pos)
+        return (self.m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
+                T.actions[edge[3]], _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide)))))
 
     def _tainted_batch(self, kind: str, cl: list[int]) -> list[tuple]:
         """The predicates' arguments for each class of ``cl`` with every count and code
