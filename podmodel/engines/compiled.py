@@ -443,7 +443,8 @@ def _order_key(cs) -> tuple:
 
 def _relabel(cs, k: int):
     """A core's container state moved to position ``k`` (its placeholder renamed)."""
-    return cs if cs.last_exit_code is None or cs.last_exit_code is _LAST[k] else cs._replace(last_exit_code=_LAST[k])
+    last = cs[3]
+    return cs if last is None or last is _LAST[k] else _new(ContainerState, (cs[0], cs[1], cs[2], _LAST[k], cs[4]))
 
 
 # ------------------------------------------------------------------------ tables
@@ -495,6 +496,8 @@ class Tables:
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, Any] = {}
         self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self._order_keys: dict[ContainerState, tuple] = {}   # `_order_key`'s memo
+        self._identity = list(range(n))
         self._mirrors: dict[str, np.ndarray] = {}
         self.core_rep: list[int] = []             # `canonical`, per core, filled by `canon_arrays`
         self.core_perm: list[int] = []            # ... and the number of its permutation in `perms`
@@ -839,15 +842,22 @@ class Tables:
         if hit is not None:
             return hit
         core = self.cores[c]
+        cont, keys = core[8], self._order_keys
         p = list(range(self.n))
         for g in self.sym.groups:
-            order = sorted(g, key=lambda i: (_order_key(core.containers[i]), i))
-            for k, i in zip(g, order):
+            ks = []
+            for i in g:
+                k = keys.get(cont[i])
+                if k is None:
+                    k = keys[cont[i]] = _order_key(cont[i])
+                ks.append((k, i))
+            ks.sort()
+            for k, (_, i) in zip(g, ks):
                 p[k] = i
-        if p == list(range(self.n)):
+        if p == self._identity:
             hit = self._canon[c] = (c, ())
             return hit
-        rep = core._replace(containers=tuple(_relabel(core.containers[p[k]], k) for k in range(self.n)))
+        rep = _with_containers(core, tuple([_relabel(cont[p[k]], k) for k in range(self.n)]))
         hit = self._canon[c] = (self.intern(rep), tuple(p))
         return hit
 
@@ -922,11 +932,11 @@ class Tables:
         dd = dsts.get(d)
         if dd is None:
             n, t = self.n, self.cores[d]
-            tc = t.containers
+            tc = t[8]
             out = [None] * n
             for j in range(n):
                 out[p[j]] = _relabel(tc[j], p[j])
-            dd = dsts[d] = self.intern(t._replace(containers=tuple(out)))
+            dd = dsts[d] = self.intern(_with_containers(t, tuple(out)))
         inc = masks.get(mask)
         if inc is None:
             inc = masks[mask] = sum(1 << p[j] for j in range(self.n) if mask >> j & 1)
@@ -1138,6 +1148,8 @@ class CompiledSpace:
         self._ids: np.ndarray | None = None
         #: ``eventually`` property id -> (check, trigger) on every state, filled by a complete search
         self.live: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        #: the transitions of `edges`, counted per table edge and per resolved edge (`steps`)
+        self.tally: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -1176,6 +1188,23 @@ class CompiledSpace:
             raise ValueError("this exploration did not keep its edges (keep_edges=False)")
         return self._edges
 
+
+    def steps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The transitions of `edges` grouped by the table edge (or resolved edge) they take:
+        ``(source core, action, target core, count)``, one row per edge taken (None when
+        not counted).  Every transition of a group joins states of the same two cores by
+        the same action (`podmodel.engines.coverage.of_exploration` counts steps so)."""
+        if self.tally is None:
+            return None
+        T = self.tables
+        t, r = self.tally
+        et = np.flatnonzero(t)
+        er = np.flatnonzero(r)
+        rows = np.array([(c, e[0], e[3]) for c, e in (T.r_edges[k] for k in er.tolist())], np.int64).reshape(-1, 3)
+        src = np.concatenate([T.mirror("e_src")[et], rows[:, 0]])
+        dst = np.concatenate([T.mirror("e_dst")[et], rows[:, 1]])
+        act = np.concatenate([T.mirror("e_act")[et], rows[:, 2]])
+        return src, act, dst, np.concatenate([t[et], r[er]])
 
     def restart_saturation(self, relevant: set[int], restarts: set[int]) -> dict[int, int]:
         """Container index -> transitions by an action of ``relevant`` (restarts and starts)
@@ -1909,6 +1938,17 @@ def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndar
         pos = end
 
 
+def _tally(acc: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``acc`` plus the number of times each index occurs in ``idx`` (grown as needed)."""
+    if not idx.size:
+        return acc
+    c = np.bincount(idx)
+    if c.size > acc.size:
+        acc = np.concatenate([acc, np.zeros(c.size - acc.size, np.int64)])
+    acc[:c.size] += c
+    return acc
+
+
 def _join(chunks: list[np.ndarray]) -> np.ndarray:
     """The chunks joined into one array; the list is emptied as it is copied."""
     out = np.empty(sum(c.size for c in chunks), chunks[0].dtype)
@@ -1944,6 +1984,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     via_l, depth_l = [np.full(len(init), -1, np.int32)], [np.zeros(len(init), np.int32)]
     visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM)
     src_l, dst_l, act_l = [], [], []
+    tally_t = tally_r = np.zeros(0, np.int64)   # kept transitions per table edge / resolved edge
     total, transitions, depth = len(init), 0, 0
     stop = None
     last_report = start
@@ -2009,6 +2050,11 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         src_l.append(frontier_ids[rep[hit]].astype(np.int32))
                         dst_l.append(ids[hit].astype(np.int32))
                         act_l.append(acts[hit].astype(np.int32))
+                        if rid is None:
+                            tally_t = _tally(tally_t, e[hit])
+                        else:
+                            tally_t = _tally(tally_t, e[hit & (rid < 0)])
+                            tally_r = _tally(tally_r, rid[hit & (rid >= 0)])
                     checks.states(new // RL, new % RL // LB, new % LB, new_ids)
                     if stop:
                         break
@@ -2031,6 +2077,8 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     edges = tuple(_join(x) for x in (src_l, dst_l, act_l)) if keep_edges and src_l else (
         (np.zeros(0, np.int32),) * 3 if keep_edges else None)
     space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
+    if keep_edges:
+        space.tally = (tally_t, tally_r)
     if stop is None:
         space.live = {pid: (np.concatenate(ok) if ok else np.zeros(0, bool), np.concatenate(tr) if tr else np.zeros(0, bool))
                       for pid, (ok, tr) in checks.live_arrays.items()}
