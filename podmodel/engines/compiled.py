@@ -58,7 +58,10 @@ gathered for a whole layer by NumPy indexing.  Each count or code it inspects is
 concrete for that class and it is run again, once per value of what it read.  A property
 declared `Property.symmetric` is run on each orbit's representative only (`_Canon`): a class
 that is a permutation of interchangeable containers away from it takes its value, and what
-it reads of counts and codes is looked up with them permuted.  The
+it reads of counts and codes is looked up with them permuted.  A ``step`` property is
+first run on a table edge's *hidden transition* (`_Same`: the containers the edge leaves
+unchanged hidden in both states), shared by every edge that changes the same thing; only
+where it looks at a hidden container is it run on the edge itself.  The
 ``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
 routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
 large layer (`PARALLEL_MIN` new cores or more).
@@ -1517,7 +1520,8 @@ class _Checks:
     violation (witness) in the readable engine's order is kept: states by number,
     transitions by source number then the model's action order.  The first, tainted
     evaluation of a new class is shared: its state (and transition) is built once and
-    every predicate still open is run on it.
+    every predicate still open is run on it.  A transition class is first asked as its
+    hidden transition (`_hidden_ids`), once for every class of it.
     """
 
     def __init__(self, T: Tables, props: Sequence[Property]):
