@@ -58,7 +58,10 @@ gathered for a whole layer by NumPy indexing.  Each count or code it inspects is
 concrete for that class and it is run again, once per value of what it read.  A property
 declared `Property.symmetric` is run on each orbit's representative only (`_Canon`): a class
 that is a permutation of interchangeable containers away from it takes its value, and what
-it reads of counts and codes is looked up with them permuted.  The
+it reads of counts and codes is looked up with them permuted.  A ``step`` property is
+first run on a table edge's *hidden transition* (`_Same`: the containers the edge leaves
+unchanged hidden in both states), shared by every edge that changes the same thing; only
+where it looks at a hidden container is it run on the edge itself.  The
 ``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
 routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
 large layer (`PARALLEL_MIN` new cores or more).
@@ -297,6 +300,29 @@ def _hidden(pos: int) -> _Hidden:
     return _HIDDEN[pos]
 
 
+class _Same(_Hidden):
+    """A container a transition leaves unchanged, hidden from a step predicate: the same
+    object in the state and its successor, so an identity test (``old is new``) sees that
+    nothing changed there, and any other look at it raises `_Read`, hashing included
+    (`_Checks`: a predicate that decides without looking holds for every transition that
+    agrees on the rest)."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        raise _Read(f"container {self.pos}")
+
+    def __reduce__(self):
+        return (_same, (self.pos,))
+
+
+_SAME = [_Same(j) for j in range(64)]
+
+
+def _same(pos: int) -> _Same:
+    return _SAME[pos]
+
+
 class Enabled:
     """`Model.actions` with memoised enabledness.
 
@@ -420,7 +446,8 @@ def _order_key(cs) -> tuple:
 
 def _relabel(cs, k: int):
     """A core's container state moved to position ``k`` (its placeholder renamed)."""
-    return cs if cs.last_exit_code is None or cs.last_exit_code is _LAST[k] else cs._replace(last_exit_code=_LAST[k])
+    last = cs[3]
+    return cs if last is None or last is _LAST[k] else _new(ContainerState, (cs[0], cs[1], cs[2], _LAST[k], cs[4]))
 
 
 # ------------------------------------------------------------------------ tables
@@ -472,6 +499,8 @@ class Tables:
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, Any] = {}
         self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self._order_keys: dict[ContainerState, tuple] = {}   # `_order_key`'s memo
+        self._identity = list(range(n))
         self._mirrors: dict[str, np.ndarray] = {}
         self.core_rep: list[int] = []             # `canonical`, per core, filled by `canon_arrays`
         self.core_perm: list[int] = []            # ... and the number of its permutation in `perms`
@@ -774,15 +803,15 @@ class Tables:
         away from another core are derived from its row; the others are computed by the
         model, half of them in the worker process if there is one."""
         derived: list[tuple[int, int, tuple[int, ...]]] = []
-        todo: list[int] = []
+        todo: dict[int, None] = {}  # ordered, and a set
         for c in cores:
             rep, perm = self.canonical(c)
             if rep == c:
-                todo.append(c)
+                todo[c] = None
             else:
                 derived.append((c, rep, perm))
-                if self.row_of_core[rep] == -1 and rep not in todo:
-                    todo.append(rep)
+                if self.row_of_core[rep] == -1:
+                    todo[rep] = None
         todo = [c for c in todo if self.row_of_core[c] == -1]
         if self.pool is None or len(todo) < PARALLEL_MIN:
             for n, c in enumerate(todo):
@@ -816,15 +845,22 @@ class Tables:
         if hit is not None:
             return hit
         core = self.cores[c]
+        cont, keys = core[8], self._order_keys
         p = list(range(self.n))
         for g in self.sym.groups:
-            order = sorted(g, key=lambda i: (_order_key(core.containers[i]), i))
-            for k, i in zip(g, order):
+            ks = []
+            for i in g:
+                k = keys.get(cont[i])
+                if k is None:
+                    k = keys[cont[i]] = _order_key(cont[i])
+                ks.append((k, i))
+            ks.sort()
+            for k, (_, i) in zip(g, ks):
                 p[k] = i
-        if p == list(range(self.n)):
+        if p == self._identity:
             hit = self._canon[c] = (c, ())
             return hit
-        rep = core._replace(containers=tuple(_relabel(core.containers[p[k]], k) for k in range(self.n)))
+        rep = _with_containers(core, tuple([_relabel(cont[p[k]], k) for k in range(self.n)]))
         hit = self._canon[c] = (self.intern(rep), tuple(p))
         return hit
 
@@ -899,11 +935,11 @@ class Tables:
         dd = dsts.get(d)
         if dd is None:
             n, t = self.n, self.cores[d]
-            tc = t.containers
+            tc = t[8]
             out = [None] * n
             for j in range(n):
                 out[p[j]] = _relabel(tc[j], p[j])
-            dd = dsts[d] = self.intern(t._replace(containers=tuple(out)))
+            dd = dsts[d] = self.intern(_with_containers(t, tuple(out)))
         inc = masks.get(mask)
         if inc is None:
             inc = masks[mask] = sum(1 << p[j] for j in range(self.n) if mask >> j & 1)
@@ -1115,6 +1151,8 @@ class CompiledSpace:
         self._ids: np.ndarray | None = None
         #: ``eventually`` property id -> (check, trigger) on every state, filled by a complete search
         self.live: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        #: the transitions of `edges`, counted per table edge and per resolved edge (`steps`)
+        self.tally: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -1153,6 +1191,23 @@ class CompiledSpace:
             raise ValueError("this exploration did not keep its edges (keep_edges=False)")
         return self._edges
 
+
+    def steps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The transitions of `edges` grouped by the table edge (or resolved edge) they take:
+        ``(source core, action, target core, count)``, one row per edge taken (None when
+        not counted).  Every transition of a group joins states of the same two cores by
+        the same action (`podmodel.engines.coverage.of_exploration` counts steps so)."""
+        if self.tally is None:
+            return None
+        T = self.tables
+        t, r = self.tally
+        et = np.flatnonzero(t)
+        er = np.flatnonzero(r)
+        rows = np.array([(c, e[0], e[3]) for c, e in (T.r_edges[k] for k in er.tolist())], np.int64).reshape(-1, 3)
+        src = np.concatenate([T.mirror("e_src")[et], rows[:, 0]])
+        dst = np.concatenate([T.mirror("e_dst")[et], rows[:, 1]])
+        act = np.concatenate([T.mirror("e_act")[et], rows[:, 2]])
+        return src, act, dst, np.concatenate([t[et], r[er]])
 
     def restart_saturation(self, relevant: set[int], restarts: set[int]) -> dict[int, int]:
         """Container index -> transitions by an action of ``relevant`` (restarts and starts)
@@ -1197,6 +1252,8 @@ class CompiledSpace:
 
 # ------------------------------------------------------------------------ properties
 _UNSEEN, _KEYED = -2, -1
+#: a hidden transition's value depends on counts or codes of the containers it changes (`_Values.hid`)
+_HKEYED = -3
 
 
 def _bits(mask: int) -> tuple[int, ...]:
@@ -1229,6 +1286,18 @@ class _Values:
         self.memo: dict[int, bool] = {}
         self.calls = 0
         self.pred: Callable[..., bool] | None = None   # the raw predicate (for `_Checks._prime`)
+        # transitions with their unchanged containers hidden (`_Checks._hidden_ids`), by number:
+        # 1/0, `_KEYED` (it looked at a hidden container), `_HKEYED` (at a count or code of a
+        # container shown: keyed by them as ``rbits``/``lbits`` are, in ``hrb``/``hlb``/``hmemo``),
+        # `_UNSEEN`; ``hdead``: keyed by them, it then looked at a hidden container
+        self.hval = np.full(0, _UNSEEN, np.int8)
+        self.hrb = np.zeros(0, np.int64)
+        self.hlb = np.zeros(0, np.int64)
+        self.hdead = np.zeros(0, bool)
+        self.hmemo: dict[int, bool] = {}
+        #: per class: the hidden transition it is keyed by (`_HKEYED`), else -1
+        self.hid = np.full(0, -1, np.int64)
+        self.hidden: _Checks | None = None   # builds the hidden transitions' arguments
 
     def _grow(self, n: int) -> None:
         if n > self.val.size:
@@ -1236,6 +1305,15 @@ class _Values:
             self.val = np.concatenate([self.val, np.full(extra, _UNSEEN, np.int8)])
             self.rbits = np.concatenate([self.rbits, np.zeros(extra, np.int64)])
             self.lbits = np.concatenate([self.lbits, np.zeros(extra, np.int64)])
+            self.hid = np.concatenate([self.hid, np.full(extra, -1, np.int64)])
+
+    def _hgrow(self, n: int) -> None:
+        if n > self.hval.size:
+            extra = max(n, 2 * self.hval.size) - self.hval.size
+            self.hval = np.concatenate([self.hval, np.full(extra, _UNSEEN, np.int8)])
+            self.hrb = np.concatenate([self.hrb, np.zeros(extra, np.int64)])
+            self.hlb = np.concatenate([self.hlb, np.zeros(extra, np.int64)])
+            self.hdead = np.concatenate([self.hdead, np.zeros(extra, bool)])
 
     def _call(self, c: int, r: int, l: int, rp: tuple, lp: tuple) -> bool:
         self.calls += 1
@@ -1273,8 +1351,78 @@ class _Values:
             ck, rk, lk = cls[k], r[k], l[k]
             if self.canon is not None:
                 ck, rk, lk = self.canon.to_rep(ck, rk, lk)
-            out[k] = self._keyed(ck, rk, lk)
+            res = np.empty(k.size, dtype=bool)
+            h = self.hid[ck]
+            shared = np.flatnonzero(h >= 0)
+            if shared.size:  # keyed by their hidden transition, shared by every class of it
+                shared = shared[~self.hdead[h[shared]]]
+            rest = np.ones(k.size, dtype=bool)
+            if shared.size:
+                got, ok = self._hkeyed(h[shared], rk[shared], lk[shared])
+                res[shared[ok]] = got[ok]
+                rest[shared[ok]] = False
+            if rest.any():
+                res[rest] = self._keyed(ck[rest], rk[rest], lk[rest])
+            out[k] = res
         return out
+
+    def _key_bits(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """Counts and codes at the positions of ``rb``/``lb`` (bit masks, per element), packed."""
+        T = self.T
+        base = T.M + 1
+        kr = np.zeros_like(r)
+        kl = np.zeros_like(l)
+        for j in range(T.n):
+            p, q = int(T.P[j]), int(T.PL[j])
+            kr += (r // p % base * p) * (rb >> j & 1)
+            kl += (l // q % T.B * q) * (lb >> j & 1)
+        return kr * T.LB + kl
+
+    def _hkeyed(self, h: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`_keyed` for elements keyed by hidden transitions ``h``: (values, and False where
+        the hidden transition turned out to need a hidden container: the class decides)."""
+        RL = self.T.RL
+        while True:
+            kk = self._key_bits(self.hrb[h], self.hlb[h], r, l)
+            if (int(h.max()) + 1) * RL >= 1 << 62:  # too many for one int64 key: the classes decide
+                return np.zeros(h.size, dtype=bool), np.zeros(h.size, dtype=bool)
+            uniq, first, inv = np.unique(h * RL + kk, return_index=True, return_inverse=True)
+            res = np.zeros(len(uniq), dtype=bool)
+            ok = np.ones(len(uniq), dtype=bool)
+            again = False
+            memo = self.hmemo
+            for x, (u, i) in enumerate(zip(uniq.tolist(), first.tolist())):
+                hit = memo.get(u)
+                if hit is None:
+                    k = int(h[i])
+                    if self.hdead[k]:
+                        ok[x] = False
+                        continue
+                    rb, lb = int(self.hrb[k]), int(self.hlb[k])
+                    self.calls += 1
+                    if self.calls % 256 == 0:
+                        self.T.check_clock()
+                    try:
+                        hit = memo[u] = bool(self.pred(*self.hidden._hidden_args(k, int(r[i]), int(l[i]), _bits(rb), _bits(lb))))
+                    except _Read as e:
+                        if e.rc_pos is not None and not rb >> e.rc_pos & 1:
+                            self.hrb[k] = rb | 1 << e.rc_pos
+                            again = True
+                        elif e.pos is not None and not lb >> e.pos & 1:
+                            self.hlb[k] = lb | 1 << e.pos
+                            again = True
+                        else:  # a hidden container (or a read it cannot attribute): the classes decide
+                            self.hdead[k] = True
+                            ok[x] = False
+                        continue
+                    except Exception:  # the classes decide (and raise, if they must)
+                        self.hdead[k] = True
+                        ok[x] = False
+                        continue
+                res[x] = hit
+            if not again:
+                inv = inv.reshape(-1)
+                return res[inv], ok[inv]
 
     def _first(self, c: int) -> None:
         """The tainted evaluation of class ``c`` (its representative's, when shared)."""
@@ -1293,16 +1441,9 @@ class _Values:
 
     def _keyed(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         T = self.T
-        base = T.M + 1
         while True:
             rb, lb = self.rbits[cls], self.lbits[cls]
-            kr = np.zeros_like(r)
-            kl = np.zeros_like(l)
-            for j in range(T.n):
-                p, q = int(T.P[j]), int(T.PL[j])
-                kr += (r // p % base * p) * (rb >> j & 1)
-                kl += (l // q % T.B * q) * (lb >> j & 1)
-            kk = kr * T.LB + kl
+            kk = self._key_bits(rb, lb, r, l)
             if (int(cls.max()) + 1) * T.RL < 1 << 62:
                 uniq, first, inv = np.unique(cls * T.RL + kk, return_index=True, return_inverse=True)
                 keys = uniq.tolist()
@@ -1379,7 +1520,8 @@ class _Checks:
     violation (witness) in the readable engine's order is kept: states by number,
     transitions by source number then the model's action order.  The first, tainted
     evaluation of a new class is shared: its state (and transition) is built once and
-    every predicate still open is run on it.
+    every predicate still open is run on it.  A transition class is first asked as its
+    hidden transition (`_hidden_ids`), once for every class of it.
     """
 
     def __init__(self, T: Tables, props: Sequence[Property]):
@@ -1412,6 +1554,16 @@ class _Checks:
         self.found: dict[str, int] = {}
         self.bad_step: dict[str, tuple[int, int]] = {}
         self._seen = {"core": np.zeros(0, bool), "edge": np.zeros(0, bool), "resolved": np.zeros(0, bool)}
+        # transitions with their unchanged containers hidden (`_hidden_ids`)
+        self._head_ids: dict[tuple, int] = {}              # the pod's fields of a core, numbered
+        self._cid_ids: dict[ContainerState, int] = {}      # a container's core state, numbered
+        # per core: its pod's fields' number, its containers' numbers
+        self._core_np = (np.zeros(0, np.int64), np.zeros((0, T.n), np.int64))
+        self._r_np = np.zeros((0, 5), np.int64)
+        self._hkeys: dict[tuple, int] = {}                 # hidden transition -> its number
+        self._hargs: list[tuple] = []                      # its arguments, by number
+        self._hrep: list[tuple[str, int]] = []             # its first class (kind, number)
+        self._hmask: list[tuple[bool, ...]] = []           # which containers it hides
 
     def _table_edge(self, p: Property):
         T, m = self.T, self.m
@@ -1463,40 +1615,170 @@ class _Checks:
 
     def _evaluate(self, kind: str, group: list[_Values], classes: np.ndarray) -> None:
         """The tainted evaluation, by each predicate of ``group`` not yet run on it, of each
-        class of ``classes`` (distinct): the arguments are built once per class, then each
-        predicate runs over the whole batch in one loop."""
+        class of ``classes`` (distinct).  A transition is first asked with the containers it
+        leaves unchanged hidden (`_hidden_ids`), once per hidden transition; the classes
+        whose predicate looked at one are then asked themselves: their arguments are built
+        once per class, and each predicate runs over the batch in one loop."""
         if not group or not classes.size:
             return
         cur = np.stack([v.val[classes] for v in group])
         need = np.flatnonzero((cur == _UNSEEN).any(axis=0))
         if not need.size:
             return
-        cl = classes[need].tolist()
-        batch = self._tainted_batch(kind, cl)
-        reads = []
+        cl = classes[need]
+        hidden = None if kind == "core" else self._hidden_ids(kind, cl)
+        todos = []
         for g, v in enumerate(group):
             self.T.check_clock()
             todo = np.flatnonzero(cur[g, need] == _UNSEEN)
+            if hidden is not None and todo.size:  # first with the unchanged containers hidden
+                got = self._hidden_values(v, hidden[todo])
+                keyed = got == _HKEYED  # keyed by counts or codes shown: by the hidden transition
+                v.hid[cl[todo[keyed]]] = hidden[todo[keyed]]
+                got[keyed] = _KEYED
+                done = keyed | (got != _KEYED)
+                cur[g, need[todo[done]]] = got[done]
+                todo = todo[~done]
+            todos.append(todo)
+        every = np.unique(np.concatenate(todos)) if todos else np.zeros(0, np.int64)
+        batch = dict(zip(every.tolist(), self._tainted_batch(kind, cl[every].tolist()))) if every.size else {}
+        reads = []
+        for g, v in enumerate(group):
+            todo = todos[g].tolist()
+            if not todo:
+                continue
+            self.T.check_clock()
             pred = v.pred
-            if todo.size == len(cl):
-                try:  # the common case: no placeholder read, one comprehension
-                    got = [1 if pred(*args) else 0 for args in batch]
-                except _Read:
-                    got = None
-                if got is not None:
-                    cur[g, need] = got
-                    continue
+            try:  # the common case: no placeholder read, one comprehension
+                got = [1 if pred(*batch[i]) else 0 for i in todo]
+            except _Read:
+                got = None
+            if got is not None:
+                cur[g, need[todo]] = got
+                continue
             row = cur[g]
-            for i in todo.tolist():
+            for i in todo:
                 try:
                     row[need[i]] = 1 if pred(*batch[i]) else 0
                 except _Read as e:
                     row[need[i]] = _KEYED
-                    reads.append((v, cl[i], e))
+                    reads.append((v, int(cl[i]), e))
         for g, v in enumerate(group):
             v.val[classes] = cur[g]
         for v, c, e in reads:
             v._learn(c, e)
+
+    def _hidden_ids(self, kind: str, cl: np.ndarray) -> np.ndarray:
+        """A number for each transition class of ``cl`` (table edges, or resolved edges) as
+        it is with every count and code tainted and the containers it leaves unchanged
+        hidden (`_Same`): classes that agree on the pod's fields before and after, the
+        action and the containers they change get the same number, and `_hidden_values`
+        evaluates a predicate once per number.  On the verifier's largest pod, 372,256
+        table edges evaluated are 2,491 numbers.
+
+        Computed on the tables' arrays: a container is unchanged when its core state is the
+        same in the edge's source and target cores, the edge does not raise its count, and
+        its code is copied from itself (or absent in both); the tainted source and target
+        then hold the same object there (`Tables.partial_view` and `Tables._target` build
+        container states through one memo)."""
+        T = self.T
+        if kind == "edge":
+            src, dst, inc, op, act = (T.mirror(k)[cl] for k in ("e_src", "e_dst", "e_inc", "e_op", "e_act"))
+        else:
+            r = self._r_arrays()[cl]
+            src, dst, inc, op, act = r[:, 0], r[:, 1], r[:, 2], r[:, 3], r[:, 4]
+        head, cid = self._core_arrays(int(max(src.max(), dst.max())) + 1)
+        kinds, vals = T.arrays()[6:8]
+        ks, vs = kinds[op], vals[op]
+        n, C, V = T.n, len(self._cid_ids) + 1, max(T.n, T.B) + 1
+        packed = C * C * 6 * V < 1 << 62   # a change of one container as one int64
+        cols = [head[src], head[dst], act]
+        masks = []
+        for j in range(n):
+            cs_, cd = cid[src, j], cid[dst, j]
+            bump = (inc >> j) & 1
+            same = (cs_ == cd) & (bump == 0) & ((ks[:, j] == _NONE) | ((ks[:, j] == _COPY) & (vs[:, j] == j)))
+            parts = [(((cs_ * C + cd) * 2 + bump) * 3 + ks[:, j]) * V + vs[:, j]] if packed else [cs_, cd, bump, ks[:, j], vs[:, j]]
+            cols.extend(np.where(same, -1, x) for x in parts)
+            masks.append(same)
+        rows = np.stack(cols, axis=1)
+        uniq, first, inv = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        keys, hargs, m = self._hkeys, self._hargs, self.m
+        ids = np.empty(len(uniq), np.int64)
+        for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
+            k = keys.get(key)
+            if k is None:
+                k = keys[key] = len(hargs)
+                (_, s, a, t), = self._tainted_batch(kind, [int(cl[i])])
+                hide = tuple(bool(mk[i]) for mk in masks)
+                self._hrep.append((kind, int(cl[i])))
+                self._hmask.append(hide)
+                hargs.append((m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
+                              a, _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide))))))
+            ids[x] = k
+        return ids[inv.reshape(-1)]
+
+    def _core_arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per core ``0..top-1``: a number for its pod's fields and one for each container's
+        core state (equal numbers, equal values)."""
+        T, (head, cid) = self.T, self._core_np
+        if len(head) < top:
+            top = max(top, len(T.cores))
+            h, c = [], []
+            hd, cd = self._head_ids, self._cid_ids   # value -> number (setdefault: numbered when first seen)
+            for core in T.cores[len(head):top]:
+                h.append(hd.setdefault((*core[:8], *core[9:]), len(hd)))
+                c.append([cd.setdefault(cs, len(cd)) for cs in core[8]])
+            self._core_np = head, cid = (np.concatenate([head, np.asarray(h, np.int64)]),
+                                         np.concatenate([cid, np.asarray(c, np.int64).reshape(len(c), T.n)]))
+        return head, cid
+
+    def _r_arrays(self) -> np.ndarray:
+        """The resolved edges as rows (source core, target core, increment mask, code op, action)."""
+        T = self.T
+        have = self._r_np
+        if len(have) < len(T.r_edges):
+            tail = np.array([(c, *e) for c, e in T.r_edges[len(have):]], np.int64).reshape(-1, 5)
+            have = self._r_np = np.concatenate([have, tail])
+        return have
+
+    def _hidden_values(self, v: _Values, ids: np.ndarray) -> np.ndarray:
+        """``v``'s predicate on each hidden transition of ``ids``: 1/0, or `_KEYED` where it
+        looked at a hidden container or a placeholder (then the transition itself is asked)."""
+        v._hgrow(len(self._hargs))
+        v.hidden = self
+        hval = v.hval
+        got = hval[ids]
+        unseen = got == _UNSEEN
+        if unseen.any():
+            pred, hargs = v.pred, self._hargs
+            for k in np.unique(ids[unseen]).tolist():
+                try:
+                    hval[k] = 1 if pred(*hargs[k]) else 0
+                except _Read as e:
+                    if e.rc_pos is not None:
+                        v.hrb[k], hval[k] = 1 << e.rc_pos, _HKEYED
+                    elif e.pos is not None:
+                        v.hlb[k], hval[k] = 1 << e.pos, _HKEYED
+                    else:  # it looked at a hidden container: the transition itself decides
+                        hval[k] = _KEYED
+                except Exception:  # the transition itself decides (and raises, if it must)
+                    hval[k] = _KEYED
+            got = hval[ids]
+        return got
+
+    def _hidden_args(self, k: int, r: int, l: int, rc_pos: tuple, l_pos: tuple) -> tuple:
+        """The arguments of hidden transition ``k`` with the counts of ``r`` at ``rc_pos`` and
+        the codes of ``l`` at ``l_pos`` concrete (built from the first class numbered ``k``:
+        every class of it shows the same containers, so the same values there)."""
+        T, (kind, c0), hide = self.T, self._hrep[k], self._hmask[k]
+        if kind == "edge":
+            src, edge = T.e_src[c0], (T.e_dst[c0], T.e_inc[c0], T.e_op[c0], T.e_act[c0])
+        else:
+            src, edge = T.r_edges[c0]
+        s, t = T.partial_view(src, r, l, rc_pos, l_pos), T.ptarget(edge, r, l, rc_pos, l_pos)
+        return (self.m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
+                T.actions[edge[3]], _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide)))))
 
     def _tainted_batch(self, kind: str, cl: list[int]) -> list[tuple]:
         """The predicates' arguments for each class of ``cl`` with every count and code
@@ -1660,6 +1942,17 @@ def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndar
         pos = end
 
 
+def _tally(acc: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``acc`` plus the number of times each index occurs in ``idx`` (grown as needed)."""
+    if not idx.size:
+        return acc
+    c = np.bincount(idx)
+    if c.size > acc.size:
+        acc = np.concatenate([acc, np.zeros(c.size - acc.size, np.int64)])
+    acc[:c.size] += c
+    return acc
+
+
 def _join(chunks: list[np.ndarray]) -> np.ndarray:
     """The chunks joined into one array; the list is emptied as it is copied."""
     out = np.empty(sum(c.size for c in chunks), chunks[0].dtype)
@@ -1695,6 +1988,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     via_l, depth_l = [np.full(len(init), -1, np.int32)], [np.zeros(len(init), np.int32)]
     visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM)
     src_l, dst_l, act_l = [], [], []
+    tally_t = tally_r = np.zeros(0, np.int64)   # kept transitions per table edge / resolved edge
     total, transitions, depth = len(init), 0, 0
     stop = None
     last_report = start
@@ -1760,6 +2054,11 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         src_l.append(frontier_ids[rep[hit]].astype(np.int32))
                         dst_l.append(ids[hit].astype(np.int32))
                         act_l.append(acts[hit].astype(np.int32))
+                        if rid is None:
+                            tally_t = _tally(tally_t, e[hit])
+                        else:
+                            tally_t = _tally(tally_t, e[hit & (rid < 0)])
+                            tally_r = _tally(tally_r, rid[hit & (rid >= 0)])
                     checks.states(new // RL, new % RL // LB, new % LB, new_ids)
                     if stop:
                         break
@@ -1782,6 +2081,8 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     edges = tuple(_join(x) for x in (src_l, dst_l, act_l)) if keep_edges and src_l else (
         (np.zeros(0, np.int32),) * 3 if keep_edges else None)
     space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
+    if keep_edges:
+        space.tally = (tally_t, tally_r)
     if stop is None:
         space.live = {pid: (np.concatenate(ok) if ok else np.zeros(0, bool), np.concatenate(tr) if tr else np.zeros(0, bool))
                       for pid, (ok, tr) in checks.live_arrays.items()}

@@ -362,7 +362,10 @@ def of_exploration(result: Any) -> Coverage:
     (`_machine_view`) and each distinct one is explained once, with its count: the same
     record as explaining every edge, at the cost of the distinct views.  For the compiled
     engine's packed states the view is read off the state's core (the state without its
-    counts and codes), never decoding the states themselves.
+    counts and codes), never decoding the states themselves; and where that engine counted
+    its transitions per table edge during the search (`CompiledSpace.steps`: every
+    transition of one table edge joins the same two cores by the same action), those
+    groups are counted instead of the edges one by one (same record).
 
     Examples
     --------
@@ -387,6 +390,23 @@ def of_exploration(result: Any) -> Coverage:
             cov.add_step(model, s, a, model.next_state(s, a), n)
         return cov
     tables = getattr(space, "tables", None)
+    steps = space.steps() if hasattr(space, "steps") else None
+    if steps is not None:
+        # compiled, transitions counted per table edge: each group joins two cores by one action
+        csrc, cact, cdst, n = steps
+        cores, inv = np.unique(np.concatenate([csrc, cdst]), return_inverse=True)
+        views: dict[PodState, int] = {}
+        view_of = np.array([views.setdefault(_machine_view(tables.cores[c]), len(views)) for c in cores.tolist()],
+                           dtype=np.int64)[inv.reshape(-1)]
+        nv, na = max(len(views), 1), max(len(space.actions), 1)
+        keys, at = np.unique((view_of[:csrc.size] * na + cact) * nv + view_of[csrc.size:], return_inverse=True)
+        counts = np.bincount(at.reshape(-1), weights=n, minlength=keys.size).astype(np.int64)
+        by_id = list(views)
+        for key, k in zip(keys.tolist(), counts.tolist()):
+            rest, v = divmod(key, nv)
+            u, a = divmod(rest, na)
+            cov.add_step(model, by_id[u], space.actions[a], by_id[v], k)
+        return cov
     if tables is not None and hasattr(tables, "cores"):
         # compiled: a packed state is core * RL + (counts, codes); its machines are its core's
         classes = np.asarray(space.codes, dtype=np.int64) // tables.RL
@@ -412,8 +432,21 @@ def of_exploration(result: Any) -> Coverage:
 def _machine_view(s: PodState) -> PodState:
     """``s`` with only what `fired` reads: the pod machines, each container's machine
     state (counts, codes and reasons cleared), the conditions."""
-    return s._replace(node=None, recreations=0, stop_reason=None, gates=(),
-                      containers=tuple(ContainerState(c.machine) for c in s.containers))
+    # positionally, one shared ContainerState per machine state (speed only; the field
+    # order is pinned by tests/test_model_derive.py)
+    views = _CONTAINER_VIEWS
+    out = []
+    for c in s[8]:
+        v = views.get(c[0])
+        if v is None:
+            v = views[c[0]] = ContainerState(c[0])
+        out.append(v)
+    return _new(PodState, (s[0], s[1], None, s[3], 0, s[5], None, s[7], tuple(out), (), s[10]))
+
+
+_new = tuple.__new__
+#: machine state -> its `_machine_view` container (``ContainerState(machine)``)
+_CONTAINER_VIEWS: dict[str, ContainerState] = {}
 
 
 def merge_all(coverages: Iterable[Coverage]) -> Coverage:

@@ -167,6 +167,12 @@ def _terminal_nothing_runs(m: Model, s: PodState) -> bool:
 
 
 # --------------------------------------------------------------------------- step
+# Identity shortcuts (speed only; the value is unchanged): a step predicate that looks at
+# each container's old and new state skips a container whose state is the same object in
+# both, where nothing changed.  Besides saving the comparisons, this lets the compiled
+# engine evaluate a transition with the containers it leaves unchanged hidden
+# (`podmodel.engines.compiled`, `_Checks`): a predicate that never looks at them gives one
+# value for every transition that agrees on the rest.
 def _no_resurrection(m, s, a, t) -> bool:
     return s.phase not in TERMINAL or t.phase == s.phase
 
@@ -181,6 +187,8 @@ def _restart_policy_honoured(m, s, a, t) -> bool:
     if isinstance(a, A.SandboxRecreated):
         return True
     for i, (old, new) in enumerate(zip(s.containers, t.containers)):
+        if new is old:  # the same container state: not restarted (identity shortcut)
+            continue
         if new[4] is old[4]:  # `_restarted` with the same count, inlined (speed only)
             if not (old.machine == "Terminated" and new.machine in RUNNING_STATES):
                 continue
@@ -197,7 +205,7 @@ def _restart_policy_honoured(m, s, a, t) -> bool:
 def _restart_count_monotone(m, s, a, t) -> bool:
     for old, new in zip(s.containers, t.containers):
         # the same count object is never smaller (compared without reading it)
-        if new[4] is not old[4] and not new.restart_count >= old.restart_count:
+        if new is not old and new[4] is not old[4] and not new.restart_count >= old.restart_count:
             return False
     return True
 
@@ -243,8 +251,8 @@ def _no_start_when_stopping(m, s, a, t) -> bool:
     UpdatePod with SyncPodKill)."""
     if s.termination == "Active" and s.stop_reason is None and s.deletion == "Live":
         return True
-    return not any(_restarted(o, n) or (o.machine not in RUNNING_STATES and n.machine in RUNNING_STATES)
-                   for o, n in zip(s.containers, t.containers))
+    return not any(o is not n and (_restarted(o, n) or (o.machine not in RUNNING_STATES and n.machine in RUNNING_STATES))
+                   for o, n in zip(s.containers, t.containers))  # (identity shortcut)
 
 
 def _phase_never_unknown(m: Model, s: PodState) -> bool:
@@ -282,7 +290,7 @@ def _readiness_gated_by_probe(m, s, a, t) -> bool:
     succeeds (prober_manager.go UpdatePodStatus: ``ready = result == results.Success``
     for a container with a readiness probe; without one, ready once started)."""
     for i, (old, new) in enumerate(zip(s.containers, t.containers)):
-        if new.machine == "Ready" and old.machine != "Ready" and m.specs[i].has_probe("readiness"):
+        if new is not old and new.machine == "Ready" and old.machine != "Ready" and m.specs[i].has_probe("readiness"):
             if not (isinstance(a, A.ProbeSucceed) and a.kind == "readiness" and a.container == m.specs[i].name):
                 return False
     return True
@@ -294,8 +302,8 @@ def _started_gated_by_probe(m, s, a, t) -> bool:
     worker's result, reset to false for a new container instance; without a startup
     probe, started at once)."""
     for i, (old, new) in enumerate(zip(s.containers, t.containers)):
-        # (the same count object did not rise: compared without reading it)
-        if new.machine in STARTED_STATES and (old.machine not in STARTED_STATES or (
+        # (the same count object did not rise: compared without reading it; identity shortcut)
+        if new is not old and new.machine in STARTED_STATES and (old.machine not in STARTED_STATES or (
                 new[4] is not old[4] and new.restart_count > old.restart_count)) and m.specs[i].has_probe("startup"):
             if not (isinstance(a, A.ProbeSucceed) and a.kind == "startup" and a.container == m.specs[i].name):
                 return False
@@ -450,8 +458,8 @@ def _start_attempts_ordered(m, s, a, t) -> bool:
     if isinstance(a, A.SandboxRecreated):
         return True
     for i, (old, new) in enumerate(zip(s.containers, t.containers)):
-        if new.machine == old.machine:
-            continue  # no attempt shows without a change of state
+        if new is old or new.machine == old.machine:
+            continue  # no attempt shows without a change of state (identity shortcut)
         if new.reason == kubelet.CONTAINER_STATUS_UNKNOWN:
             continue  # TerminatePod's default status for a container that never ran: no attempt
         if old.machine in _ATTEMPT_FROM and new.machine in _ATTEMPT_TO:
@@ -652,7 +660,7 @@ def _error_reasons_from_attempts(m, s, a, t) -> bool:
     error: kuberuntime_container.go startContainer, images/image_manager.go
     EnsureImageExists, kubelet_pods.go convertToAPIContainerStatuses)."""
     for i, (old, new) in enumerate(zip(s.containers, t.containers)):
-        if new.machine in _ERROR_REASONS and new.machine != old.machine:
+        if new is not old and new.machine in _ERROR_REASONS and new.machine != old.machine:  # (identity shortcut)
             if not (_ERROR_ACTIONS.get(type(a)) == new.machine and a.container == m.specs[i].name):
                 return False
     return True

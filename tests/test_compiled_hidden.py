@@ -1,0 +1,128 @@
+"""The compiled engine asks a step property once per *hidden transition* (the transition
+with the containers it leaves unchanged hidden, `podmodel.engines.compiled._Same`) and
+shares the value with every table edge of it; and it counts its transitions per table edge
+for the coverage.  Both must give exactly what asking each class (or counting each edge)
+gives."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from podmodel.engines import compiled, explore
+from podmodel.engines.coverage import of_exploration
+from podmodel.model import actions as A
+from podmodel.model.properties import Property, properties_for
+from podmodel.verifier.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
+from podmodel.verifier.suite import scenario as named_scenario
+
+# codes read (OnFailure), probes, interchangeable containers, sidecars, recreations, gates
+NAMES = ("onfailure-i1s1a3", "onfailure-i1s1a1-gdx", "always-i1s0a2-pgd", "always-i2s0a2-pdx", "two-identical-apps",
+         "sandbox-recreation", "readiness-gates", "sidecar-always", "deletion-grace")
+
+
+def _model(name):
+    path = SCENARIO_DIR / f"{name}.yaml"
+    return (load_scenario(path) if path.exists() else named_scenario(name)).model()
+
+
+def _decide(f, args):
+    """The predicate's value on ``args``, or None when it looked at a placeholder."""
+    try:
+        return bool(f(*args))
+    except compiled._Read:
+        return None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_hidden_transition_decides_as_each_of_its_edges(name):
+    """Wherever a step predicate decides a hidden transition, it decides every table edge
+    and resolved edge of that number too, with the same value: the hidden containers are
+    exactly the unchanged ones, and what it did not look at cannot change its value."""
+    model = _model(name)
+    r = explore(model, engine="compiled")
+    T = r.space.tables
+    checks = compiled._Checks(T, r.properties)
+    steps = [p for p in r.properties if p.kind == "step"]
+    decided = shared = 0
+    for kind, top in (("edge", len(T.e_dst)), ("resolved", len(T.r_edges))):
+        classes = [e for e in range(top) if kind == "resolved" or T.e_dst[e] >= 0]
+        if not classes:
+            continue
+        ids = checks._hidden_ids(kind, np.array(classes, dtype=np.int64))
+        shared += len(classes) - len(set(ids.tolist()))
+        for c, k, args in zip(classes, ids.tolist(), checks._tainted_batch(kind, classes)):
+            hidden = checks._hargs[k]
+            for j, (o, n) in enumerate(zip(args[1].containers, args[3].containers)):
+                assert (hidden[1].containers[j] is compiled._SAME[j]) == (o is n), (kind, c, j)
+            for p in steps:
+                try:
+                    h = bool(p.check(*hidden))
+                except (compiled._Read, Exception):  # it looked at a hidden container or a placeholder
+                    h = None
+                if h is not None:
+                    decided += 1
+                    assert _decide(p.check, args) == h, (p.id, kind, c)
+    assert decided and shared  # the sharing is exercised
+
+
+def _sees_other_containers(m, s, a, t):
+    """Reads containers a transition leaves unchanged: no container starts while another runs."""
+    if not isinstance(a, (A.KubeletStartContainer, A.KubeletRestartContainer)):
+        return True
+    return not any(cs.machine in ("Running", "Started", "Ready") for cs in s.containers)
+
+
+def test_a_hidden_container_refuses_every_look_but_identity():
+    same = compiled._SAME[1]
+    assert same is compiled._SAME[1] and same == same
+    for look in (hash, bool, lambda x: x.machine, lambda x: x[0], lambda x: x == compiled._SAME[2], lambda x: {x}):
+        with pytest.raises(compiled._Read):
+            look(same)
+
+
+@pytest.mark.parametrize("name", ["two-init-two-app", "two-identical-apps", "onfailure-i1s0a2-dx"])
+def test_step_properties_that_look_at_unchanged_containers(name):
+    """A user property that reads the containers a transition leaves unchanged is asked on
+    the transition itself: verdict and counterexample as the readable engine's."""
+    model = _model(name)
+    extra = (Property("sees-other-containers", "step", "test", "test", _sees_other_containers),)
+    props = tuple(properties_for(model)) + extra
+    fast = explore(model, properties=props, engine="compiled")
+    slow = explore(model, properties=props, engine="readable")
+    assert fast.verdicts(liveness=False) == slow.verdicts(liveness=False)
+    assert {k: v.actions for k, v in fast.violations.items()} == {k: v.actions for k, v in slow.violations.items()}
+    assert "sees-other-containers" in fast.violations  # not vacuous
+
+
+def test_keyed_hidden_transitions_are_used():
+    """Under OnFailure, restart-policy-honoured reads exit codes of the container a
+    transition restarts: those values are keyed per hidden transition (and the verdicts
+    equal the readable engine's, `tests/test_compiled_differential.py`)."""
+    model = _model("onfailure-i1s1a3")
+    T = compiled.Tables(model, compiled._alphabet(model))
+    used = []
+    real = compiled._Values._hkeyed
+
+    def spy(self, h, r, l):
+        used.append(h.size)
+        return real(self, h, r, l)
+
+    compiled._Values._hkeyed = spy
+    try:
+        r = compiled._explore(model, T, tuple(properties_for(model)), None, None, time.monotonic(), True)
+    finally:
+        compiled._Values._hkeyed = real
+    assert r.complete and sum(used) > 0
+
+
+@pytest.mark.parametrize("name", sorted(sc.path.stem for sc in bundled_scenarios()))
+def test_coverage_from_edge_counts_equals_coverage_from_edges(name):
+    model = _model(name)
+    for cap in (None, 300):
+        r = explore(model, engine="compiled", max_states=cap)
+        assert r.space.steps() is not None
+        counted = json.dumps(of_exploration(r).to_dict())
+        r.space.tally = None  # every edge, one by one
+        assert json.dumps(of_exploration(r).to_dict()) == counted
