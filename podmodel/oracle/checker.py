@@ -50,8 +50,9 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
+from podmodel.oracle.transitions import FIXED, labels, maybe_out_of_order, shapes_for, volatile_values
 from podmodel.oracle.schema import pod_schema
-from podmodel.oracle.typed import typed_pod
+from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
 from podmodel.oracle.validate import SOURCE as _SRC_INVALID
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
@@ -60,14 +61,17 @@ from podmodel.oracle.verdict import PodResult, Verdict, Violation
 CONFIG_CACHE = 4096
 #: How many distinct clean observation states it remembers (then it starts over).
 CLEAN_CACHE = 65536
+#: How many volatile values of one pod the memo of clean steps keeps labels for (then it starts over).
+KNOWN_VALUES = 512
 
 
 class _PodState:
     """What the monitor remembers about one live pod."""
 
-    __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "last", "count", "first_index",
+    __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "_last", "pending", "count", "first_index",
                  "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key",
-                 "valid_conditions", "valid_lists", "spec_ref", "static_ref")
+                 "valid_conditions", "valid_lists", "spec_ref", "static_ref", "token", "rv", "known", "vbase",
+                 "generation")
 
     def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
         self.key = key
@@ -84,7 +88,18 @@ class _PodState:
         # spec -- the pod's configuration, and only its other members are schema-checked.
         self.spec_ref: Any = None
         self.static_ref: Any = None
-        self.last: Snapshot | None = None
+        self._last: Snapshot | None = None
+        # After a step taken from the memo (podmodel.oracle.transitions), the last observation as
+        # (pod, index, event): its snapshot is built only when something reads `last`.
+        self.pending: tuple | None = None
+        # The last observation's token (transitions.Shapes.token) and resourceVersion, for the memo.
+        self.token: tuple | None = None
+        self.rv: Any = None
+        # The pod's volatile values seen so far -> their labels (transitions.labels), the next free
+        # label, and how many times the map was started afresh (labels compare within one map only).
+        self.known: dict | None = None
+        self.vbase = 0
+        self.generation = 0
         self.count = 0
         self.first_index = snap.index
         self.violations = 0
@@ -94,10 +109,25 @@ class _PodState:
         self.seen_initialized = False
         self.coverage: Counter | None = Counter() if coverage else None
 
+    @property
+    def last(self) -> Snapshot | None:
+        """The snapshot of the pod's last observation (built now if the memo skipped it: the
+        configuration and spec info are still those it was observed with)."""
+        if self.pending is not None:
+            pod, index, event = self.pending
+            self._last = snapshot(pod, self.cfg, index=index, event=event, info=self.info)
+            self.pending = None
+        return self._last
+
+    @last.setter
+    def last(self, snap: Snapshot | None) -> None:
+        self._last, self.pending = snap, None
+
     def result(self, deleted: bool) -> PodResult:
+        last_index = self.pending[1] if self.pending is not None else self._last.index if self._last else self.first_index
         return PodResult(
             uid=self.uid, namespace=self.namespace, name=self.name, observations=self.count,
-            first_index=self.first_index, last_index=self.last.index if self.last else self.first_index,
+            first_index=self.first_index, last_index=last_index,
             violations=self.violations, first=self.first, rows=self.rows, previous_index=self.previous_index,
             deleted=deleted, coverage=dict(self.coverage) if self.coverage is not None else None,
         )
@@ -167,6 +197,17 @@ class TraceChecker:
         self._schema = pod_schema(kubernetes_version)
         self._typed = typed_pod(kubernetes_version)
         self._coverage = bool(coverage)
+        # Tokens of observations and the memo of clean steps (podmodel.oracle.transitions): key ->
+        # (seen_initialized after the step, the configuration, kept alive so its id is not reused).
+        self._shapes = shapes_for(kubernetes_version) if not coverage else None
+        self._steps: dict[tuple, tuple[bool, PodConfig]] = {}
+        self._shape_ids: dict[tuple, int] = {}  # shape -> a number never given to another shape
+        self._next_shape_id = 0
+        self._cross: dict[tuple, bool] = {}  # (shape id, spec names) -> typed.cross_fields
+        #: How many observations took each path: ``typed`` (the typed check accepted them),
+        #: ``refused`` (it was asked and did not), ``memo`` (of the typed ones, the step came from
+        #: the memo of clean steps), ``full`` (validate_pod and the schema ran).
+        self.taken = {"typed": 0, "refused": 0, "memo": 0, "full": 0}
         self._on_pod = on_pod
         self._pods: dict[Any, _PodState] = {}
         # config_key -> (shared config, spec info, problems of the spec); config None when the spec is invalid
@@ -244,8 +285,38 @@ class TraceChecker:
         if len(self._configs) >= CONFIG_CACHE:
             self._configs.clear()
             self._clean.clear()
+            self._steps.clear()
         self._configs[key] = (cfg, info, problems)
         return cfg, key, info, problems
+
+    def _token(self, members: dict, parts: tuple, state: _PodState) -> tuple | None:
+        """``(shape id, labels, map generation)`` of an observation of ``state``'s pod for the memo
+        of clean steps (`podmodel.oracle.transitions`), or None."""
+        shape = self._shapes.shape(members, parts[0])
+        if shape is None:
+            return None
+        try:
+            sid = self._shape_ids.get(shape)
+        except TypeError:  # pragma: no cover - the shape's types are hashable
+            return None
+        if sid is None:
+            if len(self._shape_ids) >= CLEAN_CACHE:
+                self._shape_ids.clear()  # ids are never reused: the old ones just stop matching
+            sid = self._shape_ids[shape] = self._next_shape_id
+            self._next_shape_id += 1
+        values = volatile_values(parts[0], parts[1])
+        known = state.known
+        if known is None or len(known) > KNOWN_VALUES:
+            # a fresh map: labels of the previous observation are not comparable (new map generation)
+            known = state.known = dict(FIXED)
+            state.vbase = 0
+            state.generation += 1
+        try:
+            labs = labels(values, known, state.vbase)
+        except TypeError:  # pragma: no cover - the typed check admits strings and null only
+            return None
+        state.vbase += len(values)
+        return sid, labs, state.generation
 
     def _invalid(self, pod: dict, index: int, state: _PodState | None, key: Any, problems: list[Problem]) -> list[Violation]:
         """Report an impossible object; no lifecycle rule is checked on it, and it is not the
@@ -294,12 +365,54 @@ class TraceChecker:
         meta, status = pod.get("metadata"), pod.get("status")
         generation = meta.get("generation") if type(meta) is dict else None
         conditions = status.get("conditions") if type(status) is dict else None
-        if same_spec and members is not None and info is not None and self._typed is not None \
-                and self._typed.accepts(members, info.names):
-            # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
-            # two checks below accept; the spec is the pod's valid one (same_spec).
+        memo_key = token = None
+        accepted = False
+        if same_spec and members is not None and info is not None and self._typed is not None:
+            parts = self._typed.parts(members)
+            if parts is not None:
+                # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
+                # two checks below accept; the spec is the pod's valid one (same_spec).
+                token = self._token(members, parts, state) if self._shapes is not None else None
+                if token is not None:
+                    # the cross-field rules read only what the shape holds (names, condition types,
+                    # generations, state members) and the spec's container names
+                    ck = (token[0], info.names)
+                    accepted = self._cross.get(ck)
+                    if accepted is None:
+                        if len(self._cross) >= CLEAN_CACHE:
+                            self._cross.clear()
+                        accepted = self._cross[ck] = cross_fields(parts[0], parts[1], info.names)
+                else:
+                    accepted = cross_fields(parts[0], parts[1], info.names)
+            self.taken["typed" if accepted else "refused"] += 1
+        if accepted:
             problems = []
+            prev_token = state.token
+            rv = parts[0].resourceVersion
+            if token is not None and prev_token is not None and token[2] == prev_token[2] \
+                    and not maybe_out_of_order(state.rv, rv):
+                node = spec.get("nodeName")
+                memo_key = (id(cfg), state.seen_initialized, event, type(node) is str and node != "",
+                            prev_token[0], token[0], prev_token[1], token[1])
+                hit = self._steps.get(memo_key)
+                if hit is not None:
+                    # A step the rules found clean for another pod, up to a one-to-one renaming of
+                    # volatile values (podmodel.oracle.transitions): the same verdict, no violation.
+                    self.taken["memo"] += 1
+                    state.count += 1
+                    state.seen_initialized = hit[0]
+                    state.quiet_key = None
+                    state.pending = (pod, index, event)
+                    state.token, state.rv = token, rv
+                    state.valid_conditions = (generation, conditions) if type(conditions) is list else None
+                    state.valid_lists = (ckey, (status.get("initContainerStatuses"), status.get("containerStatuses"),
+                                                status.get("ephemeralContainerStatuses"))) if type(status) is dict else None
+                    if event == "DELETED":
+                        del self._pods[key]
+                        self._emit(state.result(deleted=True))
+                    return []
         else:
+            self.taken["full"] += 1
             vl = state.valid_lists if state is not None else None
             previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
             vc = state.valid_conditions if state is not None else None
@@ -374,6 +487,18 @@ class TraceChecker:
             state.spec_ref = state.static_ref = None
         state.quiet_key = quiet_key
         state.last = snap
+        if members is not None and cfg is not None and self._shapes is not None and self._typed is not None:
+            if token is None:
+                parts = self._typed.parts(members)
+                token = self._token(members, parts, state) if parts is not None else None
+            state.token = token
+            state.rv = meta.get("resourceVersion") if type(meta) is dict else None
+            if memo_key is not None and not found:
+                if len(self._steps) >= CLEAN_CACHE:
+                    self._steps.clear()
+                self._steps[memo_key] = (state.seen_initialized, cfg)
+        else:
+            state.token = None
         state.valid_conditions = (generation, conditions) if type(conditions) is list else None
         state.valid_lists = (ckey, (status.get("initContainerStatuses"), status.get("containerStatuses"),
                                     status.get("ephemeralContainerStatuses"))) if type(status) is dict else None

@@ -1,0 +1,234 @@
+"""A memo of clean steps, shared by every pod: most observations checked with a few lookups.
+
+Most pods of a large trace go through the same few steps (created, bound, containers
+created, started, ready, restarted, deleted), and the rules give each step the same verdict
+whatever the pod's name, uid, container IDs and timestamps.  `TraceChecker` therefore keeps
+a memo of the steps that broke no rule, keyed by a *token* of both observations.
+
+**What a token holds.**  The rules (`podmodel.oracle.rules`, `podmodel.oracle.steps`,
+`podmodel.oracle.hidden`) read an observation only through its
+`~podmodel.oracle.observation.Snapshot`, and the snapshot reads exactly: ``metadata``'s
+uid, name, namespace, deletionTimestamp, deletionGracePeriodSeconds, generation,
+resourceVersion; ``spec.nodeName`` and the spec's containers (the configuration); ``status``'s
+phase, reason, observedGeneration, the conditions' type, status, reason and
+observedGeneration, and each container status's name, restartCount, containerID, image,
+ready, started, and its ``state`` and ``lastState`` objects (read field by field, and
+compared whole between and within observations).  A token is all of that, split in two:
+
+* the *shape*: every value above except the volatile ones, decoded from the status member's
+  bytes by msgspec into frozen, hashable Structs (`Shape`: the other members of ``status``
+  -- timestamps, IPs, imageID, resources -- are skipped in C; no rule reads them);
+* the *volatile values*: uid, name, deletionTimestamp, and each container status's
+  containerID and the timestamps and containerIDs inside ``state`` and ``lastState``, at
+  fixed positions (`ABSENT` where a field is missing).
+
+The rules compare volatile values only for equality and test whether they are empty (an
+identity, a termination record, a deletion); they never order or parse them (the
+resourceVersion, which `~podmodel.oracle.steps.out_of_order` orders, is not in the token:
+the checker takes the full path whenever it may be out of order).  So the memo key is the
+configuration, the pod's "seen initialized" flag, the watch event, both shapes, and the
+*equality pattern* of both observations' volatile values together (`labels`: each non-empty
+value replaced by the position of its last occurrence, the empty ones kept as themselves):
+two steps with equal keys differ only by a one-to-one renaming of non-empty volatile
+strings, and get the same verdict.
+
+**What is memoised.**  Only steps with no violation at all (step rules and single-observation
+rules), taken by the checker's shared-spec path (the same, validated spec object in both
+observations, so one configuration) with the typed check (`podmodel.oracle.typed`) accepting
+the new observation.  A hit still runs the typed check (validity is never memoised); it then
+skips the snapshot, the step rules and the single-observation rules, and the snapshot is built
+later only if a rule needs it.  A miss runs everything as before.  ``tests/test_oracle_memo.py``
+checks that the checker with and without the memo gives the same verdicts on model-generated,
+mutated and recorded traces.
+
+>>> import msgspec
+>>> shapes = Shapes()
+>>> pod = {"metadata": {"name": "a", "uid": "u1"}, "status": {"containerStatuses": [
+...     {"name": "c", "containerID": "cri://1", "state": {"running": {"startedAt": "2024-01-01T00:00:00Z"}}}]}}
+>>> members = {"status": msgspec.Raw(b'{"containerStatuses":[{"name":"c","containerID":"cri://1",'
+...                                   b'"state":{"running":{"startedAt":"2024-01-01T00:00:00Z"}}}]}')}
+>>> shape, values = shapes.token(members, pod)
+>>> shape[1].containerStatuses[0].state.running is not msgspec.UNSET, values[:3]
+(True, ('u1', 'a', Ellipsis))
+>>> labels(values + values)[:4]
+(13, 14, -1, 16)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import orjson
+
+from podmodel.model.gates import _version
+
+_U = msgspec.UnsetType
+_UNSET = msgspec.UNSET
+
+
+# The shape: what the snapshot reads of ``status``, volatile values left out.  Unknown fields
+# are skipped (the typed check, or the full validation, has already decided validity).
+class _Waiting(msgspec.Struct, frozen=True, gc=False):
+    reason: str | None | _U = _UNSET
+    message: str | None | _U = _UNSET
+
+
+class _Running(msgspec.Struct, frozen=True, gc=False):
+    pass  # startedAt: volatile
+
+
+class _Terminated(msgspec.Struct, frozen=True, gc=False):
+    exitCode: int | None | _U = _UNSET
+    signal: int | None | _U = _UNSET
+    reason: str | None | _U = _UNSET
+    message: str | None | _U = _UNSET
+    # startedAt, finishedAt, containerID: volatile
+
+
+class _State(msgspec.Struct, frozen=True, gc=False):
+    waiting: _Waiting | None | _U = _UNSET
+    running: _Running | None | _U = _UNSET
+    terminated: _Terminated | None | _U = _UNSET
+
+
+class _ContainerStatus(msgspec.Struct, frozen=True, gc=False):
+    name: str | None | _U = _UNSET
+    restartCount: int | None | _U = _UNSET
+    image: str | None | _U = _UNSET
+    ready: bool | None | _U = _UNSET
+    started: bool | None | _U = _UNSET
+    state: _State | None | _U = _UNSET
+    lastState: _State | None | _U = _UNSET
+    # containerID: volatile; the other fields are read by no rule
+
+
+class _Condition(msgspec.Struct, frozen=True, gc=False):
+    type: str | None | _U = _UNSET
+    status: str | None | _U = _UNSET
+    reason: str | None | _U = _UNSET
+    observedGeneration: int | None | _U = _UNSET
+
+
+class Shape(msgspec.Struct, frozen=True, gc=False):
+    """The non-volatile part of ``status`` that the snapshot reads (hashable)."""
+
+    phase: str | None | _U = _UNSET
+    reason: str | None | _U = _UNSET
+    observedGeneration: int | None | _U = _UNSET
+    conditions: tuple[_Condition, ...] | None | _U = _UNSET
+    initContainerStatuses: tuple[_ContainerStatus, ...] | None | _U = _UNSET
+    containerStatuses: tuple[_ContainerStatus, ...] | None | _U = _UNSET
+    ephemeralContainerStatuses: tuple[_ContainerStatus, ...] | None | _U = _UNSET
+
+
+#: The definitions whose objects the rules compare whole, and their volatile fields: the shape
+#: must hold every other property of the schema (checked against the schema: `Shapes`).
+WHOLE = {
+    "ContainerState": (_State, frozenset()),
+    "ContainerStateWaiting": (_Waiting, frozenset()),
+    "ContainerStateRunning": (_Running, frozenset({"startedAt"})),
+    "ContainerStateTerminated": (_Terminated, frozenset({"startedAt", "finishedAt", "containerID"})),
+}
+
+#: Labels of the values that are not identities: absent (``UNSET``), ``null`` and ``""``.
+FIXED = {_UNSET: -1, None: -2, "": -3}
+_NOTHING = (_UNSET, _UNSET, _UNSET)
+
+
+def volatile_values(meta: Any, status: Any) -> list:
+    """The volatile values of an observation, at fixed positions, from the typed check's decoded
+    ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): uid, name,
+    deletionTimestamp, then for each container status (init, app, ephemeral, in list order) its
+    containerID and, for ``state`` and ``lastState``, ``running.startedAt`` and
+    ``terminated.startedAt``, ``.finishedAt``, ``.containerID`` (``UNSET`` where absent).
+    Which positions exist follows from the shape."""
+    values = [meta.uid, meta.name, meta.deletionTimestamp]
+    if status is not None:
+        for items in (status.initContainerStatuses, status.containerStatuses, status.ephemeralContainerStatuses):
+            if items is _UNSET:
+                continue
+            for c in items:
+                values.append(c.containerID)
+                for s in (c.state, c.lastState):
+                    if s is _UNSET:
+                        values += (_UNSET, _UNSET, _UNSET, _UNSET)
+                        continue
+                    r, t = s.running, s.terminated
+                    values.append(_UNSET if r is _UNSET else r.startedAt)
+                    values += _NOTHING if t is _UNSET else (t.startedAt, t.finishedAt, t.containerID)
+    return values
+
+
+def labels(values: list, known: dict, base: int) -> tuple:
+    """``values`` with each value replaced by its label in ``known`` (one pod's values seen so
+    far, value -> label, seeded with `FIXED`); a value not seen before gets ``base`` plus its
+    position (so labels stay one-to-one if ``base`` grows by ``len(values)`` after each call).
+
+    >>> known = dict(FIXED)
+    >>> labels(["a", "b", "a", None], known, 0), labels(["b", "c"], known, 4)
+    ((0, 1, 0, -2), (1, 5))
+    """
+    return tuple([known.setdefault(v, n) for n, v in enumerate(values, base)])
+
+
+class Shapes:
+    """Tokens of observations for one Kubernetes version (`shapes_for` caches one per version)."""
+
+    def __init__(self, version: str | None = None) -> None:
+        self.version = _version(version)
+        spec = importlib.util.find_spec("kubernetes_validate")
+        if spec is None or not spec.submodule_search_locations:
+            raise ValueError("kubernetes_validate is not installed")
+        base = Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema" / f"v{self.version}.0-local-strict"
+        defs = orjson.loads((base / "_definitions.json").read_bytes())["$defs"]
+        for name, (struct, volatile) in WHOLE.items():
+            props = set(defs["io.k8s.api.core.v1." + name].get("properties", {}))
+            if props != set(struct.__struct_fields__) | volatile:
+                raise ValueError(f"{name} of {self.version}: properties {sorted(props)} are not the shape's")
+        self._decode = msgspec.json.Decoder(Shape).decode
+
+    def shape(self, members: dict, meta: Any) -> tuple | None:
+        """The shape of an observation: the lane's ``members`` and the typed check's decoded
+        ``metadata`` (`podmodel.oracle.typed.TypedPod.parts`); None if the status does not
+        decode as a `Shape`."""
+        raw = members.get("status")
+        if raw is None:
+            shape: Any = _UNSET
+        else:
+            try:
+                shape = self._decode(raw)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                return None
+        return meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, shape
+
+
+def shapes_for(version: str | None = None) -> Shapes | None:
+    """The `Shapes` of a Kubernetes version, or None when its schema has container-state
+    fields the shape does not know (then the checker runs without the memo)."""
+    v = _version(version)
+    hit = _CACHE.get(v, _MISS)
+    if hit is _MISS:
+        try:
+            hit = Shapes(v)
+        except (ValueError, OSError, KeyError, TypeError):
+            hit = None
+        _CACHE[v] = hit
+    return hit
+
+
+_MISS = object()
+_CACHE: dict[str, Shapes | None] = {}
+
+
+def maybe_out_of_order(a: Any, b: Any) -> bool:
+    """Whether `~podmodel.oracle.steps.out_of_order` may flag resourceVersion ``b`` after ``a``
+    (both decimal, ``b`` smaller): then the checker takes the full path."""
+    if type(a) is not str or type(b) is not str or not a.isdigit() or not b.isdigit() or len(a) > 30 or len(b) > 30:
+        return False
+    try:
+        return int(b) < int(a)
+    except ValueError:  # digits int() does not read: the full path decides
+        return True
