@@ -174,6 +174,9 @@ class TraceChecker:
         Called with each pod's `~podmodel.oracle.verdict.PodResult` when the pod ends
         (DELETED, or at `finish`).  Given it, results are not kept for the `Verdict`,
         so memory stays bounded by the live pods.
+    memo : bool
+        Take steps that another pod already showed clean from the memo of clean steps
+        (`podmodel.oracle.transitions`; speed only, the verdict is the same; off with ``coverage``).
 
     Examples
     --------
@@ -191,7 +194,8 @@ class TraceChecker:
     """
 
     def __init__(self, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False, *,
-                 on_pod: Callable[[PodResult], None] | None = None, kubernetes_version: str | None = None) -> None:
+                 on_pod: Callable[[PodResult], None] | None = None, kubernetes_version: str | None = None,
+                 memo: bool = True) -> None:
         self._gates = _gates(feature_gates, kubernetes_version)
         self._generations = generation_tracking(kubernetes_version)
         self._schema = pod_schema(kubernetes_version)
@@ -199,7 +203,7 @@ class TraceChecker:
         self._coverage = bool(coverage)
         # Tokens of observations and the memo of clean steps (podmodel.oracle.transitions): key ->
         # (seen_initialized after the step, the configuration, kept alive so its id is not reused).
-        self._shapes = shapes_for(kubernetes_version) if not coverage else None
+        self._shapes = shapes_for(kubernetes_version) if memo and not coverage else None
         self._steps: dict[tuple, tuple[bool, PodConfig]] = {}
         self._shape_ids: dict[tuple, int] = {}  # shape -> a number never given to another shape
         self._next_shape_id = 0
