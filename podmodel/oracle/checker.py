@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
 from podmodel.model.collector import fewer_collections
 from podmodel.model.config import ManifestError, PodConfig
 from podmodel.model.gates import UnknownGateError, gates_for_version, generation_tracking, resolve_gates
@@ -90,7 +92,8 @@ class _PodState:
         self.static_ref: Any = None
         self._last: Snapshot | None = None
         # After a step taken from the memo (podmodel.oracle.transitions), the last observation as
-        # (pod, index, event): its snapshot is built only when something reads `last`.
+        # (the lane's members, index, event): its snapshot is built only when something reads
+        # `last` (the members' bytes are one object; the decoded pod would be hundreds, freed late).
         self.pending: tuple | None = None
         # The last observation's token (transitions.Shapes.token) and resourceVersion, for the memo.
         self.token: tuple | None = None
@@ -114,7 +117,9 @@ class _PodState:
         """The snapshot of the pod's last observation (built now if the memo skipped it: the
         configuration and spec info are still those it was observed with)."""
         if self.pending is not None:
-            pod, index, event = self.pending
+            members, index, event = self.pending
+            # the pod as the lane decoded it (spec_ref: the very spec object it had)
+            pod = {k: self.spec_ref if k == "spec" else orjson.loads(memoryview(raw)) for k, raw in members.items()}
             self._last = snapshot(pod, self.cfg, index=index, event=event, info=self.info)
             self.pending = None
         return self._last
@@ -406,11 +411,10 @@ class TraceChecker:
                     state.count += 1
                     state.seen_initialized = hit[0]
                     state.quiet_key = None
-                    state.pending = (pod, index, event)
+                    state.pending = (members, index, event)
                     state.token, state.rv = token, rv
-                    state.valid_conditions = (generation, conditions) if type(conditions) is list else None
-                    state.valid_lists = (ckey, (status.get("initContainerStatuses"), status.get("containerStatuses"),
-                                                status.get("ephemeralContainerStatuses"))) if type(status) is dict else None
+                    # (speed only: the next full validation, if any, re-reads the lists and conditions)
+                    state.valid_conditions = state.valid_lists = None
                     if event == "DELETED":
                         del self._pods[key]
                         self._emit(state.result(deleted=True))
