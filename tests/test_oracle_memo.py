@@ -7,7 +7,8 @@ the timestamps in ``state``/``lastState``).  So the tests put a pod's trace firs
 and corrupt the copies the way a wrong memo key would go unnoticed: a volatile value made
 equal to another one (the same container instance, the same termination record), made fresh,
 emptied or removed, a restart count moved, a state or termination record cleared, an
-observation dropped (coalesced updates) or moved back.  The checker with the memo must give
+observation dropped (coalesced updates) or moved back, the pod rebound to another node or its
+image changed (another configuration).  The checker with the memo must give
 exactly the verdict of the checker without it, and of the general reader (which has no memo
 and no typed check): violations with indices and messages, and every pod's result.  The traces
 are random walks of the bundled scenarios' models and realistic lifecycles built with
@@ -197,6 +198,13 @@ def _corrupt(pods: list[tuple[str, dict]], rng: random.Random, how: str) -> list
         pods = [("ADDED", pods[k][1])] + pods[k + 1:]
     elif how == "back" and k > 0:
         pods.insert(k - 1, pods.pop(k))
+    elif how == "node":  # rebound, unbound or bound later (spec.nodeName)
+        spec = pod.setdefault("spec", {})
+        value = rng.choice(["node-9", "", None, _DELETE, (pods[k - 1][1].get("spec") or {}).get("nodeName", "node-1")])
+        _set(pod, ("spec", "nodeName"), value)
+    elif how == "image" and (pod.get("spec") or {}).get("containers"):  # another configuration
+        for later in pods[k:]:
+            later[1]["spec"]["containers"][0]["image"] = "registry.example/other:2"
     elif how == "phase":
         pod.setdefault("status", {})["phase"] = rng.choice(["Pending", "Running", "Succeeded", "Failed"])
     return pods
@@ -241,7 +249,7 @@ def test_a_renamed_pod_takes_its_steps_from_the_memo_with_the_same_verdict(tmp_p
     assert hits > 100  # the copies' steps did come from the memo
 
 
-_HOW = ["alias", "fresh", "empty", "count", "clear", "drop", "prefix", "back", "phase"]
+_HOW = ["alias", "fresh", "empty", "count", "clear", "drop", "prefix", "back", "node", "image", "phase"]
 
 
 @settings(max_examples=150, deadline=None)

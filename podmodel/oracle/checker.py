@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
+from msgspec import UNSET
 
 from podmodel.model.collector import fewer_collections
 from podmodel.model.config import ManifestError, PodConfig
@@ -209,7 +210,8 @@ class TraceChecker:
         # Tokens of observations and the memo of clean steps (podmodel.oracle.transitions): key ->
         # (seen_initialized after the step, the configuration, kept alive so its id is not reused).
         self._shapes = shapes_for(kubernetes_version) if memo and not coverage else None
-        self._steps: dict[tuple, tuple[bool, PodConfig]] = {}
+        self._steps: dict[tuple, tuple] = {}
+        self._specs: dict[int, tuple] = {}  # id(shared spec) -> (spec, static_key, (cfg, config key, spec info)) of a valid one
         self._shape_ids: dict[tuple, int] = {}  # shape -> a number never given to another shape
         self._next_shape_id = 0
         self._cross: dict[tuple, bool] = {}  # (shape id, spec names) -> typed.cross_fields
@@ -298,9 +300,11 @@ class TraceChecker:
         self._configs[key] = (cfg, info, problems)
         return cfg, key, info, problems
 
-    def _token(self, members: dict, parts: tuple, state: _PodState) -> tuple | None:
+    def _token(self, members: dict, parts: tuple, state: _PodState, spec: Any) -> tuple | None:
         """``(shape id, labels, map generation)`` of an observation of ``state``'s pod for the memo
         of clean steps (`podmodel.oracle.transitions`), or None."""
+        if type(spec) is not dict:
+            return None
         shape = self._shapes.shape(members, parts[0])
         if shape is None:
             return None
@@ -313,7 +317,7 @@ class TraceChecker:
                 self._shape_ids.clear()  # ids are never reused: the old ones just stop matching
             sid = self._shape_ids[shape] = self._next_shape_id
             self._next_shape_id += 1
-        values = volatile_values(parts[0], parts[1])
+        values = volatile_values(parts[0], parts[1], spec.get("nodeName", UNSET))
         known = state.known
         if known is None or len(known) > KNOWN_VALUES:
             # a fresh map: labels of the previous observation are not comparable (new map generation)
@@ -365,23 +369,33 @@ class TraceChecker:
         state = self._pods.get(key)
         spec = pod.get("spec")
         static = static_key(pod)
-        same_spec = (shared_spec and state is not None and spec is state.spec_ref and spec is not None
-                     and static == state.static_ref)
-        if same_spec:
-            cfg, ckey, info, spec_problems = state.cfg, state.cfg_key, state.info, ()
+        # A spec the lane shares (one object per distinct bytes, never mutated) that passed the full
+        # validation before -- this pod's last one, or another pod's -- is valid, with the
+        # configuration found then.
+        valid_spec = None
+        if shared_spec and spec is not None:
+            if state is not None and spec is state.spec_ref and static == state.static_ref:
+                valid_spec = (state.cfg, state.cfg_key, state.info)
+            else:
+                seen = self._specs.get(id(spec))
+                if seen is not None and seen[0] is spec and seen[1] == static:
+                    valid_spec = seen[2]
+        if valid_spec is not None:
+            (cfg, ckey, info), spec_problems = valid_spec, ()
         else:
             cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
         meta, status = pod.get("metadata"), pod.get("status")
         generation = meta.get("generation") if type(meta) is dict else None
         conditions = status.get("conditions") if type(status) is dict else None
-        memo_key = token = None
+        memo_key = token = parts = prev_cfg = None
         accepted = False
-        if same_spec and members is not None and info is not None and self._typed is not None:
+        if valid_spec is not None and members is not None and info is not None and self._typed is not None:
             parts = self._typed.parts(members)
             if parts is not None:
                 # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
-                # two checks below accept; the spec is the pod's valid one (same_spec).
-                token = self._token(members, parts, state) if self._shapes is not None else None
+                # two checks below accept; the spec is a valid one (valid_spec).
+                token = self._token(members, parts, state, spec) \
+                    if self._shapes is not None and state is not None else None
                 if token is not None:
                     # the cross-field rules read only what the shape holds (names, condition types,
                     # generations, state members) and the spec's container names
@@ -396,12 +410,12 @@ class TraceChecker:
             self.taken["typed" if accepted else "refused"] += 1
         if accepted:
             problems = []
-            prev_token = state.token
+            prev_token = state.token if state is not None else None
             rv = parts[0].resourceVersion
             if token is not None and prev_token is not None and token[2] == prev_token[2] \
                     and not maybe_out_of_order(state.rv, rv):
-                node = spec.get("nodeName")
-                memo_key = (id(cfg), state.seen_initialized, event, type(node) is str and node != "",
+                prev_cfg = state.cfg
+                memo_key = (id(cfg), id(prev_cfg), state.seen_initialized, event,
                             prev_token[0], token[0], prev_token[1], token[1])
                 hit = self._steps.get(memo_key)
                 if hit is not None:
@@ -411,6 +425,10 @@ class TraceChecker:
                     state.count += 1
                     state.seen_initialized = hit[0]
                     state.quiet_key = None
+                    # what the full path would remember (the configuration and spec may be another
+                    # valid one than the last observation's: `last` is read with these)
+                    state.cfg, state.cfg_key, state.info = cfg, ckey, info
+                    state.spec_ref, state.static_ref = spec, static
                     state.pending = (members, index, event)
                     state.token, state.rv = token, rv
                     # (speed only: the next full validation, if any, re-reads the lists and conditions)
@@ -428,7 +446,7 @@ class TraceChecker:
                                     previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
             # The whole object, spec included, every time: the configuration cache above is keyed by
             # what the lifecycle reads (config_key), so two specs that differ only in, say, ports share it.
-            refused = self._schema.problems_but_spec(pod) if same_spec else self._schema.problems(pod)
+            refused = self._schema.problems_but_spec(pod) if valid_spec is not None else self._schema.problems(pod)
             if refused:
                 problems += [p for p in refused if p not in spec_problems]
             if spec_problems:
@@ -495,16 +513,21 @@ class TraceChecker:
             state.spec_ref = state.static_ref = None
         state.quiet_key = quiet_key
         state.last = snap
+        if shared_spec and cfg is not None and valid_spec is None:
+            if len(self._specs) >= CONFIG_CACHE:
+                self._specs.clear()
+            self._specs[id(spec)] = (spec, static, (cfg, ckey, info))  # the entry keeps spec and cfg alive
         if members is not None and cfg is not None and self._shapes is not None and self._typed is not None:
             if token is None:
-                parts = self._typed.parts(members)
-                token = self._token(members, parts, state) if parts is not None else None
+                if parts is None:
+                    parts = self._typed.parts(members)
+                token = self._token(members, parts, state, spec) if parts is not None else None
             state.token = token
             state.rv = meta.get("resourceVersion") if type(meta) is dict else None
             if memo_key is not None and not found:
                 if len(self._steps) >= CLEAN_CACHE:
                     self._steps.clear()
-                self._steps[memo_key] = (state.seen_initialized, cfg)
+                self._steps[memo_key] = (state.seen_initialized, cfg, prev_cfg)  # keeps both ids from reuse
         else:
             state.token = None
         state.valid_conditions = (generation, conditions) if type(conditions) is list else None

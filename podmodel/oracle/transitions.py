@@ -138,14 +138,14 @@ FIXED = {_UNSET: -1, None: -2, "": -3}
 _NOTHING = (_UNSET, _UNSET, _UNSET)
 
 
-def volatile_values(meta: Any, status: Any) -> list:
+def volatile_values(meta: Any, status: Any, node: Any) -> list:
     """The volatile values of an observation, at fixed positions, from the typed check's decoded
-    ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): uid, name,
-    deletionTimestamp, then for each container status (init, app, ephemeral, in list order) its
+    ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`) and ``spec.nodeName``:
+    uid, name, deletionTimestamp, nodeName, then for each container status (init, app, ephemeral, in list order) its
     containerID and, for ``state`` and ``lastState``, ``running.startedAt`` and
     ``terminated.startedAt``, ``.finishedAt``, ``.containerID`` (``UNSET`` where absent).
     Which positions exist follows from the shape."""
-    values = [meta.uid, meta.name, meta.deletionTimestamp]
+    values = [meta.uid, meta.name, meta.deletionTimestamp, node]
     if status is not None:
         for items in (status.initContainerStatuses, status.containerStatuses, status.ephemeralContainerStatuses):
             if items is _UNSET:
