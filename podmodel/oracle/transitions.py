@@ -2,8 +2,8 @@
 
 Most pods of a large trace go through the same few steps (created, bound, containers
 created, started, ready, restarted, deleted), and the rules give each step the same verdict
-whatever the pod's name, uid, container IDs and timestamps.  `TraceChecker` therefore keeps
-a memo of the steps that broke no rule, keyed by a *token* of both observations.
+whatever the pod's name, uid, node, container IDs and timestamps.  `TraceChecker` therefore
+keeps a memo of the steps that broke no rule, keyed by a *token* of each observation.
 
 **What a token holds.**  The rules (`podmodel.oracle.rules`, `podmodel.oracle.steps`,
 `podmodel.oracle.hidden`) read an observation only through its
@@ -13,45 +13,52 @@ resourceVersion; ``spec.nodeName`` and the spec's containers (the configuration)
 phase, reason, observedGeneration, the conditions' type, status, reason and
 observedGeneration, and each container status's name, restartCount, containerID, image,
 ready, started, and its ``state`` and ``lastState`` objects (read field by field, and
-compared whole between and within observations).  A token is all of that, split in two:
+compared whole between and within observations).  A token is all of that but the
+configuration, in two parts:
 
-* the *shape*: every value above except the volatile ones, decoded from the status member's
-  bytes by msgspec into frozen, hashable Structs (`Shape`: the other members of ``status``
-  -- timestamps, IPs, imageID, resources -- are skipped in C; no rule reads them);
-* the *volatile values*: uid, name, deletionTimestamp, and each container status's
-  containerID and the timestamps and containerIDs inside ``state`` and ``lastState``, at
-  fixed positions (`ABSENT` where a field is missing).
+* the *shape* (`Shapes.shape`): namespace, deletionGracePeriodSeconds, generation, and the
+  status decoded from its bytes by msgspec into frozen, hashable Structs (`Shape`) that leave
+  the volatile values out; the other members of ``status`` (conditions' timestamps, IPs,
+  imageID, resources) are skipped in C -- no rule reads them.  The Structs of the objects
+  compared whole (``state`` and its members) are checked against the Pod schema of the
+  Kubernetes version at start-up: every property is in the shape or volatile (`WHOLE`),
+  else there is no memo;
+* the *volatile values* (`volatile_values`): uid, name, deletionTimestamp, nodeName, and each
+  container status's containerID and the timestamps and containerIDs inside ``state`` and
+  ``lastState``, at fixed positions (``UNSET`` where a field is missing), replaced by their
+  `labels` in a map kept per pod (one-to-one; absent, ``null`` and ``""`` have fixed labels).
 
 The rules compare volatile values only for equality and test whether they are empty (an
-identity, a termination record, a deletion); they never order or parse them (the
+identity, a termination record, a deletion, a binding); they never order or parse them (the
 resourceVersion, which `~podmodel.oracle.steps.out_of_order` orders, is not in the token:
-the checker takes the full path whenever it may be out of order).  So the memo key is the
-configuration, the pod's "seen initialized" flag, the watch event, both shapes, and the
-*equality pattern* of both observations' volatile values together (`labels`: each non-empty
-value replaced by the position of its last occurrence, the empty ones kept as themselves):
-two steps with equal keys differ only by a one-to-one renaming of non-empty volatile
-strings, and get the same verdict.
+the checker takes the full path whenever it may be out of order, `maybe_out_of_order`).  So
+the memo key is: both observations' configurations, the pod's "seen initialized" flag, the
+watch event, both shapes and both label tuples.  Two steps with equal keys differ only by a
+one-to-one renaming of non-empty volatile strings, and get the same verdict.
 
 **What is memoised.**  Only steps with no violation at all (step rules and single-observation
-rules), taken by the checker's shared-spec path (the same, validated spec object in both
-observations, so one configuration) with the typed check (`podmodel.oracle.typed`) accepting
-the new observation.  A hit still runs the typed check (validity is never memoised); it then
-skips the snapshot, the step rules and the single-observation rules, and the snapshot is built
-later only if a rule needs it.  A miss runs everything as before.  ``tests/test_oracle_memo.py``
-checks that the checker with and without the memo gives the same verdicts on model-generated,
-mutated and recorded traces.
+rules) whose new observation has a spec that passed the full validation before (the lane
+shares one spec object per distinct bytes, never mutated: validated once, for any pod) and
+whose other members the typed check (`podmodel.oracle.typed`) accepts.  A hit still runs the
+typed check (validity is never memoised); it then skips the snapshot, the step rules and the
+single-observation rules, and the snapshot is built later, from the member bytes, only if a
+rule needs it.  A miss runs everything as before.  ``tests/test_oracle_memo.py`` checks that
+the checker with and without the memo gives the same verdicts on renamed and corrupted copies
+of model walks and realistic lifecycles, and on the recorded traces.
 
 >>> import msgspec
->>> shapes = Shapes()
->>> pod = {"metadata": {"name": "a", "uid": "u1"}, "status": {"containerStatuses": [
-...     {"name": "c", "containerID": "cri://1", "state": {"running": {"startedAt": "2024-01-01T00:00:00Z"}}}]}}
->>> members = {"status": msgspec.Raw(b'{"containerStatuses":[{"name":"c","containerID":"cri://1",'
-...                                   b'"state":{"running":{"startedAt":"2024-01-01T00:00:00Z"}}}]}')}
->>> shape, values = shapes.token(members, pod)
->>> shape[1].containerStatuses[0].state.running is not msgspec.UNSET, values[:3]
-(True, ('u1', 'a', Ellipsis))
->>> labels(values + values)[:4]
-(13, 14, -1, 16)
+>>> from podmodel.oracle.typed import typed_pod
+>>> typed = typed_pod()
+>>> members = {"metadata": msgspec.Raw(b'{"name":"a","uid":"u1"}'),
+...            "status": msgspec.Raw(b'{"containerStatuses":[{"name":"c","containerID":"cri://1",'
+...                                  b'"state":{"running":{"startedAt":"2024-01-01T00:00:00Z"}}}]}')}
+>>> meta, status = typed.parts(members)
+>>> shape = shapes_for().shape(members, meta)
+>>> shape[3].containerStatuses[0].state.running is not msgspec.UNSET
+True
+>>> values = volatile_values(meta, status, "node-1")
+>>> values[:5], labels(values, dict(FIXED), 0)
+(['u1', 'a', UNSET, 'node-1', 'cri://1'], (0, 1, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1))
 """
 
 from __future__ import annotations
