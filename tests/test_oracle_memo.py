@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 import random
 import tempfile
 from pathlib import Path
@@ -33,6 +34,7 @@ from test_oracle_parallel import SCENARIOS, _model, _walk
 
 from podmodel.oracle.checker import TraceChecker
 from podmodel.oracle.formats import InputError, iter_observations
+from podmodel.oracle.lines import read_observations
 from podmodel.oracle.transitions import FIXED, WHOLE, Shapes, labels, shapes_for
 
 _LISTS = ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
@@ -301,3 +303,32 @@ def test_labels_tell_equal_values_apart_from_absent_null_and_empty():
     a = labels(["x", "y", "x", None, "", msgspec.UNSET], known, 0)
     assert a[0] == a[2] != a[1] and a[3:] == (-2, -3, -1)
     assert labels(["y", "z"], known, len(a)) == (a[1], len(a) + 1)
+
+
+def test_a_pod_state_copied_or_sent_to_another_process_drops_its_token(tmp_path):
+    pods = _pod_trace(3)
+    path = tmp_path / "t.jsonl"
+    _write(path, pods, _renamed(pods, 1))
+    checker = TraceChecker()
+    for obs in read_observations(str(path)):
+        checker.feed_observation(obs)
+        for state in checker._pods.values():
+            if state.token is not None:
+                for other in (pickle.loads(pickle.dumps(state)), copy.copy(state)):
+                    # shape numbers and configuration ids are this checker's: the copy starts afresh
+                    assert other.token is None and other.count == state.count
+                    assert other.last == state.last  # built from the member bytes if the memo skipped it
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ranges_checked_apart_and_stitched_agree_with_the_memo(tmp_path, seed):
+    from test_oracle_parallel import _line_starts, _ranged
+
+    pods = _pod_trace(seed)
+    copy_ = _corrupt(_renamed(pods, 1), random.Random(seed), _HOW[seed % len(_HOW)])
+    path = tmp_path / "t.jsonl"
+    _write(path, pods, _renamed(pods, 2), copy_)
+    data = path.read_bytes()
+    whole = TraceChecker(memo=False).run(str(path))
+    for cut in _line_starts(data)[::3]:
+        assert _ranged(str(path), [cut], len(data)) == whole

@@ -53,7 +53,7 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
-from podmodel.oracle.transitions import FIXED, labels, maybe_out_of_order, shapes_for, volatile_values
+from podmodel.oracle.transitions import FIXED, labels, maybe_out_of_order, shape_id, shapes_for, volatile_values
 from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
@@ -112,6 +112,17 @@ class _PodState:
         self.previous_index: int | None = None
         self.seen_initialized = False
         self.coverage: Counter | None = Counter() if coverage else None
+
+    def __getstate__(self) -> dict:
+        # A state copied or sent to another process (podmodel.oracle.parallel) drops its token: shape
+        # numbers and configuration ids mean nothing there, so its next step takes the full path.
+        state = {k: getattr(self, k) for k in self.__slots__}
+        state["token"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
 
     @property
     def last(self) -> Snapshot | None:
@@ -212,8 +223,6 @@ class TraceChecker:
         self._shapes = shapes_for(kubernetes_version) if memo and not coverage else None
         self._steps: dict[tuple, tuple] = {}
         self._specs: dict[int, tuple] = {}  # id(shared spec) -> (spec, static_key, (cfg, config key, spec info)) of a valid one
-        self._shape_ids: dict[tuple, int] = {}  # shape -> a number never given to another shape
-        self._next_shape_id = 0
         self._cross: dict[tuple, bool] = {}  # (shape id, spec names) -> typed.cross_fields
         #: How many observations took each path: ``typed`` (the typed check accepted them),
         #: ``refused`` (it was asked and did not), ``memo`` (of the typed ones, the step came from
@@ -308,15 +317,7 @@ class TraceChecker:
         shape = self._shapes.shape(members, parts[0])
         if shape is None:
             return None
-        try:
-            sid = self._shape_ids.get(shape)
-        except TypeError:  # pragma: no cover - the shape's types are hashable
-            return None
-        if sid is None:
-            if len(self._shape_ids) >= CLEAN_CACHE:
-                self._shape_ids.clear()  # ids are never reused: the old ones just stop matching
-            sid = self._shape_ids[shape] = self._next_shape_id
-            self._next_shape_id += 1
+        sid = shape_id(shape)
         values = volatile_values(parts[0], parts[1], spec.get("nodeName", UNSET))
         known = state.known
         if known is None or len(known) > KNOWN_VALUES:

@@ -212,6 +212,25 @@ class Shapes:
         return meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, shape
 
 
+#: How many shapes `shape_id` keeps numbers for (then it starts over, with new numbers).
+SHAPE_IDS = 65536
+_SHAPE_IDS: dict = {}
+_NEXT = [0]
+
+
+def shape_id(shape: tuple) -> int:
+    """A number for a shape, the same for every checker of this process, never given to another
+    shape (a number is cheaper to hash than the shape).  Numbers mean nothing in another process:
+    a pod state that travels between processes drops its token (`TraceChecker`'s ``_PodState``)."""
+    sid = _SHAPE_IDS.get(shape)
+    if sid is None:
+        if len(_SHAPE_IDS) >= SHAPE_IDS:
+            _SHAPE_IDS.clear()  # the old numbers just stop matching: never reused
+        sid = _SHAPE_IDS[shape] = _NEXT[0]
+        _NEXT[0] += 1
+    return sid
+
+
 def shapes_for(version: str | None = None) -> Shapes | None:
     """The `Shapes` of a Kubernetes version, or None when its schema has container-state
     fields the shape does not know (then the checker runs without the memo)."""
