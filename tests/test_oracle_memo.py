@@ -332,3 +332,20 @@ def test_ranges_checked_apart_and_stitched_agree_with_the_memo(tmp_path, seed):
     whole = TraceChecker(memo=False).run(str(path))
     for cut in _line_starts(data)[::3]:
         assert _ranged(str(path), [cut], len(data)) == whole
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_labels_in_one_pass_equal_labels_of_the_volatile_values(seed):
+    from podmodel.oracle.transitions import volatile_labels, volatile_values
+    from podmodel.oracle.typed import typed_pod
+
+    typed = typed_pod()
+    known_a, known_b, base = dict(FIXED), dict(FIXED), 0
+    for _, pod in _pod_trace(seed) + _corrupt(_renamed(_pod_trace(seed), 1), random.Random(seed), "alias"):
+        parts = typed.parts({k: msgspec.Raw(json.dumps(v).encode()) for k, v in pod.items()})
+        if parts is None:
+            continue
+        node = pod.get("spec", {}).get("nodeName", msgspec.UNSET)
+        values = volatile_values(parts[0], parts[1], node)
+        assert volatile_labels(parts[0], parts[1], node, known_b, base) == list(labels(values, known_a, base))
+        base += len(values)

@@ -53,7 +53,7 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
-from podmodel.oracle.transitions import FIXED, labels, maybe_out_of_order, shape_id, shapes_for, volatile_values
+from podmodel.oracle.transitions import FIXED, maybe_out_of_order, shape_id, shapes_for, volatile_labels
 from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
@@ -318,7 +318,6 @@ class TraceChecker:
         if shape is None:
             return None
         sid = shape_id(shape)
-        values = volatile_values(parts[0], parts[1], spec.get("nodeName", UNSET))
         known = state.known
         if known is None or len(known) > KNOWN_VALUES:
             # a fresh map: labels of the previous observation are not comparable (new map generation)
@@ -326,10 +325,10 @@ class TraceChecker:
             state.vbase = 0
             state.generation += 1
         try:
-            labs = labels(values, known, state.vbase)
+            labs = tuple(volatile_labels(parts[0], parts[1], spec.get("nodeName", UNSET), known, state.vbase))
         except TypeError:  # pragma: no cover - the typed check admits strings and null only
             return None
-        state.vbase += len(values)
+        state.vbase += len(labs)
         return sid, labs, state.generation
 
     def _invalid(self, pod: dict, index: int, state: _PodState | None, key: Any, problems: list[Problem]) -> list[Violation]:

@@ -181,6 +181,37 @@ def labels(values: list, known: dict, base: int) -> tuple:
     return tuple([known.setdefault(v, n) for n, v in enumerate(values, base)])
 
 
+_ABSENT4 = (-1, -1, -1, -1)
+_ABSENT3 = (-1, -1, -1)
+
+
+def volatile_labels(meta: Any, status: Any, node: Any, known: dict, base: int) -> list:
+    """``labels(volatile_values(meta, status, node), known, base)`` in one pass (absent values
+    take their fixed label without a lookup); ``tests/test_oracle_memo.py`` compares the two."""
+    sd = known.setdefault
+    out = [sd(meta.uid, base), sd(meta.name, base + 1), sd(meta.deletionTimestamp, base + 2), sd(node, base + 3)]
+    n = base + 4
+    if status is not None:
+        for items in (status.initContainerStatuses, status.containerStatuses, status.ephemeralContainerStatuses):
+            if items is _UNSET:
+                continue
+            for c in items:
+                out.append(sd(c.containerID, n))
+                n += 1
+                for s in (c.state, c.lastState):
+                    if s is _UNSET:
+                        out += _ABSENT4
+                    else:
+                        r, t = s.running, s.terminated
+                        out.append(-1 if r is _UNSET else sd(r.startedAt, n))
+                        if t is _UNSET:
+                            out += _ABSENT3
+                        else:
+                            out += (sd(t.startedAt, n + 1), sd(t.finishedAt, n + 2), sd(t.containerID, n + 3))
+                    n += 4
+    return out
+
+
 class Shapes:
     """Tokens of observations for one Kubernetes version (`shapes_for` caches one per version)."""
 
