@@ -349,3 +349,23 @@ def test_labels_in_one_pass_equal_labels_of_the_volatile_values(seed):
         values = volatile_values(parts[0], parts[1], node)
         assert volatile_labels(parts[0], parts[1], node, known_b, base) == list(labels(values, known_a, base))
         base += len(values)
+
+
+def test_a_step_across_a_configuration_change_is_not_taken_for_one_within_a_configuration(tmp_path):
+    """Pod x restarts its container under restartPolicy Never after exit 0 while its image
+    changes (the kubelet restarts a container whose image changed: legal); pod y shows the same
+    statuses with the new image all along (a forbidden restart).  Both steps have the same new
+    configuration, shapes and labels: only the previous configuration tells them apart."""
+    y = PodSim("y", restart_policy="Never", image="registry.example/app:2")
+    y.up().status_image("app", "registry.example/app:1").terminated("app", 0)
+    y_before = y.obs()
+    y_after = y.running("app").obs()
+    x = PodSim("x", restart_policy="Never", image="registry.example/app:1")
+    x.up().terminated("app", 0)
+    x_before = x.obs()
+    x_after = x.image("app", "registry.example/app:2").running("app").obs()
+    path = tmp_path / "t.jsonl"
+    _write(path, [("ADDED", y_before)], [("ADDED", x_before), ("MODIFIED", x_after)], [("MODIFIED", y_after)])
+    with_memo, without, general, _ = _all_three(path)
+    assert with_memo == without == general
+    assert with_memo.ids() == [("restart-forbidden", 3)]
