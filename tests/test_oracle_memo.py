@@ -369,3 +369,33 @@ def test_a_step_across_a_configuration_change_is_not_taken_for_one_within_a_conf
     with_memo, without, general, _ = _all_three(path)
     assert with_memo == without == general
     assert with_memo.ids() == [("restart-forbidden", 3)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_shape_read_off_the_typed_objects_partitions_like_the_decoded_shape(seed):
+    """`token_parts` reads the shape off the typed check's objects: two observations get equal
+    shapes there exactly when their statuses decode to equal `Shape` Structs (and equal metadata
+    parts), and its labels are `volatile_labels`'."""
+    from podmodel.oracle.transitions import token_parts, volatile_labels
+    from podmodel.oracle.typed import typed_pod
+
+    typed, shapes = typed_pod(), shapes_for()
+    rng = random.Random(seed)
+    pods = _pod_trace(seed) + _pod_trace(seed + 100)
+    for how in _HOW:
+        pods += _corrupt(_renamed(_pod_trace(seed), 1), rng, how)
+    known_a, known_b, base = dict(FIXED), dict(FIXED), 0
+    pairs = {}
+    for _, pod in pods:
+        members = {k: msgspec.Raw(json.dumps(v).encode()) for k, v in pod.items()}
+        parts = typed.parts(members)
+        if parts is None:
+            continue
+        node = pod.get("spec", {}).get("nodeName", msgspec.UNSET)
+        shape, labs = token_parts(parts[0], parts[1], node, known_a, base)
+        assert labs == volatile_labels(parts[0], parts[1], node, known_b, base)
+        base += len(labs)
+        pairs.setdefault(shape, set()).add(shapes.shape(members, parts[0]))
+    decoded = [d for ds in pairs.values() for d in ds]
+    assert all(len(ds) == 1 for ds in pairs.values()) and len(set(decoded)) == len(decoded)
+    assert len(pairs) > 3  # the traces have several distinct shapes

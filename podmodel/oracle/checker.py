@@ -53,7 +53,7 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
-from podmodel.oracle.transitions import FIXED, maybe_out_of_order, shape_id, shapes_for, volatile_labels
+from podmodel.oracle.transitions import FIXED, maybe_out_of_order, shape_id, shapes_for, token_parts
 from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
@@ -96,7 +96,7 @@ class _PodState:
         # (the lane's members, index, event): its snapshot is built only when something reads
         # `last` (the members' bytes are one object; the decoded pod would be hundreds, freed late).
         self.pending: tuple | None = None
-        # The last observation's token (transitions.Shapes.token) and resourceVersion, for the memo.
+        # The last observation's token (transitions.token_parts, shape_id) and resourceVersion, for the memo.
         self.token: tuple | None = None
         self.rv: Any = None
         # The pod's volatile values seen so far -> their labels (transitions.labels), the next free
@@ -314,10 +314,6 @@ class TraceChecker:
         of clean steps (`podmodel.oracle.transitions`), or None."""
         if type(spec) is not dict:
             return None
-        shape = self._shapes.shape(members, parts[0])
-        if shape is None:
-            return None
-        sid = shape_id(shape)
         known = state.known
         if known is None or len(known) > KNOWN_VALUES:
             # a fresh map: labels of the previous observation are not comparable (new map generation)
@@ -325,11 +321,13 @@ class TraceChecker:
             state.vbase = 0
             state.generation += 1
         try:
-            labs = tuple(volatile_labels(parts[0], parts[1], spec.get("nodeName", UNSET), known, state.vbase))
-        except TypeError:  # pragma: no cover - the typed check admits strings and null only
+            # shape and labels in one pass over the typed check's objects (no second decode)
+            shape, labs = token_parts(parts[0], parts[1], spec.get("nodeName", UNSET), known, state.vbase)
+            sid = shape_id(shape)
+        except (TypeError, AttributeError):  # pragma: no cover - the typed check admits no null state
             return None
         state.vbase += len(labs)
-        return sid, labs, state.generation
+        return sid, tuple(labs), state.generation
 
     def _invalid(self, pod: dict, index: int, state: _PodState | None, key: Any, problems: list[Problem]) -> list[Violation]:
         """Report an impossible object; no lifecycle rule is checked on it, and it is not the

@@ -16,10 +16,13 @@ ready, started, and its ``state`` and ``lastState`` objects (read field by field
 compared whole between and within observations).  A token is all of that but the
 configuration, in two parts:
 
-* the *shape* (`Shapes.shape`): namespace, deletionGracePeriodSeconds, generation, and the
-  status decoded from its bytes by msgspec into frozen, hashable Structs (`Shape`) that leave
-  the volatile values out; the other members of ``status`` (conditions' timestamps, IPs,
-  imageID, resources) are skipped in C -- no rule reads them.  The Structs of the objects
+* the *shape*: namespace, deletionGracePeriodSeconds, generation, and the fields of ``status``
+  that the Structs `Shape` and its members declare -- everything the snapshot reads but the
+  volatile values; the other members of ``status`` (conditions' timestamps, IPs, imageID,
+  resources) are left out -- no rule reads them.  The checker reads the shape off the typed
+  check's decoded objects, by the Structs' field names, in the same pass as the labels
+  (`token_parts`: nested tuples, no second decode); `Shapes.shape` decodes the status bytes
+  into the Structs themselves (the tests compare the two).  The Structs of the objects
   compared whole (``state`` and its members) are checked against the Pod schema of the
   Kubernetes version at start-up: every property is in the shape or volatile (`WHOLE`),
   else there is no memo;
@@ -64,6 +67,7 @@ True
 from __future__ import annotations
 
 import importlib.util
+import operator
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +214,78 @@ def volatile_labels(meta: Any, status: Any, node: Any, known: dict, base: int) -
                             out += (sd(t.startedAt, n + 1), sd(t.finishedAt, n + 2), sd(t.containerID, n + 3))
                     n += 4
     return out
+
+
+def _getter(struct: type, nested: tuple[str, ...]) -> Any:
+    """An ``attrgetter`` of the fields of a shape Struct but ``nested`` (read apart)."""
+    fields = [f for f in struct.__struct_fields__ if f not in nested]
+    if set(nested) - set(struct.__struct_fields__):
+        raise ValueError(f"{struct.__name__}: no fields {sorted(set(nested) - set(struct.__struct_fields__))}")
+    return operator.attrgetter(*fields) if len(fields) > 1 else (lambda o, g=operator.attrgetter(*fields): (g(o),)) \
+        if fields else (lambda o: ())
+
+
+# The same fields read off the typed check's decoded objects (`podmodel.oracle.typed`), by name,
+# from the shape Structs above (the one declaration of what a shape holds).
+_STATUS_NESTED = ("conditions", "initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
+_G_STATUS = _getter(Shape, _STATUS_NESTED)
+_G_CONDITION = _getter(_Condition, ())
+_G_CONTAINER = _getter(_ContainerStatus, ("state", "lastState"))
+_G_STATE_NESTED = ("waiting", "running", "terminated")
+_getter(_State, _G_STATE_NESTED)  # the state's members are exactly these three
+_G_WAITING = _getter(_Waiting, ())
+_G_TERMINATED = _getter(_Terminated, ())
+if _Running.__struct_fields__:  # token_parts reads a running state's shape as ()
+    raise ValueError("_Running has fields: token_parts must read them")
+
+
+def token_parts(meta: Any, status: Any, node: Any, known: dict, base: int) -> tuple[tuple, list]:
+    """The shape and the labels of an observation in one pass over the typed check's decoded
+    ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): the shape as nested
+    tuples of the fields the shape Structs (`Shape`) declare, read by name, in their order
+    (``UNSET``/``None`` kept as such; a list's items in order), and ``volatile_labels(meta,
+    status, node, known, base)``.  Two observations have equal shapes here exactly when their
+    `Shapes.shape` are equal (``tests/test_oracle_memo.py`` compares them); no second decode."""
+    sd = known.setdefault
+    out = [sd(meta.uid, base), sd(meta.name, base + 1), sd(meta.deletionTimestamp, base + 2), sd(node, base + 3)]
+    n = base + 4
+    if status is None:
+        return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, _UNSET), out
+    conds = status.conditions
+    if conds is not _UNSET and conds is not None:
+        conds = tuple(map(_G_CONDITION, conds))
+    lists = []
+    for items in (status.initContainerStatuses, status.containerStatuses, status.ephemeralContainerStatuses):
+        if items is _UNSET or items is None:
+            lists.append(items)
+            continue
+        shapes = []
+        for c in items:
+            out.append(sd(c.containerID, n))
+            n += 1
+            states = []
+            for s in (c.state, c.lastState):
+                if s is _UNSET or s is None:
+                    states.append(s)
+                    out += _ABSENT4
+                else:
+                    w, r, t = s.waiting, s.running, s.terminated
+                    if r is _UNSET:
+                        out.append(-1)
+                    else:
+                        out.append(sd(r.startedAt, n))
+                        r = ()  # _Running: no field but volatile ones (checked above)
+                    if t is _UNSET:
+                        out += _ABSENT3
+                    else:
+                        out += (sd(t.startedAt, n + 1), sd(t.finishedAt, n + 2), sd(t.containerID, n + 3))
+                        t = _G_TERMINATED(t)
+                    states.append((w if w is _UNSET else _G_WAITING(w), r, t))
+                n += 4
+            shapes.append((_G_CONTAINER(c), states[0], states[1]))
+        lists.append(tuple(shapes))
+    shape = (_G_STATUS(status), conds, lists[0], lists[1], lists[2])
+    return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, shape), out
 
 
 class Shapes:
