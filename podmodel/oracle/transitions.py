@@ -232,7 +232,8 @@ _G_STATUS = _getter(Shape, _STATUS_NESTED)
 _G_CONDITION = _getter(_Condition, ())
 _G_CONTAINER = _getter(_ContainerStatus, ("state", "lastState"))
 _G_STATE_NESTED = ("waiting", "running", "terminated")
-_getter(_State, _G_STATE_NESTED)  # the state's members are exactly these three
+if set(_State.__struct_fields__) != set(_G_STATE_NESTED):  # token_parts reads exactly these three
+    raise ValueError("_State's fields are not waiting, running, terminated: token_parts must read them")
 _G_WAITING = _getter(_Waiting, ())
 _G_TERMINATED = _getter(_Terminated, ())
 if _Running.__struct_fields__:  # token_parts reads a running state's shape as ()
