@@ -125,27 +125,20 @@ def _ev(kind: str, pod: dict) -> str:
     return json.dumps({"type": kind, "object": pod}, separators=(",", ":"))
 
 
-def _count_typed(monkeypatch) -> list:
-    """[refused, accepted] counts of the checker's typed decodes."""
-    hits = [0, 0]
-    decode = TypedPod.decode
-
-    def counting(self, members, names):
-        out = decode(self, members, names)
-        hits[out is not None] += 1
-        return out
-
-    monkeypatch.setattr(TypedPod, "decode", counting)
-    return hits
+def _checked(path) -> tuple:
+    """The verdict of the lane's checker and ``[refused, accepted]``: its typed check's answers."""
+    checker = TraceChecker()
+    verdict = checker.run(str(path))
+    return verdict, [checker.taken["refused"], checker.taken["typed"]]
 
 
-def test_the_checker_takes_the_typed_check_on_the_lane(tmp_path, monkeypatch):
-    hits = _count_typed(monkeypatch)
+def test_the_checker_takes_the_typed_check_on_the_lane(tmp_path):
     second = copy.deepcopy(BASE)
     second["metadata"]["resourceVersion"] = "11"
     p = tmp_path / "t.jsonl"
     p.write_text("\n".join([_ev("ADDED", BASE), _ev("MODIFIED", second)]) + "\n")
-    assert check_trace(str(p)).ok
+    verdict, hits = _checked(p)
+    assert verdict.ok and verdict == check_trace(str(p))
     assert hits == [0, 1]  # the second observation (the first has no validated spec yet)
 
 
@@ -156,14 +149,13 @@ def test_the_checker_takes_the_typed_check_on_the_lane(tmp_path, monkeypatch):
     (b'"type":"Ready","status":"True"', b'"type":"Ready","status":"Txue"', True),
     (b'"containerID":"containerd://1"', b'"containerID":"containerd://2"', False),  # a lifecycle question
 ])
-def test_a_member_one_byte_off_a_valid_one_is_reported(tmp_path, monkeypatch, old, new, invalid):
-    hits = _count_typed(monkeypatch)
+def test_a_member_one_byte_off_a_valid_one_is_reported(tmp_path, old, new, invalid):
     first = _ev("ADDED", BASE).encode()
     assert old in first and len(old) == len(new)
     second = first.replace(b'"ADDED"', b'"MODIFIED"', 1).replace(old, new, 1)
     p = tmp_path / "t.jsonl"
     p.write_bytes(first + b"\n" + second + b"\n")
-    verdict = check_trace(str(p))
+    verdict, hits = _checked(p)
     general = TraceChecker().run(p.read_text())  # the general reader: no typed check
     assert [(v.id, v.index, v.field) for v in verdict.violations] == \
         [(v.id, v.index, v.field) for v in general.violations]
@@ -187,30 +179,12 @@ def test_an_observation_refused_by_the_typed_check_gets_the_full_validation(tmp_
 
 # -- the typed check changes no verdict on real and model traces -------------------------------
 
-def _counted_acceptances(monkeypatch) -> list:
-    """Count the observations the typed check accepts (and the checker therefore does not validate)."""
-    from podmodel.oracle.typed import TypedPod
-
-    real = TypedPod.accepts
-    accepted = []
-
-    def counted(self, members, names):
-        ok = real(self, members, names)
-        if ok:
-            accepted.append(1)
-        return ok
-
-    monkeypatch.setattr(TypedPod, "accepts", counted)
-    return accepted
-
-
 @pytest.mark.parametrize("seed", range(12))
-def test_the_typed_check_changes_no_verdict_on_model_traces(tmp_path, monkeypatch, seed):
-    accepted = _counted_acceptances(monkeypatch)
+def test_the_typed_check_changes_no_verdict_on_model_traces(tmp_path, seed):
     p = tmp_path / "t.jsonl"
     p.write_text(_trace(seed, mutate=seed % 2 == 1))
     try:
-        lane = check_trace(str(p))
+        lane, (_, accepted) = _checked(p)
     except InputError:
         return
     assert lane == TraceChecker().run(p.read_text())  # the general reader: no typed check
@@ -218,12 +192,12 @@ def test_the_typed_check_changes_no_verdict_on_model_traces(tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("recorded", _RECORDED, ids=[p.name for p in _RECORDED])
-def test_the_typed_check_changes_no_verdict_on_recorded_traces(tmp_path, monkeypatch, recorded):
-    accepted = _counted_acceptances(monkeypatch)
+def test_the_typed_check_changes_no_verdict_on_recorded_traces(tmp_path, recorded):
     obs = list(iter_observations(str(recorded)))
     path = tmp_path / "t.jsonl"
     path.write_text("".join(json.dumps({"type": o.event, "object": o.pod} if o.event else o.pod) + "\n" for o in obs))
-    assert check_trace(str(path)) == TraceChecker().run(path.read_text())
+    lane, (_, accepted) = _checked(path)
+    assert lane == TraceChecker().run(path.read_text())
     assert accepted
 
 

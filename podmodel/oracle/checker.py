@@ -25,6 +25,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+from msgspec import UNSET
+
 from podmodel.model.collector import fewer_collections
 from podmodel.model.config import ManifestError, PodConfig
 from podmodel.model.gates import UnknownGateError, gates_for_version, generation_tracking, resolve_gates
@@ -50,8 +53,9 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
+from podmodel.oracle.transitions import FIXED, maybe_out_of_order, shape_id, shapes_for, token_parts
 from podmodel.oracle.schema import pod_schema
-from podmodel.oracle.typed import typed_pod
+from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
 from podmodel.oracle.validate import SOURCE as _SRC_INVALID
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
@@ -60,14 +64,17 @@ from podmodel.oracle.verdict import PodResult, Verdict, Violation
 CONFIG_CACHE = 4096
 #: How many distinct clean observation states it remembers (then it starts over).
 CLEAN_CACHE = 65536
+#: How many volatile values of one pod the memo of clean steps keeps labels for (then it starts over).
+KNOWN_VALUES = 512
 
 
 class _PodState:
     """What the monitor remembers about one live pod."""
 
-    __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "last", "count", "first_index",
+    __slots__ = ("key", "uid", "namespace", "name", "cfg", "cfg_key", "info", "_last", "pending", "count", "first_index",
                  "violations", "first", "rows", "previous_index", "seen_initialized", "coverage", "quiet_key",
-                 "valid_conditions", "valid_lists", "spec_ref", "static_ref")
+                 "valid_conditions", "valid_lists", "spec_ref", "static_ref", "token", "rv", "known", "vbase",
+                 "generation")
 
     def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
         self.key = key
@@ -84,7 +91,19 @@ class _PodState:
         # spec -- the pod's configuration, and only its other members are schema-checked.
         self.spec_ref: Any = None
         self.static_ref: Any = None
-        self.last: Snapshot | None = None
+        self._last: Snapshot | None = None
+        # After a step taken from the memo (podmodel.oracle.transitions), the last observation as
+        # (the lane's members, index, event): its snapshot is built only when something reads
+        # `last` (the members' bytes are one object; the decoded pod would be hundreds, freed late).
+        self.pending: tuple | None = None
+        # The last observation's token (transitions.token_parts, shape_id) and resourceVersion, for the memo.
+        self.token: tuple | None = None
+        self.rv: Any = None
+        # The pod's volatile values seen so far -> their labels (transitions.labels), the next free
+        # label, and how many times the map was started afresh (labels compare within one map only).
+        self.known: dict | None = None
+        self.vbase = 0
+        self.generation = 0
         self.count = 0
         self.first_index = snap.index
         self.violations = 0
@@ -94,10 +113,38 @@ class _PodState:
         self.seen_initialized = False
         self.coverage: Counter | None = Counter() if coverage else None
 
+    def __getstate__(self) -> dict:
+        # A state copied or sent to another process (podmodel.oracle.parallel) drops its token: shape
+        # numbers and configuration ids mean nothing there, so its next step takes the full path.
+        state = {k: getattr(self, k) for k in self.__slots__}
+        state["token"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    @property
+    def last(self) -> Snapshot | None:
+        """The snapshot of the pod's last observation (built now if the memo skipped it: the
+        configuration and spec info are still those it was observed with)."""
+        if self.pending is not None:
+            members, index, event = self.pending
+            # the pod as the lane decoded it (spec_ref: the very spec object it had)
+            pod = {k: self.spec_ref if k == "spec" else orjson.loads(memoryview(raw)) for k, raw in members.items()}
+            self._last = snapshot(pod, self.cfg, index=index, event=event, info=self.info)
+            self.pending = None
+        return self._last
+
+    @last.setter
+    def last(self, snap: Snapshot | None) -> None:
+        self._last, self.pending = snap, None
+
     def result(self, deleted: bool) -> PodResult:
+        last_index = self.pending[1] if self.pending is not None else self._last.index if self._last else self.first_index
         return PodResult(
             uid=self.uid, namespace=self.namespace, name=self.name, observations=self.count,
-            first_index=self.first_index, last_index=self.last.index if self.last else self.first_index,
+            first_index=self.first_index, last_index=last_index,
             violations=self.violations, first=self.first, rows=self.rows, previous_index=self.previous_index,
             deleted=deleted, coverage=dict(self.coverage) if self.coverage is not None else None,
         )
@@ -144,6 +191,9 @@ class TraceChecker:
         Called with each pod's `~podmodel.oracle.verdict.PodResult` when the pod ends
         (DELETED, or at `finish`).  Given it, results are not kept for the `Verdict`,
         so memory stays bounded by the live pods.
+    memo : bool
+        Take steps that another pod already showed clean from the memo of clean steps
+        (`podmodel.oracle.transitions`; speed only, the verdict is the same; off with ``coverage``).
 
     Examples
     --------
@@ -161,12 +211,23 @@ class TraceChecker:
     """
 
     def __init__(self, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False, *,
-                 on_pod: Callable[[PodResult], None] | None = None, kubernetes_version: str | None = None) -> None:
+                 on_pod: Callable[[PodResult], None] | None = None, kubernetes_version: str | None = None,
+                 memo: bool = True) -> None:
         self._gates = _gates(feature_gates, kubernetes_version)
         self._generations = generation_tracking(kubernetes_version)
         self._schema = pod_schema(kubernetes_version)
         self._typed = typed_pod(kubernetes_version)
         self._coverage = bool(coverage)
+        # Tokens of observations and the memo of clean steps (podmodel.oracle.transitions): key ->
+        # (seen_initialized after the step, the configuration, kept alive so its id is not reused).
+        self._shapes = shapes_for(kubernetes_version) if memo and not coverage else None
+        self._steps: dict[tuple, tuple] = {}
+        self._specs: dict[int, tuple] = {}  # id(shared spec) -> (spec, static_key, (cfg, config key, spec info)) of a valid one
+        self._cross: dict[tuple, bool] = {}  # (shape id, spec names) -> typed.cross_fields
+        #: How many observations took each path: ``typed`` (the typed check accepted them),
+        #: ``refused`` (it was asked and did not), ``memo`` (of the typed ones, the step came from
+        #: the memo of clean steps), ``full`` (validate_pod and the schema ran).
+        self.taken = {"typed": 0, "refused": 0, "memo": 0, "full": 0}
         self._on_pod = on_pod
         self._pods: dict[Any, _PodState] = {}
         # config_key -> (shared config, spec info, problems of the spec); config None when the spec is invalid
@@ -244,8 +305,29 @@ class TraceChecker:
         if len(self._configs) >= CONFIG_CACHE:
             self._configs.clear()
             self._clean.clear()
+            self._steps.clear()
         self._configs[key] = (cfg, info, problems)
         return cfg, key, info, problems
+
+    def _token(self, members: dict, parts: tuple, state: _PodState, spec: Any) -> tuple | None:
+        """``(shape id, labels, map generation)`` of an observation of ``state``'s pod for the memo
+        of clean steps (`podmodel.oracle.transitions`), or None."""
+        if type(spec) is not dict:
+            return None
+        known = state.known
+        if known is None or len(known) > KNOWN_VALUES:
+            # a fresh map: labels of the previous observation are not comparable (new map generation)
+            known = state.known = dict(FIXED)
+            state.vbase = 0
+            state.generation += 1
+        try:
+            # shape and labels in one pass over the typed check's objects (no second decode)
+            shape, labs = token_parts(parts[0], parts[1], spec.get("nodeName", UNSET), known, state.vbase)
+            sid = shape_id(shape)
+        except (TypeError, AttributeError):  # pragma: no cover - the typed check admits no null state
+            return None
+        state.vbase += len(labs)
+        return sid, tuple(labs), state.generation
 
     def _invalid(self, pod: dict, index: int, state: _PodState | None, key: Any, problems: list[Problem]) -> list[Violation]:
         """Report an impossible object; no lifecycle rule is checked on it, and it is not the
@@ -285,21 +367,76 @@ class TraceChecker:
         state = self._pods.get(key)
         spec = pod.get("spec")
         static = static_key(pod)
-        same_spec = (shared_spec and state is not None and spec is state.spec_ref and spec is not None
-                     and static == state.static_ref)
-        if same_spec:
-            cfg, ckey, info, spec_problems = state.cfg, state.cfg_key, state.info, ()
+        # A spec the lane shares (one object per distinct bytes, never mutated) that passed the full
+        # validation before -- this pod's last one, or another pod's -- is valid, with the
+        # configuration found then.
+        valid_spec = None
+        if shared_spec and spec is not None:
+            if state is not None and spec is state.spec_ref and static == state.static_ref:
+                valid_spec = (state.cfg, state.cfg_key, state.info)
+            else:
+                seen = self._specs.get(id(spec))
+                if seen is not None and seen[0] is spec and seen[1] == static:
+                    valid_spec = seen[2]
+        if valid_spec is not None:
+            (cfg, ckey, info), spec_problems = valid_spec, ()
         else:
             cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
         meta, status = pod.get("metadata"), pod.get("status")
         generation = meta.get("generation") if type(meta) is dict else None
         conditions = status.get("conditions") if type(status) is dict else None
-        if same_spec and members is not None and info is not None and self._typed is not None \
-                and self._typed.accepts(members, info.names):
-            # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
-            # two checks below accept; the spec is the pod's valid one (same_spec).
+        memo_key = token = parts = prev_cfg = None
+        accepted = False
+        if valid_spec is not None and members is not None and info is not None and self._typed is not None:
+            parts = self._typed.parts(members)
+            if parts is not None:
+                # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
+                # two checks below accept; the spec is a valid one (valid_spec).
+                token = self._token(members, parts, state, spec) \
+                    if self._shapes is not None and state is not None else None
+                if token is not None:
+                    # the cross-field rules read only what the shape holds (names, condition types,
+                    # generations, state members) and the spec's container names
+                    ck = (token[0], info.names)
+                    accepted = self._cross.get(ck)
+                    if accepted is None:
+                        if len(self._cross) >= CLEAN_CACHE:
+                            self._cross.clear()
+                        accepted = self._cross[ck] = cross_fields(parts[0], parts[1], info.names)
+                else:
+                    accepted = cross_fields(parts[0], parts[1], info.names)
+            self.taken["typed" if accepted else "refused"] += 1
+        if accepted:
             problems = []
+            prev_token = state.token if state is not None else None
+            rv = parts[0].resourceVersion
+            if token is not None and prev_token is not None and token[2] == prev_token[2] \
+                    and not maybe_out_of_order(state.rv, rv):
+                prev_cfg = state.cfg
+                memo_key = (id(cfg), id(prev_cfg), state.seen_initialized, event,
+                            prev_token[0], token[0], prev_token[1], token[1])
+                hit = self._steps.get(memo_key)
+                if hit is not None:
+                    # A step the rules found clean for another pod, up to a one-to-one renaming of
+                    # volatile values (podmodel.oracle.transitions): the same verdict, no violation.
+                    self.taken["memo"] += 1
+                    state.count += 1
+                    state.seen_initialized = hit[0]
+                    state.quiet_key = None
+                    # what the full path would remember (the configuration and spec may be another
+                    # valid one than the last observation's: `last` is read with these)
+                    state.cfg, state.cfg_key, state.info = cfg, ckey, info
+                    state.spec_ref, state.static_ref = spec, static
+                    state.pending = (members, index, event)
+                    state.token, state.rv = token, rv
+                    # (speed only: the next full validation, if any, re-reads the lists and conditions)
+                    state.valid_conditions = state.valid_lists = None
+                    if event == "DELETED":
+                        del self._pods[key]
+                        self._emit(state.result(deleted=True))
+                    return []
         else:
+            self.taken["full"] += 1
             vl = state.valid_lists if state is not None else None
             previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
             vc = state.valid_conditions if state is not None else None
@@ -307,7 +444,7 @@ class TraceChecker:
                                     previous_conditions=vc[1] if vc is not None and vc[0] == generation else None)
             # The whole object, spec included, every time: the configuration cache above is keyed by
             # what the lifecycle reads (config_key), so two specs that differ only in, say, ports share it.
-            refused = self._schema.problems_but_spec(pod) if same_spec else self._schema.problems(pod)
+            refused = self._schema.problems_but_spec(pod) if valid_spec is not None else self._schema.problems(pod)
             if refused:
                 problems += [p for p in refused if p not in spec_problems]
             if spec_problems:
@@ -374,6 +511,23 @@ class TraceChecker:
             state.spec_ref = state.static_ref = None
         state.quiet_key = quiet_key
         state.last = snap
+        if shared_spec and cfg is not None and valid_spec is None:
+            if len(self._specs) >= CONFIG_CACHE:
+                self._specs.clear()
+            self._specs[id(spec)] = (spec, static, (cfg, ckey, info))  # the entry keeps spec and cfg alive
+        if members is not None and cfg is not None and self._shapes is not None and self._typed is not None:
+            if token is None:
+                if parts is None:
+                    parts = self._typed.parts(members)
+                token = self._token(members, parts, state, spec) if parts is not None else None
+            state.token = token
+            state.rv = meta.get("resourceVersion") if type(meta) is dict else None
+            if memo_key is not None and not found:
+                if len(self._steps) >= CLEAN_CACHE:
+                    self._steps.clear()
+                self._steps[memo_key] = (state.seen_initialized, cfg, prev_cfg)  # keeps both ids from reuse
+        else:
+            state.token = None
         state.valid_conditions = (generation, conditions) if type(conditions) is list else None
         state.valid_lists = (ckey, (status.get("initContainerStatuses"), status.get("containerStatuses"),
                                     status.get("ephemeralContainerStatuses"))) if type(status) is dict else None

@@ -12,7 +12,7 @@ forbidden, ``null`` refused except for timestamps, int32/int64 ranges, and the c
 `~podmodel.oracle.validate` that a type can state: required and non-empty names, enums,
 non-negative counts, a ``terminated`` state's required ``exitCode``), decodes the members'
 *bytes* (the JSON Lines lane keeps them, `~podmodel.oracle.formats.Observation.members`) with
-them, and checks in Python only the cross-field rules no type states (`_cross_fields`:
+them, and checks in Python only the cross-field rules no type states (`cross_fields`:
 names that exist in the spec and appear once, condition types once, at most one state
 member, observedGeneration <= generation).
 
@@ -173,7 +173,7 @@ class _Builder:
         raise Unsupported(f"{name}: type {t}")
 
 
-def _cross_fields(meta: Any, status: Any, names: tuple) -> bool:
+def cross_fields(meta: Any, status: Any, names: tuple) -> bool:
     """The rules of `~podmodel.oracle.validate.validate_status` that no type states."""
     if status is None:
         return True
@@ -239,6 +239,15 @@ class TypedPod:
     def decode(self, members: dict, names: tuple) -> tuple[Any, Any] | None:
         """`accepts`, returning the decoded ``(metadata, status)`` (status None when absent)
         when it does, else None."""
+        parts = self.parts(members)
+        if parts is None or not cross_fields(parts[0], parts[1], names):
+            return None
+        return parts
+
+    def parts(self, members: dict) -> tuple[Any, Any] | None:
+        """The members decoded with the types, before the cross-field rules (`cross_fields`):
+        ``(metadata, status)`` (status None when absent), or None when a type refuses them or
+        there is no ``metadata``."""
         meta = status = None
         try:
             for k, raw in members.items():
@@ -253,7 +262,7 @@ class TypedPod:
                     dec.decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError):
             return None
-        if meta is None or not _cross_fields(meta, status, names):  # no metadata: no name
+        if meta is None:  # no metadata: no name
             return None
         return meta, status
 

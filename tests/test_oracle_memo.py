@@ -1,0 +1,401 @@
+"""The memo of clean steps (podmodel.oracle.transitions) changes no verdict.
+
+The checker takes a step from the memo when another pod showed the same step clean, up to a
+one-to-one renaming of the volatile values (uid, name, deletionTimestamp, container IDs and
+the timestamps in ``state``/``lastState``).  So the tests put a pod's trace first and then
+*renamed copies* of it -- the copies' steps are looked up in the memo the first pod filled --
+and corrupt the copies the way a wrong memo key would go unnoticed: a volatile value made
+equal to another one (the same container instance, the same termination record), made fresh,
+emptied or removed, a restart count moved, a state or termination record cleared, an
+observation dropped (coalesced updates) or moved back, the pod rebound to another node or its
+image changed (another configuration).  The checker with the memo must give
+exactly the verdict of the checker without it, and of the general reader (which has no memo
+and no typed check): violations with indices and messages, and every pod's result.  The traces
+are random walks of the bundled scenarios' models and realistic lifecycles built with
+`PodSim` (deployments, jobs, crash loops, init containers and sidecars, deletion).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import random
+import tempfile
+from pathlib import Path
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_oracle_builder import PodSim
+from test_oracle_lines import _RECORDED
+from test_oracle_parallel import SCENARIOS, _model, _walk
+
+from podmodel.oracle.checker import TraceChecker
+from podmodel.oracle.formats import InputError, iter_observations
+from podmodel.oracle.lines import read_observations
+from podmodel.oracle.transitions import FIXED, WHOLE, Shapes, labels, shapes_for
+
+_LISTS = ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
+_TIMES = ("startedAt", "finishedAt")
+
+
+# -- traces ---------------------------------------------------------------------------------------
+
+def _model_pod(rng: random.Random) -> list[tuple[str, dict]]:
+    model = _model(rng.randrange(len(SCENARIOS)))
+    states = _walk(model, rng, rng.randint(3, 12))
+    pods = []
+    for i, s in enumerate(states):
+        pod = model.to_pod(s, resource_version=i + 1)
+        pod["metadata"].update(uid="model-uid", name="model-pod")
+        pods.append(("ADDED" if i == 0 else "MODIFIED", pod))
+    return pods
+
+
+def _sim_pod(rng: random.Random) -> list[tuple[str, dict]]:
+    """A realistic lifecycle: created, bound, containers created, started, ready changes,
+    crashes and restarts, completion or deletion."""
+    kind = rng.choice(["deploy", "job", "init", "sidecar"])
+    p = PodSim("web", node=None, restart_policy="Never" if kind == "job" else rng.choice(["Always", "OnFailure"]),
+               init=("setup",) if kind == "init" else (), sidecars=("proxy",) if kind == "sidecar" else ())
+    out = [("ADDED", p.obs())]
+    out.append(("MODIFIED", p.bind().obs()))
+    out.append(("MODIFIED", p.start_kubelet().obs()))
+    if kind == "init":
+        p.running("setup")
+        out.append(("MODIFIED", p.obs()))
+        p.terminated("setup", 0)
+    if kind == "sidecar":
+        p.running("proxy")
+    p.running("app").phase("Running")
+    out.append(("MODIFIED", p.obs()))
+    for _ in range(rng.randint(0, 3)):
+        if kind == "job":
+            break
+        p.terminated("app", rng.choice([0, 1, 137]))
+        if rng.random() < 0.7:
+            out.append(("MODIFIED", p.obs()))
+        p.crashloop("app")
+        out.append(("MODIFIED", p.obs()))
+        p.running("app")
+        out.append(("MODIFIED", p.obs()))
+    if kind == "job":
+        p.terminated("app", 0).phase("Succeeded")
+        out.append(("MODIFIED", p.obs()))
+    else:
+        out.append(("MODIFIED", p.delete().obs()))
+        p.terminated("app", 143).phase("Failed")
+        out.append(("MODIFIED", p.obs()))
+    out.append(("DELETED", p.obs()))
+    return out
+
+
+def _pod_trace(seed: int) -> list[tuple[str, dict]]:
+    rng = random.Random(seed)
+    pods = (_model_pod if rng.random() < 0.5 else _sim_pod)(rng)
+    if rng.random() < 0.3:
+        # no container IDs in the termination records: then their exit codes and timestamps tell
+        # two records apart (hidden.relation)
+        for _, pod in pods:
+            for lst in _LISTS:
+                for c in (pod.get("status") or {}).get(lst) or []:
+                    for part in ("state", "lastState"):
+                        term = (c.get(part) or {}).get("terminated")
+                        if isinstance(term, dict):
+                            term.pop("containerID", None)
+    return pods
+
+
+def _volatile_paths(pod: dict) -> list[tuple]:
+    """Where the volatile values of an observation are: ``(key path...)`` into the pod."""
+    out: list[tuple] = [("metadata", k) for k in ("name", "deletionTimestamp") if k in pod.get("metadata", {})]
+    status = pod.get("status") or {}
+    for lst in _LISTS:
+        for i, c in enumerate(status.get(lst) or []):
+            if "containerID" in c:
+                out.append(("status", lst, i, "containerID"))
+            for part in ("state", "lastState"):
+                st_ = c.get(part) or {}
+                for member, keys in (("running", ("startedAt",)), ("terminated", (*_TIMES, "containerID"))):
+                    if isinstance(st_.get(member), dict):
+                        out += [("status", lst, i, part, member, k) for k in keys if k in st_[member]]
+    return out
+
+
+def _get(pod: dict, path: tuple):
+    for k in path[:-1]:
+        pod = pod[k]
+    return pod.get(path[-1])
+
+
+def _set(pod: dict, path: tuple, value) -> None:
+    for k in path[:-1]:
+        pod = pod[k]
+    if value is _DELETE:
+        pod.pop(path[-1], None)
+    else:
+        pod[path[-1]] = value
+
+
+_DELETE = object()
+
+
+def _renamed(pods: list[tuple[str, dict]], copy_no: int) -> list[tuple[str, dict]]:
+    """The same pod with every non-empty volatile value renamed one-to-one (valid values: an
+    RFC 3339 time for a timestamp, a container ID for an ID), and a new uid."""
+    table: dict = {}
+
+    def fresh(path: tuple, value):
+        if not isinstance(value, str) or not value:
+            return value
+        if value not in table:
+            n = len(table)
+            if path[-1] in _TIMES or path[-1] == "deletionTimestamp":
+                table[value] = f"203{copy_no}-0{1 + n // 1440 % 9}-01T{n // 60 % 24:02d}:{n % 60:02d}:00Z"
+            elif path[-1] == "containerID":
+                table[value] = f"containerd://copy{copy_no}x{n:04d}"
+            else:
+                table[value] = f"copy{copy_no}-{n}"
+        return table[value]
+
+    out = []
+    for event, pod in pods:
+        pod = copy.deepcopy(pod)
+        pod["metadata"]["uid"] = f"copy-{copy_no}-uid"
+        for path in _volatile_paths(pod):
+            _set(pod, path, fresh(path, _get(pod, path)))
+        out.append((event, pod))
+    return out
+
+
+def _corrupt(pods: list[tuple[str, dict]], rng: random.Random, how: str) -> list[tuple[str, dict]]:
+    pods = [(e, copy.deepcopy(p)) for e, p in pods]
+    k = rng.randrange(len(pods))
+    pod = pods[k][1]
+    paths = _volatile_paths(pod)
+    if how == "alias" and paths:
+        # a volatile value made equal to another one, of this observation or the one before
+        others = paths + [("prev", *q) for q in (_volatile_paths(pods[k - 1][1]) if k else [])]
+        src = rng.choice(others)
+        value = _get(pods[k - 1][1], src[1:]) if src[0] == "prev" else _get(pod, src)
+        _set(pod, rng.choice(paths), value)
+    elif how == "fresh" and paths:
+        path = rng.choice(paths)
+        _set(pod, path, "2039-01-01T00:00:00Z" if path[-1] in _TIMES or path[-1] == "deletionTimestamp"
+             else f"containerd://fresh{rng.randrange(10**6)}" if path[-1] == "containerID" else "fresh-name")
+    elif how == "empty" and paths:
+        path = rng.choice(paths)
+        _set(pod, path, rng.choice(["", None, _DELETE]) if path[-1] != "name" else _DELETE)
+    elif how in ("count", "clear") and (pod.get("status") or {}).get("containerStatuses"):
+        c = rng.choice(pod["status"]["containerStatuses"])
+        if how == "count":
+            c["restartCount"] = max(0, c.get("restartCount", 0) + rng.choice([-1, 1]))
+        else:
+            c[rng.choice(["state", "lastState"])] = {}
+    elif how == "drop" and len(pods) > 2:
+        del pods[k]
+    elif how == "prefix" and len(pods) > 2:  # the copy is first seen later in its life
+        pods = [("ADDED", pods[k][1])] + pods[k + 1:]
+    elif how == "back" and k > 0:
+        pods.insert(k - 1, pods.pop(k))
+    elif how == "node":  # rebound, unbound or bound later (spec.nodeName)
+        spec = pod.setdefault("spec", {})
+        value = rng.choice(["node-9", "", None, _DELETE, (pods[k - 1][1].get("spec") or {}).get("nodeName", "node-1")])
+        _set(pod, ("spec", "nodeName"), value)
+    elif how == "image" and (pod.get("spec") or {}).get("containers"):  # another configuration
+        for later in pods[k:]:
+            later[1]["spec"]["containers"][0]["image"] = "registry.example/other:2"
+    elif how == "phase":
+        pod.setdefault("status", {})["phase"] = rng.choice(["Pending", "Running", "Succeeded", "Failed"])
+    return pods
+
+
+def _write(path: Path, *pod_lists) -> None:
+    lines = [json.dumps({"type": e, "object": p}, separators=(",", ":")) for pods in pod_lists for e, p in pods]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _all_three(path: Path):
+    """The verdicts with the memo, without it, and of the general reader; and the memo's hits."""
+    memo = TraceChecker()
+    with_memo = memo.run(str(path))
+    without = TraceChecker(memo=False).run(str(path))
+    general = TraceChecker().run(path.read_text())
+    return with_memo, without, general, memo.taken["memo"]
+
+
+def _agree(path: Path) -> int:
+    with_memo, without, general, hits = _all_three(path)
+    assert with_memo == without, (with_memo.ids(), without.ids())
+    assert with_memo == general
+    return hits
+
+
+# -- tests ----------------------------------------------------------------------------------------
+
+def test_a_renamed_pod_takes_its_steps_from_the_memo_with_the_same_verdict(tmp_path):
+    hits = 0
+    for seed in range(12):
+        pods = _pod_trace(seed)
+        path = tmp_path / f"t{seed}.jsonl"
+        _write(path, pods, _renamed(pods, 1), _renamed(pods, 2))
+        hits += _agree(path)
+        # the premise of the memo: a renamed pod gets the first pod's verdict
+        verdict = TraceChecker(memo=False).run(str(path))
+        per_uid: dict = {}
+        for v in verdict.violations:
+            per_uid.setdefault(v.uid, []).append((v.id, v.field, v.index % len(pods)))
+        assert len({tuple(x) for x in per_uid.values()}) <= 1 and len(per_uid) in (0, 3), per_uid
+    assert hits > 100  # the copies' steps did come from the memo
+
+
+_HOW = ["alias", "fresh", "empty", "count", "clear", "drop", "prefix", "back", "node", "image", "phase"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**31), corruptions=st.lists(st.tuples(st.integers(0, 2**31), st.sampled_from(_HOW)),
+                                                        min_size=1, max_size=3))
+def test_a_corrupted_renamed_copy_gets_the_verdict_of_the_full_check(seed, corruptions):
+    pods = _pod_trace(seed)
+    copy_ = _renamed(pods, 1)
+    for cseed, how in corruptions:
+        copy_ = _corrupt(copy_, random.Random(cseed), how)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "t.jsonl"
+        _write(path, pods, _renamed(pods, 2), copy_)
+        try:
+            _agree(path)
+        except InputError:  # a corruption the reader refuses: no verdict either way
+            with pytest.raises(InputError):
+                TraceChecker(memo=False).run(str(path))
+
+
+@pytest.mark.parametrize("recorded", _RECORDED, ids=[p.name for p in _RECORDED])
+def test_the_memo_changes_no_verdict_on_recorded_traces(tmp_path, recorded):
+    obs = list(iter_observations(str(recorded)))
+    pods = [(o.event or "MODIFIED", o.pod) for o in obs]
+    path = tmp_path / "t.jsonl"
+    _write(path, pods, _renamed(pods, 1))
+    _agree(path)
+
+
+def test_the_shape_holds_every_field_of_the_compared_container_states():
+    for version in ("1.33", "1.34", "1.35"):
+        shapes = shapes_for(version)
+        assert isinstance(shapes, Shapes), version
+    for struct, volatile in WHOLE.values():
+        assert not set(struct.__struct_fields__) & volatile
+
+
+def test_a_container_state_field_the_shape_does_not_know_turns_the_memo_off(monkeypatch):
+    from podmodel.oracle import transitions
+
+    # the waiting state's shape without its fields: the schema's reason and message are unknown to it
+    monkeypatch.setitem(transitions.WHOLE, "ContainerStateWaiting", (transitions._Running, frozenset()))
+    with pytest.raises(ValueError, match="ContainerStateWaiting"):
+        Shapes("1.35")
+
+
+def test_labels_tell_equal_values_apart_from_absent_null_and_empty():
+    known = dict(FIXED)
+    a = labels(["x", "y", "x", None, "", msgspec.UNSET], known, 0)
+    assert a[0] == a[2] != a[1] and a[3:] == (-2, -3, -1)
+    assert labels(["y", "z"], known, len(a)) == (a[1], len(a) + 1)
+
+
+def test_a_pod_state_copied_or_sent_to_another_process_drops_its_token(tmp_path):
+    pods = _pod_trace(3)
+    path = tmp_path / "t.jsonl"
+    _write(path, pods, _renamed(pods, 1))
+    checker = TraceChecker()
+    for obs in read_observations(str(path)):
+        checker.feed_observation(obs)
+        for state in checker._pods.values():
+            if state.token is not None:
+                for other in (pickle.loads(pickle.dumps(state)), copy.copy(state)):
+                    # shape numbers and configuration ids are this checker's: the copy starts afresh
+                    assert other.token is None and other.count == state.count
+                    assert other.last == state.last  # built from the member bytes if the memo skipped it
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ranges_checked_apart_and_stitched_agree_with_the_memo(tmp_path, seed):
+    from test_oracle_parallel import _line_starts, _ranged
+
+    pods = _pod_trace(seed)
+    copy_ = _corrupt(_renamed(pods, 1), random.Random(seed), _HOW[seed % len(_HOW)])
+    path = tmp_path / "t.jsonl"
+    _write(path, pods, _renamed(pods, 2), copy_)
+    data = path.read_bytes()
+    whole = TraceChecker(memo=False).run(str(path))
+    for cut in _line_starts(data)[::3]:
+        assert _ranged(str(path), [cut], len(data)) == whole
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_labels_in_one_pass_equal_labels_of_the_volatile_values(seed):
+    from podmodel.oracle.transitions import volatile_labels, volatile_values
+    from podmodel.oracle.typed import typed_pod
+
+    typed = typed_pod()
+    known_a, known_b, base = dict(FIXED), dict(FIXED), 0
+    for _, pod in _pod_trace(seed) + _corrupt(_renamed(_pod_trace(seed), 1), random.Random(seed), "alias"):
+        parts = typed.parts({k: msgspec.Raw(json.dumps(v).encode()) for k, v in pod.items()})
+        if parts is None:
+            continue
+        node = pod.get("spec", {}).get("nodeName", msgspec.UNSET)
+        values = volatile_values(parts[0], parts[1], node)
+        assert volatile_labels(parts[0], parts[1], node, known_b, base) == list(labels(values, known_a, base))
+        base += len(values)
+
+
+def test_a_step_across_a_configuration_change_is_not_taken_for_one_within_a_configuration(tmp_path):
+    """Pod x restarts its container under restartPolicy Never after exit 0 while its image
+    changes (the kubelet restarts a container whose image changed: legal); pod y shows the same
+    statuses with the new image all along (a forbidden restart).  Both steps have the same new
+    configuration, shapes and labels: only the previous configuration tells them apart."""
+    y = PodSim("y", restart_policy="Never", image="registry.example/app:2")
+    y.up().status_image("app", "registry.example/app:1").terminated("app", 0)
+    y_before = y.obs()
+    y_after = y.running("app").obs()
+    x = PodSim("x", restart_policy="Never", image="registry.example/app:1")
+    x.up().terminated("app", 0)
+    x_before = x.obs()
+    x_after = x.image("app", "registry.example/app:2").running("app").obs()
+    path = tmp_path / "t.jsonl"
+    _write(path, [("ADDED", y_before)], [("ADDED", x_before), ("MODIFIED", x_after)], [("MODIFIED", y_after)])
+    with_memo, without, general, _ = _all_three(path)
+    assert with_memo == without == general
+    assert with_memo.ids() == [("restart-forbidden", 3)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_shape_read_off_the_typed_objects_partitions_like_the_decoded_shape(seed):
+    """`token_parts` reads the shape off the typed check's objects: two observations get equal
+    shapes there exactly when their statuses decode to equal `Shape` Structs (and equal metadata
+    parts), and its labels are `volatile_labels`'."""
+    from podmodel.oracle.transitions import token_parts, volatile_labels
+    from podmodel.oracle.typed import typed_pod
+
+    typed, shapes = typed_pod(), shapes_for()
+    rng = random.Random(seed)
+    pods = _pod_trace(seed) + _pod_trace(seed + 100)
+    for how in _HOW:
+        pods += _corrupt(_renamed(_pod_trace(seed), 1), rng, how)
+    known_a, known_b, base = dict(FIXED), dict(FIXED), 0
+    pairs = {}
+    for _, pod in pods:
+        members = {k: msgspec.Raw(json.dumps(v).encode()) for k, v in pod.items()}
+        parts = typed.parts(members)
+        if parts is None:
+            continue
+        node = pod.get("spec", {}).get("nodeName", msgspec.UNSET)
+        shape, labs = token_parts(parts[0], parts[1], node, known_a, base)
+        assert labs == volatile_labels(parts[0], parts[1], node, known_b, base)
+        base += len(labs)
+        pairs.setdefault(shape, set()).add(shapes.shape(members, parts[0]))
+    decoded = [d for ds in pairs.values() for d in ds]
+    assert all(len(ds) == 1 for ds in pairs.values()) and len(set(decoded)) == len(decoded)
+    assert len(pairs) > 3  # the traces have several distinct shapes
