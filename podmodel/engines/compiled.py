@@ -28,9 +28,7 @@ computation across many states, by factoring two parameters out of the state:
     reading (learned one ``_Read`` at a time; the others stay placeholders).  One blind
     spot, by construction: a placeholder is hashable (states holding it key the model's
     caches), so a model that looked a code up in a set or dict of ints would get "absent"
-    without a `_Read`; the model does not, and the tests compare both engines.  Properties
-    are evaluated on placeholders the same way; a predicate outside the catalogue (which
-    may hash containers) runs with hashing counted as a look (`_hash_looks`).
+    without a `_Read`; the model does not, and the tests compare both engines.
 
 Two more reuses, both exact in the same way or resting on a stated symmetry:
 
@@ -88,7 +86,6 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -99,7 +96,7 @@ from podmodel.engines.results import Progress, intern
 from podmodel.engines.symmetry import Symmetry
 from podmodel.model.actions import Action
 from podmodel.model.product import GUARDS, ContainerState, Model, PodState
-from podmodel.model.properties import CATALOGUE, Property
+from podmodel.model.properties import Property
 
 #: Transitions expanded at once (bounds the temporary arrays of one step of the search).
 CHUNK = 1 << 19
@@ -1515,38 +1512,6 @@ def _odd(values: list[_Values], top: int, good: int) -> np.ndarray:
     return out
 
 
-def _hash_looks(check: Callable[..., bool]) -> Callable[..., bool]:
-    """``check`` run with hashing a placeholder counted as a look at its value.
-
-    The placeholders hash by identity, in C (`_Opaque`, `_Hidden`), which is exact only for a
-    predicate that never puts containers, counts or codes in a set or dict key itself: two
-    equal containers would hash apart and ``len(set(t.containers))`` see them as distinct.
-    The catalogue's predicates do not (they compare, they do not hash); a user's may, so
-    `_Checks` runs every predicate not in the catalogue through this wrapper: a hash raises
-    `_Read` and the value is then computed with what it hashed made concrete.  Slower for that
-    predicate only; the reference is still the readable engine.
-    """
-
-    def strict(*args: Any) -> bool:
-        _Opaque.__hash__ = _Opaque._read  # type: ignore[assignment]
-        _Hidden.__hash__ = _Hidden._read  # type: ignore[assignment]
-        try:
-            return check(*args)
-        finally:
-            _Opaque.__hash__ = _Hidden.__hash__ = object.__hash__  # type: ignore[assignment]
-
-    return strict
-
-
-def _trusted(p: Property) -> Property:
-    """``p`` as `_Checks` evaluates it: a catalogue property as it is, any other property
-    with its predicates hashing placeholders as a look (`_hash_looks`)."""
-    if p in CATALOGUE:
-        return p
-    return replace(p, check=_hash_looks(p.check),
-                   trigger=None if p.trigger is None else _hash_looks(p.trigger))
-
-
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -1562,7 +1527,6 @@ class _Checks:
     def __init__(self, T: Tables, props: Sequence[Property]):
         m = T.model
         self.T, self.m = T, m
-        props = [_trusted(p) for p in props]
         self.always = [p for p in props if p.kind == "always"]
         self.sometimes = [p for p in props if p.kind == "sometimes"]
         self.steps = [p for p in props if p.kind == "step"]
