@@ -401,12 +401,7 @@ def of_exploration(result: Any) -> Coverage:
         nv, na = max(len(views), 1), max(len(space.actions), 1)
         keys, at = np.unique((view_of[:csrc.size] * na + cact) * nv + view_of[csrc.size:], return_inverse=True)
         counts = np.bincount(at.reshape(-1), weights=n, minlength=keys.size).astype(np.int64)
-        by_id = list(views)
-        for key, k in zip(keys.tolist(), counts.tolist()):
-            rest, v = divmod(key, nv)
-            u, a = divmod(rest, na)
-            cov.add_step(model, by_id[u], space.actions[a], by_id[v], k)
-        return cov
+        return _add_steps(cov, model, space.actions, list(views), keys, counts, nv, na)
     if tables is not None and hasattr(tables, "cores"):
         # compiled: a packed state is core * RL + (counts, codes); its machines are its core's
         classes = np.asarray(space.codes, dtype=np.int64) // tables.RL
@@ -421,11 +416,16 @@ def of_exploration(result: Any) -> Coverage:
     view = view_of_class[inv.reshape(-1)]
     nv, na = max(len(views), 1), max(len(space.actions), 1)
     keys, counts = np.unique((view[src] * na + act) * nv + view[dst], return_counts=True)
-    by_id = list(views)
+    return _add_steps(cov, model, space.actions, list(views), keys, counts, nv, na)
+
+
+def _add_steps(cov, model, actions, by_id, keys, counts, nv: int, na: int):
+    """Add to ``cov`` the steps ``keys`` (``(view * na + action) * nv + view``, views numbered
+    as in ``by_id``), each taken ``counts`` times; return ``cov``."""
     for key, n in zip(keys.tolist(), counts.tolist()):
         rest, v = divmod(key, nv)
         u, k = divmod(rest, na)
-        cov.add_step(model, by_id[u], space.actions[k], by_id[v], n)
+        cov.add_step(model, by_id[u], actions[k], by_id[v], n)
     return cov
 
 
