@@ -96,6 +96,32 @@ def test_step_properties_that_look_at_unchanged_containers(name):
     assert "sees-other-containers" in fast.violations  # not vacuous
 
 
+def _containers_hashed_apart(m, s, a, t):
+    return len(t.containers) < 2 or len(set(t.containers)) == len(t.containers)
+
+
+def _restart_counts_hashed_apart(m, s):
+    return len(s.containers) < 2 or len({(c.machine, c.restart_count) for c in s.containers}) == len(s.containers)
+
+
+@pytest.mark.parametrize("name", ["two-init-two-app", "two-identical-apps"])
+def test_user_properties_that_hash_containers_get_the_readable_verdict(name):
+    """The placeholders hash by identity (fast, exact for the catalogue, which never hashes
+    containers); a user predicate that puts containers or counts in a set would see two
+    equal ones apart. A predicate outside the catalogue runs on concrete states only
+    (`compiled._untrusted`): verdicts and counterexamples as the readable engine's."""
+    model = _model(name)
+    extra = (Property("containers-hashed-apart", "step", "test", "test", _containers_hashed_apart),
+             Property("counts-hashed-apart", "always", "test", "test", _restart_counts_hashed_apart))
+    props = tuple(properties_for(model)) + extra
+    fast = explore(model, properties=props, engine="compiled")
+    slow = explore(model, properties=props, engine="readable")
+    assert fast.verdicts(liveness=False) == slow.verdicts(liveness=False)
+    assert {k: v.actions for k, v in fast.violations.items()} == {k: v.actions for k, v in slow.violations.items()}
+    assert {"containers-hashed-apart", "counts-hashed-apart"} <= set(slow.violations)  # not vacuous
+    assert compiled._untrusted(extra[0]) and not any(compiled._untrusted(p) for p in properties_for(model))
+
+
 def test_keyed_hidden_transitions_are_used():
     """Under OnFailure, restart-policy-honoured reads exit codes of the container a
     transition restarts: those values are keyed per hidden transition (and the verdicts

@@ -96,7 +96,7 @@ from podmodel.engines.results import Progress, intern
 from podmodel.engines.symmetry import Symmetry
 from podmodel.model.actions import Action
 from podmodel.model.product import GUARDS, ContainerState, Model, PodState
-from podmodel.model.properties import Property
+from podmodel.model.properties import CATALOGUE, Property
 
 #: Transitions expanded at once (bounds the temporary arrays of one step of the search).
 CHUNK = 1 << 19
@@ -1278,8 +1278,10 @@ class _Values:
     """
 
     def __init__(self, T: Tables, evaluate: Callable[[int, int, int, tuple, tuple], bool],
-                 canon: _Canon | None = None):
+                 canon: _Canon | None = None, concrete: bool = False):
         self.T, self.evaluate, self.canon = T, evaluate, canon
+        #: never run on placeholders: every class keyed by all its counts and codes (`_untrusted`)
+        self.concrete = concrete
         self.val = np.full(0, _UNSEEN, np.int8)
         self.rbits = np.zeros(0, np.int64)
         self.lbits = np.zeros(0, np.int64)
@@ -1333,6 +1335,11 @@ class _Values:
                 raise AssertionError(f"a property read a placeholder with everything concrete: {e}")
             rb = lb = full
         self.rbits[c], self.lbits[c], self.val[c] = rb, lb, _KEYED
+
+    def _all_concrete(self, cls: np.ndarray) -> None:
+        """Key classes ``cls`` by every count and code (a `concrete` predicate)."""
+        full = (1 << self.T.n) - 1
+        self.rbits[cls], self.lbits[cls], self.val[cls] = full, full, _KEYED
 
     def values(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """The predicate on each element (class ``cls[i]``, counts ``r[i]``, codes ``l[i]``)."""
@@ -1426,6 +1433,9 @@ class _Values:
 
     def _first(self, c: int) -> None:
         """The tainted evaluation of class ``c`` (its representative's, when shared)."""
+        if self.concrete:
+            self._all_concrete(np.array([c]))
+            return
         if self.canon is not None:
             rep = int(self.canon.rep(np.array([c]))[0])
             if rep != c:
@@ -1512,6 +1522,24 @@ def _odd(values: list[_Values], top: int, good: int) -> np.ndarray:
     return out
 
 
+#: The catalogue's predicates: they compare containers, counts and codes, never hash them
+#: (`_untrusted`).
+_CATALOGUE_PREDICATES = frozenset(f for p in CATALOGUE for f in (p.check, p.trigger) if f is not None)
+
+
+def _untrusted(p: Property) -> bool:
+    """Whether ``p``'s predicates must never run on placeholders.
+
+    Placeholders hash by identity (in C: the model's caches hash states holding them millions
+    of times a run), which is exact for a predicate that compares containers, counts and
+    codes but not for one that hashes them: ``len(set(t.containers))`` would see two equal
+    containers apart.  The catalogue's predicates only compare; any other predicate (a
+    user's) is evaluated on concrete states only, every class keyed by all its counts and
+    codes: more evaluations for that predicate, the readable engine's value.
+    """
+    return not {p.check, p.trigger} - {None} <= _CATALOGUE_PREDICATES
+
+
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -1537,7 +1565,7 @@ class _Checks:
 
         def state(f, p):
             v = _Values(T, lambda c, r, l, rp, lp: f(m, T.partial_view(c, r, l, rp, lp)),
-                        self.canon.get("core") if p.symmetric else None)
+                        self.canon.get("core") if p.symmetric else None, _untrusted(p))
             v.pred = f
             return v
 
@@ -1546,8 +1574,9 @@ class _Checks:
         self.live_arrays: dict[str, tuple[list, list]] = {p.id: ([], []) for p in self.eventually}
         self.ev = {}
         for p in self.steps:
-            table = _Values(T, self._table_edge(p), self.canon.get("edge") if p.symmetric else None)
-            resolved = _Values(T, self._resolved_edge(p), self.canon.get("resolved") if p.symmetric else None)
+            table = _Values(T, self._table_edge(p), self.canon.get("edge") if p.symmetric else None, _untrusted(p))
+            resolved = _Values(T, self._resolved_edge(p), self.canon.get("resolved") if p.symmetric else None,
+                               _untrusted(p))
             table.pred = resolved.pred = p.check
             self.ev[p.id] = (table, resolved)
         self.bad_state: dict[str, int] = {}
@@ -1624,6 +1653,16 @@ class _Checks:
         cur = np.stack([v.val[classes] for v in group])
         need = np.flatnonzero((cur == _UNSEEN).any(axis=0))
         if not need.size:
+            return
+        for g, v in enumerate(group):  # predicates never run on placeholders (`_untrusted`)
+            if v.concrete:
+                fresh = classes[need][cur[g, need] == _UNSEEN]
+                v._all_concrete(fresh)
+                cur[g, need] = np.where(cur[g, need] == _UNSEEN, _KEYED, cur[g, need])
+        need = need[(cur[:, need] == _UNSEEN).any(axis=0)]
+        if not need.size:
+            for g, v in enumerate(group):
+                v.val[classes] = cur[g]
             return
         cl = classes[need]
         hidden = None if kind == "core" else self._hidden_ids(kind, cl)
