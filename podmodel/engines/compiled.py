@@ -28,7 +28,9 @@ computation across many states, by factoring two parameters out of the state:
     reading (learned one ``_Read`` at a time; the others stay placeholders).  One blind
     spot, by construction: a placeholder is hashable (states holding it key the model's
     caches), so a model that looked a code up in a set or dict of ints would get "absent"
-    without a `_Read`; the model does not, and the tests compare both engines.
+    without a `_Read`; the model does not, and the tests compare both engines.  The catalogue's
+    properties run on placeholders the same way; any other property's predicates run on
+    concrete states only (`_untrusted`: a user's predicate may hash what it reads).
 
 Two more reuses, both exact in the same way or resting on a stated symmetry:
 
