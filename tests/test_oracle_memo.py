@@ -336,7 +336,7 @@ def test_ranges_checked_apart_and_stitched_agree_with_the_memo(tmp_path, seed):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_labels_in_one_pass_equal_labels_of_the_volatile_values(seed):
-    from podmodel.oracle.transitions import volatile_labels, volatile_values
+    from podmodel.oracle.transitions import token_parts, volatile_values
     from podmodel.oracle.typed import typed_pod
 
     typed = typed_pod()
@@ -347,7 +347,7 @@ def test_labels_in_one_pass_equal_labels_of_the_volatile_values(seed):
             continue
         node = pod.get("spec", {}).get("nodeName", msgspec.UNSET)
         values = volatile_values(parts[0], parts[1], node)
-        assert volatile_labels(parts[0], parts[1], node, known_b, base) == list(labels(values, known_a, base))
+        assert token_parts(parts[0], parts[1], node, known_b, base)[1] == list(labels(values, known_a, base))
         base += len(values)
 
 
@@ -375,8 +375,8 @@ def test_a_step_across_a_configuration_change_is_not_taken_for_one_within_a_conf
 def test_the_shape_read_off_the_typed_objects_partitions_like_the_decoded_shape(seed):
     """`token_parts` reads the shape off the typed check's objects: two observations get equal
     shapes there exactly when their statuses decode to equal `Shape` Structs (and equal metadata
-    parts), and its labels are `volatile_labels`'."""
-    from podmodel.oracle.transitions import token_parts, volatile_labels
+    parts), and its labels are those of `volatile_values`."""
+    from podmodel.oracle.transitions import token_parts, volatile_values
     from podmodel.oracle.typed import typed_pod
 
     typed, shapes = typed_pod(), shapes_for()
@@ -393,7 +393,7 @@ def test_the_shape_read_off_the_typed_objects_partitions_like_the_decoded_shape(
             continue
         node = pod.get("spec", {}).get("nodeName", msgspec.UNSET)
         shape, labs = token_parts(parts[0], parts[1], node, known_a, base)
-        assert labs == volatile_labels(parts[0], parts[1], node, known_b, base)
+        assert labs == list(labels(volatile_values(parts[0], parts[1], node), known_b, base))
         base += len(labs)
         pairs.setdefault(shape, set()).add(shapes.shape(members, parts[0]))
     decoded = [d for ds in pairs.values() for d in ds]

@@ -189,33 +189,6 @@ _ABSENT4 = (-1, -1, -1, -1)
 _ABSENT3 = (-1, -1, -1)
 
 
-def volatile_labels(meta: Any, status: Any, node: Any, known: dict, base: int) -> list:
-    """``labels(volatile_values(meta, status, node), known, base)`` in one pass (absent values
-    take their fixed label without a lookup); ``tests/test_oracle_memo.py`` compares the two."""
-    sd = known.setdefault
-    out = [sd(meta.uid, base), sd(meta.name, base + 1), sd(meta.deletionTimestamp, base + 2), sd(node, base + 3)]
-    n = base + 4
-    if status is not None:
-        for items in (status.initContainerStatuses, status.containerStatuses, status.ephemeralContainerStatuses):
-            if items is _UNSET:
-                continue
-            for c in items:
-                out.append(sd(c.containerID, n))
-                n += 1
-                for s in (c.state, c.lastState):
-                    if s is _UNSET:
-                        out += _ABSENT4
-                    else:
-                        r, t = s.running, s.terminated
-                        out.append(-1 if r is _UNSET else sd(r.startedAt, n))
-                        if t is _UNSET:
-                            out += _ABSENT3
-                        else:
-                            out += (sd(t.startedAt, n + 1), sd(t.finishedAt, n + 2), sd(t.containerID, n + 3))
-                    n += 4
-    return out
-
-
 def _getter(struct: type, nested: tuple[str, ...]) -> Any:
     """An ``attrgetter`` of the fields of a shape Struct but ``nested`` (read apart)."""
     fields = [f for f in struct.__struct_fields__ if f not in nested]
@@ -244,8 +217,8 @@ def token_parts(meta: Any, status: Any, node: Any, known: dict, base: int) -> tu
     """The shape and the labels of an observation in one pass over the typed check's decoded
     ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): the shape as nested
     tuples of the fields the shape Structs (`Shape`) declare, read by name, in their order
-    (``UNSET``/``None`` kept as such; a list's items in order), and ``volatile_labels(meta,
-    status, node, known, base)``.  Two observations have equal shapes here exactly when their
+    (``UNSET``/``None`` kept as such; a list's items in order), and ``labels(volatile_values(meta,
+    status, node), known, base)`` (absent values take their fixed label without a lookup).  Two observations have equal shapes here exactly when their
     `Shapes.shape` are equal (``tests/test_oracle_memo.py`` compares them); no second decode."""
     sd = known.setdefault
     out = [sd(meta.uid, base), sd(meta.name, base + 1), sd(meta.deletionTimestamp, base + 2), sd(node, base + 3)]
