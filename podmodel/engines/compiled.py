@@ -1656,16 +1656,17 @@ class _Checks:
         need = np.flatnonzero((cur == _UNSEEN).any(axis=0))
         if not need.size:
             return
-        for g, v in enumerate(group):  # predicates never run on placeholders (`_untrusted`)
-            if v.concrete:
-                fresh = classes[need][cur[g, need] == _UNSEEN]
-                v._all_concrete(fresh)
-                cur[g, need] = np.where(cur[g, need] == _UNSEEN, _KEYED, cur[g, need])
-        need = need[(cur[:, need] == _UNSEEN).any(axis=0)]
-        if not need.size:
-            for g, v in enumerate(group):
-                v.val[classes] = cur[g]
-            return
+        concrete = [g for g, v in enumerate(group) if v.concrete]
+        if concrete:  # predicates that never run on placeholders (`_untrusted`): keyed at once
+            for g in concrete:
+                unseen = cur[g, need] == _UNSEEN
+                group[g]._all_concrete(classes[need[unseen]])
+                cur[g, need[unseen]] = _KEYED
+            need = need[(cur[:, need] == _UNSEEN).any(axis=0)]
+            if not need.size:
+                for g, v in enumerate(group):
+                    v.val[classes] = cur[g]
+                return
         cl = classes[need]
         hidden = None if kind == "core" else self._hidden_ids(kind, cl)
         todos = []
