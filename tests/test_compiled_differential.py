@@ -120,44 +120,73 @@ def _space_of(r):
 
 @pytest.mark.parametrize("name, cap", [("two-init-two-app", None), ("deletion-grace", None),
                                        ("two-init-two-app", 1500), ("large/four-containers", 20_000)])
-def test_numba_and_numpy_paths_agree(monkeypatch, name, cap):
-    """The numba loops (hash-table visited set, code operations) and the NumPy reference
-    (sorted array, lookup table or array arithmetic) give the same numbering, edges and
-    verdicts; the hash table is forced from the first state and the tables off."""
+@pytest.mark.parametrize("jit", [False, True])
+def test_hash_table_and_split_tables_agree_with_the_reference(monkeypatch, name, cap, jit):
+    """The hash-table visited set (probed by NumPy, or by numba's loop) and the split code
+    tables give the reference's numbering, edges and verdicts (sorted array, one code
+    table); the hash table is forced from the first state and the one table off."""
     from podmodel.engines import visited
 
-    pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
+    if jit:
+        pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
     model = load_scenario(SCENARIO_DIR / f"{name}.yaml").model()
     props = properties_for(model)
-    monkeypatch.setattr(visited, "_kernels", False)  # no numba: the reference
+    monkeypatch.setattr(visited, "_kernels", False)  # no numba, no hash table: the reference
+    monkeypatch.setattr(visited, "HASH_FROM", None)
     slow = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
-    monkeypatch.setattr(visited, "_kernels", None)
+    monkeypatch.setattr(visited, "_kernels", None if jit else False)
     monkeypatch.setattr(visited, "HASH_FROM", 0)
+    monkeypatch.setattr(visited, "JIT_FROM", 0)
     monkeypatch.setattr(compiled, "TABLE_LIMIT", 0)
     fast = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
-    assert fast.space.tables.jit is not None and slow.space.tables.jit is None
+    assert (fast.space.tables.jit is not None) == jit and slow.space.tables.jit is None
+    assert fast.space.tables._split is not None and slow.space.tables._split is None
     assert (fast.states, fast.transitions, fast.complete) == (slow.states, slow.transitions, slow.complete)
     assert _space_of(fast) == _space_of(slow)
 
 
-def test_the_hash_table_grows_and_numbers_in_order():
+@pytest.mark.parametrize("jit", [False, True])
+def test_the_hash_table_grows_and_numbers_in_order(jit):
     """Numbers in first-occurrence order across growth of the table, duplicates within a
-    batch, and the room cut, against the sorted array."""
+    batch, and the room cut, against the sorted array; by NumPy's rounds and numba's loop."""
     from podmodel.engines import visited
 
-    pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
+    if jit:
+        pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
     import numpy as np
 
     rng = np.random.default_rng(12)
     init = np.unique(rng.integers(0, 1 << 40, 50))
-    a, b = visited.Visited(init, hash_from=0), visited.Visited(init, hash_from=None)
-    for room in (None, 5000, None, 0, None):
+    a, b = visited.Visited(init, hash_from=0, jit_from=0 if jit else None), visited.Visited(init, hash_from=None)
+    for room in (None, 5000, None, 0, None, 3, None):
         batch = rng.integers(0, 1 << 40, 20_000)
         batch[::3] = batch[1::3][: batch[::3].size]  # duplicates inside the batch
         batch[:40] = init[:40]                       # and codes seen before
+        batch[-30:] = batch[100:130]                 # repeats of new codes, after others
         ra, rb = a.visit(batch, room), b.visit(batch, room)
         assert [x.tolist() for x in ra[:2]] + [ra[2]] == [x.tolist() for x in rb[:2]] + [rb[2]]
     assert a.kind == "hash" and b.kind == "sorted" and len(a) == len(b) > 40_000
+    assert (a.kernels is not None) == jit
+
+
+def test_numpy_probe_collides_and_keeps_a_valid_table():
+    """`visited._probe` on a tiny table, where most candidates collide: every code ends in
+    one slot, reachable from its home slot without crossing a free one, and found again."""
+    import numpy as np
+
+    from podmodel.engines import visited
+
+    rng = np.random.default_rng(3)
+    keys, vals = np.full(1 << 10, -1, np.int64), np.zeros(1 << 10, np.int32)
+    shift = 64 - 10
+    codes = rng.integers(0, 1 << 50, 600)
+    codes[300:] = codes[:300]
+    slot = visited._probe(keys, vals, shift, codes, True)
+    assert (keys[slot] == codes).all() and (vals[slot] == -1).all()
+    assert len(set(slot.tolist())) == len(set(codes.tolist())) == (keys != -1).sum()
+    for s, h in zip(slot.tolist(), visited.home(codes, shift).tolist()):
+        assert all(keys[(h + d) % keys.size] != -1 for d in range((s - h) % keys.size))
+    assert (visited._probe(keys, vals, shift, codes, False) == slot).all()
 
 
 def test_small_runs_do_not_import_numba():

@@ -495,7 +495,7 @@ class Tables:
         self._frozen: tuple | None = None
         self.model_calls = 0
         self.pool = None
-        self.jit = None                           # `podmodel.engines.compiled_jit` once a run is large
+        self.jit = None                           # `podmodel.engines.compiled_jit` once the visited set uses it
         self.enabled = Enabled(model)
         self.sym = Symmetry.of(model)
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
@@ -520,6 +520,7 @@ class Tables:
         self._reads: dict[tuple[int, int], set[int]] = {}
         self._inc_table: np.ndarray | None = None
         self._op_table: np.ndarray | None = None
+        self._split: tuple[np.ndarray, np.ndarray] | None = None
         self._views: dict[Any, PodState] = {}
         self.everywhere = frozenset(range(n))
         self._cs: dict[tuple, Any] = {}
@@ -1088,10 +1089,8 @@ class Tables:
         return out
 
     def apply_op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
-        """Codes after code operations ``ops`` (one per element): numba's loop once the run
-        is large (`jit`), else a lookup table while it fits `TABLE_LIMIT`, else NumPy."""
-        if self.jit is not None:
-            return self._op(l, ops)
+        """Codes after code operations ``ops`` (one per element): a lookup table while
+        ``ops x codes`` fits `TABLE_LIMIT`, else two (`_split_tables`)."""
         if len(self.ops) * self.LB <= TABLE_LIMIT:
             if self._op_table is None or len(self._op_table) < len(self.ops):
                 codes = np.arange(self.LB, dtype=np.int64)
@@ -1100,13 +1099,31 @@ class Tables:
                 new = np.stack(rows).astype(np.int32 if self.LB < 1 << 31 else np.int64)
                 self._op_table = new if self._op_table is None else np.concatenate([self._op_table, new])
             return self._op_table[ops, l]
-        return self._op(l, ops)
+        lo, hi, w = self._split_tables()
+        return lo[ops, l % w] + hi[ops, l // w]
+
+    def _split_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(lo, hi, w)`` with ``apply_op(l, op) == lo[op, l % w] + hi[op, l // w]``: each
+        code of the result is a constant or a copy of one code of the source, so the result
+        is the sum of what the low digits give (constants included) and what the high
+        digits give.  Two small tables per operation instead of one per code."""
+        h = self.n // 2
+        w = int(self.PL[h]) if h < self.n else self.LB
+        have = 0 if self._split is None else len(self._split[0])
+        if have < len(self.ops):
+            k = np.arange(have, len(self.ops), dtype=np.int64)
+            lo_codes, hi_codes = np.arange(w, dtype=np.int64), np.arange(self.LB // w, dtype=np.int64) * w
+            lo = self._op(np.tile(lo_codes, k.size), np.repeat(k, w)).reshape(k.size, w)
+            hi = self._op(np.tile(hi_codes, k.size), np.repeat(k, hi_codes.size)).reshape(k.size, hi_codes.size)
+            hi -= self._op(np.zeros(k.size, np.int64), k)[:, None]   # the constants are in lo
+            if self._split is not None:
+                lo, hi = np.concatenate([self._split[0], lo]), np.concatenate([self._split[1], hi])
+            self._split = (lo, hi)
+        return self._split[0], self._split[1], w
 
     def _op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
+        """`apply_op` by arithmetic on the digits (the reference the tables are built from)."""
         kinds, vals = self.arrays()[6:8]
-        if self.jit is not None:  # the same arithmetic, one pass per element (no temporaries)
-            return self.jit.apply_ops(np.ascontiguousarray(l, dtype=np.int64), np.ascontiguousarray(ops, dtype=np.int64),
-                                 kinds, vals, self.PL, np.int64(self.B))
         k, v = kinds[ops], vals[ops]
         out = np.zeros_like(l)
         for j in range(self.n):
@@ -2028,7 +2045,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     frontier_ids = np.arange(len(init), dtype=np.int64)
     codes_l, parent_l = [frontier], [np.full(len(init), -1, np.int64)]
     via_l, depth_l = [np.full(len(init), -1, np.int32)], [np.zeros(len(init), np.int32)]
-    visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM)
+    visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM, jit_from=_visited.JIT_FROM)
     src_l, dst_l, act_l = [], [], []
     tally_t = tally_r = np.zeros(0, np.int64)   # kept transitions per table edge / resolved edge
     total, transitions, depth = len(init), 0, 0

@@ -1,12 +1,10 @@
 """Loops of the compiled engine compiled by numba: imported only when numba is installed
-and a run grows large (cached on disk).  Nothing here knows the model: the inputs are
-packed integers and the tables `podmodel.engines.compiled.Tables` derived from it.
+and a run grows large (`podmodel.engines.visited.JIT_FROM`; cached on disk).  Nothing here
+knows the model: the inputs are the packed integers of `podmodel.engines.compiled`.
 
 * `insert_all`, `visit`: the hash table of `podmodel.engines.visited`.  Empty slots hold
   -1 (codes are never negative); slots are probed linearly from a Fibonacci hash of the
   key (its top ``64 - shift`` bits after multiplying by 2**64/phi).
-* `apply_ops`: the lastState codes after code operations (`Tables.apply_op`), for
-  tables too large to precompute.
 """
 
 from __future__ import annotations
@@ -67,22 +65,3 @@ def visit(keys, vals, shift, count, limit, cand, start, room, ids, first, n_firs
                 break
             h = (h + 1) & mask
     return cand.size, count, n_first, cut
-
-
-@numba.njit(cache=True, nogil=True)
-def apply_ops(l, ops, kinds, vals, PL, B):
-    """Mixed-radix codes ``l`` (digit ``j`` in base ``B`` at weight ``PL[j]``) after the
-    operation ``ops[i]`` of each: per container ``j``, kind 0 clears the digit, kind 1
-    sets it to ``vals[op, j]``, kind 2 copies digit ``vals[op, j]`` of the source."""
-    out = np.empty_like(l)
-    n = PL.size
-    for i in range(l.size):
-        x, o, y = l[i], ops[i], 0
-        for j in range(n):
-            k = kinds[o, j]
-            if k == 2:
-                y += (x // PL[vals[o, j]]) % B * PL[j]
-            elif k == 1:
-                y += vals[o, j] * PL[j]
-        out[i] = y
-    return out

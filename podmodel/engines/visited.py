@@ -1,23 +1,35 @@
 """The compiled engine's visited set: packed state codes -> state numbers.
 
-Two implementations with one interface (`Visited.visit`), chosen per run:
+One interface (`Visited.visit`), three ways to run it, chosen per run:
 
-* a sorted array of codes and the numbers beside it (NumPy only: ``np.unique``,
-  ``np.searchsorted``, ``np.insert``) -- the reference, always available, but each
-  insertion copies the whole array, O(N) per chunk of the search;
-* an open-addressing hash table (linear probing, int64 keys, int32-or-64 numbers) whose
-  loops are compiled by numba (`podmodel.engines.compiled_jit`), O(1) per candidate --
-  used when numba is installed (the ``explore`` extra) and the set has grown past
-  `HASH_FROM` codes, so small runs never pay numba's import (about half a second).
+* a sorted array of codes and the numbers beside it (``np.unique``, ``np.searchsorted``,
+  ``np.insert``) -- the reference, used while the set is small (each insertion copies
+  the whole array, O(N) per chunk of the search);
+* an open-addressing hash table (linear probing, int64 keys, int32-or-64 numbers) once
+  the set has grown past `HASH_FROM` codes, probed by NumPy a round at a time
+  (`_probe`: every candidate looks at its slot, claims it if empty, else moves on), O(1)
+  per candidate and no import beyond NumPy;
+* the same table probed by numba's loop (`podmodel.engines.compiled_jit.visit`), one
+  candidate after the other, about three times faster per candidate, once the set has
+  grown past `JIT_FROM` codes and numba is installed (the ``explore`` extra): numba's
+  import and the load of its cached loops cost about a second of CPU and 150 MB, paid
+  back only by the largest runs.
 
-Nothing here knows the model: the keys are the integers `podmodel.engines.compiled` packs
-states into.  Both give the same numbers (first occurrence in candidate order), the tests
-compare them (`tests/test_compiled_differential.py`).
+Both probes keep the table a valid linear-probing table (a key sits at the first slot from
+its home that was free when it got there; slots never empty), so a run switches from one
+to the other on the same arrays.  All three give the same numbers (first occurrence in
+candidate order); the tests compare them (`tests/test_compiled_differential.py`).
+Nothing here knows the model: the keys are the integers `podmodel.engines.compiled`
+packs states into.
 
 >>> v = Visited(np.array([7, 3], dtype=np.int64), hash_from=None)
 >>> first, ids, cut = v.visit(np.array([5, 3, 9, 5, 8], dtype=np.int64), room=2)
 >>> first.tolist(), ids.tolist(), cut, len(v)
 ([0, 2], [2, 1, 3, 2, -1], True, 4)
+>>> h = Visited(np.array([7, 3], dtype=np.int64), hash_from=0, jit_from=None)
+>>> first, ids, cut = h.visit(np.array([5, 3, 9, 5, 8], dtype=np.int64), room=2)
+>>> first.tolist(), ids.tolist(), cut, len(h), h.kind
+([0, 2], [2, 1, 3, 2, -1], True, 4, 'hash')
 """
 
 from __future__ import annotations
@@ -28,10 +40,14 @@ import numpy as np
 
 #: Switch from the sorted array to the hash table once this many codes are visited.
 HASH_FROM = 1 << 17
+#: Probe the hash table with numba's loop (when installed) once this many codes are visited.
+JIT_FROM = 1 << 22
 #: Largest fill of the hash table before it doubles (linear probing stays short below it).
 LOAD = 0.7
-#: Set (to anything) to keep the NumPy reference path even when numba is installed.
+#: Set (to anything) to keep the NumPy paths even when numba is installed.
 NO_NUMBA_ENV = "PODMODEL_NO_NUMBA"
+#: Fibonacci hashing's multiplier (2**64 / phi), as `podmodel.engines.compiled_jit`.
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 _kernels = None
 
@@ -52,14 +68,54 @@ def numba_module():
     return _kernels or None
 
 
+def home(codes: np.ndarray, shift: int) -> np.ndarray:
+    """The first slot probed for each code (the top ``64 - shift`` bits of code * GOLDEN),
+    `podmodel.engines.compiled_jit.slot` for arrays."""
+    return ((codes.view(np.uint64) * GOLDEN) >> np.uint64(shift)).view(np.int64)
+
+
+def _probe(keys: np.ndarray, vals: np.ndarray, shift: int, cand: np.ndarray, mark: bool) -> np.ndarray:
+    """The slot of each code of ``cand``, inserting the absent ones (distinct slots for
+    distinct codes, one slot for equal ones).  Rounds: every candidate still looking reads
+    its slot; it stops there on its code; on a free slot the candidates there all write
+    theirs and those whose code stayed stop (equal codes move together, so they stop
+    together); the others move to the next slot.  With ``mark``, the slots taken get the
+    number -1."""
+    mask = keys.size - 1
+    pos = home(cand, shift)
+    slot = np.empty(cand.size, np.int64)
+    idx = None  # positions in cand of the candidates still looking (None: all)
+    x = cand
+    while x.size:
+        k = keys[pos]
+        done = k == x
+        free = np.flatnonzero(k == -1)
+        if free.size:
+            pf, xf = pos[free], x[free]
+            keys[pf] = xf
+            won = keys[pf] == xf
+            if mark:
+                vals[pf[won]] = -1
+            done[free[won]] = True
+        if idx is None:
+            slot[done] = pos[done]
+        else:
+            slot[idx[done]] = pos[done]
+        left = np.flatnonzero(~done)
+        idx = left if idx is None else idx[left]
+        x, pos = x[left], (pos[left] + 1) & mask
+    return slot
+
+
 class Visited:
     """Codes visited so far, numbered 0, 1, ... in order of first visit."""
 
-    def __init__(self, initial: np.ndarray, *, hash_from: int | None = HASH_FROM):
+    def __init__(self, initial: np.ndarray, *, hash_from: int | None = HASH_FROM, jit_from: int | None = JIT_FROM):
         self.codes = np.sort(initial)
         self.ids = np.argsort(initial, kind="stable").astype(np.int64)
         self.size = int(initial.size)
         self.hash_from = hash_from
+        self.jit_from = jit_from
         self.kernels = None
         self.keys = self.vals = None
         self.bits = 0
@@ -78,9 +134,15 @@ class Visited:
         beyond ``room``); and whether ``room`` left some new code out."""
         if self.keys is None and self.hash_from is not None and self.size + cand.size >= self.hash_from:
             self._to_hash()
-        if self.keys is not None:
-            return self._visit_hash(cand, room)
-        return self._visit_sorted(cand, room)
+        if self.keys is None:
+            return self._visit_sorted(cand, room)
+        if self.kernels is None and self.jit_from is not None and self.size + cand.size >= self.jit_from:
+            self.kernels = numba_module()
+            if self.kernels is None:
+                self.jit_from = None
+        if self.kernels is not None:
+            return self._visit_jit(cand, room)
+        return self._visit_hash(cand, room)
 
     # -- NumPy reference ------------------------------------------------------------
     def _visit_sorted(self, cand, room):
@@ -109,14 +171,10 @@ class Visited:
         ids = np.where(hit, self.ids[k], -1)
         return new_first, ids, cut
 
-    # -- numba hash table -----------------------------------------------------------
+    # -- hash table -------------------------------------------------------------------
     def _to_hash(self) -> None:
-        self.kernels = numba_module()
-        if self.kernels is None:
-            self.hash_from = None
-            return
         self._alloc(self.size)
-        self.kernels.insert_all(self.keys, self.vals, self.codes, self.ids.astype(self.vals.dtype), np.uint64(64 - self.bits))
+        self._insert(self.codes, self.ids)
         self.codes = self.ids = None
 
     def _alloc(self, n: int) -> None:
@@ -125,13 +183,44 @@ class Visited:
         self.keys = np.full(1 << self.bits, -1, np.int64)
         self.vals = np.zeros(1 << self.bits, np.int32 if n < 1 << 30 else np.int64)
 
-    def _grow(self) -> None:
+    def _insert(self, codes: np.ndarray, ids: np.ndarray) -> None:
+        """Insert distinct codes, absent from the table, with their numbers."""
+        if self.kernels is not None:
+            self.kernels.insert_all(self.keys, self.vals, codes, ids.astype(self.vals.dtype), np.uint64(64 - self.bits))
+            return
+        slot = _probe(self.keys, self.vals, 64 - self.bits, codes, False)
+        self.vals[slot] = ids
+
+    def _grow(self, n: int | None = None) -> None:
+        """A table for ``n`` codes (default: twice the set), holding the live ones (numbered >= 0)."""
         keys, vals = self.keys, self.vals
-        live = keys != -1
-        self._alloc(2 * self.size)
-        self.kernels.insert_all(self.keys, self.vals, keys[live], vals[live].astype(self.vals.dtype), np.uint64(64 - self.bits))
+        live = (keys != -1) & (vals >= 0)
+        self._alloc(max(n or 0, 2 * self.size))
+        self._insert(keys[live], vals[live])
 
     def _visit_hash(self, cand, room):
+        if self.size + cand.size > self.keys.size * LOAD:
+            self._grow(self.size + cand.size)
+        keys, vals = self.keys, self.vals
+        slot = _probe(keys, vals, 64 - self.bits, cand, True)
+        ids = vals[slot].astype(np.int64)
+        new = np.flatnonzero(ids == -1)        # candidates on slots taken now (-1), first ones and repeats
+        at = slot[new]
+        vals[at] = np.iinfo(vals.dtype).max
+        np.minimum.at(vals, at, new.astype(vals.dtype))   # each slot taken now: its first candidate
+        first = new[vals[at] == new]
+        cut = room is not None and first.size > room
+        if cut:
+            vals[slot[first[room:]]] = -1   # not numbered: dropped below
+            first = first[:room]
+        vals[slot[first]] = np.arange(self.size, self.size + first.size, dtype=vals.dtype)
+        ids[new] = vals[at]
+        self.size += first.size
+        if cut:  # the codes beyond room leave the table (a linear-probing table cannot delete in place)
+            self._grow(self.size)
+        return first, ids, cut
+
+    def _visit_jit(self, cand, room):
         visit = self.kernels.visit
         ids = np.empty(cand.size, np.int64)
         first = np.empty(cand.size, np.int64)
