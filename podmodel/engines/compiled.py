@@ -101,7 +101,7 @@ from podmodel.model.product import GUARDS, ContainerState, Model, PodState
 from podmodel.model.properties import CATALOGUE, Property
 
 #: Transitions expanded at once (bounds the temporary arrays of one step of the search).
-CHUNK = 1 << 19
+CHUNK = 1 << 17
 #: Largest lookup table (entries) for counts and codes arithmetic; beyond it, compute.
 TABLE_LIMIT = 1 << 24
 #: Largest packed radix per core (codes * counts); beyond it int64 packing would overflow.
@@ -1095,8 +1095,12 @@ class Tables:
             if self._op_table is None or len(self._op_table) < len(self.ops):
                 codes = np.arange(self.LB, dtype=np.int64)
                 done = 0 if self._op_table is None else len(self._op_table)
-                rows = [self._op(codes, np.full(self.LB, k, np.int64)) for k in range(done, len(self.ops))]
-                new = np.stack(rows).astype(np.int32 if self.LB < 1 << 31 else np.int64)
+                step = max(1, (1 << 18) // self.LB)  # operations computed at once (bounds the temporaries)
+                new = np.concatenate([
+                    self._op(np.tile(codes, k.size), np.repeat(k, self.LB)).reshape(k.size, self.LB).astype(
+                        np.int32 if self.LB < 1 << 31 else np.int64)
+                    for k in (np.arange(i, min(i + step, len(self.ops)), dtype=np.int64)
+                              for i in range(done, len(self.ops), step))])
                 self._op_table = new if self._op_table is None else np.concatenate([self._op_table, new])
             return self._op_table[ops, l]
         lo, hi, w = self._split_tables()
@@ -2012,15 +2016,28 @@ def _tally(acc: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return acc
 
 
-def _join(chunks: list[np.ndarray]) -> np.ndarray:
-    """The chunks joined into one array; the list is emptied as it is copied."""
-    out = np.empty(sum(c.size for c in chunks), chunks[0].dtype)
-    pos = 0
-    while chunks:
-        c = chunks.pop(0)
-        out[pos:pos + c.size] = c
-        pos += c.size
-    return out
+class _Column:
+    """An array appended to chunk by chunk: one buffer, grown by half when full (its
+    untouched tail is never paged in), so the search keeps no list of chunks to join at
+    the end (joining held every array twice, and the freed chunks stayed in the heap)."""
+
+    def __init__(self, dtype, first: np.ndarray | None = None):
+        self.a = np.empty(1 << 16, dtype)
+        self.n = 0
+        if first is not None:
+            self.append(first)
+
+    def append(self, x: np.ndarray) -> None:
+        need = self.n + x.size
+        if need > self.a.size:
+            a = np.empty(max(need, self.a.size + self.a.size // 2), self.a.dtype)
+            a[:self.n] = self.a[:self.n]
+            self.a = a
+        self.a[self.n:need] = x
+        self.n = need
+
+    def array(self) -> np.ndarray:
+        return self.a[:self.n]
 
 
 def _peak_mb() -> float:
@@ -2042,11 +2059,13 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
         if code not in init:
             init.append(code)
     frontier = np.array(init, dtype=np.int64)
+    first_id = 0   # the frontier's states are numbered first_id, first_id + 1, ...
     frontier_ids = np.arange(len(init), dtype=np.int64)
-    codes_l, parent_l = [frontier], [np.full(len(init), -1, np.int64)]
-    via_l, depth_l = [np.full(len(init), -1, np.int32)], [np.zeros(len(init), np.int32)]
+    pdtype = np.int32 if keep_edges else np.int64   # parent numbers (a run keeping edges stays below 2**31 states)
+    codes_c, parent_c = _Column(np.int64, frontier), _Column(pdtype, np.full(len(init), -1, pdtype))
+    via_c, depth_c = _Column(np.int32, np.full(len(init), -1, np.int32)), _Column(np.int32, np.zeros(len(init), np.int32))
     visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM, jit_from=_visited.JIT_FROM)
-    src_l, dst_l, act_l = [], [], []
+    src_c, dst_c, act_c = (_Column(np.int32) for _ in range(3))
     tally_t = tally_r = np.zeros(0, np.int64)   # kept transitions per table edge / resolved edge
     total, transitions, depth = len(init), 0, 0
     stop = None
@@ -2067,7 +2086,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
             r, l = rest // LB, rest % LB
             if keep_edges and total >= 1 << 31:
                 raise OverflowError("more than 2**31 states: explore with keep_edges=False")
-            layer_new, layer_ids = [], []
+            layer_start = total
             rows = np.zeros(frontier.size, np.int64)
             deg = np.zeros(frontier.size, np.int64)
             try:
@@ -2095,7 +2114,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     cand = dst * RL + T.apply_inc(r_rep, inc) * LB + T.apply_op(l_rep, ops)
                     acts = e_act[e]
                     if checks.steps:
-                        checks.transitions(e, rid, r_rep, l_rep, frontier_ids[rep], acts)
+                        checks.transitions(e, rid, r_rep, l_rep, first_id + rep, acts)
                     transitions += n_out
                     new_first, ids, cut = visited.visit(cand, None if max_states is None else max_states - total)
                     T.jit = visited.kernels
@@ -2103,16 +2122,15 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         stop = "max_states"
                     new = cand[new_first]
                     new_ids = np.arange(total, total + new.size, dtype=np.int64)
-                    layer_new.append(new)
-                    layer_ids.append(new_ids)
-                    parent_l.append(frontier_ids[rep[new_first]])
-                    via_l.append(acts[new_first].astype(np.int32))
+                    codes_c.append(new)
+                    parent_c.append(first_id + rep[new_first])
+                    via_c.append(acts[new_first])
                     total += new.size
                     if keep_edges:
                         hit = ids >= 0
-                        src_l.append(frontier_ids[rep[hit]].astype(np.int32))
-                        dst_l.append(ids[hit].astype(np.int32))
-                        act_l.append(acts[hit].astype(np.int32))
+                        src_c.append(first_id + rep[hit])
+                        dst_c.append(ids[hit])
+                        act_c.append(acts[hit])
                         if rid is None:
                             tally_t = _tally(tally_t, e[hit])
                         else:
@@ -2122,23 +2140,20 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     if stop:
                         break
             finally:  # the states found so far are kept, even when the clock stops a layer
-                new = np.concatenate(layer_new) if layer_new else np.zeros(0, np.int64)
-                codes_l.append(new)
-                depth_l.append(np.full(new.size, depth + 1, np.int32))
-                if new.size:
+                first_id = layer_start
+                frontier = codes_c.array()[layer_start:].copy()
+                depth_c.append(np.full(frontier.size, depth + 1, np.int32))
+                if frontier.size:
                     depth += 1
-                frontier = new
-                frontier_ids = np.concatenate(layer_ids) if layer_ids else np.zeros(0, np.int64)
+                frontier_ids = np.arange(first_id, first_id + frontier.size, dtype=np.int64)
     except TimeUp:
         stop = "time_limit"
-    del visited  # its memory is free before the arrays are joined
+    del visited  # its memory is free before the result is built
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))
-    # each list of chunks is joined and dropped in turn: at most one array is held twice
-    codes, parent, via, depth_a = (_join(x) for x in (codes_l, parent_l, via_l, depth_l))
-    edges = tuple(_join(x) for x in (src_l, dst_l, act_l)) if keep_edges and src_l else (
-        (np.zeros(0, np.int32),) * 3 if keep_edges else None)
+    codes, parent, via, depth_a = (c.array() for c in (codes_c, parent_c, via_c, depth_c))
+    edges = tuple(c.array() for c in (src_c, dst_c, act_c)) if keep_edges else None
     space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
     if keep_edges:
         space.tally = (tally_t, tally_r)

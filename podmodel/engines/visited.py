@@ -177,9 +177,9 @@ class Visited:
         self._insert(self.codes, self.ids)
         self.codes = self.ids = None
 
-    def _alloc(self, n: int) -> None:
-        """An empty table for ``n`` codes, at most `LOAD` full."""
-        self.bits = max(10, int(max(n, 1) / LOAD).bit_length())
+    def _alloc(self, n: int, bits: int | None = None) -> None:
+        """An empty table for ``n`` codes, at most `LOAD` full (or of ``2 ** bits`` slots)."""
+        self.bits = bits or max(10, (int(max(n, 1) / LOAD) - 1).bit_length())
         self.keys = np.full(1 << self.bits, -1, np.int64)
         self.vals = np.zeros(1 << self.bits, np.int32 if n < 1 << 30 else np.int64)
 
@@ -188,14 +188,17 @@ class Visited:
         if self.kernels is not None:
             self.kernels.insert_all(self.keys, self.vals, codes, ids.astype(self.vals.dtype), np.uint64(64 - self.bits))
             return
-        slot = _probe(self.keys, self.vals, 64 - self.bits, codes, False)
-        self.vals[slot] = ids
+        for lo in range(0, codes.size, 1 << 18):  # a block at a time: bounded temporaries
+            slot = _probe(self.keys, self.vals, 64 - self.bits, codes[lo:lo + (1 << 18)], False)
+            self.vals[slot] = ids[lo:lo + (1 << 18)]
 
-    def _grow(self, n: int | None = None) -> None:
-        """A table for ``n`` codes (default: twice the set), holding the live ones (numbered >= 0)."""
+    def _grow(self, n: int = 0, same: bool = False) -> None:
+        """The live codes (numbered >= 0) moved to a table for ``n`` codes, at least twice
+        as large (``same``: as large)."""
         keys, vals = self.keys, self.vals
         live = (keys != -1) & (vals >= 0)
-        self._alloc(max(n or 0, 2 * self.size))
+        bits = self.bits if same else max(self.bits + 1, (int(max(n, 1) / LOAD) - 1).bit_length())
+        self._alloc(max(n, self.size), bits)
         self._insert(keys[live], vals[live])
 
     def _visit_hash(self, cand, room):
@@ -217,7 +220,7 @@ class Visited:
         ids[new] = vals[at]
         self.size += first.size
         if cut:  # the codes beyond room leave the table (a linear-probing table cannot delete in place)
-            self._grow(self.size)
+            self._grow(self.size, same=True)
         return first, ids, cut
 
     def _visit_jit(self, cand, room):
