@@ -515,8 +515,8 @@ class Tables:
         self._cand_aid: dict[int, int] = {}       # id() of a candidate action -> action id
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
         self._partial: dict[tuple, tuple[int, int, int, int]] = {}
-        self._resolved_keys = np.zeros(0, dtype=np.int64)
-        self._resolved_vals = np.zeros((0, 4), dtype=np.int64)
+        self._resolved_index: _visited.Visited | None = None   # `resolve_many`'s keys -> rows of _resolved_vals
+        self._resolved_vals = _Column(np.int64)                # (target core, increment mask, code op, resolved id) each
         self._reads: dict[tuple[int, int], set[int]] = {}
         self._inc_table: np.ndarray | None = None
         self._op_table: np.ndarray | None = None
@@ -771,28 +771,31 @@ class Tables:
         return edge, self.resolved_id(c, edge, rid2)
 
     def resolve_many(self, c: np.ndarray, a: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, ...]:
-        """`resolve` for arrays: (target core, increment mask, code op, resolved edge id) of each element."""
+        """`resolve` for arrays: (target core, increment mask, code op, resolved edge id) of each element.
+
+        The answers are numbered by their key (core, action, codes) in a `Visited` set (the
+        search's own index: a hash table once large); the keys it has not seen are resolved
+        in Python, in the order it numbers them, and appended."""
         key = (c * _A_MAX + a) * self.LB + l
-        uniq, inv = np.unique(key, return_inverse=True)
-        keys, vals = self._resolved_keys, self._resolved_vals
-        pos = np.searchsorted(keys, uniq)
-        known = np.zeros(uniq.size, dtype=bool)
-        inside = pos < keys.size
-        known[inside] = keys[pos[inside]] == uniq[inside]
-        fresh = uniq[~known]
-        if fresh.size:  # resolve the new ones in Python, then merge them into the sorted index
-            rows = []
-            for n, k in enumerate(fresh.tolist()):
-                if n % 256 == 255:
-                    self.check_clock()
-                cc = int(k // self.LB // _A_MAX)
-                edge, rid = self.resolve_shared(cc, int(k // self.LB % _A_MAX), int(k % self.LB))
-                rows.append((*edge[:3], rid))
-            new = np.array(rows, dtype=np.int64).reshape(fresh.size, 4)
-            at = np.searchsorted(keys, fresh)
-            keys, vals = np.insert(keys, at, fresh), np.insert(vals, at, new, axis=0)
-            self._resolved_keys, self._resolved_vals = keys, vals
-        got = vals[np.searchsorted(keys, uniq)][inv.reshape(-1)]
+        index = self._resolved_index
+        if index is None:
+            index = self._resolved_index = _visited.Visited(np.zeros(0, np.int64), hash_from=_visited.HASH_FROM,
+                                                            jit_from=_visited.JIT_FROM)
+        try:
+            first, ids, _ = index.visit(key)
+            if first.size:  # resolve the new ones in Python
+                rows = []
+                for n, k in enumerate(key[first].tolist()):
+                    if n % 256 == 255:
+                        self.check_clock()
+                    cc = int(k // self.LB // _A_MAX)
+                    edge, rid = self.resolve_shared(cc, int(k // self.LB % _A_MAX), int(k % self.LB))
+                    rows.append((*edge[:3], rid))
+                self._resolved_vals.append(np.array(rows, dtype=np.int64).reshape(-1))
+        except BaseException:  # keys numbered without an answer: the index is dropped (a cache)
+            self._resolved_index, self._resolved_vals = None, _Column(np.int64)
+            raise
+        got = self._resolved_vals.array().reshape(-1, 4)[ids]
         return got[:, 0], got[:, 1], got[:, 2], got[:, 3]
 
     def edge_at(self, e: int, c: int, l: int) -> tuple[int, int, int, int]:
@@ -1077,7 +1080,7 @@ class Tables:
             codes = np.arange(self.R, dtype=np.int64)
             self._inc_table = np.stack([self._inc(codes, np.full(self.R, m, np.int64)) for m in range(1 << self.n)])
         if self._inc_table is not None:
-            return self._inc_table[mask, r]
+            return np.take(self._inc_table.reshape(-1), mask * self.R + r)
         return self._inc(r, mask)
 
     def _inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -1102,9 +1105,13 @@ class Tables:
                     for k in (np.arange(i, min(i + step, len(self.ops)), dtype=np.int64)
                               for i in range(done, len(self.ops), step))])
                 self._op_table = new if self._op_table is None else np.concatenate([self._op_table, new])
-            return self._op_table[ops, l]
+            return np.take(self._op_table.reshape(-1), ops * self.LB + l)   # flat: faster than [ops, l]
         lo, hi, w = self._split_tables()
-        return lo[ops, l % w] + hi[ops, l // w]
+        q, rem = np.divmod(l, w)
+        at = ops * w
+        out = np.take(lo.reshape(-1), at + rem)
+        out += np.take(hi.reshape(-1), ops * hi.shape[1] + q)
+        return out
 
     def _split_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
         """``(lo, hi, w)`` with ``apply_op(l, op) == lo[op, l % w] + hi[op, l // w]``: each
