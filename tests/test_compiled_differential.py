@@ -268,3 +268,16 @@ def test_workers_share_the_rows_when_layers_are_large(monkeypatch):
     one = compiled.explore_compiled(sc.model(), properties=properties_for(sc.model()), workers=1)
     assert used and one.space.codes.tolist() == two.space.codes.tolist()
     assert one.verdicts(fairness="strong") == two.verdicts(fairness="strong")
+
+
+def test_a_column_grows_to_the_concatenation_of_its_chunks():
+    """`compiled._Column` (the search's growable arrays) holds exactly the chunks appended,
+    across growth, empty chunks and casts to its dtype."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    chunks = [rng.integers(-5, 1 << 30, int(n)) for n in rng.integers(0, 40_000, 30)]
+    col = compiled._Column(np.int32, chunks[0])
+    for c in chunks[1:]:
+        col.append(c)
+    assert col.array().dtype == np.int32 and col.array().tolist() == np.concatenate(chunks).tolist()
