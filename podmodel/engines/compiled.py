@@ -101,7 +101,7 @@ from podmodel.model.product import GUARDS, ContainerState, Model, PodState
 from podmodel.model.properties import CATALOGUE, Property
 
 #: Transitions expanded at once (bounds the temporary arrays of one step of the search).
-CHUNK = 1 << 17
+CHUNK = 1 << 18
 #: Largest lookup table (entries) for counts and codes arithmetic; beyond it, compute.
 TABLE_LIMIT = 1 << 24
 #: Largest packed radix per core (codes * counts); beyond it int64 packing would overflow.
