@@ -177,15 +177,15 @@ def test_numpy_probe_collides_and_keeps_a_valid_table():
     from podmodel.engines import visited
 
     rng = np.random.default_rng(3)
-    keys, vals = np.full(1 << 10, -1, np.int64), np.zeros(1 << 10, np.int32)
+    keys, vals = np.zeros(1 << 10, np.int64), np.zeros(1 << 10, np.int32)   # 0: a free slot
     shift = 64 - 10
-    codes = rng.integers(0, 1 << 50, 600)
+    codes = rng.integers(1, 1 << 50, 600)   # stored keys (codes + 1): never 0
     codes[300:] = codes[:300]
     slot = visited._probe(keys, vals, shift, codes, True)
     assert (keys[slot] == codes).all() and (vals[slot] == -1).all()
-    assert len(set(slot.tolist())) == len(set(codes.tolist())) == (keys != -1).sum()
+    assert len(set(slot.tolist())) == len(set(codes.tolist())) == (keys != 0).sum()
     for s, h in zip(slot.tolist(), visited.home(codes, shift).tolist()):
-        assert all(keys[(h + d) % keys.size] != -1 for d in range((s - h) % keys.size))
+        assert all(keys[(h + d) % keys.size] != 0 for d in range((s - h) % keys.size))
     assert (visited._probe(keys, vals, shift, codes, False) == slot).all()
 
 

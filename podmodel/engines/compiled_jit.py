@@ -3,7 +3,7 @@ and a run grows large (`podmodel.engines.visited.JIT_FROM`; cached on disk).  No
 knows the model: the inputs are the packed integers of `podmodel.engines.compiled`.
 
 * `insert_all`, `visit`: the hash table of `podmodel.engines.visited`.  Empty slots hold
-  -1 (codes are never negative); slots are probed linearly from a Fibonacci hash of the
+  0 (the table stores each code plus one); slots are probed linearly from a Fibonacci hash of the
   key (its top ``64 - shift`` bits after multiplying by 2**64/phi).
 """
 
@@ -27,7 +27,7 @@ def insert_all(keys, vals, codes, ids, shift):
     mask = keys.size - 1
     for i in range(codes.size):
         h = slot(codes[i], shift)
-        while keys[h] != -1:
+        while keys[h] != 0:
             h = (h + 1) & mask
         keys[h] = codes[i]
         vals[h] = ids[i]
@@ -51,7 +51,7 @@ def visit(keys, vals, shift, count, limit, cand, start, room, ids, first, n_firs
             if k == x:
                 ids[i] = vals[h]
                 break
-            if k == -1:
+            if k == 0:
                 if room >= 0 and n_first >= room:
                     ids[i] = -1
                     cut = True

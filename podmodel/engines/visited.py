@@ -5,7 +5,8 @@ One interface (`Visited.visit`), three ways to run it, chosen per run:
 * a sorted array of codes and the numbers beside it (``np.unique``, ``np.searchsorted``,
   ``np.insert``) -- the reference, used while the set is small (each insertion copies
   the whole array, O(N) per chunk of the search);
-* an open-addressing hash table (linear probing, int64 keys, int32-or-64 numbers) once
+* an open-addressing hash table (linear probing; int64 keys, each code stored plus one so that
+  0 marks a free slot and a new table is zeroed memory; int32-or-64 numbers) once
   the set has grown past `HASH_FROM` codes, probed by NumPy a round at a time
   (`_probe`: every candidate looks at its slot, claims it if empty, else moves on), O(1)
   per candidate and no import beyond NumPy;
@@ -75,7 +76,8 @@ def home(codes: np.ndarray, shift: int) -> np.ndarray:
 
 
 def _probe(keys: np.ndarray, vals: np.ndarray, shift: int, cand: np.ndarray, mark: bool) -> np.ndarray:
-    """The slot of each code of ``cand``, inserting the absent ones (distinct slots for
+    """The slot of each stored key of ``cand`` (a code plus one; 0 is a free slot),
+    inserting the absent ones (distinct slots for
     distinct codes, one slot for equal ones).  Rounds: every candidate still looking reads
     its slot; it stops there on its code; on a free slot the candidates there all write
     theirs and those whose code stayed stop (equal codes move together, so they stop
@@ -89,7 +91,7 @@ def _probe(keys: np.ndarray, vals: np.ndarray, shift: int, cand: np.ndarray, mar
     while x.size:
         k = keys[pos]
         done = k == x
-        free = np.flatnonzero(k == -1)
+        free = np.flatnonzero(k == 0)
         if free.size:
             pf, xf = pos[free], x[free]
             keys[pf] = xf
@@ -174,17 +176,17 @@ class Visited:
     # -- hash table -------------------------------------------------------------------
     def _to_hash(self) -> None:
         self._alloc(self.size)
-        self._insert(self.codes, self.ids)
+        self._insert(self.codes + 1, self.ids)
         self.codes = self.ids = None
 
     def _alloc(self, n: int, bits: int | None = None) -> None:
         """An empty table for ``n`` codes, at most `LOAD` full (or of ``2 ** bits`` slots)."""
         self.bits = bits or max(10, (int(max(n, 1) / LOAD) - 1).bit_length())
-        self.keys = np.full(1 << self.bits, -1, np.int64)
+        self.keys = np.zeros(1 << self.bits, np.int64)   # zeros: pages the kernel gives zeroed (np.full wrote them all)
         self.vals = np.zeros(1 << self.bits, np.int32 if n < 1 << 30 else np.int64)
 
     def _insert(self, codes: np.ndarray, ids: np.ndarray) -> None:
-        """Insert distinct codes, absent from the table, with their numbers."""
+        """Insert distinct stored keys (codes + 1), absent from the table, with their numbers."""
         if self.kernels is not None:
             self.kernels.insert_all(self.keys, self.vals, codes, ids.astype(self.vals.dtype), np.uint64(64 - self.bits))
             return
@@ -196,7 +198,7 @@ class Visited:
         """The live codes (numbered >= 0) moved to a table for ``n`` codes, at least twice
         as large (``same``: as large)."""
         keys, vals = self.keys, self.vals
-        live = (keys != -1) & (vals >= 0)
+        live = (keys != 0) & (vals >= 0)
         bits = self.bits if same else max(self.bits + 1, (int(max(n, 1) / LOAD) - 1).bit_length())
         self._alloc(max(n, self.size), bits)
         self._insert(keys[live], vals[live])
@@ -205,7 +207,7 @@ class Visited:
         if self.size + cand.size > self.keys.size * LOAD:
             self._grow(self.size + cand.size)
         keys, vals = self.keys, self.vals
-        slot = _probe(keys, vals, 64 - self.bits, cand, True)
+        slot = _probe(keys, vals, 64 - self.bits, cand + 1, True)
         ids = vals[slot].astype(np.int64)
         new = np.flatnonzero(ids == -1)        # candidates on slots taken now (-1), first ones and repeats
         at = slot[new]
@@ -228,10 +230,11 @@ class Visited:
         ids = np.empty(cand.size, np.int64)
         first = np.empty(cand.size, np.int64)
         start, n_first, cut = 0, 0, False
+        stored = cand + 1
         while True:
             start, self.size, n_first, cut = visit(
                 self.keys, self.vals, np.uint64(64 - self.bits), self.size, int(self.keys.size * LOAD),
-                cand, start, -1 if room is None else room, ids, first, n_first, cut)
+                stored, start, -1 if room is None else room, ids, first, n_first, cut)
             if start == cand.size:
                 return first[:n_first], ids, cut
             self._grow()
