@@ -132,24 +132,25 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         if not idx.size:
             return comp_of
         keep = alive[hs] & alive[hd]
-        es, ed, ea = hs[keep], hd[keep], ha[keep]
+        es, ed, ea = (hs, hd, ha) if keep.all() else (hs[keep], hd[keep], ha[keep])  # no copy while all stay
+        del keep
         g = _csr(n, es, ed)  # es is sorted: the edges are kept in source order
         ncomp, lab = connected_components(g, directed=True, connection="strong")
         same = lab[es] == lab[ed]
         inner = np.zeros(ncomp, dtype=bool)
         inner[lab[es[same]]] = True
-        taken = np.zeros(ncomp, np.int64)
+        taken = np.zeros(ncomp, bit.dtype)
         np.bitwise_or.at(taken, lab[es[same]], bit[ea[same]])
         L = lab[idx]
         if not strong:  # every fair action enabled at all its states is taken inside
-            at_all = np.full(ncomp, -1, np.int64)
+            at_all = np.full(ncomp, np.iinfo(bit.dtype).max, bit.dtype)
             np.bitwise_and.at(at_all, L, enabled[idx])
             qual = inner & (at_all & ~taken == 0)
             ids = np.cumsum(qual) - 1
             q = qual[L]
             comp_of[idx[q]] = ids[L[q]]
             return comp_of
-        anywhere = np.zeros(ncomp, np.int64)
+        anywhere = np.zeros(ncomp, bit.dtype)
         np.bitwise_or.at(anywhere, L, enabled[idx])
         untaken = anywhere & ~taken
         qual = inner & (untaken == 0)
@@ -181,21 +182,21 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     if not props:
         return {}
     n = result.states
-    bit = np.zeros(max(len(space.actions), 1), np.int64)
-    bit[fair_ids] = np.left_shift(1, np.arange(len(fair_ids), dtype=np.int64))
+    # one bit per fair action value, in the smallest unsigned type that holds them all
+    mask = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= len(fair_ids))
+    bit = np.zeros(max(len(space.actions), 1), mask)
+    bit[fair_ids] = np.left_shift(mask(1), np.arange(len(fair_ids), dtype=mask))
     src, dst, act = (np.asarray(x, dtype=np.int32) for x in space.edges())  # int32: a third of the memory
     if src.size and np.any(src[1:] < src[:-1]):
         order = np.argsort(src, kind="stable")
         src, dst, act = src[order], dst[order], act[order]
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    enabled = np.zeros(n, np.int64)
-    f = np.flatnonzero((bit != 0)[act])  # fair edges; a state's bits: one reduction per run of its edges
-    if f.size:
-        fs = src[f]
-        starts = np.flatnonzero(np.concatenate([[True], fs[1:] != fs[:-1]]))
-        enabled[fs[starts]] = np.bitwise_or.reduceat(bit[act[f]], starts)
-    del f
+    enabled = np.zeros(n, mask)
+    out_of = np.flatnonzero(indptr[1:] > indptr[:-1])  # a state's bits: one reduction over its run of edges
+    if out_of.size:
+        enabled[out_of] = np.bitwise_or.reduceat(bit[act], indptr[out_of])
+    del out_of
     adj = _Adjacency(indptr, dst, act)
     strong = fairness == "strong"
     out = {}
