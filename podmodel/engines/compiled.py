@@ -87,6 +87,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -1258,6 +1259,72 @@ _UNSEEN, _KEYED = -2, -1
 _HKEYED = -3
 
 
+#: Largest lookup table (entries) of `_Digits`; beyond it, the arithmetic.
+DIGIT_TABLE_LIMIT = 1 << 21
+
+
+class _Digits:
+    """Per-element arithmetic on packed counts and codes, by lookup tables while they are
+    small (`DIGIT_TABLE_LIMIT` entries): the digits at a bit mask of positions kept, the others
+    zero (`_Values._key_bits`), and the digits moved by a permutation of interchangeable
+    containers (`_Canon.to_rep`).  Each table is filled by the arithmetic it replaces
+    (`kept`, `Tables.to_rep`), so both give the same numbers; the tests compare them."""
+
+    def __init__(self, T: Tables):
+        self.T = T
+        n = T.n
+        fits = (1 << n) * max(T.R, T.LB) <= DIGIT_TABLE_LIMIT
+        self.kept_r = self._kept_table(T.R, T.M + 1, T.P) if fits else None
+        self.kept_l = self._kept_table(T.LB, T.B, T.PL) if fits else None
+        self.perm_r = np.zeros((0, T.R), np.int64)
+        self.perm_l = np.zeros((0, T.LB), np.int64)
+
+    def _kept_table(self, size: int, base: int, weights: np.ndarray) -> np.ndarray:
+        x = np.arange(size, dtype=np.int64)
+        return np.stack([self.kept(np.full(size, m, np.int64), x, base, weights) for m in range(1 << self.T.n)])
+
+    def kept(self, mask: np.ndarray, x: np.ndarray, base: int, weights: np.ndarray) -> np.ndarray:
+        """The digits of ``x`` (``base``, at ``weights``) where ``mask`` has a bit, others 0."""
+        out = np.zeros_like(x)
+        for j in range(self.T.n):
+            w = int(weights[j])
+            out += (x // w % base * w) * (mask >> j & 1)
+        return out
+
+    def key(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """Counts of ``r`` at the positions of ``rb`` and codes of ``l`` at those of ``lb``, packed."""
+        T = self.T
+        if self.kept_r is not None:
+            return self.kept_r[rb, r] * T.LB + self.kept_l[lb, l]
+        return self.kept(rb, r, T.M + 1, T.P) * T.LB + self.kept(lb, l, T.B, T.PL)
+
+    def permute(self, pid: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`Tables.to_rep`: counts and codes as the representative sees them."""
+        T = self.T
+        have = len(self.perm_r)
+        if have < len(T.perms) and len(T.perms) * max(T.R, T.LB) <= DIGIT_TABLE_LIMIT:
+            new = np.arange(have, len(T.perms), dtype=np.int64)
+            rs, ls = np.arange(T.R, dtype=np.int64), np.arange(T.LB, dtype=np.int64)
+            self.perm_r = np.concatenate([self.perm_r, T.to_rep(np.repeat(new, T.R), np.tile(rs, new.size), np.zeros(
+                new.size * T.R, np.int64))[0].reshape(new.size, T.R)])
+            self.perm_l = np.concatenate([self.perm_l, T.to_rep(np.repeat(new, T.LB), np.zeros(new.size * T.LB, np.int64),
+                                                                np.tile(ls, new.size))[1].reshape(new.size, T.LB)])
+        if len(self.perm_r) == len(T.perms):
+            return self.perm_r[pid, r], self.perm_l[pid, l]
+        return T.to_rep(pid, r, l)
+
+
+_DIGITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _digits(T: Tables) -> _Digits:
+    """The `_Digits` of ``T`` (one per run, shared by its predicates)."""
+    d = _DIGITS.get(T)
+    if d is None:
+        d = _DIGITS[T] = _Digits(T)
+    return d
+
+
 def _mask_dtype(n: int) -> type:
     """The smallest signed integer type with a bit for each of ``n`` containers."""
     return np.int8 if n < 8 else np.int16 if n < 16 else np.int32 if n < 32 else np.int64
@@ -1396,15 +1463,7 @@ class _Values:
 
     def _key_bits(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """Counts and codes at the positions of ``rb``/``lb`` (bit masks, per element), packed."""
-        T = self.T
-        base = T.M + 1
-        kr = np.zeros_like(r)
-        kl = np.zeros_like(l)
-        for j in range(T.n):
-            p, q = int(T.P[j]), int(T.PL[j])
-            kr += (r // p % base * p) * (rb >> j & 1)
-            kl += (l // q % T.B * q) * (lb >> j & 1)
-        return kr * T.LB + kl
+        return _digits(self.T).key(rb, lb, r, l)
 
     def _hkeyed(self, h: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`_keyed` for elements keyed by hidden transitions ``h``: (values, and False where
@@ -1528,7 +1587,7 @@ class _Canon:
         if not move.size:
             return cls, r, l
         r, l = r.copy(), l.copy()
-        r[move], l[move] = self.T.to_rep(pid[move], r[move], l[move])
+        r[move], l[move] = _digits(self.T).permute(pid[move], r[move], l[move])
         return rep, r, l
 
 
