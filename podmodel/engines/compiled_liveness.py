@@ -113,11 +113,18 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
     return seen
 
 
+def _indptr(n: int, src: np.ndarray) -> np.ndarray:
+    """Where each state's run of edges starts in ``src`` (sorted), and the end: ``n + 1``
+    offsets.  A binary search per state, in ``src``'s own type (``np.bincount`` would first
+    copy ``src`` into 64-bit integers: 8 bytes per edge)."""
+    at = np.searchsorted(src, np.arange(n + 1, dtype=src.dtype), side="left")
+    return at.astype(np.int32) if src.size < 1 << 31 else at
+
+
 def _csr(n: int, es: np.ndarray, ed: np.ndarray):
     """The graph ``es -> ed`` (``es`` sorted) as a CSR matrix built directly (no COO copy)."""
     idx = np.int32 if es.size < 1 << 31 and n < 1 << 31 else np.int64
-    indptr = np.zeros(n + 1, idx)
-    np.cumsum(np.bincount(es, minlength=n), out=indptr[1:])
+    indptr = _indptr(n, es).astype(idx, copy=False)
     return csr_array((np.ones(es.size, np.int8), ed.astype(idx, copy=False), indptr), shape=(n, n))
 
 
@@ -190,13 +197,8 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     if src.size and np.any(src[1:] < src[:-1]):
         order = np.argsort(src, kind="stable")
         src, dst, act = src[order], dst[order], act[order]
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    enabled = np.zeros(n, mask)
-    out_of = np.flatnonzero(indptr[1:] > indptr[:-1])  # a state's bits: one reduction over its run of edges
-    if out_of.size:
-        enabled[out_of] = np.bitwise_or.reduceat(bit[act], indptr[out_of])
-    del out_of
+    indptr = _indptr(n, src)
+    enabled = _enabled(n, indptr, act, bit)
     adj = _Adjacency(indptr, dst, act)
     strong = fairness == "strong"
     out = {}
@@ -207,6 +209,24 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
         ok, trig = live[p.id]
         out[p.id] = _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong, indptr)
     return out
+
+
+#: States whose fair-action bits `_enabled` gathers at once (bounds its temporary arrays).
+ENABLED_CHUNK = 1 << 18
+
+
+def _enabled(n: int, indptr: np.ndarray, act: np.ndarray, bit: np.ndarray) -> np.ndarray:
+    """Per state, the bits of the fair actions it has an edge by: one bitwise-or reduction
+    over each state's run of edges (sorted by source, ``indptr``), a block of states at a time."""
+    enabled = np.zeros(n, bit.dtype)
+    for lo in range(0, n, ENABLED_CHUNK):
+        hi = min(n, lo + ENABLED_CHUNK)
+        a, b = int(indptr[lo]), int(indptr[hi])
+        starts = indptr[lo:hi]
+        out_of = np.flatnonzero(indptr[lo + 1:hi + 1] > starts)
+        if out_of.size:
+            enabled[lo + out_of] = np.bitwise_or.reduceat(bit[act[a:b]], starts[out_of] - a)
+    return enabled
 
 
 def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, strong, indptr) -> Liveness:
