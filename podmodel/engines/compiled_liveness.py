@@ -115,10 +115,17 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
 
 def _indptr(n: int, src: np.ndarray) -> np.ndarray:
     """Where each state's run of edges starts in ``src`` (sorted), and the end: ``n + 1``
-    offsets.  A binary search per state, in ``src``'s own type (``np.bincount`` would first
-    copy ``src`` into 64-bit integers: 8 bytes per edge)."""
-    at = np.searchsorted(src, np.arange(n + 1, dtype=src.dtype), side="left")
-    return at.astype(np.int32) if src.size < 1 << 31 else at
+    offsets.  From the positions where the source changes (a byte per edge of temporary:
+    ``np.bincount`` would first copy ``src`` into 64-bit integers, 8 bytes per edge); a state
+    without edges starts where the next state with edges does."""
+    m = src.size
+    out = np.full(n + 1, m, np.int32 if m < 1 << 31 else np.int64)
+    if m:
+        starts = np.flatnonzero(src[1:] != src[:-1]) + 1
+        out[src[0]] = 0
+        out[src[starts]] = starts
+        out = np.ascontiguousarray(np.minimum.accumulate(out[::-1])[::-1])
+    return out
 
 
 def _csr(n: int, es: np.ndarray, ed: np.ndarray):
