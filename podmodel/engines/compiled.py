@@ -55,8 +55,10 @@ counterexamples and witnesses are identical.
 Properties are checked during the search, on the same reuse principle (`_Values`): a
 property is run once on each core state (``always``, ``sometimes``, and the check and
 trigger of ``eventually``) or table edge (``step``) with counts and codes tainted; if it
-inspects none, that one value holds for every state or transition of the class and is
-gathered for a whole layer by NumPy indexing.  Each count or code it inspects is made
+inspects none, that one value holds for every state or transition of the class; a chunk of
+the search is sorted out by one gather of a byte per class (`_Checks._attention`: the class
+is new, or some open property is not plainly satisfied on it), and only those elements reach
+the properties that need them.  Each count or code it inspects is made
 concrete for that class and it is run again, once per value of what it read.  A property
 declared `Property.symmetric` is run on each orbit's representative only (`_Canon`): a class
 that is a permutation of interchangeable containers away from it takes its value, and what
@@ -1618,7 +1620,10 @@ class _Checks:
     transitions by source number then the model's action order.  The first, tainted
     evaluation of a new class is shared: its state (and transition) is built once and
     every predicate still open is run on it.  A transition class is first asked as its
-    hidden transition (`_hidden_ids`), once for every class of it.
+    hidden transition (`_hidden_ids`), once for every class of it.  Per kind of class, an
+    attention byte and a bit per watched property (`_attention`, `_odd`) let a chunk's
+    elements be sorted out by one gather; the eventually properties' values are kept two
+    bits per state (`live_bits`, `_LiveBits`).
     """
 
     def __init__(self, T: Tables, props: Sequence[Property]):
