@@ -55,8 +55,10 @@ counterexamples and witnesses are identical.
 Properties are checked during the search, on the same reuse principle (`_Values`): a
 property is run once on each core state (``always``, ``sometimes``, and the check and
 trigger of ``eventually``) or table edge (``step``) with counts and codes tainted; if it
-inspects none, that one value holds for every state or transition of the class and is
-gathered for a whole layer by NumPy indexing.  Each count or code it inspects is made
+inspects none, that one value holds for every state or transition of the class; a chunk of
+the search is sorted out by one gather of a byte per class (`_Checks._attention`: the class
+is new, or some open property is not plainly satisfied on it), and only those elements reach
+the properties that need them.  Each count or code it inspects is made
 concrete for that class and it is run again, once per value of what it read.  A property
 declared `Property.symmetric` is run on each orbit's representative only (`_Canon`): a class
 that is a permutation of interchangeable containers away from it takes its value, and what
@@ -87,7 +89,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -1286,6 +1289,77 @@ _UNSEEN, _KEYED = -2, -1
 _HKEYED = -3
 
 
+#: Largest lookup table (entries) of `_Digits`; beyond it, the arithmetic.
+DIGIT_TABLE_LIMIT = 1 << 21
+
+
+class _Digits:
+    """Per-element arithmetic on packed counts and codes, by lookup tables while they are
+    small (`DIGIT_TABLE_LIMIT` entries): the digits at a bit mask of positions kept, the others
+    zero (`_Values._key_bits`), and the digits moved by a permutation of interchangeable
+    containers (`_Canon.to_rep`).  Each table is filled by the arithmetic it replaces
+    (`kept`, `Tables.to_rep`), so both give the same numbers; the tests compare them."""
+
+    def __init__(self, T: Tables):
+        self.T = T
+        n = T.n
+        fits = (1 << n) * max(T.R, T.LB) <= DIGIT_TABLE_LIMIT
+        self.kept_r = self._kept_table(T.R, T.M + 1, T.P) if fits else None
+        self.kept_l = self._kept_table(T.LB, T.B, T.PL) if fits else None
+        self.perm_r = np.zeros((0, T.R), np.int64)
+        self.perm_l = np.zeros((0, T.LB), np.int64)
+
+    def _kept_table(self, size: int, base: int, weights: np.ndarray) -> np.ndarray:
+        x = np.arange(size, dtype=np.int64)
+        return np.stack([self.kept(np.full(size, m, np.int64), x, base, weights) for m in range(1 << self.T.n)])
+
+    def kept(self, mask: np.ndarray, x: np.ndarray, base: int, weights: np.ndarray) -> np.ndarray:
+        """The digits of ``x`` (``base``, at ``weights``) where ``mask`` has a bit, others 0."""
+        out = np.zeros_like(x)
+        for j in range(self.T.n):
+            w = int(weights[j])
+            out += (x // w % base * w) * (mask >> j & 1)
+        return out
+
+    def key(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """Counts of ``r`` at the positions of ``rb`` and codes of ``l`` at those of ``lb``, packed."""
+        T = self.T
+        if self.kept_r is not None:
+            return self.kept_r[rb, r] * T.LB + self.kept_l[lb, l]
+        return self.kept(rb, r, T.M + 1, T.P) * T.LB + self.kept(lb, l, T.B, T.PL)
+
+    def permute(self, pid: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`Tables.to_rep`: counts and codes as the representative sees them."""
+        T = self.T
+        have = len(self.perm_r)
+        if have < len(T.perms) and len(T.perms) * max(T.R, T.LB) <= DIGIT_TABLE_LIMIT:
+            new = np.arange(have, len(T.perms), dtype=np.int64)
+            rs, ls = np.arange(T.R, dtype=np.int64), np.arange(T.LB, dtype=np.int64)
+            self.perm_r = np.concatenate([self.perm_r, T.to_rep(np.repeat(new, T.R), np.tile(rs, new.size), np.zeros(
+                new.size * T.R, np.int64))[0].reshape(new.size, T.R)])
+            self.perm_l = np.concatenate([self.perm_l, T.to_rep(np.repeat(new, T.LB), np.zeros(new.size * T.LB, np.int64),
+                                                                np.tile(ls, new.size))[1].reshape(new.size, T.LB)])
+        if len(self.perm_r) == len(T.perms):
+            return self.perm_r[pid, r], self.perm_l[pid, l]
+        return T.to_rep(pid, r, l)
+
+
+_DIGITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _digits(T: Tables) -> _Digits:
+    """The `_Digits` of ``T`` (one per run, shared by its predicates)."""
+    d = _DIGITS.get(T)
+    if d is None:
+        d = _DIGITS[T] = _Digits(T)
+    return d
+
+
+def _mask_dtype(n: int) -> type:
+    """The smallest signed integer type with a bit for each of ``n`` containers."""
+    return np.int8 if n < 8 else np.int16 if n < 16 else np.int32 if n < 32 else np.int64
+
+
 def _bits(mask: int) -> tuple[int, ...]:
     return tuple(j for j in range(mask.bit_length()) if mask >> j & 1)
 
@@ -1313,8 +1387,11 @@ class _Values:
         #: never run on placeholders: every class keyed by all its counts and codes (`_untrusted`)
         self.concrete = concrete
         self.val = np.full(0, _UNSEEN, np.int8)
-        self.rbits = np.zeros(0, np.int64)
-        self.lbits = np.zeros(0, np.int64)
+        # per keyed class (grown only as far as the keyed classes go, `_kgrow`): the positions
+        # read, as bit masks in the smallest signed integer that holds one bit per container
+        self._bits_dtype = _mask_dtype(T.n)
+        self.rbits = np.zeros(0, self._bits_dtype)
+        self.lbits = np.zeros(0, self._bits_dtype)
         self.memo: dict[int, bool] = {}
         self.calls = 0
         self.pred: Callable[..., bool] | None = None   # the raw predicate (for `_Checks._prime`)
@@ -1327,17 +1404,23 @@ class _Values:
         self.hlb = np.zeros(0, np.int64)
         self.hdead = np.zeros(0, bool)
         self.hmemo: dict[int, bool] = {}
-        #: per class: the hidden transition it is keyed by (`_HKEYED`), else -1
-        self.hid = np.full(0, -1, np.int64)
+        #: per class: the hidden transition it is keyed by (`_HKEYED`), else -1 (grown with `_kgrow`)
+        self.hid = np.full(0, -1, np.int32)
         self.hidden: _Checks | None = None   # builds the hidden transitions' arguments
 
     def _grow(self, n: int) -> None:
         if n > self.val.size:
             extra = max(n, 2 * self.val.size) - self.val.size
             self.val = np.concatenate([self.val, np.full(extra, _UNSEEN, np.int8)])
-            self.rbits = np.concatenate([self.rbits, np.zeros(extra, np.int64)])
-            self.lbits = np.concatenate([self.lbits, np.zeros(extra, np.int64)])
-            self.hid = np.concatenate([self.hid, np.full(extra, -1, np.int64)])
+
+    def _kgrow(self, n: int) -> None:
+        """The keyed classes' arrays (``rbits``, ``lbits``, ``hid``) grown to hold class ``n - 1``:
+        one byte per class for ``val`` alone where a predicate never needs a key (most)."""
+        if n > self.hid.size:
+            extra = max(n, 2 * self.hid.size) - self.hid.size
+            self.rbits = np.concatenate([self.rbits, np.zeros(extra, self._bits_dtype)])
+            self.lbits = np.concatenate([self.lbits, np.zeros(extra, self._bits_dtype)])
+            self.hid = np.concatenate([self.hid, np.full(extra, -1, np.int32)])
 
     def _hgrow(self, n: int) -> None:
         if n > self.hval.size:
@@ -1354,6 +1437,7 @@ class _Values:
         return bool(self.evaluate(c, r, l, rp, lp))
 
     def _learn(self, c: int, e: _Read) -> None:
+        self._kgrow(c + 1)
         rb, lb = int(self.rbits[c]), int(self.lbits[c])
         if e.rc_pos is not None and not rb >> e.rc_pos & 1:
             rb |= 1 << e.rc_pos
@@ -1368,6 +1452,9 @@ class _Values:
 
     def _all_concrete(self, cls: np.ndarray) -> None:
         """Key classes ``cls`` by every count and code (a `concrete` predicate)."""
+        if not cls.size:
+            return
+        self._kgrow(int(cls.max()) + 1)
         full = (1 << self.T.n) - 1
         self.rbits[cls], self.lbits[cls], self.val[cls] = full, full, _KEYED
 
@@ -1389,7 +1476,8 @@ class _Values:
             if self.canon is not None:
                 ck, rk, lk = self.canon.to_rep(ck, rk, lk)
             res = np.empty(k.size, dtype=bool)
-            h = self.hid[ck]
+            self._kgrow(int(ck.max()) + 1)
+            h = self.hid[ck].astype(np.int64)
             shared = np.flatnonzero(h >= 0)
             if shared.size:  # keyed by their hidden transition, shared by every class of it
                 shared = shared[~self.hdead[h[shared]]]
@@ -1405,15 +1493,7 @@ class _Values:
 
     def _key_bits(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """Counts and codes at the positions of ``rb``/``lb`` (bit masks, per element), packed."""
-        T = self.T
-        base = T.M + 1
-        kr = np.zeros_like(r)
-        kl = np.zeros_like(l)
-        for j in range(T.n):
-            p, q = int(T.P[j]), int(T.PL[j])
-            kr += (r // p % base * p) * (rb >> j & 1)
-            kl += (l // q % T.B * q) * (lb >> j & 1)
-        return kr * T.LB + kl
+        return _digits(self.T).key(rb, lb, r, l)
 
     def _hkeyed(self, h: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`_keyed` for elements keyed by hidden transitions ``h``: (values, and False where
@@ -1537,19 +1617,8 @@ class _Canon:
         if not move.size:
             return cls, r, l
         r, l = r.copy(), l.copy()
-        r[move], l[move] = self.T.to_rep(pid[move], r[move], l[move])
+        r[move], l[move] = _digits(self.T).permute(pid[move], r[move], l[move])
         return rep, r, l
-
-
-def _odd(values: list[_Values], top: int, good: int) -> np.ndarray:
-    """Classes ``0..top-1`` where some of ``values`` is not plainly ``good`` (is the other
-    value, keyed by counts or codes, or not evaluated yet)."""
-    out = np.zeros(top, dtype=bool)
-    for v in values:
-        n = min(top, v.val.size)
-        out[:n] |= v.val[:n] != good
-        out[n:] = True
-    return out
 
 
 #: The catalogue's predicates: they compare containers, counts and codes, never hash them
@@ -1579,7 +1648,10 @@ class _Checks:
     transitions by source number then the model's action order.  The first, tainted
     evaluation of a new class is shared: its state (and transition) is built once and
     every predicate still open is run on it.  A transition class is first asked as its
-    hidden transition (`_hidden_ids`), once for every class of it.
+    hidden transition (`_hidden_ids`), once for every class of it.  Per kind of class, an
+    attention byte and a bit per watched property (`_attention`, `_odd`) let a chunk's
+    elements be sorted out by one gather; the eventually properties' values are kept two
+    bits per state (`live_bits`, `_LiveBits`).
     """
 
     def __init__(self, T: Tables, props: Sequence[Property]):
@@ -1601,7 +1673,9 @@ class _Checks:
 
         self.sv = {p.id: state(p.check, p) for p in self.always + self.sometimes}
         self.live = {p.id: (state(p.check, p), state(p.trigger, p)) for p in self.eventually}
-        self.live_arrays: dict[str, tuple[list, list]] = {p.id: ([], []) for p in self.eventually}
+        #: the ``eventually`` properties' check and trigger on every state checked, in order:
+        #: bit ``2k`` (check) and ``2k + 1`` (trigger) of property ``k``, byte ``bit >> 3`` (`_LiveBits`)
+        self.live_bits: list[np.ndarray] = []
         self.ev = {}
         for p in self.steps:
             table = _Values(T, self._table_edge(p), self.canon.get("edge") if p.symmetric else None, _untrusted(p))
@@ -1613,6 +1687,22 @@ class _Checks:
         self.found: dict[str, int] = {}
         self.bad_step: dict[str, tuple[int, int]] = {}
         self._seen = {"core": np.zeros(0, bool), "edge": np.zeros(0, bool), "resolved": np.zeros(0, bool)}
+        # Which classes need a look (`_attention`).  Per kind of class, the properties watched on
+        # it: (property, values, the value that needs no look, the verdicts that close it); per
+        # class, the watched properties it does not plainly satisfy (`_odd`: bit ``i & 7`` of byte
+        # ``i >> 3``), and one byte: unseen, or odd for a property still open (`_attn`).
+        self._watch = {
+            "core": [(p, self.sv[p.id], 1, self.bad_state) for p in self.always]
+            + [(p, self.sv[p.id], 0, self.found) for p in self.sometimes],
+            "edge": [(p, self.ev[p.id][0], 1, self.bad_step) for p in self.steps],
+            "resolved": [(p, self.ev[p.id][1], 1, self.bad_step) for p in self.steps]}
+        self._odd = {k: np.zeros((0, (len(w) + 7) >> 3), np.uint8) for k, w in self._watch.items()}
+        self._attn = {k: np.zeros(0, np.uint8) for k in self._watch}
+        self._attn_for: dict[str, bytes | None] = {k: None for k in self._watch}
+        # per core: the eventually properties' values where plain (bits as in `live_bits`), and
+        # whether one of them is keyed by counts or codes there
+        self._live_plain = np.zeros((0, (2 * len(self.eventually) + 7) >> 3), np.uint8)
+        self._live_keyed = np.zeros(0, bool)
         # transitions with their unchanged containers hidden (`_hidden_ids`)
         self._head_ids: dict[tuple, int] = {}              # the pod's fields of a core, numbered
         self._cid_ids: dict[ContainerState, int] = {}      # a container's core state, numbered
@@ -1646,9 +1736,8 @@ class _Checks:
         if not cls.size or not group:
             return
         top = int(cls.max()) + 1
+        self._cover(kind, top)
         seen = self._seen[kind]
-        if top > seen.size:
-            seen = self._seen[kind] = np.concatenate([seen, np.zeros(max(top, 2 * seen.size) - seen.size, bool)])
         fresh = np.unique(cls[~seen[cls]])
         if not fresh.size:
             return
@@ -1671,6 +1760,67 @@ class _Checks:
             own = group
         self._evaluate(kind, own, fresh)
         seen[fresh] = True
+        self._refresh(kind, fresh)
+
+    def _cover(self, kind: str, top: int) -> None:
+        """Grow the per-class arrays of ``kind`` to hold classes ``0..top-1``."""
+        seen = self._seen[kind]
+        if top <= seen.size:
+            return
+        extra = max(top, 2 * seen.size) - seen.size
+        self._seen[kind] = np.concatenate([seen, np.zeros(extra, bool)])
+        odd = self._odd[kind]
+        self._odd[kind] = np.concatenate([odd, np.zeros((extra, odd.shape[1]), np.uint8)])
+        self._attn[kind] = np.concatenate([self._attn[kind], np.ones(extra, np.uint8)])
+        if kind == "core":
+            lp = self._live_plain
+            self._live_plain = np.concatenate([lp, np.zeros((extra, lp.shape[1]), np.uint8)])
+            self._live_keyed = np.concatenate([self._live_keyed, np.zeros(extra, bool)])
+
+    def _open(self, kind: str) -> np.ndarray:
+        """The properties watched on ``kind`` still open, as a byte mask like `_odd`'s rows."""
+        watch = self._watch[kind]
+        out = np.zeros(self._odd[kind].shape[1], np.uint8)
+        for i, (p, _, _, closed) in enumerate(watch):
+            if p.id not in closed:
+                out[i >> 3] |= 1 << (i & 7)
+        return out
+
+    def _attention(self, kind: str, top: int) -> np.ndarray:
+        """Per class of ``kind`` (``0..top-1`` at least): 1 when its elements need a look --
+        the class is not evaluated yet, or some open property watched on it is not plainly
+        satisfied there (keyed by counts or codes, or the other value) -- else 0.  A layer's
+        elements are then sorted out with one gather: on a model that holds, nearly all
+        transitions and states are plain, and only the few that are not reach `_Values`."""
+        self._cover(kind, top)
+        key = self._open(kind)
+        if self._attn_for[kind] != key.tobytes():  # a property closed (or the first call): recompute
+            self._attn[kind] = (~self._seen[kind] | (self._odd[kind] & key).any(axis=1)).astype(np.uint8)
+            self._attn_for[kind] = key.tobytes()
+        return self._attn[kind]
+
+    def _refresh(self, kind: str, fresh: np.ndarray) -> None:
+        """`_odd` and `_attn` (and for cores the eventually properties' plain values) of
+        classes ``fresh``, just evaluated."""
+        watch = self._watch[kind]
+        top = int(fresh.max()) + 1
+        row = np.zeros((fresh.size, self._odd[kind].shape[1]), np.uint8)
+        for i, (_, v, good, _) in enumerate(watch):
+            v._grow(top)
+            row[:, i >> 3] |= (v.val[fresh] != good).astype(np.uint8) << np.uint8(i & 7)
+        self._odd[kind][fresh] = row
+        self._attn[kind][fresh] = (row & self._open(kind)).any(axis=1)
+        if kind == "core" and self.eventually:
+            plain = np.zeros((fresh.size, self._live_plain.shape[1]), np.uint8)
+            keyed = np.zeros(fresh.size, bool)
+            for k, p in enumerate(self.eventually):
+                for half, v in enumerate(self.live[p.id]):
+                    b = 2 * k + half
+                    x = v.val[fresh]
+                    plain[:, b >> 3] |= (x == 1).astype(np.uint8) << np.uint8(b & 7)
+                    keyed |= (x != 0) & (x != 1)
+            self._live_plain[fresh] = plain
+            self._live_keyed[fresh] = keyed
 
     def _evaluate(self, kind: str, group: list[_Values], classes: np.ndarray) -> None:
         """The tainted evaluation, by each predicate of ``group`` not yet run on it, of each
@@ -1704,7 +1854,9 @@ class _Checks:
             if hidden is not None and todo.size:  # first with the unchanged containers hidden
                 got = self._hidden_values(v, hidden[todo])
                 keyed = got == _HKEYED  # keyed by counts or codes shown: by the hidden transition
-                v.hid[cl[todo[keyed]]] = hidden[todo[keyed]]
+                if keyed.any():
+                    v._kgrow(int(cl[todo[keyed]].max()) + 1)
+                    v.hid[cl[todo[keyed]]] = hidden[todo[keyed]]
                 got[keyed] = _KEYED
                 done = keyed | (got != _KEYED)
                 cur[g, need[todo[done]]] = got[done]
@@ -1875,27 +2027,52 @@ class _Checks:
         always = [p for p in self.always if p.id not in self.bad_state]
         sometimes = [p for p in self.sometimes if p.id not in self.found]
         group = [self.sv[p.id] for p in always + sometimes] + [v for pair in self.live.values() for v in pair]
-        self._prime("core", group, core)
-        # only the states whose class is not plainly "holds" (always) or "misses"
-        # (sometimes) for every open predicate are looked at one property at a time
-        top = int(core.max()) + 1
-        odd = _odd([self.sv[p.id] for p in always], top, 1) | _odd([self.sv[p.id] for p in sometimes], top, 0)
-        pick = np.flatnonzero(odd[core])
+        if not group:
+            return
+        # only the states whose class is new, or not plainly "holds" (always) or "misses"
+        # (sometimes) for some open predicate, are looked at, one property at a time
+        pick = np.flatnonzero(self._attention("core", len(self.T.cores))[core])
         if pick.size:
-            core_p, r_p, l_p, ids_p = core[pick], r[pick], l[pick], ids[pick]
-            for p in always:
-                bad = np.flatnonzero(~self.sv[p.id].values(core_p, r_p, l_p))
-                if bad.size:
-                    self.bad_state[p.id] = int(ids_p[bad[0]])
-            for p in sometimes:
-                hit = np.flatnonzero(self.sv[p.id].values(core_p, r_p, l_p))
-                if hit.size:
-                    self.found[p.id] = int(ids_p[hit[0]])
-        for p in self.eventually:
-            check, trigger = self.live[p.id]
-            ok, trig = self.live_arrays[p.id]
-            ok.append(check.values(core, r, l))
-            trig.append(trigger.values(core, r, l))
+            cp, rp, lp = core[pick], r[pick], l[pick]
+            self._prime("core", group, cp)
+            self._look("core", self._odd["core"][cp], lambda p, v, sel: v.values(cp[sel], rp[sel], lp[sel]),
+                       lambda p, sel, got: self._verdict(p, ids[pick[sel]], got))
+        if self.eventually:
+            bits = self._live_plain[core]
+            k = np.flatnonzero(self._live_keyed[core])
+            if k.size:  # keyed by counts or codes: per state
+                ck, rk, lk = core[k], r[k], l[k]
+                for x, p in enumerate(self.eventually):
+                    for half, v in enumerate(self.live[p.id]):
+                        b = 2 * x + half
+                        col = bits[k, b >> 3]
+                        mask = np.uint8(1 << (b & 7))
+                        bits[k, b >> 3] = np.where(v.values(ck, rk, lk), col | mask, col & ~mask)
+            self.live_bits.append(bits)
+
+    def _verdict(self, p: Property, ids: np.ndarray, got: np.ndarray) -> None:
+        """Record the first state of ``ids`` (increasing) violating (always) or witnessing
+        (sometimes) ``p``, by its values ``got`` there."""
+        if p.kind == "always":
+            bad = np.flatnonzero(~got)
+            if bad.size:
+                self.bad_state[p.id] = int(ids[bad[0]])
+        else:
+            hit = np.flatnonzero(got)
+            if hit.size:
+                self.found[p.id] = int(ids[hit[0]])
+
+    def _look(self, kind: str, odd: np.ndarray, evaluate: Callable, record: Callable) -> None:
+        """Each open property watched on ``kind`` over the elements whose class does not
+        plainly satisfy it (``odd``: their classes' `_odd` rows): ``record(property,
+        positions, values)`` with ``evaluate(property, values, positions)`` the values there."""
+        odd &= self._open(kind)
+        some = np.bitwise_or.reduce(odd, axis=0) if len(odd) else odd.sum(axis=0)
+        for i, (p, v, _, closed) in enumerate(self._watch[kind]):
+            if p.id in closed or not some[i >> 3] >> (i & 7) & 1:
+                continue
+            sel = np.flatnonzero(odd[:, i >> 3] & np.uint8(1 << (i & 7)))
+            record(p, sel, evaluate(p, v, sel))
 
     def transitions(self, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray, l: np.ndarray,
                     src: np.ndarray, act: np.ndarray) -> None:
@@ -1904,37 +2081,64 @@ class _Checks:
         steps = [p for p in self.steps if p.id not in self.bad_step]
         if not steps or not e.size:
             return
-        plain = None if rid is None else rid < 0
-        self._prime("edge", [self.ev[p.id][0] for p in steps], e if plain is None else e[plain])
-        if plain is not None:
-            self._prime("resolved", [self.ev[p.id][1] for p in steps], rid[~plain])
-        # only the transitions whose class does not plainly hold every open predicate
-        # are looked at one property at a time (in search order, so the first is kept)
-        odd = _odd([self.ev[p.id][0] for p in steps], int(e.max()) + 1, 1)
-        if plain is None:
-            pick = np.flatnonzero(odd[e])
-        else:
-            sus = np.empty(e.size, dtype=bool)
-            sus[plain] = odd[e[plain]]
-            r_cls = rid[~plain]
-            sus[~plain] = _odd([self.ev[p.id][1] for p in steps], int(r_cls.max()) + 1 if r_cls.size else 0, 1)[r_cls]
-            pick = np.flatnonzero(sus)
+        T = self.T
+        # only the transitions whose class is new or does not plainly hold every open
+        # predicate are looked at, one property at a time (in search order: the first is kept)
+        need = self._attention("edge", len(T.e_dst))[e]
+        if rid is not None:
+            cond = np.flatnonzero(rid >= 0)
+            need[cond] = self._attention("resolved", len(T.r_edges))[rid[cond]]
+        pick = np.flatnonzero(need)
         if not pick.size:
             return
         e, r, l, src, act = e[pick], r[pick], l[pick], src[pick], act[pick]
-        if plain is not None:
-            rid, plain = rid[pick], plain[pick]
-        for p in steps:
-            table, resolved = self.ev[p.id]
-            if plain is None:
-                ok = table.values(e, r, l)
-            else:
-                ok = np.empty(e.size, dtype=bool)
-                ok[plain] = table.values(e[plain], r[plain], l[plain])
-                ok[~plain] = resolved.values(rid[~plain], r[~plain], l[~plain])
+        res = np.zeros(pick.size, bool) if rid is None else rid[pick] >= 0
+        rk = rid[pick] if rid is not None else None
+        self._prime("edge", [self.ev[p.id][0] for p in steps], e[~res])
+        if rk is not None:
+            self._prime("resolved", [self.ev[p.id][1] for p in steps], rk[res])
+        odd = np.empty((pick.size, self._odd["edge"].shape[1]), np.uint8)
+        odd[~res] = self._odd["edge"][e[~res]]
+        if rk is not None:
+            odd[res] = self._odd["resolved"][rk[res]]
+
+        def evaluate(p: Property, table: _Values, sel: np.ndarray) -> np.ndarray:
+            if rk is None:
+                return table.values(e[sel], r[sel], l[sel])
+            got = np.empty(sel.size, dtype=bool)
+            on = res[sel]
+            a, b = sel[~on], sel[on]
+            got[~on] = table.values(e[a], r[a], l[a])
+            got[on] = self.ev[p.id][1].values(rk[b], r[b], l[b])
+            return got
+
+        def record(p: Property, sel: np.ndarray, ok: np.ndarray) -> None:
             bad = np.flatnonzero(~ok)
             if bad.size:
-                self.bad_step[p.id] = (int(src[bad[0]]), int(act[bad[0]]))
+                self.bad_step[p.id] = (int(src[sel[bad[0]]]), int(act[sel[bad[0]]]))
+
+        self._look("edge", odd, evaluate, record)
+
+
+class _LiveBits(Mapping):
+    """``eventually`` property id -> (check, trigger) on every state, as boolean arrays
+    unpacked on demand from `_Checks.live_bits` (two bits per property and state)."""
+
+    def __init__(self, ids: Sequence[str], bits: np.ndarray):
+        self.ids, self.bits = list(ids), bits
+
+    def _bit(self, b: int) -> np.ndarray:
+        return (self.bits[:, b >> 3] & np.uint8(1 << (b & 7))) != 0
+
+    def __getitem__(self, pid: str) -> tuple[np.ndarray, np.ndarray]:
+        k = self.ids.index(pid)
+        return self._bit(2 * k), self._bit(2 * k + 1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 # ------------------------------------------------------------------------ search
@@ -2164,9 +2368,9 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
     if keep_edges:
         space.tally = (tally_t, tally_r)
-    if stop is None:
-        space.live = {pid: (np.concatenate(ok) if ok else np.zeros(0, bool), np.concatenate(tr) if tr else np.zeros(0, bool))
-                      for pid, (ok, tr) in checks.live_arrays.items()}
+    if stop is None and checks.eventually:
+        space.live = _LiveBits([p.id for p in checks.eventually], np.concatenate(checks.live_bits))
+        checks.live_bits.clear()
     result = ExploreResult(
         model=model, space=space, properties=props, states=total, transitions=transitions, depth=depth,
         complete=stop is None, stop_reason=stop, elapsed=elapsed, frontier="bfs", engine="compiled",

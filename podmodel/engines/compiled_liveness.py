@@ -113,11 +113,25 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
     return seen
 
 
+def _indptr(n: int, src: np.ndarray) -> np.ndarray:
+    """Where each state's run of edges starts in ``src`` (sorted), and the end: ``n + 1``
+    offsets.  From the positions where the source changes (a byte per edge of temporary:
+    ``np.bincount`` would first copy ``src`` into 64-bit integers, 8 bytes per edge); a state
+    without edges starts where the next state with edges does."""
+    m = src.size
+    out = np.full(n + 1, m, np.int32 if m < 1 << 31 else np.int64)
+    if m:
+        starts = np.flatnonzero(src[1:] != src[:-1]) + 1
+        out[src[0]] = 0
+        out[src[starts]] = starts
+        out = np.ascontiguousarray(np.minimum.accumulate(out[::-1])[::-1])
+    return out
+
+
 def _csr(n: int, es: np.ndarray, ed: np.ndarray):
     """The graph ``es -> ed`` (``es`` sorted) as a CSR matrix built directly (no COO copy)."""
     idx = np.int32 if es.size < 1 << 31 and n < 1 << 31 else np.int64
-    indptr = np.zeros(n + 1, idx)
-    np.cumsum(np.bincount(es, minlength=n), out=indptr[1:])
+    indptr = _indptr(n, es).astype(idx, copy=False)
     return csr_array((np.ones(es.size, np.int8), ed.astype(idx, copy=False), indptr), shape=(n, n))
 
 
@@ -132,24 +146,25 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         if not idx.size:
             return comp_of
         keep = alive[hs] & alive[hd]
-        es, ed, ea = hs[keep], hd[keep], ha[keep]
+        es, ed, ea = (hs, hd, ha) if keep.all() else (hs[keep], hd[keep], ha[keep])  # no copy while all stay
+        del keep
         g = _csr(n, es, ed)  # es is sorted: the edges are kept in source order
         ncomp, lab = connected_components(g, directed=True, connection="strong")
         same = lab[es] == lab[ed]
         inner = np.zeros(ncomp, dtype=bool)
         inner[lab[es[same]]] = True
-        taken = np.zeros(ncomp, np.int64)
+        taken = np.zeros(ncomp, bit.dtype)
         np.bitwise_or.at(taken, lab[es[same]], bit[ea[same]])
         L = lab[idx]
         if not strong:  # every fair action enabled at all its states is taken inside
-            at_all = np.full(ncomp, -1, np.int64)
+            at_all = np.full(ncomp, np.iinfo(bit.dtype).max, bit.dtype)
             np.bitwise_and.at(at_all, L, enabled[idx])
             qual = inner & (at_all & ~taken == 0)
             ids = np.cumsum(qual) - 1
             q = qual[L]
             comp_of[idx[q]] = ids[L[q]]
             return comp_of
-        anywhere = np.zeros(ncomp, np.int64)
+        anywhere = np.zeros(ncomp, bit.dtype)
         np.bitwise_or.at(anywhere, L, enabled[idx])
         untaken = anywhere & ~taken
         qual = inner & (untaken == 0)
@@ -181,21 +196,16 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     if not props:
         return {}
     n = result.states
-    bit = np.zeros(max(len(space.actions), 1), np.int64)
-    bit[fair_ids] = np.left_shift(1, np.arange(len(fair_ids), dtype=np.int64))
+    # one bit per fair action value, in the smallest unsigned type that holds them all
+    mask = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= len(fair_ids))
+    bit = np.zeros(max(len(space.actions), 1), mask)
+    bit[fair_ids] = np.left_shift(mask(1), np.arange(len(fair_ids), dtype=mask))
     src, dst, act = (np.asarray(x, dtype=np.int32) for x in space.edges())  # int32: a third of the memory
     if src.size and np.any(src[1:] < src[:-1]):
         order = np.argsort(src, kind="stable")
         src, dst, act = src[order], dst[order], act[order]
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    enabled = np.zeros(n, np.int64)
-    f = np.flatnonzero((bit != 0)[act])  # fair edges; a state's bits: one reduction per run of its edges
-    if f.size:
-        fs = src[f]
-        starts = np.flatnonzero(np.concatenate([[True], fs[1:] != fs[:-1]]))
-        enabled[fs[starts]] = np.bitwise_or.reduceat(bit[act[f]], starts)
-    del f
+    indptr = _indptr(n, src)
+    enabled = _enabled(n, indptr, act, bit)
     adj = _Adjacency(indptr, dst, act)
     strong = fairness == "strong"
     out = {}
@@ -206,6 +216,24 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
         ok, trig = live[p.id]
         out[p.id] = _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong, indptr)
     return out
+
+
+#: States whose fair-action bits `_enabled` gathers at once (bounds its temporary arrays).
+ENABLED_CHUNK = 1 << 18
+
+
+def _enabled(n: int, indptr: np.ndarray, act: np.ndarray, bit: np.ndarray) -> np.ndarray:
+    """Per state, the bits of the fair actions it has an edge by: one bitwise-or reduction
+    over each state's run of edges (sorted by source, ``indptr``), a block of states at a time."""
+    enabled = np.zeros(n, bit.dtype)
+    for lo in range(0, n, ENABLED_CHUNK):
+        hi = min(n, lo + ENABLED_CHUNK)
+        a, b = int(indptr[lo]), int(indptr[hi])
+        starts = indptr[lo:hi]
+        out_of = np.flatnonzero(indptr[lo + 1:hi + 1] > starts)
+        if out_of.size:
+            enabled[lo + out_of] = np.bitwise_or.reduceat(bit[act[a:b]], starts[out_of] - a)
+    return enabled
 
 
 def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, strong, indptr) -> Liveness:

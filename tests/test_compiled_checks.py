@@ -1,0 +1,125 @@
+"""The compiled engine's checking on its arrays: the per-class attention bytes that pick the
+elements a chunk must look at, the eventually values packed two bits per state, the lookup
+tables of counts and codes (`podmodel.engines.compiled._Digits`) and the liveness helpers
+on compact arrays.  Each must give exactly what the plain computation (or the readable
+engine) gives."""
+
+import numpy as np
+import pytest
+
+from podmodel.engines import compiled, compiled_liveness, explore
+from podmodel.model.properties import Property, properties_for
+from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
+from podmodel.verifier.suite import scenario as named_scenario
+
+
+def _model(name):
+    path = SCENARIO_DIR / f"{name}.yaml"
+    return (load_scenario(path) if path.exists() else named_scenario(name)).model()
+
+
+def _user_properties(n: int) -> list[Property]:
+    """Properties outside the catalogue (every class keyed by its counts and codes), failing
+    or witnessed at different depths, so they close one after another during the search."""
+    out = []
+    for j in range(n):
+        for k in (1, 2):
+            out.append(Property(f"count-{j}-below-{k}", "always", f"container {j} restarts fewer than {k} times", "test",
+                                check=lambda m, s, j=j, k=k: s.containers[j].restart_count < k))
+            out.append(Property(f"count-{j}-reaches-{k}", "sometimes", f"container {j} restarts {k} times", "test",
+                                check=lambda m, s, j=j, k=k: s.containers[j].restart_count >= k))
+            out.append(Property(f"no-step-to-{j}-{k}", "step", f"no transition raises container {j}'s count to {k}",  "test",
+                                check=lambda m, s, a, t, j=j, k=k: not (t.containers[j].restart_count == k
+                                                                        and s.containers[j].restart_count != k)))
+        out.append(Property(f"code-{j}-never-1", "always", f"container {j} never shows exit code 1", "test",
+                            check=lambda m, s, j=j: s.containers[j].last_exit_code != 1))
+    return out
+
+
+@pytest.mark.parametrize("name", ["onfailure-i1s1a1-gdx", "two-identical-apps", "container-restart-rules"])
+def test_properties_closing_one_after_another_get_the_readable_verdicts(name):
+    """Violations, witnesses and their paths (first in the readable engine's order) as the
+    readable engine finds them, for properties that close in different chunks (the attention
+    is recomputed each time one closes), with the catalogue beside them."""
+    model = _model(name)
+    props = [*properties_for(model), *_user_properties(len(model.specs))]
+    slow = explore(model, properties=props, engine="readable")
+    fast = explore(model, properties=props, engine="compiled")
+    assert fast.engine == "compiled" and fast.states == slow.states
+    assert fast.verdicts(fairness="strong") == slow.verdicts(fairness="strong")
+    assert {k: v.actions for k, v in fast.violations.items()} == {k: v.actions for k, v in slow.violations.items()}
+    assert {k: v.actions for k, v in fast.witnesses.items()} == {k: v.actions for k, v in slow.witnesses.items()}
+    assert len(fast.violations) >= 2  # several close during the search
+
+
+@pytest.mark.parametrize("name", ["deletion-grace", "two-identical-apps", "onfailure-i1s1a1-gdx"])
+def test_packed_eventually_values_are_the_predicates_on_each_state(name):
+    """`space.live` (two bits per property and state) holds each eventually property's check
+    and trigger exactly as the predicates give them on the concrete states."""
+    model = _model(name)
+    keyed = Property("count-then-code", "eventually", "a restarted container 0 ends with a code", "test",
+                     check=lambda m, s: s.containers[0].last_exit_code is not None,
+                     trigger=lambda m, s: s.containers[0].restart_count > 0)  # outside the catalogue: keyed
+    r = explore(model, properties=[*properties_for(model), keyed], engine="compiled")
+    props = [p for p in r.properties if p.kind == "eventually"]
+    assert keyed in props and set(r.space.live) == {p.id for p in props}
+    states = list(r.space.iter_states())
+    for p in props:
+        ok, trig = r.space.live[p.id]
+        assert ok.tolist() == [bool(p.check(model, s)) for s in states]
+        assert trig.tolist() == [bool(p.trigger(model, s)) for s in states]
+
+
+@pytest.mark.parametrize("name", ["two-identical-apps", "always-i2s0a2-pdx", "onfailure-i1s1a3"])
+def test_lookup_tables_give_the_arithmetic(name):
+    """`_Digits.key` and `_Digits.permute` by their tables equal the arithmetic the tables
+    were filled from (`_Digits.kept`, `Tables.to_rep`), on random counts, codes and masks."""
+    r = explore(_model(name), engine="compiled")
+    T = r.space.tables
+    d = compiled._Digits(T)
+    assert d.kept_r is not None
+    rng = np.random.default_rng(5)
+    size = 5000
+    rb, lb = rng.integers(0, 1 << T.n, size), rng.integers(0, 1 << T.n, size)
+    rr, ll = rng.integers(0, T.R, size), rng.integers(0, T.LB, size)
+    slow = compiled._Digits(T)
+    slow.kept_r = slow.kept_l = None
+    assert (d.key(rb, lb, rr, ll) == slow.key(rb, lb, rr, ll)).all()
+    pid = rng.integers(0, len(T.perms), size)
+    got, want = d.permute(pid, rr, ll), T.to_rep(pid, rr, ll)
+    assert len(d.perm_r) == len(T.perms)
+    assert (got[0] == want[0]).all() and (got[1] == want[1]).all()
+
+
+def test_checks_without_lookup_tables_agree(monkeypatch):
+    """With the tables off (`DIGIT_TABLE_LIMIT` 0: the arithmetic everywhere) a run keeps the
+    same verdicts, violations and witnesses."""
+    model = _model("two-identical-apps")
+    props = [*properties_for(model), *_user_properties(len(model.specs))]
+    a = compiled.explore_compiled(model, properties=props, workers=1)
+    monkeypatch.setattr(compiled, "DIGIT_TABLE_LIMIT", 0)
+    b = compiled.explore_compiled(model, properties=props, workers=1)
+    assert compiled._DIGITS[b.space.tables].kept_r is None
+    assert a.verdicts(fairness="strong") == b.verdicts(fairness="strong")
+    assert {k: v.actions for k, v in a.violations.items()} == {k: v.actions for k, v in b.violations.items()}
+    assert {k: v.actions for k, v in a.witnesses.items()} == {k: v.actions for k, v in b.witnesses.items()}
+
+
+def test_enabled_bits_and_offsets_on_blocks_equal_the_plain_computation(monkeypatch):
+    """`compiled_liveness._enabled` (a block of states at a time, cut small here) and
+    `_indptr` (binary search) against a loop over the edges and ``np.bincount``."""
+    monkeypatch.setattr(compiled_liveness, "ENABLED_CHUNK", 7)
+    rng = np.random.default_rng(3)
+    for n, m in ((1, 0), (6, 4), (50, 300), (1000, 4000)):
+        src = np.sort(rng.integers(0, n, m)).astype(np.int32)
+        act = rng.integers(0, 9, m).astype(np.int32)
+        bit = np.zeros(9, np.uint8)
+        bit[[1, 4, 6]] = [1, 2, 4]
+        indptr = compiled_liveness._indptr(n, src)
+        want = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=want[1:])
+        assert indptr.tolist() == want.tolist()
+        plain = np.zeros(n, np.uint8)
+        for u, a in zip(src.tolist(), act.tolist()):
+            plain[u] |= bit[a]
+        assert compiled_liveness._enabled(n, indptr, act, bit).tolist() == plain.tolist()
