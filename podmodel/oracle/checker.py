@@ -22,11 +22,12 @@ state is forgotten.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import orjson
 from msgspec import UNSET
+from msgspec import UNSET as _UNSET
 
 from podmodel.model.collector import fewer_collections
 from podmodel.model.config import ManifestError, PodConfig
@@ -128,10 +129,14 @@ class _PodState:
     def last(self) -> Snapshot | None:
         """The snapshot of the pod's last observation (built now if the memo skipped it: the
         configuration and spec info are still those it was observed with)."""
-        if self.pending is not None:
-            members, index, event = self.pending
-            # the pod as the lane decoded it (spec_ref: the very spec object it had)
-            pod = {k: self.spec_ref if k == "spec" else orjson.loads(memoryview(raw)) for k, raw in members.items()}
+        pending = self.pending
+        if pending is not None:
+            if type(pending) is tuple:
+                members, index, event = pending
+                # the pod as the lane decoded it (spec_ref: the very spec object it had)
+                pod = {k: self.spec_ref if k == "spec" else orjson.loads(memoryview(raw)) for k, raw in members.items()}
+            else:  # a LaneObservation (podmodel.oracle.lines), its spec the very spec_ref
+                pod, index, event = pending.pod, pending.index, pending.event
             self._last = snapshot(pod, self.cfg, index=index, event=event, info=self.info)
             self.pending = None
         return self._last
@@ -141,7 +146,9 @@ class _PodState:
         self._last, self.pending = snap, None
 
     def result(self, deleted: bool) -> PodResult:
-        last_index = self.pending[1] if self.pending is not None else self._last.index if self._last else self.first_index
+        pending = self.pending
+        last_index = (pending[1] if type(pending) is tuple else pending.index) if pending is not None \
+            else self._last.index if self._last else self.first_index
         return PodResult(
             uid=self.uid, namespace=self.namespace, name=self.name, observations=self.count,
             first_index=self.first_index, last_index=last_index,
@@ -268,7 +275,17 @@ class TraceChecker:
 
     def feed_observation(self, obs: Observation) -> list[Violation]:
         """Check one `~podmodel.oracle.formats.Observation` (as `iter_observations` yields)."""
+        parts = obs.parts
+        if parts is not None and parts[0] is self._typed and self._typed is not None:
+            # read by `read` (the lane with this checker's typed decoder): the pod is decoded only if needed
+            return self._observe(None, obs.index, obs.event, obs.location, True, None, obs)
         return self._observe(obs.pod, obs.index, obs.event, obs.location, obs.shared_spec, obs.members)
+
+    def read(self, source: Any, *, format: str = "auto", stats: dict | None = None) -> Iterator[Observation]:
+        """The observations of ``source`` (`podmodel.oracle.lines.read_observations`), read for this
+        checker: a JSON Lines file's Pods decoded with its typed check (``metadata`` and ``status``
+        decoded once, into the typed Structs; the ``dict`` only when a rule needs it)."""
+        return read_observations(source, format=format, stats=stats, typed=self._typed)
 
     def _config(self, pod: dict, state: _PodState | None, index: int, location: Location | None):
         """``(cfg, key, spec info, spec problems)`` for an observation: the pod's cached ones while its spec is unchanged."""
@@ -349,24 +366,38 @@ class TraceChecker:
         return [v]
 
     def _observe(self, pod: Any, index: int, event: str | None, location: Location | None,
-                 shared_spec: bool = False, members: dict | None = None) -> list[Violation]:
+                 shared_spec: bool = False, members: dict | None = None, lazy: Any = None) -> list[Violation]:
+        """Check one observation: ``pod``, or (``pod`` None) the `~podmodel.oracle.lines.LaneObservation`
+        ``lazy`` read with this checker's typed decoder, whose ``pod`` is read only past the memo."""
         if self._verdict is not None:
             raise RuntimeError("TraceChecker.finish() was called; create a new checker")
-        if type(pod) is not dict:
-            pod = plain(pod)
         self.observations += 1
         if index >= self._next_index:
             self._next_index = index + 1
-        meta = pod.get("metadata")
-        uid = meta.get("uid") if type(meta) is dict else None
+        if lazy is not None:
+            parts = lazy.parts[1:]
+            tmeta = parts[0]
+            uid = tmeta.uid
+            spec = lazy._spec
+            ann = tmeta.annotations
+            # static_key of the typed metadata (annotations: a str -> str map or absent)
+            static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+        else:
+            parts = None
+            if type(pod) is not dict:
+                pod = plain(pod)
+            meta = pod.get("metadata")
+            uid = meta.get("uid") if type(meta) is dict else None
+            spec = pod.get("spec")
+            static = static_key(pod)
         if type(uid) is str and uid:  # the common case of pod_identity
             key: Any = uid
         else:
+            if pod is None:
+                pod = lazy.pod
             uid, namespace, name = pod_identity(pod)
             key = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
-        spec = pod.get("spec")
-        static = static_key(pod)
         # A spec the lane shares (one object per distinct bytes, never mutated) that passed the full
         # validation before -- this pod's last one, or another pod's -- is valid, with the
         # configuration found then.
@@ -381,14 +412,15 @@ class TraceChecker:
         if valid_spec is not None:
             (cfg, ckey, info), spec_problems = valid_spec, ()
         else:
+            if pod is None:
+                pod = lazy.pod
             cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
-        meta, status = pod.get("metadata"), pod.get("status")
-        generation = meta.get("generation") if type(meta) is dict else None
-        conditions = status.get("conditions") if type(status) is dict else None
-        memo_key = token = parts = prev_cfg = None
+        memo_key = token = prev_cfg = None
         accepted = False
-        if valid_spec is not None and members is not None and info is not None and self._typed is not None:
-            parts = self._typed.parts(members)
+        if valid_spec is not None and (members is not None or lazy is not None) and info is not None \
+                and self._typed is not None:
+            if parts is None:
+                parts = self._typed.parts(members)
             if parts is not None:
                 # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
                 # two checks below accept; the spec is a valid one (valid_spec).
@@ -427,7 +459,7 @@ class TraceChecker:
                     # valid one than the last observation's: `last` is read with these)
                     state.cfg, state.cfg_key, state.info = cfg, ckey, info
                     state.spec_ref, state.static_ref = spec, static
-                    state.pending = (members, index, event)
+                    state.pending = lazy if lazy is not None else (members, index, event)
                     state.token, state.rv = token, rv
                     # (speed only: the next full validation, if any, re-reads the lists and conditions)
                     state.valid_conditions = state.valid_lists = None
@@ -435,7 +467,12 @@ class TraceChecker:
                         del self._pods[key]
                         self._emit(state.result(deleted=True))
                     return []
-        else:
+        if pod is None:
+            pod = lazy.pod
+        meta, status = pod.get("metadata"), pod.get("status")
+        generation = meta.get("generation") if type(meta) is dict else None
+        conditions = status.get("conditions") if type(status) is dict else None
+        if not accepted:
             self.taken["full"] += 1
             vl = state.valid_lists if state is not None else None
             previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
@@ -515,7 +552,8 @@ class TraceChecker:
             if len(self._specs) >= CONFIG_CACHE:
                 self._specs.clear()
             self._specs[id(spec)] = (spec, static, (cfg, ckey, info))  # the entry keeps spec and cfg alive
-        if members is not None and cfg is not None and self._shapes is not None and self._typed is not None:
+        if (members is not None or lazy is not None) and cfg is not None and self._shapes is not None \
+                and self._typed is not None:
             if token is None:
                 if parts is None:
                     parts = self._typed.parts(members)
@@ -551,7 +589,7 @@ class TraceChecker:
         """
         stats: dict = {}
         with fewer_collections():  # speed only: as the --jobs workers do
-            for obs in read_observations(source, format=format, stats=stats):
+            for obs in self.read(source, format=format, stats=stats):
                 self.feed_observation(obs)
         if not self.observations:
             raise nothing_to_check(stats, stats.get("name", "<input>"))

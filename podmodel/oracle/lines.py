@@ -89,6 +89,70 @@ _EVENT = msgspec.json.Decoder(_Event)
 
 
 _MISSING = object()
+_UNSET = msgspec.UNSET
+
+
+class LaneObservation(Observation):
+    """An observation the lane read with a typed decoder (`lane_observations` ``typed=``): the line
+    was decoded in one pass into the typed check's Structs (`podmodel.oracle.typed`: ``metadata``
+    and ``status`` as ``TypedPod.parts`` decodes them, kept in ``parts``; ``spec`` left as bytes,
+    then shared).  ``members`` and ``pod`` -- the very ``dict`` the lane would have yielded
+    otherwise (each member decoded by orjson, the shared ``spec``) -- are made from the line on
+    first access, so a checker that needs only the typed parts (`podmodel.oracle.checker`'s memo
+    of clean steps) never pays for them.  Otherwise an `~podmodel.oracle.formats.Observation`;
+    pickled, it is one (``pod`` decoded)."""
+
+    def __init__(self, index: int, pod: dict | None, event: str | None, location: Location, timestamp: str | None = None,
+                 shared_spec: bool = False, members: dict | None = None, parts: tuple | None = None,
+                 spec: Any = None, line: bytes | None = None) -> None:
+        d = self.__dict__
+        d["index"], d["event"], d["location"], d["timestamp"] = index, event, location, timestamp
+        d["shared_spec"], d["_members"], d["parts"], d["_spec"], d["_pod"], d["_line"] = \
+            shared_spec, members, parts, spec, pod, line
+
+    @property
+    def members(self) -> dict | None:  # type: ignore[override]
+        """The line's Pod object cut into members (``{name: msgspec.Raw}``), as the lane cuts it."""
+        d = self.__dict__
+        members = d["_members"]
+        if members is None and d["_line"] is not None:
+            line = d["_line"]
+            members = d["_members"] = _TOP.decode(line) if d["event"] is None else _EVENT.decode(line).object
+        return members
+
+    @members.setter
+    def members(self, value: dict | None) -> None:
+        self.__dict__["_members"] = value
+
+    @property
+    def pod(self) -> dict:  # type: ignore[override]
+        d = self.__dict__
+        pod = d["_pod"]
+        if pod is None:
+            spec, loads = d["_spec"], orjson.loads
+            # orjson accepts whatever the typed decoder accepted (`lane_observations` checks the one
+            # way it could not: nesting depth), so this never raises
+            pod = d["_pod"] = {k: spec if k == "spec" else loads(memoryview(raw)) for k, raw in self.members.items()}
+        return pod
+
+    @pod.setter
+    def pod(self, value: dict) -> None:
+        self.__dict__["_pod"] = value
+
+    def __reduce__(self) -> tuple:
+        return (Observation, (self.index, self.pod, self.event, self.location, self.timestamp, self.shared_spec,
+                              self.members))
+
+
+def _depth_refused() -> bool:
+    """Whether msgspec refuses nesting that orjson refuses (deeper than 1024): msgspec's limit is
+    the interpreter's recursion limit, orjson's is fixed."""
+    deep = b"[" * 1025 + b"]" * 1025
+    try:
+        msgspec.json.decode(deep)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return True
+    return False
 
 
 def _lists_of_objects(parent: dict, fields: tuple[str, ...]) -> bool:
@@ -101,6 +165,9 @@ def _lists_of_objects(parent: dict, fields: tuple[str, ...]) -> bool:
                 if type(element) is not dict:
                     return False
     return True
+
+
+_SPEC_LISTS = ("containers", "initContainers")
 
 
 def _pod_ok(pod: dict, spec_seen: bool) -> bool:
@@ -117,7 +184,7 @@ def _pod_ok(pod: dict, spec_seen: bool) -> bool:
                 return False
     if not spec_seen:
         spec = pod.get("spec", _MISSING)
-        if spec is not _MISSING and (type(spec) is not dict or not _lists_of_objects(spec, ("containers", "initContainers"))):
+        if spec is not _MISSING and (type(spec) is not dict or not _lists_of_objects(spec, _SPEC_LISTS)):
             return False
     status = pod.get("status", _MISSING)
     return status is _MISSING or (type(status) is dict and _lists_of_objects(
@@ -125,11 +192,16 @@ def _pod_ok(pod: dict, spec_seen: bool) -> bool:
 
 
 def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: int | None = None,
-                      stats: dict | None = None, name: str | None = None) -> Iterator[Observation]:
+                      stats: dict | None = None, name: str | None = None, typed: Any = None) -> Iterator[Observation]:
     r"""The observations of a JSON Lines file (or of its lines in ``[start, end)``, ``start`` a
     line start), as `~podmodel.oracle.formats.iter_observations` yields them, an unchanged
     ``spec`` shared (see the module docstring).  ``path`` is one `eligible` accepted.
     Line numbers count from ``start`` (1 there), byte offsets from the file's start.
+
+    ``typed``: a `~podmodel.oracle.typed.TypedPod`.  A Pod whose members it decodes
+    (``TypedPod.parts``: then the classifier's shape check holds too) is yielded as a
+    `LaneObservation` -- ``pod`` decoded only when read -- with the decoded parts; any other
+    line is read as without it.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as d:
@@ -167,10 +239,59 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
                 out[k] = loads(memoryview(raw))
         return out, entry
 
+    typed_event = typed_object = None
+    if typed is not None and _depth_refused():
+        typed_event, typed_object = typed.event_decoder.decode, typed.object_decoder.decode
+
+    def typed_observation(line: bytes, index: int, line_no: int, col: int, here: int) -> LaneObservation | None:
+        """The observation of a line holding a watch event with a Pod, or a Pod (``kind: Pod``),
+        if ``typed`` decodes it (then `_pod_ok` holds too), else None (read as without it)."""
+        try:
+            try:
+                ev = typed_event(line)
+            except msgspec.ValidationError:  # not a watch event with a Pod the types accept
+                obj = typed_object(line)
+                event = None
+                if obj.kind is _UNSET:  # a bare object is a Pod when it says so
+                    return None
+            else:
+                event = ev.type
+                if event not in _WATCH_TYPES:
+                    return None
+                obj = ev.object
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None
+        meta = obj.metadata
+        raw = obj.spec
+        status = obj.status
+        if meta is _UNSET or (obj.kind is _UNSET and raw is _UNSET and status is _UNSET):
+            return None  # no Pod (no metadata: the typed check refuses it too)
+        spec = None
+        if raw is not _UNSET:
+            key = bytes(raw)
+            entry = specs.get(key)
+            if entry is None:
+                try:
+                    entry = [loads(key), False]
+                except orjson.JSONDecodeError:
+                    return None
+                if len(specs) >= SPEC_CACHE:
+                    specs.clear()
+                specs[key] = entry
+            spec = entry[0]
+            if not entry[1]:
+                if type(spec) is not dict or not _lists_of_objects(spec, _SPEC_LISTS):
+                    return None
+                entry[1] = True
+        cls.count += 1
+        return LaneObservation(index, None, event, Location(shown, line_no, col, here + col - 1), None, True, None,
+                               (typed, meta, None if status is _UNSET else status), spec, line)
+
     index = 0
     line_no = 1
     offset = start
-    with open(path, "rb") as f:
+    # a large buffer: the default one (8 kB) is refilled every two or three lines of a typical trace
+    with open(path, "rb", buffering=1 << 20) as f:
         f.seek(start)
         left = None if end is None else end - start
         for line in f:
@@ -196,6 +317,13 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
             # _FAST_LINE characters (else with the json module, which reads, e.g., huge integers
             # otherwise): the lane takes those lines only.
             if first == b"{" and len(line) < _FAST_LINE and line[-1:] == b"\n":
+                if typed_event is not None:
+                    obs = typed_observation(line, index, line_no, col, here)
+                    if obs is not None:
+                        yield obs
+                        index += 1
+                        line_no += 1
+                        continue
                 event = pod = entry = members = None
                 try:
                     try:
@@ -258,11 +386,11 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
 
 
 def read_observations(source: Any, *, format: str = "auto", stats: dict | None = None,
-                      name: str | None = None) -> Iterator[Observation]:
+                      name: str | None = None, typed: Any = None) -> Iterator[Observation]:
     """`lane_observations` for a JSON Lines file (`eligible`), else
     `~podmodel.oracle.formats.iter_observations`: the same observations either way, an
-    unchanged ``spec`` shared in the first case."""
+    unchanged ``spec`` shared in the first case (and ``typed`` used, see `lane_observations`)."""
     path = eligible(source, format)
     if path is None:
         return iter_observations(source, format=format, stats=stats, name=name)
-    return lane_observations(path, format, stats=stats, name=name)
+    return lane_observations(path, format, stats=stats, name=name, typed=typed)

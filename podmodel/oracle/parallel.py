@@ -212,7 +212,7 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
     heads: dict = {}
     total = 0
     try:
-        for obs in lane_observations(path, "jsonl", start=start, end=end, name=path):
+        for obs in lane_observations(path, "jsonl", start=start, end=end, name=path, typed=checker._typed):
             total += 1
             n_before, n_ended, groups = len(checker.violations), len(ended), checker.pods_seen
             found = checker.feed_observation(obs)
