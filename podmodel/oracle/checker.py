@@ -25,7 +25,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import orjson
 from msgspec import UNSET
 from msgspec import UNSET as _UNSET
 
@@ -35,7 +34,7 @@ from podmodel.model.gates import UnknownGateError, gates_for_version, generation
 from podmodel.model.reference import pod_config
 from podmodel.oracle import coverage as cov
 from podmodel.oracle.formats import InputError, Location, Observation, iter_observations, nothing_to_check
-from podmodel.oracle.lines import read_observations
+from podmodel.oracle.lines import eligible, lane_items, members_of_line, pod_of_members, read_observations
 from podmodel.oracle.observation import (
     Snapshot,
     SpecInfo,
@@ -131,12 +130,11 @@ class _PodState:
         configuration and spec info are still those it was observed with)."""
         pending = self.pending
         if pending is not None:
-            if type(pending) is tuple:
-                members, index, event = pending
-                # the pod as the lane decoded it (spec_ref: the very spec object it had)
-                pod = {k: self.spec_ref if k == "spec" else orjson.loads(memoryview(raw)) for k, raw in members.items()}
-            else:  # a LaneObservation (podmodel.oracle.lines), its spec the very spec_ref
-                pod, index, event = pending.pod, pending.index, pending.event
+            members, index, event = pending
+            if type(members) is bytes:  # a line of the typed lane
+                members = members_of_line(members, event)
+            # the pod as the lane decoded it (spec_ref: the very spec object it had)
+            pod = pod_of_members(members, self.spec_ref)
             self._last = snapshot(pod, self.cfg, index=index, event=event, info=self.info)
             self.pending = None
         return self._last
@@ -146,15 +144,18 @@ class _PodState:
         self._last, self.pending = snap, None
 
     def result(self, deleted: bool) -> PodResult:
-        pending = self.pending
-        last_index = (pending[1] if type(pending) is tuple else pending.index) if pending is not None \
-            else self._last.index if self._last else self.first_index
+        last_index = self.pending[1] if self.pending is not None else self._last.index if self._last else self.first_index
         return PodResult(
             uid=self.uid, namespace=self.namespace, name=self.name, observations=self.count,
             first_index=self.first_index, last_index=last_index,
             violations=self.violations, first=self.first, rows=self.rows, previous_index=self.previous_index,
             deleted=deleted, coverage=dict(self.coverage) if self.coverage is not None else None,
         )
+
+
+def _pod_of(item: tuple) -> dict:
+    """The Pod of an item of `podmodel.oracle.lines.lane_items` (decoded now)."""
+    return pod_of_members(members_of_line(item[2], item[1]), item[4])
 
 
 def _gates(feature_gates: Mapping[str, bool] | None, version: str | None = None) -> dict[str, bool] | None:
@@ -276,10 +277,35 @@ class TraceChecker:
     def feed_observation(self, obs: Observation) -> list[Violation]:
         """Check one `~podmodel.oracle.formats.Observation` (as `iter_observations` yields)."""
         parts = obs.parts
-        if parts is not None and parts[0] is self._typed and self._typed is not None:
+        if parts is not None and parts[0] is self._typed and self._typed is not None and obs.line is not None:
             # read by `read` (the lane with this checker's typed decoder): the pod is decoded only if needed
-            return self._observe(None, obs.index, obs.event, obs.location, True, None, obs)
+            where = obs.__dict__["_where"]
+            if where is None:
+                loc = obs.location
+                where = (loc.name, loc.line, loc.column, loc.offset)
+            item = (obs.index, obs.event, obs.line, where, obs.__dict__["_spec"], parts[1], parts[2])
+            return self._observe(None, obs.index, obs.event, None, True, None, item)
         return self._observe(obs.pod, obs.index, obs.event, obs.location, obs.shared_spec, obs.members)
+
+    def feed_source(self, source: Any, *, format: str = "auto", stats: dict | None = None,
+                    progress: Callable[[int], None] | None = None, every: int = 100_000) -> None:
+        """Feed every observation of ``source`` (anything `iter_observations` reads) as `read`
+        reads them (without making an `~podmodel.oracle.formats.Observation` of a JSON Lines
+        file's Pods: `podmodel.oracle.lines.lane_items`); ``progress(n)`` every ``every`` observations."""
+        path = eligible(source, format)
+        items = iter_observations(source, format=format, stats=stats) if path is None \
+            else lane_items(path, format, stats=stats, typed=self._typed)
+        observe, feed = self._observe, self.feed_observation
+        n = 0
+        for item in items:
+            if type(item) is tuple:  # (index, event, line, where, spec, metadata, status)
+                observe(None, item[0], item[1], None, True, None, item)
+            else:
+                feed(item)
+            if progress is not None:
+                n += 1
+                if n % every == 0:
+                    progress(n)
 
     def read(self, source: Any, *, format: str = "auto", stats: dict | None = None) -> Iterator[Observation]:
         """The observations of ``source`` (`podmodel.oracle.lines.read_observations`), read for this
@@ -367,18 +393,19 @@ class TraceChecker:
 
     def _observe(self, pod: Any, index: int, event: str | None, location: Location | None,
                  shared_spec: bool = False, members: dict | None = None, lazy: Any = None) -> list[Violation]:
-        """Check one observation: ``pod``, or (``pod`` None) the `~podmodel.oracle.lines.LaneObservation`
-        ``lazy`` read with this checker's typed decoder, whose ``pod`` is read only past the memo."""
+        """Check one observation: ``pod``, or (``pod`` None) the item ``lazy`` of
+        `podmodel.oracle.lines.lane_items` read with this checker's typed decoder, whose Pod is
+        decoded only past the memo (`_pod_of`)."""
         if self._verdict is not None:
             raise RuntimeError("TraceChecker.finish() was called; create a new checker")
         self.observations += 1
         if index >= self._next_index:
             self._next_index = index + 1
         if lazy is not None:
-            parts = lazy.parts[1:]
+            parts = lazy[5:]
             tmeta = parts[0]
             uid = tmeta.uid
-            spec = lazy._spec
+            spec = lazy[4]
             ann = tmeta.annotations
             # static_key of the typed metadata (annotations: a str -> str map or absent)
             static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
@@ -394,7 +421,7 @@ class TraceChecker:
             key: Any = uid
         else:
             if pod is None:
-                pod = lazy.pod
+                pod = _pod_of(lazy)
             uid, namespace, name = pod_identity(pod)
             key = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
@@ -413,7 +440,7 @@ class TraceChecker:
             (cfg, ckey, info), spec_problems = valid_spec, ()
         else:
             if pod is None:
-                pod = lazy.pod
+                pod, location = _pod_of(lazy), Location(*lazy[3])
             cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
         memo_key = token = prev_cfg = None
         accepted = False
@@ -459,7 +486,8 @@ class TraceChecker:
                     # valid one than the last observation's: `last` is read with these)
                     state.cfg, state.cfg_key, state.info = cfg, ckey, info
                     state.spec_ref, state.static_ref = spec, static
-                    state.pending = lazy if lazy is not None else (members, index, event)
+                    # (the line, not the observation: its typed objects are freed now, while warm)
+                    state.pending = (lazy[2], index, event) if lazy is not None else (members, index, event)
                     state.token, state.rv = token, rv
                     # (speed only: the next full validation, if any, re-reads the lists and conditions)
                     state.valid_conditions = state.valid_lists = None
@@ -468,7 +496,7 @@ class TraceChecker:
                         self._emit(state.result(deleted=True))
                     return []
         if pod is None:
-            pod = lazy.pod
+            pod = _pod_of(lazy)
         meta, status = pod.get("metadata"), pod.get("status")
         generation = meta.get("generation") if type(meta) is dict else None
         conditions = status.get("conditions") if type(status) is dict else None
@@ -589,8 +617,7 @@ class TraceChecker:
         """
         stats: dict = {}
         with fewer_collections():  # speed only: as the --jobs workers do
-            for obs in self.read(source, format=format, stats=stats):
-                self.feed_observation(obs)
+            self.feed_source(source, format=format, stats=stats)
         if not self.observations:
             raise nothing_to_check(stats, stats.get("name", "<input>"))
         return self.finish()

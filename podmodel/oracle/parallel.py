@@ -61,7 +61,7 @@ from typing import Any, NamedTuple
 from podmodel.model.collector import fewer_collections
 from podmodel.oracle.checker import TraceChecker, _PodState
 from podmodel.oracle.formats import InputError, Location, Observation, nothing_to_check
-from podmodel.oracle.lines import lane_observations, read_observations
+from podmodel.oracle.lines import LaneObservation, lane_items, lane_observations, read_observations
 from podmodel.oracle.observation import pod_identity
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
 
@@ -212,10 +212,17 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
     heads: dict = {}
     total = 0
     try:
-        for obs in lane_observations(path, "jsonl", start=start, end=end, name=path, typed=checker._typed):
+        typed = checker._typed
+        for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed):
             total += 1
             n_before, n_ended, groups = len(checker.violations), len(ended), checker.pods_seen
-            found = checker.feed_observation(obs)
+            if type(obs) is tuple:  # (index, event, line, where, spec, metadata, status): lane_items
+                found = checker._observe(None, obs[0], obs[1], None, True, None, obs)
+                if checker.pods_seen == groups:
+                    continue  # a pod already seen in the range
+                obs = LaneObservation.of(obs, typed)
+            else:
+                found = checker.feed_observation(obs)
             if checker.pods_seen == groups:
                 continue  # a pod already seen in the range
             key = _state_key(obs.pod)
