@@ -283,8 +283,7 @@ class TraceChecker:
             if where is None:
                 loc = obs.location
                 where = (loc.name, loc.line, loc.column, loc.offset)
-            item = (obs.index, obs.event, obs.line, where, obs.__dict__["_spec"], parts[1], parts[2])
-            return self._observe(None, obs.index, obs.event, None, True, None, item)
+            return self._observe_item((obs.index, obs.event, obs.line, where, obs.__dict__["_spec"], parts[1], parts[2]))
         return self._observe(obs.pod, obs.index, obs.event, obs.location, obs.shared_spec, obs.members)
 
     def feed_source(self, source: Any, *, format: str = "auto", stats: dict | None = None,
@@ -295,11 +294,11 @@ class TraceChecker:
         path = eligible(source, format)
         items = iter_observations(source, format=format, stats=stats) if path is None \
             else lane_items(path, format, stats=stats, typed=self._typed)
-        observe, feed = self._observe, self.feed_observation
+        observe, feed = self._observe_item, self.feed_observation
         n = 0
         for item in items:
             if type(item) is tuple:  # (index, event, line, where, spec, metadata, status)
-                observe(None, item[0], item[1], None, True, None, item)
+                observe(item)
             else:
                 feed(item)
             if progress is not None:
@@ -391,11 +390,62 @@ class TraceChecker:
         self.violations.append(v)
         return [v]
 
+    def _observe_item(self, item: tuple) -> list[Violation]:
+        """`_observe` of an item of `podmodel.oracle.lines.lane_items` read with this checker's typed
+        decoder, the common case first: a live pod with the spec it had (so valid, with its
+        configuration) whose step the memo of clean steps holds.  Anything else goes to `_observe`
+        (with the token, if made), which decides it as it decides every observation."""
+        index, event, line, where, spec, tmeta, tstatus = item
+        state = self._pods.get(tmeta.uid)
+        if state is None or spec is None or spec is not state.spec_ref or self._shapes is None \
+                or self._verdict is not None:
+            return self._observe(None, index, event, None, True, None, item)
+        ann = tmeta.annotations
+        if (None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))) \
+                != state.static_ref or state.info is None:
+            return self._observe(None, index, event, None, True, None, item)
+        token = self._token(None, (tmeta, tstatus), state, spec)
+        prev_token = state.token
+        if token is None or prev_token is None or token[2] != prev_token[2]:
+            return self._observe(None, index, event, None, True, None, item, token)
+        info = state.info
+        ck = (token[0], info.names)
+        accepted = self._cross.get(ck)
+        rv, prev_rv = tmeta.resourceVersion, state.rv
+        # (a resourceVersion of the same length not smaller: never out of order, see maybe_out_of_order)
+        if not accepted or not (type(rv) is str and type(prev_rv) is str and len(rv) == len(prev_rv) and rv >= prev_rv) \
+                and maybe_out_of_order(prev_rv, rv):
+            return self._observe(None, index, event, None, True, None, item, token)
+        cfg = state.cfg
+        hit = self._steps.get((id(cfg), id(cfg), state.seen_initialized, event, prev_token[0], token[0], prev_token[1],
+                               token[1]))
+        if hit is None:
+            return self._observe(None, index, event, None, True, None, item, token)
+        self.observations += 1
+        if index >= self._next_index:
+            self._next_index = index + 1
+        taken = self.taken
+        taken["typed"] += 1
+        taken["memo"] += 1
+        # as a hit in _observe (the configuration and spec are the pod's already)
+        state.count += 1
+        state.seen_initialized = hit[0]
+        state.quiet_key = None
+        state.pending = (line, index, event)
+        state.token, state.rv = token, rv
+        state.valid_conditions = state.valid_lists = None
+        if event == "DELETED":
+            del self._pods[state.key]
+            self._emit(state.result(deleted=True))
+        return []
+
     def _observe(self, pod: Any, index: int, event: str | None, location: Location | None,
-                 shared_spec: bool = False, members: dict | None = None, lazy: Any = None) -> list[Violation]:
+                 shared_spec: bool = False, members: dict | None = None, lazy: Any = None,
+                 token: tuple | None = None) -> list[Violation]:
         """Check one observation: ``pod``, or (``pod`` None) the item ``lazy`` of
         `podmodel.oracle.lines.lane_items` read with this checker's typed decoder, whose Pod is
-        decoded only past the memo (`_pod_of`)."""
+        decoded only past the memo (`_pod_of`).  ``token``: the observation's token, if
+        `_observe_item` made it (made here otherwise)."""
         if self._verdict is not None:
             raise RuntimeError("TraceChecker.finish() was called; create a new checker")
         self.observations += 1
@@ -442,7 +492,8 @@ class TraceChecker:
             if pod is None:
                 pod, location = _pod_of(lazy), Location(*lazy[3])
             cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
-        memo_key = token = prev_cfg = None
+        memo_key = prev_cfg = None
+        made, token = token, None
         accepted = False
         if valid_spec is not None and (members is not None or lazy is not None) and info is not None \
                 and self._typed is not None:
@@ -451,7 +502,7 @@ class TraceChecker:
             if parts is not None:
                 # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
                 # two checks below accept; the spec is a valid one (valid_spec).
-                token = self._token(members, parts, state, spec) \
+                token = (made if made is not None else self._token(members, parts, state, spec)) \
                     if self._shapes is not None and state is not None else None
                 if token is not None:
                     # the cross-field rules read only what the shape holds (names, condition types,

@@ -106,6 +106,30 @@ def pod_of_members(members: dict, spec: Any) -> dict:
     return {k: spec if k == "spec" else loads(memoryview(raw)) for k, raw in members.items()}
 
 
+def reread_item(line: bytes, index: int, where: tuple, typed: Any, specs: dict) -> tuple | None:
+    """The `lane_items` item of a ``line`` that the lane read with ``typed`` before (elsewhere: a
+    ``--jobs`` worker), at ``index`` and ``where``; its ``spec`` decoded once per distinct bytes in
+    ``specs`` (bytes -> spec), so equal specs are one object.  None if ``typed`` does not decode it."""
+    try:
+        try:
+            ev = typed.event_decoder.decode(line)
+            event, obj = ev.type, ev.object
+        except msgspec.ValidationError:
+            obj, event = typed.object_decoder.decode(line), None
+        raw = obj.spec
+        spec = None
+        if raw is not _UNSET:
+            key = bytes(raw)
+            spec = specs.get(key)
+            if spec is None:
+                spec = specs[key] = orjson.loads(key)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, orjson.JSONDecodeError):
+        return None
+    if obj.metadata is _UNSET or type(spec) is not dict and raw is not _UNSET:
+        return None
+    return index, event, line, where, spec, obj.metadata, None if obj.status is _UNSET else obj.status
+
+
 class LaneObservation(Observation):
     """An observation the lane read with a typed decoder (`lane_observations` ``typed=``): the line
     was decoded in one pass into the typed check's Structs (`podmodel.oracle.typed`: ``metadata``
