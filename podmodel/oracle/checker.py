@@ -53,7 +53,7 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
-from podmodel.oracle.transitions import FIXED, maybe_out_of_order, shape_id, shapes_for, token_parts
+from podmodel.oracle.transitions import _SHAPE_IDS, FIXED, maybe_out_of_order, shape_id, shapes_for, token_parts
 from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
@@ -76,9 +76,10 @@ class _PodState:
                  "valid_conditions", "valid_lists", "spec_ref", "static_ref", "token", "rv", "known", "vbase",
                  "generation")
 
-    def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
+    def __init__(self, key: Any, uid: str | None, namespace: str | None, name: str | None, first_index: int,
+                 coverage: bool) -> None:
         self.key = key
-        self.uid, self.namespace, self.name = snap.uid, snap.namespace, snap.name
+        self.uid, self.namespace, self.name = uid, namespace, name
         self.cfg: PodConfig | None = None
         self.cfg_key: Any = None
         self.info: SpecInfo | None = None
@@ -105,7 +106,7 @@ class _PodState:
         self.vbase = 0
         self.generation = 0
         self.count = 0
-        self.first_index = snap.index
+        self.first_index = first_index
         self.violations = 0
         self.first: Violation | None = None
         self.rows: tuple = ()
@@ -232,10 +233,8 @@ class TraceChecker:
         self._steps: dict[tuple, tuple] = {}
         self._specs: dict[int, tuple] = {}  # id(shared spec) -> (spec, static_key, (cfg, config key, spec info)) of a valid one
         self._cross: dict[tuple, bool] = {}  # (shape id, spec names) -> typed.cross_fields
-        #: How many observations took each path: ``typed`` (the typed check accepted them),
-        #: ``refused`` (it was asked and did not), ``memo`` (of the typed ones, the step came from
-        #: the memo of clean steps), ``full`` (validate_pod and the schema ran).
-        self.taken = {"typed": 0, "refused": 0, "memo": 0, "full": 0}
+        self._taken = {"typed": 0, "refused": 0, "memo": 0, "full": 0}
+        self._hits = 0  # steps from the memo in _observe_item (typed and memo, counted apart: a hot path)
         self._on_pod = on_pod
         self._pods: dict[Any, _PodState] = {}
         # config_key -> (shared config, spec info, problems of the spec); config None when the spec is invalid
@@ -252,6 +251,14 @@ class TraceChecker:
         self.bad_pods = 0
         self._next_index = 0
         self._verdict: Verdict | None = None
+
+    @property
+    def taken(self) -> dict[str, int]:
+        """How many observations took each path: ``typed`` (the typed check accepted them),
+        ``refused`` (it was asked and did not), ``memo`` (of the typed ones, the step came from
+        the memo of clean steps), ``full`` (validate_pod and the schema ran)."""
+        hits = self._hits
+        return {k: v + hits if k in ("typed", "memo") else v for k, v in self._taken.items()}
 
     @property
     def live_pods(self) -> int:
@@ -369,7 +376,7 @@ class TraceChecker:
         except (TypeError, AttributeError):  # pragma: no cover - the typed check admits no null state
             return None
         state.vbase += len(labs)
-        return sid, tuple(labs), state.generation
+        return sid, labs, state.generation
 
     def _invalid(self, pod: dict, index: int, state: _PodState | None, key: Any, problems: list[Problem]) -> list[Violation]:
         """Report an impossible object; no lifecycle rule is checked on it, and it is not the
@@ -378,7 +385,7 @@ class TraceChecker:
         if state is None:
             uid, namespace, name = pod_identity(pod)
             snap = snapshot({"metadata": {"uid": uid, "namespace": namespace, "name": name}}, None, index=index)
-            state = _PodState(key, snap, self._coverage)
+            state = _PodState(key, snap.uid, snap.namespace, snap.name, snap.index, self._coverage)
             self._pods[key] = state
             self.pods_seen += 1
         if state.first is None:
@@ -397,17 +404,28 @@ class TraceChecker:
         (with the token, if made), which decides it as it decides every observation."""
         index, event, line, where, spec, tmeta, tstatus = item
         state = self._pods.get(tmeta.uid)
-        if state is None or spec is None or spec is not state.spec_ref or self._shapes is None \
-                or self._verdict is not None:
+        if state is None:
+            return self._first_item(item)
+        if spec is None or spec is not state.spec_ref or self._shapes is None or self._verdict is not None:
             return self._observe(None, index, event, None, True, None, item)
         ann = tmeta.annotations
         if (None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))) \
                 != state.static_ref or state.info is None:
             return self._observe(None, index, event, None, True, None, item)
-        token = self._token(None, (tmeta, tstatus), state, spec)
+        known = state.known
         prev_token = state.token
-        if token is None or prev_token is None or token[2] != prev_token[2]:
-            return self._observe(None, index, event, None, True, None, item, token)
+        if known is None or len(known) > KNOWN_VALUES or prev_token is None or prev_token[2] != state.generation:
+            return self._observe(None, index, event, None, True, None, item)
+        # _token, inlined (the map is not started afresh here: that is _token's case)
+        try:
+            shape, labs = token_parts(tmeta, tstatus, spec.get("nodeName", _UNSET), known, state.vbase)
+        except (TypeError, AttributeError):  # pragma: no cover - the typed check admits no null state
+            return self._observe(None, index, event, None, True, None, item)
+        state.vbase += len(labs)
+        sid = _SHAPE_IDS.get(shape)
+        if sid is None:
+            sid = shape_id(shape)
+        token = (sid, labs, state.generation)
         info = state.info
         ck = (token[0], info.names)
         accepted = self._cross.get(ck)
@@ -424,9 +442,7 @@ class TraceChecker:
         self.observations += 1
         if index >= self._next_index:
             self._next_index = index + 1
-        taken = self.taken
-        taken["typed"] += 1
-        taken["memo"] += 1
+        self._hits += 1
         # as a hit in _observe (the configuration and spec are the pod's already)
         state.count += 1
         state.seen_initialized = hit[0]
@@ -437,6 +453,62 @@ class TraceChecker:
         if event == "DELETED":
             del self._pods[state.key]
             self._emit(state.result(deleted=True))
+        return []
+
+    def _first_item(self, item: tuple) -> list[Violation]:
+        """`_observe_item` of a pod's first observation: from the memo of clean steps, as the step
+        from nothing (previous configuration, shape and labels None) when another pod's first
+        observation with a valid spec -- the same configuration -- and the same token (its labels
+        from a fresh map) broke no rule; else `_observe`."""
+        index, event, line, where, spec, tmeta, tstatus = item
+        uid = tmeta.uid
+        if type(uid) is not str or not uid or spec is None or self._shapes is None or self._verdict is not None:
+            return self._observe(None, index, event, None, True, None, item)
+        ann = tmeta.annotations
+        static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+        seen = self._specs.get(id(spec))
+        if seen is None or seen[0] is not spec or seen[1] != static:
+            return self._observe(None, index, event, None, True, None, item)
+        cfg, ckey, info = seen[2]
+        if info is None:
+            return self._observe(None, index, event, None, True, None, item)
+        known = dict(FIXED)
+        try:
+            shape, labs = token_parts(tmeta, tstatus, spec.get("nodeName", _UNSET), known, 0)
+        except (TypeError, AttributeError):  # pragma: no cover - the typed check admits no null state
+            return self._observe(None, index, event, None, True, None, item)
+        sid = _SHAPE_IDS.get(shape)
+        if sid is None:
+            sid = shape_id(shape)
+        ck = (sid, info.names)
+        accepted = self._cross.get(ck)
+        if accepted is None:
+            if len(self._cross) >= CLEAN_CACHE:
+                self._cross.clear()
+            accepted = self._cross[ck] = cross_fields(tmeta, tstatus, info.names)
+        hit = self._steps.get((id(cfg), None, False, event, None, sid, None, labs)) if accepted else None
+        if hit is None:
+            return self._observe(None, index, event, None, True, None, item)
+        self.observations += 1
+        if index >= self._next_index:
+            self._next_index = index + 1
+        self._hits += 1
+        # the state the full path leaves (but the snapshot, built from the line if a rule needs it)
+        namespace = tmeta.namespace
+        state = _PodState(uid, uid, None if namespace is _UNSET else namespace, tmeta.name, index, False)
+        state.cfg, state.cfg_key, state.info = cfg, ckey, info
+        state.spec_ref, state.static_ref = spec, static
+        state.known, state.vbase, state.generation = known, len(labs), 1
+        rv = tmeta.resourceVersion
+        state.token, state.rv = (sid, labs, 1), None if rv is _UNSET else rv
+        state.seen_initialized = hit[0]
+        state.count = 1
+        state.pending = (line, index, event)
+        self.pods_seen += 1
+        if event == "DELETED":
+            self._emit(state.result(deleted=True))
+        else:
+            self._pods[uid] = state
         return []
 
     def _observe(self, pod: Any, index: int, event: str | None, location: Location | None,
@@ -475,6 +547,7 @@ class TraceChecker:
             uid, namespace, name = pod_identity(pod)
             key = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
+        new = state is None
         # A spec the lane shares (one object per distinct bytes, never mutated) that passed the full
         # validation before -- this pod's last one, or another pod's -- is valid, with the
         # configuration found then.
@@ -515,7 +588,7 @@ class TraceChecker:
                         accepted = self._cross[ck] = cross_fields(parts[0], parts[1], info.names)
                 else:
                     accepted = cross_fields(parts[0], parts[1], info.names)
-            self.taken["typed" if accepted else "refused"] += 1
+            self._taken["typed" if accepted else "refused"] += 1
         if accepted:
             problems = []
             prev_token = state.token if state is not None else None
@@ -529,7 +602,7 @@ class TraceChecker:
                 if hit is not None:
                     # A step the rules found clean for another pod, up to a one-to-one renaming of
                     # volatile values (podmodel.oracle.transitions): the same verdict, no violation.
-                    self.taken["memo"] += 1
+                    self._taken["memo"] += 1
                     state.count += 1
                     state.seen_initialized = hit[0]
                     state.quiet_key = None
@@ -552,7 +625,7 @@ class TraceChecker:
         generation = meta.get("generation") if type(meta) is dict else None
         conditions = status.get("conditions") if type(status) is dict else None
         if not accepted:
-            self.taken["full"] += 1
+            self._taken["full"] += 1
             vl = state.valid_lists if state is not None else None
             previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
             vc = state.valid_conditions if state is not None else None
@@ -594,7 +667,7 @@ class TraceChecker:
             quiet_key = None
         late = False
         if state is None:
-            state = _PodState(key, snap, self._coverage)
+            state = _PodState(key, snap.uid, snap.namespace, snap.name, snap.index, self._coverage)
             self._pods[key] = state
             self.pods_seen += 1
         elif prev is not None:
@@ -639,6 +712,9 @@ class TraceChecker:
                 token = self._token(members, parts, state, spec) if parts is not None else None
             state.token = token
             state.rv = meta.get("resourceVersion") if type(meta) is dict else None
+            if new and accepted and valid_spec is not None and token is not None and not found and info is not None:
+                # a first observation (see _first_item): the step from nothing
+                memo_key = (id(cfg), None, False, event, None, token[0], None, token[1])
             if memo_key is not None and not found:
                 if len(self._steps) >= CLEAN_CACHE:
                     self._steps.clear()

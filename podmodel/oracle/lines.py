@@ -357,13 +357,12 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
                     if len(specs) >= SPEC_CACHE:
                         specs.clear()
                     specs[key] = entry
-            if uid is not _UNSET:
-                if event == "DELETED":
-                    last_specs.pop(uid, None)
-                else:
+                if uid is not _UNSET and event != "DELETED":
                     if len(last_specs) >= LAST_SPECS:
                         last_specs.clear()
                     last_specs[uid] = (raw, entry)
+            if event == "DELETED":
+                last_specs.pop(uid, None)
             spec = entry[0]
             if not entry[1]:
                 if type(spec) is not dict or not _lists_of_objects(spec, _SPEC_LISTS):
