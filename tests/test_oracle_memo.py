@@ -293,6 +293,29 @@ def test_a_copy_corrupted_at_its_first_observation_gets_the_verdict_of_the_full_
             TraceChecker(memo=False).run(str(path))
 
 
+def test_a_copy_first_seen_in_the_middle_of_its_life_takes_its_steps_from_the_memo(tmp_path):
+    """A pod first seen in the middle of its life (a watch started late, a ``--jobs`` range)
+    numbers its volatile values otherwise than one seen from its creation; its steps are found
+    in the memo under labels numbered from their two observations (`transitions.canonical`),
+    with the verdict of the full check."""
+    gained = steps = 0
+    for seed in range(10):
+        pods = _pod_trace(seed)
+        if len(pods) < 5:
+            continue
+        late = _renamed(pods, 1)[len(pods) // 2:]
+        base, path = tmp_path / f"b{seed}.jsonl", tmp_path / f"t{seed}.jsonl"
+        _write(base, pods)
+        _write(path, pods, late)
+        alone, both = TraceChecker(), TraceChecker()
+        alone.run(str(base))
+        both.run(str(path))
+        gained += both._hits - alone._hits
+        steps += len(late) - 1
+        _agree(path)
+    assert steps and gained >= steps // 2, (gained, steps)
+
+
 def test_a_first_observation_with_a_deletion_is_not_taken_for_one_without(tmp_path):
     """Under restartPolicy Always a Failed pod needs a cause; a deletion is one.  Pods p and a are
     first seen Failed and being deleted (clean: a's first observation is stored in the memo),

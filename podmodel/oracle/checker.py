@@ -53,7 +53,15 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
-from podmodel.oracle.transitions import _SHAPE_IDS, FIXED, maybe_out_of_order, shape_id, shapes_for, token_parts
+from podmodel.oracle.transitions import (
+    _SHAPE_IDS,
+    FIXED,
+    canonical,
+    maybe_out_of_order,
+    shape_id,
+    shapes_for,
+    token_parts,
+)
 from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
@@ -231,6 +239,8 @@ class TraceChecker:
         # (seen_initialized after the step, the configuration, kept alive so its id is not reused).
         self._shapes = shapes_for(kubernetes_version) if memo and not coverage else None
         self._steps: dict[tuple, tuple] = {}
+        # the same steps keyed with transitions.canonical labels (looked up when _steps misses)
+        self._canon: dict[tuple, tuple] = {}
         self._specs: dict[int, tuple] = {}  # id(shared spec) -> (spec, static_key, (cfg, config key, spec info)) of a valid one
         self._cross: dict[tuple, bool] = {}  # (shape id, spec names) -> typed.cross_fields
         self._taken = {"typed": 0, "refused": 0, "memo": 0, "full": 0}
@@ -355,6 +365,7 @@ class TraceChecker:
             self._configs.clear()
             self._clean.clear()
             self._steps.clear()
+            self._canon.clear()
         self._configs[key] = (cfg, info, problems)
         return cfg, key, info, problems
 
@@ -399,18 +410,27 @@ class TraceChecker:
 
     def _observe_item(self, item: tuple) -> list[Violation]:
         """`_observe` of an item of `podmodel.oracle.lines.lane_items` read with this checker's typed
-        decoder, the common case first: a live pod with the spec it had (so valid, with its
-        configuration) whose step the memo of clean steps holds.  Anything else goes to `_observe`
-        (with the token, if made), which decides it as it decides every observation."""
+        decoder, the common case first: a live pod, a spec validated before (its own, or another
+        pod's: the lane shares one object per distinct bytes), a step the memo of clean steps holds.
+        Anything else goes to `_observe` (with the token, if made), which decides it as it decides
+        every observation."""
         index, event, line, where, spec, tmeta, tstatus = item
         state = self._pods.get(tmeta.uid)
         if state is None:
             return self._first_item(item)
-        if spec is None or spec is not state.spec_ref or self._shapes is None or self._verdict is not None:
+        if spec is None or self._shapes is None or self._verdict is not None:
             return self._observe(None, index, event, None, True, None, item)
         ann = tmeta.annotations
-        if (None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))) \
-                != state.static_ref or state.info is None:
+        static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+        # the spec: the pod's (so valid, with its configuration), or one validated before (as _observe)
+        if spec is state.spec_ref and static == state.static_ref:
+            cfg, ckey, info = state.cfg, state.cfg_key, state.info
+        else:
+            seen = self._specs.get(id(spec))
+            if seen is None or seen[0] is not spec or seen[1] != static:
+                return self._observe(None, index, event, None, True, None, item)
+            cfg, ckey, info = seen[2]
+        if info is None:
             return self._observe(None, index, event, None, True, None, item)
         known = state.known
         prev_token = state.token
@@ -426,7 +446,6 @@ class TraceChecker:
         if sid is None:
             sid = shape_id(shape)
         token = (sid, labs, state.generation)
-        info = state.info
         ck = (token[0], info.names)
         accepted = self._cross.get(ck)
         rv, prev_rv = tmeta.resourceVersion, state.rv
@@ -434,19 +453,23 @@ class TraceChecker:
         if not accepted or not (type(rv) is str and type(prev_rv) is str and len(rv) == len(prev_rv) and rv >= prev_rv) \
                 and maybe_out_of_order(prev_rv, rv):
             return self._observe(None, index, event, None, True, None, item, token)
-        cfg = state.cfg
-        hit = self._steps.get((id(cfg), id(cfg), state.seen_initialized, event, prev_token[0], token[0], prev_token[1],
-                               token[1]))
-        if hit is None:
-            return self._observe(None, index, event, None, True, None, item, token)
+        hit = self._steps.get((id(cfg), id(state.cfg), state.seen_initialized, event, prev_token[0], token[0],
+                               prev_token[1], token[1]))
+        if hit is None:  # the same step, its labels numbered from these two observations alone
+            hit = self._canon.get((id(cfg), id(state.cfg), state.seen_initialized, event, prev_token[0], token[0],
+                                   canonical(prev_token[1], token[1])))
+            if hit is None:
+                return self._observe(None, index, event, None, True, None, item, token)
         self.observations += 1
         if index >= self._next_index:
             self._next_index = index + 1
         self._hits += 1
-        # as a hit in _observe (the configuration and spec are the pod's already)
+        # as a hit in _observe
         state.count += 1
         state.seen_initialized = hit[0]
         state.quiet_key = None
+        state.cfg, state.cfg_key, state.info = cfg, ckey, info
+        state.spec_ref, state.static_ref = spec, static
         state.pending = (line, index, event)
         state.token, state.rv = token, rv
         state.valid_conditions = state.valid_lists = None
@@ -718,7 +741,11 @@ class TraceChecker:
             if memo_key is not None and not found:
                 if len(self._steps) >= CLEAN_CACHE:
                     self._steps.clear()
-                self._steps[memo_key] = (state.seen_initialized, cfg, prev_cfg)  # keeps both ids from reuse
+                self._steps[memo_key] = entry = (state.seen_initialized, cfg, prev_cfg)  # keeps both ids from reuse
+                if memo_key[6] is not None:  # a step: also under its labels numbered from its two observations
+                    if len(self._canon) >= CLEAN_CACHE:
+                        self._canon.clear()
+                    self._canon[(*memo_key[:6], canonical(memo_key[6], memo_key[7]))] = entry
         else:
             state.token = None
         state.valid_conditions = (generation, conditions) if type(conditions) is list else None

@@ -266,6 +266,24 @@ def token_parts(meta: Any, status: Any, node: Any, known: dict, base: int) -> tu
     return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, shape), tuple(out)
 
 
+def canonical(before: tuple, after: tuple) -> tuple:
+    """Two observations' labels (one pod's map) renumbered by first appearance over both, fixed
+    labels (`FIXED`) kept: equal for two steps exactly when one is the other up to a one-to-one
+    renaming of the non-empty volatile values *of these two observations* -- whatever the pods'
+    histories numbered them (a pod first seen in the middle of its life numbers them otherwise).
+    The rules of a step read only its two observations, so this key is as good as the labels.
+
+    >>> canonical((7, 8, -1), (8, 9, -2)) == canonical((3, 4, -1), (4, 12, -2)), canonical((1, 2), (2, 2))
+    (True, ((0, 1), (1, 1)))
+    """
+    order = {}
+    for lab in before + after:
+        if lab not in order:
+            order[lab] = len(order) if lab >= 0 else lab
+    get = order.__getitem__
+    return tuple(map(get, before)), tuple(map(get, after))
+
+
 class Shapes:
     """Tokens of observations for one Kubernetes version (`shapes_for` caches one per version)."""
 
