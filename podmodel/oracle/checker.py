@@ -453,13 +453,15 @@ class TraceChecker:
         if not accepted or not (type(rv) is str and type(prev_rv) is str and len(rv) == len(prev_rv) and rv >= prev_rv) \
                 and maybe_out_of_order(prev_rv, rv):
             return self._observe(None, index, event, None, True, None, item, token)
-        hit = self._steps.get((id(cfg), id(state.cfg), state.seen_initialized, event, prev_token[0], token[0],
-                               prev_token[1], token[1]))
+        key = (id(cfg), id(state.cfg), state.seen_initialized, event, prev_token[0], token[0], prev_token[1], token[1])
+        hit = self._steps.get(key)
         if hit is None:  # the same step, its labels numbered from these two observations alone
-            hit = self._canon.get((id(cfg), id(state.cfg), state.seen_initialized, event, prev_token[0], token[0],
-                                   canonical(prev_token[1], token[1])))
+            hit = self._canon.get((*key[:6], canonical(prev_token[1], token[1])))
             if hit is None:
                 return self._observe(None, index, event, None, True, None, item, token)
+            if len(self._steps) >= CLEAN_CACHE:
+                self._steps.clear()
+            self._steps[key] = hit  # found directly by the next pod numbered like this one
         self.observations += 1
         if index >= self._next_index:
             self._next_index = index + 1

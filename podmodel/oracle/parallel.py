@@ -206,7 +206,9 @@ def _blank(path: str, start: int, end: int) -> bool:
 def _after(st: _PodState | None) -> Any:
     if st is None:
         return "ended"
-    return (st.last.index if st.last is not None else None, st.cfg_key, st.seen_initialized)
+    # the last observation's index, without building its snapshot if the memo skipped it
+    last = st.pending[1] if st.pending is not None else st._last.index if st._last is not None else None
+    return (last, st.cfg_key, st.seen_initialized)
 
 
 def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
