@@ -6,9 +6,13 @@ first status, start, readiness changes, restarts, deletion and a DELETED event -
 JSON Lines watch events and as ``kubectl get pods -w -o json`` output (pretty-printed
 objects back to back).  For each input it times, in this order and in this process:
 
-* ``parse``: the reader ``check_trace`` uses, alone (read, decode, classify; nothing checked):
-  `podmodel.oracle.lines.read_observations` -- the JSON Lines lane for a JSON Lines file, the
-  general reader otherwise -- or `podmodel.oracle.formats.parse_only` in a tree without it;
+* ``parse``: the project's reader alone, every observation's Pod decoded into ``dict`` s (read,
+  decode, classify; nothing checked): `podmodel.oracle.lines.read_observations` without a typed
+  decoder -- the JSON Lines lane for a JSON Lines file, the general reader otherwise -- or
+  `podmodel.oracle.formats.parse_only` in a tree without it.  (``check_trace`` reads the lane
+  with its typed check and decodes a ``dict`` only where a rule needs one, so it never does all
+  of this parse: ``check cost/parse`` compares it with what a caller of the reader pays for the
+  Pods as ``dict`` s);
 * ``check``: `podmodel.oracle.check_trace` in one process (parsing included);
 * ``--jobs N``: ``check_trace(jobs=N)`` -- for JSON Lines each worker reads only its byte
   range (`podmodel.oracle.parallel`); the verdict must equal the one-process verdict.

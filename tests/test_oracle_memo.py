@@ -170,9 +170,10 @@ def _renamed(pods: list[tuple[str, dict]], copy_no: int) -> list[tuple[str, dict
     return out
 
 
-def _corrupt(pods: list[tuple[str, dict]], rng: random.Random, how: str) -> list[tuple[str, dict]]:
+def _corrupt(pods: list[tuple[str, dict]], rng: random.Random, how: str, k: int | None = None) -> list[tuple[str, dict]]:
+    """``pods`` with one corruption ``how`` at observation ``k`` (random if None)."""
     pods = [(e, copy.deepcopy(p)) for e, p in pods]
-    k = rng.randrange(len(pods))
+    k = rng.randrange(len(pods)) if k is None else k
     pod = pods[k][1]
     paths = _volatile_paths(pod)
     if how == "alias" and paths:
@@ -272,6 +273,71 @@ def test_a_corrupted_renamed_copy_gets_the_verdict_of_the_full_check(seed, corru
                 TraceChecker(memo=False).run(str(path))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_copy_corrupted_at_its_first_observation_gets_the_verdict_of_the_full_check(tmp_path, seed):
+    """A pod's first observation comes from the memo too (`TraceChecker._first_item`: the step
+    from nothing, when another pod's first observation with the same configuration and token was
+    clean): copies corrupted right there, one way each, get the verdict of the full check."""
+    rng = random.Random(seed)
+    pods = _pod_trace(seed)
+    copies = [_corrupt(_renamed(pods, n + 3), rng, how, k=0) for n, how in enumerate(_HOW) for _ in range(3)]
+    path = tmp_path / "t.jsonl"
+    _write(path, pods, _renamed(pods, 1), _renamed(pods, 2), *copies)
+    try:
+        memo = TraceChecker()
+        memo.run(str(path))
+        assert memo._hits > 0  # first observations (and steps) did come from the memo
+        _agree(path)
+    except InputError:  # a corruption the reader refuses: no verdict either way
+        with pytest.raises(InputError):
+            TraceChecker(memo=False).run(str(path))
+
+
+def test_a_copy_first_seen_in_the_middle_of_its_life_takes_its_steps_from_the_memo(tmp_path):
+    """A pod first seen in the middle of its life (a watch started late, a ``--jobs`` range)
+    numbers its volatile values otherwise than one seen from its creation; its steps are found
+    in the memo under labels numbered from their two observations (`transitions.canonical`),
+    with the verdict of the full check."""
+    gained = steps = 0
+    for seed in range(10):
+        pods = _pod_trace(seed)
+        if len(pods) < 5:
+            continue
+        late = _renamed(pods, 1)[len(pods) // 2:]
+        base, path = tmp_path / f"b{seed}.jsonl", tmp_path / f"t{seed}.jsonl"
+        _write(base, pods)
+        _write(path, pods, late)
+        alone, both = TraceChecker(), TraceChecker()
+        alone.run(str(base))
+        both.run(str(path))
+        gained += both._hits - alone._hits
+        steps += len(late) - 1
+        _agree(path)
+    assert steps and gained >= steps // 2, (gained, steps)
+
+
+def test_a_first_observation_with_a_deletion_is_not_taken_for_one_without(tmp_path):
+    """Under restartPolicy Always a Failed pod needs a cause; a deletion is one.  Pods p and a are
+    first seen Failed and being deleted (clean: a's first observation is stored in the memo),
+    then pod b the same but for its deletionTimestamp, absent: its label tells it apart
+    (the shape holds no deletionTimestamp), and b gets the full check's violation."""
+    def pod(name: str, deleting: bool) -> dict:
+        meta = {"name": name, "namespace": "d", "uid": f"uid-{name}", "resourceVersion": "5"}
+        if deleting:
+            meta["deletionTimestamp"] = "2024-01-01T00:00:30Z"
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+                "spec": {"restartPolicy": "Always", "nodeName": "n1", "containers": [{"name": "c", "image": "i"}]},
+                "status": {"phase": "Failed", "containerStatuses": [
+                    {"name": "c", "image": "i", "imageID": "i@sha", "ready": False, "restartCount": 0,
+                     "containerID": f"cri://{name}", "state": {"terminated": {"exitCode": 1, "containerID": f"cri://{name}"}}}]}}
+    path = tmp_path / "t.jsonl"
+    _write(path, [("ADDED", pod("p", True))], [("ADDED", pod("a", True))], [("ADDED", pod("b", False))])
+    memo = TraceChecker()
+    verdict = memo.run(str(path))
+    assert memo._hits == 0 and [(v.id, v.index) for v in verdict.violations] == [("phase-inconsistent", 2)]
+    _agree(path)
+
+
 @pytest.mark.parametrize("recorded", _RECORDED, ids=[p.name for p in _RECORDED])
 def test_the_memo_changes_no_verdict_on_recorded_traces(tmp_path, recorded):
     obs = list(iter_observations(str(recorded)))
@@ -347,7 +413,7 @@ def test_labels_in_one_pass_equal_labels_of_the_volatile_values(seed):
             continue
         node = pod.get("spec", {}).get("nodeName", msgspec.UNSET)
         values = volatile_values(parts[0], parts[1], node)
-        assert token_parts(parts[0], parts[1], node, known_b, base)[1] == list(labels(values, known_a, base))
+        assert token_parts(parts[0], parts[1], node, known_b, base)[1] == labels(values, known_a, base)
         base += len(values)
 
 
@@ -393,7 +459,7 @@ def test_the_shape_read_off_the_typed_objects_partitions_like_the_decoded_shape(
             continue
         node = pod.get("spec", {}).get("nodeName", msgspec.UNSET)
         shape, labs = token_parts(parts[0], parts[1], node, known_a, base)
-        assert labs == list(labels(volatile_values(parts[0], parts[1], node), known_b, base))
+        assert labs == labels(volatile_values(parts[0], parts[1], node), known_b, base)
         base += len(labs)
         pairs.setdefault(shape, set()).add(shapes.shape(members, parts[0]))
     decoded = [d for ds in pairs.values() for d in ds]

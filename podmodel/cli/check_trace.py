@@ -22,7 +22,6 @@ from podmodel.model.gates import gates_for_version, parse_gates
 from podmodel.oracle.checker import TraceChecker
 from podmodel.model.gates import DEFAULT_VERSION, SUPPORTED_VERSIONS
 from podmodel.oracle.formats import FORMATS, InputError, nothing_to_check
-from podmodel.oracle.lines import read_observations
 from podmodel.oracle.report import json_document, render_pod, render_summary
 from podmodel.oracle.verdict import PodResult
 
@@ -122,14 +121,21 @@ def run(args) -> int:
         else:
             checker = TraceChecker(gates, args.coverage, on_pod=on_pod, kubernetes_version=version)
             stats: dict = {}
+
+            def progress(n: int) -> None:
+                print(f"\r{n} observations, {checker.live_pods} live pods, {len(checker.violations)} violations",
+                      end="", file=sys.stderr, flush=True)
+
             with fewer_collections():  # speed only, as TraceChecker.run and the --jobs workers
-                for n, obs in enumerate(read_observations(args.file, format=args.format, stats=stats), 1):
-                    checker.feed_observation(obs)
-                    if world is not None:
+                if world is None:
+                    checker.feed_source(args.file, format=args.format, stats=stats,
+                                        progress=progress if show_progress else None, every=PROGRESS_EVERY)
+                else:
+                    for n, obs in enumerate(checker.read(args.file, format=args.format, stats=stats), 1):
+                        checker.feed_observation(obs)
                         world.feed(obs.pod, obs.event, obs.index)
-                    if show_progress and n % PROGRESS_EVERY == 0:
-                        print(f"\r{n} observations, {checker.live_pods} live pods, {len(checker.violations)} violations",
-                              end="", file=sys.stderr, flush=True)
+                        if show_progress and n % PROGRESS_EVERY == 0:
+                            progress(n)
             if show_progress and checker.observations >= PROGRESS_EVERY:
                 print(file=sys.stderr)
             if not checker.observations:

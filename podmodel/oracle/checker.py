@@ -22,11 +22,11 @@ state is forgotten.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import orjson
 from msgspec import UNSET
+from msgspec import UNSET as _UNSET
 
 from podmodel.model.collector import fewer_collections
 from podmodel.model.config import ManifestError, PodConfig
@@ -34,7 +34,7 @@ from podmodel.model.gates import UnknownGateError, gates_for_version, generation
 from podmodel.model.reference import pod_config
 from podmodel.oracle import coverage as cov
 from podmodel.oracle.formats import InputError, Location, Observation, iter_observations, nothing_to_check
-from podmodel.oracle.lines import read_observations
+from podmodel.oracle.lines import eligible, lane_items, members_of_line, pod_of_members, read_observations
 from podmodel.oracle.observation import (
     Snapshot,
     SpecInfo,
@@ -53,7 +53,15 @@ from podmodel.oracle.rules import (
     observation_key,
 )
 from podmodel.oracle.steps import check_step
-from podmodel.oracle.transitions import FIXED, maybe_out_of_order, shape_id, shapes_for, token_parts
+from podmodel.oracle.transitions import (
+    _SHAPE_IDS,
+    FIXED,
+    canonical,
+    maybe_out_of_order,
+    shape_id,
+    shapes_for,
+    token_parts,
+)
 from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
@@ -76,9 +84,10 @@ class _PodState:
                  "valid_conditions", "valid_lists", "spec_ref", "static_ref", "token", "rv", "known", "vbase",
                  "generation")
 
-    def __init__(self, key: Any, snap: Snapshot, coverage: bool) -> None:
+    def __init__(self, key: Any, uid: str | None, namespace: str | None, name: str | None, first_index: int,
+                 coverage: bool) -> None:
         self.key = key
-        self.uid, self.namespace, self.name = snap.uid, snap.namespace, snap.name
+        self.uid, self.namespace, self.name = uid, namespace, name
         self.cfg: PodConfig | None = None
         self.cfg_key: Any = None
         self.info: SpecInfo | None = None
@@ -105,7 +114,7 @@ class _PodState:
         self.vbase = 0
         self.generation = 0
         self.count = 0
-        self.first_index = snap.index
+        self.first_index = first_index
         self.violations = 0
         self.first: Violation | None = None
         self.rows: tuple = ()
@@ -128,10 +137,13 @@ class _PodState:
     def last(self) -> Snapshot | None:
         """The snapshot of the pod's last observation (built now if the memo skipped it: the
         configuration and spec info are still those it was observed with)."""
-        if self.pending is not None:
-            members, index, event = self.pending
+        pending = self.pending
+        if pending is not None:
+            members, index, event = pending
+            if type(members) is bytes:  # a line of the typed lane
+                members = members_of_line(members, event)
             # the pod as the lane decoded it (spec_ref: the very spec object it had)
-            pod = {k: self.spec_ref if k == "spec" else orjson.loads(memoryview(raw)) for k, raw in members.items()}
+            pod = pod_of_members(members, self.spec_ref)
             self._last = snapshot(pod, self.cfg, index=index, event=event, info=self.info)
             self.pending = None
         return self._last
@@ -148,6 +160,11 @@ class _PodState:
             violations=self.violations, first=self.first, rows=self.rows, previous_index=self.previous_index,
             deleted=deleted, coverage=dict(self.coverage) if self.coverage is not None else None,
         )
+
+
+def _pod_of(item: tuple) -> dict:
+    """The Pod of an item of `podmodel.oracle.lines.lane_items` (decoded now)."""
+    return pod_of_members(members_of_line(item[2], item[1]), item[4])
 
 
 def _gates(feature_gates: Mapping[str, bool] | None, version: str | None = None) -> dict[str, bool] | None:
@@ -222,12 +239,12 @@ class TraceChecker:
         # (seen_initialized after the step, the configuration, kept alive so its id is not reused).
         self._shapes = shapes_for(kubernetes_version) if memo and not coverage else None
         self._steps: dict[tuple, tuple] = {}
+        # the same steps keyed with transitions.canonical labels (looked up when _steps misses)
+        self._canon: dict[tuple, tuple] = {}
         self._specs: dict[int, tuple] = {}  # id(shared spec) -> (spec, static_key, (cfg, config key, spec info)) of a valid one
         self._cross: dict[tuple, bool] = {}  # (shape id, spec names) -> typed.cross_fields
-        #: How many observations took each path: ``typed`` (the typed check accepted them),
-        #: ``refused`` (it was asked and did not), ``memo`` (of the typed ones, the step came from
-        #: the memo of clean steps), ``full`` (validate_pod and the schema ran).
-        self.taken = {"typed": 0, "refused": 0, "memo": 0, "full": 0}
+        self._taken = {"typed": 0, "refused": 0, "memo": 0, "full": 0}
+        self._hits = 0  # steps from the memo in _observe_item (typed and memo, counted apart: a hot path)
         self._on_pod = on_pod
         self._pods: dict[Any, _PodState] = {}
         # config_key -> (shared config, spec info, problems of the spec); config None when the spec is invalid
@@ -244,6 +261,14 @@ class TraceChecker:
         self.bad_pods = 0
         self._next_index = 0
         self._verdict: Verdict | None = None
+
+    @property
+    def taken(self) -> dict[str, int]:
+        """How many observations took each path: ``typed`` (the typed check accepted them),
+        ``refused`` (it was asked and did not), ``memo`` (of the typed ones, the step came from
+        the memo of clean steps), ``full`` (validate_pod and the schema ran)."""
+        hits = self._hits
+        return {k: v + hits if k in ("typed", "memo") else v for k, v in self._taken.items()}
 
     @property
     def live_pods(self) -> int:
@@ -268,7 +293,41 @@ class TraceChecker:
 
     def feed_observation(self, obs: Observation) -> list[Violation]:
         """Check one `~podmodel.oracle.formats.Observation` (as `iter_observations` yields)."""
+        parts = obs.parts
+        if parts is not None and parts[0] is self._typed and self._typed is not None and obs.line is not None:
+            # read by `read` (the lane with this checker's typed decoder): the pod is decoded only if needed
+            where = obs.__dict__["_where"]
+            if where is None:
+                loc = obs.location
+                where = (loc.name, loc.line, loc.column, loc.offset)
+            return self._observe_item((obs.index, obs.event, obs.line, where, obs.__dict__["_spec"], parts[1], parts[2]))
         return self._observe(obs.pod, obs.index, obs.event, obs.location, obs.shared_spec, obs.members)
+
+    def feed_source(self, source: Any, *, format: str = "auto", stats: dict | None = None,
+                    progress: Callable[[int], None] | None = None, every: int = 100_000) -> None:
+        """Feed every observation of ``source`` (anything `iter_observations` reads) as `read`
+        reads them (without making an `~podmodel.oracle.formats.Observation` of a JSON Lines
+        file's Pods: `podmodel.oracle.lines.lane_items`); ``progress(n)`` every ``every`` observations."""
+        path = eligible(source, format)
+        items = iter_observations(source, format=format, stats=stats) if path is None \
+            else lane_items(path, format, stats=stats, typed=self._typed)
+        observe, feed = self._observe_item, self.feed_observation
+        n = 0
+        for item in items:
+            if type(item) is tuple:  # (index, event, line, where, spec, metadata, status)
+                observe(item)
+            else:
+                feed(item)
+            if progress is not None:
+                n += 1
+                if n % every == 0:
+                    progress(n)
+
+    def read(self, source: Any, *, format: str = "auto", stats: dict | None = None) -> Iterator[Observation]:
+        """The observations of ``source`` (`podmodel.oracle.lines.read_observations`), read for this
+        checker: a JSON Lines file's Pods decoded with its typed check (``metadata`` and ``status``
+        decoded once, into the typed Structs; the ``dict`` only when a rule needs it)."""
+        return read_observations(source, format=format, stats=stats, typed=self._typed)
 
     def _config(self, pod: dict, state: _PodState | None, index: int, location: Location | None):
         """``(cfg, key, spec info, spec problems)`` for an observation: the pod's cached ones while its spec is unchanged."""
@@ -306,6 +365,7 @@ class TraceChecker:
             self._configs.clear()
             self._clean.clear()
             self._steps.clear()
+            self._canon.clear()
         self._configs[key] = (cfg, info, problems)
         return cfg, key, info, problems
 
@@ -327,7 +387,7 @@ class TraceChecker:
         except (TypeError, AttributeError):  # pragma: no cover - the typed check admits no null state
             return None
         state.vbase += len(labs)
-        return sid, tuple(labs), state.generation
+        return sid, labs, state.generation
 
     def _invalid(self, pod: dict, index: int, state: _PodState | None, key: Any, problems: list[Problem]) -> list[Violation]:
         """Report an impossible object; no lifecycle rule is checked on it, and it is not the
@@ -336,7 +396,7 @@ class TraceChecker:
         if state is None:
             uid, namespace, name = pod_identity(pod)
             snap = snapshot({"metadata": {"uid": uid, "namespace": namespace, "name": name}}, None, index=index)
-            state = _PodState(key, snap, self._coverage)
+            state = _PodState(key, snap.uid, snap.namespace, snap.name, snap.index, self._coverage)
             self._pods[key] = state
             self.pods_seen += 1
         if state.first is None:
@@ -348,25 +408,171 @@ class TraceChecker:
         self.violations.append(v)
         return [v]
 
-    def _observe(self, pod: Any, index: int, event: str | None, location: Location | None,
-                 shared_spec: bool = False, members: dict | None = None) -> list[Violation]:
-        if self._verdict is not None:
-            raise RuntimeError("TraceChecker.finish() was called; create a new checker")
-        if type(pod) is not dict:
-            pod = plain(pod)
+    def _observe_item(self, item: tuple) -> list[Violation]:
+        """`_observe` of an item of `podmodel.oracle.lines.lane_items` read with this checker's typed
+        decoder, the common case first: a live pod, a spec validated before (its own, or another
+        pod's: the lane shares one object per distinct bytes), a step the memo of clean steps holds.
+        Anything else goes to `_observe` (with the token, if made), which decides it as it decides
+        every observation."""
+        index, event, line, where, spec, tmeta, tstatus = item
+        state = self._pods.get(tmeta.uid)
+        if state is None:
+            return self._first_item(item)
+        if spec is None or self._shapes is None or self._verdict is not None:
+            return self._observe(None, index, event, None, True, None, item)
+        ann = tmeta.annotations
+        static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+        # the spec: the pod's (so valid, with its configuration), or one validated before (as _observe)
+        if spec is state.spec_ref and static == state.static_ref:
+            cfg, ckey, info = state.cfg, state.cfg_key, state.info
+        else:
+            seen = self._specs.get(id(spec))
+            if seen is None or seen[0] is not spec or seen[1] != static:
+                return self._observe(None, index, event, None, True, None, item)
+            cfg, ckey, info = seen[2]
+        if info is None:
+            return self._observe(None, index, event, None, True, None, item)
+        known = state.known
+        prev_token = state.token
+        if known is None or len(known) > KNOWN_VALUES or prev_token is None or prev_token[2] != state.generation:
+            return self._observe(None, index, event, None, True, None, item)
+        # _token, inlined (the map is not started afresh here: that is _token's case)
+        try:
+            shape, labs = token_parts(tmeta, tstatus, spec.get("nodeName", _UNSET), known, state.vbase)
+        except (TypeError, AttributeError):  # pragma: no cover - the typed check admits no null state
+            return self._observe(None, index, event, None, True, None, item)
+        state.vbase += len(labs)
+        sid = _SHAPE_IDS.get(shape)
+        if sid is None:
+            sid = shape_id(shape)
+        token = (sid, labs, state.generation)
+        ck = (token[0], info.names)
+        accepted = self._cross.get(ck)
+        rv, prev_rv = tmeta.resourceVersion, state.rv
+        # (a resourceVersion of the same length not smaller: never out of order, see maybe_out_of_order)
+        if not accepted or not (type(rv) is str and type(prev_rv) is str and len(rv) == len(prev_rv) and rv >= prev_rv) \
+                and maybe_out_of_order(prev_rv, rv):
+            return self._observe(None, index, event, None, True, None, item, token)
+        key = (id(cfg), id(state.cfg), state.seen_initialized, event, prev_token[0], token[0], prev_token[1], token[1])
+        hit = self._steps.get(key)
+        if hit is None:  # the same step, its labels numbered from these two observations alone
+            hit = self._canon.get((*key[:6], canonical(prev_token[1], token[1])))
+            if hit is None:
+                return self._observe(None, index, event, None, True, None, item, token)
+            if len(self._steps) >= CLEAN_CACHE:
+                self._steps.clear()
+            self._steps[key] = hit  # found directly by the next pod numbered like this one
         self.observations += 1
         if index >= self._next_index:
             self._next_index = index + 1
-        meta = pod.get("metadata")
-        uid = meta.get("uid") if type(meta) is dict else None
+        self._hits += 1
+        # as a hit in _observe
+        state.count += 1
+        state.seen_initialized = hit[0]
+        state.quiet_key = None
+        state.cfg, state.cfg_key, state.info = cfg, ckey, info
+        state.spec_ref, state.static_ref = spec, static
+        state.pending = (line, index, event)
+        state.token, state.rv = token, rv
+        state.valid_conditions = state.valid_lists = None
+        if event == "DELETED":
+            del self._pods[state.key]
+            self._emit(state.result(deleted=True))
+        return []
+
+    def _first_item(self, item: tuple) -> list[Violation]:
+        """`_observe_item` of a pod's first observation: from the memo of clean steps, as the step
+        from nothing (previous configuration, shape and labels None) when another pod's first
+        observation with a valid spec -- the same configuration -- and the same token (its labels
+        from a fresh map) broke no rule; else `_observe`."""
+        index, event, line, where, spec, tmeta, tstatus = item
+        uid = tmeta.uid
+        if type(uid) is not str or not uid or spec is None or self._shapes is None or self._verdict is not None:
+            return self._observe(None, index, event, None, True, None, item)
+        ann = tmeta.annotations
+        static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+        seen = self._specs.get(id(spec))
+        if seen is None or seen[0] is not spec or seen[1] != static:
+            return self._observe(None, index, event, None, True, None, item)
+        cfg, ckey, info = seen[2]
+        if info is None:
+            return self._observe(None, index, event, None, True, None, item)
+        known = dict(FIXED)
+        try:
+            shape, labs = token_parts(tmeta, tstatus, spec.get("nodeName", _UNSET), known, 0)
+        except (TypeError, AttributeError):  # pragma: no cover - the typed check admits no null state
+            return self._observe(None, index, event, None, True, None, item)
+        sid = _SHAPE_IDS.get(shape)
+        if sid is None:
+            sid = shape_id(shape)
+        ck = (sid, info.names)
+        accepted = self._cross.get(ck)
+        if accepted is None:
+            if len(self._cross) >= CLEAN_CACHE:
+                self._cross.clear()
+            accepted = self._cross[ck] = cross_fields(tmeta, tstatus, info.names)
+        hit = self._steps.get((id(cfg), None, False, event, None, sid, None, labs)) if accepted else None
+        if hit is None:
+            return self._observe(None, index, event, None, True, None, item)
+        self.observations += 1
+        if index >= self._next_index:
+            self._next_index = index + 1
+        self._hits += 1
+        # the state the full path leaves (but the snapshot, built from the line if a rule needs it)
+        namespace = tmeta.namespace
+        state = _PodState(uid, uid, None if namespace is _UNSET else namespace, tmeta.name, index, False)
+        state.cfg, state.cfg_key, state.info = cfg, ckey, info
+        state.spec_ref, state.static_ref = spec, static
+        state.known, state.vbase, state.generation = known, len(labs), 1
+        rv = tmeta.resourceVersion
+        state.token, state.rv = (sid, labs, 1), None if rv is _UNSET else rv
+        state.seen_initialized = hit[0]
+        state.count = 1
+        state.pending = (line, index, event)
+        self.pods_seen += 1
+        if event == "DELETED":
+            self._emit(state.result(deleted=True))
+        else:
+            self._pods[uid] = state
+        return []
+
+    def _observe(self, pod: Any, index: int, event: str | None, location: Location | None,
+                 shared_spec: bool = False, members: dict | None = None, lazy: Any = None,
+                 token: tuple | None = None) -> list[Violation]:
+        """Check one observation: ``pod``, or (``pod`` None) the item ``lazy`` of
+        `podmodel.oracle.lines.lane_items` read with this checker's typed decoder, whose Pod is
+        decoded only past the memo (`_pod_of`).  ``token``: the observation's token, if
+        `_observe_item` made it (made here otherwise)."""
+        if self._verdict is not None:
+            raise RuntimeError("TraceChecker.finish() was called; create a new checker")
+        self.observations += 1
+        if index >= self._next_index:
+            self._next_index = index + 1
+        if lazy is not None:
+            parts = lazy[5:]
+            tmeta = parts[0]
+            uid = tmeta.uid
+            spec = lazy[4]
+            ann = tmeta.annotations
+            # static_key of the typed metadata (annotations: a str -> str map or absent)
+            static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+        else:
+            parts = None
+            if type(pod) is not dict:
+                pod = plain(pod)
+            meta = pod.get("metadata")
+            uid = meta.get("uid") if type(meta) is dict else None
+            spec = pod.get("spec")
+            static = static_key(pod)
         if type(uid) is str and uid:  # the common case of pod_identity
             key: Any = uid
         else:
+            if pod is None:
+                pod = _pod_of(lazy)
             uid, namespace, name = pod_identity(pod)
             key = uid if uid is not None else ("name", namespace, name)
         state = self._pods.get(key)
-        spec = pod.get("spec")
-        static = static_key(pod)
+        new = state is None
         # A spec the lane shares (one object per distinct bytes, never mutated) that passed the full
         # validation before -- this pod's last one, or another pod's -- is valid, with the
         # configuration found then.
@@ -381,18 +587,20 @@ class TraceChecker:
         if valid_spec is not None:
             (cfg, ckey, info), spec_problems = valid_spec, ()
         else:
+            if pod is None:
+                pod, location = _pod_of(lazy), Location(*lazy[3])
             cfg, ckey, info, spec_problems = self._config(pod, state, index, location)
-        meta, status = pod.get("metadata"), pod.get("status")
-        generation = meta.get("generation") if type(meta) is dict else None
-        conditions = status.get("conditions") if type(status) is dict else None
-        memo_key = token = parts = prev_cfg = None
+        memo_key = prev_cfg = None
+        made, token = token, None
         accepted = False
-        if valid_spec is not None and members is not None and info is not None and self._typed is not None:
-            parts = self._typed.parts(members)
+        if valid_spec is not None and (members is not None or lazy is not None) and info is not None \
+                and self._typed is not None:
+            if parts is None:
+                parts = self._typed.parts(members)
             if parts is not None:
                 # The typed check of the members' bytes (podmodel.oracle.typed) accepts only what the
                 # two checks below accept; the spec is a valid one (valid_spec).
-                token = self._token(members, parts, state, spec) \
+                token = (made if made is not None else self._token(members, parts, state, spec)) \
                     if self._shapes is not None and state is not None else None
                 if token is not None:
                     # the cross-field rules read only what the shape holds (names, condition types,
@@ -405,7 +613,7 @@ class TraceChecker:
                         accepted = self._cross[ck] = cross_fields(parts[0], parts[1], info.names)
                 else:
                     accepted = cross_fields(parts[0], parts[1], info.names)
-            self.taken["typed" if accepted else "refused"] += 1
+            self._taken["typed" if accepted else "refused"] += 1
         if accepted:
             problems = []
             prev_token = state.token if state is not None else None
@@ -419,7 +627,7 @@ class TraceChecker:
                 if hit is not None:
                     # A step the rules found clean for another pod, up to a one-to-one renaming of
                     # volatile values (podmodel.oracle.transitions): the same verdict, no violation.
-                    self.taken["memo"] += 1
+                    self._taken["memo"] += 1
                     state.count += 1
                     state.seen_initialized = hit[0]
                     state.quiet_key = None
@@ -427,7 +635,8 @@ class TraceChecker:
                     # valid one than the last observation's: `last` is read with these)
                     state.cfg, state.cfg_key, state.info = cfg, ckey, info
                     state.spec_ref, state.static_ref = spec, static
-                    state.pending = (members, index, event)
+                    # (the line, not the observation: its typed objects are freed now, while warm)
+                    state.pending = (lazy[2], index, event) if lazy is not None else (members, index, event)
                     state.token, state.rv = token, rv
                     # (speed only: the next full validation, if any, re-reads the lists and conditions)
                     state.valid_conditions = state.valid_lists = None
@@ -435,8 +644,13 @@ class TraceChecker:
                         del self._pods[key]
                         self._emit(state.result(deleted=True))
                     return []
-        else:
-            self.taken["full"] += 1
+        if pod is None:
+            pod = _pod_of(lazy)
+        meta, status = pod.get("metadata"), pod.get("status")
+        generation = meta.get("generation") if type(meta) is dict else None
+        conditions = status.get("conditions") if type(status) is dict else None
+        if not accepted:
+            self._taken["full"] += 1
             vl = state.valid_lists if state is not None else None
             previous = vl[1] if vl is not None and vl[0] == ckey and ckey is not None else None
             vc = state.valid_conditions if state is not None else None
@@ -478,7 +692,7 @@ class TraceChecker:
             quiet_key = None
         late = False
         if state is None:
-            state = _PodState(key, snap, self._coverage)
+            state = _PodState(key, snap.uid, snap.namespace, snap.name, snap.index, self._coverage)
             self._pods[key] = state
             self.pods_seen += 1
         elif prev is not None:
@@ -515,17 +729,25 @@ class TraceChecker:
             if len(self._specs) >= CONFIG_CACHE:
                 self._specs.clear()
             self._specs[id(spec)] = (spec, static, (cfg, ckey, info))  # the entry keeps spec and cfg alive
-        if members is not None and cfg is not None and self._shapes is not None and self._typed is not None:
+        if (members is not None or lazy is not None) and cfg is not None and self._shapes is not None \
+                and self._typed is not None:
             if token is None:
                 if parts is None:
                     parts = self._typed.parts(members)
                 token = self._token(members, parts, state, spec) if parts is not None else None
             state.token = token
             state.rv = meta.get("resourceVersion") if type(meta) is dict else None
+            if new and accepted and valid_spec is not None and token is not None and not found and info is not None:
+                # a first observation (see _first_item): the step from nothing
+                memo_key = (id(cfg), None, False, event, None, token[0], None, token[1])
             if memo_key is not None and not found:
                 if len(self._steps) >= CLEAN_CACHE:
                     self._steps.clear()
-                self._steps[memo_key] = (state.seen_initialized, cfg, prev_cfg)  # keeps both ids from reuse
+                self._steps[memo_key] = entry = (state.seen_initialized, cfg, prev_cfg)  # keeps both ids from reuse
+                if memo_key[6] is not None:  # a step: also under its labels numbered from its two observations
+                    if len(self._canon) >= CLEAN_CACHE:
+                        self._canon.clear()
+                    self._canon[(*memo_key[:6], canonical(memo_key[6], memo_key[7]))] = entry
         else:
             state.token = None
         state.valid_conditions = (generation, conditions) if type(conditions) is list else None
@@ -551,8 +773,7 @@ class TraceChecker:
         """
         stats: dict = {}
         with fewer_collections():  # speed only: as the --jobs workers do
-            for obs in read_observations(source, format=format, stats=stats):
-                self.feed_observation(obs)
+            self.feed_source(source, format=format, stats=stats)
         if not self.observations:
             raise nothing_to_check(stats, stats.get("name", "<input>"))
         return self.finish()

@@ -154,6 +154,10 @@ class Observation:
     timestamp: str | None = None
     shared_spec: bool = False
     members: dict | None = field(default=None, compare=False, repr=False)
+    #: The lane's typed decoding of ``metadata`` and ``status`` when it was read with one
+    #: (`podmodel.oracle.lines.LaneObservation`): ``(decoder, metadata, status)``; else None.
+    #: Not a field: never compared, never copied by `dataclasses.replace`.
+    parts = None
 
 
 class InputError(Exception):

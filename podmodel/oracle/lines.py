@@ -49,6 +49,8 @@ from podmodel.oracle.formats import _FAST_LINE, InputError, Location, Observatio
 
 #: How many distinct ``spec`` byte strings the lane keeps decoded (then it starts over).
 SPEC_CACHE = 4096
+#: How many pods' last ``spec`` bytes the typed lane keeps (then it starts over).
+LAST_SPECS = 8192
 
 _TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _WATCH_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED"})
@@ -89,6 +91,127 @@ _EVENT = msgspec.json.Decoder(_Event)
 
 
 _MISSING = object()
+_UNSET = msgspec.UNSET
+
+
+def members_of_line(line: bytes, event: str | None) -> dict:
+    """The members (``{name: msgspec.Raw}``) of the Pod object on a ``line`` the lane read: the
+    line's object, or its ``object`` when it is a watch event (``event`` not None)."""
+    return _TOP.decode(line) if event is None else _EVENT.decode(line).object
+
+
+def pod_of_members(members: dict, spec: Any) -> dict:
+    """The Pod the lane yields for ``members``: each decoded by orjson, ``spec`` the shared one."""
+    loads = orjson.loads
+    return {k: spec if k == "spec" else loads(memoryview(raw)) for k, raw in members.items()}
+
+
+def reread_item(line: bytes, index: int, where: tuple, typed: Any, specs: dict) -> tuple | None:
+    """The `lane_items` item of a ``line`` that the lane read with ``typed`` before (elsewhere: a
+    ``--jobs`` worker), at ``index`` and ``where``; its ``spec`` decoded once per distinct bytes in
+    ``specs`` (bytes -> spec), so equal specs are one object.  None if ``typed`` does not decode it."""
+    try:
+        try:
+            ev = typed.event_decoder.decode(line)
+            event, obj = ev.type, ev.object
+        except msgspec.ValidationError:
+            obj, event = typed.object_decoder.decode(line), None
+        raw = obj.spec
+        spec = None
+        if raw is not _UNSET:
+            key = bytes(raw)
+            spec = specs.get(key)
+            if spec is None:
+                spec = specs[key] = orjson.loads(key)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, orjson.JSONDecodeError):
+        return None
+    if obj.metadata is _UNSET or type(spec) is not dict and raw is not _UNSET:
+        return None
+    return index, event, line, where, spec, obj.metadata, None if obj.status is _UNSET else obj.status
+
+
+class LaneObservation(Observation):
+    """An observation the lane read with a typed decoder (`lane_observations` ``typed=``): the line
+    was decoded in one pass into the typed check's Structs (`podmodel.oracle.typed`: ``metadata``
+    and ``status`` as ``TypedPod.parts`` decodes them, kept in ``parts``; ``spec`` left as bytes,
+    then shared).  ``members``, ``pod`` -- the very ``dict`` the lane would have yielded
+    otherwise (each member decoded by orjson, the shared ``spec``) -- and ``location`` are made
+    on first access, so a checker that needs only the typed parts (`podmodel.oracle.checker`'s
+    memo of clean steps) never pays for them.  Otherwise an `~podmodel.oracle.formats.Observation`;
+    pickled, it is one (``pod`` decoded).  (orjson accepts whatever the typed decoder accepted:
+    `lane_observations` checks the one way it could not, nesting depth.)"""
+
+    def __init__(self, index: int, pod: dict | None, event: str | None, location: Location | None,
+                 timestamp: str | None = None, shared_spec: bool = False, members: dict | None = None,
+                 parts: tuple | None = None, spec: Any = None, line: bytes | None = None,
+                 where: tuple | None = None) -> None:
+        d = self.__dict__
+        d["index"], d["event"], d["_location"], d["timestamp"], d["_where"] = index, event, location, timestamp, where
+        d["shared_spec"], d["_members"], d["parts"], d["_spec"], d["_pod"], d["_line"] = \
+            shared_spec, members, parts, spec, pod, line
+
+    @property
+    def location(self) -> Location:  # type: ignore[override]
+        d = self.__dict__
+        loc = d["_location"]
+        if loc is None:
+            loc = d["_location"] = Location(*d["_where"])
+        return loc
+
+    @location.setter
+    def location(self, value: Location) -> None:
+        self.__dict__["_location"] = value
+
+    @property
+    def line(self) -> bytes | None:
+        """The line read (the observation's bytes), or None."""
+        return self.__dict__["_line"]
+
+    @property
+    def members(self) -> dict | None:  # type: ignore[override]
+        """The line's Pod object cut into members (``{name: msgspec.Raw}``), as the lane cuts it."""
+        d = self.__dict__
+        members = d["_members"]
+        if members is None and d["_line"] is not None:
+            members = d["_members"] = members_of_line(d["_line"], d["event"])
+        return members
+
+    @members.setter
+    def members(self, value: dict | None) -> None:
+        self.__dict__["_members"] = value
+
+    @property
+    def pod(self) -> dict:  # type: ignore[override]
+        d = self.__dict__
+        pod = d["_pod"]
+        if pod is None:
+            pod = d["_pod"] = pod_of_members(self.members, d["_spec"])
+        return pod
+
+    @pod.setter
+    def pod(self, value: dict) -> None:
+        self.__dict__["_pod"] = value
+
+    @classmethod
+    def of(cls, item: tuple, typed: Any) -> LaneObservation:
+        """The observation of an item of `lane_items` read with the typed decoder ``typed``."""
+        index, event, line, where, spec, meta, status = item
+        return cls(index, None, event, None, None, True, None, (typed, meta, status), spec, line, where)
+
+    def __reduce__(self) -> tuple:
+        return (Observation, (self.index, self.pod, self.event, self.location, self.timestamp, self.shared_spec,
+                              self.members))
+
+
+def _depth_refused() -> bool:
+    """Whether msgspec refuses nesting that orjson refuses (deeper than 1024): msgspec's limit is
+    the interpreter's recursion limit, orjson's is fixed."""
+    deep = b"[" * 1025 + b"]" * 1025
+    try:
+        msgspec.json.decode(deep)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return True
+    return False
 
 
 def _lists_of_objects(parent: dict, fields: tuple[str, ...]) -> bool:
@@ -101,6 +224,9 @@ def _lists_of_objects(parent: dict, fields: tuple[str, ...]) -> bool:
                 if type(element) is not dict:
                     return False
     return True
+
+
+_SPEC_LISTS = ("containers", "initContainers")
 
 
 def _pod_ok(pod: dict, spec_seen: bool) -> bool:
@@ -117,7 +243,7 @@ def _pod_ok(pod: dict, spec_seen: bool) -> bool:
                 return False
     if not spec_seen:
         spec = pod.get("spec", _MISSING)
-        if spec is not _MISSING and (type(spec) is not dict or not _lists_of_objects(spec, ("containers", "initContainers"))):
+        if spec is not _MISSING and (type(spec) is not dict or not _lists_of_objects(spec, _SPEC_LISTS)):
             return False
     status = pod.get("status", _MISSING)
     return status is _MISSING or (type(status) is dict and _lists_of_objects(
@@ -125,11 +251,16 @@ def _pod_ok(pod: dict, spec_seen: bool) -> bool:
 
 
 def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: int | None = None,
-                      stats: dict | None = None, name: str | None = None) -> Iterator[Observation]:
+                      stats: dict | None = None, name: str | None = None, typed: Any = None) -> Iterator[Observation]:
     r"""The observations of a JSON Lines file (or of its lines in ``[start, end)``, ``start`` a
     line start), as `~podmodel.oracle.formats.iter_observations` yields them, an unchanged
     ``spec`` shared (see the module docstring).  ``path`` is one `eligible` accepted.
     Line numbers count from ``start`` (1 there), byte offsets from the file's start.
+
+    ``typed``: a `~podmodel.oracle.typed.TypedPod`.  A Pod whose members it decodes
+    (``TypedPod.parts``: then the classifier's shape check holds too) is yielded as a
+    `LaneObservation` -- ``pod`` decoded only when read -- with the decoded parts; any other
+    line is read as without it.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as d:
@@ -140,6 +271,18 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
     >>> [(o.index, o.event, str(o.location).split(":", 1)[1]) for o in obs], obs[0].pod["spec"] is obs[1].pod["spec"]
     ([(0, 'ADDED', '1:1 (byte 0)'), (1, 'DELETED', '2:1 (byte 75)')], True)
     """
+    items = lane_items(path, format, start=start, end=end, stats=stats, name=name, typed=typed)
+    if typed is None:
+        return items  # no tuples then
+    return (LaneObservation.of(item, typed) if type(item) is tuple else item for item in items)
+
+
+def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | None = None,
+               stats: dict | None = None, name: str | None = None, typed: Any = None) -> Iterator[Observation | tuple]:
+    """`lane_observations`, but a Pod that ``typed`` decodes comes as the tuple ``(index, event,
+    line, where, spec, metadata, status)`` (`LaneObservation.of` makes the observation): what
+    `podmodel.oracle.checker.TraceChecker` reads (an object per observation costs about as
+    much as a tenth of its check)."""
     shown = name or path
     fmt = "jsonl" if format == "jsonl" else "auto"
     if stats is not None:
@@ -148,6 +291,8 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
     top, event_of, loads = _TOP.decode, _EVENT.decode, orjson.loads
     # spec bytes -> [decoded spec, accepted by the classifier's shape check]
     specs: dict[bytes, list] = {}
+    # uid -> (the spec bytes of its last line, their entry in specs): comparing bytes is cheaper than hashing them
+    last_specs: dict[str, tuple] = {}
     seen = False  # the last members_of call's spec was one the shape check accepted before
 
     def members_of(members: dict) -> tuple[dict, list | None]:
@@ -167,10 +312,70 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
                 out[k] = loads(memoryview(raw))
         return out, entry
 
+    typed_event = typed_object = None
+    if typed is not None and _depth_refused():
+        typed_event, typed_object = typed.event_decoder.decode, typed.object_decoder.decode
+
+    def typed_item(line: bytes, index: int, line_no: int, col: int, here: int) -> tuple | None:
+        """The item of a line holding a watch event with a Pod, or a Pod (``kind: Pod``), if
+        ``typed`` decodes it (then `_pod_ok` holds too), else None (read as without it)."""
+        try:
+            try:
+                ev = typed_event(line)
+            except msgspec.ValidationError:  # not a watch event with a Pod the types accept
+                obj = typed_object(line)
+                event = None
+                if obj.kind is _UNSET:  # a bare object is a Pod when it says so
+                    return None
+            else:
+                event = ev.type
+                if event not in _WATCH_TYPES:
+                    return None
+                obj = ev.object
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None
+        meta = obj.metadata
+        raw = obj.spec
+        status = obj.status
+        if meta is _UNSET or (obj.kind is _UNSET and raw is _UNSET and status is _UNSET):
+            return None  # no Pod (no metadata: the typed check refuses it too)
+        spec = None
+        if raw is not _UNSET:
+            # the pod's spec as on its last line (the same bytes: the same entry), else by its bytes
+            uid = meta.uid
+            last = last_specs.get(uid)
+            if last is not None and last[0] == raw:
+                entry = last[1]
+            else:
+                key = bytes(raw)
+                entry = specs.get(key)
+                if entry is None:
+                    try:
+                        entry = [loads(key), False]
+                    except orjson.JSONDecodeError:
+                        return None
+                    if len(specs) >= SPEC_CACHE:
+                        specs.clear()
+                    specs[key] = entry
+                if uid is not _UNSET and event != "DELETED":
+                    if len(last_specs) >= LAST_SPECS:
+                        last_specs.clear()
+                    last_specs[uid] = (raw, entry)
+            if event == "DELETED":
+                last_specs.pop(uid, None)
+            spec = entry[0]
+            if not entry[1]:
+                if type(spec) is not dict or not _lists_of_objects(spec, _SPEC_LISTS):
+                    return None
+                entry[1] = True
+        cls.count += 1
+        return index, event, line, (shown, line_no, col, here + col - 1), spec, meta, None if status is _UNSET else status
+
     index = 0
     line_no = 1
     offset = start
-    with open(path, "rb") as f:
+    # a large buffer: the default one (8 kB) is refilled every two or three lines of a typical trace
+    with open(path, "rb", buffering=1 << 20) as f:
         f.seek(start)
         left = None if end is None else end - start
         for line in f:
@@ -196,6 +401,13 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
             # _FAST_LINE characters (else with the json module, which reads, e.g., huge integers
             # otherwise): the lane takes those lines only.
             if first == b"{" and len(line) < _FAST_LINE and line[-1:] == b"\n":
+                if typed_event is not None:
+                    item = typed_item(line, index, line_no, col, here)
+                    if item is not None:
+                        yield item
+                        index += 1
+                        line_no += 1
+                        continue
                 event = pod = entry = members = None
                 try:
                     try:
@@ -258,11 +470,11 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
 
 
 def read_observations(source: Any, *, format: str = "auto", stats: dict | None = None,
-                      name: str | None = None) -> Iterator[Observation]:
+                      name: str | None = None, typed: Any = None) -> Iterator[Observation]:
     """`lane_observations` for a JSON Lines file (`eligible`), else
     `~podmodel.oracle.formats.iter_observations`: the same observations either way, an
-    unchanged ``spec`` shared in the first case."""
+    unchanged ``spec`` shared in the first case (and ``typed`` used, see `lane_observations`)."""
     path = eligible(source, format)
     if path is None:
         return iter_observations(source, format=format, stats=stats, name=name)
-    return lane_observations(path, format, stats=stats, name=name)
+    return lane_observations(path, format, stats=stats, name=name, typed=typed)

@@ -58,10 +58,20 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
+import orjson
+
 from podmodel.model.collector import fewer_collections
 from podmodel.oracle.checker import TraceChecker, _PodState
 from podmodel.oracle.formats import InputError, Location, Observation, nothing_to_check
-from podmodel.oracle.lines import lane_observations, read_observations
+from podmodel.oracle.lines import (
+    LaneObservation,
+    lane_items,
+    lane_observations,
+    members_of_line,
+    pod_of_members,
+    read_observations,
+    reread_item,
+)
 from podmodel.oracle.observation import pod_identity
 from podmodel.oracle.verdict import PodResult, Verdict, Violation
 
@@ -149,11 +159,16 @@ class _Head(NamedTuple):
     """A pod's first observation in a range, and what the worker made of it (as for a new pod)."""
 
     index: int
-    pod: bytes  # pickled (exact, whatever the reader produced)
+    # where the pod's line is in the file, ``(start, end)``, for a Pod the typed lane read (its
+    # observation is that line's: the parent reads it again only if it stitches the head); else
+    # the pod pickled (exact, whatever the reader produced)
+    pod: bytes | tuple
     event: str | None
-    location: Location | None
+    location: tuple | None  # (line, column, offset) in the file (its name: the path)
     found: list  # violations of the head, checked as a new pod's first observation
-    report: _Report  # the pod's reporting after the head (count 1)
+    # the head's reporting (count 1), split off the pod's report, when it has violations; None when
+    # it has none (the pod's report then counts the head: one observation, nothing else)
+    report: _Report | None
     after: Any  # (last index, config key, seen_initialized) after the head, or "ended"
 
 
@@ -191,7 +206,9 @@ def _blank(path: str, start: int, end: int) -> bool:
 def _after(st: _PodState | None) -> Any:
     if st is None:
         return "ended"
-    return (st.last.index if st.last is not None else None, st.cfg_key, st.seen_initialized)
+    # the last observation's index, without building its snapshot if the memo skipped it
+    last = st.pending[1] if st.pending is not None else st._last.index if st._last is not None else None
+    return (last, st.cfg_key, st.seen_initialized)
 
 
 def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
@@ -212,18 +229,31 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
     heads: dict = {}
     total = 0
     try:
-        for obs in lane_observations(path, "jsonl", start=start, end=end, name=path):
+        typed = checker._typed
+        for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed):
             total += 1
             n_before, n_ended, groups = len(checker.violations), len(ended), checker.pods_seen
-            found = checker.feed_observation(obs)
-            if checker.pods_seen == groups:
-                continue  # a pod already seen in the range
-            key = _state_key(obs.pod)
+            if type(obs) is tuple:  # (index, event, line, where, spec, metadata, status): lane_items
+                found = checker._observe_item(obs)
+                if checker.pods_seen == groups:
+                    continue  # a pod already seen in the range
+                uid = obs[5].uid
+                line_at = (obs[3][3] - obs[3][2] + 1, obs[3][3] - obs[3][2] + 1 + len(obs[2]))  # (start, end)
+                obs = LaneObservation.of(obs, typed)
+                key = uid if type(uid) is str and uid else _state_key(obs.pod)
+            else:
+                found = checker.feed_observation(obs)
+                if checker.pods_seen == groups:
+                    continue  # a pod already seen in the range
+                key, line_at = _state_key(obs.pod), None
             if key in heads:
                 continue  # a new pod under a key seen before in the range (after a DELETED): not a head
-            pod = obs.pod
             st = checker._pods.get(key)
-            if st is not None:
+            if not found:
+                # Nothing to split off: the pod's report counts the head (one observation, no
+                # violation); the parent subtracts it only if it stitches the head.
+                report = None
+            elif st is not None:
                 report = _Report(st.count, st.violations, st.first, st.rows, st.previous_index)
                 st.count, st.violations, st.first, st.rows, st.previous_index = 0, 0, None, (), None
             else:  # ended by the head (a DELETED event): its result was emitted
@@ -232,9 +262,11 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
                 ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
                                                            previous_index=None))
             del checker.violations[n_before:]
-            # the pod as pickle bytes: thousands of heads held as dicts would be scanned by every collection
-            heads[key] = _Head(obs.index, pickle.dumps(pod, pickle.HIGHEST_PROTOCOL), obs.event, obs.location, found,
-                               report, _after(st))
+            # the pod's line in the file, or the pod as pickle bytes: thousands of heads held as dicts
+            # would be scanned by every collection (and sent to the parent, which stitches a few)
+            loc = obs.location
+            heads[key] = _Head(obs.index, line_at if line_at is not None else pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL),
+                               obs.event, (loc.line, loc.column, loc.offset), found, report, _after(st))
     except InputError:
         if total or not _blank(path, start, end):
             raise
@@ -266,7 +298,10 @@ def _shift_report(r: _Report, base: int) -> _Report:
 
 def _shift_state(st: _PodState, base: int) -> None:
     st.first_index += base
-    if st.last is not None:
+    if st.pending is not None:  # the last observation, not read yet (a step from the memo)
+        members, index, event = st.pending
+        st.pending = (members, index + base, event)
+    elif st.last is not None:
         st.last = st.last._replace(index=st.last.index + base)
     st.first = _shift_violation(st.first, base)
     if st.previous_index is not None:
@@ -280,18 +315,23 @@ def _shift_result(r: PodResult, base: int) -> PodResult:
                      r.previous_index + base if r.previous_index is not None else None, r.deleted, r.coverage)
 
 
+def _shift_head(h: _Head, base: int) -> _Head:
+    if not base:
+        return h
+    after = h.after if h.after == "ended" or h.after[0] is None else (h.after[0] + base, *h.after[1:])
+    return h._replace(index=h.index + base, found=[_shift_violation(v, base) for v in h.found],
+                      report=_shift_report(h.report, base) if h.report is not None else None, after=after)
+
+
 def _shift_part(part: _Part, base: int) -> _Part:
+    """The live states and violations of a range shifted by ``base`` (its heads and ended results:
+    by `_stitch_part`, which reads each once)."""
     if not base:
         return part
     for st in part.live.values():
         _shift_state(st, base)
-    heads = {}
-    for key, h in part.heads.items():
-        after = h.after if h.after == "ended" or h.after[0] is None else (h.after[0] + base, *h.after[1:])
-        heads[key] = h._replace(index=h.index + base, found=[_shift_violation(v, base) for v in h.found],
-                                report=_shift_report(h.report, base), after=after)
-    return _Part(part.count, part.cpu, [_shift_violation(v, base) for v in part.violations], heads,
-                 [(k, _shift_result(r, base)) for k, r in part.ended], part.live)
+    return _Part(part.count, part.cpu, [_shift_violation(v, base) for v in part.violations], part.heads, part.ended,
+                 part.live)
 
 
 def _combine(head: _Report, rest: _Report) -> _Report:
@@ -306,47 +346,81 @@ class _Unstitchable(Exception):
     """A head whose state after the stitch differs from the worker's: check in one process."""
 
 
-def _stitch_part(part: _Part, live: dict, stitcher: TraceChecker, emitted: list) -> tuple[list, list, dict]:
-    """``(violations, ended results, live states)`` of one (shifted) range, given the pods alive before it.
+def _feed_head(path: str, head: _Head, stitcher: TraceChecker, specs: dict) -> list[Violation]:
+    """Check a head with ``stitcher``: the Pod as the worker's lane read it -- its line read again
+    (`podmodel.oracle.lines.reread_item`; ``specs``: spec bytes -> the one decoded spec) -- or unpickled."""
+    where = (path, *head.location)
+    if type(head.pod) is tuple:
+        start, end = head.pod
+        with open(path, "rb") as f:
+            f.seek(start)
+            line = f.read(end - start)
+        item = reread_item(line, head.index, where, stitcher._typed, specs) if stitcher._typed is not None else None
+        if item is not None:
+            return stitcher._observe_item(item)
+        members = members_of_line(line, head.event)
+        spec = members.get("spec")
+        pod = pod_of_members(members, orjson.loads(memoryview(spec)) if spec is not None else None)
+    else:
+        pod = pickle.loads(head.pod)
+    return stitcher.feed_observation(Observation(head.index, pod, head.event, Location(*where)))
+
+
+def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emitted: list,
+                 base: int = 0) -> tuple[list, list, dict]:
+    """``(violations, ended results, live states)`` of one range (`_shift_part` by ``base``; its heads
+    and ended results are shifted here), given the pods alive before it.
 
     Raises `_Unstitchable` when a head cannot be stitched; ``live`` is then untouched (the
     heads are checked on copies of the states)."""
     violations = list(part.violations)
+    specs: dict = {}
+    # key -> (the head's report, the pod's first index, whether the worker's report still counts the head)
     head_reports: dict = {}
     consumed = []
     for key, head in part.heads.items():
         pred = live.get(key)
         if pred is None:  # a new pod for a single process too: the worker's reading stands
-            violations.extend(head.found)
-            head_reports[key] = (head.report, head.index)
+            if head.report is not None:  # split off (the head has violations)
+                head = _shift_head(head, base)
+                violations.extend(head.found)
+                head_reports[key] = (head.report, head.index, False)
             continue
+        head = _shift_head(head, base)
         consumed.append(key)
         stitcher._pods[key] = copy.copy(pred)
         del emitted[:]
-        found = stitcher.feed_observation(Observation(head.index, pickle.loads(head.pod), head.event, head.location))
+        found = _feed_head(path, head, stitcher, specs)
         st = stitcher._pods.pop(key, None)
         if _after(st) != head.after:
             raise _Unstitchable(key)
         violations.extend(found)
         if st is not None:
-            head_reports[key] = (_Report(st.count, st.violations, st.first, st.rows, st.previous_index), st.first_index)
+            rep = _Report(st.count, st.violations, st.first, st.rows, st.previous_index), st.first_index
         else:
             r = emitted[0]
-            head_reports[key] = (_Report(r.observations, r.violations, r.first, r.rows, r.previous_index), r.first_index)
+            rep = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index), r.first_index
+        head_reports[key] = (*rep, head.report is None)
     ended = []
     for key, r in part.ended:
-        hr = head_reports.pop(key, None)
-        if hr is not None:
-            rep = _combine(hr[0], _Report(r.observations, r.violations, r.first, r.rows, r.previous_index))
-            r = dataclasses.replace(r, observations=rep.count, violations=rep.violations, first=rep.first,
-                                    rows=rep.rows, previous_index=rep.previous_index, first_index=hr[1])
+        hr = head_reports.pop(key, None) if head_reports else None
+        if hr is None:
+            if base:
+                r = _shift_result(r, base)
+        else:
+            first = _shift_violation(r.first, base)
+            previous = r.previous_index + base if r.previous_index is not None else None
+            # the worker's report without the head's part, if it still counts it (no violation in it)
+            rep = _combine(hr[0], _Report(r.observations - hr[2], r.violations, first, r.rows, previous))
+            r = PodResult(r.uid, r.namespace, r.name, rep.count, hr[1], r.last_index + base, rep.violations, rep.first,
+                          rep.rows, rep.previous_index, r.deleted, r.coverage)
         ended.append(r)
     for key in consumed:
         del live[key]
-    for key, st in part.live.items():
+    for key, st in part.live.items():  # (shifted by _shift_part)
         hr = head_reports.pop(key, None)
         if hr is not None:
-            rep = _combine(hr[0], _Report(st.count, st.violations, st.first, st.rows, st.previous_index))
+            rep = _combine(hr[0], _Report(st.count - hr[2], st.violations, st.first, st.rows, st.previous_index))
             st.count, st.violations, st.first, st.rows, st.previous_index = rep
             st.first_index = hr[1]
     return violations, ended, part.live
@@ -381,7 +455,7 @@ def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates:
     for (start, end), part in zip(ranges, parts):
         shifted = _shift_part(part, base)
         try:
-            found, ended, new_live = _stitch_part(shifted, live, stitcher, emitted)
+            found, ended, new_live = _stitch_part(path, shifted, live, stitcher, emitted, base)
             live.update(new_live)
         except _Unstitchable:
             rechecked += 1

@@ -213,18 +213,21 @@ if _Running.__struct_fields__:  # token_parts reads a running state's shape as (
     raise ValueError("_Running has fields: token_parts must read them")
 
 
-def token_parts(meta: Any, status: Any, node: Any, known: dict, base: int) -> tuple[tuple, list]:
+def token_parts(meta: Any, status: Any, node: Any, known: dict, base: int) -> tuple[tuple, tuple]:
     """The shape and the labels of an observation in one pass over the typed check's decoded
     ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): the shape as nested
     tuples of the fields the shape Structs (`Shape`) declare, read by name, in their order
     (``UNSET``/``None`` kept as such; a list's items in order), and ``labels(volatile_values(meta,
-    status, node), known, base)`` (absent values take their fixed label without a lookup).  Two observations have equal shapes here exactly when their
-    `Shapes.shape` are equal (``tests/test_oracle_memo.py`` compares them); no second decode."""
+    status, node), known, base)`` (absent values take their fixed label without a lookup).  Two
+    observations have equal shapes here exactly when their `Shapes.shape` are equal
+    (``tests/test_oracle_memo.py`` compares them); no second decode."""
     sd = known.setdefault
-    out = [sd(meta.uid, base), sd(meta.name, base + 1), sd(meta.deletionTimestamp, base + 2), sd(node, base + 3)]
-    n = base + 4
+    dt = meta.deletionTimestamp
+    out = [sd(meta.uid, base), sd(meta.name, base + 1), -1 if dt is _UNSET else sd(dt, base + 2), sd(node, base + 3)]
     if status is None:
-        return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, _UNSET), out
+        return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, _UNSET), tuple(out)
+    n = base + 4
+    add = out.append
     conds = status.conditions
     if conds is not _UNSET and conds is not None:
         conds = tuple(map(_G_CONDITION, conds))
@@ -235,31 +238,50 @@ def token_parts(meta: Any, status: Any, node: Any, known: dict, base: int) -> tu
             continue
         shapes = []
         for c in items:
-            out.append(sd(c.containerID, n))
+            cid = c.containerID
+            add(-1 if cid is _UNSET else sd(cid, n))
             n += 1
-            states = []
+            pair = []
             for s in (c.state, c.lastState):
                 if s is _UNSET or s is None:
-                    states.append(s)
+                    pair.append(s)
                     out += _ABSENT4
                 else:
                     w, r, t = s.waiting, s.running, s.terminated
                     if r is _UNSET:
-                        out.append(-1)
+                        add(-1)
                     else:
-                        out.append(sd(r.startedAt, n))
+                        add(sd(r.startedAt, n))
                         r = ()  # _Running: no field but volatile ones (checked above)
                     if t is _UNSET:
                         out += _ABSENT3
                     else:
                         out += (sd(t.startedAt, n + 1), sd(t.finishedAt, n + 2), sd(t.containerID, n + 3))
                         t = _G_TERMINATED(t)
-                    states.append((w if w is _UNSET else _G_WAITING(w), r, t))
+                    pair.append((w if w is _UNSET else _G_WAITING(w), r, t))
                 n += 4
-            shapes.append((_G_CONTAINER(c), states[0], states[1]))
+            shapes.append((_G_CONTAINER(c), pair[0], pair[1]))
         lists.append(tuple(shapes))
     shape = (_G_STATUS(status), conds, lists[0], lists[1], lists[2])
-    return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, shape), out
+    return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, shape), tuple(out)
+
+
+def canonical(before: tuple, after: tuple) -> tuple:
+    """Two observations' labels (one pod's map) renumbered by first appearance over both, fixed
+    labels (`FIXED`) kept: equal for two steps exactly when one is the other up to a one-to-one
+    renaming of the non-empty volatile values *of these two observations* -- whatever the pods'
+    histories numbered them (a pod first seen in the middle of its life numbers them otherwise).
+    The rules of a step read only its two observations, so this key is as good as the labels.
+
+    >>> canonical((7, 8, -1), (8, 9, -2)) == canonical((3, 4, -1), (4, 12, -2)), canonical((1, 2), (2, 2))
+    (True, ((0, 1), (1, 1)))
+    """
+    order = {}
+    for lab in before + after:
+        if lab not in order:
+            order[lab] = len(order) if lab >= 0 else lab
+    get = order.__getitem__
+    return tuple(map(get, before)), tuple(map(get, after))
 
 
 class Shapes:

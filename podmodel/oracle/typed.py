@@ -228,6 +228,19 @@ class TypedPod:
         self._meta = msgspec.json.Decoder(b.ref(_META))
         self._status = msgspec.json.Decoder(b.ref(_STATUS))
         self._top = {k: msgspec.json.Decoder(b.type_of(props[k], k)) for k in ("apiVersion", "kind")}
+        # The same types for a whole Pod object, its spec left undecoded (what `parts` decodes, in
+        # one pass), and for a watch event carrying one: for the JSON Lines lane
+        # (`podmodel.oracle.lines`), which reads a line with them before cutting it into members.
+        unset = msgspec.UnsetType
+        obj = msgspec.defstruct("PodObject", [
+            ("apiVersion", self._top["apiVersion"].type | unset, _UNSET), ("kind", self._top["kind"].type | unset, _UNSET),
+            ("metadata", self._meta.type | unset, _UNSET), ("spec", msgspec.Raw | unset, _UNSET),
+            ("status", self._status.type | unset, _UNSET)], kw_only=True, forbid_unknown_fields=True, gc=False)
+        #: Decoders of a line holding a Pod object, or a watch event ``{"type": str, "object": Pod}``,
+        #: into Structs: ``metadata`` and ``status`` as `parts` decodes them, ``spec`` a ``msgspec.Raw``.
+        self.object_decoder = msgspec.json.Decoder(obj)
+        self.event_decoder = msgspec.json.Decoder(msgspec.defstruct(
+            "PodEvent", [("type", str), ("object", obj)], forbid_unknown_fields=True, gc=False))
 
     def accepts(self, members: dict, names: tuple) -> bool:
         """Whether the Pod whose top-level members' JSON bytes are ``members`` (``spec``
