@@ -167,6 +167,13 @@ def _pod_of(item: tuple) -> dict:
     return pod_of_members(members_of_line(item[2], item[1]), item[4])
 
 
+def _typed_static(tmeta: Any) -> Any:
+    """`podmodel.oracle.observation.static_key` of the typed metadata (annotations: a str -> str
+    map, or absent)."""
+    ann = tmeta.annotations
+    return None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+
+
 def _gates(feature_gates: Mapping[str, bool] | None, version: str | None = None) -> dict[str, bool] | None:
     """The version's gate defaults with ``feature_gates`` applied (None: 1.35's defaults, unchanged)."""
     try:
@@ -414,22 +421,18 @@ class TraceChecker:
         pod's: the lane shares one object per distinct bytes), a step the memo of clean steps holds.
         Anything else goes to `_observe` (with the token, if made), which decides it as it decides
         every observation."""
-        index, event, line, where, spec, tmeta, tstatus = item
+        index, event, line, _where, spec, tmeta, tstatus = item
         state = self._pods.get(tmeta.uid)
         if state is None:
             return self._first_item(item)
         if spec is None or self._shapes is None or self._verdict is not None:
             return self._observe(None, index, event, None, True, None, item)
-        ann = tmeta.annotations
-        static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+        static = _typed_static(tmeta)
         # the spec: the pod's (so valid, with its configuration), or one validated before (as _observe)
         if spec is state.spec_ref and static == state.static_ref:
             cfg, ckey, info = state.cfg, state.cfg_key, state.info
         else:
-            seen = self._specs.get(id(spec))
-            if seen is None or seen[0] is not spec or seen[1] != static:
-                return self._observe(None, index, event, None, True, None, item)
-            cfg, ckey, info = seen[2]
+            cfg, ckey, info = self._validated(spec, static) or (None, None, None)
         if info is None:
             return self._observe(None, index, event, None, True, None, item)
         known = state.known
@@ -480,21 +483,24 @@ class TraceChecker:
             self._emit(state.result(deleted=True))
         return []
 
+    def _validated(self, spec: Any, static: Any) -> tuple | None:
+        """``(cfg, cfg_key, info)`` of a shared spec object that passed the full validation before,
+        with the same static-pod marks (any pod's: the entry keeps the object alive, so its id is
+        not reused), or None."""
+        seen = self._specs.get(id(spec))
+        return seen[2] if seen is not None and seen[0] is spec and seen[1] == static else None
+
     def _first_item(self, item: tuple) -> list[Violation]:
         """`_observe_item` of a pod's first observation: from the memo of clean steps, as the step
         from nothing (previous configuration, shape and labels None) when another pod's first
         observation with a valid spec -- the same configuration -- and the same token (its labels
         from a fresh map) broke no rule; else `_observe`."""
-        index, event, line, where, spec, tmeta, tstatus = item
+        index, event, line, _where, spec, tmeta, tstatus = item
         uid = tmeta.uid
         if type(uid) is not str or not uid or spec is None or self._shapes is None or self._verdict is not None:
             return self._observe(None, index, event, None, True, None, item)
-        ann = tmeta.annotations
-        static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
-        seen = self._specs.get(id(spec))
-        if seen is None or seen[0] is not spec or seen[1] != static:
-            return self._observe(None, index, event, None, True, None, item)
-        cfg, ckey, info = seen[2]
+        static = _typed_static(tmeta)
+        cfg, ckey, info = self._validated(spec, static) or (None, None, None)
         if info is None:
             return self._observe(None, index, event, None, True, None, item)
         known = dict(FIXED)
@@ -553,9 +559,7 @@ class TraceChecker:
             tmeta = parts[0]
             uid = tmeta.uid
             spec = lazy[4]
-            ann = tmeta.annotations
-            # static_key of the typed metadata (annotations: a str -> str map or absent)
-            static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+            static = _typed_static(tmeta)
         else:
             parts = None
             if type(pod) is not dict:
@@ -581,9 +585,7 @@ class TraceChecker:
             if state is not None and spec is state.spec_ref and static == state.static_ref:
                 valid_spec = (state.cfg, state.cfg_key, state.info)
             else:
-                seen = self._specs.get(id(spec))
-                if seen is not None and seen[0] is spec and seen[1] == static:
-                    valid_spec = seen[2]
+                valid_spec = self._validated(spec, static)
         if valid_spec is not None:
             (cfg, ckey, info), spec_problems = valid_spec, ()
         else:
