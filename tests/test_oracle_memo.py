@@ -465,3 +465,34 @@ def test_the_shape_read_off_the_typed_objects_partitions_like_the_decoded_shape(
     decoded = [d for ds in pairs.values() for d in ds]
     assert all(len(ds) == 1 for ds in pairs.values()) and len(set(decoded)) == len(decoded)
     assert len(pairs) > 3  # the traces have several distinct shapes
+
+
+def test_a_step_seen_after_initialization_is_not_taken_for_the_same_step_before_it(tmp_path):
+    """An app container that ran while an init container is not done is an ``init-order``
+    violation -- unless the pod was seen initialized before (a re-initialization,
+    `rules.check_init_order`).  Pod a is seen initialized, then (its statuses lost) shows the init
+    container running again and the app container waiting, then terminated: that last step is
+    clean for a.  Pod b shows the same two observations but was never seen initialized: the same
+    step, told apart only by the memo key's ``seen_initialized``, is a violation for b."""
+    def pod(name: str, rv: int, init: dict, app: dict, phase: str) -> dict:
+        meta = {"name": name, "namespace": "d", "uid": f"uid-{name}", "resourceVersion": str(rv)}
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+                "spec": {"restartPolicy": "Always", "nodeName": "n1", "initContainers": [{"name": "i", "image": "i"}],
+                         "containers": [{"name": "c", "image": "i"}]},
+                "status": {"phase": phase, "initContainerStatuses": [
+                    {"name": "i", "image": "i", "imageID": "i@sha", "ready": "terminated" in init, "restartCount": 0,
+                     "containerID": f"cri://{name}-i", "state": init}], "containerStatuses": [
+                    {"name": "c", "image": "i", "imageID": "i@sha", "ready": False, "restartCount": 0,
+                     "containerID": f"cri://{name}-c", "state": app}]}}
+    done = {"terminated": {"exitCode": 0, "reason": "Completed", "containerID": "cri://x"}}
+    running = {"running": {"startedAt": "2024-01-01T00:00:01Z"}}
+    waiting = {"waiting": {"reason": "PodInitializing"}}
+    killed = {"terminated": {"exitCode": 137, "reason": "Error", "containerID": "cri://y"}}
+    a = [pod("a", 1, done, running, "Running"), pod("a", 2, running, waiting, "Pending"),
+         pod("a", 3, running, killed, "Pending")]
+    b = [pod("b", 2, running, waiting, "Pending"), pod("b", 3, running, killed, "Pending")]
+    path = tmp_path / "t.jsonl"
+    _write(path, [("ADDED", a[0])] + [("MODIFIED", p) for p in a[1:]], [("ADDED", b[0]), ("MODIFIED", b[1])])
+    verdict = TraceChecker().run(str(path))
+    assert [(v.id, v.index) for v in verdict.violations if v.id == "init-order"] == [("init-order", 4)]
+    _agree(path)
