@@ -93,7 +93,7 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
     seen = np.zeros(n, dtype=bool)
     seen[seeds] = True
     front = np.flatnonzero(seen)
-    slot = np.zeros(n, dtype=np.int64)  # deduplicates a gather in O(size): its last position wins
+    slot = np.zeros(n, np.int32 if dst.size < 1 << 31 else np.int64)  # dedups a gather in O(size): last position wins
     while front.size:
         lo = indptr[front]
         cnt = indptr[front + 1] - lo
@@ -108,7 +108,7 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
             idx = np.repeat(lo[a:b] - (np.cumsum(c) - c), c) + np.arange(total, dtype=np.int64)
             t = dst[idx[ok[idx]]]
             t = t[~seen[t]]
-            pos = np.arange(t.size, dtype=np.int64)
+            pos = np.arange(t.size, dtype=slot.dtype)
             slot[t] = pos
             t = t[slot[t] == pos]
             seen[t] = True
@@ -152,7 +152,8 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         idx = np.flatnonzero(alive)
         if not idx.size:
             return comp_of
-        keep = alive[hs] & alive[hd]
+        keep = alive[hs]
+        keep &= alive[hd]
         es, ed, ea = (hs, hd, ha) if keep.all() else (hs[keep], hd[keep], ha[keep])  # no copy while all stay
         del keep
         g = _csr(n, es, ed)  # es is sorted: the edges are kept in source order
@@ -309,10 +310,12 @@ def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, st
     triggers = np.flatnonzero(bad & trig)
     if not triggers.size:
         return Liveness(p.id, True, triggers=all_triggers)
-    inner = bad[src] & bad[dst]
+    inner = bad[src]   # in place from here: each temporary is a byte per edge, of fresh pages
+    inner &= bad[dst]
     region = _reach_sorted(n, indptr, dst, inner, triggers)
-    h = inner & region[src]
-    hs, hd, ha = src[h], dst[h], act[h]
+    inner &= region[src]   # the region's inner edges
+    hs, hd, ha = (src, dst, act) if inner.all() else (src[inner], dst[inner], act[inner])
+    del inner
     stutter = region & (enabled == 0)
     comp_of = _fair_components(n, region, hs, hd, ha, enabled, bit, strong)
     doomed = stutter | (comp_of >= 0)
