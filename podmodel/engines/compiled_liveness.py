@@ -231,8 +231,12 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     if len(props) > 1 and _parallel(src.size):
         mine, theirs = list(props[:len(props) // 2]), list(props[len(props) // 2:])
     child = _Child(decide, theirs) if theirs else None
-    got = {p.id: decide(p) for p in mine}
-    got.update(child.results() if child is not None else {})
+    try:
+        got = {p.id: decide(p) for p in mine}
+        got.update(child.results() if child is not None else {})
+    finally:
+        if child is not None:
+            child.close()
     for p in theirs:  # the other process failed (memory, say): decided here
         if p.id not in got:
             got[p.id] = decide(p)
@@ -270,9 +274,16 @@ class _Child:
             data = self.recv.recv_bytes()
         except (EOFError, OSError):
             data = None
-        self.recv.close()
         self.proc.join()
+        self.close()
         return pickle.loads(data) if data else {}
+
+    def close(self) -> None:
+        """Its pipe closed and the process gone (ended if still running: the caller failed)."""
+        self.recv.close()
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
 
 
 def _child_main(decide, props: list[Property], send) -> None:
