@@ -281,3 +281,33 @@ def test_a_column_grows_to_the_concatenation_of_its_chunks():
     for c in chunks[1:]:
         col.append(c)
     assert col.array().dtype == np.int32 and col.array().tolist() == np.concatenate(chunks).tolist()
+
+
+@pytest.mark.parametrize("name", ["deletion-grace", "sandbox-recreation"])
+def test_liveness_in_two_processes_gives_the_same_verdicts_and_lassos(monkeypatch, name):
+    """`compiled_liveness._Child`: the properties a forked process decides come back equal to
+    the ones decided here (holds, triggers, the lasso itself; weak fairness has violations on
+    these scenarios); and when that process gives nothing back, they are decided here."""
+    from podmodel.engines import compiled_liveness as CL
+
+    model = SCENARIOS[name].model()
+
+    def run(parallel: bool):
+        monkeypatch.setattr(CL, "PARALLEL_EDGES", 0 if parallel else 1 << 62)
+        r = explore(model, engine="compiled")
+        return {f: {k: (v.holds, v.triggers, v.counterexample) for k, v in r.liveness(f).items()}
+                for f in ("weak", "strong")}
+
+    started, here = [], []   # properties given to the other process; decided in this one
+    decide = CL._decide
+    monkeypatch.setattr(CL, "_decide", lambda r, p, *a: here.append(p.id) or decide(r, p, *a))
+    real = CL._Child.__init__
+    monkeypatch.setattr(CL._Child, "__init__", lambda self, d, props: started.append(len(props)) or real(self, d, props))
+    one = run(False)
+    alone = len(here)
+    two = run(True)
+    assert len(started) == 2 and all(started) and two == one
+    assert len(here) - alone == alone - sum(started)   # the other process's verdicts were used
+    assert any(v[0] is False and v[2] is not None for v in one["weak"].values())
+    monkeypatch.setattr(CL, "_child_main", lambda decide, props, send: send.close())  # a child that fails
+    assert run(True) == one and len(started) == 4

@@ -474,6 +474,7 @@ class Tables:
         self.cores: list[PodState] = []
         self.core_ids: dict[PodState, int] = {}
         self.row_of_core: list[int] = []          # -1 not compiled, -2 conditional, else row
+        self._roc: np.ndarray | None = None       # it as an array (`_roc_array`), None once changed
         self.virtual: dict[tuple[int, int], int] = {}   # (conditional core, codes) -> row
         self._cond_rows: dict[tuple, int] = {}          # (conditional core, codes it reads) -> row
         self._cond_reads: dict[int, set[int]] = {}      # conditional core -> positions of the codes it reads
@@ -552,6 +553,7 @@ class Tables:
             c = self.core_ids[core] = len(self.cores)
             self.cores.append(core)
             self.row_of_core.append(-1)
+            self._roc = None
         return c
 
     def encode(self, s: PodState) -> int:
@@ -689,6 +691,7 @@ class Tables:
         if raw is False:
             raw = _successors(self.enabled, self.cores[c])
         self.model_calls += 1
+        self._roc = None
         if raw is None:
             self.row_of_core[c] = -2
             return -2
@@ -909,6 +912,7 @@ class Tables:
         """Row of core ``c`` from its representative's: by the model's symmetry, the
         successors of a permuted state are the permuted successors."""
         row = self.row_of_core[rep]
+        self._roc = None
         if row == -2:
             self.row_of_core[c] = -2
             return
@@ -1003,12 +1007,10 @@ class Tables:
 
     def rows(self, core: np.ndarray, l: np.ndarray) -> np.ndarray:
         """The table row of each (core, codes) pair, compiling what is missing."""
-        roc = np.asarray(self.row_of_core, dtype=np.int64)
-        rows = roc[core]
+        rows = self._roc_array()[core]
         if (rows == -1).any():
             self.compile_many(np.unique(core[rows == -1]).tolist())
-            roc = np.asarray(self.row_of_core, dtype=np.int64)
-            rows = roc[core]
+            rows = self._roc_array()[core]
         cond = np.flatnonzero(rows == -2)
         if cond.size:
             rows = rows.copy()
@@ -1017,6 +1019,13 @@ class Tables:
                     self.check_clock()
                 rows[k] = self.compile_concrete(c, lc)
         return rows
+
+    def _roc_array(self) -> np.ndarray:
+        """`row_of_core` as an array, converted again only after it changed (every writer
+        of the list drops ``_roc``): once a run's cores are all compiled, never again."""
+        if self._roc is None:
+            self._roc = np.asarray(self.row_of_core, dtype=np.int64)
+        return self._roc
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The tables as NumPy arrays (extended by the rows and ops added since the last call)."""
@@ -2228,9 +2237,20 @@ def _tally(acc: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 
 class _Column:
-    """An array appended to chunk by chunk: one buffer, grown by half when full (its
-    untouched tail is never paged in), so the search keeps no list of chunks to join at
-    the end (joining held every array twice, and the freed chunks stayed in the heap)."""
+    """An array appended to chunk by chunk: one buffer, grown in place, so the search keeps
+    no list of chunks to join at the end (joining held every array twice, and the freed
+    chunks stayed in the heap).
+
+    The buffer grows by `GROW` of its size through ``ndarray.resize``: ``realloc``, which for
+    a large buffer is ``mremap`` -- its pages move to the larger mapping without a copy and
+    without being faulted in again (copying into a new buffer re-faulted every page of every
+    column at every growth: on six-containers' 205 M edges, gigabytes of page faults, most of
+    the search's system time).  The zeroed tail ``resize`` adds is small (a sixteenth), and
+    `trim` gives it back at the end.  Should another reference to the buffer exist (``resize``
+    refuses then), it is copied as before."""
+
+    #: Growth step, as a fraction of the buffer's size.
+    GROW = 16
 
     def __init__(self, dtype, first: np.ndarray | None = None):
         self.a = np.empty(1 << 16, dtype)
@@ -2241,11 +2261,22 @@ class _Column:
     def append(self, x: np.ndarray) -> None:
         need = self.n + x.size
         if need > self.a.size:
-            a = np.empty(max(need, self.a.size + self.a.size // 2), self.a.dtype)
-            a[:self.n] = self.a[:self.n]
-            self.a = a
+            self._resize(max(need, self.a.size + self.a.size // self.GROW))
         self.a[self.n:need] = x
         self.n = need
+
+    def _resize(self, size: int) -> None:
+        try:
+            self.a.resize(size, refcheck=True)
+        except ValueError:  # referenced elsewhere: a new buffer
+            a = np.empty(size, self.a.dtype)
+            a[:min(self.n, size)] = self.a[:min(self.n, size)]
+            self.a = a
+
+    def trim(self) -> None:
+        """Give back the unused tail (before `array` is handed out for good)."""
+        if self.a.size > self.n:
+            self._resize(max(self.n, 1))
 
     def array(self) -> np.ndarray:
         return self.a[:self.n]
@@ -2363,6 +2394,8 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))
+    for c in (codes_c, parent_c, via_c, depth_c, src_c, dst_c, act_c):
+        c.trim()
     codes, parent, via, depth_a = (c.array() for c in (codes_c, parent_c, via_c, depth_c))
     edges = tuple(c.array() for c in (src_c, dst_c, act_c)) if keep_edges else None
     space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))

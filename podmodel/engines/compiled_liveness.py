@@ -33,6 +33,10 @@ True
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
+import pickle
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -89,7 +93,7 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
     seen = np.zeros(n, dtype=bool)
     seen[seeds] = True
     front = np.flatnonzero(seen)
-    slot = np.zeros(n, dtype=np.int64)  # deduplicates a gather in O(size): its last position wins
+    slot = np.zeros(n, np.int32 if dst.size < 1 << 31 else np.int64)  # dedups a gather in O(size): last position wins
     while front.size:
         lo = indptr[front]
         cnt = indptr[front + 1] - lo
@@ -104,7 +108,7 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
             idx = np.repeat(lo[a:b] - (np.cumsum(c) - c), c) + np.arange(total, dtype=np.int64)
             t = dst[idx[ok[idx]]]
             t = t[~seen[t]]
-            pos = np.arange(t.size, dtype=np.int64)
+            pos = np.arange(t.size, dtype=slot.dtype)
             slot[t] = pos
             t = t[slot[t] == pos]
             seen[t] = True
@@ -132,7 +136,10 @@ def _csr(n: int, es: np.ndarray, ed: np.ndarray):
     """The graph ``es -> ed`` (``es`` sorted) as a CSR matrix built directly (no COO copy)."""
     idx = np.int32 if es.size < 1 << 31 and n < 1 << 31 else np.int64
     indptr = _indptr(n, es).astype(idx, copy=False)
-    return csr_array((np.ones(es.size, np.int8), ed.astype(idx, copy=False), indptr), shape=(n, n))
+    # float64 weights: SciPy's graph routines take float64, and would otherwise convert a
+    # smaller type -- copying the column indices and offsets with it (13 bytes per edge
+    # where these weights take 8)
+    return csr_array((np.ones(es.size, np.float64), ed.astype(idx, copy=False), indptr), shape=(n, n))
 
 
 def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray, ha: np.ndarray,
@@ -145,16 +152,21 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         idx = np.flatnonzero(alive)
         if not idx.size:
             return comp_of
-        keep = alive[hs] & alive[hd]
+        keep = alive[hs]
+        keep &= alive[hd]
         es, ed, ea = (hs, hd, ha) if keep.all() else (hs[keep], hd[keep], ha[keep])  # no copy while all stay
         del keep
         g = _csr(n, es, ed)  # es is sorted: the edges are kept in source order
         ncomp, lab = connected_components(g, directed=True, connection="strong")
-        same = lab[es] == lab[ed]
+        del g
+        ls = lab[es]
+        same = ls == lab[ed]
+        ls = ls[same]   # the component of each edge inside one
         inner = np.zeros(ncomp, dtype=bool)
-        inner[lab[es[same]]] = True
+        inner[ls] = True
         taken = np.zeros(ncomp, bit.dtype)
-        np.bitwise_or.at(taken, lab[es[same]], bit[ea[same]])
+        np.bitwise_or.at(taken, ls, bit[ea[same]])
+        del ls, same
         L = lab[idx]
         if not strong:  # every fair action enabled at all its states is taken inside
             at_all = np.full(ncomp, np.iinfo(bit.dtype).max, bit.dtype)
@@ -208,14 +220,81 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     enabled = _enabled(n, indptr, act, bit)
     adj = _Adjacency(indptr, dst, act)
     strong = fairness == "strong"
-    out = {}
-    for p in props:
+
+    def decide(p: Property) -> Liveness:
         if deadline is not None and time.monotonic() >= deadline:
-            out[p.id] = Liveness(p.id, None)
-            continue
+            return Liveness(p.id, None)
         ok, trig = live[p.id]
-        out[p.id] = _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong, indptr)
-    return out
+        return _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong, indptr)
+
+    mine, theirs = list(props), []
+    if len(props) > 1 and _parallel(src.size):
+        mine, theirs = list(props[:len(props) // 2]), list(props[len(props) // 2:])
+    child = _Child(decide, theirs) if theirs else None
+    try:
+        got = {p.id: decide(p) for p in mine}
+        got.update(child.results() if child is not None else {})
+    finally:
+        if child is not None:
+            child.close()
+    for p in theirs:  # the other process failed (memory, say): decided here
+        if p.id not in got:
+            got[p.id] = decide(p)
+    return {p.id: got[p.id] for p in props}
+
+
+#: Edges from which the ``eventually`` properties are decided in two processes (`_Child`).
+PARALLEL_EDGES = 1 << 24
+
+
+def _parallel(edges: int) -> bool:
+    """Whether a second process decides some properties: a large graph, two cores, and a
+    process allowed to start one (a pool worker is not)."""
+    return (edges >= PARALLEL_EDGES and (os.cpu_count() or 1) > 1 and not multiprocessing.current_process().daemon
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+class _Child:
+    """Some properties decided in a forked process beside this one, on the arrays it
+    inherits (copy on write: they are only read), so the ``eventually`` properties of a large
+    graph take two cores and each process holds the temporary arrays of its own properties
+    only.  The verdicts come back pickled; each is exactly what this process would compute
+    (the same function on the same arrays).  If the process fails (out of memory, say), its
+    properties are left out of `results` and the caller decides them itself."""
+
+    def __init__(self, decide, props: list[Property]):
+        ctx = multiprocessing.get_context("fork")
+        self.recv, send = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_child_main, args=(decide, props, send), daemon=True)
+        self.proc.start()
+        send.close()
+
+    def results(self) -> dict[str, Liveness]:
+        try:
+            data = self.recv.recv_bytes()
+        except (EOFError, OSError):
+            data = None
+        self.proc.join()
+        self.close()
+        return pickle.loads(data) if data else {}
+
+    def close(self) -> None:
+        """Its pipe closed and the process gone (ended if still running: the caller failed)."""
+        self.recv.close()
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
+
+
+def _child_main(decide, props: list[Property], send) -> None:
+    gc.freeze()  # the inherited heap is not scanned (nor its pages copied by the scan)
+    try:
+        out = {p.id: decide(p) for p in props}
+        data = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:  # noqa: BLE001 - reported as a missing result: the parent decides
+        data = b""
+    send.send_bytes(data)
+    send.close()
 
 
 #: States whose fair-action bits `_enabled` gathers at once (bounds its temporary arrays).
@@ -242,10 +321,12 @@ def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, st
     triggers = np.flatnonzero(bad & trig)
     if not triggers.size:
         return Liveness(p.id, True, triggers=all_triggers)
-    inner = bad[src] & bad[dst]
+    inner = bad[src]   # in place from here: each temporary is a byte per edge, of fresh pages
+    inner &= bad[dst]
     region = _reach_sorted(n, indptr, dst, inner, triggers)
-    h = inner & region[src]
-    hs, hd, ha = src[h], dst[h], act[h]
+    inner &= region[src]   # the region's inner edges
+    hs, hd, ha = (src, dst, act) if inner.all() else (src[inner], dst[inner], act[inner])
+    del inner
     stutter = region & (enabled == 0)
     comp_of = _fair_components(n, region, hs, hd, ha, enabled, bit, strong)
     doomed = stutter | (comp_of >= 0)
