@@ -88,23 +88,27 @@ def _model(path: str):
 
 
 def plain_bfs(model, time_limit: float | None) -> tuple[int, bool]:
-    """The baseline: breadth-first search over the model's interface, nothing else."""
+    """The baseline: breadth-first search over the model's interface, nothing else (with the
+    collector's thresholds every engine runs with, `podmodel.model.collector`)."""
     from collections import deque
+
+    from podmodel.model.collector import fewer_collections
 
     start = time.monotonic()
     seen = set(model.initial_states())
     todo = deque(seen)
     n = 0
-    while todo:
-        s = todo.popleft()
-        for a in model.actions(s):
-            t = model.next_state(s, a)
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-        n += 1
-        if n % 1024 == 0 and time_limit is not None and time.monotonic() - start >= time_limit:
-            return len(seen), False
+    with fewer_collections():
+        while todo:
+            s = todo.popleft()
+            for a in model.actions(s):
+                t = model.next_state(s, a)
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+            n += 1
+            if n % 1024 == 0 and time_limit is not None and time.monotonic() - start >= time_limit:
+                return len(seen), False
     return len(seen), True
 
 

@@ -100,6 +100,7 @@ from podmodel.engines.exploration import ExploreResult, finish
 from podmodel.engines.results import Progress, intern
 from podmodel.engines.symmetry import Symmetry
 from podmodel.model.actions import Action
+from podmodel.model.collector import fewer_collections
 from podmodel.model.product import GUARDS, ContainerState, Model, PodState
 from podmodel.model.properties import CATALOGUE, Property
 
@@ -2166,6 +2167,8 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
     ``stop_reason``.  ``memory_limit`` (MB of this process's peak resident memory, as
     the readable engine's guard) is checked before each chunk of the search: a run it
     stops has ``stop_reason="memory"``.  ``progress`` is called about twice a second.
+    The collector runs with `~podmodel.model.collector.GC_THRESHOLDS` meanwhile (speed
+    only), as under `podmodel.engines.explore`, whichever way this is called.
     """
     why = unsupported(model)
     if why is not None:
@@ -2178,16 +2181,17 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
     pool = _LazyPool(model) if workers > 1 else None
     start = time.monotonic()
     try:
-        while True:
-            tables = Tables(model, _alphabet(model, extra))
-            tables.pool = pool
-            if time_limit is not None:
-                tables.deadline = start + time_limit
-            try:
-                return _explore(model, tables, tuple(properties), max_states, progress, start, keep_edges,
-                                memory_limit)
-            except _NewCode as e:  # the model wrote a code the alphabet lacked: start again with it
-                extra.append(e.code)
+        with fewer_collections():
+            while True:
+                tables = Tables(model, _alphabet(model, extra))
+                tables.pool = pool
+                if time_limit is not None:
+                    tables.deadline = start + time_limit
+                try:
+                    return _explore(model, tables, tuple(properties), max_states, progress, start, keep_edges,
+                                    memory_limit)
+                except _NewCode as e:  # the model wrote a code the alphabet lacked: start again with it
+                    extra.append(e.code)
     finally:
         if pool is not None:
             pool.close()
