@@ -352,7 +352,12 @@ class Model:
         # `_fire` adds the entries that ignore some guards, keyed by the guards ignored
         self._checks: dict[tuple[str, str, str], tuple[tuple[Any, tuple[Guard, ...]], ...]] = {
             key: tuple((t, tuple(self.guards[g] for g in t.guards)) for t in ts) for key, ts in self._table.items()}
-        self._status_cache: dict[tuple[int, ContainerState], Status] = {}
+        # per container (by index), by container state: its status and its part of getPhase's count
+        self._status_cache: list[dict[ContainerState, Status]] = [{} for _ in self.specs]
+        self._phase_parts: list[dict[ContainerState, int]] = [{} for _ in self.specs]
+        self._ready_parts: list[dict[ContainerState, tuple]] = [{} for _ in self.specs]
+        self._n_init = len(config.init_containers)
+        self._rules_on = config.gates.get("ContainerRestartRules", True)
         self._derive_cache: dict[tuple, tuple[str, tuple]] = {}
         self._derive_uncounted: dict[tuple, tuple[str, tuple]] = {}
         self._container_autos = [(t, tuple(self.guards[g] for g in t.guards))
@@ -362,7 +367,6 @@ class Model:
                                    for t in self.decl["termination"].transitions if t.auto]
         self._settled: dict[PodState, PodState] = {}
         self._actions_memo: dict[PodState, tuple[Action, ...]] = {}
-        self._statuses_memo: dict[tuple[ContainerState, ...], tuple[tuple[Status, ...], tuple[Status, ...]]] = {}
         self._restarts_memo: dict[tuple[int, int], bool] = {}
         self._phase_memo: dict[tuple, str] = {}
         self._terminate_memo: dict[tuple, tuple[int, ...]] = {}
@@ -738,10 +742,13 @@ class Model:
 
     def status_of(self, s: PodState, j: int) -> Status:
         """The API container status (normalised) of container ``j``."""
-        key = (j, s.containers[j])
-        hit = self._status_cache.get(key)
+        return self._status(j, s[8][j])
+
+    def _status(self, j: int, cs: ContainerState) -> Status:
+        """`_status_of`, kept by container and container state (speed only)."""
+        hit = self._status_cache[j].get(cs)
         if hit is None:
-            hit = self._status_cache[key] = self._status_of(j, s.containers[j])
+            hit = self._status_cache[j][cs] = self._status_of(j, cs)
         return hit
 
     def _status_of(self, j: int, cs: ContainerState) -> Status:
@@ -761,14 +768,15 @@ class Model:
         """``(initContainerStatuses, containerStatuses)``; empty before the kubelet syncs."""
         if not (self.synced(s) if synced is None else synced):
             return (), ()
-        hit = self._statuses_memo.get(s.containers)
-        if hit is None:
-            views = tuple(self.status_of(s, j) for j in range(len(self.specs)))
-            n = len(self.init_indices)
-            if len(self._statuses_memo) >= SETTLED_MEMO:
-                self._statuses_memo.clear()
-            hit = self._statuses_memo[s.containers] = (views[:n], views[n:])
-        return hit
+        cache = self._status_cache
+        views = []
+        for j, cs in enumerate(s[8]):  # `status_of`, inlined (speed only)
+            v = cache[j].get(cs)
+            if v is None:
+                v = cache[j][cs] = self._status_of(j, cs)
+            views.append(v)
+        n = len(self.init_indices)
+        return tuple(views[:n]), tuple(views[n:])
 
     def pod_has_initialized(self, s: PodState) -> bool:
         """``HasAnyActiveRegularContainerStarted``: an app container instance exists in the current sandbox."""
@@ -791,20 +799,28 @@ class Model:
 
     def phase_of(self, s: PodState, pod_is_terminal: bool, pod_has_initialized: bool) -> str:
         """``kubelet.get_phase`` of this pod for the container statuses ``s`` shows once the
-        kubelet has synced (`statuses` with ``synced=True``, passed regular then init, as the
-        kubelet does) and the two flags.
+        kubelet has synced (`statuses` with ``synced=True``) and the two flags.
 
-        Memoised (speed only) by what it reads: the flags and the containers without their
-        restart counts (a status is a function of a container's machine state, exit code,
-        reason and last exit code: `_status_of`)."""
-        key = (tuple([cs[:4] for cs in s[8]]), pod_is_terminal, pod_has_initialized)
+        Derived incrementally (speed only), from getPhase's own two halves: each
+        container's part of the count (`kubelet.phase_counts` of its status) is kept by
+        container and container state (a status is a function of them: `_status_of`), the
+        parts are added, and the decision (`kubelet.phase_from_counts`) is kept by the sum
+        and the flags.  Neither reads anything its key leaves out; a part that inspects a
+        tainted code raises before it is stored, so a kept part read nothing tainted."""
+        counts = 0
+        parts = self._phase_parts
+        for j, cs in enumerate(s[8]):
+            part = parts[j].get(cs)
+            if part is None:
+                part = parts[j][cs] = kubelet.phase_counts(self.config, self.specs[j], self._status(j, cs),
+                                                           init=j < self._n_init, rules_on=self._rules_on)
+            counts += part
+        key = (counts, pod_is_terminal, pod_has_initialized)
         phase = self._phase_memo.get(key)
         if phase is None:
-            if len(self._phase_memo) >= SETTLED_MEMO:
-                self._phase_memo.clear()
-            init_v, reg_v = self.statuses(s, synced=True)
-            phase = self._phase_memo[key] = kubelet.get_phase(self.config, reg_v + init_v, pod_is_terminal=pod_is_terminal,
-                                                              pod_has_initialized=pod_has_initialized)
+            phase = self._phase_memo[key] = kubelet.phase_from_counts(
+                self.config, counts, pod_is_terminal=pod_is_terminal, pod_has_initialized=pod_has_initialized,
+                rules_on=self._rules_on)
         return phase
 
     def _derive(self, old: PodState, s: PodState) -> PodState:
@@ -816,12 +832,11 @@ class Model:
         rule of the derivation reads them), nor the counts (a `Status` has none), so states
         that differ only there derive once.  With derived-field hooks, which may read
         anything, the key is the old phase and every field (`_derive_cache`)."""
-        if self.derived:
-            key = (old[0], s[1:-1])
-            memo = self._derive_cache
-        else:
-            key = (old[0], s[1], s[3], s[5], s[6], s[9], tuple([cs[:4] for cs in s[8]]))
-            memo = self._derive_uncounted
+        if not self.derived:
+            hit = self._derive_fields(old, s)
+            return _new(type(s), (hit[0], *s[1:10], hit[1]))
+        key = (old[0], s[1:-1])
+        memo = self._derive_cache
         hit = memo.get(key)
         if hit is None:
             if len(memo) >= SETTLED_MEMO:
@@ -849,14 +864,22 @@ class Model:
         # state, started and ready: only these three are in the key
         synced = self.synced(s)
         key = (phase, s.binding, s.sandbox, s.termination, s.stop_reason, s.gates,
-               tuple([(v.state, v.started, v.ready) for vs in self.statuses(s, synced=True) for v in vs])
-               if synced else None)
+               tuple([self._ready_part(j, cs) for j, cs in enumerate(s[8])]) if synced else None)
         hit = self._conditions_memo.get(key)
         if hit is None:
             if len(self._conditions_memo) >= SETTLED_MEMO:
                 self._conditions_memo.clear()
             hit = self._conditions_memo[key] = self._conditions_of(s, phase)
         return hit
+
+    def _ready_part(self, j: int, cs: ContainerState) -> tuple[str, bool | None, bool]:
+        """``(state, started, ready)`` of container ``j``'s status (`_conditions`' key),
+        kept by container and container state (speed only)."""
+        part = self._ready_parts[j].get(cs)
+        if part is None:
+            v = self._status(j, cs)
+            part = self._ready_parts[j][cs] = (v.state, v.started, v.ready)
+        return part
 
     def _conditions_of(self, s: PodState, phase: str) -> tuple[tuple[str, str, str], ...]:
         out: list[tuple[str, str, str]] = []
