@@ -174,6 +174,12 @@ def _holds(guards: tuple[Guard, ...], ctx: Ctx) -> bool:
     return True
 
 
+#: Standard guards that read the container's spec only (never the state nor the action):
+#: where a container's auto transitions have no other guards, what they do to it is a
+#: function of the container and its machine state (`Model._auto_pass`).
+SPEC_GUARDS = frozenset({"has_startup_probe", "no_startup_probe", "has_readiness_probe", "no_readiness_probe",
+                         "has_liveness_probe", "not_regular_init"})
+
 #: Guards that delay a (re)start but never forbid it: the pod worker does not count on them
 #: when it decides that nothing is left to run.
 TRANSIENT_GUARDS = frozenset({"kubelet_connected", "not_finishing", "start_order"})
@@ -181,7 +187,10 @@ TRANSIENT_GUARDS = frozenset({"kubelet_connected", "not_finishing", "start_order
 
 def any_running(s: PodState) -> bool:
     """Some container of the pod is running."""
-    return any(cs.machine in RUNNING_STATES for cs in s.containers)
+    for cs in s[8]:  # any(...), as a loop (speed only)
+        if cs[0] in RUNNING_STATES:
+            return True
+    return False
 
 
 def _regular_done(c: Ctx) -> bool:
@@ -363,6 +372,7 @@ class Model:
         self._container_autos = [(t, tuple(self.guards[g] for g in t.guards))
                                  for t in self.decl["container"].transitions if t.auto]
         self._container_auto_sources = frozenset(src for t, _ in self._container_autos for src in t.source)
+        self._auto_pass = self._container_auto_pass()
         self._termination_autos = [(t, tuple(self.guards[g] for g in t.guards))
                                    for t in self.decl["termination"].transitions if t.auto]
         self._settled: dict[PodState, PodState] = {}
@@ -370,6 +380,9 @@ class Model:
         self._restarts_memo: dict[tuple[int, int], bool] = {}
         self._phase_memo: dict[tuple, str] = {}
         self._terminate_memo: dict[tuple, tuple[int, ...]] = {}
+        self._exit_codes: dict[ContainerSpec, tuple[int, ...]] = {}
+        self._action_memo: dict[tuple, Action] = {}
+        self._candidates_of: dict[frozenset[type], tuple[Action, ...]] = {}
         self._conditions_memo: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
 
     def __repr__(self) -> str:
@@ -435,11 +448,33 @@ class Model:
         return tuple(out)
 
     def exit_codes(self, spec: ContainerSpec) -> tuple[int, ...]:
-        """Exit codes ``spec`` may exit with: the bound's alphabet plus its rules' codes."""
-        codes = set(self.bounds.exit_codes)
-        for r in spec.restart_rules:
-            codes.update(r.values)
-        return tuple(sorted(codes))
+        """Exit codes ``spec`` may exit with: the bound's alphabet plus its rules' codes
+        (kept by spec: the catalogue asks per state)."""
+        hit = self._exit_codes.get(spec)
+        if hit is None:
+            codes = set(self.bounds.exit_codes)
+            for r in spec.restart_rules:
+                codes.update(r.values)
+            hit = self._exit_codes[spec] = tuple(sorted(codes))
+        return hit
+
+    def action(self, kind: type[Action], *args: Any) -> Action:
+        """``kind(*args)``, as the `candidate_actions` object equal to it when there is one,
+        built once (speed only: `enabled` and `next_state` find a candidate's trigger by
+        identity, `_plans`; any other equal action gives the same answers, by the general path)."""
+        key = (kind, args)
+        hit = self._action_memo.get(key)
+        if hit is None:
+            a = kind(*args)
+            hit = self._action_memo[key] = next((c for c in self.candidate_actions if c == a), a)
+        return hit
+
+    def candidates_of(self, kinds: frozenset[type]) -> tuple[Action, ...]:
+        """The candidate actions whose type is in ``kinds``, in `candidate_actions` order (kept by ``kinds``)."""
+        hit = self._candidates_of.get(kinds)
+        if hit is None:
+            hit = self._candidates_of[kinds] = tuple(a for a in self.candidate_actions if type(a) in kinds)
+        return hit
 
     def actions(self, state: PodState) -> list[Action]:
         """The enabled actions, in `candidate_actions` order (deterministic).
@@ -684,6 +719,12 @@ class Model:
             for i, cs in enumerate(s.containers):
                 if cs[0] not in self._container_auto_sources:
                     continue  # no auto transition leaves this state (the loop below would do nothing)
+                if self._auto_pass is not None:  # the loop below, looked up (speed only)
+                    dest = self._auto_pass[i].get(cs[0])
+                    if dest is not None:
+                        s = self._set_container(s, i, _new(type(cs), (dest, *cs[1:])))
+                        changed = True
+                    continue
                 for t, guards in self._container_autos:
                     if cs[0] in t.source:
                         ctx = _new(Ctx, (self, s, None, i))
@@ -695,12 +736,34 @@ class Model:
                             cs = s.containers[i]
                             changed = True
             for t, guards in self._termination_autos:
-                if s.termination in t.source and _holds(guards, _new(Ctx, (self, s, None, None))):
+                if s[5] in t.source and _holds(guards, _new(Ctx, (self, s, None, None))):
                     s = _new(type(s), (*s[:5], t.dest, *s[6:]))
                     if t.dest == "Finished":
                         s = self._terminate_pod(s)
                     changed = True
         return s
+
+    def _container_auto_pass(self) -> list[dict[str, str]] | None:
+        """Per container: machine state -> the state one pass of `_settle` over the container's
+        auto transitions (in declaration order, each seeing the one before) leaves it in,
+        for the states where one fires.  None unless every guard of the container's auto
+        transitions is a standard one that reads the spec only (`SPEC_GUARDS`); `_settle`
+        then asks the guards each time.  Speed only."""
+        if any(g not in SPEC_GUARDS or self.guards[g] is not GUARDS[g] for t, _ in self._container_autos for g in t.guards):
+            return None
+        out = []
+        for i in range(len(self.specs)):
+            ctx = _new(Ctx, (self, None, None, i))  # no state: these guards read the spec only
+            moves = {}
+            for src in self._container_auto_sources:
+                machine, fired = src, False
+                for t, guards in self._container_autos:
+                    if machine in t.source and _holds(guards, ctx):
+                        machine, fired = t.dest, True
+                if fired:
+                    moves[src] = machine
+            out.append(moves)
+        return out
 
     def _terminate_pod(self, s: PodState) -> PodState:
         """TerminatePod's defaulting: containers with no termination get exit 137
@@ -780,7 +843,11 @@ class Model:
 
     def pod_has_initialized(self, s: PodState) -> bool:
         """``HasAnyActiveRegularContainerStarted``: an app container instance exists in the current sandbox."""
-        return any(s.containers[i].machine in INSTANCE_STATES for i in self.app_indices)
+        cont = s[8]
+        for i in self.app_indices:  # any(...), as a loop (speed only)
+            if cont[i][0] in INSTANCE_STATES:
+                return True
+        return False
 
     def kubelet_phase(self, old: PodState, s: PodState) -> str:
         """The phase generateAPIPodStatus produces: getPhase, the handlers' Failed,
@@ -862,9 +929,15 @@ class Model:
         nothing else of a status but its name)."""
         # the generators read of each status its name (the spec's, the same in every state),
         # state, started and ready: only these three are in the key
-        synced = self.synced(s)
-        key = (phase, s.binding, s.sandbox, s.termination, s.stop_reason, s.gates,
-               tuple([self._ready_part(j, cs) for j, cs in enumerate(s[8])]) if synced else None)
+        if self.synced(s):
+            ready = []
+            parts = self._ready_parts
+            for j, cs in enumerate(s[8]):  # `_ready_part`, inlined (speed only)
+                part = parts[j].get(cs)
+                ready.append(part if part is not None else self._ready_part(j, cs))
+            key = (phase, s[1], s[3], s[5], s[6], s[9], tuple(ready))
+        else:
+            key = (phase, s[1], s[3], s[5], s[6], s[9], None)
         hit = self._conditions_memo.get(key)
         if hit is None:
             if len(self._conditions_memo) >= SETTLED_MEMO:
