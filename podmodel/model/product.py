@@ -203,12 +203,16 @@ def _regular_done(c: Ctx) -> bool:
     def restartable(i: int) -> bool:
         return m._fire(s, "container", "restart", None, i, ignore=TRANSIENT_GUARDS) is not None
 
-    for i in m.init_indices:
-        cs = s.containers[i]
-        if m.specs[i].is_regular_init and cs.machine == "Terminated" and cs.exit_code != 0 and not restartable(i):
+    cont = s[8]
+    for i in m.regular_init_indices:
+        cs = cont[i]
+        if cs[0] == "Terminated" and cs[1] != 0 and not restartable(i):
             return True
-    for i in m.app_indices:  # all(...), as a loop (speed only)
-        if s.containers[i].machine != "Terminated" or restartable(i):
+    for i in m.app_indices:  # every app container exited: asked first, it looks nothing up (speed only)
+        if cont[i][0] != "Terminated":
+            return False
+    for i in m.app_indices:
+        if restartable(i):
             return False
     return True
 
@@ -314,6 +318,8 @@ PROBE_TRIGGERS: Mapping[tuple[type, str], str] = {
     (ProbeFail, "liveness"): "liveness_probe_failed",
 }
 STATE_FIELD = {"binding": "binding", "sandbox": "sandbox", "termination": "termination", "deletion": "deletion", "phase": "phase"}
+#: The position in `PodState` of each pod-level machine's field (speed only: states are read by position).
+_FIELD_INDEX = {machine: PodState._fields.index(name) for machine, name in STATE_FIELD.items()}
 
 
 def exit_reason(code: int) -> str:
@@ -347,6 +353,7 @@ class Model:
         self.index = {c.name: i for i, c in enumerate(self.specs)}
         self.init_indices = tuple(range(len(config.init_containers)))
         self.app_indices = tuple(range(len(config.init_containers), len(self.specs)))
+        self.regular_init_indices = tuple(i for i in self.init_indices if self.specs[i].is_regular_init)
         self.terminal_phases = frozenset(self.decl["phase"].terminal)
         self.phase_edges = frozenset(self.decl["phase"].edges())
         self.condition_machines = {n: m for n, m in self.decl.machines.items() if m.name in
@@ -488,11 +495,13 @@ class Model:
             return []
         out = []
         same: dict[tuple, bool] = {}  # actions that ask the same question share the answer
-        for a, key, machine, trigger, i in self._candidate_plan:
+        for a, key, machine, trigger, i, by_src in self._candidate_plan:
             ok = same.get(key) if key is not None else None
             if ok is None:
                 if machine is None:
                     ok = self._transition(state, a) is not None
+                elif (state[8][i][0] if i is not None else state[_FIELD_INDEX[machine]]) not in by_src:
+                    ok = False  # no transition of the trigger leaves this state (`_fire` would say None)
                 else:
                     ok = self._fire(state, machine, trigger, a, i) is not None
                 if key is not None:
@@ -505,9 +514,10 @@ class Model:
         return out
 
     @cached_property
-    def _candidate_plan(self) -> tuple[tuple[Action, tuple | None, str | None, str | None, int | None], ...]:
+    def _candidate_plan(self) -> tuple[tuple[Action, tuple | None, str | None, str | None, int | None, frozenset], ...]:
         """`candidate_actions` with what `_transition` would look up for each (speed only):
-        ``(action, key, machine, trigger, container index)``.
+        ``(action, key, machine, trigger, container index, sources)``, ``sources`` the
+        states some transition of the trigger leaves (`_sources`).
 
         ``machine``/``trigger`` are those the action fires when nothing but that trigger
         decides it (None: ask `_transition`).  ``key`` groups the actions whose
@@ -531,15 +541,22 @@ class Model:
                     key = ("binding", "bind")
             elif kind in POD_TRIGGERS:
                 machine, trigger = POD_TRIGGERS[kind]
-            out.append((a, key, machine, trigger, i))
+            out.append((a, key, machine, trigger, i, self._sources(machine, trigger)))
         return tuple(out)
+
+    def _sources(self, machine: str | None, trigger: str | None) -> frozenset[str]:
+        """The states of ``machine`` that some declared transition of ``trigger`` leaves."""
+        return frozenset(src for (m, tr, src) in self._table if m == machine and tr == trigger)
 
     def enabled(self, state: PodState, action: Action) -> bool:
         if state.deletion == "Removed":
             return False
         plan = self._plans.get(id(action))
         if plan is not None and plan[0] is action:  # `_transition`'s first path, inlined (speed only)
-            return self._fire(state, plan[1], plan[2], action, plan[3]) is not None
+            _, machine, trigger, i, sources = plan
+            if (state[8][i][0] if i is not None else state[_FIELD_INDEX[machine]]) not in sources:
+                return False  # no transition of the trigger leaves this state (`_fire` would say None)
+            return self._fire(state, machine, trigger, action, i) is not None
         return self._transition(state, action) is not None
 
     def next_state(self, state: PodState, action: Action) -> PodState:
@@ -571,7 +588,7 @@ class Model:
               ignore: frozenset[str] = frozenset()):
         """The first declared transition of ``machine``'s ``trigger`` out of its current
         state whose guards (but those in ``ignore``) all hold, or None."""
-        src = state.containers[index].machine if machine == "container" else getattr(state, STATE_FIELD[machine])
+        src = state[8][index][0] if machine == "container" else state[_FIELD_INDEX[machine]]
         if ignore:
             key = (machine, trigger, src, ignore)
             checks = self._checks.get(key)
@@ -595,7 +612,7 @@ class Model:
         """(machine, container index, declared transition) that ``action`` fires, or None."""
         plan = self._plans.get(id(action))
         if plan is not None and plan[0] is action:  # a candidate action, looked up once (speed only)
-            _, machine, trigger, i = plan
+            _, machine, trigger, i, _ = plan
             t = self._fire(state, machine, trigger, action, i)
             return None if t is None else (machine, i, t)
         kind = type(action)
@@ -618,8 +635,8 @@ class Model:
         return None if t is None else ("container", i, t)
 
     @cached_property
-    def _plans(self) -> dict[int, tuple[Action, str, str, int | None]]:
-        """``id(action) -> (action, machine, trigger, container index)`` for the candidate
+    def _plans(self) -> dict[int, tuple[Action, str, str, int | None, frozenset[str]]]:
+        """``id(action) -> (action, machine, trigger, container index, sources)`` for the candidate
         actions whose `_transition` is one `_fire` (container and pod triggers, but
         ``SchedulerBind``, which also reads the node): what `_transition` would look up for
         them.  The action is kept in the entry, so its id cannot be reused while it is
@@ -628,11 +645,11 @@ class Model:
         for a in self.candidate_actions:
             kind = type(a)
             if kind in POD_TRIGGERS and kind is not SchedulerBind:
-                out[id(a)] = (a, *POD_TRIGGERS[kind], None)
+                out[id(a)] = (a, *POD_TRIGGERS[kind], None, self._sources(*POD_TRIGGERS[kind]))
             elif kind not in POD_TRIGGERS and kind is not ControllerSetCondition:
                 trigger = CONTAINER_TRIGGERS.get(kind) or PROBE_TRIGGERS.get((kind, getattr(a, "kind", None)))
                 if trigger is not None:
-                    out[id(a)] = (a, "container", trigger, self.index[a.container])
+                    out[id(a)] = (a, "container", trigger, self.index[a.container], self._sources("container", trigger))
         return out
 
     def _apply(self, s: PodState, a: Action, machine: str, i: int | None, dest: str) -> PodState:
