@@ -33,6 +33,7 @@ restart rules mention; one abstract grace period.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -183,6 +184,8 @@ SPEC_GUARDS = frozenset({"has_startup_probe", "no_startup_probe", "has_readiness
 #: Guards that delay a (re)start but never forbid it: the pod worker does not count on them
 #: when it decides that nothing is left to run.
 TRANSIENT_GUARDS = frozenset({"kubelet_connected", "not_finishing", "start_order"})
+#: The kubelet's SIGKILL at the end of the grace period needs no connection to the API server.
+_UNCONNECTED = frozenset({"kubelet_connected"})
 
 
 def any_running(s: PodState) -> bool:
@@ -388,6 +391,7 @@ class Model:
         self._phase_memo: dict[tuple, str] = {}
         self._terminate_memo: dict[tuple, tuple[int, ...]] = {}
         self._exit_codes: dict[ContainerSpec, tuple[int, ...]] = {}
+        self._sources_memo: dict[tuple, frozenset[str]] = {}
         self._action_memo: dict[tuple, Action] = {}
         self._candidates_of: dict[frozenset[type], tuple[Action, ...]] = {}
         self._conditions_memo: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
@@ -523,7 +527,8 @@ class Model:
         decides it (None: ask `_transition`).  ``key`` groups the actions whose
         enabledness is the same question -- one trigger of one machine (``ContainerExit``
         with any code, ``SchedulerBind`` to any node) -- when every guard the trigger
-        depends on is a standard one (they never read the action); None otherwise."""
+        depends on is a standard one (they never read the action) and another action shares
+        it; None otherwise."""
         def standard(machine: str, trigger: str) -> bool:
             return all(self.guards[g] is GUARDS.get(g) for t in self.decl[machine].transitions
                        if t.trigger == trigger for g in t.guards)
@@ -542,11 +547,16 @@ class Model:
             elif kind in POD_TRIGGERS:
                 machine, trigger = POD_TRIGGERS[kind]
             out.append((a, key, machine, trigger, i, self._sources(machine, trigger)))
-        return tuple(out)
+        shared = Counter(key for _, key, *_ in out if key is not None)  # a key no other action has is never hit
+        return tuple((a, key if shared[key] > 1 else None, *rest) for a, key, *rest in out)
 
     def _sources(self, machine: str | None, trigger: str | None) -> frozenset[str]:
-        """The states of ``machine`` that some declared transition of ``trigger`` leaves."""
-        return frozenset(src for (m, tr, src) in self._table if m == machine and tr == trigger)
+        """The states of ``machine`` that some declared transition of ``trigger`` leaves (kept)."""
+        hit = self._sources_memo.get((machine, trigger))
+        if hit is None:
+            hit = self._sources_memo[(machine, trigger)] = frozenset(
+                src for (m, tr, src) in self._table if m == machine and tr == trigger)
+        return hit
 
     def enabled(self, state: PodState, action: Action) -> bool:
         if state.deletion == "Removed":
@@ -660,7 +670,8 @@ class Model:
             return _new(type(s), (*s[:9], tuple(gates), s[10]))
         if machine == "container":
             return self._set_container(s, i, self._container_step(s.containers[i], a, dest))
-        s = s._replace(**{STATE_FIELD[machine]: dest})
+        k = _FIELD_INDEX[machine]
+        s = _new(type(s), (*s[:k], dest, *s[k + 1:]))  # s._replace(**{STATE_FIELD[machine]: dest}), positionally
         if kind is SchedulerBind:
             s = s._replace(node=a.node)
         elif kind is SandboxRecreated:
@@ -668,24 +679,25 @@ class Model:
                 self._sandbox_reset(s, j) for j in range(len(self.specs))))
         elif kind is ApiDelete and dest == "Deleting":
             t = self._fire(s, "termination", "delete", a)
-            if t is not None:
-                s = s._replace(termination=t.dest, stop_reason=s.stop_reason or "Deleted")
+            if t is not None:  # termination and stop_reason (`_replace`, positionally)
+                s = _new(type(s), (*s[:5], t.dest, s.stop_reason or "Deleted", *s[7:]))
             # ShouldContainerBeRestarted is false once deletionTimestamp is set, so a container
             # waiting in CrashLoopBackOff shows its last real instance again (convertToAPIContainerStatuses)
+            ends = self._sources("container", "deletion_ends_backoff")
             for j, cs in enumerate(s.containers):
-                t = self._fire(s, "container", "deletion_ends_backoff", a, j)
-                if t is not None:
-                    s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=cs.last_exit_code,
-                                                              reason=exit_reason(cs.last_exit_code)))
+                t = self._fire(s, "container", "deletion_ends_backoff", a, j) if cs[0] in ends else None
+                if t is not None:  # machine, exit code (the last one) and reason
+                    s = self._set_container(s, j, _new(type(cs), (t.dest, cs.last_exit_code, exit_reason(cs.last_exit_code),
+                                                                  cs[3], cs[4])))
         elif kind in (Evict, DeadlineExceeded):
             s = s._replace(stop_reason="Evicted" if kind is Evict else "DeadlineExceeded")
         elif kind is GracePeriodExpired:
             # SIGKILL is local to the node: it happens whether or not the API server hears of it
             for j, cs in enumerate(s.containers):
                 if cs.machine in RUNNING_STATES:
-                    t = self._fire(s, "container", "exit", a, j, ignore=frozenset({"kubelet_connected"}))
+                    t = self._fire(s, "container", "exit", a, j, ignore=_UNCONNECTED)
                     if t is not None:
-                        s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=137, reason="Error"))
+                        s = self._set_container(s, j, _new(type(cs), (t.dest, 137, "Error", cs[3], cs[4])))
         return s
 
     def _container_step(self, cs: ContainerState, a: Action, dest: str) -> ContainerState:
