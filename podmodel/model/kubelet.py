@@ -15,6 +15,7 @@ their sources in ``shared/k8s-semantics.md``.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -140,7 +141,6 @@ def kubelet_restarts(cfg: PodConfig, c: ContainerSpec, exit_code: int) -> bool:
 PHASE_COUNTERS = ("pending_init", "failed_init", "failed_init_not_restartable", "pending_sidecar",
                   "running", "waiting", "stopped", "succeeded", "stopped_not_restartable", "unknown")
 PHASE_FIELD_BITS = 16
-_MASK = (1 << PHASE_FIELD_BITS) - 1
 (_PENDING_INIT, _FAILED_INIT, _FAILED_INIT_NOT_RESTARTABLE, _PENDING_SIDECAR, _RUNNING, _WAITING, _STOPPED,
  _SUCCEEDED, _STOPPED_NOT_RESTARTABLE, _UNKNOWN) = (1 << (PHASE_FIELD_BITS * k) for k in range(len(PHASE_COUNTERS)))
 
@@ -235,11 +235,11 @@ def unpack_phase_counts(counts: int) -> dict[str, int]:
     return dict(zip(PHASE_COUNTERS, _unpack(counts)))
 
 
-_SHIFTS = tuple(range(0, PHASE_FIELD_BITS * len(PHASE_COUNTERS), PHASE_FIELD_BITS))
+_FIELDS = struct.Struct(f"<{len(PHASE_COUNTERS)}H")  # unsigned 16-bit fields, PHASE_FIELD_BITS
 
 
-def _unpack(counts: int) -> list[int]:
-    return [(counts >> shift) & _MASK for shift in _SHIFTS]
+def _unpack(counts: int) -> tuple[int, ...]:
+    return _FIELDS.unpack(counts.to_bytes(_FIELDS.size, "little"))
 
 
 def phase_from_counts(cfg: PodConfig, counts: int, *, pod_is_terminal: bool = False,
