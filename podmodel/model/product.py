@@ -378,7 +378,6 @@ class Model:
         self._n_init = len(config.init_containers)
         self._rules_on = config.gates.get("ContainerRestartRules", True)
         self._derive_cache: dict[tuple, tuple[str, tuple]] = {}
-        self._derive_uncounted: dict[tuple, tuple[str, tuple]] = {}
         self._container_autos = [(t, tuple(self.guards[g] for g in t.guards))
                                  for t in self.decl["container"].transitions if t.auto]
         self._container_auto_sources = frozenset(src for t, _ in self._container_autos for src in t.source)
@@ -920,14 +919,15 @@ class Model:
         return phase
 
     def _derive(self, old: PodState, s: PodState) -> PodState:
-        """Phase and conditions: a pure function of the old phase and the other fields (memoised).
+        """Phase and conditions: a pure function of the old phase and the other fields.
 
-        Memoised by what `_derive_fields` reads (speed only): the old phase, ``binding``,
-        ``sandbox``, ``termination``, ``stop_reason``, ``gates`` and the containers without
-        their restart counts.  Not ``node``, ``recreations`` nor ``deletion`` (no kubelet
-        rule of the derivation reads them), nor the counts (a `Status` has none), so states
-        that differ only there derive once.  With derived-field hooks, which may read
-        anything, the key is the old phase and every field (`_derive_cache`)."""
+        It reads the old phase, ``binding``, ``sandbox``, ``termination``, ``stop_reason``,
+        ``gates`` and the containers without their restart counts: not ``node``,
+        ``recreations`` nor ``deletion`` (no kubelet rule of the derivation reads them), nor
+        the counts (a `Status` has none).  Derived per container (`phase_of`, `_conditions`),
+        not memoised as a whole: most states the compiled engine asks about are new (speed
+        only).  With derived-field hooks, which may read anything, memoised by the old phase
+        and every field (`_derive_cache`)."""
         if not self.derived:
             hit = self._derive_fields(old, s)
             return _new(type(s), (hit[0], *s[1:10], hit[1]))
