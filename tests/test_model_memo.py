@@ -1,5 +1,5 @@
 """The readable model's shortcuts change nothing: memoised `Model.actions` /
-`Model.next_state`, the grouped enabledness questions and the count-free derivation memo
+`Model.next_state`, the grouped enabledness questions and the derivation's per-container parts
 give, on every edge of real explorations, what a fresh model computes step by step."""
 
 from collections import deque
@@ -45,14 +45,16 @@ def test_memoised_model_agrees_with_a_fresh_model_on_every_edge(name):
             assert model.next_state(s, a) == _fresh(model).next_state(s, a)
 
 
-def test_count_free_derivation_memo_is_exact():
-    """States that differ only in restart counts share a derivation (the memo is hit):
-    every step still gives what a fresh model derives for it alone."""
+def test_per_container_derivation_parts_are_exact():
+    """getPhase's count and the conditions' key are built from parts kept per container and
+    container state (shared by every state holding that container state, whatever its
+    restart counts): every step still gives what a fresh model derives for it alone."""
     model = load_scenario(SCENARIO_DIR / "single-always.yaml").model()
     states = _reachable(model, 10_000)
     assert len({cs.restart_count for s in states for cs in s.containers}) > 1
-    # fewer derivations than distinct (old phase, derived-from fields) inputs: the memo is hit
-    assert len(model._derive_uncounted) < len({(s.phase, s[1:-1]) for s in states})
+    # fewer parts than states: each is computed once and shared
+    assert 0 < sum(len(p) for p in model._phase_parts) < len(states)
+    assert 0 < sum(len(p) for p in model._ready_parts) < len(states)
     for s in states:
         for a in model.actions(s):
             assert model.next_state(s, a) == _fresh(model).next_state(s, a)
@@ -64,8 +66,7 @@ def test_memos_are_bounded(monkeypatch):
     states = _reachable(model, 500)
     assert len(states) == 500
     assert len(model._settled) <= 8 and len(model._actions_memo) <= 8
-    assert len(model._statuses_memo) <= 8 and len(model._derive_uncounted) <= 8
-    assert len(model._phase_memo) <= 8 and len(model._conditions_memo) <= 8
+    assert len(model._conditions_memo) <= 8 and len(model._terminate_memo) <= 8
 
 
 def test_kubelet_answers_are_shared_and_exact():
@@ -75,7 +76,7 @@ def test_kubelet_answers_are_shared_and_exact():
     model = scenario("onfailure-i1s1a2-pgdx").model()
     states = _reachable(model, 2000)
     assert 0 < len(model._phase_memo) < len(states)
-    assert 0 < len(model._conditions_memo) < len(model._derive_uncounted)
+    assert 0 < len(model._conditions_memo) < len(states)
     assert model._restarts_memo
     for (j, code), restarts in model._restarts_memo.items():
         assert restarts == kubelet_restarts(model.config, model.specs[j], code)

@@ -15,6 +15,7 @@ their sources in ``shared/k8s-semantics.md``.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -133,6 +134,17 @@ def kubelet_restarts(cfg: PodConfig, c: ContainerSpec, exit_code: int) -> bool:
 # ---------------------------------------------------------------------------------
 # getPhase: pkg/kubelet/kubelet_pods.go
 # ---------------------------------------------------------------------------------
+#: getPhase's counters (steps A-C), in the order they are packed: each is a field of
+#: `PHASE_FIELD_BITS` bits of one int, so the counts of several containers add up by adding
+#: their ints (`phase_counts`).  Speed only: a caller that derives the phase of many
+#: states (`podmodel.model.product.Model.phase_of`) keeps each container's int and adds.
+PHASE_COUNTERS = ("pending_init", "failed_init", "failed_init_not_restartable", "pending_sidecar",
+                  "running", "waiting", "stopped", "succeeded", "stopped_not_restartable", "unknown")
+PHASE_FIELD_BITS = 16
+(_PENDING_INIT, _FAILED_INIT, _FAILED_INIT_NOT_RESTARTABLE, _PENDING_SIDECAR, _RUNNING, _WAITING, _STOPPED,
+ _SUCCEEDED, _STOPPED_NOT_RESTARTABLE, _UNKNOWN) = (1 << (PHASE_FIELD_BITS * k) for k in range(len(PHASE_COUNTERS)))
+
+
 def get_phase(
     cfg: PodConfig,
     statuses: Sequence[Status],
@@ -144,69 +156,100 @@ def get_phase(
 
     ``statuses`` is the combined list the kubelet passes (regular statuses, then init
     statuses); lookups are by name, first match wins.  Never returns ``Unknown``.
-    Steps A-D below are those of ``shared/k8s-semantics.md`` section 2.
+    Steps A-D below are those of ``shared/k8s-semantics.md`` section 2: A-C count the
+    containers (`phase_counts`, one container at a time, init containers first), D decides
+    (`phase_from_counts`).
     """
-    gates = cfg.gates
-    rules_on = gates.get("ContainerRestartRules", True)
     by_name = first_match(statuses)
-    pending_init = failed_init = failed_init_not_restartable = 0
-    pending_sidecar = 0
-    running = waiting = stopped = succeeded = stopped_not_restartable = unknown = 0
-
+    rules_on = cfg.gates.get("ContainerRestartRules", True)
+    counts = 0
     for c in cfg.init_containers:
-        s = by_name.get(c.name)
+        counts += phase_counts(cfg, c, by_name.get(c.name), init=True, rules_on=rules_on)
+    for c in cfg.containers:
+        counts += phase_counts(cfg, c, by_name.get(c.name), init=False, rules_on=rules_on)
+    return phase_from_counts(cfg, counts, pod_is_terminal=pod_is_terminal, pod_has_initialized=pod_has_initialized,
+                             rules_on=rules_on)
+
+
+def phase_counts(cfg: PodConfig, c: ContainerSpec, s: Status | None, *, init: bool, rules_on: bool | None = None) -> int:
+    """Steps A-C of ``getPhase`` (kubelet_pods.go) for one container ``c`` with status ``s``
+    (None: the pod has no status for it): what it adds to each of `PHASE_COUNTERS`, packed
+    in one int.  ``init``: ``c`` is one of ``cfg.init_containers``; ``rules_on``: the
+    ``ContainerRestartRules`` gate (looked up in ``cfg`` when None).
+
+    >>> cfg = PodConfig(containers=(ContainerSpec("app"),))
+    >>> n = phase_counts(cfg, cfg.containers[0], Status("app", "running"), init=False)
+    >>> {k: v for k, v in unpack_phase_counts(n).items() if v}
+    {'running': 1}
+    """
+    if rules_on is None:
+        rules_on = cfg.gates.get("ContainerRestartRules", True)
+    if init:
         if c.is_sidecar:  # step B
             if s is None:
-                unknown += 1
-            elif s.state == "running":
-                running += 1
-                if not s.started:
-                    pending_sidecar += 1
-            elif s.state == "terminated" or (s.state == "waiting" and s.has_last_termination):
-                pass
-            elif s.state == "waiting":
-                pending_sidecar += 1
-                waiting += 1
-            else:  # empty state
-                pending_sidecar += 1
-                unknown += 1
-            continue
+                return _UNKNOWN
+            if s.state == "running":
+                return _RUNNING if s.started else _RUNNING + _PENDING_SIDECAR
+            if s.state == "terminated" or (s.state == "waiting" and s.has_last_termination):
+                return 0
+            if s.state == "waiting":
+                return _PENDING_SIDECAR + _WAITING
+            return _PENDING_SIDECAR + _UNKNOWN  # empty state
         # step A: regular init containers
         if s is None or s.state in ("running", "empty"):
-            pending_init += 1
-        elif s.state == "terminated":
+            return _PENDING_INIT
+        if s.state == "terminated":
             if s.exit_code != 0:
-                failed_init += 1
                 if rules_on and not _restartable(cfg, c, s.exit_code, s.reason):
-                    failed_init_not_restartable += 1
-        elif s.has_last_termination:
+                    return _FAILED_INIT + _FAILED_INIT_NOT_RESTARTABLE
+                return _FAILED_INIT
+            return 0
+        if s.has_last_termination:
             if s.last_exit_code != 0:
-                failed_init += 1
                 if not _restartable(cfg, c, s.last_exit_code, s.last_reason):
-                    failed_init_not_restartable += 1
-        else:
-            pending_init += 1
+                    return _FAILED_INIT + _FAILED_INIT_NOT_RESTARTABLE
+                return _FAILED_INIT
+            return 0
+        return _PENDING_INIT
+    # step C
+    if s is None or s.state == "empty":
+        return _UNKNOWN
+    if s.state == "running":
+        return _RUNNING
+    if s.state == "terminated":
+        n = _STOPPED
+        if s.exit_code == 0:
+            n += _SUCCEEDED
+        if rules_on and not _restartable(cfg, c, s.exit_code, s.reason):
+            n += _STOPPED_NOT_RESTARTABLE
+        return n
+    if s.has_last_termination:
+        if rules_on and not _restartable(cfg, c, s.last_exit_code, s.last_reason):
+            return _STOPPED + _STOPPED_NOT_RESTARTABLE
+        return _STOPPED
+    return _WAITING
 
-    for c in cfg.containers:  # step C
-        s = by_name.get(c.name)
-        if s is None or s.state == "empty":
-            unknown += 1
-        elif s.state == "running":
-            running += 1
-        elif s.state == "terminated":
-            stopped += 1
-            if s.exit_code == 0:
-                succeeded += 1
-            if rules_on and not _restartable(cfg, c, s.exit_code, s.reason):
-                stopped_not_restartable += 1
-        elif s.has_last_termination:
-            stopped += 1
-            if rules_on and not _restartable(cfg, c, s.last_exit_code, s.last_reason):
-                stopped_not_restartable += 1
-        else:
-            waiting += 1
 
-    # step D
+def unpack_phase_counts(counts: int) -> dict[str, int]:
+    """`PHASE_COUNTERS` by name, from the packed int `phase_counts` and their sums give."""
+    return dict(zip(PHASE_COUNTERS, _unpack(counts)))
+
+
+_FIELDS = struct.Struct(f"<{len(PHASE_COUNTERS)}H")  # unsigned 16-bit fields, PHASE_FIELD_BITS
+
+
+def _unpack(counts: int) -> tuple[int, ...]:
+    return _FIELDS.unpack(counts.to_bytes(_FIELDS.size, "little"))
+
+
+def phase_from_counts(cfg: PodConfig, counts: int, *, pod_is_terminal: bool = False,
+                      pod_has_initialized: bool = False, rules_on: bool | None = None) -> str:
+    """Step D of ``getPhase`` (kubelet_pods.go): the phase for the containers' summed
+    `phase_counts` and the two flags (``rules_on`` as in `phase_counts`)."""
+    (pending_init, failed_init, failed_init_not_restartable, pending_sidecar, running, waiting, stopped,
+     succeeded, stopped_not_restartable, unknown) = _unpack(counts)  # PHASE_COUNTERS
+    if rules_on is None:
+        rules_on = cfg.gates.get("ContainerRestartRules", True)
     if rules_on:
         if failed_init_not_restartable > 0:
             return "Failed"

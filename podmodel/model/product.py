@@ -33,6 +33,7 @@ restart rules mention; one abstract grace period.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -174,14 +175,25 @@ def _holds(guards: tuple[Guard, ...], ctx: Ctx) -> bool:
     return True
 
 
+#: Standard guards that read the container's spec only (never the state nor the action):
+#: where a container's auto transitions have no other guards, what they do to it is a
+#: function of the container and its machine state (`Model._auto_pass`).
+SPEC_GUARDS = frozenset({"has_startup_probe", "no_startup_probe", "has_readiness_probe", "no_readiness_probe",
+                         "has_liveness_probe", "not_regular_init"})
+
 #: Guards that delay a (re)start but never forbid it: the pod worker does not count on them
 #: when it decides that nothing is left to run.
 TRANSIENT_GUARDS = frozenset({"kubelet_connected", "not_finishing", "start_order"})
+#: The kubelet's SIGKILL at the end of the grace period needs no connection to the API server.
+_UNCONNECTED = frozenset({"kubelet_connected"})
 
 
 def any_running(s: PodState) -> bool:
     """Some container of the pod is running."""
-    return any(cs.machine in RUNNING_STATES for cs in s.containers)
+    for cs in s[8]:  # any(...), as a loop (speed only)
+        if cs[0] in RUNNING_STATES:
+            return True
+    return False
 
 
 def _regular_done(c: Ctx) -> bool:
@@ -194,12 +206,16 @@ def _regular_done(c: Ctx) -> bool:
     def restartable(i: int) -> bool:
         return m._fire(s, "container", "restart", None, i, ignore=TRANSIENT_GUARDS) is not None
 
-    for i in m.init_indices:
-        cs = s.containers[i]
-        if m.specs[i].is_regular_init and cs.machine == "Terminated" and cs.exit_code != 0 and not restartable(i):
+    cont = s[8]
+    for i in m.regular_init_indices:
+        cs = cont[i]
+        if cs[0] == "Terminated" and cs[1] != 0 and not restartable(i):
             return True
-    for i in m.app_indices:  # all(...), as a loop (speed only)
-        if s.containers[i].machine != "Terminated" or restartable(i):
+    for i in m.app_indices:  # every app container exited: asked first, it looks nothing up (speed only)
+        if cont[i][0] != "Terminated":
+            return False
+    for i in m.app_indices:
+        if restartable(i):
             return False
     return True
 
@@ -305,6 +321,8 @@ PROBE_TRIGGERS: Mapping[tuple[type, str], str] = {
     (ProbeFail, "liveness"): "liveness_probe_failed",
 }
 STATE_FIELD = {"binding": "binding", "sandbox": "sandbox", "termination": "termination", "deletion": "deletion", "phase": "phase"}
+#: The position in `PodState` of each pod-level machine's field (speed only: states are read by position).
+_FIELD_INDEX = {machine: PodState._fields.index(name) for machine, name in STATE_FIELD.items()}
 
 
 def exit_reason(code: int) -> str:
@@ -338,6 +356,7 @@ class Model:
         self.index = {c.name: i for i, c in enumerate(self.specs)}
         self.init_indices = tuple(range(len(config.init_containers)))
         self.app_indices = tuple(range(len(config.init_containers), len(self.specs)))
+        self.regular_init_indices = tuple(i for i in self.init_indices if self.specs[i].is_regular_init)
         self.terminal_phases = frozenset(self.decl["phase"].terminal)
         self.phase_edges = frozenset(self.decl["phase"].edges())
         self.condition_machines = {n: m for n, m in self.decl.machines.items() if m.name in
@@ -352,20 +371,28 @@ class Model:
         # `_fire` adds the entries that ignore some guards, keyed by the guards ignored
         self._checks: dict[tuple[str, str, str], tuple[tuple[Any, tuple[Guard, ...]], ...]] = {
             key: tuple((t, tuple(self.guards[g] for g in t.guards)) for t in ts) for key, ts in self._table.items()}
-        self._status_cache: dict[tuple[int, ContainerState], Status] = {}
+        # per container (by index), by container state: its status and its part of getPhase's count
+        self._status_cache: list[dict[ContainerState, Status]] = [{} for _ in self.specs]
+        self._phase_parts: list[dict[ContainerState, int]] = [{} for _ in self.specs]
+        self._ready_parts: list[dict[ContainerState, tuple]] = [{} for _ in self.specs]
+        self._n_init = len(config.init_containers)
+        self._rules_on = config.gates.get("ContainerRestartRules", True)
         self._derive_cache: dict[tuple, tuple[str, tuple]] = {}
-        self._derive_uncounted: dict[tuple, tuple[str, tuple]] = {}
         self._container_autos = [(t, tuple(self.guards[g] for g in t.guards))
                                  for t in self.decl["container"].transitions if t.auto]
         self._container_auto_sources = frozenset(src for t, _ in self._container_autos for src in t.source)
+        self._auto_pass = self._container_auto_pass()
         self._termination_autos = [(t, tuple(self.guards[g] for g in t.guards))
                                    for t in self.decl["termination"].transitions if t.auto]
         self._settled: dict[PodState, PodState] = {}
         self._actions_memo: dict[PodState, tuple[Action, ...]] = {}
-        self._statuses_memo: dict[tuple[ContainerState, ...], tuple[tuple[Status, ...], tuple[Status, ...]]] = {}
         self._restarts_memo: dict[tuple[int, int], bool] = {}
         self._phase_memo: dict[tuple, str] = {}
         self._terminate_memo: dict[tuple, tuple[int, ...]] = {}
+        self._exit_codes: dict[ContainerSpec, tuple[int, ...]] = {}
+        self._sources_memo: dict[tuple, frozenset[str]] = {}
+        self._action_memo: dict[tuple, Action] = {}
+        self._candidates_of: dict[frozenset[type], tuple[Action, ...]] = {}
         self._conditions_memo: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
 
     def __repr__(self) -> str:
@@ -431,11 +458,33 @@ class Model:
         return tuple(out)
 
     def exit_codes(self, spec: ContainerSpec) -> tuple[int, ...]:
-        """Exit codes ``spec`` may exit with: the bound's alphabet plus its rules' codes."""
-        codes = set(self.bounds.exit_codes)
-        for r in spec.restart_rules:
-            codes.update(r.values)
-        return tuple(sorted(codes))
+        """Exit codes ``spec`` may exit with: the bound's alphabet plus its rules' codes
+        (kept by spec: the catalogue asks per state)."""
+        hit = self._exit_codes.get(spec)
+        if hit is None:
+            codes = set(self.bounds.exit_codes)
+            for r in spec.restart_rules:
+                codes.update(r.values)
+            hit = self._exit_codes[spec] = tuple(sorted(codes))
+        return hit
+
+    def action(self, kind: type[Action], *args: Any) -> Action:
+        """``kind(*args)``, as the `candidate_actions` object equal to it when there is one,
+        built once (speed only: `enabled` and `next_state` find a candidate's trigger by
+        identity, `_plans`; any other equal action gives the same answers, by the general path)."""
+        key = (kind, args)
+        hit = self._action_memo.get(key)
+        if hit is None:
+            a = kind(*args)
+            hit = self._action_memo[key] = next((c for c in self.candidate_actions if c == a), a)
+        return hit
+
+    def candidates_of(self, kinds: frozenset[type]) -> tuple[Action, ...]:
+        """The candidate actions whose type is in ``kinds``, in `candidate_actions` order (kept by ``kinds``)."""
+        hit = self._candidates_of.get(kinds)
+        if hit is None:
+            hit = self._candidates_of[kinds] = tuple(a for a in self.candidate_actions if type(a) in kinds)
+        return hit
 
     def actions(self, state: PodState) -> list[Action]:
         """The enabled actions, in `candidate_actions` order (deterministic).
@@ -449,11 +498,13 @@ class Model:
             return []
         out = []
         same: dict[tuple, bool] = {}  # actions that ask the same question share the answer
-        for a, key, machine, trigger, i in self._candidate_plan:
+        for a, key, machine, trigger, i, by_src in self._candidate_plan:
             ok = same.get(key) if key is not None else None
             if ok is None:
                 if machine is None:
                     ok = self._transition(state, a) is not None
+                elif (state[8][i][0] if i is not None else state[_FIELD_INDEX[machine]]) not in by_src:
+                    ok = False  # no transition of the trigger leaves this state (`_fire` would say None)
                 else:
                     ok = self._fire(state, machine, trigger, a, i) is not None
                 if key is not None:
@@ -466,15 +517,17 @@ class Model:
         return out
 
     @cached_property
-    def _candidate_plan(self) -> tuple[tuple[Action, tuple | None, str | None, str | None, int | None], ...]:
+    def _candidate_plan(self) -> tuple[tuple[Action, tuple | None, str | None, str | None, int | None, frozenset], ...]:
         """`candidate_actions` with what `_transition` would look up for each (speed only):
-        ``(action, key, machine, trigger, container index)``.
+        ``(action, key, machine, trigger, container index, sources)``, ``sources`` the
+        states some transition of the trigger leaves (`_sources`).
 
         ``machine``/``trigger`` are those the action fires when nothing but that trigger
         decides it (None: ask `_transition`).  ``key`` groups the actions whose
         enabledness is the same question -- one trigger of one machine (``ContainerExit``
         with any code, ``SchedulerBind`` to any node) -- when every guard the trigger
-        depends on is a standard one (they never read the action); None otherwise."""
+        depends on is a standard one (they never read the action) and another action shares
+        it; None otherwise."""
         def standard(machine: str, trigger: str) -> bool:
             return all(self.guards[g] is GUARDS.get(g) for t in self.decl[machine].transitions
                        if t.trigger == trigger for g in t.guards)
@@ -492,15 +545,27 @@ class Model:
                     key = ("binding", "bind")
             elif kind in POD_TRIGGERS:
                 machine, trigger = POD_TRIGGERS[kind]
-            out.append((a, key, machine, trigger, i))
-        return tuple(out)
+            out.append((a, key, machine, trigger, i, self._sources(machine, trigger)))
+        shared = Counter(key for _, key, *_ in out if key is not None)  # a key no other action has is never hit
+        return tuple((a, key if shared[key] > 1 else None, *rest) for a, key, *rest in out)
+
+    def _sources(self, machine: str | None, trigger: str | None) -> frozenset[str]:
+        """The states of ``machine`` that some declared transition of ``trigger`` leaves (kept)."""
+        hit = self._sources_memo.get((machine, trigger))
+        if hit is None:
+            hit = self._sources_memo[(machine, trigger)] = frozenset(
+                src for (m, tr, src) in self._table if m == machine and tr == trigger)
+        return hit
 
     def enabled(self, state: PodState, action: Action) -> bool:
         if state.deletion == "Removed":
             return False
         plan = self._plans.get(id(action))
         if plan is not None and plan[0] is action:  # `_transition`'s first path, inlined (speed only)
-            return self._fire(state, plan[1], plan[2], action, plan[3]) is not None
+            _, machine, trigger, i, sources = plan
+            if (state[8][i][0] if i is not None else state[_FIELD_INDEX[machine]]) not in sources:
+                return False  # no transition of the trigger leaves this state (`_fire` would say None)
+            return self._fire(state, machine, trigger, action, i) is not None
         return self._transition(state, action) is not None
 
     def next_state(self, state: PodState, action: Action) -> PodState:
@@ -532,7 +597,7 @@ class Model:
               ignore: frozenset[str] = frozenset()):
         """The first declared transition of ``machine``'s ``trigger`` out of its current
         state whose guards (but those in ``ignore``) all hold, or None."""
-        src = state.containers[index].machine if machine == "container" else getattr(state, STATE_FIELD[machine])
+        src = state[8][index][0] if machine == "container" else state[_FIELD_INDEX[machine]]
         if ignore:
             key = (machine, trigger, src, ignore)
             checks = self._checks.get(key)
@@ -556,7 +621,7 @@ class Model:
         """(machine, container index, declared transition) that ``action`` fires, or None."""
         plan = self._plans.get(id(action))
         if plan is not None and plan[0] is action:  # a candidate action, looked up once (speed only)
-            _, machine, trigger, i = plan
+            _, machine, trigger, i, _ = plan
             t = self._fire(state, machine, trigger, action, i)
             return None if t is None else (machine, i, t)
         kind = type(action)
@@ -579,8 +644,8 @@ class Model:
         return None if t is None else ("container", i, t)
 
     @cached_property
-    def _plans(self) -> dict[int, tuple[Action, str, str, int | None]]:
-        """``id(action) -> (action, machine, trigger, container index)`` for the candidate
+    def _plans(self) -> dict[int, tuple[Action, str, str, int | None, frozenset[str]]]:
+        """``id(action) -> (action, machine, trigger, container index, sources)`` for the candidate
         actions whose `_transition` is one `_fire` (container and pod triggers, but
         ``SchedulerBind``, which also reads the node): what `_transition` would look up for
         them.  The action is kept in the entry, so its id cannot be reused while it is
@@ -589,11 +654,11 @@ class Model:
         for a in self.candidate_actions:
             kind = type(a)
             if kind in POD_TRIGGERS and kind is not SchedulerBind:
-                out[id(a)] = (a, *POD_TRIGGERS[kind], None)
+                out[id(a)] = (a, *POD_TRIGGERS[kind], None, self._sources(*POD_TRIGGERS[kind]))
             elif kind not in POD_TRIGGERS and kind is not ControllerSetCondition:
                 trigger = CONTAINER_TRIGGERS.get(kind) or PROBE_TRIGGERS.get((kind, getattr(a, "kind", None)))
                 if trigger is not None:
-                    out[id(a)] = (a, "container", trigger, self.index[a.container])
+                    out[id(a)] = (a, "container", trigger, self.index[a.container], self._sources("container", trigger))
         return out
 
     def _apply(self, s: PodState, a: Action, machine: str, i: int | None, dest: str) -> PodState:
@@ -604,7 +669,8 @@ class Model:
             return _new(type(s), (*s[:9], tuple(gates), s[10]))
         if machine == "container":
             return self._set_container(s, i, self._container_step(s.containers[i], a, dest))
-        s = s._replace(**{STATE_FIELD[machine]: dest})
+        k = _FIELD_INDEX[machine]
+        s = _new(type(s), (*s[:k], dest, *s[k + 1:]))  # s._replace(**{STATE_FIELD[machine]: dest}), positionally
         if kind is SchedulerBind:
             s = s._replace(node=a.node)
         elif kind is SandboxRecreated:
@@ -612,24 +678,25 @@ class Model:
                 self._sandbox_reset(s, j) for j in range(len(self.specs))))
         elif kind is ApiDelete and dest == "Deleting":
             t = self._fire(s, "termination", "delete", a)
-            if t is not None:
-                s = s._replace(termination=t.dest, stop_reason=s.stop_reason or "Deleted")
+            if t is not None:  # termination and stop_reason (`_replace`, positionally)
+                s = _new(type(s), (*s[:5], t.dest, s.stop_reason or "Deleted", *s[7:]))
             # ShouldContainerBeRestarted is false once deletionTimestamp is set, so a container
             # waiting in CrashLoopBackOff shows its last real instance again (convertToAPIContainerStatuses)
+            ends = self._sources("container", "deletion_ends_backoff")
             for j, cs in enumerate(s.containers):
-                t = self._fire(s, "container", "deletion_ends_backoff", a, j)
-                if t is not None:
-                    s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=cs.last_exit_code,
-                                                              reason=exit_reason(cs.last_exit_code)))
+                t = self._fire(s, "container", "deletion_ends_backoff", a, j) if cs[0] in ends else None
+                if t is not None:  # machine, exit code (the last one) and reason
+                    s = self._set_container(s, j, _new(type(cs), (t.dest, cs.last_exit_code, exit_reason(cs.last_exit_code),
+                                                                  cs[3], cs[4])))
         elif kind in (Evict, DeadlineExceeded):
             s = s._replace(stop_reason="Evicted" if kind is Evict else "DeadlineExceeded")
         elif kind is GracePeriodExpired:
             # SIGKILL is local to the node: it happens whether or not the API server hears of it
             for j, cs in enumerate(s.containers):
                 if cs.machine in RUNNING_STATES:
-                    t = self._fire(s, "container", "exit", a, j, ignore=frozenset({"kubelet_connected"}))
+                    t = self._fire(s, "container", "exit", a, j, ignore=_UNCONNECTED)
                     if t is not None:
-                        s = self._set_container(s, j, cs._replace(machine=t.dest, exit_code=137, reason="Error"))
+                        s = self._set_container(s, j, _new(type(cs), (t.dest, 137, "Error", cs[3], cs[4])))
         return s
 
     def _container_step(self, cs: ContainerState, a: Action, dest: str) -> ContainerState:
@@ -680,6 +747,12 @@ class Model:
             for i, cs in enumerate(s.containers):
                 if cs[0] not in self._container_auto_sources:
                     continue  # no auto transition leaves this state (the loop below would do nothing)
+                if self._auto_pass is not None:  # the loop below, looked up (speed only)
+                    dest = self._auto_pass[i].get(cs[0])
+                    if dest is not None:
+                        s = self._set_container(s, i, _new(type(cs), (dest, *cs[1:])))
+                        changed = True
+                    continue
                 for t, guards in self._container_autos:
                     if cs[0] in t.source:
                         ctx = _new(Ctx, (self, s, None, i))
@@ -691,12 +764,34 @@ class Model:
                             cs = s.containers[i]
                             changed = True
             for t, guards in self._termination_autos:
-                if s.termination in t.source and _holds(guards, _new(Ctx, (self, s, None, None))):
+                if s[5] in t.source and _holds(guards, _new(Ctx, (self, s, None, None))):
                     s = _new(type(s), (*s[:5], t.dest, *s[6:]))
                     if t.dest == "Finished":
                         s = self._terminate_pod(s)
                     changed = True
         return s
+
+    def _container_auto_pass(self) -> list[dict[str, str]] | None:
+        """Per container: machine state -> the state one pass of `_settle` over the container's
+        auto transitions (in declaration order, each seeing the one before) leaves it in,
+        for the states where one fires.  None unless every guard of the container's auto
+        transitions is a standard one that reads the spec only (`SPEC_GUARDS`); `_settle`
+        then asks the guards each time.  Speed only."""
+        if any(g not in SPEC_GUARDS or self.guards[g] is not GUARDS[g] for t, _ in self._container_autos for g in t.guards):
+            return None
+        out = []
+        for i in range(len(self.specs)):
+            ctx = _new(Ctx, (self, None, None, i))  # no state: these guards read the spec only
+            moves = {}
+            for src in self._container_auto_sources:
+                machine, fired = src, False
+                for t, guards in self._container_autos:
+                    if machine in t.source and _holds(guards, ctx):
+                        machine, fired = t.dest, True
+                if fired:
+                    moves[src] = machine
+            out.append(moves)
+        return out
 
     def _terminate_pod(self, s: PodState) -> PodState:
         """TerminatePod's defaulting: containers with no termination get exit 137
@@ -738,10 +833,13 @@ class Model:
 
     def status_of(self, s: PodState, j: int) -> Status:
         """The API container status (normalised) of container ``j``."""
-        key = (j, s.containers[j])
-        hit = self._status_cache.get(key)
+        return self._status(j, s[8][j])
+
+    def _status(self, j: int, cs: ContainerState) -> Status:
+        """`_status_of`, kept by container and container state (speed only)."""
+        hit = self._status_cache[j].get(cs)
         if hit is None:
-            hit = self._status_cache[key] = self._status_of(j, s.containers[j])
+            hit = self._status_cache[j][cs] = self._status_of(j, cs)
         return hit
 
     def _status_of(self, j: int, cs: ContainerState) -> Status:
@@ -761,18 +859,23 @@ class Model:
         """``(initContainerStatuses, containerStatuses)``; empty before the kubelet syncs."""
         if not (self.synced(s) if synced is None else synced):
             return (), ()
-        hit = self._statuses_memo.get(s.containers)
-        if hit is None:
-            views = tuple(self.status_of(s, j) for j in range(len(self.specs)))
-            n = len(self.init_indices)
-            if len(self._statuses_memo) >= SETTLED_MEMO:
-                self._statuses_memo.clear()
-            hit = self._statuses_memo[s.containers] = (views[:n], views[n:])
-        return hit
+        cache = self._status_cache
+        views = []
+        for j, cs in enumerate(s[8]):  # `status_of`, inlined (speed only)
+            v = cache[j].get(cs)
+            if v is None:
+                v = cache[j][cs] = self._status_of(j, cs)
+            views.append(v)
+        n = len(self.init_indices)
+        return tuple(views[:n]), tuple(views[n:])
 
     def pod_has_initialized(self, s: PodState) -> bool:
         """``HasAnyActiveRegularContainerStarted``: an app container instance exists in the current sandbox."""
-        return any(s.containers[i].machine in INSTANCE_STATES for i in self.app_indices)
+        cont = s[8]
+        for i in self.app_indices:  # any(...), as a loop (speed only)
+            if cont[i][0] in INSTANCE_STATES:
+                return True
+        return False
 
     def kubelet_phase(self, old: PodState, s: PodState) -> str:
         """The phase generateAPIPodStatus produces: getPhase, the handlers' Failed,
@@ -791,37 +894,45 @@ class Model:
 
     def phase_of(self, s: PodState, pod_is_terminal: bool, pod_has_initialized: bool) -> str:
         """``kubelet.get_phase`` of this pod for the container statuses ``s`` shows once the
-        kubelet has synced (`statuses` with ``synced=True``, passed regular then init, as the
-        kubelet does) and the two flags.
+        kubelet has synced (`statuses` with ``synced=True``) and the two flags.
 
-        Memoised (speed only) by what it reads: the flags and the containers without their
-        restart counts (a status is a function of a container's machine state, exit code,
-        reason and last exit code: `_status_of`)."""
-        key = (tuple([cs[:4] for cs in s[8]]), pod_is_terminal, pod_has_initialized)
+        Derived incrementally (speed only), from getPhase's own two halves: each
+        container's part of the count (`kubelet.phase_counts` of its status) is kept by
+        container and container state (a status is a function of them: `_status_of`), the
+        parts are added, and the decision (`kubelet.phase_from_counts`) is kept by the sum
+        and the flags.  Neither reads anything its key leaves out; a part that inspects a
+        tainted code raises before it is stored, so a kept part read nothing tainted."""
+        counts = 0
+        parts = self._phase_parts
+        for j, cs in enumerate(s[8]):
+            part = parts[j].get(cs)
+            if part is None:
+                part = parts[j][cs] = kubelet.phase_counts(self.config, self.specs[j], self._status(j, cs),
+                                                           init=j < self._n_init, rules_on=self._rules_on)
+            counts += part
+        key = (counts, pod_is_terminal, pod_has_initialized)
         phase = self._phase_memo.get(key)
         if phase is None:
-            if len(self._phase_memo) >= SETTLED_MEMO:
-                self._phase_memo.clear()
-            init_v, reg_v = self.statuses(s, synced=True)
-            phase = self._phase_memo[key] = kubelet.get_phase(self.config, reg_v + init_v, pod_is_terminal=pod_is_terminal,
-                                                              pod_has_initialized=pod_has_initialized)
+            phase = self._phase_memo[key] = kubelet.phase_from_counts(
+                self.config, counts, pod_is_terminal=pod_is_terminal, pod_has_initialized=pod_has_initialized,
+                rules_on=self._rules_on)
         return phase
 
     def _derive(self, old: PodState, s: PodState) -> PodState:
-        """Phase and conditions: a pure function of the old phase and the other fields (memoised).
+        """Phase and conditions: a pure function of the old phase and the other fields.
 
-        Memoised by what `_derive_fields` reads (speed only): the old phase, ``binding``,
-        ``sandbox``, ``termination``, ``stop_reason``, ``gates`` and the containers without
-        their restart counts.  Not ``node``, ``recreations`` nor ``deletion`` (no kubelet
-        rule of the derivation reads them), nor the counts (a `Status` has none), so states
-        that differ only there derive once.  With derived-field hooks, which may read
-        anything, the key is the old phase and every field (`_derive_cache`)."""
-        if self.derived:
-            key = (old[0], s[1:-1])
-            memo = self._derive_cache
-        else:
-            key = (old[0], s[1], s[3], s[5], s[6], s[9], tuple([cs[:4] for cs in s[8]]))
-            memo = self._derive_uncounted
+        It reads the old phase, ``binding``, ``sandbox``, ``termination``, ``stop_reason``,
+        ``gates`` and the containers without their restart counts: not ``node``,
+        ``recreations`` nor ``deletion`` (no kubelet rule of the derivation reads them), nor
+        the counts (a `Status` has none).  Derived per container (`phase_of`, `_conditions`),
+        not memoised as a whole: most states the compiled engine asks about are new (speed
+        only).  With derived-field hooks, which may read anything, memoised by the old phase
+        and every field (`_derive_cache`)."""
+        if not self.derived:
+            hit = self._derive_fields(old, s)
+            return _new(type(s), (hit[0], *s[1:10], hit[1]))
+        key = (old[0], s[1:-1])
+        memo = self._derive_cache
         hit = memo.get(key)
         if hit is None:
             if len(memo) >= SETTLED_MEMO:
@@ -847,16 +958,30 @@ class Model:
         nothing else of a status but its name)."""
         # the generators read of each status its name (the spec's, the same in every state),
         # state, started and ready: only these three are in the key
-        synced = self.synced(s)
-        key = (phase, s.binding, s.sandbox, s.termination, s.stop_reason, s.gates,
-               tuple([(v.state, v.started, v.ready) for vs in self.statuses(s, synced=True) for v in vs])
-               if synced else None)
+        if self.synced(s):
+            ready = []
+            parts = self._ready_parts
+            for j, cs in enumerate(s[8]):  # `_ready_part`, inlined (speed only)
+                part = parts[j].get(cs)
+                ready.append(part if part is not None else self._ready_part(j, cs))
+            key = (phase, s[1], s[3], s[5], s[6], s[9], tuple(ready))
+        else:
+            key = (phase, s[1], s[3], s[5], s[6], s[9], None)
         hit = self._conditions_memo.get(key)
         if hit is None:
             if len(self._conditions_memo) >= SETTLED_MEMO:
                 self._conditions_memo.clear()
             hit = self._conditions_memo[key] = self._conditions_of(s, phase)
         return hit
+
+    def _ready_part(self, j: int, cs: ContainerState) -> tuple[str, bool | None, bool]:
+        """``(state, started, ready)`` of container ``j``'s status (`_conditions`' key),
+        kept by container and container state (speed only)."""
+        part = self._ready_parts[j].get(cs)
+        if part is None:
+            v = self._status(j, cs)
+            part = self._ready_parts[j][cs] = (v.state, v.started, v.ready)
+        return part
 
     def _conditions_of(self, s: PodState, phase: str) -> tuple[tuple[str, str, str], ...]:
         out: list[tuple[str, str, str]] = []

@@ -380,7 +380,7 @@ def _restart_required_offered(m: Model, s: PodState) -> bool:
         if code is None or not m.restarts(i, code) or not _init_ready(m, s, i):  # m.restarts: kubelet_restarts
             continue
         name = m.specs[i].name
-        if not (m.enabled(s, A.KubeletRestartContainer(name)) or m.enabled(s, A.KubeletBackOff(name))):
+        if not (m.enabled(s, m.action(A.KubeletRestartContainer, name)) or m.enabled(s, m.action(A.KubeletBackOff, name))):
             return False
     return True
 
@@ -545,13 +545,13 @@ def _probe_results_offered(m: Model, s: PodState) -> bool:
     for i, cs in enumerate(s.containers):
         spec, c = m.specs[i], m.specs[i].name
         if cs.machine == "Running" and spec.has_probe("startup"):
-            if not _offered(m, s, A.ProbeSucceed(c, "startup"), A.ProbeFail(c, "startup")):
+            if not _offered(m, s, m.action(A.ProbeSucceed, c, "startup"), m.action(A.ProbeFail, c, "startup")):
                 return False
         if cs.machine in STARTED_STATES:
-            if spec.has_probe("liveness") and not _offered(m, s, A.ProbeFail(c, "liveness")):
+            if spec.has_probe("liveness") and not _offered(m, s, m.action(A.ProbeFail, c, "liveness")):
                 return False
             if spec.has_probe("readiness") and not _offered(
-                    m, s, A.ProbeFail(c, "readiness") if cs.machine == "Ready" else A.ProbeSucceed(c, "readiness")):
+                    m, s, m.action(A.ProbeFail, c, "readiness") if cs.machine == "Ready" else m.action(A.ProbeSucceed, c, "readiness")):
                 return False
     return True
 
@@ -566,10 +566,10 @@ def _container_exits_offered(m: Model, s: PodState) -> bool:
         return True
     for i, cs in enumerate(s.containers):
         spec, c = m.specs[i], m.specs[i].name
-        if cs.machine in RUNNING_STATES and not _offered(m, s, *(A.ContainerExit(c, k) for k in m.exit_codes(spec))):
+        if cs.machine in RUNNING_STATES and not _offered(m, s, *[m.action(A.ContainerExit, c, k) for k in m.exit_codes(spec)]):
             return False
-        if m.bounds.fast_exits and cs.machine != "Terminated" and m.enabled(s, A.KubeletStartContainer(c)) and \
-                not _offered(m, s, *(A.ContainerStartedAndExited(c, k) for k in m.exit_codes(spec))):
+        if m.bounds.fast_exits and cs.machine != "Terminated" and m.enabled(s, m.action(A.KubeletStartContainer, c)) and \
+                not _offered(m, s, *[m.action(A.ContainerStartedAndExited, c, k) for k in m.exit_codes(spec)]):
             return False
     return True
 
@@ -583,12 +583,12 @@ def _requests_offered(m: Model, s: PodState) -> bool:
     if s.deletion == "Removed":
         return True
     b = m.bounds
-    if b.force_delete and not m.enabled(s, A.ForceDelete()):
+    if b.force_delete and not m.enabled(s, m.action(A.ForceDelete)):
         return False
     if s.deletion == "Live":
-        if b.deletion and not m.enabled(s, A.ApiDelete(m.config.termination_grace_period_seconds)):
+        if b.deletion and not m.enabled(s, m.action(A.ApiDelete, m.config.termination_grace_period_seconds)):
             return False
-        if s.binding == "Unbound" and b.nodes and not any(m.enabled(s, A.SchedulerBind(n)) for n in b.nodes):
+        if s.binding == "Unbound" and b.nodes and not any(m.enabled(s, m.action(A.SchedulerBind, n)) for n in b.nodes):
             return False
     return True
 
@@ -603,12 +603,12 @@ def _kubelet_stops_offered(m: Model, s: PodState) -> bool:
     if s.termination != "Active" or s.binding != "Bound" or s.deletion == "Removed" or s.sandbox == "NotCreated":
         return True
     b = m.bounds
-    if b.eviction and not m.enabled(s, A.Evict()):
+    if b.eviction and not m.enabled(s, m.action(A.Evict)):
         return False
-    if b.deadline and m.config.active_deadline_seconds is not None and not m.enabled(s, A.DeadlineExceeded()):
+    if b.deadline and m.config.active_deadline_seconds is not None and not m.enabled(s, m.action(A.DeadlineExceeded)):
         return False
     if m.config.restart_policy == "Always" and s.recreations < b.sandbox_recreations and \
-            not m.enabled(s, A.SandboxRecreated()):
+            not m.enabled(s, m.action(A.SandboxRecreated)):
         return False
     return True
 
@@ -711,8 +711,8 @@ def _progress_possible(trigger: Callable[[Model, PodState], bool], check: Callab
     def holds(m: Model, s: PodState) -> bool:
         if not trigger(m, s) or check(m, s):
             return True
-        for a in m.candidate_actions:
-            if type(a) in FAIR_ACTIONS and m.enabled(s, a) and m.next_state(s, a) != s:
+        for a in m.candidates_of(FAIR_ACTIONS):
+            if m.enabled(s, a) and m.next_state(s, a) != s:
                 return True
         return False
     return holds
