@@ -230,7 +230,18 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
     total = 0
     try:
         typed = checker._typed
-        for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed):
+        if not start:
+            # The first range: no pod is alive before it, so the parent stitches none of its heads
+            # and takes its violations and reports as they are (as `_stitch_part` does with a head
+            # whose pod is new): the range is checked as a whole trace, nothing recorded per pod.
+            observe, feed = checker._observe_item, checker.feed_observation
+            for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=observe):
+                feed(obs)
+            total = checker.observations
+            items: Any = ()
+        else:
+            items = lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed)
+        for obs in items:
             total += 1
             n_before, n_ended, groups = len(checker.violations), len(ended), checker.pods_seen
             if type(obs) is tuple:  # (index, event, line, where, spec, metadata, status): lane_items
