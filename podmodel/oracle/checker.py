@@ -133,6 +133,16 @@ class _PodState:
         for k, v in state.items():
             setattr(self, k, v)
 
+    def clone(self) -> _PodState:
+        """A copy for this process, token kept (its shape number and configuration mean the same
+        here; the label map is copied, so the copy's labels do not change this state's)."""
+        other = _PodState.__new__(_PodState)
+        for k in self.__slots__:
+            setattr(other, k, getattr(self, k))
+        if self.known is not None:
+            other.known = dict(self.known)
+        return other
+
     @property
     def last(self) -> Snapshot | None:
         """The snapshot of the pod's last observation (built now if the memo skipped it: the

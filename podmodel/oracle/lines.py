@@ -109,7 +109,8 @@ def pod_of_members(members: dict, spec: Any) -> dict:
 def reread_item(line: bytes, index: int, where: tuple, typed: Any, specs: dict) -> tuple | None:
     """The `lane_items` item of a ``line`` that the lane read with ``typed`` before (elsewhere: a
     ``--jobs`` worker), at ``index`` and ``where``; its ``spec`` decoded once per distinct bytes in
-    ``specs`` (bytes -> spec), so equal specs are one object.  None if ``typed`` does not decode it."""
+    ``specs`` (a `lane_items` cache: bytes -> ``[spec, ...]``), so equal specs are one object.
+    None if ``typed`` does not decode it."""
     try:
         try:
             ev = typed.event_decoder.decode(line)
@@ -120,9 +121,10 @@ def reread_item(line: bytes, index: int, where: tuple, typed: Any, specs: dict) 
         spec = None
         if raw is not _UNSET:
             key = bytes(raw)
-            spec = specs.get(key)
-            if spec is None:
-                spec = specs[key] = orjson.loads(key)
+            entry = specs.get(key)
+            if entry is None:
+                entry = specs[key] = [orjson.loads(key), False]
+            spec = entry[0]
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, orjson.JSONDecodeError):
         return None
     if obj.metadata is _UNSET or type(spec) is not dict and raw is not _UNSET:
@@ -279,13 +281,15 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
 
 def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | None = None,
                stats: dict | None = None, name: str | None = None, typed: Any = None,
-               sink: Callable[[tuple], Any] | None = None) -> Iterator[Observation | tuple]:
+               sink: Callable[[tuple], Any] | None = None, specs: dict | None = None) -> Iterator[Observation | tuple]:
     """`lane_observations`, but a Pod that ``typed`` decodes comes as the tuple ``(index, event,
     line, where, spec, metadata, status)`` (`LaneObservation.of` makes the observation): what
     `podmodel.oracle.checker.TraceChecker` reads (an object per observation costs about as
     much as a tenth of its check).  Given ``sink``, those tuples are passed to it, in order,
     instead of being yielded (the other observations are yielded; a caller that consumes each
-    yielded one before the next, as a ``for`` loop does, sees them all in input order)."""
+    yielded one before the next, as a ``for`` loop does, sees them all in input order).
+    ``specs``: the cache of decoded specs to use (spec bytes -> ``[spec, accepted by the shape
+    check]``; `reread_item` reads it too, so that a line read again gets the very spec object)."""
     shown = name or path
     fmt = "jsonl" if format == "jsonl" else "auto"
     if stats is not None:
@@ -293,7 +297,7 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
     cls = _Classifier(stats)
     top, event_of, loads = _TOP.decode, _EVENT.decode, orjson.loads
     # spec bytes -> [decoded spec, accepted by the classifier's shape check]
-    specs: dict[bytes, list] = {}
+    specs = {} if specs is None else specs
     # uid -> (the spec bytes of its last line, their entry in specs): comparing bytes is cheaper than hashing them
     last_specs: dict[str, tuple] = {}
     seen = False  # the last members_of call's spec was one the shape check accepted before
