@@ -339,10 +339,11 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
                 left -= len(line)
             here = offset
             offset += len(line)
-            value = None
             col = 1
-            first = line[:1]
-            if first != b"{":
+            if line[0] == 123:  # "{" (a line is never empty)
+                first = b"{"
+            else:
+                first = line[:1]
                 stripped = line.lstrip(_BLANK)
                 if not stripped:
                     line_no += 1
@@ -352,7 +353,8 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
             # The general reader decodes a line with orjson when it ends with a line break within
             # _FAST_LINE characters (else with the json module, which reads, e.g., huge integers
             # otherwise): the lane takes those lines only.
-            if first == b"{" and len(line) < _FAST_LINE and line[-1:] == b"\n":
+            value = None
+            if first == b"{" and line[-1] == 10 and len(line) < _FAST_LINE:  # (10: "\n")
                 if typed_event is not None:
                     # A line holding a watch event with a Pod, or a Pod (``kind: Pod``), that ``typed``
                     # decodes (then `_pod_ok` holds too) is an item; any other is read as without it.
@@ -399,11 +401,9 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
                                     last_specs[uid] = (raw, entry)
                             if entry is None:
                                 obj = None  # (not JSON orjson reads: the general reader words it)
-                            elif event == "DELETED":
-                                last_specs.pop(uid, None)
-                            if entry is None:
-                                obj = None
                             else:
+                                if event == "DELETED":
+                                    last_specs.pop(uid, None)
                                 spec = entry[0]
                                 if not entry[1]:
                                     if type(spec) is not dict or not _lists_of_objects(spec, _SPEC_LISTS):
