@@ -481,8 +481,8 @@ class TraceChecker:
         if not (type(rv) is str and type(prev_rv) is str and len(rv) == len(prev_rv) and rv >= prev_rv) \
                 and maybe_out_of_order(prev_rv, rv):
             return self._observe(None, index, event, None, True, None, item, token)
-        prev_cfg = state.cfg
-        key = (id(cfg), id(prev_cfg), state.seen_initialized, event, prev_token[0], sid, prev_token[1], labs)
+        c = id(cfg)  # (the pod's own spec: the previous observation's configuration too)
+        key = (c, c if same else id(state.cfg), state.seen_initialized, event, prev_token[0], sid, prev_token[1], labs)
         hit = self._steps.get(key)
         if hit is None:  # the same step, its labels numbered from these two observations alone
             hit = self._canon.get((*key[:6], canonical(prev_token[1], labs)))
