@@ -206,24 +206,32 @@ def _fields(struct: type, nested: tuple[str, ...] = ()) -> str:
 _STATE_SOURCE = """
             s = c.{member}
             if s is _UNSET or s is None:
-                {shape} = s
+                sh.append(s)
                 out += _ABSENT4
             else:
                 w, r, t = s.waiting, s.running, s.terminated
+                if w is _UNSET:
+                    sh.append(0)
+                else:
+                    o = w
+                    sh += (1, {waiting})
                 if r is _UNSET:
                     add(-1)
+                    sh.append(0)
                 else:
                     add(sd(r.startedAt, n + {k}))
-                    r = ()  # _Running: no field but volatile ones (checked above)
+                    sh.append(1)  # _Running: no field but volatile ones (checked above)
                 if t is _UNSET:
                     out += _ABSENT3
+                    sh.append(0)
                 else:
                     out += (sd(t.startedAt, n + {k1}), sd(t.finishedAt, n + {k2}), sd(t.containerID, n + {k3}))
                     o = t
-                    t = ({terminated})
-                o = w
-                {shape} = (w if w is _UNSET else ({waiting}), r, t)"""
+                    sh += (1, {terminated})"""
 
+# The shape is one flat tuple (one hash, one comparison, no nested tuples to make and free): a
+# list's length, and whether a state and each of its members is set, come before their fields,
+# so two flat shapes are equal exactly when the nested shapes they spell are.
 _TOKEN_SOURCE = """
 def token_parts(meta, status, node, known, base):
     sd = known.setdefault
@@ -233,25 +241,27 @@ def token_parts(meta, status, node, known, base):
         return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, _UNSET), tuple(out)
     n = base + 4
     add = out.append
+    o = status
+    sh = [meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, {status}]
     conds = status.conditions
-    if conds is not _UNSET and conds is not None:
-        conds = tuple([({condition}) for o in conds])
-    lists = []
+    if conds is _UNSET or conds is None:
+        sh.append(conds)
+    else:
+        sh.append(len(conds))
+        for o in conds:
+            sh += ({condition})
     for items in (status.initContainerStatuses, status.containerStatuses, status.ephemeralContainerStatuses):
         if items is _UNSET or items is None:
-            lists.append(items)
+            sh.append(items)
             continue
-        shapes = []
+        sh.append(len(items))
         for c in items:
             cid = c.containerID
-            add(-1 if cid is _UNSET else sd(cid, n)){state}{last}
-            n += 9
+            add(-1 if cid is _UNSET else sd(cid, n))
             o = c
-            shapes.append(({container}state, last))
-        lists.append(tuple(shapes))
-    o = status
-    shape = (({status}), conds, lists[0], lists[1], lists[2])
-    return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, shape), tuple(out)
+            sh += ({container}){state}{last}
+            n += 9
+    return tuple(sh), tuple(out)
 """
 
 
@@ -266,8 +276,8 @@ def _make_token_parts() -> Any:
     source = _TOKEN_SOURCE.format(
         condition=_fields(_Condition), container=_fields(_ContainerStatus, ("state", "lastState")),
         status=_fields(Shape, ("conditions", "initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")),
-        state=_STATE_SOURCE.format(member="state", shape="state", k=1, k1=2, k2=3, k3=4, **state),
-        last=_STATE_SOURCE.format(member="lastState", shape="last", k=5, k1=6, k2=7, k3=8, **state))
+        state=_STATE_SOURCE.format(member="state", k=1, k1=2, k2=3, k3=4, **state),
+        last=_STATE_SOURCE.format(member="lastState", k=5, k1=6, k2=7, k3=8, **state))
     namespace = {"_UNSET": _UNSET, "_ABSENT4": _ABSENT4, "_ABSENT3": _ABSENT3}
     exec(compile(source, "<podmodel.oracle.transitions.token_parts>", "exec"), namespace)  # noqa: S102
     return namespace["token_parts"]
@@ -275,9 +285,10 @@ def _make_token_parts() -> Any:
 
 token_parts = _make_token_parts()
 token_parts.__doc__ = """The shape and the labels of an observation in one pass over the typed check's decoded
-    ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): the shape as nested
-    tuples of the fields the shape Structs (`Shape`) declare, read by name, in their order
-    (``UNSET``/``None`` kept as such; a list's items in order), and ``labels(volatile_values(meta,
+    ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): the shape as one flat
+    tuple of the fields the shape Structs (`Shape`) declare, read by name, in their order
+    (``UNSET``/``None`` kept as such; a list's length, then its items in order; whether a state
+    member is set, then its fields), and ``labels(volatile_values(meta,
     status, node), known, base)`` (absent values take their fixed label without a lookup).  Two
     observations have equal shapes here exactly when their `Shapes.shape` are equal
     (``tests/test_oracle_memo.py`` compares them); no second decode.  Generated from the shape
