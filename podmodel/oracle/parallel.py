@@ -91,8 +91,16 @@ def partition_of(pod: Mapping[str, Any], parts: int) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def line_ranges(path: str, parts: int) -> list[tuple[int, int]]:
-    """``parts`` (or fewer) byte ranges ``[start, end)`` covering the file, each starting at a line start.
+#: The first range's size relative to the others': it is checked in the parent, which records no
+#: heads and sends nothing -- 4 % fewer instructions per byte than a worker's range on the
+#: benchmark's trace (callgrind: the two halves of 100,000 observations, 51.3 % and 53.5 % of the
+#: whole) -- so it takes 4 % more bytes.  Speed only: any cut gives the same verdict.
+FIRST_SHARE = 1.04
+
+
+def line_ranges(path: str, parts: int, first: float = 1.0) -> list[tuple[int, int]]:
+    """``parts`` (or fewer) byte ranges ``[start, end)`` covering the file, each starting at a line
+    start; the first ``first`` times as large as each of the others (as near as lines allow).
 
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as d:
@@ -103,9 +111,10 @@ def line_ranges(path: str, parts: int) -> list[tuple[int, int]]:
     """
     size = os.path.getsize(path)
     cuts = [0]
+    total = first + parts - 1
     with open(path, "rb") as f:
         for k in range(1, parts):
-            at = max(size * k // parts, cuts[-1])
+            at = max(int(size * (first + k - 1) / total), cuts[-1])
             if at >= size:
                 break
             f.seek(at - 1 if at else 0)
@@ -607,7 +616,7 @@ def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, boo
 def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, version: str | None,
                   timings: dict | None = None) -> Verdict | None:
     """The byte-range check, or None when the file must be checked in one process."""
-    ranges = line_ranges(path, jobs)
+    ranges = line_ranges(path, jobs, FIRST_SHARE)
     own: dict = {}
     try:
         if len(ranges) == 1:
