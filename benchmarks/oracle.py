@@ -334,8 +334,9 @@ def measure(path: Path, jobs: int, sequential: bool = False) -> dict:
             # without the other worker running beside it (two workers on two busy hardware threads
             # slow each other down; process_time counts that too).
             alone = []
-            share = getattr(parallel, "FIRST_SHARE", None)
-            for start, end in (parallel.line_ranges(str(path), jobs, share) if share else parallel.line_ranges(str(path), jobs)):
+            share = getattr(parallel, "FIRST_SHARE", None)  # (older trees: equal ranges)
+            ranges = parallel.line_ranges(str(path), jobs, share) if share else parallel.line_ranges(str(path), jobs)
+            for start, end in ranges:
                 c0 = time.process_time()
                 parallel._check_range(str(path), start, end, None, None)
                 alone.append(time.process_time() - c0)

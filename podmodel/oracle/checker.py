@@ -451,8 +451,7 @@ class TraceChecker:
             return self._first_item(item)
         if spec is None or self._shapes is None or self._verdict is not None:
             return self._observe(None, index, event, None, True, None, item)
-        ann = tmeta.annotations  # _typed_static, inlined
-        static = None if ann is _UNSET else ("kubernetes.io/config.mirror" in ann, ann.get("kubernetes.io/config.source"))
+        static = _typed_static(tmeta)
         # the spec: the pod's (so valid, with its configuration), or one validated before (as _observe)
         same = spec is state.spec_ref and static == state.static_ref
         if same:

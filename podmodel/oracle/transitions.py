@@ -275,7 +275,8 @@ def _make_token_parts() -> Any:
     state = {"terminated": _fields(_Terminated), "waiting": _fields(_Waiting)}
     source = _TOKEN_SOURCE.format(
         condition=_fields(_Condition), container=_fields(_ContainerStatus, ("state", "lastState")),
-        status=_fields(Shape, ("conditions", "initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")),
+        status=_fields(Shape, ("conditions", "initContainerStatuses", "containerStatuses",
+                               "ephemeralContainerStatuses")),
         state=_STATE_SOURCE.format(member="state", k=1, k1=2, k2=3, k3=4, **state),
         last=_STATE_SOURCE.format(member="lastState", k=5, k1=6, k2=7, k3=8, **state))
     namespace = {"_UNSET": _UNSET, "_ABSENT4": _ABSENT4, "_ABSENT3": _ABSENT3}
