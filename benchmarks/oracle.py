@@ -14,8 +14,10 @@ objects back to back).  For each input it times, in this order and in this proce
   of this parse: ``check cost/parse`` compares it with what a caller of the reader pays for the
   Pods as ``dict`` s);
 * ``check``: `podmodel.oracle.check_trace` in one process (parsing included);
-* ``--jobs N``: ``check_trace(jobs=N)`` -- for JSON Lines each worker reads only its byte
-  range (`podmodel.oracle.parallel`); the verdict must equal the one-process verdict.
+* ``--jobs N``: ``check_trace(jobs=N)`` -- for JSON Lines each process reads only its byte
+  range (`podmodel.oracle.parallel`: this process the first, N-1 forked workers the others;
+  "workers' CPU" lists the first range's CPU in this process first); the verdict must equal the
+  one-process verdict.
 
 and prints megabytes per second of *CPU time* (``time.process_time``: what one core does,
 whatever else runs on the machine) and of wall-clock time, the cost of checking on top of
@@ -326,12 +328,15 @@ def measure(path: Path, jobs: int, sequential: bool = False) -> dict:
             row["speedup_cpu"] = c_check / path_cpu
             row["workers_cpu"] = timings["workers_cpu"]
             row["stitch_cpu"] = timings["stitch_cpu"]
+            row["stitch_memo_hits"] = timings.get("stitch_memo_hits")
         if sequential and row.get("mode") == "ranges":
             # The same ranges, checked one after the other in this process: each range's CPU time
             # without the other worker running beside it (two workers on two busy hardware threads
             # slow each other down; process_time counts that too).
             alone = []
-            for start, end in parallel.line_ranges(str(path), jobs):
+            share = getattr(parallel, "FIRST_SHARE", None)  # (older trees: equal ranges)
+            ranges = parallel.line_ranges(str(path), jobs, share) if share else parallel.line_ranges(str(path), jobs)
+            for start, end in ranges:
                 c0 = time.process_time()
                 parallel._check_range(str(path), start, end, None, None)
                 alone.append(time.process_time() - c0)
@@ -388,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
                 if "workers_cpu" in r:
                     detail += (f"; workers' CPU {', '.join(f'{c:.1f}' for c in r['workers_cpu'])} s, stitching {r['stitch_cpu']:.2f} s"
                                f" (one process: {r['mb'] / r['check_cpu']:.1f} s)")
+                    if r.get("stitch_memo_hits") is not None:
+                        detail += f"; heads stitched from the memo: {r['stitch_memo_hits']}"
                 if "alone_cpu" in r:
                     detail += (f"; the ranges one after the other: {', '.join(f'{c:.1f}' for c in r['alone_cpu'])} s,"
                                f" speed-up from CPU time {r['speedup_alone']:.2f}x")

@@ -400,6 +400,44 @@ def test_ranges_checked_apart_and_stitched_agree_with_the_memo(tmp_path, seed):
         assert _ranged(str(path), [cut], len(data)) == whole
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_heads_at_a_cut_are_stitched_from_the_first_ranges_memo_with_the_same_verdict(tmp_path, seed):
+    """``--jobs``: the first range is checked in the parent, whose checker then stitches the heads
+    of the next range -- the pods alive at the cut -- with its memo, warm, and the pods' tokens.
+    Renamed copies interleaved (every copy alive at the cut), some corrupted at their head (the
+    first observation after the cut): the verdict of one process, and legal heads from the memo."""
+    from test_oracle_parallel import _line_starts, _ranged
+
+    rng = random.Random(seed)
+    pods = _pod_trace(seed)
+    while len(pods) < 4:
+        seed += 1000
+        pods = _pod_trace(seed)
+    half = len(pods) // 2
+    copies = [_renamed(pods, i) for i in range(1, 9)]
+    for i in range(1, len(copies), 2):  # every other copy corrupted at its head
+        copies[i] = _corrupt(copies[i], rng, _HOW[(seed + i) % len(_HOW)], k=half)
+    lines = [json.dumps({"type": e, "object": p}, separators=(",", ":"))
+             for k in range(max(map(len, copies))) for c in copies if k < len(c) for e, p in [c[k]]]
+    path = tmp_path / "t.jsonl"
+    path.write_text(_HEADER(pods) + "\n".join(lines) + "\n")
+    data = path.read_bytes()
+    whole = TraceChecker(memo=False).run(str(path))
+    starts = _line_starts(data)
+    hits = 0
+    for cut in starts[len(starts) // 2 - 4:len(starts) // 2 + 4]:
+        timings: dict = {}
+        assert _ranged(str(path), [cut], len(data), timings) == whole, cut
+        assert _ranged(str(path), [cut], len(data), own=False) == whole, cut
+        hits += timings["stitch_memo_hits"]
+    assert hits > 0  # heads did come from the memo
+
+
+def _HEADER(pods: list[tuple[str, dict]]) -> str:
+    """The pod's own trace, first: the memo learns its steps before the copies come."""
+    return "".join(json.dumps({"type": e, "object": p}, separators=(",", ":")) + "\n" for e, p in pods)
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_labels_in_one_pass_equal_labels_of_the_volatile_values(seed):
     from podmodel.oracle.transitions import token_parts, volatile_values

@@ -109,11 +109,14 @@ def _line_starts(data: bytes) -> list[int]:
     return [i + 1 for i, b in enumerate(data) if b == 0x0A and i + 1 < len(data)]
 
 
-def _ranged(path: str, cuts: list[int], size: int, timings: dict | None = None):
+def _ranged(path: str, cuts: list[int], size: int, timings: dict | None = None, own: bool = True):
+    """The ranges checked and stitched as `parallel._check_ranges` does (the first range's checker,
+    kept, stitches: ``own``), in this process."""
     bounds = [0, *cuts, size]
     ranges = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
-    parts = [_check_range(path, a, b, None, None) for a, b in ranges]
-    return _stitch(path, ranges, parts, None, None, timings)
+    keep: dict | None = {} if own and len(ranges) > 1 else None
+    parts = [_check_range(path, a, b, None, None, keep if i == 0 else None) for i, (a, b) in enumerate(ranges)]
+    return _stitch(path, ranges, parts, None, None, timings, keep)
 
 
 @pytest.mark.parametrize("mutate", [False, True], ids=["legal", "mutated"])
@@ -129,9 +132,10 @@ def test_ranges_stitched_equal_one_process(tmp_path, mutate):
         rng = random.Random(seed)
         cut_sets = [[c] for c in starts] + [sorted(rng.sample(starts, min(len(starts), rng.randint(2, 4))))
                                              for _ in range(5)]
-        for cuts in cut_sets:
+        for n, cuts in enumerate(cut_sets):
             timings: dict = {}
-            got = _ranged(str(path), cuts, len(data), timings)
+            # (every fourth: stitched by a fresh checker, as before the first range's checker did it)
+            got = _ranged(str(path), cuts, len(data), timings, own=n % 4 != 0)
             compared += 1
             unstitchable += timings["rechecked_ranges"]
             assert got == serial, (seed, cuts)

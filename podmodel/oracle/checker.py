@@ -133,6 +133,16 @@ class _PodState:
         for k, v in state.items():
             setattr(self, k, v)
 
+    def clone(self) -> _PodState:
+        """A copy for this process, token kept (its shape number and configuration mean the same
+        here; the label map is copied, so the copy's labels do not change this state's)."""
+        other = _PodState.__new__(_PodState)
+        for k in self.__slots__:
+            setattr(other, k, getattr(self, k))
+        if self.known is not None:
+            other.known = dict(self.known)
+        return other
+
     @property
     def last(self) -> Snapshot | None:
         """The snapshot of the pod's last observation (built now if the memo skipped it: the
@@ -316,19 +326,26 @@ class TraceChecker:
         reads them (without making an `~podmodel.oracle.formats.Observation` of a JSON Lines
         file's Pods: `podmodel.oracle.lines.lane_items`); ``progress(n)`` every ``every`` observations."""
         path = eligible(source, format)
+        observe, feed = self._observe_item, self.feed_observation
+        if progress is None:
+            # the lane hands its items (index, event, line, where, spec, metadata, status) to
+            # _observe_item itself, and yields only the other observations
+            items = iter_observations(source, format=format, stats=stats) if path is None \
+                else lane_items(path, format, stats=stats, typed=self._typed, sink=observe)
+            for item in items:
+                feed(item)
+            return
         items = iter_observations(source, format=format, stats=stats) if path is None \
             else lane_items(path, format, stats=stats, typed=self._typed)
-        observe, feed = self._observe_item, self.feed_observation
         n = 0
         for item in items:
             if type(item) is tuple:  # (index, event, line, where, spec, metadata, status)
                 observe(item)
             else:
                 feed(item)
-            if progress is not None:
-                n += 1
-                if n % every == 0:
-                    progress(n)
+            n += 1
+            if n % every == 0:
+                progress(n)
 
     def read(self, source: Any, *, format: str = "auto", stats: dict | None = None) -> Iterator[Observation]:
         """The observations of ``source`` (`podmodel.oracle.lines.read_observations`), read for this
@@ -420,7 +437,14 @@ class TraceChecker:
         decoder, the common case first: a live pod, a spec validated before (its own, or another
         pod's: the lane shares one object per distinct bytes), a step the memo of clean steps holds.
         Anything else goes to `_observe` (with the token, if made), which decides it as it decides
-        every observation."""
+        every observation.
+
+        A hit needs no cross-field check (`podmodel.oracle.typed.cross_fields`): the memo holds a
+        step only if that check accepted its new observation, and the check reads only what the
+        key fixes -- the token's shape (generations, condition types, container names, state
+        members) and the configuration's container names (``info`` comes with ``cfg``: one
+        `_configs` entry makes both, and the entry the memo keeps holds ``cfg``, so its id is not
+        reused)."""
         index, event, line, _where, spec, tmeta, tstatus = item
         state = self._pods.get(tmeta.uid)
         if state is None:
@@ -429,15 +453,17 @@ class TraceChecker:
             return self._observe(None, index, event, None, True, None, item)
         static = _typed_static(tmeta)
         # the spec: the pod's (so valid, with its configuration), or one validated before (as _observe)
-        if spec is state.spec_ref and static == state.static_ref:
-            cfg, ckey, info = state.cfg, state.cfg_key, state.info
+        same = spec is state.spec_ref and static == state.static_ref
+        if same:
+            cfg = state.cfg
         else:
             cfg, ckey, info = self._validated(spec, static) or (None, None, None)
-        if info is None:
-            return self._observe(None, index, event, None, True, None, item)
+            if info is None:
+                return self._observe(None, index, event, None, True, None, item)
         known = state.known
         prev_token = state.token
-        if known is None or len(known) > KNOWN_VALUES or prev_token is None or prev_token[2] != state.generation:
+        generation = state.generation
+        if known is None or len(known) > KNOWN_VALUES or prev_token is None or prev_token[2] != generation:
             return self._observe(None, index, event, None, True, None, item)
         # _token, inlined (the map is not started afresh here: that is _token's case)
         try:
@@ -448,18 +474,17 @@ class TraceChecker:
         sid = _SHAPE_IDS.get(shape)
         if sid is None:
             sid = shape_id(shape)
-        token = (sid, labs, state.generation)
-        ck = (token[0], info.names)
-        accepted = self._cross.get(ck)
+        token = (sid, labs, generation)
         rv, prev_rv = tmeta.resourceVersion, state.rv
         # (a resourceVersion of the same length not smaller: never out of order, see maybe_out_of_order)
-        if not accepted or not (type(rv) is str and type(prev_rv) is str and len(rv) == len(prev_rv) and rv >= prev_rv) \
+        if not (type(rv) is str and type(prev_rv) is str and len(rv) == len(prev_rv) and rv >= prev_rv) \
                 and maybe_out_of_order(prev_rv, rv):
             return self._observe(None, index, event, None, True, None, item, token)
-        key = (id(cfg), id(state.cfg), state.seen_initialized, event, prev_token[0], token[0], prev_token[1], token[1])
+        c = id(cfg)  # (the pod's own spec: the previous observation's configuration too)
+        key = (c, c if same else id(state.cfg), state.seen_initialized, event, prev_token[0], sid, prev_token[1], labs)
         hit = self._steps.get(key)
         if hit is None:  # the same step, its labels numbered from these two observations alone
-            hit = self._canon.get((*key[:6], canonical(prev_token[1], token[1])))
+            hit = self._canon.get((*key[:6], canonical(prev_token[1], labs)))
             if hit is None:
                 return self._observe(None, index, event, None, True, None, item, token)
             if len(self._steps) >= CLEAN_CACHE:
@@ -472,12 +497,13 @@ class TraceChecker:
         # as a hit in _observe
         state.count += 1
         state.seen_initialized = hit[0]
-        state.quiet_key = None
-        state.cfg, state.cfg_key, state.info = cfg, ckey, info
-        state.spec_ref, state.static_ref = spec, static
+        if not same:
+            state.cfg, state.cfg_key, state.info = cfg, ckey, info
+            state.spec_ref, state.static_ref = spec, static
         state.pending = (line, index, event)
         state.token, state.rv = token, rv
-        state.valid_conditions = state.valid_lists = None
+        if state.quiet_key is not None or state.valid_lists is not None or state.valid_conditions is not None:
+            state.quiet_key = state.valid_conditions = state.valid_lists = None
         if event == "DELETED":
             del self._pods[state.key]
             self._emit(state.result(deleted=True))
@@ -494,7 +520,7 @@ class TraceChecker:
         """`_observe_item` of a pod's first observation: from the memo of clean steps, as the step
         from nothing (previous configuration, shape and labels None) when another pod's first
         observation with a valid spec -- the same configuration -- and the same token (its labels
-        from a fresh map) broke no rule; else `_observe`."""
+        from a fresh map) broke no rule; else `_observe`.  (Static-pod marks: `_typed_static`.)"""
         index, event, line, _where, spec, tmeta, tstatus = item
         uid = tmeta.uid
         if type(uid) is not str or not uid or spec is None or self._shapes is None or self._verdict is not None:
@@ -511,13 +537,8 @@ class TraceChecker:
         sid = _SHAPE_IDS.get(shape)
         if sid is None:
             sid = shape_id(shape)
-        ck = (sid, info.names)
-        accepted = self._cross.get(ck)
-        if accepted is None:
-            if len(self._cross) >= CLEAN_CACHE:
-                self._cross.clear()
-            accepted = self._cross[ck] = cross_fields(tmeta, tstatus, info.names)
-        hit = self._steps.get((id(cfg), None, False, event, None, sid, None, labs)) if accepted else None
+        # (no cross-field check: the memo holds the step only if it accepted the observation, see _observe_item)
+        hit = self._steps.get((id(cfg), None, False, event, None, sid, None, labs))
         if hit is None:
             return self._observe(None, index, event, None, True, None, item)
         self.observations += 1

@@ -39,7 +39,7 @@ and on mutated traces: observations, verdicts and errors).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -109,7 +109,8 @@ def pod_of_members(members: dict, spec: Any) -> dict:
 def reread_item(line: bytes, index: int, where: tuple, typed: Any, specs: dict) -> tuple | None:
     """The `lane_items` item of a ``line`` that the lane read with ``typed`` before (elsewhere: a
     ``--jobs`` worker), at ``index`` and ``where``; its ``spec`` decoded once per distinct bytes in
-    ``specs`` (bytes -> spec), so equal specs are one object.  None if ``typed`` does not decode it."""
+    ``specs`` (a `lane_items` cache: bytes -> ``[spec, ...]``), so equal specs are one object.
+    None if ``typed`` does not decode it."""
     try:
         try:
             ev = typed.event_decoder.decode(line)
@@ -120,9 +121,10 @@ def reread_item(line: bytes, index: int, where: tuple, typed: Any, specs: dict) 
         spec = None
         if raw is not _UNSET:
             key = bytes(raw)
-            spec = specs.get(key)
-            if spec is None:
-                spec = specs[key] = orjson.loads(key)
+            entry = specs.get(key)
+            if entry is None:
+                entry = specs[key] = [orjson.loads(key), False]
+            spec = entry[0]
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, orjson.JSONDecodeError):
         return None
     if obj.metadata is _UNSET or type(spec) is not dict and raw is not _UNSET:
@@ -278,11 +280,16 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
 
 
 def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | None = None,
-               stats: dict | None = None, name: str | None = None, typed: Any = None) -> Iterator[Observation | tuple]:
+               stats: dict | None = None, name: str | None = None, typed: Any = None,
+               sink: Callable[[tuple], Any] | None = None, specs: dict | None = None) -> Iterator[Observation | tuple]:
     """`lane_observations`, but a Pod that ``typed`` decodes comes as the tuple ``(index, event,
     line, where, spec, metadata, status)`` (`LaneObservation.of` makes the observation): what
     `podmodel.oracle.checker.TraceChecker` reads (an object per observation costs about as
-    much as a tenth of its check)."""
+    much as a tenth of its check).  Given ``sink``, those tuples are passed to it, in order,
+    instead of being yielded (the other observations are yielded; a caller that consumes each
+    yielded one before the next, as a ``for`` loop does, sees them all in input order).
+    ``specs``: the cache of decoded specs to use (spec bytes -> ``[spec, accepted by the shape
+    check]``; `reread_item` reads it too, so that a line read again gets the very spec object)."""
     shown = name or path
     fmt = "jsonl" if format == "jsonl" else "auto"
     if stats is not None:
@@ -290,7 +297,7 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
     cls = _Classifier(stats)
     top, event_of, loads = _TOP.decode, _EVENT.decode, orjson.loads
     # spec bytes -> [decoded spec, accepted by the classifier's shape check]
-    specs: dict[bytes, list] = {}
+    specs = {} if specs is None else specs
     # uid -> (the spec bytes of its last line, their entry in specs): comparing bytes is cheaper than hashing them
     last_specs: dict[str, tuple] = {}
     seen = False  # the last members_of call's spec was one the shape check accepted before
@@ -316,61 +323,6 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
     if typed is not None and _depth_refused():
         typed_event, typed_object = typed.event_decoder.decode, typed.object_decoder.decode
 
-    def typed_item(line: bytes, index: int, line_no: int, col: int, here: int) -> tuple | None:
-        """The item of a line holding a watch event with a Pod, or a Pod (``kind: Pod``), if
-        ``typed`` decodes it (then `_pod_ok` holds too), else None (read as without it)."""
-        try:
-            try:
-                ev = typed_event(line)
-            except msgspec.ValidationError:  # not a watch event with a Pod the types accept
-                obj = typed_object(line)
-                event = None
-                if obj.kind is _UNSET:  # a bare object is a Pod when it says so
-                    return None
-            else:
-                event = ev.type
-                if event not in _WATCH_TYPES:
-                    return None
-                obj = ev.object
-        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-            return None
-        meta = obj.metadata
-        raw = obj.spec
-        status = obj.status
-        if meta is _UNSET or (obj.kind is _UNSET and raw is _UNSET and status is _UNSET):
-            return None  # no Pod (no metadata: the typed check refuses it too)
-        spec = None
-        if raw is not _UNSET:
-            # the pod's spec as on its last line (the same bytes: the same entry), else by its bytes
-            uid = meta.uid
-            last = last_specs.get(uid)
-            if last is not None and last[0] == raw:
-                entry = last[1]
-            else:
-                key = bytes(raw)
-                entry = specs.get(key)
-                if entry is None:
-                    try:
-                        entry = [loads(key), False]
-                    except orjson.JSONDecodeError:
-                        return None
-                    if len(specs) >= SPEC_CACHE:
-                        specs.clear()
-                    specs[key] = entry
-                if uid is not _UNSET and event != "DELETED":
-                    if len(last_specs) >= LAST_SPECS:
-                        last_specs.clear()
-                    last_specs[uid] = (raw, entry)
-            if event == "DELETED":
-                last_specs.pop(uid, None)
-            spec = entry[0]
-            if not entry[1]:
-                if type(spec) is not dict or not _lists_of_objects(spec, _SPEC_LISTS):
-                    return None
-                entry[1] = True
-        cls.count += 1
-        return index, event, line, (shown, line_no, col, here + col - 1), spec, meta, None if status is _UNSET else status
-
     index = 0
     line_no = 1
     offset = start
@@ -387,10 +339,11 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
                 left -= len(line)
             here = offset
             offset += len(line)
-            value = None
             col = 1
-            first = line[:1]
-            if first != b"{":
+            if line[0] == 123:  # "{" (a line is never empty)
+                first = b"{"
+            else:
+                first = line[:1]
                 stripped = line.lstrip(_BLANK)
                 if not stripped:
                     line_no += 1
@@ -400,11 +353,73 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
             # The general reader decodes a line with orjson when it ends with a line break within
             # _FAST_LINE characters (else with the json module, which reads, e.g., huge integers
             # otherwise): the lane takes those lines only.
-            if first == b"{" and len(line) < _FAST_LINE and line[-1:] == b"\n":
+            value = None
+            if first == b"{" and line[-1] == 10 and len(line) < _FAST_LINE:  # (10: "\n")
                 if typed_event is not None:
-                    item = typed_item(line, index, line_no, col, here)
-                    if item is not None:
-                        yield item
+                    # A line holding a watch event with a Pod, or a Pod (``kind: Pod``), that ``typed``
+                    # decodes (then `_pod_ok` holds too) is an item; any other is read as without it.
+                    try:
+                        try:
+                            ev = typed_event(line)  # its type: ADDED, MODIFIED or DELETED (else it does not decode)
+                        except msgspec.ValidationError:  # not a watch event with a Pod the types accept
+                            obj = typed_object(line)
+                            event = None
+                            if obj.kind is _UNSET:  # a bare object is a Pod when it says so
+                                obj = None
+                        else:
+                            event = ev.type
+                            obj = ev.object
+                    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                        obj = None
+                    if obj is not None:
+                        meta = obj.metadata
+                        raw = obj.spec
+                        status = obj.status
+                        if meta is _UNSET or (obj.kind is _UNSET and raw is _UNSET and status is _UNSET):
+                            obj = None  # no Pod (no metadata: the typed check refuses it too)
+                        elif raw is not _UNSET:
+                            # the pod's spec as on its last line (the same bytes: the same entry), else by its bytes
+                            uid = meta.uid
+                            last = last_specs.get(uid)
+                            if last is not None and last[0] == raw:
+                                entry = last[1]
+                            else:
+                                key = bytes(raw)
+                                entry = specs.get(key)
+                                if entry is None:
+                                    try:
+                                        entry = [loads(key), False]
+                                    except orjson.JSONDecodeError:
+                                        entry = None
+                                    else:
+                                        if len(specs) >= SPEC_CACHE:
+                                            specs.clear()
+                                        specs[key] = entry
+                                if entry is not None and uid is not _UNSET and event != "DELETED":
+                                    if len(last_specs) >= LAST_SPECS:
+                                        last_specs.clear()
+                                    last_specs[uid] = (raw, entry)
+                            if entry is None:
+                                obj = None  # (not JSON orjson reads: the general reader words it)
+                            else:
+                                if event == "DELETED":
+                                    last_specs.pop(uid, None)
+                                spec = entry[0]
+                                if not entry[1]:
+                                    if type(spec) is not dict or not _lists_of_objects(spec, _SPEC_LISTS):
+                                        obj = None
+                                    else:
+                                        entry[1] = True
+                        else:
+                            spec = None
+                    if obj is not None:
+                        cls.count += 1
+                        item = (index, event, line, (shown, line_no, col, here + col - 1), spec, meta,
+                                None if status is _UNSET else status)
+                        if sink is None:
+                            yield item
+                        else:
+                            sink(item)
                         index += 1
                         line_no += 1
                         continue

@@ -67,7 +67,6 @@ True
 from __future__ import annotations
 
 import importlib.util
-import operator
 from pathlib import Path
 from typing import Any
 
@@ -189,38 +188,52 @@ _ABSENT4 = (-1, -1, -1, -1)
 _ABSENT3 = (-1, -1, -1)
 
 
-def _getter(struct: type, nested: tuple[str, ...]) -> Any:
-    """An ``attrgetter`` of the fields of a shape Struct but ``nested`` (read apart)."""
-    fields = [f for f in struct.__struct_fields__ if f not in nested]
+def _fields(struct: type, nested: tuple[str, ...] = ()) -> str:
+    """The fields of a shape Struct but ``nested`` (read apart), as a tuple display of attribute
+    reads ``o.a, o.b, ...`` for `token_parts`'s generated source."""
     if set(nested) - set(struct.__struct_fields__):
         raise ValueError(f"{struct.__name__}: no fields {sorted(set(nested) - set(struct.__struct_fields__))}")
-    return operator.attrgetter(*fields) if len(fields) > 1 else (lambda o, g=operator.attrgetter(*fields): (g(o),)) \
-        if fields else (lambda o: ())
+    for f in struct.__struct_fields__:
+        if not f.isidentifier():  # pragma: no cover - the Structs above are the project's
+            raise ValueError(f"{struct.__name__}.{f} is not an identifier")
+    return "".join(f"o.{f}, " for f in struct.__struct_fields__ if f not in nested)
 
 
-# The same fields read off the typed check's decoded objects (`podmodel.oracle.typed`), by name,
-# from the shape Structs above (the one declaration of what a shape holds).
-_STATUS_NESTED = ("conditions", "initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses")
-_G_STATUS = _getter(Shape, _STATUS_NESTED)
-_G_CONDITION = _getter(_Condition, ())
-_G_CONTAINER = _getter(_ContainerStatus, ("state", "lastState"))
-_G_STATE_NESTED = ("waiting", "running", "terminated")
-if set(_State.__struct_fields__) != set(_G_STATE_NESTED):  # token_parts reads exactly these three
-    raise ValueError("_State's fields are not waiting, running, terminated: token_parts must read them")
-_G_WAITING = _getter(_Waiting, ())
-_G_TERMINATED = _getter(_Terminated, ())
-if _Running.__struct_fields__:  # token_parts reads a running state's shape as ()
-    raise ValueError("_Running has fields: token_parts must read them")
+# The generated part of `token_parts` (the state of a container, read twice: state, lastState):
+# the fields read off the typed check's decoded objects (`podmodel.oracle.typed`), by name, from
+# the shape Structs above (the one declaration of what a shape holds), as plain attribute reads
+# (the interpreter specialises them: several times cheaper than an ``attrgetter``).
+_STATE_SOURCE = """
+            s = c.{member}
+            if s is _UNSET or s is None:
+                sh.append(s)
+                out += _ABSENT4
+            else:
+                w, r, t = s.waiting, s.running, s.terminated
+                if w is _UNSET:
+                    sh.append(0)
+                else:
+                    o = w
+                    sh += (1, {waiting})
+                if r is _UNSET:
+                    add(-1)
+                    sh.append(0)
+                else:
+                    add(sd(r.startedAt, n + {k}))
+                    sh.append(1)  # _Running: no field but volatile ones (checked above)
+                if t is _UNSET:
+                    out += _ABSENT3
+                    sh.append(0)
+                else:
+                    out += (sd(t.startedAt, n + {k1}), sd(t.finishedAt, n + {k2}), sd(t.containerID, n + {k3}))
+                    o = t
+                    sh += (1, {terminated})"""
 
-
-def token_parts(meta: Any, status: Any, node: Any, known: dict, base: int) -> tuple[tuple, tuple]:
-    """The shape and the labels of an observation in one pass over the typed check's decoded
-    ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): the shape as nested
-    tuples of the fields the shape Structs (`Shape`) declare, read by name, in their order
-    (``UNSET``/``None`` kept as such; a list's items in order), and ``labels(volatile_values(meta,
-    status, node), known, base)`` (absent values take their fixed label without a lookup).  Two
-    observations have equal shapes here exactly when their `Shapes.shape` are equal
-    (``tests/test_oracle_memo.py`` compares them); no second decode."""
+# The shape is one flat tuple (one hash, one comparison, no nested tuples to make and free): a
+# list's length, and whether a state and each of its members is set, come before their fields,
+# so two flat shapes are equal exactly when the nested shapes they spell are.
+_TOKEN_SOURCE = """
+def token_parts(meta, status, node, known, base):
     sd = known.setdefault
     dt = meta.deletionTimestamp
     out = [sd(meta.uid, base), sd(meta.name, base + 1), -1 if dt is _UNSET else sd(dt, base + 2), sd(node, base + 3)]
@@ -228,42 +241,59 @@ def token_parts(meta: Any, status: Any, node: Any, known: dict, base: int) -> tu
         return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, _UNSET), tuple(out)
     n = base + 4
     add = out.append
+    o = status
+    sh = [meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, {status}]
     conds = status.conditions
-    if conds is not _UNSET and conds is not None:
-        conds = tuple(map(_G_CONDITION, conds))
-    lists = []
+    if conds is _UNSET or conds is None:
+        sh.append(conds)
+    else:
+        sh.append(len(conds))
+        for o in conds:
+            sh += ({condition})
     for items in (status.initContainerStatuses, status.containerStatuses, status.ephemeralContainerStatuses):
         if items is _UNSET or items is None:
-            lists.append(items)
+            sh.append(items)
             continue
-        shapes = []
+        sh.append(len(items))
         for c in items:
             cid = c.containerID
             add(-1 if cid is _UNSET else sd(cid, n))
-            n += 1
-            pair = []
-            for s in (c.state, c.lastState):
-                if s is _UNSET or s is None:
-                    pair.append(s)
-                    out += _ABSENT4
-                else:
-                    w, r, t = s.waiting, s.running, s.terminated
-                    if r is _UNSET:
-                        add(-1)
-                    else:
-                        add(sd(r.startedAt, n))
-                        r = ()  # _Running: no field but volatile ones (checked above)
-                    if t is _UNSET:
-                        out += _ABSENT3
-                    else:
-                        out += (sd(t.startedAt, n + 1), sd(t.finishedAt, n + 2), sd(t.containerID, n + 3))
-                        t = _G_TERMINATED(t)
-                    pair.append((w if w is _UNSET else _G_WAITING(w), r, t))
-                n += 4
-            shapes.append((_G_CONTAINER(c), pair[0], pair[1]))
-        lists.append(tuple(shapes))
-    shape = (_G_STATUS(status), conds, lists[0], lists[1], lists[2])
-    return (meta.namespace, meta.deletionGracePeriodSeconds, meta.generation, shape), tuple(out)
+            o = c
+            sh += ({container}){state}{last}
+            n += 9
+    return tuple(sh), tuple(out)
+"""
+
+
+def _make_token_parts() -> Any:
+    if set(_State.__struct_fields__) != {"waiting", "running", "terminated"}:  # the generated code reads these three
+        raise ValueError("_State's fields are not waiting, running, terminated: token_parts must read them")
+    if _Running.__struct_fields__:  # token_parts reads a running state's shape as ()
+        raise ValueError("_Running has fields: token_parts must read them")
+    if set(_ContainerStatus.__struct_fields__) & {"state", "lastState"} != {"state", "lastState"}:
+        raise ValueError("_ContainerStatus has no state and lastState: token_parts reads them")
+    state = {"terminated": _fields(_Terminated), "waiting": _fields(_Waiting)}
+    source = _TOKEN_SOURCE.format(
+        condition=_fields(_Condition), container=_fields(_ContainerStatus, ("state", "lastState")),
+        status=_fields(Shape, ("conditions", "initContainerStatuses", "containerStatuses",
+                               "ephemeralContainerStatuses")),
+        state=_STATE_SOURCE.format(member="state", k=1, k1=2, k2=3, k3=4, **state),
+        last=_STATE_SOURCE.format(member="lastState", k=5, k1=6, k2=7, k3=8, **state))
+    namespace = {"_UNSET": _UNSET, "_ABSENT4": _ABSENT4, "_ABSENT3": _ABSENT3}
+    exec(compile(source, "<podmodel.oracle.transitions.token_parts>", "exec"), namespace)  # noqa: S102
+    return namespace["token_parts"]
+
+
+token_parts = _make_token_parts()
+token_parts.__doc__ = """The shape and the labels of an observation in one pass over the typed check's decoded
+    ``metadata`` and ``status`` (`podmodel.oracle.typed.TypedPod.parts`): the shape as one flat
+    tuple of the fields the shape Structs (`Shape`) declare, read by name, in their order
+    (``UNSET``/``None`` kept as such; a list's length, then its items in order; whether a state
+    member is set, then its fields), and ``labels(volatile_values(meta,
+    status, node), known, base)`` (absent values take their fixed label without a lookup).  Two
+    observations have equal shapes here exactly when their `Shapes.shape` are equal
+    (``tests/test_oracle_memo.py`` compares them); no second decode.  Generated from the shape
+    Structs' declarations (`_make_token_parts`): plain attribute reads, no ``attrgetter``."""
 
 
 def canonical(before: tuple, after: tuple) -> tuple:

@@ -48,6 +48,7 @@ import msgspec
 import orjson
 
 from podmodel.model.gates import _version
+from podmodel.oracle.formats import _WATCH_TYPES
 from podmodel.oracle.schema import _lenient, _reachable
 from podmodel.oracle.validate import CONDITION_STATUSES, INT32_MAX, INT64_MAX, PHASES
 
@@ -239,8 +240,12 @@ class TypedPod:
         #: Decoders of a line holding a Pod object, or a watch event ``{"type": str, "object": Pod}``,
         #: into Structs: ``metadata`` and ``status`` as `parts` decodes them, ``spec`` a ``msgspec.Raw``.
         self.object_decoder = msgspec.json.Decoder(obj)
+        #: The event's ``type`` is one of the watch events that carry a Pod (`formats._WATCH_TYPES`;
+        #: a ``BOOKMARK`` or ``ERROR`` line does not decode): one string object each, so comparing
+        #: and hashing it is free.
         self.event_decoder = msgspec.json.Decoder(msgspec.defstruct(
-            "PodEvent", [("type", str), ("object", obj)], forbid_unknown_fields=True, gc=False))
+            "PodEvent", [("type", Literal[_WATCH_TYPES]), ("object", obj)],  # type: ignore[valid-type]
+            forbid_unknown_fields=True, gc=False))
 
     def accepts(self, members: dict, names: tuple) -> bool:
         """Whether the Pod whose top-level members' JSON bytes are ``members`` (``spec``
