@@ -4,8 +4,8 @@
 of audit logs): the file is cut into ``jobs`` byte ranges at line boundaries and worker ``k``
 reads *only* its range, checking every pod it sees there as `~podmodel.oracle.api.check_trace`
 would.  The parent process is the first range's worker (the others are forked first), and its
-checker -- memo of clean steps warm, its pods' tokens valid -- stitches the heads below.  A pod whose observations span ranges is then *stitched*, range after range, in the
-parent process:
+checker -- memo of clean steps warm, its pods' tokens valid -- stitches the heads below.  A pod
+whose observations span ranges is then *stitched*, range after range, in the parent process:
 
 * each worker reports, per pod, its **head** (the pod's first observation in the range, as
   read) and its end (its state at the end of the range, or its result if the range ends it);
