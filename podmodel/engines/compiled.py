@@ -508,7 +508,7 @@ class Tables:
         self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
         self._order_keys: dict[ContainerState, tuple] = {}   # `_order_key`'s memo
         self._identity = list(range(n))
-        self._mirrors: dict[str, np.ndarray] = {}
+        self._mirrors: dict[str, _Column] = {}
         self.core_rep: list[int] = []             # `canonical`, per core, filled by `canon_arrays`
         self.core_perm: list[int] = []            # ... and the number of its permutation in `perms`
         self.perms: list[tuple[int, ...]] = [tuple(range(n))]
@@ -890,12 +890,12 @@ class Tables:
     def mirror(self, name: str) -> np.ndarray:
         """The list attribute ``name`` (append-only) as a NumPy array, extended incrementally."""
         lst = getattr(self, name)
-        a = self._mirrors.get(name)
-        if a is None or len(a) != len(lst):
-            a = np.asarray(lst, dtype=np.int64) if a is None else np.concatenate(
-                [a, np.asarray(lst[len(a):], dtype=np.int64)])
-            self._mirrors[name] = a
-        return a
+        col = self._mirrors.get(name)
+        if col is None:
+            col = self._mirrors[name] = _Column(np.int64)
+        if col.n != len(lst):  # (a growable buffer: not the whole array copied at every extension)
+            col.append(np.asarray(lst[col.n:], dtype=np.int64))
+        return col.array()
 
     def to_rep(self, pid: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Counts and codes as seen from the representative: with ``p = perms[pid]``, the
@@ -1605,6 +1605,10 @@ class _Canon:
 
     def __init__(self, T: Tables, kind: str):
         self.T, self.kind = T, kind
+        # an edge's permutation number is its source core's, which never changes once known:
+        # gathered once per edge, as edges appear (speed only: the gather ran over every edge
+        # for every chunk)
+        self._pid = _Column(np.int64)
 
     def arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
         """Representative and permutation number of classes ``0..top-1``."""
@@ -1612,9 +1616,12 @@ class _Canon:
         if self.kind == "core":
             return T.canon_arrays(top)
         src, reps = (T.mirror("e_src"), T.mirror("e_rep")) if self.kind == "edge" else (T.mirror("r_src"), T.mirror("r_rep"))
-        src = src[:top]
-        _, pid = T.canon_arrays(int(src.max()) + 1 if src.size else 0)
-        return reps[:top], pid[src]
+        known = self._pid.n
+        if known < top:
+            new = src[known:top]
+            _, pid = T.canon_arrays(int(new.max()) + 1)
+            self._pid.append(pid[new])
+        return reps[:top], self._pid.array()[:top]
 
     def rep(self, cls: np.ndarray) -> np.ndarray:
         return self.arrays(int(cls.max()) + 1)[0][cls] if cls.size else cls
