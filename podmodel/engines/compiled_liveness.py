@@ -144,10 +144,16 @@ def _csr(n: int, es: np.ndarray, ed: np.ndarray):
 
 def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray, ha: np.ndarray,
                      enabled: np.ndarray, bit: np.ndarray, strong: bool) -> np.ndarray:
-    """Component number of each state in a component where a fair path stays forever, -1 elsewhere."""
+    """Component number of each state in a component where a fair path stays forever, -1 elsewhere.
+
+    SciPy's graph is built on the alive states only, numbered ``0..k-1`` in state order
+    (``local``): its routines allocate several arrays per node of the graph, so a graph over
+    all ``n`` states cost page faults in proportion to ``n`` for every call, however small
+    the region (speed and memory only: the components are the same)."""
     comp_of = np.full(n, -1, np.int64)
     alive = region.copy()
     next_id = 0
+    local = np.empty(n, np.int32 if n < 1 << 31 else np.int64)  # state -> its number among the alive ones
     while True:
         idx = np.flatnonzero(alive)
         if not idx.size:
@@ -156,7 +162,9 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         keep &= alive[hd]
         es, ed, ea = (hs, hd, ha) if keep.all() else (hs[keep], hd[keep], ha[keep])  # no copy while all stay
         del keep
-        g = _csr(n, es, ed)  # es is sorted: the edges are kept in source order
+        local[idx] = np.arange(idx.size, dtype=local.dtype)
+        es, ed = local[es], local[ed]  # both ends alive; increasing with the state, so es stays sorted
+        g = _csr(idx.size, es, ed)  # es is sorted: the edges are kept in source order
         ncomp, lab = connected_components(g, directed=True, connection="strong")
         del g
         ls = lab[es]
@@ -167,7 +175,7 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         taken = np.zeros(ncomp, bit.dtype)
         np.bitwise_or.at(taken, ls, bit[ea[same]])
         del ls, same
-        L = lab[idx]
+        L = lab   # the component of each alive state, in the order of idx
         if not strong:  # every fair action enabled at all its states is taken inside
             at_all = np.full(ncomp, np.iinfo(bit.dtype).max, bit.dtype)
             np.bitwise_and.at(at_all, L, enabled[idx])
