@@ -140,7 +140,7 @@ def test_hash_table_and_split_tables_agree_with_the_reference(monkeypatch, name,
     monkeypatch.setattr(compiled, "TABLE_LIMIT", 0)
     fast = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
     assert (fast.space.tables.jit is not None) == jit and slow.space.tables.jit is None
-    assert fast.space.tables._split is not None and slow.space.tables._split is None
+    assert fast.space.tables._op_table is None and slow.space.tables._op_table is not None
     assert (fast.states, fast.transitions, fast.complete) == (slow.states, slow.transitions, slow.complete)
     assert _space_of(fast) == _space_of(slow)
 

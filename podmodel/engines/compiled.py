@@ -1108,15 +1108,12 @@ class Tables:
         """Codes after code operations ``ops`` (one per element): a lookup table while
         ``ops x codes`` fits `TABLE_LIMIT`, else two (`_split_tables`)."""
         if len(self.ops) * self.LB <= TABLE_LIMIT:
-            if self._op_table is None or len(self._op_table) < len(self.ops):
-                codes = np.arange(self.LB, dtype=np.int64)
-                done = 0 if self._op_table is None else len(self._op_table)
-                step = max(1, (1 << 18) // self.LB)  # operations computed at once (bounds the temporaries)
-                new = np.concatenate([
-                    self._op(np.tile(codes, k.size), np.repeat(k, self.LB)).reshape(k.size, self.LB).astype(
-                        np.int32 if self.LB < 1 << 31 else np.int64)
-                    for k in (np.arange(i, min(i + step, len(self.ops)), dtype=np.int64)
-                              for i in range(done, len(self.ops), step))])
+            done = 0 if self._op_table is None else len(self._op_table)
+            if done < len(self.ops):
+                # the new operations' rows from the two small tables: row[q * w + rem] = lo[rem] + hi[q]
+                lo, hi, w = self._split_tables()
+                new = (hi[done:, :, None] + lo[done:, None, :]).reshape(-1, self.LB).astype(
+                    np.int32 if self.LB < 1 << 31 else np.int64)
                 self._op_table = new if self._op_table is None else np.concatenate([self._op_table, new])
             return np.take(self._op_table.reshape(-1), ops * self.LB + l)   # flat: faster than [ops, l]
         lo, hi, w = self._split_tables()

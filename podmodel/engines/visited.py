@@ -85,26 +85,30 @@ def _probe(keys: np.ndarray, vals: np.ndarray, shift: int, cand: np.ndarray, mar
     number -1."""
     mask = keys.size - 1
     pos = home(cand, shift)
-    slot = np.empty(cand.size, np.int64)
-    idx = None  # positions in cand of the candidates still looking (None: all)
+    slot = pos          # every candidate's slot is written here by the round it stops in
+    idx = None          # positions in cand of the candidates still looking (None: all)
     x = cand
     while x.size:
-        k = keys[pos]
+        k = np.take(keys, pos)
         done = k == x
         free = np.flatnonzero(k == 0)
         if free.size:
             pf, xf = pos[free], x[free]
             keys[pf] = xf
-            won = keys[pf] == xf
+            won = np.take(keys, pf) == xf
             if mark:
                 vals[pf[won]] = -1
             done[free[won]] = True
-        if idx is None:
-            slot[done] = pos[done]
-        else:
-            slot[idx[done]] = pos[done]
+        if idx is not None:
+            slot[idx] = pos   # (those that move on are written again by a later round)
         left = np.flatnonzero(~done)
-        idx = left if idx is None else idx[left]
+        if not left.size:
+            break
+        if idx is None:
+            slot = pos.copy()
+            idx = left
+        else:
+            idx = idx[left]
         x, pos = x[left], (pos[left] + 1) & mask
     return slot
 
