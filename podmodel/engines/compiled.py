@@ -2244,50 +2244,8 @@ def _tally(acc: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return acc
 
 
-class _Column:
-    """An array appended to chunk by chunk: one buffer, grown in place, so the search keeps
-    no list of chunks to join at the end (joining held every array twice, and the freed
-    chunks stayed in the heap).
-
-    The buffer grows by `GROW` of its size through ``ndarray.resize``: ``realloc``, which for
-    a large buffer is ``mremap`` -- its pages move to the larger mapping without a copy and
-    without being faulted in again (copying into a new buffer re-faulted every page of every
-    column at every growth: on six-containers' 205 M edges, gigabytes of page faults, most of
-    the search's system time).  The zeroed tail ``resize`` adds is small (a sixteenth), and
-    `trim` gives it back at the end.  Should another reference to the buffer exist (``resize``
-    refuses then), it is copied as before."""
-
-    #: Growth step, as a fraction of the buffer's size.
-    GROW = 16
-
-    def __init__(self, dtype, first: np.ndarray | None = None):
-        self.a = np.empty(1 << 16, dtype)
-        self.n = 0
-        if first is not None:
-            self.append(first)
-
-    def append(self, x: np.ndarray) -> None:
-        need = self.n + x.size
-        if need > self.a.size:
-            self._resize(max(need, self.a.size + self.a.size // self.GROW))
-        self.a[self.n:need] = x
-        self.n = need
-
-    def _resize(self, size: int) -> None:
-        try:
-            self.a.resize(size, refcheck=True)
-        except ValueError:  # referenced elsewhere: a new buffer
-            a = np.empty(size, self.a.dtype)
-            a[:min(self.n, size)] = self.a[:min(self.n, size)]
-            self.a = a
-
-    def trim(self) -> None:
-        """Give back the unused tail (before `array` is handed out for good)."""
-        if self.a.size > self.n:
-            self._resize(max(self.n, 1))
-
-    def array(self) -> np.ndarray:
-        return self.a[:self.n]
+#: The search's growable arrays (`podmodel.engines.visited.Column`: grown in place).
+_Column = _visited.Column
 
 
 def _peak_mb() -> float:
@@ -2312,9 +2270,10 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     first_id = 0   # the frontier's states are numbered first_id, first_id + 1, ...
     frontier_ids = np.arange(len(init), dtype=np.int64)
     pdtype = np.int32 if keep_edges else np.int64   # parent numbers (a run keeping edges stays below 2**31 states)
-    codes_c, parent_c = _Column(np.int64, frontier), _Column(pdtype, np.full(len(init), -1, pdtype))
-    via_c, depth_c = _Column(np.int32, np.full(len(init), -1, np.int32)), _Column(np.int32, np.zeros(len(init), np.int32))
     visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM, jit_from=_visited.JIT_FROM)
+    codes_c = visited.column   # the states' codes, appended by the visited set as it numbers them
+    parent_c = _Column(pdtype, np.full(len(init), -1, pdtype))
+    via_c, depth_c = _Column(np.int32, np.full(len(init), -1, np.int32)), _Column(np.int32, np.zeros(len(init), np.int32))
     src_c, dst_c, act_c = (_Column(np.int32) for _ in range(3))
     tally_t = tally_r = np.zeros(0, np.int64)   # kept transitions per table edge / resolved edge
     total, transitions, depth = len(init), 0, 0
@@ -2372,7 +2331,6 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         stop = "max_states"
                     new = cand[new_first]
                     new_ids = np.arange(total, total + new.size, dtype=np.int64)
-                    codes_c.append(new)
                     parent_c.append(first_id + rep[new_first])
                     via_c.append(acts[new_first])
                     total += new.size
