@@ -1898,7 +1898,7 @@ class _Checks:
                     row[need[i]] = 1 if pred(*batch[i]) else 0
                 except _Read as e:
                     row[need[i]] = _KEYED
-                    reads.append((v, int(cl[i]), e))
+                    reads.append((v, int(cl[i]), e.with_traceback(None)))
         for g, v in enumerate(group):
             v.val[classes] = cur[g]
         for v, c, e in reads:
