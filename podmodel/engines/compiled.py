@@ -2273,8 +2273,11 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM, jit_from=_visited.JIT_FROM)
     codes_c = visited.column   # the states' codes, appended by the visited set as it numbers them
     parent_c = _Column(pdtype, np.full(len(init), -1, pdtype))
-    via_c, depth_c = _Column(np.int32, np.full(len(init), -1, np.int32)), _Column(np.int32, np.zeros(len(init), np.int32))
-    src_c, dst_c, act_c = (_Column(np.int32) for _ in range(3))
+    via_c = _Column(np.int32, np.full(len(init), -1, np.int32))
+    layers = [len(init)]   # states found per depth (the depth column is built at the end)
+    # the edges: each expanded state's number of kept edges (their sources, in state order,
+    # are built at the end: 4 bytes per state instead of per edge), targets and actions
+    out_c, dst_c, act_c = (_Column(np.int32) for _ in range(3))
     tally_t = tally_r = np.zeros(0, np.int64)   # kept transitions per table edge / resolved edge
     total, transitions, depth = len(init), 0, 0
     stop = None
@@ -2336,7 +2339,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     total += new.size
                     if keep_edges:
                         hit = ids >= 0
-                        src_c.append(first_id + rep[hit])
+                        out_c.append(np.bincount(rep[hit] - lo, minlength=hi - lo))
                         dst_c.append(ids[hit])
                         act_c.append(acts[hit])
                         if rid is None:
@@ -2350,7 +2353,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
             finally:  # the states found so far are kept, even when the clock stops a layer
                 first_id = layer_start
                 frontier = codes_c.array()[layer_start:].copy()
-                depth_c.append(np.full(frontier.size, depth + 1, np.int32))
+                layers.append(frontier.size)
                 if frontier.size:
                     depth += 1
                 frontier_ids = np.arange(first_id, first_id + frontier.size, dtype=np.int64)
@@ -2360,10 +2363,15 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))
-    for c in (codes_c, parent_c, via_c, depth_c, src_c, dst_c, act_c):
+    for c in (codes_c, parent_c, via_c, dst_c, act_c):
         c.trim()
-    codes, parent, via, depth_a = (c.array() for c in (codes_c, parent_c, via_c, depth_c))
-    edges = tuple(c.array() for c in (src_c, dst_c, act_c)) if keep_edges else None
+    codes, parent, via = (c.array() for c in (codes_c, parent_c, via_c))
+    depth_a = np.repeat(np.arange(len(layers), dtype=np.int32), layers)
+    edges = None
+    if keep_edges:
+        src = np.repeat(np.arange(out_c.n, dtype=np.int32), out_c.array())
+        del out_c
+        edges = (src, dst_c.array(), act_c.array())
     space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
     if keep_edges:
         space.tally = (tally_t, tally_r)
