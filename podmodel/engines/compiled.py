@@ -505,6 +505,7 @@ class Tables:
         self.sym = Symmetry.of(model)
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, Any] = {}
+        self._back: dict[tuple, tuple] = {}       # `resolve_shared`'s memo per permutation: inverse, actions, digit weights
         self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
         self._order_keys: dict[ContainerState, tuple] = {}   # `_order_key`'s memo
         self._identity = list(range(n))
@@ -763,14 +764,19 @@ class Tables:
         if rep == c:
             edge = self.resolve(c, a, l)
             return edge, self.resolved_id(c, edge)
-        inv = [0] * self.n
-        for k, j in enumerate(p):
-            inv[j] = k
-        back = self._perm_cache.setdefault(("inverse", p), {})
-        a2 = back.get(a)
+        back = self._back.get(p)
+        if back is None:
+            inv = [0] * self.n
+            for k, j in enumerate(p):
+                inv[j] = k
+            back = self._back[p] = (inv, {}, [(self.B ** p[k], self.B ** k) for k in range(self.n)])
+        inv, acts, weights = back
+        a2 = acts.get(a)
         if a2 is None:
-            a2 = back[a] = self.action_id(self.sym.rename(self.actions[a], inv))
-        l2 = sum((l // self.B ** p[k]) % self.B * self.B ** k for k in range(self.n))
+            a2 = acts[a] = self.action_id(self.sym.rename(self.actions[a], inv))
+        B, l2 = self.B, 0
+        for w, w2 in weights:   # the codes seen from the representative: its k-th is this core's p[k]-th
+            l2 += l // w % B * w2
         edge2, rid2 = self.resolve_shared(rep, a2, l2)
         edge = self.permute_edge(edge2, p)
         if edge[3] != a:
