@@ -1027,6 +1027,14 @@ class Tables:
                 rows[k] = self.compile_concrete(c, lc)
         return rows
 
+    def drop_caches(self) -> None:
+        """Let go of what only the search needs again and again (the code table, the
+        resolved edges' index, the tainted views and targets): built again if asked."""
+        self._op_table = None
+        self._resolved_index, self._resolved_vals = None, _Column(np.int64)
+        for memo in (self._views, self._ptargets, self._tainted_targets):
+            memo.clear()
+
     def _roc_array(self) -> np.ndarray:
         """`row_of_core` as an array, converted again only after it changed (every writer
         of the list drops ``_roc``): once a run's cores are all compiled, never again."""
@@ -2366,6 +2374,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     except TimeUp:
         stop = "time_limit"
     del visited  # its memory is free before the result is built
+    T.drop_caches()
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))
