@@ -27,3 +27,30 @@ def test_the_code_table_is_the_digit_arithmetic(name):
     got = T.apply_op(l, np.full(T.LB, top, np.int64))
     assert len(T._op_table) == len(T.ops)
     assert (got == T._op(l, np.full(T.LB, top, np.int64))).all()
+
+
+@pytest.mark.parametrize("cap", [None, 700])
+def test_edges_and_depths_rebuilt_from_counts_are_the_models(cap):
+    """The search keeps each expanded state's number of edges and each layer's size; the
+    edges' sources and the depths rebuilt from them when it ends are the model's: every
+    edge ``(u, a, v)`` has ``next_state(state(u), a) == state(v)``, sources in search order,
+    each expanded state with exactly its successors that were numbered (all of them in a
+    complete run), and each state one deeper than its parent."""
+    model = load_scenario(SCENARIO_DIR / "two-init-two-app.yaml").model()
+    r = compiled.explore_compiled(model, max_states=cap, workers=1)
+    assert r.complete == (cap is None)
+    sp = r.space
+    src, dst, act = sp.edges()
+    assert src.dtype == np.int32 and (np.diff(src) >= 0).all() and src.size == dst.size == act.size
+    states = [sp.state(i) for i in range(r.states)]
+    index = {s: i for i, s in enumerate(states)}
+    for u, v, a in zip(src.tolist(), dst.tolist(), act.tolist()):
+        assert model.next_state(states[u], sp.actions[a]) == states[v]
+    expanded = int(src.max()) + 1
+    for u in range(expanded if cap is None else expanded - 1):   # the last source may be cut mid-way
+        want = sorted(index[t] for t in (model.next_state(states[u], a) for a in model.actions(states[u]))
+                      if t in index)
+        assert sorted(dst[src == u].tolist()) == want
+    depth, parent = sp.depth, sp.parent
+    assert depth.size == r.states and int(depth.max()) == r.depth
+    assert all(depth[i] == (0 if parent[i] < 0 else depth[parent[i]] + 1) for i in range(r.states))
