@@ -2351,7 +2351,16 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     parent_c.append(first_id + rep[new_first])
                     via_c.append(acts[new_first])
                     total += new.size
-                    if keep_edges:
+                    if keep_edges and not cut:   # every transition kept (a number for each)
+                        out_c.append(d)
+                        dst_c.append(ids)
+                        act_c.append(acts)
+                        if rid is None:
+                            tally_t = _tally(tally_t, e)
+                        else:
+                            tally_t = _tally(tally_t, e[rid < 0])
+                            tally_r = _tally(tally_r, rid[rid >= 0])
+                    elif keep_edges:   # those to the states numbered before the cap
                         hit = ids >= 0
                         out_c.append(np.bincount(rep[hit] - lo, minlength=hi - lo))
                         dst_c.append(ids[hit])
