@@ -1189,14 +1189,15 @@ class Tables:
 class CompiledSpace:
     """The explored graph as packed codes (the `podmodel.engines.StateSpace` interface)."""
 
-    def __init__(self, tables: Tables, codes: np.ndarray, parent: np.ndarray, via: np.ndarray, depth: np.ndarray,
-                 edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None, initial: list[int]):
+    def __init__(self, tables: Tables, codes: np.ndarray, parent: np.ndarray, via: np.ndarray,
+                 layers: Sequence[int], edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None, initial: list[int]):
         self.tables = tables
         self.containers = tuple(c.name for c in tables.model.specs)
         self.codes = codes
         self.parent = parent
         self.via = via
-        self.depth = depth
+        self.layers = list(layers)   # states found at each depth, in number order
+        self._depth: np.ndarray | None = None
         self._edges = edges
         self.initial = initial
         self.actions = tables.actions
@@ -1210,6 +1211,13 @@ class CompiledSpace:
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    @property
+    def depth(self) -> np.ndarray:
+        """Each state's depth (built from `layers` when first asked)."""
+        if self._depth is None:
+            self._depth = np.repeat(np.arange(len(self.layers), dtype=np.int32), self.layers)
+        return self._depth
 
     def state(self, i: int) -> PodState:
         return self.tables.decode(self.codes[i])
@@ -2390,13 +2398,12 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     for c in (codes_c, parent_c, via_c, dst_c, act_c):
         c.trim()
     codes, parent, via = (c.array() for c in (codes_c, parent_c, via_c))
-    depth_a = np.repeat(np.arange(len(layers), dtype=np.int32), layers)
     edges = None
     if keep_edges:
         src = np.repeat(np.arange(out_c.n, dtype=np.int32), out_c.array())
         del out_c
         edges = (src, dst_c.array(), act_c.array())
-    space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
+    space = CompiledSpace(T, codes, parent, via, layers, edges, list(range(len(init))))
     if keep_edges:
         space.tally = (tally_t, tally_r)
     if stop is None and checks.eventually:
