@@ -2270,6 +2270,21 @@ def _tally(acc: np.ndarray, idx: np.ndarray) -> np.ndarray:
 _Column = _visited.Column
 
 
+def _trim_heap() -> None:
+    """Give the C heap's free memory back to the system (glibc's ``malloc_trim``; nothing
+    where it is missing).  The search frees its chunks' temporaries into the heap, which
+    glibc keeps: what runs next (liveness) would reuse only part of it and grow the heap
+    beyond (five-containers checked: peak about 330 -> 320 MB).  A one-off call, not a
+    setting of the allocator."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - not glibc
+        return
+    trim(0)
+
+
 def _peak_mb() -> float:
     """Peak resident memory of this process in MB (``getrusage``; 0 where unavailable)."""
     try:
@@ -2403,6 +2418,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
         src = np.repeat(np.arange(out_c.n, dtype=np.int32), out_c.array())
         del out_c
         edges = (src, dst_c.array(), act_c.array())
+    _trim_heap()
     space = CompiledSpace(T, codes, parent, via, layers, edges, list(range(len(init))))
     if keep_edges:
         space.tally = (tally_t, tally_r)
