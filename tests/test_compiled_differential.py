@@ -131,16 +131,21 @@ def test_hash_table_and_split_tables_agree_with_the_reference(monkeypatch, name,
         pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
     model = load_scenario(SCENARIO_DIR / f"{name}.yaml").model()
     props = properties_for(model)
+    one_table = []   # per apply_op call: whether it used the one table (else the split tables)
+    real = compiled.Tables.apply_op
+    monkeypatch.setattr(compiled.Tables, "apply_op",
+                        lambda self, l, ops: (real(self, l, ops), one_table.append(self._op_table is not None))[0])
     monkeypatch.setattr(visited, "_kernels", False)  # no numba, no hash table: the reference
     monkeypatch.setattr(visited, "HASH_FROM", None)
     slow = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
+    slow_used, one_table[:] = list(one_table), []
     monkeypatch.setattr(visited, "_kernels", None if jit else False)
     monkeypatch.setattr(visited, "HASH_FROM", 0)
     monkeypatch.setattr(visited, "JIT_FROM", 0)
     monkeypatch.setattr(compiled, "TABLE_LIMIT", 0)
     fast = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
     assert (fast.space.tables.jit is not None) == jit and slow.space.tables.jit is None
-    assert fast.space.tables._split is not None and slow.space.tables._split is None
+    assert slow_used and all(slow_used) and one_table and not any(one_table)
     assert (fast.states, fast.transitions, fast.complete) == (slow.states, slow.transitions, slow.complete)
     assert _space_of(fast) == _space_of(slow)
 
@@ -169,24 +174,41 @@ def test_the_hash_table_grows_and_numbers_in_order(jit):
     assert (a.kernels is not None) == jit
 
 
-def test_numpy_probe_collides_and_keeps_a_valid_table():
-    """`visited._probe` on a tiny table, where most candidates collide: every code ends in
-    one slot, reachable from its home slot without crossing a free one, and found again."""
+@pytest.mark.parametrize("jit", [False, True])
+def test_a_crowded_table_stays_valid_and_numbers_in_order(monkeypatch, jit):
+    """The hash table nearly full (most candidates collide, NumPy's rounds or numba's
+    loop): numbers in first-occurrence order as the sorted array gives them; every number
+    sits in one slot, reachable from its code's home slot without crossing a free one; the
+    column holds the codes in number order; and a table rebuilt from the column finds them
+    all again."""
     import numpy as np
 
     from podmodel.engines import visited
 
+    if jit:
+        pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
+    monkeypatch.setattr(visited, "LOAD", 0.97)
+    monkeypatch.setattr(visited, "JIT_LOAD", 0.97)
     rng = np.random.default_rng(3)
-    keys, vals = np.zeros(1 << 10, np.int64), np.zeros(1 << 10, np.int32)   # 0: a free slot
-    shift = 64 - 10
-    codes = rng.integers(1, 1 << 50, 600)   # stored keys (codes + 1): never 0
-    codes[300:] = codes[:300]
-    slot = visited._probe(keys, vals, shift, codes, True)
-    assert (keys[slot] == codes).all() and (vals[slot] == -1).all()
-    assert len(set(slot.tolist())) == len(set(codes.tolist())) == (keys != 0).sum()
-    for s, h in zip(slot.tolist(), visited.home(codes, shift).tolist()):
-        assert all(keys[(h + d) % keys.size] != 0 for d in range((s - h) % keys.size))
-    assert (visited._probe(keys, vals, shift, codes, False) == slot).all()
+    init = np.unique(rng.integers(0, 1 << 50, 40))
+    h = visited.Visited(init, hash_from=0, jit_from=0 if jit else None)
+    ref = visited.Visited(init, hash_from=None)
+    for _ in range(18):   # batches small enough that the table does not grow (size + batch < 0.97 * 1024)
+        codes = rng.integers(0, 1 << 50, 100)
+        codes[50:] = codes[:50][::-1]   # repeats
+        codes[:5] = init[:5]            # and codes seen before
+        got, want = h.visit(codes), ref.visit(codes)
+        assert [x.tolist() for x in got[:2]] == [x.tolist() for x in want[:2]]
+    table, col = h.table, h.column.array()
+    assert table.size == 1 << 10 and (table != 0).sum() == len(h) > 900
+    assert col.tolist() == init.tolist() + ref.column.array()[init.size:].tolist()
+    full = np.flatnonzero(table)
+    assert sorted(table[full].tolist()) == list(range(1, len(h) + 1))
+    for s, k in zip(full.tolist(), table[full].tolist()):
+        start = int(visited.home(col[k - 1:k], 64 - h.bits)[0])
+        assert all(table[(start + d) % table.size] != 0 for d in range((s - start) % table.size))
+    h._grow(len(h), same=True)
+    assert h.visit(col)[1].tolist() == list(range(len(h)))
 
 
 def test_small_runs_do_not_import_numba():

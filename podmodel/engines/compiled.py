@@ -505,6 +505,7 @@ class Tables:
         self.sym = Symmetry.of(model)
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, Any] = {}
+        self._back: dict[tuple, tuple] = {}       # `resolve_shared`'s memo per permutation: inverse, actions, digit weights
         self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
         self._order_keys: dict[ContainerState, tuple] = {}   # `_order_key`'s memo
         self._identity = list(range(n))
@@ -763,14 +764,19 @@ class Tables:
         if rep == c:
             edge = self.resolve(c, a, l)
             return edge, self.resolved_id(c, edge)
-        inv = [0] * self.n
-        for k, j in enumerate(p):
-            inv[j] = k
-        back = self._perm_cache.setdefault(("inverse", p), {})
-        a2 = back.get(a)
+        back = self._back.get(p)
+        if back is None:
+            inv = [0] * self.n
+            for k, j in enumerate(p):
+                inv[j] = k
+            back = self._back[p] = (inv, {}, [(self.B ** p[k], self.B ** k) for k in range(self.n)])
+        inv, acts, weights = back
+        a2 = acts.get(a)
         if a2 is None:
-            a2 = back[a] = self.action_id(self.sym.rename(self.actions[a], inv))
-        l2 = sum((l // self.B ** p[k]) % self.B * self.B ** k for k in range(self.n))
+            a2 = acts[a] = self.action_id(self.sym.rename(self.actions[a], inv))
+        B, l2 = self.B, 0
+        for w, w2 in weights:   # the codes seen from the representative: its k-th is this core's p[k]-th
+            l2 += l // w % B * w2
         edge2, rid2 = self.resolve_shared(rep, a2, l2)
         edge = self.permute_edge(edge2, p)
         if edge[3] != a:
@@ -1021,6 +1027,14 @@ class Tables:
                 rows[k] = self.compile_concrete(c, lc)
         return rows
 
+    def drop_caches(self) -> None:
+        """Let go of what only the search needs again and again (the code table, the
+        resolved edges' index, the tainted views and targets): built again if asked."""
+        self._op_table = None
+        self._resolved_index, self._resolved_vals = None, _Column(np.int64)
+        for memo in (self._views, self._ptargets, self._tainted_targets):
+            memo.clear()
+
     def _roc_array(self) -> np.ndarray:
         """`row_of_core` as an array, converted again only after it changed (every writer
         of the list drops ``_roc``): once a run's cores are all compiled, never again."""
@@ -1108,15 +1122,12 @@ class Tables:
         """Codes after code operations ``ops`` (one per element): a lookup table while
         ``ops x codes`` fits `TABLE_LIMIT`, else two (`_split_tables`)."""
         if len(self.ops) * self.LB <= TABLE_LIMIT:
-            if self._op_table is None or len(self._op_table) < len(self.ops):
-                codes = np.arange(self.LB, dtype=np.int64)
-                done = 0 if self._op_table is None else len(self._op_table)
-                step = max(1, (1 << 18) // self.LB)  # operations computed at once (bounds the temporaries)
-                new = np.concatenate([
-                    self._op(np.tile(codes, k.size), np.repeat(k, self.LB)).reshape(k.size, self.LB).astype(
-                        np.int32 if self.LB < 1 << 31 else np.int64)
-                    for k in (np.arange(i, min(i + step, len(self.ops)), dtype=np.int64)
-                              for i in range(done, len(self.ops), step))])
+            done = 0 if self._op_table is None else len(self._op_table)
+            if done < len(self.ops):
+                # the new operations' rows from the two small tables: row[q * w + rem] = lo[rem] + hi[q]
+                lo, hi, w = self._split_tables()
+                new = (hi[done:, :, None] + lo[done:, None, :]).reshape(-1, self.LB).astype(
+                    np.int32 if self.LB < 1 << 31 else np.int64)
                 self._op_table = new if self._op_table is None else np.concatenate([self._op_table, new])
             return np.take(self._op_table.reshape(-1), ops * self.LB + l)   # flat: faster than [ops, l]
         lo, hi, w = self._split_tables()
@@ -1178,14 +1189,15 @@ class Tables:
 class CompiledSpace:
     """The explored graph as packed codes (the `podmodel.engines.StateSpace` interface)."""
 
-    def __init__(self, tables: Tables, codes: np.ndarray, parent: np.ndarray, via: np.ndarray, depth: np.ndarray,
-                 edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None, initial: list[int]):
+    def __init__(self, tables: Tables, codes: np.ndarray, parent: np.ndarray, via: np.ndarray,
+                 layers: Sequence[int], edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None, initial: list[int]):
         self.tables = tables
         self.containers = tuple(c.name for c in tables.model.specs)
         self.codes = codes
         self.parent = parent
         self.via = via
-        self.depth = depth
+        self.layers = list(layers)   # states found at each depth, in number order
+        self._depth: np.ndarray | None = None
         self._edges = edges
         self.initial = initial
         self.actions = tables.actions
@@ -1199,6 +1211,13 @@ class CompiledSpace:
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    @property
+    def depth(self) -> np.ndarray:
+        """Each state's depth (built from `layers` when first asked)."""
+        if self._depth is None:
+            self._depth = np.repeat(np.arange(len(self.layers), dtype=np.int32), self.layers)
+        return self._depth
 
     def state(self, i: int) -> PodState:
         return self.tables.decode(self.codes[i])
@@ -1901,7 +1920,7 @@ class _Checks:
                     row[need[i]] = 1 if pred(*batch[i]) else 0
                 except _Read as e:
                     row[need[i]] = _KEYED
-                    reads.append((v, int(cl[i]), e))
+                    reads.append((v, int(cl[i]), e.with_traceback(None)))
         for g, v in enumerate(group):
             v.val[classes] = cur[g]
         for v, c, e in reads:
@@ -2247,50 +2266,23 @@ def _tally(acc: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return acc
 
 
-class _Column:
-    """An array appended to chunk by chunk: one buffer, grown in place, so the search keeps
-    no list of chunks to join at the end (joining held every array twice, and the freed
-    chunks stayed in the heap).
+#: The search's growable arrays (`podmodel.engines.visited.Column`: grown in place).
+_Column = _visited.Column
 
-    The buffer grows by `GROW` of its size through ``ndarray.resize``: ``realloc``, which for
-    a large buffer is ``mremap`` -- its pages move to the larger mapping without a copy and
-    without being faulted in again (copying into a new buffer re-faulted every page of every
-    column at every growth: on six-containers' 205 M edges, gigabytes of page faults, most of
-    the search's system time).  The zeroed tail ``resize`` adds is small (a sixteenth), and
-    `trim` gives it back at the end.  Should another reference to the buffer exist (``resize``
-    refuses then), it is copied as before."""
 
-    #: Growth step, as a fraction of the buffer's size.
-    GROW = 16
+def _trim_heap() -> None:
+    """Give the C heap's free memory back to the system (glibc's ``malloc_trim``; nothing
+    where it is missing).  The search frees its chunks' temporaries into the heap, which
+    glibc keeps: what runs next (liveness) would reuse only part of it and grow the heap
+    beyond (five-containers checked: peak about 330 -> 320 MB).  A one-off call, not a
+    setting of the allocator."""
+    try:
+        import ctypes
 
-    def __init__(self, dtype, first: np.ndarray | None = None):
-        self.a = np.empty(1 << 16, dtype)
-        self.n = 0
-        if first is not None:
-            self.append(first)
-
-    def append(self, x: np.ndarray) -> None:
-        need = self.n + x.size
-        if need > self.a.size:
-            self._resize(max(need, self.a.size + self.a.size // self.GROW))
-        self.a[self.n:need] = x
-        self.n = need
-
-    def _resize(self, size: int) -> None:
-        try:
-            self.a.resize(size, refcheck=True)
-        except ValueError:  # referenced elsewhere: a new buffer
-            a = np.empty(size, self.a.dtype)
-            a[:min(self.n, size)] = self.a[:min(self.n, size)]
-            self.a = a
-
-    def trim(self) -> None:
-        """Give back the unused tail (before `array` is handed out for good)."""
-        if self.a.size > self.n:
-            self._resize(max(self.n, 1))
-
-    def array(self) -> np.ndarray:
-        return self.a[:self.n]
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - not glibc
+        return
+    trim(0)
 
 
 def _peak_mb() -> float:
@@ -2315,10 +2307,14 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     first_id = 0   # the frontier's states are numbered first_id, first_id + 1, ...
     frontier_ids = np.arange(len(init), dtype=np.int64)
     pdtype = np.int32 if keep_edges else np.int64   # parent numbers (a run keeping edges stays below 2**31 states)
-    codes_c, parent_c = _Column(np.int64, frontier), _Column(pdtype, np.full(len(init), -1, pdtype))
-    via_c, depth_c = _Column(np.int32, np.full(len(init), -1, np.int32)), _Column(np.int32, np.zeros(len(init), np.int32))
     visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM, jit_from=_visited.JIT_FROM)
-    src_c, dst_c, act_c = (_Column(np.int32) for _ in range(3))
+    codes_c = visited.column   # the states' codes, appended by the visited set as it numbers them
+    parent_c = _Column(pdtype, np.full(len(init), -1, pdtype))
+    via_c = _Column(np.int32, np.full(len(init), -1, np.int32))
+    layers = [len(init)]   # states found per depth (the depth column is built at the end)
+    # the edges: each expanded state's number of kept edges (their sources, in state order,
+    # are built at the end: 4 bytes per state instead of per edge), targets and actions
+    out_c, dst_c, act_c = (_Column(np.int32) for _ in range(3))
     tally_t = tally_r = np.zeros(0, np.int64)   # kept transitions per table edge / resolved edge
     total, transitions, depth = len(init), 0, 0
     stop = None
@@ -2375,13 +2371,21 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         stop = "max_states"
                     new = cand[new_first]
                     new_ids = np.arange(total, total + new.size, dtype=np.int64)
-                    codes_c.append(new)
                     parent_c.append(first_id + rep[new_first])
                     via_c.append(acts[new_first])
                     total += new.size
-                    if keep_edges:
+                    if keep_edges and not cut:   # every transition kept (a number for each)
+                        out_c.append(d)
+                        dst_c.append(ids)
+                        act_c.append(acts)
+                        if rid is None:
+                            tally_t = _tally(tally_t, e)
+                        else:
+                            tally_t = _tally(tally_t, e[rid < 0])
+                            tally_r = _tally(tally_r, rid[rid >= 0])
+                    elif keep_edges:   # those to the states numbered before the cap
                         hit = ids >= 0
-                        src_c.append(first_id + rep[hit])
+                        out_c.append(np.bincount(rep[hit] - lo, minlength=hi - lo))
                         dst_c.append(ids[hit])
                         act_c.append(acts[hit])
                         if rid is None:
@@ -2395,21 +2399,27 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
             finally:  # the states found so far are kept, even when the clock stops a layer
                 first_id = layer_start
                 frontier = codes_c.array()[layer_start:].copy()
-                depth_c.append(np.full(frontier.size, depth + 1, np.int32))
+                layers.append(frontier.size)
                 if frontier.size:
                     depth += 1
                 frontier_ids = np.arange(first_id, first_id + frontier.size, dtype=np.int64)
     except TimeUp:
         stop = "time_limit"
     del visited  # its memory is free before the result is built
+    T.drop_caches()
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))
-    for c in (codes_c, parent_c, via_c, depth_c, src_c, dst_c, act_c):
+    for c in (codes_c, parent_c, via_c, dst_c, act_c):
         c.trim()
-    codes, parent, via, depth_a = (c.array() for c in (codes_c, parent_c, via_c, depth_c))
-    edges = tuple(c.array() for c in (src_c, dst_c, act_c)) if keep_edges else None
-    space = CompiledSpace(T, codes, parent, via, depth_a, edges, list(range(len(init))))
+    codes, parent, via = (c.array() for c in (codes_c, parent_c, via_c))
+    edges = None
+    if keep_edges:
+        src = np.repeat(np.arange(out_c.n, dtype=np.int32), out_c.array())
+        del out_c
+        edges = (src, dst_c.array(), act_c.array())
+    _trim_heap()
+    space = CompiledSpace(T, codes, parent, via, layers, edges, list(range(len(init))))
     if keep_edges:
         space.tally = (tally_t, tally_r)
     if stop is None and checks.eventually:
