@@ -18,13 +18,14 @@ rare on legal walks.
 from __future__ import annotations
 
 import json
+import pickle
 import random
 
 import pytest
 
 from podmodel.oracle import parallel
 from podmodel.oracle.formats import InputError
-from podmodel.oracle.parallel import _check_range, _stitch, check_file_parallel, check_trace_serial, line_ranges
+from podmodel.oracle.parallel import _check_range, _range_worker, _stitch, check_file_parallel, check_trace_serial, line_ranges
 from podmodel.verifier.scenarios import bundled_scenarios
 
 SCENARIOS = bundled_scenarios()
@@ -111,11 +112,12 @@ def _line_starts(data: bytes) -> list[int]:
 
 def _ranged(path: str, cuts: list[int], size: int, timings: dict | None = None, own: bool = True):
     """The ranges checked and stitched as `parallel._check_ranges` does (the first range's checker,
-    kept, stitches: ``own``), in this process."""
+    kept, stitches: ``own``; the others' parts pickled by `_range_worker`), in this process."""
     bounds = [0, *cuts, size]
     ranges = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
     keep: dict | None = {} if own and len(ranges) > 1 else None
-    parts = [_check_range(path, a, b, None, None, keep if i == 0 else None) for i, (a, b) in enumerate(ranges)]
+    parts = [_check_range(path, a, b, None, None, keep) if i == 0 else pickle.loads(_range_worker(path, a, b, None, None))
+             for i, (a, b) in enumerate(ranges)]
     return _stitch(path, ranges, parts, None, None, timings, keep)
 
 

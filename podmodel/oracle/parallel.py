@@ -221,26 +221,29 @@ def _after(st: _PodState | None) -> Any:
 
 
 def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
-                 version: str | None, keep: dict | None = None) -> _Part:
+                 version: str | None, keep: dict | None = None, retain: dict | None = None) -> _Part:
     """Check the lines in ``[start, end)`` as a whole trace; report heads, ended and live pods.
 
     ``keep`` (the first range, checked in the parent): receives the range's ``checker`` and the
     lane's cache of decoded ``specs``, for the stitch (`_stitch`): its memo of clean steps is
-    warm and its pods' tokens valid in this process."""
+    warm and its pods' tokens valid in this process.  ``retain`` receives the range's ``checker``
+    (`_range_worker`: so that it is not freed yet)."""
     # The heads and the ended pods pile up over a range: with the default thresholds the collector
     # re-scans them again and again (a quarter of a range's CPU time on the benchmark's trace).
     # Speed only: no result depends on when the collector runs (TraceChecker.run does the same).
     with fewer_collections():
-        return _check_range_collected(path, start, end, gates, version, keep)
+        return _check_range_collected(path, start, end, gates, version, keep, retain)
 
 
 def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
-                           version: str | None, keep: dict | None = None) -> _Part:
+                           version: str | None, keep: dict | None = None, retain: dict | None = None) -> _Part:
     cpu = time.process_time()
     ended: list = []
     checker = TraceChecker(gates, kubernetes_version=version, on_pod=lambda r: ended.append((_key_of_result(r), r)))
     heads: dict = {}
     total = 0
+    if retain is not None:
+        retain["checker"] = checker
     try:
         typed = checker._typed
         if not start:
@@ -252,57 +255,84 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
             for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=observe,
                                   specs=specs):
                 feed(obs)
-            total = checker.observations
-            items: Any = ()
             if keep is not None:
                 keep.update(checker=checker, specs=specs)
         else:
-            items = lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed)
-        for obs in items:
-            total += 1
-            n_before, n_ended, groups = len(checker.violations), len(ended), checker.pods_seen
-            if type(obs) is tuple:  # (index, event, line, where, spec, metadata, status): lane_items
-                found = checker._observe_item(obs)
+            # Every other range: each pod's first observation in it is its head (what the parent
+            # stitches to the pod's state before the range, if it was alive).  The lane hands its
+            # typed items straight to `on_item` (no generator switch per line, as in the first range).
+            violations, pods, observe, feed = checker.violations, checker._pods, checker._observe_item, checker.feed_observation
+
+            def head(key: Any, index: int, pod: bytes | tuple, event: str | None, location: tuple, found: list,
+                     n_before: int, n_ended: int) -> None:
+                if key in heads:
+                    return  # a new pod under a key seen before in the range (after a DELETED): not a head
+                st = pods.get(key)
+                if not found:
+                    # Nothing to split off: the pod's report counts the head (one observation, no
+                    # violation); the parent subtracts it only if it stitches the head.
+                    report = None
+                elif st is not None:
+                    report = _Report(st.count, st.violations, st.first, st.rows, st.previous_index)
+                    st.count, st.violations, st.first, st.rows, st.previous_index = 0, 0, None, (), None
+                else:  # ended by the head (a DELETED event): its result was emitted
+                    r = ended[n_ended][1]
+                    report = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index)
+                    ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
+                                                               previous_index=None))
+                del violations[n_before:]
+                heads[key] = _Head(index, pod, event, location, found, report, _after(st))
+
+            def on_item(item: tuple) -> None:  # (index, event, line, where, spec, metadata, status): lane_items
+                n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
+                found = observe(item)
                 if checker.pods_seen == groups:
-                    continue  # a pod already seen in the range
-                uid = obs[5].uid
-                line_at = (obs[3][3] - obs[3][2] + 1, obs[3][3] - obs[3][2] + 1 + len(obs[2]))  # (start, end)
-                obs = LaneObservation.of(obs, typed)
-                key = uid if type(uid) is str and uid else _state_key(obs.pod)
-            else:
-                found = checker.feed_observation(obs)
-                if checker.pods_seen == groups:
-                    continue  # a pod already seen in the range
-                key, line_at = _state_key(obs.pod), None
-            if key in heads:
-                continue  # a new pod under a key seen before in the range (after a DELETED): not a head
-            st = checker._pods.get(key)
-            if not found:
-                # Nothing to split off: the pod's report counts the head (one observation, no
-                # violation); the parent subtracts it only if it stitches the head.
-                report = None
-            elif st is not None:
-                report = _Report(st.count, st.violations, st.first, st.rows, st.previous_index)
-                st.count, st.violations, st.first, st.rows, st.previous_index = 0, 0, None, (), None
-            else:  # ended by the head (a DELETED event): its result was emitted
-                r = ended[n_ended][1]
-                report = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index)
-                ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
-                                                           previous_index=None))
-            del checker.violations[n_before:]
-            # the pod's line in the file, or the pod as pickle bytes: thousands of heads held as dicts
-            # would be scanned by every collection (and sent to the parent, which stitches a few)
-            loc = obs.location
-            heads[key] = _Head(obs.index, line_at if line_at is not None else pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL),
-                               obs.event, (loc.line, loc.column, loc.offset), found, report, _after(st))
+                    return  # a pod already seen in the range
+                uid = item[5].uid
+                _name, line_no, col, at = item[3]
+                key = uid if type(uid) is str and uid else _state_key(LaneObservation.of(item, typed).pod)
+                # the pod's line in the file, (start, end): the parent reads it again only if it stitches the head
+                head(key, item[0], (at - col + 1, at - col + 1 + len(item[2])), item[1], (line_no, col, at), found,
+                     n_before, n_ended)
+
+            for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=on_item):
+                n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
+                found = feed(obs)
+                if checker.pods_seen != groups:
+                    # the pod as pickle bytes: thousands of heads held as dicts would be scanned by
+                    # every collection (and sent to the parent, which stitches a few)
+                    loc = obs.location
+                    head(_state_key(obs.pod), obs.index, pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL), obs.event,
+                         (loc.line, loc.column, loc.offset), found, n_before, n_ended)
+        total = checker.observations
     except InputError:
-        if total or not _blank(path, start, end):
+        if checker.observations or not _blank(path, start, end):
             raise
         # a range of blank lines only: nothing in it (one process reads them as blanks too)
     part = _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods))
     if keep is not None:  # the checker goes on as the stitcher: nothing of it is the range's any more
         checker.violations, checker._pods = [], {}
     return part
+
+
+#: What a pool worker keeps of the ranges it checked (`_range_worker`): nothing reads it.
+_RETAINED: list = []
+
+
+def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None) -> bytes:
+    """`_check_range` in a pool worker, its part pickled here: the parent unpickles it with the
+    collector off, before stitching (unpickled by the pool, in the parent's result thread, the
+    part's hundred thousand objects would set off collections over the parent's heap: about
+    four times the unpickling's own cost, measured on the benchmark's trace).
+
+    In a child process (a pool worker), the part and the range's checker are kept (`_RETAINED`)
+    until the process ends: freeing them object by object would come before the part is sent,
+    on the path the parent waits on (a worker exits with ``os._exit``, without freeing its heap)."""
+    keep: dict = {}
+    part = _check_range(path, start, end, gates, version, retain=keep)
+    if multiprocessing.parent_process() is not None:
+        _RETAINED.append((part, keep))
+    return pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -620,23 +650,31 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
     ranges = line_ranges(path, jobs, FIRST_SHARE)
     own: dict = {}
     try:
+        sent: list[bytes] = []  # the other ranges' parts, pickled by their workers
         if len(ranges) == 1:
             parts = [_check_range(path, *ranges[0], gates, version)]
         else:
             # The workers check the other ranges while this process checks the first: one process
             # fewer to start, one part fewer to send, and its checker, warm, stitches the heads.
-            with _pool(len(ranges) - 1) as pool:
-                futures = [pool.submit(_check_range, path, a, b, gates, version) for a, b in ranges[1:]]
+            pool = _pool(len(ranges) - 1)
+            try:
+                futures = [pool.submit(_range_worker, path, a, b, gates, version) for a, b in ranges[1:]]
                 parts = [_check_range(path, *ranges[0], gates, version, own)]
-                parts += [f.result() for f in futures]
+                sent = [f.result() for f in futures]
+            finally:
+                # not waiting for the workers to exit (to tear down their heaps): they have nothing
+                # more to say (the pool's thread joins them)
+                pool.shutdown(wait=False, cancel_futures=True)
     except InputError:
         return None  # one process words the error with its true location
-    if not sum(p.count for p in parts):
-        return None  # nothing to check: one process says why
     cpu = time.process_time()
     collecting = gc.isenabled()
     gc.disable()  # the parts are a large heap of results: full collections while stitching would scan it again and again
     try:
+        parts += [pickle.loads(b) for b in sent]
+        unpickled = time.process_time()
+        if not sum(p.count for p in parts):
+            return None  # nothing to check: one process says why
         verdict = _stitch(path, ranges, parts, gates, version, timings, own or None)
     except InputError:
         return None
@@ -644,7 +682,8 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         if collecting:
             gc.enable()
     if timings is not None:
-        timings.update(mode="ranges", workers_cpu=[p.cpu for p in parts], stitch_cpu=time.process_time() - cpu)
+        timings.update(mode="ranges", workers_cpu=[p.cpu for p in parts], unpickle_cpu=unpickled - cpu,
+                       stitch_cpu=time.process_time() - unpickled)
     return verdict
 
 
