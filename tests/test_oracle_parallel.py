@@ -26,6 +26,7 @@ import pytest
 from podmodel.oracle import parallel
 from podmodel.oracle.formats import InputError
 from podmodel.oracle.parallel import _check_range, _range_worker, _stitch, check_file_parallel, check_trace_serial, line_ranges
+from podmodel.oracle.verdict import PodResult, Violation
 from podmodel.verifier.scenarios import bundled_scenarios
 
 SCENARIOS = bundled_scenarios()
@@ -189,6 +190,23 @@ def test_through_the_process_pool(tmp_path):
     assert check_file_parallel(str(path), jobs=2, mode="uid") == serial
     old = check_trace_serial(str(path), kubernetes_version="1.33", feature_gates={"SidecarContainers": True})
     assert check_file_parallel(str(path), jobs=2, kubernetes_version="1.33", feature_gates={"SidecarContainers": True}) == old
+
+
+def test_a_result_sent_as_its_fields_is_made_again_shifted():
+    """`parallel._wire` sends a worker's ended results as their fields; `_result_of` makes each again
+    with its indices shifted, as `_shift_result` shifts a result (every field kept, in order)."""
+    v = Violation("out-of-order", 7, "default", "web", "u1", None, "metadata.resourceVersion", "12", "11",
+                  "older resourceVersion (observation 7 is not compared with 5)", "API concepts")
+    rows = (("status.phase", "Running", "Pending"),)
+    for r in (PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5, True, {"item": 2}),
+              PodResult(None, None, "web", 1, 0, 0)):
+        fields = parallel._RESULT_FIELDS(r)
+        assert parallel._result_of(fields, 0) == r
+        for base in (1, 100):
+            assert parallel._result_of(fields, base) == parallel._shift_result(r, base)
+    shifted = parallel._result_of(parallel._RESULT_FIELDS(PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5)), 100)
+    assert (shifted.first_index, shifted.last_index, shifted.previous_index, shifted.first.index) == (102, 109, 105, 107)
+    assert shifted.first.message.endswith("(observation 107 is not compared with 105)")
 
 
 def test_input_errors_are_those_of_one_process(tmp_path, monkeypatch):
