@@ -429,15 +429,15 @@ class _Unstitchable(Exception):
     """A head whose state after the stitch differs from the worker's: check in one process."""
 
 
-def _feed_head(path: str, head: _Head, stitcher: TraceChecker, specs: dict) -> list[Violation]:
+def _feed_head(path: str, head: _Head, stitcher: TraceChecker, specs: dict, file: Any) -> list[Violation]:
     """Check a head with ``stitcher``: the Pod as the worker's lane read it -- its line read again
-    (`podmodel.oracle.lines.reread_item`; ``specs``: spec bytes -> the one decoded spec) -- or unpickled."""
+    from ``file`` (``path`` opened for reading; `podmodel.oracle.lines.reread_item`; ``specs``: spec
+    bytes -> the one decoded spec) -- or unpickled."""
     where = (path, *head.location)
     if type(head.pod) is tuple:
         start, end = head.pod
-        with open(path, "rb") as f:
-            f.seek(start)
-            line = f.read(end - start)
+        file.seek(start)
+        line = file.read(end - start)
         item = reread_item(line, head.index, where, stitcher._typed, specs) if stitcher._typed is not None else None
         if item is not None:
             return stitcher._observe_item(item)
@@ -463,32 +463,39 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
     # head, the pod's (uid, namespace, name) as first seen -- before the range -- or None: the worker's)
     head_reports: dict = {}
     consumed = []
-    for key, head in part.heads.items():
-        pred = live.get(key)
-        if pred is None:  # a new pod for a single process too: the worker's reading stands
-            if head[5] is not None:  # split off (the head has violations): its report
-                head = _shift_head(_Head._make(head), base)
-                violations.extend(head.found)
-                head_reports[key] = (head.report, head.index, False, None)
-            continue
-        head = _shift_head(_Head._make(head), base)
-        consumed.append(key)
-        # (a copy with its token: a state the stitcher itself checked, in the first range, takes the
-        # head from the stitcher's memo; one sent by a worker has none)
-        stitcher._pods[key] = pred.clone()
-        del emitted[:]
-        found = _feed_head(path, head, stitcher, specs)
-        st = stitcher._pods.pop(key, None)
-        if _after(st) != head.after:
-            raise _Unstitchable(key)
-        violations.extend(found)
-        if st is not None:
-            rep = _Report(st.count, st.violations, st.first, st.rows, st.previous_index), st.first_index
-        else:
-            r = emitted[0]
-            rep = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index), r.first_index
-        # (a pod's result and state name it as first seen, whatever its later observations say)
-        head_reports[key] = (*rep, head.report is None, (pred.uid, pred.namespace, pred.name))
+    file = None
+    try:
+        for key, head in part.heads.items():
+            pred = live.get(key)
+            if pred is None:  # a new pod for a single process too: the worker's reading stands
+                if head[5] is not None:  # split off (the head has violations): its report
+                    head = _shift_head(_Head._make(head), base)
+                    violations.extend(head.found)
+                    head_reports[key] = (head.report, head.index, False, None)
+                continue
+            head = _shift_head(_Head._make(head), base)
+            consumed.append(key)
+            # (a copy with its token: a state the stitcher itself checked, in the first range, takes the
+            # head from the stitcher's memo; one sent by a worker has none)
+            stitcher._pods[key] = pred.clone()
+            del emitted[:]
+            if file is None:  # (opened once, for the heads stitched)
+                file = open(path, "rb")  # noqa: SIM115
+            found = _feed_head(path, head, stitcher, specs, file)
+            st = stitcher._pods.pop(key, None)
+            if _after(st) != head.after:
+                raise _Unstitchable(key)
+            violations.extend(found)
+            if st is not None:
+                rep = _Report(st.count, st.violations, st.first, st.rows, st.previous_index), st.first_index
+            else:
+                r = emitted[0]
+                rep = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index), r.first_index
+            # (a pod's result and state name it as first seen, whatever its later observations say)
+            head_reports[key] = (*rep, head.report is None, (pred.uid, pred.namespace, pred.name))
+    finally:
+        if file is not None:
+            file.close()
     ended = []
     for key, r in part.ended:
         hr = head_reports.pop(key, None) if head_reports else None
