@@ -18,6 +18,7 @@ rare on legal walks.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import random
 
@@ -207,6 +208,42 @@ def test_a_result_sent_as_its_fields_is_made_again_shifted():
     shifted = parallel._result_of(parallel._RESULT_FIELDS(PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5)), 100)
     assert (shifted.first_index, shifted.last_index, shifted.previous_index, shifted.first.index) == (102, 109, 105, 107)
     assert shifted.first.message.endswith("(observation 107 is not compared with 105)")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked workers need os.fork")
+def test_a_forked_worker_that_fails_or_dies_is_not_taken_for_a_result(tmp_path, monkeypatch):
+    """A forked worker's exception is raised in the parent; a worker that ends without sending its
+    part is an error, never an empty part; no worker is left running or unreaped."""
+    path = tmp_path / "t.jsonl"
+    path.write_text(_trace(3, mutate=False) * 3)
+    assert len(line_ranges(str(path), 2)) == 2
+    real = parallel._check_range
+
+    def failing(path, start, end, *args, **kwargs):
+        if start:  # the worker's range (the parent's starts at 0)
+            raise ValueError("worker failed")
+        return real(path, start, end, *args, **kwargs)
+
+    def dying(path, start, end, *args, **kwargs):
+        if start:
+            os._exit(3)
+        return real(path, start, end, *args, **kwargs)
+
+    forked: list = []
+    real_fork = parallel._fork_range
+    monkeypatch.setattr(parallel, "_fork_range", lambda *a: forked.append(real_fork(*a)) or forked[-1])
+    monkeypatch.setattr(parallel, "_check_range", failing)
+    with pytest.raises(ValueError, match="worker failed"):
+        check_file_parallel(str(path), jobs=2)
+    monkeypatch.setattr(parallel, "_check_range", dying)
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        check_file_parallel(str(path), jobs=2)
+    assert len(forked) == 2
+    for child in forked:  # reaped: by the parent (stopped), or at the next call
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child.pid, os.WNOHANG)
+    monkeypatch.setattr(parallel, "_check_range", real)
+    assert check_file_parallel(str(path), jobs=2) == check_trace_serial(str(path))
 
 
 def test_input_errors_are_those_of_one_process(tmp_path, monkeypatch):

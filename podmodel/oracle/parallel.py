@@ -52,6 +52,7 @@ import operator
 import os
 import pickle
 import re
+import signal
 import time
 import zlib
 from collections import Counter
@@ -334,6 +335,85 @@ def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | N
     if multiprocessing.parent_process() is not None:
         _RETAINED.append((part, keep))
     return pickle.dumps(_wire(part), pickle.HIGHEST_PROTOCOL)
+
+
+class _Child(NamedTuple):
+    """A forked worker checking one range (`_fork_range`)."""
+
+    pid: int
+    fd: int  # the read end of the pipe it writes its part to
+
+
+def _fork_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None) -> _Child:
+    """A child process, forked here, that checks ``[start, end)`` and writes its part -- ``b"P"`` and
+    the part as `_range_worker` pickles it, or ``b"E"`` and the exception it raised, pickled -- to a
+    pipe, then exits with ``os._exit`` (its heap is never freed object by object).
+
+    A plain fork, not a process pool: no semaphores, threads or call queue to set up before the
+    worker starts (about 25 ms for the first pool of a process, most of it naming its
+    semaphores), and the parent reads the part itself once its own range is checked."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return _Child(pid, read)
+    code = 1
+    try:  # the child: whatever happens, it ends here
+        os.close(read)
+        try:
+            keep: dict = {}  # (the range's checker: never freed, the process ends)
+            data = b"P" + pickle.dumps(_wire(_check_range(path, start, end, gates, version, retain=keep)),
+                                       pickle.HIGHEST_PROTOCOL)
+        except Exception as e:  # (an InputError: the parent checks the file in one process, which words it)
+            try:
+                data = b"E" + pickle.dumps(e, pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                data = b"E" + pickle.dumps(RuntimeError(f"{type(e).__name__}: {e}"), pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write, view):]
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _receive(child: _Child) -> bytes:
+    """The part a forked worker sent (pickled), or the exception it sent raised; a worker that
+    ended without sending anything (killed) raises `RuntimeError`."""
+    with open(child.fd, "rb", closefd=False) as f:
+        data = f.read()
+    if data[:1] == b"P":
+        return data[1:]
+    if data[:1] == b"E":
+        raise pickle.loads(data[1:])
+    raise RuntimeError(f"the --jobs worker {child.pid} ended without a result")
+
+
+#: Forked workers that had sent their part but not yet exited when last looked at: reaped later.
+_EXITING: set[int] = set()
+
+
+def _end(children: list[_Child], received: bool) -> None:
+    """Close the pipes of forked workers and reap them.  Workers that sent their part (``received``)
+    are not waited for -- one still exiting is tearing down its heap, which the verdict need not
+    wait for: it is reaped at the next call (`_EXITING`) or by the system when this process ends.
+    Others (an error, an interrupt) are stopped first."""
+    for pid in list(_EXITING):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                _EXITING.discard(pid)
+        except ChildProcessError:
+            _EXITING.discard(pid)
+    for child in children:
+        os.close(child.fd)
+        try:
+            if not received:
+                os.kill(child.pid, signal.SIGKILL)
+                os.waitpid(child.pid, 0)
+            elif not os.waitpid(child.pid, os.WNOHANG)[0]:
+                _EXITING.add(child.pid)
+        except (ChildProcessError, ProcessLookupError):
+            pass
 
 
 #: A `PodResult`'s fields, in order (`_wire`, `_result_of`).
@@ -684,15 +764,25 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         else:
             # The workers check the other ranges while this process checks the first: one process
             # fewer to start, one part fewer to send, and its checker, warm, stitches the heads.
-            pool = _pool(len(ranges) - 1)
-            try:
-                futures = [pool.submit(_range_worker, path, a, b, gates, version) for a, b in ranges[1:]]
-                parts = [_check_range(path, *ranges[0], gates, version, own)]
-                sent = [f.result() for f in futures]
-            finally:
-                # not waiting for the workers to exit (to tear down their heaps): they have nothing
-                # more to say (the pool's thread joins them)
-                pool.shutdown(wait=False, cancel_futures=True)
+            if hasattr(os, "fork"):
+                children: list[_Child] = []
+                try:
+                    for a, b in ranges[1:]:
+                        children.append(_fork_range(path, a, b, gates, version))
+                    parts = [_check_range(path, *ranges[0], gates, version, own)]
+                    sent = [_receive(child) for child in children]
+                finally:
+                    _end(children, len(sent) == len(children))
+            else:  # pragma: no cover - no fork (Windows): a pool of spawned processes
+                pool = _pool(len(ranges) - 1)
+                try:
+                    futures = [pool.submit(_range_worker, path, a, b, gates, version) for a, b in ranges[1:]]
+                    parts = [_check_range(path, *ranges[0], gates, version, own)]
+                    sent = [f.result() for f in futures]
+                finally:
+                    # not waiting for the workers to exit (to tear down their heaps): they have
+                    # nothing more to say (the pool's thread joins them)
+                    pool.shutdown(wait=False, cancel_futures=True)
     except InputError:
         return None  # one process words the error with its true location
     cpu = time.process_time()
