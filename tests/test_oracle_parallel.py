@@ -213,7 +213,8 @@ def test_a_result_sent_as_its_fields_is_made_again_shifted():
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked workers need os.fork")
 def test_a_forked_worker_that_fails_or_dies_is_not_taken_for_a_result(tmp_path, monkeypatch):
     """A forked worker's exception is raised in the parent; a worker that ends without sending its
-    part is an error, never an empty part; no worker is left running or unreaped."""
+    part is an error, never an empty part; no worker is left running or unreaped; when no process
+    can be forked, one process checks the file."""
     path = tmp_path / "t.jsonl"
     path.write_text(_trace(3, mutate=False) * 3)
     assert len(line_ranges(str(path), 2)) == 2
@@ -243,7 +244,15 @@ def test_a_forked_worker_that_fails_or_dies_is_not_taken_for_a_result(tmp_path, 
         with pytest.raises(ChildProcessError):
             os.waitpid(child.pid, os.WNOHANG)
     monkeypatch.setattr(parallel, "_check_range", real)
-    assert check_file_parallel(str(path), jobs=2) == check_trace_serial(str(path))
+    serial = check_trace_serial(str(path))
+    assert check_file_parallel(str(path), jobs=2) == serial
+
+    def no_fork():
+        raise BlockingIOError("fork: resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", no_fork)
+    timings: dict = {}
+    assert check_file_parallel(str(path), jobs=2, timings=timings) == serial  # one process, then
+    assert timings["mode"].startswith("one process")
 
 
 def test_input_errors_are_those_of_one_process(tmp_path, monkeypatch):

@@ -768,7 +768,10 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
                 children: list[_Child] = []
                 try:
                     for a, b in ranges[1:]:
-                        children.append(_fork_range(path, a, b, gates, version))
+                        try:
+                            children.append(_fork_range(path, a, b, gates, version))
+                        except OSError:  # no process to be had (a limit): one process checks the file
+                            return None
                     parts = [_check_range(path, *ranges[0], gates, version, own)]
                     sent = [_receive(child) for child in children]
                 finally:
