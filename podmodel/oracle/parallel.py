@@ -324,7 +324,7 @@ _RETAINED: list = []
 def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None) -> bytes:
     """`_check_range` in a pool worker, its part pickled here: the parent unpickles it with the
     collector off, before stitching (unpickled by the pool, in the parent's result thread, the
-    part's hundred thousand objects would set off collections over the parent's heap: about
+    part's tens of thousands of objects would set off collections over the parent's heap: about
     four times the unpickling's own cost, measured on the benchmark's trace).
 
     In a child process (a pool worker), the part and the range's checker are kept (`_RETAINED`)
