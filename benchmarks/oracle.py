@@ -23,7 +23,7 @@ and prints megabytes per second of *CPU time* (``time.process_time``: what one c
 whatever else runs on the machine) and of wall-clock time, the cost of checking on top of
 parsing (``check cost/parse`` = (check CPU - parse CPU) / parse CPU: at most 1.0 means
 "checking costs no more than parsing"), and the ``--jobs N`` speed-up: wall clock, and from
-CPU time (one-process check CPU over the busiest worker's CPU plus the parent's stitching),
+CPU time (one-process check CPU over the busiest worker's CPU plus the parent's unpickling and stitching),
 which is what N free cores would give.
 
 Usage::
@@ -324,10 +324,13 @@ def measure(path: Path, jobs: int, sequential: bool = False) -> dict:
         row["mode"] = timings.get("mode", "?")
         row["children_cpu"] = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         if timings.get("workers_cpu"):
-            path_cpu = max(timings["workers_cpu"]) + timings["stitch_cpu"]
+            # (unpickle_cpu: the other ranges' parts unpickled in this process before the stitch;
+            # older trees unpickled them in the pool's thread, uncounted here)
+            path_cpu = max(timings["workers_cpu"]) + timings["stitch_cpu"] + timings.get("unpickle_cpu", 0.0)
             row["speedup_cpu"] = c_check / path_cpu
             row["workers_cpu"] = timings["workers_cpu"]
             row["stitch_cpu"] = timings["stitch_cpu"]
+            row["unpickle_cpu"] = timings.get("unpickle_cpu")
             row["stitch_memo_hits"] = timings.get("stitch_memo_hits")
         if sequential and row.get("mode") == "ranges":
             # The same ranges, checked one after the other in this process: each range's CPU time
@@ -341,7 +344,7 @@ def measure(path: Path, jobs: int, sequential: bool = False) -> dict:
                 parallel._check_range(str(path), start, end, None, None)
                 alone.append(time.process_time() - c0)
             row["alone_cpu"] = alone
-            row["speedup_alone"] = c_check / (max(alone) + row["stitch_cpu"])
+            row["speedup_alone"] = c_check / (max(alone) + row["stitch_cpu"] + (row.get("unpickle_cpu") or 0.0))
     return row
 
 
@@ -391,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.jobs > 1:
                 detail = f"{label}: --jobs {args.jobs} ran in mode {r['mode']!r}"
                 if "workers_cpu" in r:
-                    detail += (f"; workers' CPU {', '.join(f'{c:.1f}' for c in r['workers_cpu'])} s, stitching {r['stitch_cpu']:.2f} s"
+                    unpickle = f", unpickling {r['unpickle_cpu']:.3f} s" if r.get("unpickle_cpu") is not None else ""
+                    detail += (f"; workers' CPU {', '.join(f'{c:.2f}' for c in r['workers_cpu'])} s{unpickle},"
+                               f" stitching {r['stitch_cpu']:.3f} s"
                                f" (one process: {r['mb'] / r['check_cpu']:.1f} s)")
                     if r.get("stitch_memo_hits") is not None:
                         detail += f"; heads stitched from the memo: {r['stitch_memo_hits']}"

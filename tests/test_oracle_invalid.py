@@ -351,6 +351,17 @@ def test_any_replaced_subtree_gives_a_verdict_or_an_input_error_never_an_excepti
         pass
 
 
+def test_a_key_that_is_not_a_string_is_worded_as_json_writes_it():
+    """A Pod built in Python may hold a key JSON cannot (found by the test above: conditions
+    replaced by ``{2: None}``): the schema's problem is worded for the object as JSON writes it,
+    not an exception."""
+    pod = replace_subtrees(BASE, [(("status", "conditions"), {}), (("status", "conditions", 2), None)])
+    assert pod["status"]["conditions"] == {2: None}
+    verdict = check_trace([BASE, pod, BASE])
+    assert [(v.id, v.index) for v in verdict.violations] == [("invalid-object", 1)]
+    assert "status.conditions" in verdict.violations[0].message
+
+
 @pytest.mark.parametrize("command", ["check-trace", "phase"])
 def test_kubernetes_version_option(tmp_path, capsys, command):
     assert run_cli(tmp_path, capsys, [command, "--kubernetes-version", "v1.34.2"], dump([BASE]))[0] == 0

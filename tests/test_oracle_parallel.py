@@ -18,13 +18,16 @@ rare on legal walks.
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import random
 
 import pytest
 
 from podmodel.oracle import parallel
 from podmodel.oracle.formats import InputError
-from podmodel.oracle.parallel import _check_range, _stitch, check_file_parallel, check_trace_serial, line_ranges
+from podmodel.oracle.parallel import _check_range, _range_worker, _stitch, check_file_parallel, check_trace_serial, line_ranges
+from podmodel.oracle.verdict import PodResult, Violation
 from podmodel.verifier.scenarios import bundled_scenarios
 
 SCENARIOS = bundled_scenarios()
@@ -111,11 +114,12 @@ def _line_starts(data: bytes) -> list[int]:
 
 def _ranged(path: str, cuts: list[int], size: int, timings: dict | None = None, own: bool = True):
     """The ranges checked and stitched as `parallel._check_ranges` does (the first range's checker,
-    kept, stitches: ``own``), in this process."""
+    kept, stitches: ``own``; the others' parts pickled by `_range_worker`), in this process."""
     bounds = [0, *cuts, size]
     ranges = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
     keep: dict | None = {} if own and len(ranges) > 1 else None
-    parts = [_check_range(path, a, b, None, None, keep if i == 0 else None) for i, (a, b) in enumerate(ranges)]
+    parts = [_check_range(path, a, b, None, None, keep) if i == 0 else pickle.loads(_range_worker(path, a, b, None, None))
+             for i, (a, b) in enumerate(ranges)]
     return _stitch(path, ranges, parts, None, None, timings, keep)
 
 
@@ -187,6 +191,68 @@ def test_through_the_process_pool(tmp_path):
     assert check_file_parallel(str(path), jobs=2, mode="uid") == serial
     old = check_trace_serial(str(path), kubernetes_version="1.33", feature_gates={"SidecarContainers": True})
     assert check_file_parallel(str(path), jobs=2, kubernetes_version="1.33", feature_gates={"SidecarContainers": True}) == old
+
+
+def test_a_result_sent_as_its_fields_is_made_again_shifted():
+    """`parallel._wire` sends a worker's ended results as their fields; `_result_of` makes each again
+    with its indices shifted, as `_shift_result` shifts a result (every field kept, in order)."""
+    v = Violation("out-of-order", 7, "default", "web", "u1", None, "metadata.resourceVersion", "12", "11",
+                  "older resourceVersion (observation 7 is not compared with 5)", "API concepts")
+    rows = (("status.phase", "Running", "Pending"),)
+    for r in (PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5, True, {"item": 2}),
+              PodResult(None, None, "web", 1, 0, 0)):
+        fields = parallel._RESULT_FIELDS(r)
+        assert parallel._result_of(fields, 0) == r
+        for base in (1, 100):
+            assert parallel._result_of(fields, base) == parallel._shift_result(r, base)
+    shifted = parallel._result_of(parallel._RESULT_FIELDS(PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5)), 100)
+    assert (shifted.first_index, shifted.last_index, shifted.previous_index, shifted.first.index) == (102, 109, 105, 107)
+    assert shifted.first.message.endswith("(observation 107 is not compared with 105)")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked workers need os.fork")
+def test_a_forked_worker_that_fails_or_dies_is_not_taken_for_a_result(tmp_path, monkeypatch):
+    """A forked worker's exception is raised in the parent; a worker that ends without sending its
+    part is an error, never an empty part; no worker is left running or unreaped; when no process
+    can be forked, one process checks the file."""
+    path = tmp_path / "t.jsonl"
+    path.write_text(_trace(3, mutate=False) * 3)
+    assert len(line_ranges(str(path), 2)) == 2
+    real = parallel._check_range
+
+    def failing(path, start, end, *args, **kwargs):
+        if start:  # the worker's range (the parent's starts at 0)
+            raise ValueError("worker failed")
+        return real(path, start, end, *args, **kwargs)
+
+    def dying(path, start, end, *args, **kwargs):
+        if start:
+            os._exit(3)
+        return real(path, start, end, *args, **kwargs)
+
+    forked: list = []
+    real_fork = parallel._fork_range
+    monkeypatch.setattr(parallel, "_fork_range", lambda *a: forked.append(real_fork(*a)) or forked[-1])
+    monkeypatch.setattr(parallel, "_check_range", failing)
+    with pytest.raises(ValueError, match="worker failed"):
+        check_file_parallel(str(path), jobs=2)
+    monkeypatch.setattr(parallel, "_check_range", dying)
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        check_file_parallel(str(path), jobs=2)
+    assert len(forked) == 2
+    for child in forked:  # reaped: by the parent (stopped), or at the next call
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child.pid, os.WNOHANG)
+    monkeypatch.setattr(parallel, "_check_range", real)
+    serial = check_trace_serial(str(path))
+    assert check_file_parallel(str(path), jobs=2) == serial
+
+    def no_fork():
+        raise BlockingIOError("fork: resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", no_fork)
+    timings: dict = {}
+    assert check_file_parallel(str(path), jobs=2, timings=timings) == serial  # one process, then
+    assert timings["mode"].startswith("one process")
 
 
 def test_input_errors_are_those_of_one_process(tmp_path, monkeypatch):

@@ -48,9 +48,11 @@ from __future__ import annotations
 import dataclasses
 import gc
 import multiprocessing
+import operator
 import os
 import pickle
 import re
+import signal
 import time
 import zlib
 from collections import Counter
@@ -221,26 +223,29 @@ def _after(st: _PodState | None) -> Any:
 
 
 def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
-                 version: str | None, keep: dict | None = None) -> _Part:
+                 version: str | None, keep: dict | None = None, retain: dict | None = None) -> _Part:
     """Check the lines in ``[start, end)`` as a whole trace; report heads, ended and live pods.
 
     ``keep`` (the first range, checked in the parent): receives the range's ``checker`` and the
     lane's cache of decoded ``specs``, for the stitch (`_stitch`): its memo of clean steps is
-    warm and its pods' tokens valid in this process."""
+    warm and its pods' tokens valid in this process.  ``retain`` receives the range's ``checker``
+    (`_range_worker`: so that it is not freed yet)."""
     # The heads and the ended pods pile up over a range: with the default thresholds the collector
     # re-scans them again and again (a quarter of a range's CPU time on the benchmark's trace).
     # Speed only: no result depends on when the collector runs (TraceChecker.run does the same).
     with fewer_collections():
-        return _check_range_collected(path, start, end, gates, version, keep)
+        return _check_range_collected(path, start, end, gates, version, keep, retain)
 
 
 def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
-                           version: str | None, keep: dict | None = None) -> _Part:
+                           version: str | None, keep: dict | None = None, retain: dict | None = None) -> _Part:
     cpu = time.process_time()
     ended: list = []
     checker = TraceChecker(gates, kubernetes_version=version, on_pod=lambda r: ended.append((_key_of_result(r), r)))
     heads: dict = {}
     total = 0
+    if retain is not None:
+        retain["checker"] = checker
     try:
         typed = checker._typed
         if not start:
@@ -252,57 +257,176 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
             for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=observe,
                                   specs=specs):
                 feed(obs)
-            total = checker.observations
-            items: Any = ()
             if keep is not None:
                 keep.update(checker=checker, specs=specs)
         else:
-            items = lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed)
-        for obs in items:
-            total += 1
-            n_before, n_ended, groups = len(checker.violations), len(ended), checker.pods_seen
-            if type(obs) is tuple:  # (index, event, line, where, spec, metadata, status): lane_items
-                found = checker._observe_item(obs)
+            # Every other range: each pod's first observation in it is its head (what the parent
+            # stitches to the pod's state before the range, if it was alive).  The lane hands its
+            # typed items straight to `on_item` (no generator switch per line, as in the first range).
+            violations, pods, observe, feed = checker.violations, checker._pods, checker._observe_item, checker.feed_observation
+
+            def head(key: Any, index: int, pod: bytes | tuple, event: str | None, location: tuple, found: list,
+                     n_before: int, n_ended: int) -> None:
+                if key in heads:
+                    return  # a new pod under a key seen before in the range (after a DELETED): not a head
+                st = pods.get(key)
+                if not found:
+                    # Nothing to split off: the pod's report counts the head (one observation, no
+                    # violation); the parent subtracts it only if it stitches the head.
+                    report = None
+                elif st is not None:
+                    report = _Report(st.count, st.violations, st.first, st.rows, st.previous_index)
+                    st.count, st.violations, st.first, st.rows, st.previous_index = 0, 0, None, (), None
+                else:  # ended by the head (a DELETED event): its result was emitted
+                    r = ended[n_ended][1]
+                    report = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index)
+                    ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
+                                                               previous_index=None))
+                del violations[n_before:]
+                heads[key] = _Head(index, pod, event, location, found, report, _after(st))
+
+            def on_item(item: tuple) -> None:  # (index, event, line, where, spec, metadata, status): lane_items
+                n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
+                found = observe(item)
                 if checker.pods_seen == groups:
-                    continue  # a pod already seen in the range
-                uid = obs[5].uid
-                line_at = (obs[3][3] - obs[3][2] + 1, obs[3][3] - obs[3][2] + 1 + len(obs[2]))  # (start, end)
-                obs = LaneObservation.of(obs, typed)
-                key = uid if type(uid) is str and uid else _state_key(obs.pod)
-            else:
-                found = checker.feed_observation(obs)
-                if checker.pods_seen == groups:
-                    continue  # a pod already seen in the range
-                key, line_at = _state_key(obs.pod), None
-            if key in heads:
-                continue  # a new pod under a key seen before in the range (after a DELETED): not a head
-            st = checker._pods.get(key)
-            if not found:
-                # Nothing to split off: the pod's report counts the head (one observation, no
-                # violation); the parent subtracts it only if it stitches the head.
-                report = None
-            elif st is not None:
-                report = _Report(st.count, st.violations, st.first, st.rows, st.previous_index)
-                st.count, st.violations, st.first, st.rows, st.previous_index = 0, 0, None, (), None
-            else:  # ended by the head (a DELETED event): its result was emitted
-                r = ended[n_ended][1]
-                report = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index)
-                ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
-                                                           previous_index=None))
-            del checker.violations[n_before:]
-            # the pod's line in the file, or the pod as pickle bytes: thousands of heads held as dicts
-            # would be scanned by every collection (and sent to the parent, which stitches a few)
-            loc = obs.location
-            heads[key] = _Head(obs.index, line_at if line_at is not None else pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL),
-                               obs.event, (loc.line, loc.column, loc.offset), found, report, _after(st))
+                    return  # a pod already seen in the range
+                uid = item[5].uid
+                _name, line_no, col, at = item[3]
+                key = uid if type(uid) is str and uid else _state_key(LaneObservation.of(item, typed).pod)
+                # the pod's line in the file, (start, end): the parent reads it again only if it stitches the head
+                head(key, item[0], (at - col + 1, at - col + 1 + len(item[2])), item[1], (line_no, col, at), found,
+                     n_before, n_ended)
+
+            for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=on_item):
+                n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
+                found = feed(obs)
+                if checker.pods_seen != groups:
+                    # the pod as pickle bytes: thousands of heads held as dicts would be scanned by
+                    # every collection (and sent to the parent, which stitches a few)
+                    loc = obs.location
+                    head(_state_key(obs.pod), obs.index, pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL), obs.event,
+                         (loc.line, loc.column, loc.offset), found, n_before, n_ended)
+        total = checker.observations
     except InputError:
-        if total or not _blank(path, start, end):
+        if checker.observations or not _blank(path, start, end):
             raise
         # a range of blank lines only: nothing in it (one process reads them as blanks too)
     part = _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods))
     if keep is not None:  # the checker goes on as the stitcher: nothing of it is the range's any more
         checker.violations, checker._pods = [], {}
     return part
+
+
+#: What a pool worker keeps of the ranges it checked (`_range_worker`): nothing reads it.
+_RETAINED: list = []
+
+
+def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None) -> bytes:
+    """`_check_range` in a pool worker, its part pickled here: the parent unpickles it with the
+    collector off, before stitching (unpickled by the pool, in the parent's result thread, the
+    part's tens of thousands of objects would set off collections over the parent's heap: about
+    four times the unpickling's own cost, measured on the benchmark's trace).
+
+    In a child process (a pool worker), the part and the range's checker are kept (`_RETAINED`)
+    until the process ends: freeing them object by object would come before the part is sent,
+    on the path the parent waits on (a worker exits with ``os._exit``, without freeing its heap)."""
+    keep: dict = {}
+    part = _check_range(path, start, end, gates, version, retain=keep)
+    if multiprocessing.parent_process() is not None:
+        _RETAINED.append((part, keep))
+    return pickle.dumps(_wire(part), pickle.HIGHEST_PROTOCOL)
+
+
+class _Child(NamedTuple):
+    """A forked worker checking one range (`_fork_range`)."""
+
+    pid: int
+    fd: int  # the read end of the pipe it writes its part to
+
+
+def _fork_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None) -> _Child:
+    """A child process, forked here, that checks ``[start, end)`` and writes its part -- ``b"P"`` and
+    the part as `_range_worker` pickles it, or ``b"E"`` and the exception it raised, pickled -- to a
+    pipe, then exits with ``os._exit`` (its heap is never freed object by object).
+
+    A plain fork, not a process pool: no semaphores, threads or call queue to set up before the
+    worker starts (about 25 ms for the first pool of a process, most of it naming its
+    semaphores), and the parent reads the part itself once its own range is checked."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return _Child(pid, read)
+    code = 1
+    try:  # the child: whatever happens, it ends here
+        os.close(read)
+        try:
+            keep: dict = {}  # (the range's checker: never freed, the process ends)
+            data = b"P" + pickle.dumps(_wire(_check_range(path, start, end, gates, version, retain=keep)),
+                                       pickle.HIGHEST_PROTOCOL)
+        except Exception as e:  # (an InputError: the parent checks the file in one process, which words it)
+            try:
+                data = b"E" + pickle.dumps(e, pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                data = b"E" + pickle.dumps(RuntimeError(f"{type(e).__name__}: {e}"), pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write, view):]
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _receive(child: _Child) -> bytes:
+    """The part a forked worker sent (pickled), or the exception it sent raised; a worker that
+    ended without sending anything (killed) raises `RuntimeError`."""
+    with open(child.fd, "rb", closefd=False) as f:
+        data = f.read()
+    if data[:1] == b"P":
+        return data[1:]
+    if data[:1] == b"E":
+        raise pickle.loads(data[1:])
+    raise RuntimeError(f"the --jobs worker {child.pid} ended without a result")
+
+
+#: Forked workers that had sent their part but not yet exited when last looked at: reaped later.
+_EXITING: set[int] = set()
+
+
+def _end(children: list[_Child], received: bool) -> None:
+    """Close the pipes of forked workers and reap them.  Workers that sent their part (``received``)
+    are not waited for -- one still exiting is tearing down its heap, which the verdict need not
+    wait for: it is reaped at the next call (`_EXITING`) or by the system when this process ends.
+    Others (an error, an interrupt) are stopped first."""
+    for pid in list(_EXITING):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                _EXITING.discard(pid)
+        except ChildProcessError:
+            _EXITING.discard(pid)
+    for child in children:
+        os.close(child.fd)
+        try:
+            if not received:
+                os.kill(child.pid, signal.SIGKILL)
+                os.waitpid(child.pid, 0)
+            elif not os.waitpid(child.pid, os.WNOHANG)[0]:
+                _EXITING.add(child.pid)
+        except (ChildProcessError, ProcessLookupError):
+            pass
+
+
+#: A `PodResult`'s fields, in order (`_wire`, `_result_of`).
+_RESULT_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(PodResult)))
+
+
+def _wire(part: _Part) -> _Part:
+    """``part`` as a worker sends it: heads as plain tuples (`_Head` fields) and ended results as
+    their fields (`_RESULT_FIELDS`), which pickle and unpickle in about a third of the time (the
+    parent makes a `_Head` of the few heads it stitches, and each `PodResult` anew anyway, its
+    indices shifted: `_result_of`)."""
+    return part._replace(heads={k: tuple(h) for k, h in part.heads.items()},
+                         ended=[(k, _RESULT_FIELDS(r)) for k, r in part.ended])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,6 +470,14 @@ def _shift_result(r: PodResult, base: int) -> PodResult:
                      r.previous_index + base if r.previous_index is not None else None, r.deleted, r.coverage)
 
 
+def _result_of(fields: tuple, base: int) -> PodResult:
+    """The `PodResult` a worker sent as its fields (`_wire`), its indices shifted by ``base``."""
+    uid, namespace, name, observations, first_index, last_index, violations, first, rows, previous, deleted, coverage = fields
+    return PodResult(uid, namespace, name, observations, first_index + base, last_index + base, violations,
+                     _shift_violation(first, base), rows, previous + base if previous is not None else None, deleted,
+                     coverage)
+
+
 def _shift_head(h: _Head, base: int) -> _Head:
     if not base:
         return h
@@ -377,15 +509,15 @@ class _Unstitchable(Exception):
     """A head whose state after the stitch differs from the worker's: check in one process."""
 
 
-def _feed_head(path: str, head: _Head, stitcher: TraceChecker, specs: dict) -> list[Violation]:
+def _feed_head(path: str, head: _Head, stitcher: TraceChecker, specs: dict, file: Any) -> list[Violation]:
     """Check a head with ``stitcher``: the Pod as the worker's lane read it -- its line read again
-    (`podmodel.oracle.lines.reread_item`; ``specs``: spec bytes -> the one decoded spec) -- or unpickled."""
+    from ``file`` (``path`` opened for reading; `podmodel.oracle.lines.reread_item`; ``specs``: spec
+    bytes -> the one decoded spec) -- or unpickled."""
     where = (path, *head.location)
     if type(head.pod) is tuple:
         start, end = head.pod
-        with open(path, "rb") as f:
-            f.seek(start)
-            line = f.read(end - start)
+        file.seek(start)
+        line = file.read(end - start)
         item = reread_item(line, head.index, where, stitcher._typed, specs) if stitcher._typed is not None else None
         if item is not None:
             return stitcher._observe_item(item)
@@ -411,45 +543,51 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
     # head, the pod's (uid, namespace, name) as first seen -- before the range -- or None: the worker's)
     head_reports: dict = {}
     consumed = []
-    for key, head in part.heads.items():
-        pred = live.get(key)
-        if pred is None:  # a new pod for a single process too: the worker's reading stands
-            if head.report is not None:  # split off (the head has violations)
-                head = _shift_head(head, base)
-                violations.extend(head.found)
-                head_reports[key] = (head.report, head.index, False, None)
-            continue
-        head = _shift_head(head, base)
-        consumed.append(key)
-        # (a copy with its token: a state the stitcher itself checked, in the first range, takes the
-        # head from the stitcher's memo; one sent by a worker has none)
-        stitcher._pods[key] = pred.clone()
-        del emitted[:]
-        found = _feed_head(path, head, stitcher, specs)
-        st = stitcher._pods.pop(key, None)
-        if _after(st) != head.after:
-            raise _Unstitchable(key)
-        violations.extend(found)
-        if st is not None:
-            rep = _Report(st.count, st.violations, st.first, st.rows, st.previous_index), st.first_index
-        else:
-            r = emitted[0]
-            rep = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index), r.first_index
-        # (a pod's result and state name it as first seen, whatever its later observations say)
-        head_reports[key] = (*rep, head.report is None, (pred.uid, pred.namespace, pred.name))
+    file = None
+    try:
+        for key, head in part.heads.items():
+            pred = live.get(key)
+            if pred is None:  # a new pod for a single process too: the worker's reading stands
+                if head[5] is not None:  # split off (the head has violations): its report
+                    head = _shift_head(_Head._make(head), base)
+                    violations.extend(head.found)
+                    head_reports[key] = (head.report, head.index, False, None)
+                continue
+            head = _shift_head(_Head._make(head), base)
+            consumed.append(key)
+            # (a copy with its token: a state the stitcher itself checked, in the first range, takes the
+            # head from the stitcher's memo; one sent by a worker has none)
+            stitcher._pods[key] = pred.clone()
+            del emitted[:]
+            if file is None:  # (opened once, for the heads stitched)
+                file = open(path, "rb")  # noqa: SIM115
+            found = _feed_head(path, head, stitcher, specs, file)
+            st = stitcher._pods.pop(key, None)
+            if _after(st) != head.after:
+                raise _Unstitchable(key)
+            violations.extend(found)
+            if st is not None:
+                rep = _Report(st.count, st.violations, st.first, st.rows, st.previous_index), st.first_index
+            else:
+                r = emitted[0]
+                rep = _Report(r.observations, r.violations, r.first, r.rows, r.previous_index), r.first_index
+            # (a pod's result and state name it as first seen, whatever its later observations say)
+            head_reports[key] = (*rep, head.report is None, (pred.uid, pred.namespace, pred.name))
+    finally:
+        if file is not None:
+            file.close()
     ended = []
     for key, r in part.ended:
         hr = head_reports.pop(key, None) if head_reports else None
-        if hr is None:
-            if base:
-                r = _shift_result(r, base)
-        else:
-            first = _shift_violation(r.first, base)
-            previous = r.previous_index + base if r.previous_index is not None else None
+        if type(r) is tuple:  # as a worker sends it (`_wire`): made here, shifted
+            r = _result_of(r, base)
+        elif base:
+            r = _shift_result(r, base)
+        if hr is not None:
             # the worker's report without the head's part, if it still counts it (no violation in it)
-            rep = _combine(hr[0], _Report(r.observations - hr[2], r.violations, first, r.rows, previous))
+            rep = _combine(hr[0], _Report(r.observations - hr[2], r.violations, r.first, r.rows, r.previous_index))
             uid, namespace, name = hr[3] or (r.uid, r.namespace, r.name)
-            r = PodResult(uid, namespace, name, rep.count, hr[1], r.last_index + base, rep.violations, rep.first,
+            r = PodResult(uid, namespace, name, rep.count, hr[1], r.last_index, rep.violations, rep.first,
                           rep.rows, rep.previous_index, r.deleted, r.coverage)
         ended.append(r)
     for key in consumed:
@@ -620,23 +758,44 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
     ranges = line_ranges(path, jobs, FIRST_SHARE)
     own: dict = {}
     try:
+        sent: list[bytes] = []  # the other ranges' parts, pickled by their workers
         if len(ranges) == 1:
             parts = [_check_range(path, *ranges[0], gates, version)]
         else:
             # The workers check the other ranges while this process checks the first: one process
             # fewer to start, one part fewer to send, and its checker, warm, stitches the heads.
-            with _pool(len(ranges) - 1) as pool:
-                futures = [pool.submit(_check_range, path, a, b, gates, version) for a, b in ranges[1:]]
-                parts = [_check_range(path, *ranges[0], gates, version, own)]
-                parts += [f.result() for f in futures]
+            if hasattr(os, "fork"):
+                children: list[_Child] = []
+                try:
+                    for a, b in ranges[1:]:
+                        try:
+                            children.append(_fork_range(path, a, b, gates, version))
+                        except OSError:  # no process to be had (a limit): one process checks the file
+                            return None
+                    parts = [_check_range(path, *ranges[0], gates, version, own)]
+                    sent = [_receive(child) for child in children]
+                finally:
+                    _end(children, len(sent) == len(children))
+            else:  # pragma: no cover - no fork (Windows): a pool of spawned processes
+                pool = _pool(len(ranges) - 1)
+                try:
+                    futures = [pool.submit(_range_worker, path, a, b, gates, version) for a, b in ranges[1:]]
+                    parts = [_check_range(path, *ranges[0], gates, version, own)]
+                    sent = [f.result() for f in futures]
+                finally:
+                    # not waiting for the workers to exit (to tear down their heaps): they have
+                    # nothing more to say (the pool's thread joins them)
+                    pool.shutdown(wait=False, cancel_futures=True)
     except InputError:
         return None  # one process words the error with its true location
-    if not sum(p.count for p in parts):
-        return None  # nothing to check: one process says why
     cpu = time.process_time()
     collecting = gc.isenabled()
     gc.disable()  # the parts are a large heap of results: full collections while stitching would scan it again and again
     try:
+        parts += [pickle.loads(b) for b in sent]
+        unpickled = time.process_time()
+        if not sum(p.count for p in parts):
+            return None  # nothing to check: one process says why
         verdict = _stitch(path, ranges, parts, gates, version, timings, own or None)
     except InputError:
         return None
@@ -644,7 +803,8 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         if collecting:
             gc.enable()
     if timings is not None:
-        timings.update(mode="ranges", workers_cpu=[p.cpu for p in parts], stitch_cpu=time.process_time() - cpu)
+        timings.update(mode="ranges", workers_cpu=[p.cpu for p in parts], unpickle_cpu=unpickled - cpu,
+                       stitch_cpu=time.process_time() - unpickled)
     return verdict
 
 

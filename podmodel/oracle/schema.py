@@ -99,7 +99,10 @@ class PodSchema:
         """Every schema problem of a whole Pod object (empty when it fits the schema)."""
         if self._pod.is_valid(pod):
             return []
-        return [self._problem(e) for e in self._pod.iter_errors(pod)]
+        try:
+            return [self._problem(e) for e in self._pod.iter_errors(pod)]
+        except ValueError:  # jsonschema-rs words no error under a key that is not a string (a caller's dict)
+            return [self._problem(e) for e in self._pod.iter_errors(_json_keys(pod))]
 
     def problems_but_spec(self, pod: Mapping[str, Any]) -> list[Problem]:
         """`problems`, for a Pod whose ``spec`` is known to fit the schema (the same object as in an
@@ -129,6 +132,22 @@ class PodSchema:
             options = ", ".join(str(o) for o in details.get("options", ()) if o is not None)
             return Problem(where, f"one of {options} (Kubernetes {v} Pod schema)", _show(e.instance))
         return Problem(where, f"a value the Kubernetes {v} Pod schema allows ({e.message})", _show(e.instance))
+
+
+_JSON_KEYS = {None: "null", True: "true", False: "false"}
+
+
+def _json_keys(o: Any) -> Any:
+    """``o`` with every mapping key a string, as ``json.dumps`` writes keys (``2`` -> ``"2"``,
+    ``True`` -> ``"true"``, ``None`` -> ``"null"``; any other key as its ``str``): a Pod built in
+    Python may have keys JSON cannot carry, and the schema's problems are worded for the object
+    as it would be sent."""
+    if isinstance(o, Mapping):
+        return {k if isinstance(k, str) else _JSON_KEYS.get(k, str(k)) if k is None or isinstance(k, bool) else str(k):
+                _json_keys(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_json_keys(x) for x in o]
+    return o
 
 
 def _lenient(o: Any) -> Any:
