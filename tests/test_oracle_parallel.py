@@ -180,13 +180,20 @@ def test_a_range_whose_head_cannot_be_stitched_is_checked_again_from_the_live_po
     assert check_file_parallel(str(path), jobs=2) == check_trace_serial(str(path))
 
 
+def _appended(n: int) -> str:
+    """``n`` random traces appended, each ending its last line (a trace may end without one)."""
+    return "".join(t if t.endswith("\n") else t + "\n" for t in map(_trace, range(n)))
+
+
 def test_through_the_process_pool(tmp_path):
     path = tmp_path / "t.jsonl"
-    path.write_text("".join(_trace(s) for s in range(3)))
+    path.write_text(_appended(3))
     # several traces appended: uids repeat, so pods are deleted, revived and out of order across ranges
     serial = check_trace_serial(str(path))
     assert len(line_ranges(str(path), 3)) == 3
-    assert check_file_parallel(str(path), jobs=3, mode="ranges") == serial
+    timings: dict = {}
+    assert check_file_parallel(str(path), jobs=3, mode="ranges", timings=timings) == serial
+    assert timings["mode"] == "ranges"  # checked in ranges, not by one process after a failed split
     assert check_file_parallel(str(path), jobs=2) == serial
     assert check_file_parallel(str(path), jobs=2, mode="uid") == serial
     old = check_trace_serial(str(path), kubernetes_version="1.33", feature_gates={"SidecarContainers": True})
@@ -272,3 +279,22 @@ def test_input_errors_are_those_of_one_process(tmp_path, monkeypatch):
     calls.clear()
     assert check_file_parallel(str(pretty), jobs=2, mode="ranges") == check_trace_serial(str(pretty))
     assert calls  # not JSON Lines: the workers' jsonl reading refused it, one process checked it
+
+
+def test_without_fork_the_other_ranges_go_to_a_process_pool(tmp_path, monkeypatch):
+    """Where `os` has no ``fork`` (Windows), `_check_ranges` submits the other ranges to a pool
+    (`parallel._pool`) and still checks the first range itself: same verdict as one process."""
+    import types
+
+    path = tmp_path / "t.jsonl"
+    path.write_text(_appended(3))
+    serial = check_trace_serial(str(path))
+    no_fork = types.SimpleNamespace(**{k: getattr(os, k) for k in dir(os) if k != "fork" and not k.startswith("__")})
+    pools: list = []
+    real_pool = parallel._pool
+    monkeypatch.setattr(parallel, "os", no_fork)
+    monkeypatch.setattr(parallel, "_fork_range", lambda *a: pytest.fail("forked without os.fork"))
+    monkeypatch.setattr(parallel, "_pool", lambda jobs: pools.append(jobs) or real_pool(jobs))
+    timings: dict = {}
+    assert check_file_parallel(str(path), jobs=3, mode="ranges", timings=timings) == serial
+    assert pools == [2] and timings["mode"] == "ranges"
