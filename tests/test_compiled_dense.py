@@ -91,7 +91,7 @@ def test_dense_blocks_give_the_values_the_sorted_keys_give(name, monkeypatch):
 
     dense = compiled._Checks(T, steps)
     first, again = values(dense), values(dense)
-    blocks = sum(v.kdense.buf.n + v.hdense.buf.n for pair in dense.ev.values() for v in pair)
+    blocks = sum(v.kdense.buf.n + v.hdense.buf.n + v.odense.buf.n for pair in dense.ev.values() for v in pair)
     monkeypatch.setattr(compiled, "DENSE_BLOCK", 0)
     plain = values(compiled._Checks(T, steps))
     assert blocks > 0  # the blocks were used
@@ -110,3 +110,39 @@ def test_runs_with_and_without_dense_blocks_agree(name, monkeypatch):
     assert a.verdicts(fairness="strong") == b.verdicts(fairness="strong")
     assert {k: v.actions for k, v in a.violations.items()} == {k: v.actions for k, v in b.violations.items()}
     assert {k: v.actions for k, v in a.witnesses.items()} == {k: v.actions for k, v in b.witnesses.items()}
+
+
+def test_own_masks_move_each_position_by_the_permutation():
+    """`_Digits.own_masks`: bit ``k`` of the representative's mask is bit ``p[k]`` of the
+    element's, for every permutation the run met and every mask."""
+    T = explore(_model("two-identical-apps"), engine="compiled").space.tables
+    assert len(T.perms) > 1
+    d = compiled._Digits(T)
+    masks = np.arange(1 << T.n)
+    for pid, p in enumerate(T.perms):
+        got_r, got_l = d.own_masks(np.full(masks.size, pid), masks, masks[::-1].copy())
+        want = [sum(1 << p[k] for k in range(T.n) if m >> k & 1) for m in masks.tolist()]
+        assert got_r.tolist() == want and got_l.tolist() == want[::-1]
+
+
+@pytest.mark.parametrize("name", ["two-identical-apps", "onfailure-i1s1a3"])
+def test_own_masks_keep_what_the_representative_reads(name):
+    """An element's digits at its own masks (`own_masks`) determine its representative's
+    digits at the representative's masks (counts and codes permuted by `Tables.to_rep`):
+    what a value cached per class in the class's own order relies on."""
+    T = explore(_model(name), engine="compiled").space.tables
+    d = compiled._Digits(T)
+    rng = np.random.default_rng(11)
+    size = 20000
+    for pid in range(1, len(T.perms)):
+        rb, lb = rng.integers(1, 1 << T.n, 2)
+        pids = np.full(size, pid)
+        rr, ll = rng.integers(0, T.R, size), rng.integers(0, T.LB, size)
+        own_rb, own_lb = d.own_masks(pids, np.full(size, rb), np.full(size, lb))
+        own = d.slot(own_rb, own_lb, rr, ll)
+        r2, l2 = T.to_rep(pids, rr, ll)
+        rep = d.slot(np.full(size, rb), np.full(size, lb), r2, l2)
+        order = np.argsort(own, kind="stable")
+        same_own = own[order][1:] == own[order][:-1]
+        assert (rep[order][1:][same_own] == rep[order][:-1][same_own]).all()
+        assert len(np.unique(own)) == len(np.unique(rep))  # and the other way round

@@ -1320,6 +1320,7 @@ class _Digits:
         # gaps: 0 .. `span` - 1), built on first use
         self._slots: tuple[np.ndarray, ...] | None = None
         self.slots = fits
+        self._own: np.ndarray | None = None   # `own_masks`'s table, per permutation and mask
         self.perm_r = np.zeros((0, T.R), np.int64)
         self.perm_l = np.zeros((0, T.LB), np.int64)
 
@@ -1356,6 +1357,19 @@ class _Digits:
             self._slots = (*self._slot_table(T.R, T.M + 1, T.P), *self._slot_table(T.LB, T.B, T.PL))
         pr, sr, pl, sl = self._slots
         return pr[rb, r] * sl[lb] + pl[lb, l]
+
+    def own_masks(self, pid: np.ndarray, rb: np.ndarray, lb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Masks of the representative's positions as the positions of the permuted element
+        (permutation ``perms[pid]``): bit ``k`` becomes bit ``p[k]``."""
+        T = self.T
+        if self._own is None or len(self._own) < len(T.perms):
+            pm = np.asarray(T.perms, dtype=np.int64)
+            masks = np.arange(1 << T.n, dtype=np.int64)
+            own = np.zeros((len(pm), masks.size), np.int64)
+            for k in range(T.n):
+                own |= ((masks >> k) & 1)[None, :] << pm[:, k:k + 1]
+            self._own = own
+        return self._own[pid, rb].astype(rb.dtype), self._own[pid, lb].astype(lb.dtype)
 
     def span(self, rb: np.ndarray, lb: np.ndarray) -> np.ndarray:
         """How many numbers `slot` gives for masks ``rb``/``lb``."""
@@ -1520,6 +1534,7 @@ class _Values:
         # the keyed values cached in dense blocks, per class and per hidden transition (speed only)
         self.kdense = _Dense(self._bits_dtype)
         self.hdense = _Dense(np.int64)
+        self.odense = _Dense(self._bits_dtype)   # per class, in its own container order (`_keyed_values`)
 
     def _grow(self, n: int) -> None:
         if n > self.val.size:
@@ -1585,24 +1600,57 @@ class _Values:
         out = v == 1
         k = np.flatnonzero(v == _KEYED)
         if k.size:
-            ck, rk, lk = cls[k], r[k], l[k]
-            if self.canon is not None:
-                ck, rk, lk = self.canon.to_rep(ck, rk, lk)
-            res = np.empty(k.size, dtype=bool)
-            self._kgrow(int(ck.max()) + 1)
-            h = self.hid[ck].astype(np.int64)
-            shared = np.flatnonzero(h >= 0)
-            if shared.size:  # keyed by their hidden transition, shared by every class of it
-                shared = shared[~self.hdead[h[shared]]]
-            rest = np.ones(k.size, dtype=bool)
-            if shared.size:
-                got, ok = self._hkeyed(h[shared], rk[shared], lk[shared])
-                res[shared[ok]] = got[ok]
-                rest[shared[ok]] = False
-            if rest.any():
-                res[rest] = self._keyed(ck[rest], rk[rest], lk[rest])
-            out[k] = res
+            out[k] = self._keyed_values(cls[k], r[k], l[k])
         return out
+
+    def _keyed_values(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """The predicate on elements of keyed classes: from each class's own dense block
+        (`_Dense`, the class's own counts and codes: no permutation to the representative)
+        where cached, else `_keyed_by_rep`."""
+        d = _digits(self.T)
+        if not d.slots:
+            return self._keyed_by_rep(cls, r, l)[0]
+        got = self.odense.get(d, cls, r, l)
+        miss = np.flatnonzero(got == _UNSEEN)
+        if miss.size:
+            cm, rm, lm = cls[miss], r[miss], l[miss]
+            res, rb, lb = self._keyed_by_rep(cm, rm, lm)
+            self.odense.put(d, cm, rb, lb, rm, lm, res)
+            got[miss] = res
+        return got == 1
+
+    def _keyed_by_rep(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The predicate on elements of keyed classes, as their representatives' (`canon`)
+        hidden transitions or classes give it; and per element the positions (bit masks, in
+        the element's own container order) whose counts and codes it depends on at most:
+        the masks its value was computed with, or wider ones (masks only widen)."""
+        ck, rk, lk = cls, r, l
+        if self.canon is not None:
+            ck, rk, lk = self.canon.to_rep(cls, r, l)
+        res = np.empty(cls.size, dtype=bool)
+        self._kgrow(int(ck.max()) + 1)
+        h = self.hid[ck].astype(np.int64)
+        shared = np.flatnonzero(h >= 0)
+        if shared.size:  # keyed by their hidden transition, shared by every class of it
+            shared = shared[~self.hdead[h[shared]]]
+        rest = np.ones(cls.size, dtype=bool)
+        if shared.size:
+            got, ok = self._hkeyed(h[shared], rk[shared], lk[shared])
+            res[shared[ok]] = got[ok]
+            rest[shared[ok]] = False
+            shared = shared[ok]
+        if rest.any():
+            res[rest] = self._keyed(ck[rest], rk[rest], lk[rest])
+        rb, lb = self.rbits[ck], self.lbits[ck]   # read after the calls: the masks reached
+        if shared.size:
+            hs = h[shared]
+            rb[shared], lb[shared] = self.hrb[hs], self.hlb[hs]
+        if self.canon is not None:
+            move = np.flatnonzero(ck != cls)
+            if move.size:  # the representative's position k is the element's position p[k]
+                pid = self.canon.arrays(int(cls.max()) + 1)[1][cls[move]]
+                rb[move], lb[move] = _digits(self.T).own_masks(pid, rb[move], lb[move])
+        return res, rb, lb
 
     def _key_bits(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """Counts and codes at the positions of ``rb``/``lb`` (bit masks, per element), packed."""
