@@ -2293,19 +2293,16 @@ class _Checks:
         pick = np.flatnonzero(need)
         if not pick.size:
             return
-        e, r, l = e[pick], r[pick], l[pick]   # (``src``/``act`` gathered only for a violation)
+        e, r, l, src, act = e[pick], r[pick], l[pick], src[pick], act[pick]
+        res = np.zeros(pick.size, bool) if rid is None else rid[pick] >= 0
         rk = rid[pick] if rid is not None else None
-        res = np.zeros(pick.size, bool) if rk is None else rk >= 0
-        et = e if rk is None else e[~res]
-        self._prime("edge", [self.ev[p.id][0] for p in steps], et)
+        self._prime("edge", [self.ev[p.id][0] for p in steps], e[~res])
         if rk is not None:
-            rr = rk[res]
-            self._prime("resolved", [self.ev[p.id][1] for p in steps], rr)
-            odd = np.empty((pick.size, self._odd["edge"].shape[1]), np.uint8)
-            odd[~res] = self._odd["edge"][et]
-            odd[res] = self._odd["resolved"][rr]
-        else:
-            odd = self._odd["edge"][et]
+            self._prime("resolved", [self.ev[p.id][1] for p in steps], rk[res])
+        odd = np.empty((pick.size, self._odd["edge"].shape[1]), np.uint8)
+        odd[~res] = self._odd["edge"][e[~res]]
+        if rk is not None:
+            odd[res] = self._odd["resolved"][rk[res]]
 
         def evaluate(p: Property, table: _Values, sel: np.ndarray) -> np.ndarray:
             if rk is None:
@@ -2320,8 +2317,7 @@ class _Checks:
         def record(p: Property, sel: np.ndarray, ok: np.ndarray) -> None:
             bad = np.flatnonzero(~ok)
             if bad.size:
-                first = pick[sel[bad[0]]]
-                self.bad_step[p.id] = (int(src[first]), int(act[first]))
+                self.bad_step[p.id] = (int(src[sel[bad[0]]]), int(act[sel[bad[0]]]))
 
         self._look("edge", odd, evaluate, record)
 
