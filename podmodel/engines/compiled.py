@@ -1531,10 +1531,12 @@ class _Values:
         #: per class: the hidden transition it is keyed by (`_HKEYED`), else -1 (grown with `_kgrow`)
         self.hid = np.full(0, -1, np.int32)
         self.hidden: _Checks | None = None   # builds the hidden transitions' arguments
-        # the keyed values cached in dense blocks, per class and per hidden transition (speed only)
-        self.kdense = _Dense(self._bits_dtype)
-        self.hdense = _Dense(np.int64)
-        self.odense = _Dense(self._bits_dtype)   # per class, in its own container order (`_keyed_values`)
+        # the keyed values cached in dense blocks (speed only), made when first needed (most
+        # predicates are never keyed): per representative class, per hidden transition, and
+        # per class in its own container order (`_keyed_values`)
+        self.kdense: _Dense | None = None
+        self.hdense: _Dense | None = None
+        self.odense: _Dense | None = None
 
     def _grow(self, n: int) -> None:
         if n > self.val.size:
@@ -1610,6 +1612,8 @@ class _Values:
         d = _digits(self.T)
         if not d.slots:
             return self._keyed_by_rep(cls, r, l)[0]
+        if self.odense is None:
+            self.odense = _Dense(self._bits_dtype)
         got = self.odense.get(d, cls, r, l)
         miss = np.flatnonzero(got == _UNSEEN)
         if miss.size:
@@ -1663,6 +1667,8 @@ class _Values:
         d = _digits(self.T)
         if not d.slots:
             return self._hkeyed_sorted(h, r, l)
+        if self.hdense is None:
+            self.hdense = _Dense(np.int64)
         got = self.hdense.get(d, h, r, l)
         ok = np.ones(h.size, dtype=bool)
         miss = np.flatnonzero(got == _UNSEEN)
@@ -1744,6 +1750,8 @@ class _Values:
         d = _digits(self.T)
         if not d.slots:
             return self._keyed_sorted(cls, r, l)
+        if self.kdense is None:
+            self.kdense = _Dense(self._bits_dtype)
         got = self.kdense.get(d, cls, r, l)
         miss = np.flatnonzero(got == _UNSEEN)
         if miss.size:
