@@ -1335,6 +1335,11 @@ class _Digits:
         fits = (1 << n) * max(T.R, T.LB) <= DIGIT_TABLE_LIMIT
         self.kept_r = self._kept_table(T.R, T.M + 1, T.P) if fits else None
         self.kept_l = self._kept_table(T.LB, T.B, T.PL) if fits else None
+        # `slot`'s tables: the digits at a mask's positions as one mixed-radix number (no
+        # gaps: 0 .. `span` - 1), built on first use
+        self._slots: tuple[np.ndarray, ...] | None = None
+        self.slots = fits
+        self._own: np.ndarray | None = None   # `own_masks`'s table, per permutation and mask
         self.perm_r = np.zeros((0, T.R), np.int64)
         self.perm_l = np.zeros((0, T.LB), np.int64)
 
@@ -1349,6 +1354,47 @@ class _Digits:
             w = int(weights[j])
             out += (x // w % base * w) * (mask >> j & 1)
         return out
+
+    def _slot_table(self, size: int, base: int, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.arange(size, dtype=np.int64)
+        rows, spans = [], []
+        for m in range(1 << self.T.n):
+            out, step = np.zeros(size, np.int64), 1
+            for j in _bits(m):
+                out += x // int(weights[j]) % base * step
+                step *= base
+            rows.append(out)
+            spans.append(step)
+        return np.stack(rows).astype(np.int32), np.asarray(spans, np.int64)
+
+    def slot(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """The counts of ``r`` at the positions of ``rb`` and the codes of ``l`` at those of
+        ``lb`` as one number below ``span(rb, lb)``: distinct digits there, distinct numbers
+        (the `key` without the gaps, to index a small dense block per class)."""
+        if self._slots is None:
+            T = self.T
+            self._slots = (*self._slot_table(T.R, T.M + 1, T.P), *self._slot_table(T.LB, T.B, T.PL))
+        pr, sr, pl, sl = self._slots
+        return pr[rb, r] * sl[lb] + pl[lb, l]
+
+    def own_masks(self, pid: np.ndarray, rb: np.ndarray, lb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Masks of the representative's positions as the positions of the permuted element
+        (permutation ``perms[pid]``): bit ``k`` becomes bit ``p[k]``."""
+        T = self.T
+        if self._own is None or len(self._own) < len(T.perms):
+            pm = np.asarray(T.perms, dtype=np.int64)
+            masks = np.arange(1 << T.n, dtype=np.int64)
+            own = np.zeros((len(pm), masks.size), np.int64)
+            for k in range(T.n):
+                own |= ((masks >> k) & 1)[None, :] << pm[:, k:k + 1]
+            self._own = own
+        return self._own[pid, rb].astype(rb.dtype), self._own[pid, lb].astype(lb.dtype)
+
+    def span(self, rb: np.ndarray, lb: np.ndarray) -> np.ndarray:
+        """How many numbers `slot` gives for masks ``rb``/``lb``."""
+        if self._slots is None:
+            self.slot(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return self._slots[1][rb] * self._slots[3][lb]
 
     def key(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """Counts of ``r`` at the positions of ``rb`` and codes of ``l`` at those of ``lb``, packed."""
@@ -1391,6 +1437,74 @@ def _mask_dtype(n: int) -> type:
 
 def _bits(mask: int) -> tuple[int, ...]:
     return tuple(j for j in range(mask.bit_length()) if mask >> j & 1)
+
+
+#: Largest dense block (values) cached for one keyed class or hidden transition (`_Dense`).
+DENSE_BLOCK = 1 << 10
+
+
+class _Dense:
+    """A keyed predicate's values cached in small dense blocks, one per owner (a keyed class,
+    or a hidden transition), a byte per value: 1, 0 or `_UNSEEN`.  An owner's block has a
+    slot for each combination of the counts and codes at the positions it is keyed by
+    (`_Digits.slot`, with the masks the block was laid out for, ``rb``/``lb``), so a chunk's
+    keyed elements are looked up by a few gathers instead of being sorted by key
+    (``np.unique``) and looked up one distinct key at a time.
+
+    Speed only: a value is stored only as `_Values` computed it for those counts and codes,
+    and a value computed with some positions concrete holds for every element with the same
+    digits there (the predicate read nothing else), so a block laid out for masks that have
+    since widened still gives right values; it is only no longer filled (`put` lays out a new
+    block for the wider masks)."""
+
+    def __init__(self, mask_dtype: type):
+        self.off = np.full(0, -1, np.int64)   # per owner: where its block starts in ``buf``, or -1
+        self.rb = np.zeros(0, mask_dtype)
+        self.lb = np.zeros(0, mask_dtype)
+        self.buf = _Column(np.int8)
+
+    def _grow(self, n: int) -> None:
+        if n > self.off.size:
+            extra = max(n, 2 * self.off.size) - self.off.size
+            self.off = np.concatenate([self.off, np.full(extra, -1, self.off.dtype)])
+            self.rb = np.concatenate([self.rb, np.zeros(extra, self.rb.dtype)])
+            self.lb = np.concatenate([self.lb, np.zeros(extra, self.lb.dtype)])
+
+    def get(self, d: _Digits, own: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """The cached value of each element (owner ``own[i]``, counts ``r[i]``, codes ``l[i]``)."""
+        self._grow(int(own.max()) + 1)
+        off = self.off[own]
+        have = np.flatnonzero(off >= 0)
+        if have.size == own.size:
+            return self.buf.a[off + d.slot(self.rb[own], self.lb[own], r, l)]
+        out = np.full(own.size, _UNSEEN, np.int8)
+        if have.size:
+            o = own[have]
+            out[have] = self.buf.a[off[have] + d.slot(self.rb[o], self.lb[o], r[have], l[have])]
+        return out
+
+    def put(self, d: _Digits, own: np.ndarray, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray,
+            val: np.ndarray) -> None:
+        """Store values ``val`` computed with the positions of masks ``rb``/``lb`` concrete."""
+        if not own.size:
+            return
+        self._grow(int(own.max()) + 1)
+        stale = (self.off[own] < 0) | (self.rb[own] != rb) | (self.lb[own] != lb)
+        if stale.any():  # owners without a block for these masks: one laid out (if small enough)
+            o, first = np.unique(own[stale], return_index=True)
+            orb, olb = rb[stale][first], lb[stale][first]
+            size = d.span(orb, olb)
+            small = size <= DENSE_BLOCK
+            o, orb, olb, size = o[small], orb[small], olb[small], size[small]
+            if o.size:
+                start = self.buf.n
+                self.buf.append(np.full(int(size.sum()), _UNSEEN, np.int8))
+                self.off[o] = start + np.cumsum(size) - size
+                self.rb[o], self.lb[o] = orb, olb
+        fits = np.flatnonzero((self.off[own] >= 0) & (self.rb[own] == rb) & (self.lb[own] == lb))
+        if fits.size:
+            o = own[fits]
+            self.buf.a[self.off[o] + d.slot(rb[fits], lb[fits], r[fits], l[fits])] = val[fits]
 
 
 class _Values:
@@ -1436,6 +1550,12 @@ class _Values:
         #: per class: the hidden transition it is keyed by (`_HKEYED`), else -1 (grown with `_kgrow`)
         self.hid = np.full(0, -1, np.int32)
         self.hidden: _Checks | None = None   # builds the hidden transitions' arguments
+        # the keyed values cached in dense blocks (speed only), made when first needed (most
+        # predicates are never keyed): per representative class, per hidden transition, and
+        # per class in its own container order (`_keyed_values`)
+        self.kdense: _Dense | None = None
+        self.hdense: _Dense | None = None
+        self.odense: _Dense | None = None
 
     def _grow(self, n: int) -> None:
         if n > self.val.size:
@@ -1501,24 +1621,59 @@ class _Values:
         out = v == 1
         k = np.flatnonzero(v == _KEYED)
         if k.size:
-            ck, rk, lk = cls[k], r[k], l[k]
-            if self.canon is not None:
-                ck, rk, lk = self.canon.to_rep(ck, rk, lk)
-            res = np.empty(k.size, dtype=bool)
-            self._kgrow(int(ck.max()) + 1)
-            h = self.hid[ck].astype(np.int64)
-            shared = np.flatnonzero(h >= 0)
-            if shared.size:  # keyed by their hidden transition, shared by every class of it
-                shared = shared[~self.hdead[h[shared]]]
-            rest = np.ones(k.size, dtype=bool)
-            if shared.size:
-                got, ok = self._hkeyed(h[shared], rk[shared], lk[shared])
-                res[shared[ok]] = got[ok]
-                rest[shared[ok]] = False
-            if rest.any():
-                res[rest] = self._keyed(ck[rest], rk[rest], lk[rest])
-            out[k] = res
+            out[k] = self._keyed_values(cls[k], r[k], l[k])
         return out
+
+    def _keyed_values(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """The predicate on elements of keyed classes: from each class's own dense block
+        (`_Dense`, the class's own counts and codes: no permutation to the representative)
+        where cached, else `_keyed_by_rep`."""
+        d = _digits(self.T)
+        if not d.slots:
+            return self._keyed_by_rep(cls, r, l)[0]
+        if self.odense is None:
+            self.odense = _Dense(self._bits_dtype)
+        got = self.odense.get(d, cls, r, l)
+        miss = np.flatnonzero(got == _UNSEEN)
+        if miss.size:
+            cm, rm, lm = cls[miss], r[miss], l[miss]
+            res, rb, lb = self._keyed_by_rep(cm, rm, lm)
+            self.odense.put(d, cm, rb, lb, rm, lm, res)
+            got[miss] = res
+        return got == 1
+
+    def _keyed_by_rep(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The predicate on elements of keyed classes, as their representatives' (`canon`)
+        hidden transitions or classes give it; and per element the positions (bit masks, in
+        the element's own container order) whose counts and codes it depends on at most:
+        the masks its value was computed with, or wider ones (masks only widen)."""
+        ck, rk, lk = cls, r, l
+        if self.canon is not None:
+            ck, rk, lk = self.canon.to_rep(cls, r, l)
+        res = np.empty(cls.size, dtype=bool)
+        self._kgrow(int(ck.max()) + 1)
+        h = self.hid[ck].astype(np.int64)
+        shared = np.flatnonzero(h >= 0)
+        if shared.size:  # keyed by their hidden transition, shared by every class of it
+            shared = shared[~self.hdead[h[shared]]]
+        rest = np.ones(cls.size, dtype=bool)
+        if shared.size:
+            got, ok = self._hkeyed(h[shared], rk[shared], lk[shared])
+            res[shared[ok]] = got[ok]
+            rest[shared[ok]] = False
+            shared = shared[ok]
+        if rest.any():
+            res[rest] = self._keyed(ck[rest], rk[rest], lk[rest])
+        rb, lb = self.rbits[ck], self.lbits[ck]   # read after the calls: the masks reached
+        if shared.size:
+            hs = h[shared]
+            rb[shared], lb[shared] = self.hrb[hs], self.hlb[hs]
+        if self.canon is not None:
+            move = np.flatnonzero(ck != cls)
+            if move.size:  # the representative's position k is the element's position p[k]
+                pid = self.canon.arrays(int(cls.max()) + 1)[1][cls[move]]
+                rb[move], lb[move] = _digits(self.T).own_masks(pid, rb[move], lb[move])
+        return res, rb, lb
 
     def _key_bits(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """Counts and codes at the positions of ``rb``/``lb`` (bit masks, per element), packed."""
@@ -1526,7 +1681,27 @@ class _Values:
 
     def _hkeyed(self, h: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`_keyed` for elements keyed by hidden transitions ``h``: (values, and False where
-        the hidden transition turned out to need a hidden container: the class decides)."""
+        the hidden transition turned out to need a hidden container: the class decides).
+        From the dense blocks (`_Dense`) where cached, else `_hkeyed_sorted`."""
+        d = _digits(self.T)
+        if not d.slots:
+            return self._hkeyed_sorted(h, r, l)
+        if self.hdense is None:
+            self.hdense = _Dense(np.int64)
+        got = self.hdense.get(d, h, r, l)
+        ok = np.ones(h.size, dtype=bool)
+        miss = np.flatnonzero(got == _UNSEEN)
+        if miss.size:
+            hm, rm, lm = h[miss], r[miss], l[miss]
+            res, okm = self._hkeyed_sorted(hm, rm, lm)
+            k = np.flatnonzero(okm)
+            self.hdense.put(d, hm[k], self.hrb[hm[k]], self.hlb[hm[k]], rm[k], lm[k], res[k])
+            got[miss] = res
+            ok[miss] = okm
+        return got == 1, ok
+
+    def _hkeyed_sorted(self, h: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`_hkeyed` by sorting the elements' keys (``np.unique``) and a memo per distinct key."""
         RL = self.T.RL
         while True:
             kk = self._key_bits(self.hrb[h], self.hlb[h], r, l)
@@ -1589,6 +1764,24 @@ class _Values:
             self._learn(c, e)
 
     def _keyed(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """The predicate on elements of keyed classes ``cls``: from the dense blocks
+        (`_Dense`) where cached, else `_keyed_sorted`."""
+        d = _digits(self.T)
+        if not d.slots:
+            return self._keyed_sorted(cls, r, l)
+        if self.kdense is None:
+            self.kdense = _Dense(self._bits_dtype)
+        got = self.kdense.get(d, cls, r, l)
+        miss = np.flatnonzero(got == _UNSEEN)
+        if miss.size:
+            cm, rm, lm = cls[miss], r[miss], l[miss]
+            res = self._keyed_sorted(cm, rm, lm)
+            self.kdense.put(d, cm, self.rbits[cm], self.lbits[cm], rm, lm, res)
+            got[miss] = res
+        return got == 1
+
+    def _keyed_sorted(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
+        """`_keyed` by sorting the elements' keys (``np.unique``) and a memo per distinct key."""
         T = self.T
         while True:
             rb, lb = self.rbits[cls], self.lbits[cls]

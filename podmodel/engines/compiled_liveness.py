@@ -117,6 +117,23 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
     return seen
 
 
+#: Edges whose per-edge temporaries `_both` and `_fair_components` make at once: blocks
+#: small enough for the allocator to reuse its heap (a temporary of a whole graph's size is
+#: a fresh mapping, every page of it faulted in: most of liveness's system time).
+EDGE_BLOCK = 1 << 21
+
+
+def _both(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``mask[a] & mask[b]``, a block of edges at a time (one output, small temporaries)."""
+    out = np.empty(a.size, dtype=bool)
+    for lo in range(0, a.size, EDGE_BLOCK):
+        hi = min(a.size, lo + EDGE_BLOCK)
+        o = out[lo:hi]
+        np.take(mask, a[lo:hi], out=o)
+        o &= mask[b[lo:hi]]
+    return out
+
+
 def _indptr(n: int, src: np.ndarray) -> np.ndarray:
     """Where each state's run of edges starts in ``src`` (sorted), and the end: ``n + 1``
     offsets.  From the positions where the source changes (a byte per edge of temporary:
@@ -125,7 +142,8 @@ def _indptr(n: int, src: np.ndarray) -> np.ndarray:
     m = src.size
     out = np.full(n + 1, m, np.int32 if m < 1 << 31 else np.int64)
     if m:
-        starts = np.flatnonzero(src[1:] != src[:-1]) + 1
+        starts = np.flatnonzero(src[1:] != src[:-1])
+        starts += 1
         out[src[0]] = 0
         out[src[starts]] = starts
         out = np.ascontiguousarray(np.minimum.accumulate(out[::-1])[::-1])
@@ -150,7 +168,7 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
     (``local``): its routines allocate several arrays per node of the graph, so a graph over
     all ``n`` states cost page faults in proportion to ``n`` for every call, however small
     the region (speed and memory only: the components are the same)."""
-    comp_of = np.full(n, -1, np.int64)
+    comp_of = np.full(n, -1, np.int32 if n < 1 << 31 else np.int64)
     alive = region.copy()
     next_id = 0
     local = np.empty(n, np.int32 if n < 1 << 31 else np.int64)  # state -> its number among the alive ones
@@ -158,8 +176,7 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         idx = np.flatnonzero(alive)
         if not idx.size:
             return comp_of
-        keep = alive[hs]
-        keep &= alive[hd]
+        keep = _both(alive, hs, hd)
         es, ed, ea = (hs, hd, ha) if keep.all() else (hs[keep], hd[keep], ha[keep])  # no copy while all stay
         del keep
         local[idx] = np.arange(idx.size, dtype=local.dtype)
@@ -167,14 +184,16 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         g = _csr(idx.size, es, ed)  # es is sorted: the edges are kept in source order
         ncomp, lab = connected_components(g, directed=True, connection="strong")
         del g
-        ls = lab[es]
-        same = ls == lab[ed]
-        ls = ls[same]   # the component of each edge inside one
-        inner = np.zeros(ncomp, dtype=bool)
-        inner[ls] = True
-        taken = np.zeros(ncomp, bit.dtype)
-        np.bitwise_or.at(taken, ls, bit[ea[same]])
-        del ls, same
+        inner = np.zeros(ncomp, dtype=bool)   # components with an edge inside
+        taken = np.zeros(ncomp, bit.dtype)     # the fair actions taken inside each
+        for lo in range(0, es.size, EDGE_BLOCK):  # a block of edges at a time (small temporaries)
+            hi = min(es.size, lo + EDGE_BLOCK)
+            ls = lab[es[lo:hi]]
+            same = ls == lab[ed[lo:hi]]
+            ls = ls[same]   # the component of each edge inside one
+            inner[ls] = True
+            np.bitwise_or.at(taken, ls, bit[ea[lo:hi][same]])
+        del es, ed, ea
         L = lab   # the component of each alive state, in the order of idx
         if not strong:  # every fair action enabled at all its states is taken inside
             at_all = np.full(ncomp, np.iinfo(bit.dtype).max, bit.dtype)
@@ -329,10 +348,11 @@ def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, st
     triggers = np.flatnonzero(bad & trig)
     if not triggers.size:
         return Liveness(p.id, True, triggers=all_triggers)
-    inner = bad[src]   # in place from here: each temporary is a byte per edge, of fresh pages
-    inner &= bad[dst]
+    inner = _both(bad, src, dst)   # a byte per edge; the temporaries a block at a time
     region = _reach_sorted(n, indptr, dst, inner, triggers)
-    inner &= region[src]   # the region's inner edges
+    for lo in range(0, src.size, EDGE_BLOCK):  # the region's inner edges
+        hi = min(src.size, lo + EDGE_BLOCK)
+        inner[lo:hi] &= region[src[lo:hi]]
     hs, hd, ha = (src, dst, act) if inner.all() else (src[inner], dst[inner], act[inner])
     del inner
     stutter = region & (enabled == 0)
