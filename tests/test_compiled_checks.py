@@ -147,10 +147,10 @@ def test_fair_components_on_edge_blocks_equal_one_block(monkeypatch):
     what they give on the whole edge arrays, on random graphs, weak and strong fairness."""
     rng = np.random.default_rng(17)
     for n, m in ((30, 45), (30, 90), (200, 260), (200, 900), (500, 650)):
-        # distinct edges, no loops, as an explored graph has (SciPy 1.17's strong components
-        # did not finish on a small graph with repeated edges)
-        pairs = np.unique(rng.integers(0, n, (m, 2)), axis=0)
-        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        # repeated pairs, as an explored graph has where two actions lead to the same state
+        # (`strong_components`), and loops
+        pairs = rng.integers(0, n, (m, 2))
+        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
         src, dst = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
         act = rng.integers(0, 6, src.size).astype(np.int32)
         bit = np.zeros(6, np.uint8)
@@ -168,3 +168,51 @@ def test_fair_components_on_edge_blocks_equal_one_block(monkeypatch):
             for strong, w in want.items():
                 got = compiled_liveness._fair_components(n, region, src, dst, act, enabled, bit, strong)
                 assert got.tolist() == w.tolist()
+
+
+def _components_in_a_child(n, src, dst):
+    """`strong_components` in a forked process (a SciPy loop that does not return cannot be
+    interrupted in this one): the partition of the states, or None if it did not finish."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=lambda: out.put(compiled_liveness.strong_components(n, src, dst)[1].tolist()))
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return None
+    return out.get(timeout=5)
+
+
+def test_strong_components_with_repeated_pairs_are_networkx_s():
+    """Two actions of a state may lead to the same state: the explored graph repeats (source,
+    target) pairs (`deletion-grace`), on which SciPy 1.17.1's strong components do not return.
+    `strong_components` gives the same partition as networkx on graphs that repeat pairs, and
+    leaves the edge arrays as they were."""
+    import networkx as nx
+
+    r = explore(load_scenario(SCENARIO_DIR / "deletion-grace.yaml").model(), engine="compiled")
+    s, d, _ = r.space.edges()
+    assert np.unique(s.astype(np.int64) * r.states + d).size < s.size  # the explored graph repeats pairs
+    rng = np.random.default_rng(5)
+    graphs = [(2, np.array([0, 0], np.int32), np.array([1, 1], np.int32)),
+              (3, np.array([0, 0, 1], np.int32), np.array([1, 1, 0], np.int32)),
+              (r.states, s, d)]
+    for n, m in ((8, 30), (40, 120), (300, 900)):
+        pairs = rng.integers(0, n, (m, 2))
+        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+        graphs.append((n, pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)))
+    for n, src, dst in graphs:
+        before = (src.copy(), dst.copy())
+        labels = _components_in_a_child(n, src, dst)
+        assert labels is not None, f"strong components did not return on {n} states"
+        got = {frozenset(np.flatnonzero(np.array(labels) == c).tolist()) for c in set(labels)}
+        G = nx.DiGraph()
+        G.add_nodes_from(range(n))
+        G.add_edges_from(zip(src.tolist(), dst.tolist()))
+        assert got == {frozenset(c) for c in nx.strongly_connected_components(G)}
+        assert (src == before[0]).all() and (dst == before[1]).all()
+        assert compiled_liveness.strong_components(n, src, dst)[0] == len(got)

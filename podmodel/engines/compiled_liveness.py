@@ -8,7 +8,8 @@ adjacency list and a networkx graph built state by state:
   (evaluated once per core state, `podmodel.engines.compiled`);
 * the region of not-check states reachable from a failing trigger is a breadth-first
   search of a ``scipy.sparse`` matrix from a virtual source;
-* strongly connected components are `scipy.sparse.csgraph.connected_components`; the
+* strongly connected components are `scipy.sparse.csgraph.connected_components` (each
+  (source, target) pair given once: `strong_components`); the
   fair actions enabled in a state are a bit mask (one bit per fair action value), so the
   weak and strong fairness conditions of a component are bitwise reductions over its
   states and edges, and the Emerson-Lei refinement of strong fairness drops states from
@@ -150,14 +151,31 @@ def _indptr(n: int, src: np.ndarray) -> np.ndarray:
     return out
 
 
-def _csr(n: int, es: np.ndarray, ed: np.ndarray):
-    """The graph ``es -> ed`` (``es`` sorted) as a CSR matrix built directly (no COO copy)."""
+def _csr(n: int, es: np.ndarray, ed: np.ndarray, copy: bool = False):
+    """The graph ``es -> ed`` (``es`` sorted) as a CSR matrix built directly (no COO copy);
+    its column indices are ``ed`` itself where the type allows, unless ``copy``."""
     idx = np.int32 if es.size < 1 << 31 and n < 1 << 31 else np.int64
     indptr = _indptr(n, es).astype(idx, copy=False)
     # float64 weights: SciPy's graph routines take float64, and would otherwise convert a
     # smaller type -- copying the column indices and offsets with it (13 bytes per edge
     # where these weights take 8)
-    return csr_array((np.ones(es.size, np.float64), ed.astype(idx, copy=False), indptr), shape=(n, n))
+    return csr_array((np.ones(es.size, np.float64), ed.astype(idx, copy=copy), indptr), shape=(n, n))
+
+
+def strong_components(n: int, es: np.ndarray, ed: np.ndarray) -> tuple[int, np.ndarray]:
+    """The strongly connected components of the graph ``es -> ed`` (``es`` sorted) on states
+    ``0..n-1``: their number and each state's component.
+
+    Each (source, target) pair is given to SciPy once: SciPy 1.17.1's
+    ``connected_components(connection="strong")`` does not return on a graph where a pair
+    repeats (measured: two states, edges ``0 -> 1`` twice), and the explored graph has such
+    pairs wherever two actions of a state lead to the same state (113 of ``deletion-grace``'s
+    732 edges).  How many edges join two states does not change the components.  The
+    matrix's indices are a copy, sorted and merged in place by ``sum_duplicates`` (SciPy's
+    C++ routine: about 0.4 s on 31 M edges); ``es`` and ``ed`` stay in edge order."""
+    g = _csr(n, es, ed, copy=True)
+    g.sum_duplicates()
+    return connected_components(g, directed=True, connection="strong")
 
 
 def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray, ha: np.ndarray,
@@ -181,9 +199,7 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         del keep
         local[idx] = np.arange(idx.size, dtype=local.dtype)
         es, ed = local[es], local[ed]  # both ends alive; increasing with the state, so es stays sorted
-        g = _csr(idx.size, es, ed)  # es is sorted: the edges are kept in source order
-        ncomp, lab = connected_components(g, directed=True, connection="strong")
-        del g
+        ncomp, lab = strong_components(idx.size, es, ed)  # es is sorted: the edges are kept in source order
         inner = np.zeros(ncomp, dtype=bool)   # components with an edge inside
         taken = np.zeros(ncomp, bit.dtype)     # the fair actions taken inside each
         for lo in range(0, es.size, EDGE_BLOCK):  # a block of edges at a time (small temporaries)
