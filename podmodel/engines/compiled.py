@@ -1628,17 +1628,26 @@ class _Values:
         """The predicate on elements of keyed classes: from each class's own dense block
         (`_Dense`, the class's own counts and codes: no permutation to the representative)
         where cached, else `_keyed_by_rep`."""
-        d = _digits(self.T)
-        if not d.slots:
+        if not _digits(self.T).slots:
             return self._keyed_by_rep(cls, r, l)[0]
-        if self.odense is None:
-            self.odense = _Dense(self._bits_dtype)
-        got = self.odense.get(d, cls, r, l)
+        return self._through_dense("odense", cls, r, l, self._keyed_by_rep)
+
+    def _through_dense(self, name: str, cls: np.ndarray, r: np.ndarray, l: np.ndarray,
+                       compute: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]) -> np.ndarray:
+        """The predicate on elements of keyed classes from the dense blocks ``self.<name>``
+        (`_Dense`, made on first use) where cached; the others by ``compute(cls, r, l)`` --
+        their values and the count and code bits they are cached under -- then cached."""
+        d = _digits(self.T)
+        dense = getattr(self, name)
+        if dense is None:
+            dense = _Dense(self._bits_dtype)
+            setattr(self, name, dense)
+        got = dense.get(d, cls, r, l)
         miss = np.flatnonzero(got == _UNSEEN)
         if miss.size:
             cm, rm, lm = cls[miss], r[miss], l[miss]
-            res, rb, lb = self._keyed_by_rep(cm, rm, lm)
-            self.odense.put(d, cm, rb, lb, rm, lm, res)
+            res, rb, lb = compute(cm, rm, lm)
+            dense.put(d, cm, rb, lb, rm, lm, res)
             got[miss] = res
         return got == 1
 
@@ -1766,19 +1775,10 @@ class _Values:
     def _keyed(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """The predicate on elements of keyed classes ``cls``: from the dense blocks
         (`_Dense`) where cached, else `_keyed_sorted`."""
-        d = _digits(self.T)
-        if not d.slots:
+        if not _digits(self.T).slots:
             return self._keyed_sorted(cls, r, l)
-        if self.kdense is None:
-            self.kdense = _Dense(self._bits_dtype)
-        got = self.kdense.get(d, cls, r, l)
-        miss = np.flatnonzero(got == _UNSEEN)
-        if miss.size:
-            cm, rm, lm = cls[miss], r[miss], l[miss]
-            res = self._keyed_sorted(cm, rm, lm)
-            self.kdense.put(d, cm, self.rbits[cm], self.lbits[cm], rm, lm, res)
-            got[miss] = res
-        return got == 1
+        return self._through_dense("kdense", cls, r, l,
+                                   lambda c, rc, lc: (self._keyed_sorted(c, rc, lc), self.rbits[c], self.lbits[c]))
 
     def _keyed_sorted(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """`_keyed` by sorting the elements' keys (``np.unique``) and a memo per distinct key."""
