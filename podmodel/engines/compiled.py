@@ -2567,7 +2567,12 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     parent_c.append(first_id + rep[new_first])
                     via_c.append(acts[new_first])
                     total += new.size
-                    if keep_edges and not cut:   # every transition kept (a number for each)
+                    if keep_edges:   # every transition (each expanded state's degree), unless the cap cut the chunk
+                        if cut:   # only those to the states numbered before the cap
+                            hit = ids >= 0
+                            d = np.bincount(rep[hit] - lo, minlength=hi - lo)
+                            ids, acts, e = ids[hit], acts[hit], e[hit]
+                            rid = None if rid is None else rid[hit]
                         out_c.append(d)
                         dst_c.append(ids)
                         act_c.append(acts)
@@ -2576,16 +2581,6 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         else:
                             tally_t = _tally(tally_t, e[rid < 0])
                             tally_r = _tally(tally_r, rid[rid >= 0])
-                    elif keep_edges:   # those to the states numbered before the cap
-                        hit = ids >= 0
-                        out_c.append(np.bincount(rep[hit] - lo, minlength=hi - lo))
-                        dst_c.append(ids[hit])
-                        act_c.append(acts[hit])
-                        if rid is None:
-                            tally_t = _tally(tally_t, e[hit])
-                        else:
-                            tally_t = _tally(tally_t, e[hit & (rid < 0)])
-                            tally_r = _tally(tally_r, rid[hit & (rid >= 0)])
                     checks.states(new // RL, new % RL // LB, new % LB, new_ids)
                     if stop:
                         break
