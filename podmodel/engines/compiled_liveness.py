@@ -151,29 +151,24 @@ def _indptr(n: int, src: np.ndarray) -> np.ndarray:
     return out
 
 
-def _csr(n: int, es: np.ndarray, ed: np.ndarray, copy: bool = False):
-    """The graph ``es -> ed`` (``es`` sorted) as a CSR matrix built directly (no COO copy);
-    its column indices are ``ed`` itself where the type allows, unless ``copy``."""
+def strong_components(n: int, es: np.ndarray, ed: np.ndarray) -> tuple[int, np.ndarray]:
+    """The strongly connected components of the graph ``es -> ed`` (``es`` sorted) on states
+    ``0..n-1``: their number and each state's component.
+
+    The graph is a CSR matrix built directly (no COO copy).  Each (source, target) pair is
+    given to SciPy once: SciPy 1.17.1's ``connected_components(connection="strong")`` does not
+    return, or numbers the components wrongly, on a graph where a pair repeats (measured: two
+    states, edges ``0 -> 1`` twice), and the explored graph has such pairs wherever two actions
+    of a state lead to the same state (113 of ``deletion-grace``'s 732 edges).  How many edges
+    join two states does not change the components.  The matrix's indices are a copy, sorted
+    and merged in place by ``sum_duplicates`` (SciPy's C++ routine: 0.08-0.12 s on
+    six-containers' largest regions, 20-31 M edges); ``es`` and ``ed`` stay in edge order."""
     idx = np.int32 if es.size < 1 << 31 and n < 1 << 31 else np.int64
     indptr = _indptr(n, es).astype(idx, copy=False)
     # float64 weights: SciPy's graph routines take float64, and would otherwise convert a
     # smaller type -- copying the column indices and offsets with it (13 bytes per edge
     # where these weights take 8)
-    return csr_array((np.ones(es.size, np.float64), ed.astype(idx, copy=copy), indptr), shape=(n, n))
-
-
-def strong_components(n: int, es: np.ndarray, ed: np.ndarray) -> tuple[int, np.ndarray]:
-    """The strongly connected components of the graph ``es -> ed`` (``es`` sorted) on states
-    ``0..n-1``: their number and each state's component.
-
-    Each (source, target) pair is given to SciPy once: SciPy 1.17.1's
-    ``connected_components(connection="strong")`` does not return on a graph where a pair
-    repeats (measured: two states, edges ``0 -> 1`` twice), and the explored graph has such
-    pairs wherever two actions of a state lead to the same state (113 of ``deletion-grace``'s
-    732 edges).  How many edges join two states does not change the components.  The
-    matrix's indices are a copy, sorted and merged in place by ``sum_duplicates`` (SciPy's
-    C++ routine: about 0.4 s on 31 M edges); ``es`` and ``ed`` stay in edge order."""
-    g = _csr(n, es, ed, copy=True)
+    g = csr_array((np.ones(es.size, np.float64), ed.astype(idx, copy=True), indptr), shape=(n, n))
     g.sum_duplicates()
     return connected_components(g, directed=True, connection="strong")
 
