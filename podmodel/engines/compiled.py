@@ -1371,11 +1371,15 @@ class _Digits:
         """The counts of ``r`` at the positions of ``rb`` and the codes of ``l`` at those of
         ``lb`` as one number below ``span(rb, lb)``: distinct digits there, distinct numbers
         (the `key` without the gaps, to index a small dense block per class)."""
+        pr, _, pl, sl = self._slot_tables()
+        return pr[rb, r] * sl[lb] + pl[lb, l]
+
+    def _slot_tables(self) -> tuple[np.ndarray, ...]:
+        """`slot`'s tables (counts, then codes: the number per mask and digits, and each mask's span)."""
         if self._slots is None:
             T = self.T
             self._slots = (*self._slot_table(T.R, T.M + 1, T.P), *self._slot_table(T.LB, T.B, T.PL))
-        pr, sr, pl, sl = self._slots
-        return pr[rb, r] * sl[lb] + pl[lb, l]
+        return self._slots
 
     def own_masks(self, pid: np.ndarray, rb: np.ndarray, lb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Masks of the representative's positions as the positions of the permuted element
@@ -1392,9 +1396,8 @@ class _Digits:
 
     def span(self, rb: np.ndarray, lb: np.ndarray) -> np.ndarray:
         """How many numbers `slot` gives for masks ``rb``/``lb``."""
-        if self._slots is None:
-            self.slot(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-        return self._slots[1][rb] * self._slots[3][lb]
+        _, sr, _, sl = self._slot_tables()
+        return sr[rb] * sl[lb]
 
     def key(self, rb: np.ndarray, lb: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """Counts of ``r`` at the positions of ``rb`` and codes of ``l`` at those of ``lb``, packed."""
@@ -1630,26 +1633,34 @@ class _Values:
         where cached, else `_keyed_by_rep`."""
         if not _digits(self.T).slots:
             return self._keyed_by_rep(cls, r, l)[0]
-        return self._through_dense("odense", cls, r, l, self._keyed_by_rep)
+        return self._through_dense("odense", cls, r, l, lambda c, rc, lc: (*self._keyed_by_rep(c, rc, lc), None))[0]
 
-    def _through_dense(self, name: str, cls: np.ndarray, r: np.ndarray, l: np.ndarray,
-                       compute: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]) -> np.ndarray:
-        """The predicate on elements of keyed classes from the dense blocks ``self.<name>``
-        (`_Dense`, made on first use) where cached; the others by ``compute(cls, r, l)`` --
-        their values and the count and code bits they are cached under -- then cached."""
+    def _through_dense(self, name: str, own: np.ndarray, r: np.ndarray, l: np.ndarray,
+                       compute: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple],
+                       mask_dtype: type | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The predicate on elements of owners ``own`` (keyed classes, or hidden transitions)
+        from the dense blocks ``self.<name>`` (`_Dense`, made on first use) where cached; the
+        others by ``compute(own, r, l)`` -- their values, the count and code bits they are
+        cached under, and which of them the owner decides (None: all) -- then cached.
+        Returns the values and which the owners decide (None: all)."""
         d = _digits(self.T)
         dense = getattr(self, name)
         if dense is None:
-            dense = _Dense(self._bits_dtype)
+            dense = _Dense(mask_dtype or self._bits_dtype)
             setattr(self, name, dense)
-        got = dense.get(d, cls, r, l)
+        got = dense.get(d, own, r, l)
+        ok = None
         miss = np.flatnonzero(got == _UNSEEN)
         if miss.size:
-            cm, rm, lm = cls[miss], r[miss], l[miss]
-            res, rb, lb = compute(cm, rm, lm)
-            dense.put(d, cm, rb, lb, rm, lm, res)
+            om, rm, lm = own[miss], r[miss], l[miss]
+            res, rb, lb, okm = compute(om, rm, lm)
+            k = slice(None) if okm is None else np.flatnonzero(okm)   # only what the owner decides is cached
+            dense.put(d, om[k], rb[k], lb[k], rm[k], lm[k], res[k])
             got[miss] = res
-        return got == 1
+            if okm is not None:
+                ok = np.ones(own.size, dtype=bool)
+                ok[miss] = okm
+        return got == 1, ok
 
     def _keyed_by_rep(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The predicate on elements of keyed classes, as their representatives' (`canon`)
@@ -1692,22 +1703,15 @@ class _Values:
         """`_keyed` for elements keyed by hidden transitions ``h``: (values, and False where
         the hidden transition turned out to need a hidden container: the class decides).
         From the dense blocks (`_Dense`) where cached, else `_hkeyed_sorted`."""
-        d = _digits(self.T)
-        if not d.slots:
+        if not _digits(self.T).slots:
             return self._hkeyed_sorted(h, r, l)
-        if self.hdense is None:
-            self.hdense = _Dense(np.int64)
-        got = self.hdense.get(d, h, r, l)
-        ok = np.ones(h.size, dtype=bool)
-        miss = np.flatnonzero(got == _UNSEEN)
-        if miss.size:
-            hm, rm, lm = h[miss], r[miss], l[miss]
+
+        def compute(hm: np.ndarray, rm: np.ndarray, lm: np.ndarray) -> tuple:
             res, okm = self._hkeyed_sorted(hm, rm, lm)
-            k = np.flatnonzero(okm)
-            self.hdense.put(d, hm[k], self.hrb[hm[k]], self.hlb[hm[k]], rm[k], lm[k], res[k])
-            got[miss] = res
-            ok[miss] = okm
-        return got == 1, ok
+            return res, self.hrb[hm], self.hlb[hm], okm   # the masks read after: those reached
+
+        got, ok = self._through_dense("hdense", h, r, l, compute, np.int64)
+        return got, np.ones(h.size, dtype=bool) if ok is None else ok
 
     def _hkeyed_sorted(self, h: np.ndarray, r: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`_hkeyed` by sorting the elements' keys (``np.unique``) and a memo per distinct key."""
@@ -1778,7 +1782,7 @@ class _Values:
         if not _digits(self.T).slots:
             return self._keyed_sorted(cls, r, l)
         return self._through_dense("kdense", cls, r, l,
-                                   lambda c, rc, lc: (self._keyed_sorted(c, rc, lc), self.rbits[c], self.lbits[c]))
+                                   lambda c, rc, lc: (self._keyed_sorted(c, rc, lc), self.rbits[c], self.lbits[c], None))[0]
 
     def _keyed_sorted(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """`_keyed` by sorting the elements' keys (``np.unique``) and a memo per distinct key."""
