@@ -137,14 +137,22 @@ class PodSchema:
 _JSON_KEYS = {None: "null", True: "true", False: "false"}
 
 
+def _json_key(k: Any) -> str:
+    """One key as ``json.dumps`` writes it (``1 == True``: the literals are told apart by type)."""
+    if isinstance(k, str):
+        return k
+    if k is None or isinstance(k, bool):
+        return _JSON_KEYS[k]
+    return str(k)
+
+
 def _json_keys(o: Any) -> Any:
     """``o`` with every mapping key a string, as ``json.dumps`` writes keys (``2`` -> ``"2"``,
     ``True`` -> ``"true"``, ``None`` -> ``"null"``; any other key as its ``str``): a Pod built in
     Python may have keys JSON cannot carry, and the schema's problems are worded for the object
     as it would be sent."""
     if isinstance(o, Mapping):
-        return {k if isinstance(k, str) else _JSON_KEYS.get(k, str(k)) if k is None or isinstance(k, bool) else str(k):
-                _json_keys(v) for k, v in o.items()}
+        return {_json_key(k): _json_keys(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
         return [_json_keys(x) for x in o]
     return o
