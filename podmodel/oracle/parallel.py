@@ -317,22 +317,24 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
     return part
 
 
-#: What a pool worker keeps of the ranges it checked (`_range_worker`): nothing reads it.
+#: What a worker keeps of the ranges it checked (`_range_worker`): nothing reads it.
 _RETAINED: list = []
 
 
-def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None) -> bytes:
-    """`_check_range` in a pool worker, its part pickled here: the parent unpickles it with the
-    collector off, before stitching (unpickled by the pool, in the parent's result thread, the
-    part's tens of thousands of objects would set off collections over the parent's heap: about
-    four times the unpickling's own cost, measured on the benchmark's trace).
+def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None,
+                  retain: bool = False) -> bytes:
+    """`_check_range` in a worker (forked, `_fork_range`, or a pool's), its part pickled here: the
+    parent unpickles it with the collector off, before stitching (unpickled by a pool, in the
+    parent's result thread, the part's tens of thousands of objects would set off collections
+    over the parent's heap: about four times the unpickling's own cost, measured on the
+    benchmark's trace).
 
-    In a child process (a pool worker), the part and the range's checker are kept (`_RETAINED`)
+    With ``retain`` (a worker process), the part and the range's checker are kept (`_RETAINED`)
     until the process ends: freeing them object by object would come before the part is sent,
-    on the path the parent waits on (a worker exits with ``os._exit``, without freeing its heap)."""
+    on the path the parent waits on (a worker exits without freeing its heap)."""
     keep: dict = {}
     part = _check_range(path, start, end, gates, version, retain=keep)
-    if multiprocessing.parent_process() is not None:
+    if retain:
         _RETAINED.append((part, keep))
     return pickle.dumps(_wire(part), pickle.HIGHEST_PROTOCOL)
 
@@ -361,9 +363,7 @@ def _fork_range(path: str, start: int, end: int, gates: Mapping[str, bool] | Non
     try:  # the child: whatever happens, it ends here
         os.close(read)
         try:
-            keep: dict = {}  # (the range's checker: never freed, the process ends)
-            data = b"P" + pickle.dumps(_wire(_check_range(path, start, end, gates, version, retain=keep)),
-                                       pickle.HIGHEST_PROTOCOL)
+            data = b"P" + _range_worker(path, start, end, gates, version, retain=True)
         except Exception as e:  # (an InputError: the parent checks the file in one process, which words it)
             try:
                 data = b"E" + pickle.dumps(e, pickle.HIGHEST_PROTOCOL)
@@ -779,7 +779,7 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
             else:  # pragma: no cover - no fork (Windows): a pool of spawned processes
                 pool = _pool(len(ranges) - 1)
                 try:
-                    futures = [pool.submit(_range_worker, path, a, b, gates, version) for a, b in ranges[1:]]
+                    futures = [pool.submit(_range_worker, path, a, b, gates, version, True) for a, b in ranges[1:]]
                     parts = [_check_range(path, *ranges[0], gates, version, own)]
                     sent = [f.result() for f in futures]
                 finally:
