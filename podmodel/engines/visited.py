@@ -198,6 +198,29 @@ class Visited:
             return self._visit_jit(cand, room)
         return self._visit_hash(cand, room)
 
+    def find(self, cand: np.ndarray) -> np.ndarray:
+        """The number of each code of ``cand`` (-1 if not visited); nothing is inserted.
+        NumPy only, on either index (the hash table as numba's loop leaves it too)."""
+        if self.table is None:
+            codes = self.sorted
+            if not codes.size:
+                return np.full(cand.size, -1, np.int64)
+            k = np.searchsorted(codes, cand)
+            k[k >= codes.size] = 0
+            return np.where(codes[k] == cand, self.sorted_ids[k], -1)
+        table, buf, mask = self.table, self.column.a, self.table.size - 1
+        ids = np.full(cand.size, -1, np.int64)
+        pos = home(cand, 64 - self.bits)
+        idx = np.arange(cand.size)
+        x = cand
+        while x.size:   # a round per probe: found, a free slot (absent), or the next slot
+            v = np.take(table, pos).astype(np.int64)
+            found = (v > 0) & (np.take(buf, v - 1) == x)   # (a free slot reads buf[-1]: v > 0 decides)
+            ids[idx[found]] = v[found] - 1
+            left = np.flatnonzero(~found & (v > 0))
+            idx, x, pos = idx[left], x[left], (pos[left] + 1) & mask
+        return ids
+
     # -- NumPy reference ------------------------------------------------------------
     def _visit_sorted(self, cand, room):
         codes = self.sorted
