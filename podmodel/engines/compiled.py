@@ -475,7 +475,8 @@ class Tables:
         self.cores: list[PodState] = []
         self.core_ids: dict[PodState, int] = {}
         self.row_of_core: list[int] = []          # -1 not compiled, -2 conditional, else row
-        self._roc: np.ndarray | None = None       # it as an array (`_roc_array`), None once changed
+        self._roc = _Column(np.int64)             # it as an array (`_roc_array`), extended and mended
+        self._roc_dirty: list[int] = []           # ... at the cores whose row was written since
         self.virtual: dict[tuple[int, int], int] = {}   # (conditional core, codes) -> row
         self._cond_rows: dict[tuple, int] = {}          # (conditional core, codes it reads) -> row
         self._cond_reads: dict[int, set[int]] = {}      # conditional core -> positions of the codes it reads
@@ -565,7 +566,6 @@ class Tables:
             c = self.core_ids[core] = len(self.cores)
             self.cores.append(core)
             self.row_of_core.append(-1)
-            self._roc = None
         return c
 
     def encode(self, s: PodState) -> int:
@@ -703,7 +703,7 @@ class Tables:
         if raw is False:
             raw = _successors(self.enabled, self.cores[c])
         self.model_calls += 1
-        self._roc = None
+        self._roc_dirty.append(c)
         if raw is None:
             self.row_of_core[c] = -2
             return -2
@@ -1013,7 +1013,7 @@ class Tables:
         """Row of core ``c`` from its representative's: by the model's symmetry, the
         successors of a permuted state are the permuted successors."""
         row = self.row_of_core[rep]
-        self._roc = None
+        self._roc_dirty.append(c)
         if row == -2:
             self.row_of_core[c] = -2
             return
@@ -1165,11 +1165,18 @@ class Tables:
             memo.clear()
 
     def _roc_array(self) -> np.ndarray:
-        """`row_of_core` as an array, converted again only after it changed (every writer
-        of the list drops ``_roc``): once a run's cores are all compiled, never again."""
-        if self._roc is None:
-            self._roc = np.asarray(self.row_of_core, dtype=np.int64)
-        return self._roc
+        """`row_of_core` as an array: the cores interned since the last call appended, the
+        entries written since (every writer of the list notes its core in ``_roc_dirty``)
+        copied again; not the whole list converted at every change (on six-containers'
+        first 6 M states that was about 0.5 s, growing with the cores)."""
+        roc, lst, dirty = self._roc, self.row_of_core, self._roc_dirty
+        if roc.n < len(lst):
+            roc.append(np.asarray(lst[roc.n:], dtype=np.int64))
+        if dirty:
+            at = np.asarray(dirty, dtype=np.int64)
+            roc.a[at] = np.asarray([lst[c] for c in dirty], dtype=np.int64)
+            dirty.clear()
+        return roc.array()
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The tables as NumPy arrays (extended by the rows and ops added since the last call)."""
