@@ -22,16 +22,28 @@ def slot(x, shift):
     return np.int64((np.uint64(x) * _GOLDEN) >> shift)
 
 
+#: Candidates whose slots are read ahead at once (`visit`, `insert_all`): their loads are
+#: independent, so the processor overlaps their cache misses instead of waiting for each.
+AHEAD = 32
+
+
 @numba.njit(cache=True, nogil=True)
 def insert_all(table, codes, lo, hi, shift):
     """Insert the numbers ``lo .. hi - 1`` (of distinct codes ``codes[lo:hi]``, absent
-    from the table); a slot holds a number plus one."""
+    from the table); a slot holds a number plus one.  The home slots of `AHEAD` numbers
+    are read before the first is placed (a read ahead only: each is placed as before)."""
     mask = table.size - 1
-    for i in range(lo, hi):
-        h = slot(codes[i], shift)
-        while table[h] != 0:
-            h = (h + 1) & mask
-        table[h] = i + 1
+    ahead = np.empty(AHEAD, table.dtype)
+    for b in range(lo, hi, AHEAD):
+        end = min(b + AHEAD, hi)
+        for i in range(b, end):
+            ahead[i - b] = table[slot(codes[i], shift)]
+        for i in range(b, end):
+            h = slot(codes[i], shift)
+            while table[h] != 0:
+                h = (h + 1) & mask
+            table[h] = i + 1
+    return ahead[0]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -41,29 +53,53 @@ def visit(table, codes, shift, count, limit, cand, start, room, ids, first, n_fi
     ``codes[count]``, its position ``i`` appended to ``first``), or -1 once ``room`` new
     codes are taken (``room`` < 0: no limit; ``cut`` is then set).  Returns early, at the
     candidate reached, when ``count`` reaches ``limit`` (the caller grows the table and
-    calls again with the returned ``start, count, n_first, cut``)."""
+    calls again with the returned ``start, count, n_first, cut``).
+
+    Candidates go `AHEAD` at a time: first each one's home slot is read, then the code of
+    the number found there, both as independent loads (the processor overlaps their cache
+    misses); then each candidate in order.  A candidate whose code was read there is done
+    (a slot, once taken, keeps its number, and a number its code); any other probes as
+    before, from its home, reading the table again (a slot read free may have been taken
+    by an earlier candidate of the same batch)."""
     mask = table.size - 1
-    for i in range(start, cand.size):
-        if count >= limit:
-            return i, count, n_first, cut
-        x = cand[i]
-        h = slot(x, shift)
-        while True:
-            v = table[h]
-            if v == 0:
-                if room >= 0 and n_first >= room:
-                    ids[i] = -1
-                    cut = True
-                else:
-                    table[h] = count + 1
-                    codes[count] = x
-                    ids[i] = count
-                    first[n_first] = i
-                    n_first += 1
-                    count += 1
-                break
-            if codes[v - 1] == x:
-                ids[i] = v - 1
-                break
-            h = (h + 1) & mask
+    home = np.empty(AHEAD, np.int64)
+    got = np.empty(AHEAD, np.int64)
+    hit = np.empty(AHEAD, np.bool_)
+    i = start
+    while i < cand.size:
+        end = min(i + AHEAD, cand.size)
+        for j in range(i, end):
+            h = slot(cand[j], shift)
+            home[j - i] = h
+            got[j - i] = table[h]
+        for j in range(i, end):
+            v = got[j - i]
+            hit[j - i] = v != 0 and codes[v - 1] == cand[j]
+        for j in range(i, end):
+            if hit[j - i]:
+                ids[j] = got[j - i] - 1
+                continue
+            if count >= limit:
+                return j, count, n_first, cut
+            x = cand[j]
+            h = home[j - i]
+            while True:
+                v = table[h]
+                if v == 0:
+                    if room >= 0 and n_first >= room:
+                        ids[j] = -1
+                        cut = True
+                    else:
+                        table[h] = count + 1
+                        codes[count] = x
+                        ids[j] = count
+                        first[n_first] = j
+                        n_first += 1
+                        count += 1
+                    break
+                if codes[v - 1] == x:
+                    ids[j] = v - 1
+                    break
+                h = (h + 1) & mask
+        i = end
     return cand.size, count, n_first, cut
