@@ -54,3 +54,145 @@ def test_edges_and_depths_rebuilt_from_counts_are_the_models(cap):
     depth, parent = sp.depth, sp.parent
     assert depth.size == r.states and int(depth.max()) == r.depth
     assert all(depth[i] == (0 if parent[i] < 0 else depth[parent[i]] + 1) for i in range(r.states))
+
+
+def _large(name: str):
+    return load_scenario(SCENARIO_DIR / "large" / f"{name}.yaml").model()
+
+
+def _everything(r) -> dict:
+    """What a run built, to the last array: the space, the tables, the resolved edges."""
+    sp, T = r.space, r.space.tables
+    src, dst, act = sp.edges()
+    out = {k: v.tolist() for k, v in zip(("codes", "parent", "via", "src", "dst", "act"),
+                                         (sp.codes, sp.parent, sp.via, src, dst, act))}
+    out["tally"] = [t.tolist() for t in sp.tally]
+    out["tables"] = [a.tolist() for a in T.arrays()]
+    out.update(cores=list(T.cores), actions=list(T.actions), ops=list(T.ops), r_edges=list(T.r_edges),
+               r_rep=list(T.r_rep), r_src=list(T.r_src), row_of_core=list(T.row_of_core),
+               states=r.states, transitions=r.transitions, complete=r.complete)
+    return out
+
+
+RUNS = [("four-containers", None), ("six-containers", 30_000)]
+
+
+@pytest.mark.parametrize("name,cap", RUNS)
+def test_resolving_permuted_cores_by_their_pairs_changes_nothing(monkeypatch, name, cap):
+    """`Tables.resolve_many` answers a new key of a permuted core from its representative's
+    key and the (core, representative's resolved edge) pair when both are known, without
+    `resolve_shared`: the run (states, edges, cores, actions, code operations, resolved edges
+    and their numbers) is the one where every new key goes through `resolve_shared`; and
+    the shortcut is taken (fewer calls than new keys)."""
+    model = _large(name)
+    calls = {"outer": 0, "new": 0}
+    depth = [0]
+    resolve_shared, resolve_new = compiled.Tables.resolve_shared, compiled.Tables._resolve_new
+
+    def counted(self, *args):
+        calls["outer"] += depth[0] == 0
+        depth[0] += 1
+        try:
+            return resolve_shared(self, *args)
+        finally:
+            depth[0] -= 1
+
+    def new_keys(self, c, a, l):
+        calls["new"] += c.size
+        return resolve_new(self, c, a, l)
+
+    monkeypatch.setattr(compiled.Tables, "resolve_shared", counted)
+    monkeypatch.setattr(compiled.Tables, "_resolve_new", new_keys)
+    fast = _everything(compiled.explore_compiled(model, max_states=cap, workers=1))
+    assert 0 < calls["outer"] < calls["new"]
+    monkeypatch.setattr(compiled.Tables, "_shared_keys",
+                        lambda self, c, a, l: (np.full(c.size, -1, np.int64), l.copy()))
+    calls.update(outer=0, new=0)
+    slow = _everything(compiled.explore_compiled(model, max_states=cap, workers=1))
+    assert calls["outer"] == calls["new"] > 0
+    assert fast == slow
+
+
+def _built(T, d: int, p: tuple) -> int:
+    """The reference for `Tables._permuted_core`: the state built and interned."""
+    t = T.cores[d]
+    out = [None] * T.n
+    for j in range(T.n):
+        out[p[j]] = compiled._relabel(t.containers[j], p[j])
+    return T.intern(t._replace(containers=tuple(out)))
+
+
+@pytest.mark.parametrize("name,cap", RUNS)
+def test_permuted_cores_looked_up_by_signature_are_the_built_ones(monkeypatch, name, cap):
+    """A permuted target core found by its signature is the core the permuted state is:
+    the run equals the one that builds and interns every permuted target, the lookup
+    finds most of them without building one, and afterwards every (core, permutation)
+    pair met gives the built state's number without interning anything new."""
+    model = _large(name)
+    built = {"n": 0}
+    intern = compiled.Tables.intern
+
+    def counting(self, core):
+        built["n"] += 1
+        return intern(self, core)
+
+    monkeypatch.setattr(compiled.Tables, "intern", counting)
+    r = compiled.explore_compiled(model, max_states=cap, workers=1)
+    fast, lookups = _everything(r), len(r.space.tables._by_signature)
+    with_lookup = built["n"]
+    monkeypatch.setattr(compiled.Tables, "_permuted_core", _built)
+    built["n"] = 0
+    slow = _everything(compiled.explore_compiled(model, max_states=cap, workers=1))
+    assert fast == slow
+    assert lookups > 100 and with_lookup < built["n"]
+    T = r.space.tables
+    n = len(T.cores)
+    pairs = [(d, p) for p, maps in T._perm_cache.items() for d in maps[1]]
+    assert len(pairs) > 100
+    for d, p in pairs:
+        assert T._permuted_core(d, p) == _built(T, d, p) == T._perm_cache[p][1][d]
+    assert len(T.cores) == n
+
+
+def test_the_rows_array_follows_the_list(monkeypatch):
+    """`Tables._roc_array`, extended and mended incrementally, equals `row_of_core` as a
+    whole array at every call of `Tables.rows`."""
+    rows = compiled.Tables.rows
+    seen = {"n": 0}
+
+    def checked(self, core, l):
+        out = rows(self, core, l)
+        assert self._roc_array().tolist() == self.row_of_core
+        seen["n"] += 1
+        return out
+
+    monkeypatch.setattr(compiled.Tables, "rows", checked)
+    monkeypatch.setattr(compiled, "SLICE", 512)
+    r = compiled.explore_compiled(_large("four-containers"), max_states=20_000, workers=1)
+    assert seen["n"] > 10 and -2 in r.space.tables.row_of_core
+
+
+@pytest.mark.parametrize("kind", ["sorted", "hash", "jit"])
+def test_find_gives_the_numbers_visit_gave(kind):
+    """`Visited.find` (a lookup, nothing inserted) gives each visited code's number and -1
+    for the others, on the sorted array, the hash table, and the table numba's loop filled."""
+    from podmodel.engines import visited
+
+    if kind == "jit":
+        pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
+    rng = np.random.default_rng(5)
+    init = np.unique(rng.integers(0, 1 << 45, 300))
+    v = visited.Visited(init, hash_from=None if kind == "sorted" else 0,
+                        jit_from=0 if kind == "jit" else None)
+    for _ in range(4):
+        batch = rng.integers(0, 1 << 45, 3000)
+        batch[::2] = batch[1::2]
+        v.visit(batch)
+    assert v.kind == ("sorted" if kind == "sorted" else "hash") and (v.kernels is not None) == (kind == "jit")
+    col = v.column.array().copy()
+    absent = np.setdiff1d(rng.integers(0, 1 << 45, 2000), col)
+    probe = np.concatenate([col[::-1], absent, col[:7]])
+    want = list(range(col.size))[::-1] + [-1] * absent.size + list(range(7))
+    assert v.find(probe).tolist() == want
+    assert len(v) == col.size and v.column.array().tolist() == col.tolist()
+    assert visited.Visited(np.zeros(0, np.int64)).find(probe[:3]).tolist() == [-1, -1, -1]
