@@ -1157,12 +1157,15 @@ class Tables:
 
     def drop_caches(self) -> None:
         """Let go of what only the search needs again and again (the code table, the
-        resolved edges' index, the tainted views and targets): built again if asked."""
+        resolved edges' index and pairs, the tainted views and targets, the cores'
+        signatures): built again if asked."""
         self._op_table = None
         self._resolved_index, self._resolved_vals = None, _Column(np.int64)
-        self._pairs.clear()
-        for memo in (self._views, self._ptargets, self._tainted_targets):
-            memo.clear()
+        for memo in (self._views, self._ptargets, self._tainted_targets, self._pairs, self._signatures,
+                     self._by_signature, self._relabelled, self._cstate_ids, self._sig_head_ids):
+            memo.clear()   # (the signatures' numbers go with their memos: `_permuted_core` starts again)
+        self._cstates.clear()
+        self._sig_heads.clear()
 
     def _roc_array(self) -> np.ndarray:
         """`row_of_core` as an array: the cores interned since the last call appended, the
