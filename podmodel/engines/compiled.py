@@ -1065,10 +1065,10 @@ class Tables:
 
         Looked up first by its signature (`_signature`: numbers of the pod's fields and of
         each container state), permuted from ``d``'s, without building the state: a
-        permuted core is most often one already interned (on six-containers' first 6 M
-        states, about two in three of the pairs (permutation, target) a row derivation
-        meets).  On a miss the state is built and interned as before, then remembered by
-        its signature; so the cores are numbered as without the lookup."""
+        permuted core is most often one already interned (on six-containers' first 2 M
+        states, 423 k calls for 121 k new cores).  On a miss the state is built and
+        interned as before, then remembered by its signature; so the cores are numbered as
+        without the lookup."""
         head, cids = self._signature(d)
         relabelled, n = self._relabelled, self.n
         out = [0] * n
