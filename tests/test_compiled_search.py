@@ -126,20 +126,27 @@ def _built(T, d: int, p: tuple) -> int:
 def test_permuted_cores_looked_up_by_signature_are_the_built_ones(monkeypatch, name, cap):
     """A permuted target core found by its signature is the core the permuted state is:
     the run equals the one that builds and interns every permuted target, the lookup
-    finds most of them without building one, and afterwards every (core, permutation)
-    pair met gives the built state's number without interning anything new."""
+    finds most of them without building one, and afterwards (the memos let go when the
+    search ended, so built again) every (core, permutation) pair met gives the built
+    state's number without interning anything new."""
     model = _large(name)
-    built = {"n": 0}
-    intern = compiled.Tables.intern
+    built = {"n": 0, "signatures": 0}
+    intern, drop_caches = compiled.Tables.intern, compiled.Tables.drop_caches
 
     def counting(self, core):
         built["n"] += 1
         return intern(self, core)
 
+    def dropping(self):   # the search lets its memos go when it ends: count them first
+        built["signatures"] = len(self._by_signature)
+        drop_caches(self)
+
     monkeypatch.setattr(compiled.Tables, "intern", counting)
+    monkeypatch.setattr(compiled.Tables, "drop_caches", dropping)
     r = compiled.explore_compiled(model, max_states=cap, workers=1)
-    fast, lookups = _everything(r), len(r.space.tables._by_signature)
+    fast, lookups = _everything(r), built["signatures"]
     with_lookup = built["n"]
+    assert not r.space.tables._by_signature
     monkeypatch.setattr(compiled.Tables, "_permuted_core", _built)
     built["n"] = 0
     slow = _everything(compiled.explore_compiled(model, max_states=cap, workers=1))
