@@ -321,12 +321,12 @@ def _taken_in_turn(path: str, jobs: int, order: list[int]) -> tuple[list, dict]:
 @pytest.mark.parametrize("mutate", [False, True], ids=["legal", "mutated"])
 def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, monkeypatch, mutate):
     """`parallel._Board`: each process reads its region a claim at a time, then takes the second half
-    of the region with the most left, again and again.  With tiny claims and splits, processes that
+    of the region expected to end last, again and again.  With tiny claims and any gain worth a split, processes that
     run one after the other take many ranges each (pods spanning many of them, heads of every
     range stitched, one checker per process started over for each of its ranges): the stitched
     verdict is one process's, and the ranges cover the file exactly."""
     monkeypatch.setattr(parallel, "CLAIM", 300)
-    monkeypatch.setattr(parallel, "MIN_STEAL", 600)
+    monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
     many = 0
     for seed in range(8):
         path = tmp_path / f"t{seed}.jsonl"
@@ -360,7 +360,7 @@ def test_forked_processes_taking_small_regions_give_the_verdict_of_one_process(t
     processes take ranges from each other as they go (where the cuts fall depends on timing:
     any cuts must give the verdict of one process)."""
     monkeypatch.setattr(parallel, "CLAIM", 200)
-    monkeypatch.setattr(parallel, "MIN_STEAL", 400)
+    monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
     path = tmp_path / "t.jsonl"
     path.write_text(_appended(6))
     serial = check_trace_serial(str(path))

@@ -164,25 +164,31 @@ def _looks_like_json_lines(path: str) -> bool:
 #: How many bytes a process claims at a time from its region (`_Board.claim`): a range's lines are
 #: read up to its claimed limit, and another process may take the rest of the region beyond it.
 CLAIM = 1 << 20
-#: Another process's region is split (`_Board.steal`) only if this many bytes of it are not
-#: claimed yet: each split costs a boundary -- the new range's pods first seen mid-life, checked
-#: in full in the range, then stitched in the parent -- worth it only for enough work moved.
-MIN_STEAL = 8 << 20
+#: Another process's region is split (`_Board.steal`) only if that is expected to bring the end
+#: this many seconds nearer: each split costs a boundary -- the new range's heads recorded, its
+#: live pods pickled, its heads stitched in the parent (about 20-30 ms of CPU on the benchmark's
+#: trace) -- worth it only for enough work moved.
+STEAL_GAIN = 0.05
 
 
 class _Board:
     """The regions of a byte-range check, shared by the processes that check them (forked after
     it is made): each process ``k`` reads its region ``[start, end)`` up to the limit it claimed
-    (``front``), ``CLAIM`` bytes at a time (`claim`), and when its region is done takes the second
-    half of the unclaimed part of the region with the most left (`steal`): a process slowed down
-    (another job on its core, caches shared with the other process) takes less of the file, the
-    others more; the first cut (`line_ranges`) is only where they start.
+    (``front``), ``CLAIM`` bytes at a time (`claim`), and when its region is done takes the end of
+    the region expected to end last (`steal`), as much of it as makes both end together at the
+    speeds the two processes have shown so far (bytes claimed per second since their first
+    claim).  So a process slowed down (another job on its core, caches shared with the other
+    process) takes less of the file, the others more; the first cut (`line_ranges`) is only where
+    they start.
 
     The numbers live in a shared memory map (``MAP_SHARED``, made before the fork), changed under
     a POSIX record lock (``fcntl.lockf`` on the map's file: held by a process, not a file
     descriptor, so forked processes exclude each other, and released if one dies).  Speed only: a
     region is a range like any other, checked and stitched as such (the verdict does not depend on
     where the cuts fall; ``tests/test_oracle_parallel.py`` checks that at every line boundary)."""
+
+    #: per process: start, front (claimed up to), end, bytes claimed in all, first claim (monotonic ns)
+    _FIELDS = 5
 
     def __init__(self, path: str, ranges: list[tuple[int, int]]) -> None:
         import fcntl
@@ -199,13 +205,17 @@ class _Board:
 
             self._file = tempfile.TemporaryFile()
             self._fd = self._file.fileno()
-        length = 8 * (1 + 3 * self.jobs)
-        os.ftruncate(self._fd, length)
+        length = 8 * (1 + self._FIELDS * self.jobs)
+        os.ftruncate(self._fd, length)  # (zeros)
         self._map = mmap.mmap(self._fd, length)
-        # [stopped, then (start, front, end) per process]; stopped: a process failed, all stop
+        # [stopped, then the fields of each process]; stopped: a process failed, all stop
         self._v = memoryview(self._map).cast("q")
         for k, (a, b) in enumerate(ranges):
-            self._v[1 + 3 * k], self._v[2 + 3 * k], self._v[3 + 3 * k] = a, a, b
+            i = self._at(k)
+            self._v[i], self._v[i + 1], self._v[i + 2] = a, a, b
+
+    def _at(self, k: int) -> int:
+        return 1 + self._FIELDS * k
 
     def close(self) -> None:
         """Release the map and its file (each process, when it is done with the board)."""
@@ -225,30 +235,35 @@ class _Board:
 
     def start(self, k: int) -> int:
         with self as v:
-            return v[1 + 3 * k]
+            return v[self._at(k)]
 
     def claim(self, k: int, offset: int, rest: bool = False) -> int:
         """Process ``k``'s next limit, its lines read up to ``offset`` (`podmodel.oracle.lines.lane_items`'s
         ``claim``): ``CLAIM`` bytes more, at most to the region's end; ``offset`` itself when the
         region is done (then its end is ``offset``) or when another process failed.  ``rest``:
         the whole region, its end fixed from then on."""
+        now = time.monotonic_ns()
         with self as v:
-            i = 1 + 3 * k
+            i = self._at(k)
             end = v[i + 2]
             if v[0]:
                 return offset
             if offset >= end:
                 v[i + 1] = end  # (done: nothing left to take)
                 return offset
-            front = end if rest else min(max(offset, v[i + 1]) + CLAIM, end)
+            old = max(offset, v[i + 1])
+            front = end if rest else min(old + CLAIM, end)
             v[i + 1] = front
+            v[i + 3] += front - old
+            if not v[i + 4]:
+                v[i + 4] = now
             return front
 
     def done(self, k: int) -> int:
         """The end of process ``k``'s region, which it has read to the end (the file's end, or
         where `claim` stopped it): fixed from now on."""
         with self as v:
-            i = 1 + 3 * k
+            i = self._at(k)
             v[i + 1] = v[i + 2]
             return v[i + 2]
 
@@ -258,21 +273,42 @@ class _Board:
             v[0] = 1
 
     def steal(self, k: int, file: Any) -> int | None:
-        """A new region for process ``k`` (whose region is done): the second half of the unclaimed
-        part of the region with the most unclaimed bytes, cut at a line start (``file``: the trace,
-        opened), if at least `MIN_STEAL` bytes are unclaimed there; its start, or None."""
+        """A new region for process ``k`` (whose region is done), or None: the end of the region
+        expected to end last -- its unclaimed bytes at its process's speed -- if taking a share
+        of them brings the end `STEAL_GAIN` seconds nearer; the share that makes both end
+        together (``k``'s speed over the sum of both speeds), cut at a line start (``file``: the
+        trace, opened).  Its start."""
+        now = time.monotonic_ns()
         with self as v:
             if v[0]:
                 return None
-            left, j = max((v[3 + 3 * j] - v[2 + 3 * j], j) for j in range(self.jobs) if j != k)
-            if left < MIN_STEAL:
+
+            def speed(j: int) -> float | None:  # bytes claimed per second so far
+                i = self._at(j)
+                return v[i + 3] * 1e9 / (now - v[i + 4]) if v[i + 4] and now > v[i + 4] and v[i + 3] else None
+
+            mine = speed(k)
+            best = None
+            for j in range(self.jobs):
+                i = self._at(j)
+                left = v[i + 2] - v[i + 1]
+                if j == k or left < 2 * CLAIM:
+                    continue
+                theirs = speed(j) or mine or 1.0
+                ours = mine or theirs
+                alone, together = left / theirs, left / (theirs + ours)
+                if alone - together >= STEAL_GAIN and (best is None or alone > best[0]):
+                    best = (alone, j, left, ours / (theirs + ours))
+            if best is None:
                 return None
-            front, end = v[2 + 3 * j], v[3 + 3 * j]
-            at = _line_start(file, front + left // 2, self.size)
-            if at >= end:
+            _alone, j, left, share = best
+            i = self._at(j)
+            front, end = v[i + 1], v[i + 2]
+            at = _line_start(file, front + int(left * (1 - share)), self.size)
+            if at >= end or at <= front:
                 return None
-            v[3 + 3 * j] = at
-            i = 1 + 3 * k
+            v[i + 2] = at
+            i = self._at(k)
             v[i], v[i + 1], v[i + 2] = at, at, end
             return at
 
