@@ -483,28 +483,37 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
                 del violations[n_before:]
                 heads[key] = _Head(index, pod, event, location, found, report, _after(st))
 
-            def on_item(item: tuple) -> None:  # (index, event, line, where, spec, metadata, status): lane_items
+            first_item = checker._first_item
+
+            def first_of_pod(item: tuple) -> list:  # (index, event, line, where, spec, metadata, status): lane_items
+                # `_observe_item` of an item whose uid has no live pod (the only way to a new pod: a head
+                # if the range had no pod of its key yet); the items of live pods go straight to it
                 n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
-                found = observe(item)
+                found = first_item(item)
                 if checker.pods_seen == groups:
-                    return  # a pod already seen in the range
+                    return found  # a pod already seen in the range
                 uid = item[5].uid
                 _name, line_no, col, at = item[3]
                 key = uid if type(uid) is str and uid else _state_key(LaneObservation.of(item, typed).pod)
                 # the pod's line in the file, (start, end): the parent reads it again only if it stitches the head
                 head(key, item[0], (at - col + 1, at - col + 1 + len(item[2])), item[1], (line_no, col, at), found,
                      n_before, n_ended)
+                return found
 
-            for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=on_item,
-                                  specs=specs, claim=claim):
-                n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
-                found = feed(obs)
-                if checker.pods_seen != groups:
-                    # the pod as pickle bytes: thousands of heads held as dicts would be scanned by
-                    # every collection (and sent to the parent, which stitches a few)
-                    loc = obs.location
-                    head(_state_key(obs.pod), obs.index, pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL), obs.event,
-                         (loc.line, loc.column, loc.offset), found, n_before, n_ended)
+            checker._first_item = first_of_pod  # (for this range: removed below)
+            try:
+                for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=observe,
+                                      specs=specs, claim=claim):
+                    n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
+                    found = feed(obs)
+                    if checker.pods_seen != groups:
+                        # the pod as pickle bytes: thousands of heads held as dicts would be scanned by
+                        # every collection (and sent to the parent, which stitches a few)
+                        loc = obs.location
+                        head(_state_key(obs.pod), obs.index, pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL), obs.event,
+                             (loc.line, loc.column, loc.offset), found, n_before, n_ended)
+            finally:
+                del checker._first_item
         total = checker.observations
     except InputError:
         if checker.observations or not _blank(path, start, claim(start, True) if claim is not None else end):
