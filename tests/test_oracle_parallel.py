@@ -370,3 +370,28 @@ def test_forked_processes_taking_small_regions_give_the_verdict_of_one_process(t
         assert check_file_parallel(str(path), jobs=jobs, mode="ranges", timings=timings) == serial
         assert timings["mode"] == "ranges" and len(timings["taken"]) == jobs
         assert timings["ranges"] == sum(timings["taken"]) >= jobs
+
+
+def test_a_part_is_pickled_with_the_collector_off_and_the_callers_setting_kept():
+    """`parallel._pickled` makes and pickles a part with the cyclic collector off (speed only), and
+    leaves the collector as it found it, on or off, also when making the part fails."""
+    import gc
+
+    seen = []
+
+    def make():
+        seen.append(gc.isenabled())
+        return {"a": (1, 2)}
+
+    was = gc.isenabled()
+    try:
+        for on in (True, False):
+            gc.enable() if on else gc.disable()
+            assert pickle.loads(parallel._pickled(make)) == {"a": (1, 2)}
+            assert gc.isenabled() == on
+            with pytest.raises(ZeroDivisionError):
+                parallel._pickled(lambda: 1 / 0)
+            assert gc.isenabled() == on
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen == [False, False]
