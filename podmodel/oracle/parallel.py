@@ -1,9 +1,11 @@
 """Checking a large trace file in several processes.
 
 **JSON Lines** (the framing of ``kubectl get pods -w -o json | jq -c``, of watch recordings and
-of audit logs): the file is cut into ``jobs`` byte ranges at line boundaries and worker ``k``
-reads *only* its range, checking every pod it sees there as `~podmodel.oracle.api.check_trace`
-would.  The parent process is the first range's worker (the others are forked first), and its
+of audit logs): the file is cut into byte ranges at line boundaries and each process reads
+*only* its ranges, checking every pod it sees in a range as `~podmodel.oracle.api.check_trace`
+would.  The processes start with ``jobs`` regions and take the rest from each other as they go
+(`_Board`: one that ends first takes the end of the region expected to end last), so a process
+slowed down checks less of the file.  The parent process is the first range's worker (the others are forked first), and its
 checker -- memo of clean steps warm, its pods' tokens valid -- stitches the heads below.  A pod
 whose observations span ranges is then *stitched*, range after range, in the parent process:
 
