@@ -15,9 +15,10 @@ objects back to back).  For each input it times, in this order and in this proce
   Pods as ``dict`` s);
 * ``check``: `podmodel.oracle.check_trace` in one process (parsing included);
 * ``--jobs N``: ``check_trace(jobs=N)`` -- for JSON Lines each process reads only its byte
-  range (`podmodel.oracle.parallel`: this process the first, N-1 forked workers the others;
-  "workers' CPU" lists the first range's CPU in this process first); the verdict must equal the
-  one-process verdict.
+  ranges (`podmodel.oracle.parallel`: this process the first region, N-1 forked workers the
+  others, then whichever ends first takes the end of a region another has not reached yet;
+  "workers' CPU" lists this process's CPU first, "ranges checked per process" how many ranges
+  each took); the verdict must equal the one-process verdict.
 
 and prints megabytes per second of *CPU time* (``time.process_time``: what one core does,
 whatever else runs on the machine) and of wall-clock time, the cost of checking on top of
@@ -332,6 +333,7 @@ def measure(path: Path, jobs: int, sequential: bool = False) -> dict:
             row["stitch_cpu"] = timings["stitch_cpu"]
             row["unpickle_cpu"] = timings.get("unpickle_cpu")
             row["stitch_memo_hits"] = timings.get("stitch_memo_hits")
+            row["taken"] = timings.get("taken")  # ranges checked per process (older trees: one each)
         if sequential and row.get("mode") == "ranges":
             # The same ranges, checked one after the other in this process: each range's CPU time
             # without the other worker running beside it (two workers on two busy hardware threads
@@ -400,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
                                f" (one process: {r['mb'] / r['check_cpu']:.1f} s)")
                     if r.get("stitch_memo_hits") is not None:
                         detail += f"; heads stitched from the memo: {r['stitch_memo_hits']}"
+                    if r.get("taken") is not None:
+                        detail += f"; ranges checked per process: {', '.join(map(str, r['taken']))}"
                 if "alone_cpu" in r:
                     detail += (f"; the ranges one after the other: {', '.join(f'{c:.1f}' for c in r['alone_cpu'])} s,"
                                f" speed-up from CPU time {r['speedup_alone']:.2f}x")

@@ -371,19 +371,57 @@ def test_labels_tell_equal_values_apart_from_absent_null_and_empty():
     assert labels(["y", "z"], known, len(a)) == (a[1], len(a) + 1)
 
 
-def test_a_pod_state_copied_or_sent_to_another_process_drops_its_token(tmp_path):
+def test_a_pod_state_copied_or_sent_to_another_process_carries_its_shape_numbered_again(tmp_path, monkeypatch):
+    """A state pickled (a ``--jobs`` worker's live pods) carries its token's shape, not the shape's
+    number, and is numbered again where it is unpickled: the same token in this process; in a
+    process whose numbers differ (a fresh numbering here), the number of the same shape there."""
+    from podmodel.oracle import transitions
+
     pods = _pod_trace(3)
     path = tmp_path / "t.jsonl"
     _write(path, pods, _renamed(pods, 1))
     checker = TraceChecker()
+    sent = []
     for obs in read_observations(str(path)):
         checker.feed_observation(obs)
         for state in checker._pods.values():
             if state.token is not None:
                 for other in (pickle.loads(pickle.dumps(state)), copy.copy(state)):
-                    # shape numbers and configuration ids are this checker's: the copy starts afresh
-                    assert other.token is None and other.count == state.count
+                    assert other.token == state.token and other.count == state.count
                     assert other.last == state.last  # built from the member bytes if the memo skipped it
+                sent.append((pickle.dumps(state), transitions.shape_of(state.token[0]), state.token))
+    assert sent
+    # "another process": numbers start elsewhere and no shape is known yet
+    monkeypatch.setattr(transitions, "_SHAPE_IDS", {})
+    monkeypatch.setattr(transitions, "_SHAPES", {})
+    monkeypatch.setattr(transitions, "_NEXT", [10**6])
+    for data, shape, token in sent:
+        other = pickle.loads(data)
+        assert other.token[0] >= 10**6 and transitions.shape_of(other.token[0]) == shape
+        assert other.token[1:] == token[1:]
+
+
+def test_a_state_adopted_takes_the_checkers_own_configuration_of_its_key(tmp_path):
+    """`TraceChecker.adopt`: a state made by another checker gets this checker's configuration object
+    of the same key (equal), so the memo of clean steps -- keyed by configuration ids -- takes the
+    pod's next step; a key this checker has not seen leaves the state as it is."""
+    pods = _pod_trace(3)
+    path = tmp_path / "t.jsonl"
+    _write(path, pods)
+    one, other = TraceChecker(), TraceChecker()
+    for obs in read_observations(str(path)):
+        one.feed_observation(obs)
+        other.feed_observation(obs)
+    states = [pickle.loads(pickle.dumps(st)) for st in one._pods.values() if st.cfg is not None]
+    assert states
+    for st in states:
+        assert st.cfg is not other._configs[st.cfg_key][0] and st.cfg == other._configs[st.cfg_key][0]
+        assert other.adopt(st) is st
+        assert st.cfg is other._configs[st.cfg_key][0] and st.info is other._configs[st.cfg_key][1]
+    fresh = TraceChecker()
+    st = pickle.loads(pickle.dumps(states[0]))
+    cfg = st.cfg
+    assert fresh.adopt(st).cfg is cfg
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -425,12 +463,25 @@ def test_heads_at_a_cut_are_stitched_from_the_first_ranges_memo_with_the_same_ve
     whole = TraceChecker(memo=False).run(str(path))
     starts = _line_starts(data)
     hits = 0
-    for cut in starts[len(starts) // 2 - 4:len(starts) // 2 + 4]:
+    later = [0, 0]
+    middle = starts[len(starts) // 2 - 4:len(starts) // 2 + 4]
+    for cut in middle:
         timings: dict = {}
         assert _ranged(str(path), [cut], len(data), timings) == whole, cut
         assert _ranged(str(path), [cut], len(data), own=False) == whole, cut
         hits += timings["stitch_memo_hits"]
+        # Three ranges: the third range's heads continue states the second range's worker sent
+        # (pickled: shapes numbered again, configurations adopted by the stitcher); the second
+        # range has a line of every copy.  Without the adoption, fewer heads come from the memo.
+        for adopting in (True, False):
+            timings = {}
+            with pytest.MonkeyPatch.context() as mp:
+                if not adopting:
+                    mp.setattr(TraceChecker, "adopt", lambda self, state: state)
+                assert _ranged(str(path), [starts[len(starts) // 2 - 20], cut], len(data), timings) == whole, cut
+            later[adopting] += timings["stitch_memo_hits_per_range"][-1]
     assert hits > 0  # heads did come from the memo
+    assert later[True] > later[False]  # also heads whose pod's state a worker sent
 
 
 def _HEADER(pods: list[tuple[str, dict]]) -> str:

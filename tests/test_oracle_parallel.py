@@ -226,14 +226,15 @@ def test_a_forked_worker_that_fails_or_dies_is_not_taken_for_a_result(tmp_path, 
     path.write_text(_trace(3, mutate=False) * 3)
     assert len(line_ranges(str(path), 2)) == 2
     real = parallel._check_range
+    parent = os.getpid()
 
     def failing(path, start, end, *args, **kwargs):
-        if start:  # the worker's range (the parent's starts at 0)
+        if os.getpid() != parent:  # the worker (never this process, even if it takes a range from the worker)
             raise ValueError("worker failed")
         return real(path, start, end, *args, **kwargs)
 
     def dying(path, start, end, *args, **kwargs):
-        if start:
+        if os.getpid() != parent:
             os._exit(3)
         return real(path, start, end, *args, **kwargs)
 
@@ -298,3 +299,99 @@ def test_without_fork_the_other_ranges_go_to_a_process_pool(tmp_path, monkeypatc
     timings: dict = {}
     assert check_file_parallel(str(path), jobs=3, mode="ranges", timings=timings) == serial
     assert pools == [2] and timings["mode"] == "ranges"
+
+
+def _taken_in_turn(path: str, jobs: int, order: list[int]) -> tuple[list, dict]:
+    """The ranges the processes of a board take when each runs to its end in turn (``order``: the
+    first takes its region, then halves of the others' regions, not started yet, again and again),
+    every part but the first process's pickled as a forked worker sends it; and what the first
+    range's checker keeps (the stitcher)."""
+    board = parallel._Board(path, line_ranges(path, jobs, parallel.FIRST_SHARE))
+    taken: list = [None] * jobs
+    own: dict = {}
+    try:
+        for k in order:
+            done = parallel._check_regions(path, board, k, None, None, own if k == 0 else None)
+            taken[k] = done if k == 0 else pickle.loads(pickle.dumps([(a, b, parallel._wire(p)) for a, b, p in done]))
+    finally:
+        board.close()
+    return taken, own
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the board is shared by forked processes")
+@pytest.mark.parametrize("mutate", [False, True], ids=["legal", "mutated"])
+def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, monkeypatch, mutate):
+    """`parallel._Board`: each process reads its region a claim at a time, then takes the second half
+    of the region expected to end last, again and again.  With tiny claims and any gain worth a split, processes that
+    run one after the other take many ranges each (pods spanning many of them, heads of every
+    range stitched, one checker per process started over for each of its ranges): the stitched
+    verdict is one process's, and the ranges cover the file exactly."""
+    monkeypatch.setattr(parallel, "CLAIM", 300)
+    monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
+    many = 0
+    for seed in range(8):
+        path = tmp_path / f"t{seed}.jsonl"
+        rng = random.Random(seed)
+        path.write_text("".join(t if t.endswith("\n") else t + "\n"
+                                for t in (_trace(seed * 10 + i, mutate=mutate) for i in range(3))))
+        serial = check_trace_serial(str(path))
+        for jobs, order in ((2, [1, 0]), (2, [0, 1]), (3, rng.sample(range(3), 3))):
+            taken, own = _taken_in_turn(str(path), jobs, order)
+            ranges, parts = parallel._in_file_order(taken, path.stat().st_size)
+            many += len(ranges) > 2 * jobs
+            assert all(a == 0 or path.read_bytes()[a - 1:a] == b"\n" for a, _b in ranges)  # cut at line starts
+            got = _stitch(str(path), ranges, parts, None, None, None, own or None)
+            assert got == serial, (seed, jobs, order, ranges)
+    assert many > 10  # the processes did take many ranges
+
+
+def test_ranges_that_do_not_cover_the_file_are_an_error():
+    with pytest.raises(RuntimeError, match="do not cover"):
+        parallel._in_file_order([[(0, 10, None)], [(12, 20, None)]], 20)  # a gap
+    with pytest.raises(RuntimeError, match="do not cover"):
+        parallel._in_file_order([[(0, 10, None)], [(8, 20, None)]], 20)  # an overlap
+    with pytest.raises(RuntimeError, match="do not cover"):
+        parallel._in_file_order([[(0, 10, None)], [(10, 18, None)]], 20)  # short of the end
+    assert parallel._in_file_order([[(10, 20, "b")], [(0, 10, "a")]], 20) == ([(0, 10), (10, 20)], ["a", "b"])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked workers need os.fork")
+def test_forked_processes_taking_small_regions_give_the_verdict_of_one_process(tmp_path, monkeypatch):
+    """The board through real forked workers, with claims and splits small enough that the
+    processes take ranges from each other as they go (where the cuts fall depends on timing:
+    any cuts must give the verdict of one process)."""
+    monkeypatch.setattr(parallel, "CLAIM", 200)
+    monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
+    path = tmp_path / "t.jsonl"
+    path.write_text(_appended(6))
+    serial = check_trace_serial(str(path))
+    for jobs in (2, 3, 2):
+        timings: dict = {}
+        assert check_file_parallel(str(path), jobs=jobs, mode="ranges", timings=timings) == serial
+        assert timings["mode"] == "ranges" and len(timings["taken"]) == jobs
+        assert timings["ranges"] == sum(timings["taken"]) >= jobs
+
+
+def test_a_part_is_pickled_with_the_collector_off_and_the_callers_setting_kept():
+    """`parallel._pickled` makes and pickles a part with the cyclic collector off (speed only), and
+    leaves the collector as it found it, on or off, also when making the part fails."""
+    import gc
+
+    seen = []
+
+    def make():
+        seen.append(gc.isenabled())
+        return {"a": (1, 2)}
+
+    was = gc.isenabled()
+    try:
+        for on in (True, False):
+            gc.enable() if on else gc.disable()
+            assert pickle.loads(parallel._pickled(make)) == {"a": (1, 2)}
+            assert gc.isenabled() == on
+            with pytest.raises(ZeroDivisionError):
+                parallel._pickled(lambda: 1 / 0)
+            assert gc.isenabled() == on
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen == [False, False]

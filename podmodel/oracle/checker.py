@@ -59,6 +59,7 @@ from podmodel.oracle.transitions import (
     canonical,
     maybe_out_of_order,
     shape_id,
+    shape_of,
     shapes_for,
     token_parts,
 )
@@ -123,15 +124,24 @@ class _PodState:
         self.coverage: Counter | None = Counter() if coverage else None
 
     def __getstate__(self) -> dict:
-        # A state copied or sent to another process (podmodel.oracle.parallel) drops its token: shape
-        # numbers and configuration ids mean nothing there, so its next step takes the full path.
+        # A state copied or sent to another process (podmodel.oracle.parallel) carries its token's
+        # shape, not its number (shape numbers mean nothing there: transitions.shape_id), and is
+        # numbered again on arrival; its configuration is an equal copy, which the memo of clean
+        # steps (keyed by configuration ids) knows only once a checker adopts the state
+        # (`TraceChecker.adopt`: its own configuration of the same key).
         state = {k: getattr(self, k) for k in self.__slots__}
-        state["token"] = None
+        token = self.token
+        if token is not None:
+            shape = shape_of(token[0])
+            state["token"] = None if shape is None else (shape, *token[1:])
         return state
 
     def __setstate__(self, state: dict) -> None:
         for k, v in state.items():
             setattr(self, k, v)
+        token = self.token
+        if token is not None:
+            self.token = (shape_id(token[0]), *token[1:])
 
     def clone(self) -> _PodState:
         """A copy for this process, token kept (its shape number and configuration mean the same
@@ -786,6 +796,38 @@ class TraceChecker:
             self._on_pod(result)
         else:
             self._results.append(result)
+
+    def adopt(self, state: _PodState) -> _PodState:
+        """``state`` -- a pod's state made by another checker, e.g. in another process -- made this
+        checker's: its configuration and spec info replaced by this checker's own for the same
+        configuration key (equal: one key, one configuration), so that the memo of clean steps,
+        keyed by configuration ids, can take its next step.  Unchanged when this checker has no
+        valid configuration of that key.  Speed only."""
+        hit = self._configs.get(state.cfg_key) if state.cfg_key is not None and state.cfg is not None else None
+        if hit is not None and hit[0] is not None and hit[0] is not state.cfg:
+            state.cfg, state.info = hit[0], hit[1]
+        return state
+
+    def start_over(self, on_pod: Callable[[PodResult], None] | None = None) -> None:
+        """Forget what the trace so far left -- pods, violations, results, counts -- and keep the
+        caches (the memo of clean steps, the validated specs and configurations): the checker then
+        checks another trace as a new checker would (the same verdict: the caches are speed only),
+        its memo warm.  ``on_pod`` replaces the callback given to the constructor.
+        (`podmodel.oracle.parallel`: the byte ranges one process checks, one after the other.)
+
+        >>> checker = TraceChecker()
+        >>> _ = checker.feed({"metadata": {"name": "a", "uid": "u"}, "spec": {"containers": [{"name": "c"}]}})
+        >>> checker.start_over()
+        >>> checker.live_pods, checker.observations, checker.finish().pods
+        (0, 0, ())
+        """
+        self._on_pod = on_pod
+        self._pods = {}
+        self._results = []
+        self._total = Counter() if self._coverage else None
+        self.violations = []
+        self.observations = self.pods_seen = self.bad_pods = self._next_index = 0
+        self._verdict = None
 
     # -- output ------------------------------------------------------------------
     def run(self, source: Any, *, format: str = "auto") -> Verdict:

@@ -281,7 +281,8 @@ def lane_observations(path: str, format: str = "auto", *, start: int = 0, end: i
 
 def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | None = None,
                stats: dict | None = None, name: str | None = None, typed: Any = None,
-               sink: Callable[[tuple], Any] | None = None, specs: dict | None = None) -> Iterator[Observation | tuple]:
+               sink: Callable[[tuple], Any] | None = None, specs: dict | None = None,
+               claim: Callable[..., int] | None = None) -> Iterator[Observation | tuple]:
     """`lane_observations`, but a Pod that ``typed`` decodes comes as the tuple ``(index, event,
     line, where, spec, metadata, status)`` (`LaneObservation.of` makes the observation): what
     `podmodel.oracle.checker.TraceChecker` reads (an object per observation costs about as
@@ -289,7 +290,14 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
     instead of being yielded (the other observations are yielded; a caller that consumes each
     yielded one before the next, as a ``for`` loop does, sees them all in input order).
     ``specs``: the cache of decoded specs to use (spec bytes -> ``[spec, accepted by the shape
-    check]``; `reread_item` reads it too, so that a line read again gets the very spec object)."""
+    check]``; `reread_item` reads it too, so that a line read again gets the very spec object).
+
+    ``claim`` (instead of ``end``: a range whose end other processes may move, `podmodel.oracle.parallel`):
+    called with the byte offset of the next line whenever the lines read so far reach the last
+    limit it returned (first with ``start``), it returns the next limit: the lines *starting*
+    before it are read, whole.  A limit at or before the offset ends the reading there.  Called
+    as ``claim(offset, True)``, it returns the range's end, from then on fixed (the general reader
+    reads from ``offset`` to there)."""
     shown = name or path
     fmt = "jsonl" if format == "jsonl" else "auto"
     if stats is not None:
@@ -330,11 +338,17 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
     with open(path, "rb", buffering=1 << 20) as f:
         f.seek(start)
         left = None if end is None else end - start
+        if claim is not None:
+            left = claim(start) - start
         for line in f:
             if left is not None:
                 if left <= 0:
-                    break
-                if len(line) > left:
+                    if claim is None:
+                        break
+                    left = claim(offset) - offset
+                    if left <= 0:
+                        break
+                elif len(line) > left and claim is None:
                     line = line[:left]
                 left -= len(line)
             here = offset
@@ -477,6 +491,8 @@ def lane_items(path: str, format: str = "auto", *, start: int = 0, end: int | No
                                        index=index))
             except InputError:
                 cls.count = count
+                if claim is not None:
+                    end = claim(here, True)
                 yield from _json_part(path, here, end, name=shown, fmt=fmt, cls=cls, line=line_no, index=index)
                 return
             yield from part

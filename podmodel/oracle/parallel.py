@@ -1,9 +1,11 @@
 """Checking a large trace file in several processes.
 
 **JSON Lines** (the framing of ``kubectl get pods -w -o json | jq -c``, of watch recordings and
-of audit logs): the file is cut into ``jobs`` byte ranges at line boundaries and worker ``k``
-reads *only* its range, checking every pod it sees there as `~podmodel.oracle.api.check_trace`
-would.  The parent process is the first range's worker (the others are forked first), and its
+of audit logs): the file is cut into byte ranges at line boundaries and each process reads
+*only* its ranges, checking every pod it sees in a range as `~podmodel.oracle.api.check_trace`
+would.  The processes start with ``jobs`` regions and take the rest from each other as they go
+(`_Board`: one that ends first takes the end of the region expected to end last), so a process
+slowed down checks less of the file.  The parent process is the first range's worker (the others are forked first), and its
 checker -- memo of clean steps warm, its pods' tokens valid -- stitches the heads below.  A pod
 whose observations span ranges is then *stitched*, range after range, in the parent process:
 
@@ -56,7 +58,7 @@ import signal
 import time
 import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
@@ -120,22 +122,27 @@ def line_ranges(path: str, parts: int, first: float = 1.0) -> list[tuple[int, in
             at = max(int(size * (first + k - 1) / total), cuts[-1])
             if at >= size:
                 break
-            f.seek(at - 1 if at else 0)
-            while True:  # the first line start at or after `at`
-                block = f.read(1 << 16)
-                if not block:
-                    at = size
-                    break
-                nl = block.find(b"\n")
-                if nl >= 0:
-                    at = f.tell() - len(block) + nl + 1
-                    break
+            at = _line_start(f, at, size)
             if at >= size:
                 break
             if at > cuts[-1]:
                 cuts.append(at)
     cuts.append(size)
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a] or [(0, size)]
+
+
+def _line_start(f: Any, at: int, size: int) -> int:
+    """The first line start at or after byte ``at`` of the open file ``f`` (``size`` if none)."""
+    if at <= 0:
+        return 0
+    f.seek(at - 1)
+    while True:
+        block = f.read(1 << 16)
+        if not block:
+            return size
+        nl = block.find(b"\n")
+        if nl >= 0:
+            return f.tell() - len(block) + nl + 1
 
 
 def _looks_like_json_lines(path: str) -> bool:
@@ -149,6 +156,184 @@ def _looks_like_json_lines(path: str) -> bool:
         return False
     stripped = head.lstrip(b" \t\r\n")
     return stripped[:1] == b"{"
+
+
+# ---------------------------------------------------------------------------------------------
+# Regions taken dynamically: a board shared by the forked processes
+# ---------------------------------------------------------------------------------------------
+
+
+#: How many bytes a process claims at a time from its region (`_Board.claim`): a range's lines are
+#: read up to its claimed limit, and another process may take the rest of the region beyond it.
+CLAIM = 1 << 20
+#: Another process's region is split (`_Board.steal`) only if that is expected to bring the end
+#: this many seconds nearer: each split costs a boundary -- the new range's heads recorded, its
+#: live pods pickled, its heads stitched in the parent (about 20-30 ms of CPU on the benchmark's
+#: trace) -- worth it only for enough work moved.
+STEAL_GAIN = 0.05
+
+
+class _Board:
+    """The regions of a byte-range check, shared by the processes that check them (forked after
+    it is made): each process ``k`` reads its region ``[start, end)`` up to the limit it claimed
+    (``front``), ``CLAIM`` bytes at a time (`claim`), and when its region is done takes the end of
+    the region expected to end last (`steal`), as much of it as makes both end together at the
+    speeds the two processes have shown so far (bytes claimed per second since their first
+    claim).  So a process slowed down (another job on its core, caches shared with the other
+    process) takes less of the file, the others more; the first cut (`line_ranges`) is only where
+    they start.
+
+    The numbers live in a shared memory map (``MAP_SHARED``, made before the fork), changed under
+    a POSIX record lock (``fcntl.lockf`` on the map's file: held by a process, not a file
+    descriptor, so forked processes exclude each other, and released if one dies).  Speed only: a
+    region is a range like any other, checked and stitched as such (the verdict does not depend on
+    where the cuts fall; ``tests/test_oracle_parallel.py`` checks that at every line boundary)."""
+
+    #: per process: start, front (claimed up to), end, bytes claimed in all, first claim (monotonic ns)
+    _FIELDS = 5
+
+    def __init__(self, path: str, ranges: list[tuple[int, int]]) -> None:
+        import fcntl
+        import mmap
+
+        self._lockf, self._locked, self._unlocked = fcntl.lockf, fcntl.LOCK_EX, fcntl.LOCK_UN
+        self.path = path
+        self.size = ranges[-1][1]
+        self.jobs = len(ranges)
+        if hasattr(os, "memfd_create"):
+            self._fd = os.memfd_create("podmodel-ranges", 0)
+        else:  # pragma: no cover - POSIX without memfd (macOS)
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()
+            self._fd = self._file.fileno()
+        length = 8 * (1 + self._FIELDS * self.jobs)
+        os.ftruncate(self._fd, length)  # (zeros)
+        self._map = mmap.mmap(self._fd, length)
+        # [stopped, then the fields of each process]; stopped: a process failed, all stop
+        self._v = memoryview(self._map).cast("q")
+        for k, (a, b) in enumerate(ranges):
+            i = self._at(k)
+            self._v[i], self._v[i + 1], self._v[i + 2] = a, a, b
+
+    def _at(self, k: int) -> int:
+        return 1 + self._FIELDS * k
+
+    def close(self) -> None:
+        """Release the map and its file (each process, when it is done with the board)."""
+        self._v.release()
+        self._map.close()
+        if hasattr(self, "_file"):  # pragma: no cover - no memfd
+            self._file.close()
+        else:
+            os.close(self._fd)
+
+    def __enter__(self) -> memoryview:
+        self._lockf(self._fd, self._locked)
+        return self._v
+
+    def __exit__(self, *exc: object) -> None:
+        self._lockf(self._fd, self._unlocked)
+
+    def start(self, k: int) -> int:
+        with self as v:
+            return v[self._at(k)]
+
+    def claim(self, k: int, offset: int, rest: bool = False) -> int:
+        """Process ``k``'s next limit, its lines read up to ``offset`` (`podmodel.oracle.lines.lane_items`'s
+        ``claim``): ``CLAIM`` bytes more, at most to the region's end; ``offset`` itself when the
+        region is done (then its end is ``offset``) or when another process failed.  ``rest``:
+        the whole region, its end fixed from then on."""
+        now = time.monotonic_ns()
+        with self as v:
+            i = self._at(k)
+            end = v[i + 2]
+            if v[0]:
+                return offset
+            if offset >= end:
+                v[i + 1] = end  # (done: nothing left to take)
+                return offset
+            old = max(offset, v[i + 1])
+            front = end if rest else min(old + CLAIM, end)
+            v[i + 1] = front
+            v[i + 3] += front - old
+            if not v[i + 4]:
+                v[i + 4] = now
+            return front
+
+    def done(self, k: int) -> int:
+        """The end of process ``k``'s region, which it has read to the end (the file's end, or
+        where `claim` stopped it): fixed from now on."""
+        with self as v:
+            i = self._at(k)
+            v[i + 1] = v[i + 2]
+            return v[i + 2]
+
+    def stop(self) -> None:
+        """A process failed: the others stop at their next claim (the parent raises its error)."""
+        with self as v:
+            v[0] = 1
+
+    def steal(self, k: int, file: Any) -> int | None:
+        """A new region for process ``k`` (whose region is done), or None: the end of the region
+        expected to end last -- its unclaimed bytes at its process's speed -- if taking a share
+        of them brings the end `STEAL_GAIN` seconds nearer; the share that makes both end
+        together (``k``'s speed over the sum of both speeds), cut at a line start (``file``: the
+        trace, opened).  Its start."""
+        now = time.monotonic_ns()
+        with self as v:
+            if v[0]:
+                return None
+
+            def speed(j: int) -> float | None:  # bytes claimed per second so far
+                i = self._at(j)
+                return v[i + 3] * 1e9 / (now - v[i + 4]) if v[i + 4] and now > v[i + 4] and v[i + 3] else None
+
+            mine = speed(k)
+            best = None
+            for j in range(self.jobs):
+                i = self._at(j)
+                left = v[i + 2] - v[i + 1]
+                if j == k or left < 2 * CLAIM:
+                    continue
+                theirs = speed(j) or mine or 1.0
+                ours = mine or theirs
+                alone, together = left / theirs, left / (theirs + ours)
+                if alone - together >= STEAL_GAIN and (best is None or alone > best[0]):
+                    best = (alone, j, left, ours / (theirs + ours))
+            if best is None:
+                return None
+            _alone, j, left, share = best
+            i = self._at(j)
+            front, end = v[i + 1], v[i + 2]
+            at = _line_start(file, front + int(left * (1 - share)), self.size)
+            if at >= end or at <= front:
+                return None
+            v[i + 2] = at
+            i = self._at(k)
+            v[i], v[i + 1], v[i + 2] = at, at, end
+            return at
+
+
+def _check_regions(path: str, board: _Board, k: int, gates: Mapping[str, bool] | None, version: str | None,
+                   keep: dict | None = None, retain: dict | None = None) -> list[tuple[int, int, _Part]]:
+    """Process ``k``'s ranges ``(start, end, part)``: its region, then those it takes from the others
+    (`_Board.steal`), each checked as a range (`_check_range`) by one checker started over (its
+    memo of clean steps warm: a process warms up once, not once per range).  ``keep``: as for
+    `_check_range` (the parent, whose region starts at 0)."""
+    checker = TraceChecker(gates, kubernetes_version=version)
+    specs: dict = {}
+    if retain is not None:
+        retain["checker"] = checker
+    done: list[tuple[int, int, _Part]] = []
+    start: int | None = board.start(k)
+    with open(path, "rb") as file:
+        while start is not None:
+            part = _check_range(path, start, None, gates, version, keep if not start else None, checker=checker,
+                                specs=specs, claim=lambda offset, rest=False: board.claim(k, offset, rest))
+            done.append((start, board.done(k), part))
+            start = board.steal(k, file)
+    return done
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,26 +407,42 @@ def _after(st: _PodState | None) -> Any:
     return (last, st.cfg_key, st.seen_initialized)
 
 
-def _check_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
-                 version: str | None, keep: dict | None = None, retain: dict | None = None) -> _Part:
+def _check_range(path: str, start: int, end: int | None, gates: Mapping[str, bool] | None,
+                 version: str | None, keep: dict | None = None, retain: dict | None = None, *,
+                 checker: TraceChecker | None = None, specs: dict | None = None,
+                 claim: Callable[..., int] | None = None) -> _Part:
     """Check the lines in ``[start, end)`` as a whole trace; report heads, ended and live pods.
 
     ``keep`` (the first range, checked in the parent): receives the range's ``checker`` and the
     lane's cache of decoded ``specs``, for the stitch (`_stitch`): its memo of clean steps is
     warm and its pods' tokens valid in this process.  ``retain`` receives the range's ``checker``
-    (`_range_worker`: so that it is not freed yet)."""
+    (`_range_worker`: so that it is not freed yet).
+
+    ``checker`` and ``specs`` (the lane's cache of decoded specs): those of a range this process
+    checked before (`_check_regions`: its memo of clean steps warm), started over here.
+    ``claim``: the range's end is not fixed (``end`` None), the lane asks ``claim`` how far to read
+    (`podmodel.oracle.lines.lane_items`; `_Board.claim`)."""
     # The heads and the ended pods pile up over a range: with the default thresholds the collector
     # re-scans them again and again (a quarter of a range's CPU time on the benchmark's trace).
     # Speed only: no result depends on when the collector runs (TraceChecker.run does the same).
     with fewer_collections():
-        return _check_range_collected(path, start, end, gates, version, keep, retain)
+        return _check_range_collected(path, start, end, gates, version, keep, retain, checker, specs, claim)
 
 
-def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, bool] | None,
-                           version: str | None, keep: dict | None = None, retain: dict | None = None) -> _Part:
+def _check_range_collected(path: str, start: int, end: int | None, gates: Mapping[str, bool] | None,
+                           version: str | None, keep: dict | None, retain: dict | None,
+                           checker: TraceChecker | None, specs: dict | None, claim: Callable[..., int] | None) -> _Part:
     cpu = time.process_time()
     ended: list = []
-    checker = TraceChecker(gates, kubernetes_version=version, on_pod=lambda r: ended.append((_key_of_result(r), r)))
+
+    def on_pod(r: PodResult) -> None:
+        ended.append((_key_of_result(r), r))
+
+    if checker is None:
+        checker = TraceChecker(gates, kubernetes_version=version, on_pod=on_pod)
+    else:
+        checker.start_over(on_pod)
+    specs = {} if specs is None else specs
     heads: dict = {}
     total = 0
     if retain is not None:
@@ -253,9 +454,8 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
             # and takes its violations and reports as they are (as `_stitch_part` does with a head
             # whose pod is new): the range is checked as a whole trace, nothing recorded per pod.
             observe, feed = checker._observe_item, checker.feed_observation
-            specs: dict = {}
             for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=observe,
-                                  specs=specs):
+                                  specs=specs, claim=claim):
                 feed(obs)
             if keep is not None:
                 keep.update(checker=checker, specs=specs)
@@ -285,35 +485,45 @@ def _check_range_collected(path: str, start: int, end: int, gates: Mapping[str, 
                 del violations[n_before:]
                 heads[key] = _Head(index, pod, event, location, found, report, _after(st))
 
-            def on_item(item: tuple) -> None:  # (index, event, line, where, spec, metadata, status): lane_items
+            first_item = checker._first_item
+
+            def first_of_pod(item: tuple) -> list:  # (index, event, line, where, spec, metadata, status): lane_items
+                # `_observe_item` of an item whose uid has no live pod (the only way to a new pod: a head
+                # if the range had no pod of its key yet); the items of live pods go straight to it
                 n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
-                found = observe(item)
+                found = first_item(item)
                 if checker.pods_seen == groups:
-                    return  # a pod already seen in the range
+                    return found  # a pod already seen in the range
                 uid = item[5].uid
                 _name, line_no, col, at = item[3]
                 key = uid if type(uid) is str and uid else _state_key(LaneObservation.of(item, typed).pod)
                 # the pod's line in the file, (start, end): the parent reads it again only if it stitches the head
                 head(key, item[0], (at - col + 1, at - col + 1 + len(item[2])), item[1], (line_no, col, at), found,
                      n_before, n_ended)
+                return found
 
-            for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=on_item):
-                n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
-                found = feed(obs)
-                if checker.pods_seen != groups:
-                    # the pod as pickle bytes: thousands of heads held as dicts would be scanned by
-                    # every collection (and sent to the parent, which stitches a few)
-                    loc = obs.location
-                    head(_state_key(obs.pod), obs.index, pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL), obs.event,
-                         (loc.line, loc.column, loc.offset), found, n_before, n_ended)
+            checker._first_item = first_of_pod  # (for this range: removed below)
+            try:
+                for obs in lane_items(path, "jsonl", start=start, end=end, name=path, typed=typed, sink=observe,
+                                      specs=specs, claim=claim):
+                    n_before, n_ended, groups = len(violations), len(ended), checker.pods_seen
+                    found = feed(obs)
+                    if checker.pods_seen != groups:
+                        # the pod as pickle bytes: thousands of heads held as dicts would be scanned by
+                        # every collection (and sent to the parent, which stitches a few)
+                        loc = obs.location
+                        head(_state_key(obs.pod), obs.index, pickle.dumps(obs.pod, pickle.HIGHEST_PROTOCOL), obs.event,
+                             (loc.line, loc.column, loc.offset), found, n_before, n_ended)
+            finally:
+                del checker._first_item
         total = checker.observations
     except InputError:
-        if checker.observations or not _blank(path, start, end):
+        if checker.observations or not _blank(path, start, claim(start, True) if claim is not None else end):
             raise
         # a range of blank lines only: nothing in it (one process reads them as blanks too)
     part = _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods))
-    if keep is not None:  # the checker goes on as the stitcher: nothing of it is the range's any more
-        checker.violations, checker._pods = [], {}
+    # the checker may go on (as the stitcher, or with the next range): nothing of it is the range's any more
+    checker.start_over()
     return part
 
 
@@ -336,7 +546,21 @@ def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | N
     part = _check_range(path, start, end, gates, version, retain=keep)
     if retain:
         _RETAINED.append((part, keep))
-    return pickle.dumps(_wire(part), pickle.HIGHEST_PROTOCOL)
+    return _pickled(lambda: _wire(part))
+
+
+def _pickled(make: Callable[[], Any]) -> bytes:
+    """``make()`` pickled, with the cyclic collector off: the tuples `_wire` makes (tens of thousands)
+    would set off a full collection over the worker's heap, on the path the parent waits on
+    (benchmark trace, the second range's part: 42 ms with it, 13 ms without, then the pickling
+    27-34 ms).  Speed only."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.dumps(make(), pickle.HIGHEST_PROTOCOL)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Child(NamedTuple):
@@ -346,10 +570,21 @@ class _Child(NamedTuple):
     fd: int  # the read end of the pipe it writes its part to
 
 
-def _fork_range(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None) -> _Child:
-    """A child process, forked here, that checks ``[start, end)`` and writes its part -- ``b"P"`` and
-    the part as `_range_worker` pickles it, or ``b"E"`` and the exception it raised, pickled -- to a
-    pipe, then exits with ``os._exit`` (its heap is never freed object by object).
+def _regions_worker(path: str, board: _Board, k: int, gates: Mapping[str, bool] | None, version: str | None) -> bytes:
+    """`_check_regions` in forked process ``k``: its ranges ``(start, end, part)``, pickled (each part
+    as `_wire` makes it), the parts and the checker kept until the process ends (as `_range_worker`
+    with ``retain``)."""
+    keep: dict = {}
+    done = _check_regions(path, board, k, gates, version, retain=keep)
+    _RETAINED.append((done, keep))
+    return _pickled(lambda: [(a, b, _wire(part)) for a, b, part in done])
+
+
+def _fork_range(path: str, board: _Board, k: int, gates: Mapping[str, bool] | None, version: str | None) -> _Child:
+    """A child process, forked here, that checks the ranges it takes from ``board`` as process ``k``
+    and writes them -- ``b"P"`` and its ranges as `_regions_worker` pickles them, or ``b"E"`` and the
+    exception it raised, pickled (the board stopped first) -- to a pipe, then exits with
+    ``os._exit`` (its heap is never freed object by object).
 
     A plain fork, not a process pool: no semaphores, threads or call queue to set up before the
     worker starts (about 25 ms for the first pool of a process, most of it naming its
@@ -363,8 +598,9 @@ def _fork_range(path: str, start: int, end: int, gates: Mapping[str, bool] | Non
     try:  # the child: whatever happens, it ends here
         os.close(read)
         try:
-            data = b"P" + _range_worker(path, start, end, gates, version, retain=True)
+            data = b"P" + _regions_worker(path, board, k, gates, version)
         except Exception as e:  # (an InputError: the parent checks the file in one process, which words it)
+            board.stop()
             try:
                 data = b"E" + pickle.dumps(e, pickle.HIGHEST_PROTOCOL)
             except Exception:
@@ -557,7 +793,7 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
             consumed.append(key)
             # (a copy with its token: a state the stitcher itself checked, in the first range, takes the
             # head from the stitcher's memo; one sent by a worker has none)
-            stitcher._pods[key] = pred.clone()
+            stitcher._pods[key] = stitcher.adopt(pred.clone())
             del emitted[:]
             if file is None:  # (opened once, for the heads stitched)
                 file = open(path, "rb")  # noqa: SIM115
@@ -636,14 +872,17 @@ def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates:
     violations: list[Violation] = []
     base = 0
     rechecked = 0
+    hits = []  # heads stitched from the memo, per range
     for (start, end), part in zip(ranges, parts):
         shifted = _shift_part(part, base)
+        before = stitcher._hits
         try:
             found, ended, new_live = _stitch_part(path, shifted, live, stitcher, emitted, base, specs)
             live.update(new_live)
         except _Unstitchable:
             rechecked += 1
             found, ended, live = _recheck(path, start, end, base, live, gates, version)
+        hits.append(stitcher._hits - before)
         base += part.count
         violations.extend(found)
         results.extend(ended)
@@ -653,6 +892,7 @@ def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates:
     if timings is not None:
         timings["rechecked_ranges"] = rechecked
         timings["stitch_memo_hits"] = stitcher._hits  # heads (and first observations) taken from the memo
+        timings["stitch_memo_hits_per_range"] = hits
     return Verdict(violations, tuple(results), base, None)
 
 
@@ -757,6 +997,7 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
     """The byte-range check, or None when the file must be checked in one process."""
     ranges = line_ranges(path, jobs, FIRST_SHARE)
     own: dict = {}
+    mine: list | None = None  # the ranges this process took from the board (forked workers)
     try:
         sent: list[bytes] = []  # the other ranges' parts, pickled by their workers
         if len(ranges) == 1:
@@ -765,17 +1006,21 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
             # The workers check the other ranges while this process checks the first: one process
             # fewer to start, one part fewer to send, and its checker, warm, stitches the heads.
             if hasattr(os, "fork"):
+                # The processes take their ranges from a shared board: each its first region, then
+                # halves of the regions others have not reached yet (`_Board`).
                 children: list[_Child] = []
+                board = _Board(path, ranges)
                 try:
-                    for a, b in ranges[1:]:
+                    for k in range(1, len(ranges)):
                         try:
-                            children.append(_fork_range(path, a, b, gates, version))
+                            children.append(_fork_range(path, board, k, gates, version))
                         except OSError:  # no process to be had (a limit): one process checks the file
                             return None
-                    parts = [_check_range(path, *ranges[0], gates, version, own)]
+                    mine = _check_regions(path, board, 0, gates, version, own)
                     sent = [_receive(child) for child in children]
                 finally:
                     _end(children, len(sent) == len(children))
+                    board.close()
             else:  # pragma: no cover - no fork (Windows): a pool of spawned processes
                 pool = _pool(len(ranges) - 1)
                 try:
@@ -792,7 +1037,11 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
     collecting = gc.isenabled()
     gc.disable()  # the parts are a large heap of results: full collections while stitching would scan it again and again
     try:
-        parts += [pickle.loads(b) for b in sent]
+        if mine is None:
+            parts += [pickle.loads(b) for b in sent]
+        else:  # the ranges the processes took (`_check_regions`), in file order
+            taken = [mine, *(pickle.loads(b) for b in sent)]
+            ranges, parts = _in_file_order(taken, ranges[-1][1])
         unpickled = time.process_time()
         if not sum(p.count for p in parts):
             return None  # nothing to check: one process says why
@@ -803,9 +1052,25 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         if collecting:
             gc.enable()
     if timings is not None:
-        timings.update(mode="ranges", workers_cpu=[p.cpu for p in parts], unpickle_cpu=unpickled - cpu,
-                       stitch_cpu=time.process_time() - unpickled)
+        if mine is None:
+            workers_cpu = [p.cpu for p in parts]
+        else:  # per process: the CPU time of the ranges it checked
+            workers_cpu = [sum(part.cpu for _a, _b, part in done) for done in taken]
+            timings["taken"] = [len(done) for done in taken]
+        timings.update(mode="ranges", workers_cpu=workers_cpu, unpickle_cpu=unpickled - cpu,
+                       stitch_cpu=time.process_time() - unpickled, ranges=len(parts))
     return verdict
+
+
+def _in_file_order(taken: list[list[tuple[int, int, Any]]], size: int) -> tuple[list[tuple[int, int]], list]:
+    """The ranges ``(start, end, part)`` each process took (`_check_regions`), as the ranges and
+    their parts in file order; `RuntimeError` unless they cover ``[0, size)`` exactly, each byte
+    once."""
+    regions = sorted((r for done in taken for r in done), key=lambda r: (r[0], r[1]))
+    ranges = [(a, b) for a, b, _part in regions]
+    if not ranges or [a for a, _b in ranges] != [0, *(b for _a, b in ranges[:-1])] or ranges[-1][1] != size:
+        raise RuntimeError(f"the --jobs ranges do not cover the file: {ranges}")
+    return ranges, [part for _a, _b, part in regions]
 
 
 def check_trace_serial(path: str, *, feature_gates: Mapping[str, bool] | None = None, coverage: bool = False,

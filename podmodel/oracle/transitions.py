@@ -348,20 +348,33 @@ class Shapes:
 #: How many shapes `shape_id` keeps numbers for (then it starts over, with new numbers).
 SHAPE_IDS = 65536
 _SHAPE_IDS: dict = {}
+_SHAPES: dict = {}  # number -> shape: _SHAPE_IDS the other way
 _NEXT = [0]
 
 
 def shape_id(shape: tuple) -> int:
     """A number for a shape, the same for every checker of this process, never given to another
     shape (a number is cheaper to hash than the shape).  Numbers mean nothing in another process:
-    a pod state that travels between processes drops its token (`TraceChecker`'s ``_PodState``)."""
+    a pod state that travels between processes carries the shape itself (`shape_of`), numbered
+    again where it arrives (`TraceChecker`'s ``_PodState``)."""
     sid = _SHAPE_IDS.get(shape)
     if sid is None:
         if len(_SHAPE_IDS) >= SHAPE_IDS:
             _SHAPE_IDS.clear()  # the old numbers just stop matching: never reused
+            _SHAPES.clear()
         sid = _SHAPE_IDS[shape] = _NEXT[0]
+        _SHAPES[sid] = shape
         _NEXT[0] += 1
     return sid
+
+
+def shape_of(sid: int) -> tuple | None:
+    """The shape `shape_id` numbered ``sid`` in this process, or None (forgotten since).
+
+    >>> shape_of(shape_id(("ns", None, 1, None))) == ("ns", None, 1, None)
+    True
+    """
+    return _SHAPES.get(sid)
 
 
 def shapes_for(version: str | None = None) -> Shapes | None:
