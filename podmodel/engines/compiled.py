@@ -1872,6 +1872,26 @@ def _untrusted(p: Property) -> bool:
     return not {p.check, p.trigger} - {None} <= _CATALOGUE_PREDICATES
 
 
+#: The step checks' compiled pass (`_Checks._steps_jit`): None (default) where the search has
+#: loaded numba's loops (`Tables.jit`, past `podmodel.engines.visited.JIT_FROM` states: numba is
+#: never imported for a small run), True always (a test hook: numba forced on for small runs),
+#: False never (the NumPy path, the reference).
+CHECKS_JIT: bool | None = None
+_NO_RID = np.zeros(0, np.int64)
+_NO_SLOTS = (np.zeros((1, 1), np.int32), np.zeros(1, np.int64))
+
+
+def _checks_kernels(T: Tables):
+    """`podmodel.engines.compiled_jit_checks` when the checks are to use it (`CHECKS_JIT`), else None."""
+    if CHECKS_JIT is False or (CHECKS_JIT is None and T.jit is None):
+        return None
+    try:
+        from podmodel.engines import compiled_jit_checks
+    except Exception:  # numba absent, or unusable here: the NumPy path
+        return None
+    return compiled_jit_checks
+
+
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -2310,21 +2330,33 @@ class _Checks:
     def transitions(self, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray, l: np.ndarray,
                     src: np.ndarray, act: np.ndarray) -> None:
         """Check transitions: table edge ``e`` (or, where ``rid >= 0``, resolved edge ``rid``)
-        from the states numbered ``src`` with counts ``r`` and codes ``l``, in search order."""
-        steps = [p for p in self.steps if p.id not in self.bad_step]
-        if not steps or not e.size:
+        from the states numbered ``src`` with counts ``r`` and codes ``l``, in search order.
+        In one compiled pass where numba is loaded (`_steps_jit`), else by NumPy
+        (`_steps_numpy`, the reference); either gives the first violation of each property."""
+        if not e.size or all(p.id in self.bad_step for p in self.steps):
             return
+        kernels = _checks_kernels(self.T)
+        first = self._steps_numpy(e, rid, r, l) if kernels is None else self._steps_jit(kernels, e, rid, r, l)
+        for pid, i in first.items():
+            self.bad_step[pid] = (int(src[i]), int(act[i]))
+
+    def _steps_numpy(self, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray, l: np.ndarray) -> dict[str, int]:
+        """The first position (in ``e``'s order) violating each open step property, by NumPy:
+        only the transitions whose class is new or does not plainly hold every open
+        predicate are looked at, one property at a time."""
+        steps = [p for p in self.steps if p.id not in self.bad_step]
+        first: dict[str, int] = {}
+        if not steps or not e.size:
+            return first
         T = self.T
-        # only the transitions whose class is new or does not plainly hold every open
-        # predicate are looked at, one property at a time (in search order: the first is kept)
         need = self._attention("edge", len(T.e_dst))[e]
         if rid is not None:
             cond = np.flatnonzero(rid >= 0)
             need[cond] = self._attention("resolved", len(T.r_edges))[rid[cond]]
         pick = np.flatnonzero(need)
         if not pick.size:
-            return
-        e, r, l, src, act = e[pick], r[pick], l[pick], src[pick], act[pick]
+            return first
+        e, r, l = e[pick], r[pick], l[pick]
         res = np.zeros(pick.size, bool) if rid is None else rid[pick] >= 0
         rk = rid[pick] if rid is not None else None
         self._prime("edge", [self.ev[p.id][0] for p in steps], e[~res])
@@ -2348,9 +2380,51 @@ class _Checks:
         def record(p: Property, sel: np.ndarray, ok: np.ndarray) -> None:
             bad = np.flatnonzero(~ok)
             if bad.size:
-                self.bad_step[p.id] = (int(src[sel[bad[0]]]), int(act[sel[bad[0]]]))
+                first[p.id] = int(pick[sel[bad[0]]])
 
         self._look("edge", odd, evaluate, record)
+        return first
+
+    def _steps_jit(self, kernels, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray,
+                   l: np.ndarray) -> dict[str, int]:
+        """`_steps_numpy` in one compiled pass (`compiled_jit_checks.steps`) over the
+        transitions whose value is plain or cached in their class's own dense block
+        (`_Values.odense`); the others (new classes, keyed values not cached yet) go through
+        `_steps_numpy`, and the earlier of the two first violations is kept."""
+        unknown = np.empty(e.size, np.int64)
+        found = np.full(len(self.steps), -1, np.int64)
+        n = kernels.steps(e, _NO_RID if rid is None else rid, r, l, *self._jit_inputs(), unknown, found)
+        first = {p.id: int(found[j]) for j, p in enumerate(self.steps) if found[j] >= 0}
+        if n:
+            u = unknown[:n]
+            for pid, i in self._steps_numpy(e[u], None if rid is None else rid[u], r[u], l[u]).items():
+                first[pid] = min(first.get(pid, int(u[i])), int(u[i]))
+        return first
+
+    def _jit_inputs(self) -> tuple:
+        """`compiled_jit_checks.steps`'s per-class arguments as they are now: attention bytes
+        and `_odd` rows (table edges, resolved edges), the open properties (as `_open`), per
+        step property (in `steps`' order) its values and own-order dense blocks per kind of
+        class (tuples), and `_Digits.slot`'s tables."""
+        T = self.T
+        attn_e, attn_r = self._attention("edge", len(T.e_dst)), self._attention("resolved", len(T.r_edges))
+        d = _digits(T)
+        mask = _mask_dtype(T.n)
+        none = (np.zeros(0, np.int64), np.zeros(0, mask), np.zeros(0, mask), np.zeros(0, np.int8))
+        kinds = []
+        for half in (0, 1):
+            vals, dense = [], []
+            for p in self.steps:
+                v = self.ev[p.id][half]
+                vals.append(v.val)
+                o = v.odense
+                dense.append(none if o is None else (o.off, o.rb, o.lb, o.buf.a))
+            kinds.append((tuple(vals), *(tuple(x[k] for x in dense) for k in range(4))))
+        (val_e, *blocks_e), (val_r, *blocks_r) = kinds
+        pr, _, pl, sl = d._slot_tables() if d.slots else (_NO_SLOTS[0], None, _NO_SLOTS[0], _NO_SLOTS[1])
+        # the same properties, in the same order, are watched on both kinds: one open mask
+        return (attn_e, attn_r, self._odd["edge"], self._odd["resolved"], self._open("edge"), val_e, val_r,
+                *blocks_e, *blocks_r, pr, pl, sl)
 
 
 class _LiveBits(Mapping):
