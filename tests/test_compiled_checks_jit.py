@@ -161,8 +161,8 @@ def test_runs_with_and_without_the_compiled_pass_agree(name, monkeypatch):
     monkeypatch.setattr(compiled, "CHECKS_JIT", False)
     off = compiled.explore_compiled(model, properties=props, workers=1)
     used = []
-    real = compiled._Checks._steps_jit
-    monkeypatch.setattr(compiled._Checks, "_steps_jit", lambda self, *a: (used.append(1), real(self, *a))[1])
+    real = compiled._Checks._steps_jit_rest
+    monkeypatch.setattr(compiled._Checks, "_steps_jit_rest", lambda self, *a: (used.append(1), real(self, *a))[1])
     monkeypatch.setattr(compiled, "CHECKS_JIT", True)
     on = compiled.explore_compiled(model, properties=props, workers=1)
     assert used
@@ -202,8 +202,8 @@ def test_small_runs_do_not_use_the_compiled_pass(monkeypatch):
     model = _model("two-identical-apps")
     props = properties_for(model)
     used = []
-    real = compiled._Checks._steps_jit
-    monkeypatch.setattr(compiled._Checks, "_steps_jit", lambda self, *a: (used.append(1), real(self, *a))[1])
+    real = compiled._Checks._steps_jit_rest
+    monkeypatch.setattr(compiled._Checks, "_steps_jit_rest", lambda self, *a: (used.append(1), real(self, *a))[1])
     compiled.explore_compiled(model, properties=props, workers=1)
     assert not used
     monkeypatch.setattr(visited, "_kernels", None)
@@ -211,3 +211,44 @@ def test_small_runs_do_not_use_the_compiled_pass(monkeypatch):
     monkeypatch.setattr(visited, "JIT_FROM", 0)
     r = compiled.explore_compiled(model, properties=props, workers=1)
     assert r.space.tables.jit is not None and used
+
+
+@pytest.mark.parametrize("name", ["two-init-two-app", "single-onfailure"])
+def test_runs_cut_by_max_states_settle_the_last_chunk(name, monkeypatch):
+    """A run cut by ``max_states`` stops in the middle of a layer: the step checks of its
+    last chunk, still running beside the search when it stops, are taken before the result
+    is built.  Cut just before each layer ends, the runs give the NumPy path's violations,
+    and some of them are violations found in that last chunk."""
+    model = _model(name)
+    props = [*properties_for(model), *_user_steps(len(model.specs))]
+    whole = compiled.explore_compiled(model, properties=props, workers=1)
+    ends = np.cumsum(np.bincount(whole.space.depth))
+    in_last = 0
+    for cap in (ends[1:] - 1).tolist():
+        monkeypatch.setattr(compiled, "CHECKS_JIT", False)
+        off = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
+        monkeypatch.setattr(compiled, "CHECKS_JIT", True)
+        on = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)
+        assert not on.complete and _outcome(on) == _outcome(off)
+        in_last += sum(len(v.actions) == on.depth for v in on.violations.values())
+    assert in_last  # violations whose step leaves the layer being expanded: the last chunk's
+
+
+def test_a_time_limit_keeps_only_what_the_pass_decided_exactly(monkeypatch):
+    """When the clock stops the search, the pass still running beside it is kept only if it
+    decided its whole chunk (no model call past the clock); the run is marked incomplete and
+    every violation it reports is the readable engine's."""
+    model = _model("two-init-two-app")
+    props = [*properties_for(model), *_user_steps(len(model.specs))]
+    full = compiled.explore_compiled(model, properties=props, workers=1)
+    monkeypatch.setattr(compiled, "CHECKS_JIT", True)
+    checks = compiled._Checks(full.space.tables, [p for p in props if p.kind == "step"])
+    e = np.arange(len(full.space.tables.e_dst), dtype=np.int64)
+    zeros = np.zeros(e.size, np.int64)
+    checks.transitions(e, None, zeros, zeros, e, zeros)   # every class new: nothing decided by the pass
+    assert checks._pending is not None and not checks.bad_step
+    checks.settle(exact_only=True)
+    assert checks._pending is None and not checks.bad_step   # dropped: the NumPy path would call the model
+    checks.transitions(e, None, zeros, zeros, e, zeros)
+    checks.settle()
+    assert checks.bad_step   # the same chunk settled in full

@@ -88,6 +88,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -1892,6 +1893,29 @@ def _checks_kernels(T: Tables):
     return compiled_jit_checks
 
 
+class _Beside:
+    """`compiled_jit_checks.steps` over one chunk, run in a thread beside the search (numba's
+    loop holds no interpreter lock).  It reads only the chunk's arrays and the per-class
+    arrays it was given (``inputs``, `_Checks._jit_inputs`); the search's thread leaves the
+    edges' per-class arrays alone until `result` (only the NumPy path writes them)."""
+
+    def __init__(self, kernels, chunk: tuple, inputs: tuple, where: tuple):
+        self.chunk, self.where = chunk, where
+        e, rid, r, l = chunk
+        self.unknown = np.empty(e.size, np.int64)
+        self.found = np.full(len(inputs[5]), -1, np.int64)
+        self.n: list[int] = []
+        args = (e, _NO_RID if rid is None else rid, r, l, *inputs, self.unknown, self.found)
+        self.thread = threading.Thread(target=lambda: self.n.append(kernels.steps(*args)), daemon=True)
+        self.thread.start()
+
+    def result(self) -> tuple[int, np.ndarray, np.ndarray]:
+        self.thread.join()
+        if not self.n:  # the loop raised (its traceback is printed by the thread)
+            raise RuntimeError("the compiled step checks failed")
+        return self.n[0], self.unknown, self.found
+
+
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -1966,6 +1990,7 @@ class _Checks:
         self._hargs: list[tuple] = []                      # its arguments, by number
         self._hrep: list[tuple[str, int]] = []             # its first class (kind, number)
         self._hmask: list[tuple[bool, ...]] = []           # which containers it hides
+        self._pending: _Beside | None = None               # the compiled pass running beside the search
 
     def _table_edge(self, p: Property):
         T, m = self.T, self.m
@@ -2331,12 +2356,37 @@ class _Checks:
                     src: np.ndarray, act: np.ndarray) -> None:
         """Check transitions: table edge ``e`` (or, where ``rid >= 0``, resolved edge ``rid``)
         from the states numbered ``src`` with counts ``r`` and codes ``l``, in search order.
-        In one compiled pass where numba is loaded (`_steps_jit`), else by NumPy
-        (`_steps_numpy`, the reference); either gives the first violation of each property."""
+
+        By NumPy (`_steps_numpy`, the reference), or, where numba is loaded, in one compiled
+        pass (`_steps_jit`) run beside the search in a thread (numba's loop runs without the
+        interpreter lock, on the second core): its result, and the NumPy path over what it
+        could not decide, are then taken at the next call, or by `settle` when the search
+        ends.  Either way each property's first violation is the one in search order.  The
+        arrays given are read until then: the caller must not write into them meanwhile."""
+        self.settle()
         if not e.size or all(p.id in self.bad_step for p in self.steps):
             return
         kernels = _checks_kernels(self.T)
-        first = self._steps_numpy(e, rid, r, l) if kernels is None else self._steps_jit(kernels, e, rid, r, l)
+        if kernels is None:
+            self._record(self._steps_numpy(e, rid, r, l), src, act)
+            return
+        self._pending = _Beside(kernels, (e, rid, r, l), self._jit_inputs(), (src, act))
+
+    def settle(self, exact_only: bool = False) -> None:
+        """Take the compiled pass still running beside the search, if any (`transitions`).
+        ``exact_only`` (the clock stopped the search): its violations are kept only where it
+        decided every transition of its chunk (no NumPy path, no model call past the clock);
+        else the chunk is dropped, as a chunk the clock stops before its checks."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        n, unknown, found = pending.result()
+        if exact_only and n:
+            return
+        e, rid, r, l = pending.chunk
+        self._record(self._steps_jit_rest(e, rid, r, l, n, unknown, found), *pending.where)
+
+    def _record(self, first: dict[str, int], src: np.ndarray, act: np.ndarray) -> None:
         for pid, i in first.items():
             self.bad_step[pid] = (int(src[i]), int(act[i]))
 
@@ -2394,6 +2444,12 @@ class _Checks:
         unknown = np.empty(e.size, np.int64)
         found = np.full(len(self.steps), -1, np.int64)
         n = kernels.steps(e, _NO_RID if rid is None else rid, r, l, *self._jit_inputs(), unknown, found)
+        return self._steps_jit_rest(e, rid, r, l, n, unknown, found)
+
+    def _steps_jit_rest(self, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray, l: np.ndarray,
+                        n: int, unknown: np.ndarray, found: np.ndarray) -> dict[str, int]:
+        """The first violations after the compiled pass: its own (``found``), and the NumPy
+        path's over the ``n`` positions it left (``unknown``), the earlier of the two."""
         first = {p.id: int(found[j]) for j, p in enumerate(self.steps) if found[j] >= 0}
         if n:
             u = unknown[:n]
@@ -2669,6 +2725,10 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                 if frontier.size:
                     depth += 1
                 frontier_ids = np.arange(first_id, first_id + frontier.size, dtype=np.int64)
+    except TimeUp:
+        stop = "time_limit"
+    try:  # the last chunk's step checks, if they still run beside the search
+        checks.settle(exact_only=stop == "time_limit")
     except TimeUp:
         stop = "time_limit"
     del visited  # its memory is free before the result is built
