@@ -88,6 +88,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import threading
 import time
 import weakref
@@ -1894,26 +1895,49 @@ def _checks_kernels(T: Tables):
 
 
 class _Beside:
-    """`compiled_jit_checks.steps` over one chunk, run in a thread beside the search (numba's
-    loop holds no interpreter lock).  It reads only the chunk's arrays and the per-class
+    """`compiled_jit_checks.steps` over one chunk, run beside the search by one worker thread
+    (numba's loop holds no interpreter lock; a thread started per chunk cost a scheduling
+    delay per chunk on a busy machine).  It reads only the chunk's arrays and the per-class
     arrays it was given (``inputs``, `_Checks._jit_inputs`); the search's thread leaves the
     edges' per-class arrays alone until `result` (only the NumPy path writes them)."""
+
+    _queue: queue.SimpleQueue | None = None   # the worker's jobs (one worker per process)
 
     def __init__(self, kernels, chunk: tuple, inputs: tuple, where: tuple):
         self.chunk, self.where = chunk, where
         e, rid, r, l = chunk
         self.unknown = np.empty(e.size, np.int64)
         self.found = np.full(len(inputs[5]), -1, np.int64)
-        self.n: list[int] = []
-        args = (e, _NO_RID if rid is None else rid, r, l, *inputs, self.unknown, self.found)
-        self.thread = threading.Thread(target=lambda: self.n.append(kernels.steps(*args)), daemon=True)
-        self.thread.start()
+        self.args = (e, _NO_RID if rid is None else rid, r, l, *inputs, self.unknown, self.found)
+        self.kernels, self.n, self.error = kernels, -1, None
+        self.done = threading.Event()
+        if _Beside._queue is None:
+            _Beside._queue = queue.SimpleQueue()
+            threading.Thread(target=_Beside._work, args=(_Beside._queue,), daemon=True,
+                             name="podmodel-step-checks").start()
+        _Beside._queue.put(self)
+
+    @staticmethod
+    def _work(jobs: queue.SimpleQueue) -> None:
+        while True:
+            job = jobs.get()
+            try:
+                job.n = job.kernels.steps(*job.args)
+            except BaseException as e:  # raised in the search's thread by `result`
+                job.error = e
+            finally:
+                job.args = None
+                job.done.set()
 
     def result(self) -> tuple[int, np.ndarray, np.ndarray]:
-        self.thread.join()
-        if not self.n:  # the loop raised (its traceback is printed by the thread)
-            raise RuntimeError("the compiled step checks failed")
-        return self.n[0], self.unknown, self.found
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.n, self.unknown, self.found
+
+
+if hasattr(os, "register_at_fork"):  # a forked child has no worker thread: it starts its own
+    os.register_at_fork(after_in_child=lambda: setattr(_Beside, "_queue", None))
 
 
 class _Checks:
