@@ -252,3 +252,20 @@ def test_a_time_limit_keeps_only_what_the_pass_decided_exactly(monkeypatch):
     checks.transitions(e, None, zeros, zeros, e, zeros)
     checks.settle()
     assert checks.bad_step   # the same chunk settled in full
+
+
+@pytest.mark.parametrize("name", ["two-init-two-app", "onfailure-i1s1a1-gdx"])
+def test_the_pass_in_the_searchs_own_thread_agrees(name, monkeypatch):
+    """With the pass run in the search's own thread (`CHECKS_BESIDE` False, no worker), runs
+    keep the NumPy path's verdicts, violations and witnesses, and nothing is left pending."""
+    model = _model(name)
+    props = [*properties_for(model), *_user_steps(len(model.specs))]
+    monkeypatch.setattr(compiled, "CHECKS_JIT", False)
+    off = compiled.explore_compiled(model, properties=props, workers=1)
+    monkeypatch.setattr(compiled, "CHECKS_JIT", True)
+    monkeypatch.setattr(compiled, "CHECKS_BESIDE", False)
+    launched = []
+    monkeypatch.setattr(compiled._Beside, "__init__", lambda self, *a: launched.append(a))
+    on = compiled.explore_compiled(model, properties=props, workers=1)
+    assert not launched
+    assert _outcome(on) == _outcome(off)

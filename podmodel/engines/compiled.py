@@ -1879,6 +1879,9 @@ def _untrusted(p: Property) -> bool:
 #: never imported for a small run), True always (a test hook: numba forced on for small runs),
 #: False never (the NumPy path, the reference).
 CHECKS_JIT: bool | None = None
+#: Run the compiled pass beside the search, in a worker thread (`_Beside`); False: in the
+#: search's own thread, before it goes on.
+CHECKS_BESIDE = True
 _NO_RID = np.zeros(0, np.int64)
 _NO_SLOTS = (np.zeros((1, 1), np.int32), np.zeros(1, np.int64))
 
@@ -2393,8 +2396,10 @@ class _Checks:
         kernels = _checks_kernels(self.T)
         if kernels is None:
             self._record(self._steps_numpy(e, rid, r, l), src, act)
-            return
-        self._pending = _Beside(kernels, (e, rid, r, l), self._jit_inputs(), (src, act))
+        elif not CHECKS_BESIDE:
+            self._record(self._steps_jit(kernels, e, rid, r, l), src, act)
+        else:
+            self._pending = _Beside(kernels, (e, rid, r, l), self._jit_inputs(), (src, act))
 
     def settle(self, exact_only: bool = False) -> None:
         """Take the compiled pass still running beside the search, if any (`transitions`).
