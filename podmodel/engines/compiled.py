@@ -88,6 +88,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -2011,6 +2013,75 @@ def _untrusted(p: Property) -> bool:
     return not {p.check, p.trigger} - {None} <= _CATALOGUE_PREDICATES
 
 
+#: The step checks' compiled pass (`_Checks._steps_jit`): None (default) where the search has
+#: loaded numba's loops (`Tables.jit`, past `podmodel.engines.visited.JIT_FROM` states: numba is
+#: never imported for a small run), True always (a test hook: numba forced on for small runs),
+#: False never (the NumPy path, the reference).
+CHECKS_JIT: bool | None = None
+#: Run the compiled pass beside the search, in a worker thread (`_Beside`); False: in the
+#: search's own thread, before it goes on.
+CHECKS_BESIDE = True
+_NO_RID = np.zeros(0, np.int64)
+_NO_SLOTS = (np.zeros((1, 1), np.int32), np.zeros(1, np.int64))
+
+
+def _checks_kernels(T: Tables):
+    """`podmodel.engines.compiled_jit_checks` when the checks are to use it (`CHECKS_JIT`), else None."""
+    if CHECKS_JIT is False or (CHECKS_JIT is None and T.jit is None):
+        return None
+    try:
+        from podmodel.engines import compiled_jit_checks
+    except Exception:  # numba absent, or unusable here: the NumPy path
+        return None
+    return compiled_jit_checks
+
+
+class _Beside:
+    """`compiled_jit_checks.steps` over one chunk, run beside the search by one worker thread
+    (numba's loop holds no interpreter lock; a thread started per chunk cost a scheduling
+    delay per chunk on a busy machine).  It reads only the chunk's arrays and the per-class
+    arrays it was given (``inputs``, `_Checks._jit_inputs`); the search's thread leaves the
+    edges' per-class arrays alone until `result` (only the NumPy path writes them)."""
+
+    _queue: queue.SimpleQueue | None = None   # the worker's jobs (one worker per process)
+
+    def __init__(self, kernels, chunk: tuple, inputs: tuple, where: tuple):
+        self.chunk, self.where = chunk, where
+        e, rid, r, l = chunk
+        self.unknown = np.empty(e.size, np.int64)
+        self.found = np.full(len(inputs[5]), -1, np.int64)
+        self.args = (e, _NO_RID if rid is None else rid, r, l, *inputs, self.unknown, self.found)
+        self.kernels, self.n, self.error = kernels, -1, None
+        self.done = threading.Event()
+        if _Beside._queue is None:
+            _Beside._queue = queue.SimpleQueue()
+            threading.Thread(target=_Beside._work, args=(_Beside._queue,), daemon=True,
+                             name="podmodel-step-checks").start()
+        _Beside._queue.put(self)
+
+    @staticmethod
+    def _work(jobs: queue.SimpleQueue) -> None:
+        while True:
+            job = jobs.get()
+            try:
+                job.n = job.kernels.steps(*job.args)
+            except BaseException as e:  # raised in the search's thread by `result`
+                job.error = e
+            finally:
+                job.args = None
+                job.done.set()
+
+    def result(self) -> tuple[int, np.ndarray, np.ndarray]:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.n, self.unknown, self.found
+
+
+if hasattr(os, "register_at_fork"):  # a forked child has no worker thread: it starts its own
+    os.register_at_fork(after_in_child=lambda: setattr(_Beside, "_queue", None))
+
+
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -2085,6 +2156,7 @@ class _Checks:
         self._hargs: list[tuple] = []                      # its arguments, by number
         self._hrep: list[tuple[str, int]] = []             # its first class (kind, number)
         self._hmask: list[tuple[bool, ...]] = []           # which containers it hides
+        self._pending: _Beside | None = None               # the compiled pass running beside the search
 
     def _table_edge(self, p: Property):
         T, m = self.T, self.m
@@ -2449,21 +2521,60 @@ class _Checks:
     def transitions(self, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray, l: np.ndarray,
                     src: np.ndarray, act: np.ndarray) -> None:
         """Check transitions: table edge ``e`` (or, where ``rid >= 0``, resolved edge ``rid``)
-        from the states numbered ``src`` with counts ``r`` and codes ``l``, in search order."""
-        steps = [p for p in self.steps if p.id not in self.bad_step]
-        if not steps or not e.size:
+        from the states numbered ``src`` with counts ``r`` and codes ``l``, in search order.
+
+        By NumPy (`_steps_numpy`, the reference), or, where numba is loaded, in one compiled
+        pass (`_steps_jit`) run beside the search in a thread (numba's loop runs without the
+        interpreter lock, on the second core): its result, and the NumPy path over what it
+        could not decide, are then taken at the next call, or by `settle` when the search
+        ends.  Either way each property's first violation is the one in search order.  The
+        arrays given are read until then: the caller must not write into them meanwhile."""
+        self.settle()
+        if not e.size or all(p.id in self.bad_step for p in self.steps):
             return
+        kernels = _checks_kernels(self.T)
+        if kernels is None:
+            self._record(self._steps_numpy(e, rid, r, l), src, act)
+        elif not CHECKS_BESIDE:
+            self._record(self._steps_jit(kernels, e, rid, r, l), src, act)
+        else:
+            self._pending = _Beside(kernels, (e, rid, r, l), self._jit_inputs(), (src, act))
+
+    def settle(self, exact_only: bool = False) -> None:
+        """Take the compiled pass still running beside the search, if any (`transitions`).
+        ``exact_only`` (the clock stopped the search): its violations are kept only where it
+        decided every transition of its chunk (no NumPy path, no model call past the clock);
+        else the chunk is dropped, as a chunk the clock stops before its checks."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        n, unknown, found = pending.result()
+        if exact_only and n:
+            return
+        e, rid, r, l = pending.chunk
+        self._record(self._steps_jit_rest(e, rid, r, l, n, unknown, found), *pending.where)
+
+    def _record(self, first: dict[str, int], src: np.ndarray, act: np.ndarray) -> None:
+        for pid, i in first.items():
+            self.bad_step[pid] = (int(src[i]), int(act[i]))
+
+    def _steps_numpy(self, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray, l: np.ndarray) -> dict[str, int]:
+        """The first position (in ``e``'s order) violating each open step property, by NumPy:
+        only the transitions whose class is new or does not plainly hold every open
+        predicate are looked at, one property at a time."""
+        steps = [p for p in self.steps if p.id not in self.bad_step]
+        first: dict[str, int] = {}
+        if not steps or not e.size:
+            return first
         T = self.T
-        # only the transitions whose class is new or does not plainly hold every open
-        # predicate are looked at, one property at a time (in search order: the first is kept)
         need = self._attention("edge", len(T.e_dst))[e]
         if rid is not None:
             cond = np.flatnonzero(rid >= 0)
             need[cond] = self._attention("resolved", len(T.r_edges))[rid[cond]]
         pick = np.flatnonzero(need)
         if not pick.size:
-            return
-        e, r, l, src, act = e[pick], r[pick], l[pick], src[pick], act[pick]
+            return first
+        e, r, l = e[pick], r[pick], l[pick]
         res = np.zeros(pick.size, bool) if rid is None else rid[pick] >= 0
         rk = rid[pick] if rid is not None else None
         self._prime("edge", [self.ev[p.id][0] for p in steps], e[~res])
@@ -2487,9 +2598,57 @@ class _Checks:
         def record(p: Property, sel: np.ndarray, ok: np.ndarray) -> None:
             bad = np.flatnonzero(~ok)
             if bad.size:
-                self.bad_step[p.id] = (int(src[sel[bad[0]]]), int(act[sel[bad[0]]]))
+                first[p.id] = int(pick[sel[bad[0]]])
 
         self._look("edge", odd, evaluate, record)
+        return first
+
+    def _steps_jit(self, kernels, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray,
+                   l: np.ndarray) -> dict[str, int]:
+        """`_steps_numpy` in one compiled pass (`compiled_jit_checks.steps`) over the
+        transitions whose value is plain or cached in their class's own dense block
+        (`_Values.odense`); the others (new classes, keyed values not cached yet) go through
+        `_steps_numpy`, and the earlier of the two first violations is kept."""
+        unknown = np.empty(e.size, np.int64)
+        found = np.full(len(self.steps), -1, np.int64)
+        n = kernels.steps(e, _NO_RID if rid is None else rid, r, l, *self._jit_inputs(), unknown, found)
+        return self._steps_jit_rest(e, rid, r, l, n, unknown, found)
+
+    def _steps_jit_rest(self, e: np.ndarray, rid: np.ndarray | None, r: np.ndarray, l: np.ndarray,
+                        n: int, unknown: np.ndarray, found: np.ndarray) -> dict[str, int]:
+        """The first violations after the compiled pass: its own (``found``), and the NumPy
+        path's over the ``n`` positions it left (``unknown``), the earlier of the two."""
+        first = {p.id: int(found[j]) for j, p in enumerate(self.steps) if found[j] >= 0}
+        if n:
+            u = unknown[:n]
+            for pid, i in self._steps_numpy(e[u], None if rid is None else rid[u], r[u], l[u]).items():
+                first[pid] = min(first.get(pid, int(u[i])), int(u[i]))
+        return first
+
+    def _jit_inputs(self) -> tuple:
+        """`compiled_jit_checks.steps`'s per-class arguments as they are now: attention bytes
+        and `_odd` rows (table edges, resolved edges), the open properties (as `_open`), per
+        step property (in `steps`' order) its values and own-order dense blocks per kind of
+        class (tuples), and `_Digits.slot`'s tables."""
+        T = self.T
+        attn_e, attn_r = self._attention("edge", len(T.e_dst)), self._attention("resolved", len(T.r_edges))
+        d = _digits(T)
+        mask = _mask_dtype(T.n)
+        none = (np.zeros(0, np.int64), np.zeros(0, mask), np.zeros(0, mask), np.zeros(0, np.int8))
+        kinds = []
+        for half in (0, 1):
+            vals, dense = [], []
+            for p in self.steps:
+                v = self.ev[p.id][half]
+                vals.append(v.val)
+                o = v.odense
+                dense.append(none if o is None else (o.off, o.rb, o.lb, o.buf.a))
+            kinds.append((tuple(vals), *(tuple(x[k] for x in dense) for k in range(4))))
+        (val_e, *blocks_e), (val_r, *blocks_r) = kinds
+        pr, _, pl, sl = d._slot_tables() if d.slots else (_NO_SLOTS[0], None, _NO_SLOTS[0], _NO_SLOTS[1])
+        # the same properties, in the same order, are watched on both kinds: one open mask
+        return (attn_e, attn_r, self._odd["edge"], self._odd["resolved"], self._open("edge"), val_e, val_r,
+                *blocks_e, *blocks_r, pr, pl, sl)
 
 
 class _LiveBits(Mapping):
@@ -2734,6 +2893,10 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                 if frontier.size:
                     depth += 1
                 frontier_ids = np.arange(first_id, first_id + frontier.size, dtype=np.int64)
+    except TimeUp:
+        stop = "time_limit"
+    try:  # the last chunk's step checks, if they still run beside the search
+        checks.settle(exact_only=stop == "time_limit")
     except TimeUp:
         stop = "time_limit"
     del visited  # its memory is free before the result is built
