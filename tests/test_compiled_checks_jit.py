@@ -17,6 +17,8 @@ from podmodel.verifier.mutants import CATALOGUE as MUTANTS
 from podmodel.verifier.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
 from podmodel.verifier.suite import scenario as named_scenario
 
+from compiled_runs import recorded as _recorded  # (a sibling module of the tests)
+
 pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
 
 from podmodel.engines import compiled_jit_checks as K  # noqa: E402  (numba is installed)
@@ -45,21 +47,6 @@ def _user_steps(n: int) -> list[Property]:
     return out
 
 
-def _recorded(model, props):
-    """A run by the NumPy path, and the arguments of each `_Checks.transitions` call it made."""
-    calls = []
-    real = compiled._Checks.transitions
-
-    def spy(self, e, rid, r, l, src, act):
-        calls.append(tuple(None if x is None else x.copy() for x in (e, rid, r, l)))
-        return real(self, e, rid, r, l, src, act)
-
-    compiled._Checks.transitions = spy
-    try:
-        res = compiled.explore_compiled(model, properties=props, workers=1)
-    finally:
-        compiled._Checks.transitions = real
-    return res, calls
 
 
 def _kernel_values(checks, e, rid, r, l, j):

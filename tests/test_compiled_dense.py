@@ -12,6 +12,8 @@ from podmodel.model.properties import Property, properties_for
 from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 from podmodel.verifier.suite import scenario as named_scenario
 
+from compiled_runs import recorded as _recorded  # (a sibling module of the tests)
+
 
 def _model(name):
     path = SCENARIO_DIR / f"{name}.yaml"
@@ -48,21 +50,6 @@ def test_slot_numbers_the_digits_at_a_mask_without_gaps(name):
         assert (a.reshape(-1) == b.reshape(-1)).all()
 
 
-def _recorded(model, props):
-    """A compiled run, and the arguments of each `_Checks.transitions` call it made."""
-    calls = []
-    real = compiled._Checks.transitions
-
-    def spy(self, e, rid, r, l, src, act):
-        calls.append(tuple(None if x is None else x.copy() for x in (e, rid, r, l)))
-        return real(self, e, rid, r, l, src, act)
-
-    compiled._Checks.transitions = spy
-    try:
-        res = compiled.explore_compiled(model, properties=props, workers=1)
-    finally:
-        compiled._Checks.transitions = real
-    return res, calls
 
 
 @pytest.mark.parametrize("name", ["onfailure-i1s1a3", "two-identical-apps", "always-i2s0a2-pdx"])
