@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 from podmodel.engines import compiled
+from podmodel.engines.facade import choose_engine
+from podmodel.verifier.mutants import CATALOGUE as MUTANTS
+from podmodel.verifier.suite import scenario as named_scenario
 
 
 def recorded(model, props):
@@ -22,3 +25,15 @@ def recorded(model, props):
     finally:
         compiled._Checks.transitions = real
     return res, calls
+
+
+def mutant_model(mutant: str, name: str):
+    """The mutant ``mutant`` (of the catalogue) and its model on scenario ``name``; the model is
+    None for a mutant with its own guard (`compiled.unsupported`): only the readable engine
+    applies there, and `auto` knows it (asserted here)."""
+    m = next(m for m in MUTANTS if m.id == mutant)
+    model = m.build(named_scenario(name))
+    if compiled.unsupported(model) is not None:
+        assert choose_engine(model) == "readable"
+        return m, None
+    return m, model

@@ -9,19 +9,18 @@ small runs through `compiled.CHECKS_JIT` (a search loads it itself only past
 
 import numpy as np
 import pytest
+from compiled_runs import mutant_model  # (a sibling module of the tests)
+from compiled_runs import recorded as _recorded
 
 from podmodel.engines import compiled
-from podmodel.engines.facade import choose_engine
 from podmodel.model.properties import Property, properties_for
 from podmodel.verifier.mutants import CATALOGUE as MUTANTS
 from podmodel.verifier.scenarios import SCENARIO_DIR, bundled_scenarios, load_scenario
 from podmodel.verifier.suite import scenario as named_scenario
 
-from compiled_runs import recorded as _recorded  # (a sibling module of the tests)
-
 pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
 
-from podmodel.engines import compiled_jit_checks as K  # noqa: E402  (numba is installed)
+from podmodel.engines import compiled_jit_checks as K
 
 BUNDLED = sorted(sc.path.stem for sc in bundled_scenarios())
 
@@ -166,11 +165,8 @@ def _violating_mutants():
 def test_mutants_are_caught_alike_with_the_compiled_pass(mutant, name, monkeypatch):
     """The seeded bugs of the mutant catalogue: the same verdicts and counterexamples with
     the compiled pass forced on as with the NumPy path."""
-    m = next(m for m in MUTANTS if m.id == mutant)
-    model = m.build(named_scenario(name))
-    if compiled.unsupported(model) is not None:
-        # a mutant with its own guard: only the readable engine applies, and `auto` knows it
-        assert choose_engine(model) == "readable"
+    _m, model = mutant_model(mutant, name)
+    if model is None:   # a mutant with its own guard: only the readable engine applies (asserted)
         return
     props = properties_for(model)
     monkeypatch.setattr(compiled, "CHECKS_JIT", False)

@@ -6,13 +6,12 @@ witness is the same."""
 
 import numpy as np
 import pytest
+from compiled_runs import recorded as _recorded  # (a sibling module of the tests)
 
 from podmodel.engines import compiled, explore
 from podmodel.model.properties import Property, properties_for
 from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 from podmodel.verifier.suite import scenario as named_scenario
-
-from compiled_runs import recorded as _recorded  # (a sibling module of the tests)
 
 
 def _model(name):
