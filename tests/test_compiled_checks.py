@@ -143,8 +143,9 @@ def test_liveness_on_small_edge_blocks_gives_the_same_verdicts_and_lassos(monkey
 
 
 def test_fair_components_on_edge_blocks_equal_one_block(monkeypatch):
-    """`_fair_components` and `_both` a few edges at a time (`EDGE_BLOCK` 3) give exactly
-    what they give on the whole edge arrays, on random graphs, weak and strong fairness."""
+    """`_region_graph`, `_fair_components` and `_both` a few edges at a time (`EDGE_BLOCK` 3,
+    `REACH_CHUNK` 4) give exactly what they give on the whole edge arrays, on random graphs,
+    weak and strong fairness."""
     rng = np.random.default_rng(17)
     for n, m in ((30, 45), (30, 90), (200, 260), (200, 900), (500, 650)):
         # repeated pairs, as an explored graph has where two actions lead to the same state
@@ -160,14 +161,20 @@ def test_fair_components_on_edge_blocks_equal_one_block(monkeypatch):
         region = rng.random(n) < 0.7
         mask = rng.random(n) < 0.6
         want_both = mask[src] & mask[dst]
-        want = {s: compiled_liveness._fair_components(n, region, src, dst, act, enabled, bit, s) for s in (False, True)}
-        assert any((w >= 0).any() for w in want.values())
+
+        def fair(strong):
+            states, es, ed, eb = compiled_liveness._region_graph(region, indptr, dst, act, bit)
+            return states, es, ed, eb, compiled_liveness._fair_components(states.size, es, ed, eb, enabled[states],
+                                                                          strong)
+
+        want = {s: fair(s) for s in (False, True)}
+        assert any((w[-1] >= 0).any() for w in want.values())
         with monkeypatch.context() as mp:
             mp.setattr(compiled_liveness, "EDGE_BLOCK", 3)
+            mp.setattr(compiled_liveness, "REACH_CHUNK", 4)
             assert (compiled_liveness._both(mask, src, dst) == want_both).all()
             for strong, w in want.items():
-                got = compiled_liveness._fair_components(n, region, src, dst, act, enabled, bit, strong)
-                assert got.tolist() == w.tolist()
+                assert [x.tolist() for x in fair(strong)] == [x.tolist() for x in w]
 
 
 def _components_in_a_child(n, src, dst):

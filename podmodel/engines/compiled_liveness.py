@@ -83,32 +83,43 @@ def _reach(n: int, src: np.ndarray, dst: np.ndarray, seeds: np.ndarray) -> np.nd
     return out[:n]
 
 
-#: Edges gathered at once by `_reach_sorted` (bounds its temporary arrays).
-REACH_CHUNK = 1 << 20
+#: Edges gathered (`_runs`: `_reach_sorted`, `_region_graph`) or unpacked (`_pairs`) at once:
+#: bounds their temporary arrays (a few MB, which the allocator reuses from its heap).
+REACH_CHUNK = 1 << 18
 
 
-def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """`_reach` over the edges ``e`` with ``ok[e]`` of a graph sorted by source (``indptr``):
-    a breadth-first search layer by layer on the arrays, without building a matrix (SciPy
-    would convert it to float64 first: about 16 bytes per edge)."""
+def _runs(indptr: np.ndarray, states: np.ndarray):
+    """The out-edges of ``states`` (a graph sorted by source, ``indptr``), `REACH_CHUNK` edges
+    or so at a time: ``(a, b, c, e)`` with ``e`` the positions of the edges of
+    ``states[a:b]``, in order, and ``c`` how many each of them has."""
+    lo = indptr[states]
+    cnt = indptr[states + 1] - lo
+    cum = np.cumsum(cnt)
+    if not cum.size or not cum[-1]:
+        return
+    cuts = np.searchsorted(cum, np.arange(REACH_CHUNK, int(cum[-1]), REACH_CHUNK), side="right").tolist()
+    for a, b in zip([0, *cuts], [*cuts, states.size]):
+        c = cnt[a:b]
+        total = int(c.sum())
+        if total:
+            yield a, b, c, np.repeat(lo[a:b] - (np.cumsum(c) - c), c) + np.arange(total, dtype=np.int64)
+
+
+def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, allowed: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The states reachable from ``seeds`` (allowed states) through ``allowed`` states, on a
+    graph sorted by source (``indptr``): a breadth-first search layer by layer on the arrays,
+    without building a matrix (SciPy would convert it to float64 first: about 16 bytes per
+    edge) and without a per-edge mask (an edge is followed when its target is allowed)."""
     seen = np.zeros(n, dtype=bool)
     seen[seeds] = True
     front = np.flatnonzero(seen)
     slot = np.zeros(n, np.int32 if dst.size < 1 << 31 else np.int64)  # dedups a gather in O(size): last position wins
     while front.size:
-        lo = indptr[front]
-        cnt = indptr[front + 1] - lo
-        cum = np.cumsum(cnt)
-        cuts = np.searchsorted(cum, np.arange(REACH_CHUNK, int(cum[-1]), REACH_CHUNK), side="right").tolist()
         found = []
-        for a, b in zip([0, *cuts], [*cuts, front.size]):
-            c = cnt[a:b]
-            total = int(c.sum())
-            if not total:
-                continue
-            idx = np.repeat(lo[a:b] - (np.cumsum(c) - c), c) + np.arange(total, dtype=np.int64)
-            t = dst[idx[ok[idx]]]
-            t = t[~seen[t]]
+        for *_, e in _runs(indptr, front):
+            t = dst[e]
+            del e
+            t = t[allowed[t] & ~seen[t]]
             pos = np.arange(t.size, dtype=slot.dtype)
             slot[t] = pos
             t = t[slot[t] == pos]
@@ -121,7 +132,7 @@ def _reach_sorted(n: int, indptr: np.ndarray, dst: np.ndarray, ok: np.ndarray, s
 #: Edges whose per-edge temporaries `_both` and `_fair_components` make at once: blocks
 #: small enough for the allocator to reuse its heap (a temporary of a whole graph's size is
 #: a fresh mapping, every page of it faulted in: most of liveness's system time).
-EDGE_BLOCK = 1 << 21
+EDGE_BLOCK = 1 << 18
 
 
 def _both(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -136,86 +147,159 @@ def _both(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _indptr(n: int, src: np.ndarray) -> np.ndarray:
-    """Where each state's run of edges starts in ``src`` (sorted), and the end: ``n + 1``
-    offsets.  From the positions where the source changes (a byte per edge of temporary:
-    ``np.bincount`` would first copy ``src`` into 64-bit integers, 8 bytes per edge); a state
-    without edges starts where the next state with edges does."""
+    """Where each state's run of edges starts in ``src`` (sorted: a ValueError otherwise),
+    and the end: ``n + 1`` offsets.  From the positions where the source changes, a block of
+    edges at a time (small temporaries: ``np.bincount`` would first copy ``src`` into 64-bit
+    integers, 8 bytes per edge); a state without edges starts where the next state with
+    edges does."""
     m = src.size
     out = np.full(n + 1, m, np.int32 if m < 1 << 31 else np.int64)
     if m:
-        starts = np.flatnonzero(src[1:] != src[:-1])
-        starts += 1
         out[src[0]] = 0
-        out[src[starts]] = starts
-        out = np.ascontiguousarray(np.minimum.accumulate(out[::-1])[::-1])
+        for lo in range(0, m - 1, REACH_CHUNK):
+            hi = min(m - 1, lo + REACH_CHUNK)
+            step = np.subtract(src[lo + 1:hi + 1], src[lo:hi], dtype=np.int64)
+            if step.size and step.min() < 0:
+                raise ValueError("the edges are not sorted by source")
+            starts = np.flatnonzero(step)
+            del step
+            starts += lo + 1
+            out[src[starts]] = starts
+        rev = out[::-1]
+        np.minimum.accumulate(rev, out=rev)
     return out
 
 
-def strong_components(n: int, es: np.ndarray, ed: np.ndarray) -> tuple[int, np.ndarray]:
+def _pairs(n: int, key: np.ndarray, bits: np.ndarray | None = None):
+    """Each (source, target) pair of the edges ``key = source * n + target`` once, sorted:
+    ``(source, target, bits)``, ``bits`` the given bits of the pair's edges or-ed together
+    (None without ``bits``).  A stable sort: the keys come sorted by source (the sort
+    keeps runs sorted: fast), and the first edge of each pair is the one kept."""
+    if bits is None:
+        key = np.sort(key, kind="stable")
+    else:
+        order = np.argsort(key, kind="stable")
+        key, bits = key[order], bits[order]
+        del order
+    first = np.empty(key.size, bool)
+    first[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    at = np.flatnonzero(first)
+    del first
+    p = key[at]
+    return p // n, p % n, None if bits is None else np.bitwise_or.reduceat(bits, at) if at.size else bits[:0]
+
+
+def strong_components(n: int, es: np.ndarray, ed: np.ndarray, unique: bool = False) -> tuple[int, np.ndarray]:
     """The strongly connected components of the graph ``es -> ed`` (``es`` sorted) on states
     ``0..n-1``: their number and each state's component.
 
-    The graph is a CSR matrix built directly (no COO copy).  Each (source, target) pair is
-    given to SciPy once: SciPy 1.17.1's ``connected_components(connection="strong")`` does not
-    return, or numbers the components wrongly, on a graph where a pair repeats (measured: two
-    states, edges ``0 -> 1`` twice), and the explored graph has such pairs wherever two actions
-    of a state lead to the same state (113 of ``deletion-grace``'s 732 edges).  How many edges
-    join two states does not change the components.  The matrix's indices are a copy, sorted
-    and merged in place by ``sum_duplicates`` (SciPy's C++ routine: 0.08-0.12 s on
-    six-containers' largest regions, 20-31 M edges); ``es`` and ``ed`` stay in edge order."""
+    Each (source, target) pair is given to SciPy once: SciPy 1.17.1's
+    ``connected_components(connection="strong")`` does not return, or numbers the
+    components wrongly, on a graph where a pair repeats (measured: two states, edges ``0 ->
+    1`` twice), and the explored graph has such pairs wherever two actions of a state lead
+    to the same state (113 of ``deletion-grace``'s 732 edges).  How many edges join two
+    states does not change the components.  ``unique``: the caller's pairs are already
+    unique (`_region_graph`); otherwise they are made so on a copy (`_pairs`), and ``es`` and
+    ``ed`` stay as they were.
+
+    The matrix is built directly in CSR form (no COO copy) with a read-only weight of 1
+    broadcast over the edges (8 bytes in all): SciPy's routine reads only the indices and
+    offsets, and takes a float64 matrix as it is (any other weight type is converted,
+    copying the indices and offsets with it: 13 bytes per edge)."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import connected_components
+
     idx = np.int32 if es.size < 1 << 31 and n < 1 << 31 else np.int64
+    if not unique and es.size:
+        es, ed, _ = _pairs(n, es.astype(np.int64) * n + ed)
     indptr = _indptr(n, es).astype(idx, copy=False)
-    # float64 weights: SciPy's graph routines take float64, and would otherwise convert a
-    # smaller type -- copying the column indices and offsets with it (13 bytes per edge
-    # where these weights take 8)
-    g = csr_array((np.ones(es.size, np.float64), ed.astype(idx, copy=True), indptr), shape=(n, n))
-    g.sum_duplicates()
+    ones = np.broadcast_to(np.float64(1), (es.size,))
+    g = csr_array((ones, np.ascontiguousarray(ed, dtype=idx), indptr), shape=(n, n), copy=False)
     return connected_components(g, directed=True, connection="strong")
 
 
-def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray, ha: np.ndarray,
-                     enabled: np.ndarray, bit: np.ndarray, strong: bool) -> np.ndarray:
-    """Component number of each state in a component where a fair path stays forever, -1 elsewhere.
+def _region_graph(region: np.ndarray, indptr: np.ndarray, dst: np.ndarray, act: np.ndarray, bit: np.ndarray):
+    """The graph of the ``region`` states, numbered ``0..k-1`` in state order: ``(states,
+    es, ed, eb)``, each (source, target) pair once (sorted), ``eb`` the bits of the fair
+    actions of the pair's edges or-ed together (what `_fair_components` reads of them:
+    which components have an inner edge and which fair actions they take).
 
-    SciPy's graph is built on the alive states only, numbered ``0..k-1`` in state order
-    (``local``): its routines allocate several arrays per node of the graph, so a graph over
-    all ``n`` states cost page faults in proportion to ``n`` for every call, however small
-    the region (speed and memory only: the components are the same)."""
-    comp_of = np.full(n, -1, np.int32 if n < 1 << 31 else np.int64)
-    alive = region.copy()
+    Built from the out-edges of the region's states only (a small region reads few edges),
+    a run of states at a time (`_runs`: a state's edges are in one run, so its repeated
+    pairs too, `_pairs`), into arrays of the region's size (9 bytes per edge): no copy of
+    the region's edges at the whole graph's numbering, no temporary of the region's size."""
+    states = np.flatnonzero(region)
+    k = states.size
+    itype = np.int32 if k < 1 << 31 else np.int64
+    local = np.cumsum(region, dtype=itype)   # state -> its number in the region, plus one (0: outside)
+    np.multiply(local, region, out=local)
+    bound = int((indptr[states + 1] - indptr[states]).sum())  # pages of the unused tail are never touched
+    es, ed, eb = np.empty(bound, itype), np.empty(bound, itype), np.empty(bound, bit.dtype)
+    got = 0
+    for a, b, c, e in _runs(indptr, states):
+        t = local[dst[e]]
+        keep = t > 0
+        t = t[keep].astype(np.int64)
+        t -= 1
+        t += np.repeat(np.arange(a, b, dtype=np.int64), c)[keep] * k  # the source's number in the region
+        s, d, x = _pairs(k, t, bit[act[e[keep]]])
+        del t, keep, e
+        es[got:got + s.size], ed[got:got + s.size], eb[got:got + s.size] = s, d, x
+        got += s.size
+    return states, es[:got], ed[:got], eb[:got]
+
+
+def _fair_components(k: int, es: np.ndarray, ed: np.ndarray, eb: np.ndarray, en: np.ndarray,
+                     strong: bool) -> np.ndarray:
+    """Component number of each state (of a region graph, `_region_graph`) in a component
+    where a fair path stays forever, -1 elsewhere.  ``eb``: the fair-action bits of each
+    edge; ``en``: of each state's out-edges (the fair actions it enables).
+
+    SciPy's graph is built on the alive states only, numbered ``0..j-1`` in state order
+    (``local``): its routines allocate several arrays per node of the graph (speed and
+    memory only: the components are the same)."""
+    comp_of = np.full(k, -1, np.int32 if k < 1 << 31 else np.int64)
+    alive = np.ones(k, dtype=bool)
     next_id = 0
-    local = np.empty(n, np.int32 if n < 1 << 31 else np.int64)  # state -> its number among the alive ones
+    local = None
     while True:
         idx = np.flatnonzero(alive)
         if not idx.size:
             return comp_of
-        keep = _both(alive, hs, hd)
-        es, ed, ea = (hs, hd, ha) if keep.all() else (hs[keep], hd[keep], ha[keep])  # no copy while all stay
-        del keep
-        local[idx] = np.arange(idx.size, dtype=local.dtype)
-        es, ed = local[es], local[ed]  # both ends alive; increasing with the state, so es stays sorted
-        ncomp, lab = strong_components(idx.size, es, ed)  # es is sorted: the edges are kept in source order
+        if idx.size == k:  # every state alive: the graph as it is (no copy)
+            ses, sed, seb = es, ed, eb
+        else:
+            keep = _both(alive, es, ed)
+            ses, sed, seb = es[keep], ed[keep], eb[keep]
+            del keep
+            if local is None:
+                local = np.empty(k, comp_of.dtype)  # state -> its number among the alive ones
+            local[idx] = np.arange(idx.size, dtype=local.dtype)
+            ses, sed = local[ses], local[sed]  # both ends alive; increasing with the state, so ses stays sorted
+        ncomp, lab = strong_components(idx.size, ses, sed, unique=True)  # a subgraph's pairs stay unique
         inner = np.zeros(ncomp, dtype=bool)   # components with an edge inside
-        taken = np.zeros(ncomp, bit.dtype)     # the fair actions taken inside each
-        for lo in range(0, es.size, EDGE_BLOCK):  # a block of edges at a time (small temporaries)
-            hi = min(es.size, lo + EDGE_BLOCK)
-            ls = lab[es[lo:hi]]
-            same = ls == lab[ed[lo:hi]]
+        taken = np.zeros(ncomp, eb.dtype)     # the fair actions taken inside each
+        for lo in range(0, ses.size, EDGE_BLOCK):  # a block of edges at a time (small temporaries)
+            hi = min(ses.size, lo + EDGE_BLOCK)
+            ls = lab[ses[lo:hi]]
+            same = ls == lab[sed[lo:hi]]
             ls = ls[same]   # the component of each edge inside one
             inner[ls] = True
-            np.bitwise_or.at(taken, ls, bit[ea[lo:hi][same]])
-        del es, ed, ea
+            np.bitwise_or.at(taken, ls, seb[lo:hi][same])
+        del ses, sed, seb
         L = lab   # the component of each alive state, in the order of idx
+        here = en if idx.size == k else en[idx]
         if not strong:  # every fair action enabled at all its states is taken inside
-            at_all = np.full(ncomp, np.iinfo(bit.dtype).max, bit.dtype)
-            np.bitwise_and.at(at_all, L, enabled[idx])
+            at_all = np.full(ncomp, np.iinfo(eb.dtype).max, eb.dtype)
+            np.bitwise_and.at(at_all, L, here)
             qual = inner & (at_all & ~taken == 0)
             ids = np.cumsum(qual) - 1
             q = qual[L]
             comp_of[idx[q]] = ids[L[q]]
             return comp_of
-        anywhere = np.zeros(ncomp, bit.dtype)
-        np.bitwise_or.at(anywhere, L, enabled[idx])
+        anywhere = np.zeros(ncomp, eb.dtype)
+        np.bitwise_or.at(anywhere, L, here)
         untaken = anywhere & ~taken
         qual = inner & (untaken == 0)
         q = qual[L]
@@ -223,18 +307,21 @@ def _fair_components(n: int, region: np.ndarray, hs: np.ndarray, hd: np.ndarray,
         next_id += int(qual.sum())
         # done with: components without an inner edge, qualifying ones; elsewhere drop the
         # states enabling an untaken fair action and look again (Emerson-Lei)
-        drop = ~inner[L] | q | (enabled[idx] & untaken[L] != 0)
+        drop = ~inner[L] | q | (here & untaken[L] != 0)
         alive[idx[drop]] = False
 
 
 def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str, tuple[np.ndarray, np.ndarray]],
              fairness: str = "weak", fair: Iterable[type] = FAIR_ACTIONS,
-             deadline: float | None = None) -> dict[str, Liveness] | None:
+             deadline: float | None = None,
+             graph: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[str, Liveness] | None:
     """`podmodel.engines.analysis.liveness` on arrays; None if the fair actions do not fit a mask.
 
     ``live``: property id -> (check, trigger) as boolean arrays over the states.  A
     property not reached by ``deadline`` (a `time.monotonic` value) is undecided
-    (``holds=None``), as in the readable analysis.
+    (``holds=None``), as in the readable analysis.  ``graph``: the edges as ``(offsets,
+    targets, actions)``, sorted by source (``offsets``: `_indptr`); by default from the
+    space's `edges`.
     """
     if fairness not in FAIRNESS:
         raise ValueError(f"unknown fairness {fairness!r} (known: weak, strong)")
@@ -250,11 +337,14 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     mask = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= len(fair_ids))
     bit = np.zeros(max(len(space.actions), 1), mask)
     bit[fair_ids] = np.left_shift(mask(1), np.arange(len(fair_ids), dtype=mask))
-    src, dst, act = (np.asarray(x, dtype=np.int32) for x in space.edges())  # int32: a third of the memory
-    if src.size and np.any(src[1:] < src[:-1]):
-        order = np.argsort(src, kind="stable")
-        src, dst, act = src[order], dst[order], act[order]
-    indptr = _indptr(n, src)
+    if graph is None:
+        src, dst, act = (np.asarray(x, dtype=np.int32) for x in space.edges())  # int32: a third of the memory
+        if src.size and np.any(src[1:] < src[:-1]):
+            order = np.argsort(src, kind="stable")
+            src, dst, act = src[order], dst[order], act[order]
+        graph = (_indptr(n, src), dst, act)
+        del src
+    indptr, dst, act = graph
     enabled = _enabled(n, indptr, act, bit)
     adj = _Adjacency(indptr, dst, act)
     strong = fairness == "strong"
@@ -263,10 +353,10 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
         if deadline is not None and time.monotonic() >= deadline:
             return Liveness(p.id, None)
         ok, trig = live[p.id]
-        return _decide(result, p, ~ok, trig, src, dst, act, enabled, bit, adj, frozenset(fair_ids), strong, indptr)
+        return _decide(result, p, ~ok, trig, dst, act, enabled, bit, adj, frozenset(fair_ids), strong, indptr)
 
     mine, theirs = list(props), []
-    if len(props) > 1 and _parallel(src.size):
+    if len(props) > 1 and _parallel(dst.size):
         mine, theirs = list(props[:len(props) // 2]), list(props[len(props) // 2:])
     child = _Child(decide, theirs) if theirs else None
     try:
@@ -353,32 +443,31 @@ def _enabled(n: int, indptr: np.ndarray, act: np.ndarray, bit: np.ndarray) -> np
     return enabled
 
 
-def _decide(result, p, bad, trig, src, dst, act, enabled, bit, adj, fair_ids, strong, indptr) -> Liveness:
+def _decide(result, p, bad, trig, dst, act, enabled, bit, adj, fair_ids, strong, indptr) -> Liveness:
     n = result.states
     all_triggers = int(trig.sum())
     triggers = np.flatnonzero(bad & trig)
     if not triggers.size:
         return Liveness(p.id, True, triggers=all_triggers)
-    inner = _both(bad, src, dst)   # a byte per edge; the temporaries a block at a time
-    region = _reach_sorted(n, indptr, dst, inner, triggers)
-    for lo in range(0, src.size, EDGE_BLOCK):  # the region's inner edges
-        hi = min(src.size, lo + EDGE_BLOCK)
-        inner[lo:hi] &= region[src[lo:hi]]
-    hs, hd, ha = (src, dst, act) if inner.all() else (src[inner], dst[inner], act[inner])
-    del inner
-    stutter = region & (enabled == 0)
-    comp_of = _fair_components(n, region, hs, hd, ha, enabled, bit, strong)
+    region = _reach_sorted(n, indptr, dst, bad, triggers)
+    states, es, ed, eb = _region_graph(region, indptr, dst, act, bit)
+    en = enabled[states]
+    stutter = en == 0
+    comp_of = _fair_components(states.size, es, ed, eb, en, strong)   # in the region's numbering
     doomed = stutter | (comp_of >= 0)
     if not doomed.any():
         return Liveness(p.id, True, triggers=all_triggers)
-    can_reach = _reach(n, hd, hs, np.flatnonzero(doomed))
-    start = int(triggers[can_reach[triggers]][0])
-    hops = _bfs_path(adj, start, lambda v: bool(doomed[v]), lambda v: bool(region[v]))
+    can_reach = _reach(states.size, ed, es, np.flatnonzero(doomed))   # every trigger is in the region
+    start = int(triggers[can_reach[np.searchsorted(states, triggers)]][0])
+    at = np.zeros(n, dtype=bool)
+    at[states[doomed]] = True
+    hops = _bfs_path(adj, start, lambda v: bool(at[v]), lambda v: bool(region[v]))
     end = hops[-1][1] if hops else start
     cx = result.path(start, p.id, "lasso")
-    if stutter[end]:
+    le = int(np.searchsorted(states, end))
+    if stutter[le]:
         return Liveness(p.id, False, _lasso(result, p.id, cx, hops, [], True), all_triggers)
-    comp = frozenset(np.flatnonzero(comp_of == comp_of[end]).tolist())
+    comp = frozenset(states[comp_of == comp_of[le]].tolist())
     cycle = _fair_cycle(adj, end, comp, fair_ids, strong)
     return Liveness(p.id, False, _lasso(result, p.id, cx, hops, cycle, False), all_triggers)
 
