@@ -43,8 +43,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from podmodel.engines.analysis import FAIRNESS, Liveness, _bfs_path, _fair_cycle, _lasso
 from podmodel.model.properties import FAIR_ACTIONS, Property
@@ -74,6 +72,9 @@ class _Adjacency:
 
 def _reach(n: int, src: np.ndarray, dst: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """States reachable from ``seeds`` by the edges ``src -> dst`` (a boolean mask)."""
+    from scipy.sparse import csr_array   # SciPy imported when first needed (see `strong_components`)
+    from scipy.sparse.csgraph import breadth_first_order
+
     g = csr_array((np.ones(src.size + seeds.size, np.int8),
                    (np.concatenate([src, np.full(seeds.size, n, src.dtype)]), np.concatenate([dst, seeds.astype(dst.dtype)]))),
                   shape=(n + 1, n + 1))
@@ -206,7 +207,14 @@ def strong_components(n: int, es: np.ndarray, ed: np.ndarray, unique: bool = Fal
     The matrix is built directly in CSR form (no COO copy) with a read-only weight of 1
     broadcast over the edges (8 bytes in all): SciPy's routine reads only the indices and
     offsets, and takes a float64 matrix as it is (any other weight type is converted,
-    copying the indices and offsets with it: 13 bytes per edge)."""
+    copying the indices and offsets with it: 13 bytes per edge).
+
+    SciPy is imported here, when first needed (also by `_reach`): a run none of whose
+    ``eventually`` properties has a failing trigger does without it (its import takes
+    about 0.25 s and 36 MB of resident memory).  Importing it in a thread beside
+    liveness's first array work was measured (session 10: five-containers, two cores) and
+    gained nothing: the import holds the interpreter lock, and the array work asks for it
+    between its NumPy calls."""
     from scipy.sparse import csr_array
     from scipy.sparse.csgraph import connected_components
 
