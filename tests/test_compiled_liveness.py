@@ -89,3 +89,25 @@ def test_offsets_replace_the_sources_and_edges_rebuilds_them():
 def test_offsets_of_unsorted_sources_are_refused():
     with pytest.raises(ValueError, match="not sorted"):
         compiled_liveness._indptr(3, np.array([0, 2, 1], np.int32))
+
+
+def test_the_heap_trim_is_called_per_region_and_changes_no_verdict(monkeypatch):
+    """`CompiledSpace.liveness` hands `compiled._trim_heap` to liveness, called once per
+    property with a failing trigger (after its region is built); verdicts and lassos are
+    those of a run without it."""
+    from podmodel.engines import compiled
+
+    r = explore(load_scenario(SCENARIO_DIR / "deletion-grace.yaml").model(), engine="compiled")
+    calls = []
+    props = [p for p in r.properties if p.kind == "eventually"]
+    for fairness in ("weak", "strong"):
+        plain = compiled_liveness.liveness(r, props, r.space.live, fairness)
+        got = compiled_liveness.liveness(r, props, r.space.live, fairness, trim=lambda: calls.append(1))
+        assert {k: (v.holds, v.triggers, v.counterexample) for k, v in got.items()} == \
+            {k: (v.holds, v.triggers, v.counterexample) for k, v in plain.items()}
+    failing = sum(bool((~r.space.live[p.id][0] & r.space.live[p.id][1]).any()) for p in props)
+    assert failing and len(calls) == 2 * failing
+    seen = []
+    monkeypatch.setattr(compiled, "_trim_heap", lambda: seen.append(1))
+    r.space.liveness(r, "strong")
+    assert len(seen) == failing

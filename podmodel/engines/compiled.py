@@ -1473,7 +1473,7 @@ class CompiledSpace:
         if not result.complete or self._edges is None or any(p.id not in self.live for p in props):
             return None
         graph = (self.offsets(), *self._edges[1:]) if props else None
-        return liveness(result, props, self.live, fairness, deadline=deadline, graph=graph)
+        return liveness(result, props, self.live, fairness, deadline=deadline, graph=graph, trim=_trim_heap)
 
 
 # ------------------------------------------------------------------------ properties
