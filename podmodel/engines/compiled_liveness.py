@@ -7,7 +7,9 @@ adjacency list and a networkx graph built state by state:
 * each property's ``check`` and ``trigger`` on every state come from the search itself
   (evaluated once per core state, `podmodel.engines.compiled`);
 * the region of not-check states reachable from a failing trigger is a breadth-first
-  search of a ``scipy.sparse`` matrix from a virtual source;
+  search layer by layer on the edge arrays (`_reach_sorted`), and its graph is built once,
+  in its own numbering, from its states' edges: each (source, target) pair once, with the
+  fair actions of its edges or-ed (`_region_graph`, 9 bytes per edge);
 * strongly connected components are `scipy.sparse.csgraph.connected_components` (each
   (source, target) pair given once: `strong_components`); the
   fair actions enabled in a state are a bit mask (one bit per fair action value), so the
