@@ -86,28 +86,51 @@ def test_offsets_replace_the_sources_and_edges_rebuilds_them():
     assert r.space.edges()[0].dtype == before[0].dtype
 
 
-def test_offsets_of_unsorted_sources_are_refused():
-    with pytest.raises(ValueError, match="not sorted"):
-        compiled_liveness._indptr(3, np.array([0, 2, 1], np.int32))
+@pytest.mark.parametrize("chunk", [2, 3, 1 << 18])
+def test_offsets_of_unsorted_sources_are_refused(monkeypatch, chunk):
+    """`_indptr` refuses sources out of order (within a block of edges or across two), and
+    gives ``np.bincount``'s offsets for sorted ones."""
+    monkeypatch.setattr(compiled_liveness, "REACH_CHUNK", chunk)
+    rng = np.random.default_rng(7)
+    cases = [[0, 2, 1], [1, 1, 0, 0], [0, 0, 1, 1, 2, 2, 1], [3, 3, 3, 0]]
+    cases += [np.sort(rng.integers(0, 6, 9)).tolist() for _ in range(20)]
+    cases += [rng.integers(0, 6, 9).tolist() for _ in range(20)]
+    for case in cases:
+        src = np.array(case, np.int32)
+        if (np.diff(src) < 0).any():
+            with pytest.raises(ValueError, match="not sorted"):
+                compiled_liveness._indptr(7, src)
+        else:
+            want = np.zeros(8, np.int64)
+            np.cumsum(np.bincount(src, minlength=7), out=want[1:])
+            assert compiled_liveness._indptr(7, src).tolist() == want.tolist()
 
 
-def test_the_heap_trim_is_called_per_region_and_changes_no_verdict(monkeypatch):
+def test_the_heap_trim_is_called_per_large_region_and_changes_no_verdict(monkeypatch):
     """`CompiledSpace.liveness` hands `compiled._trim_heap` to liveness, called once per
-    property with a failing trigger (after its region is built); verdicts and lassos are
-    those of a run without it."""
+    property with a failing trigger after its region is built, if that region has
+    `TRIM_EDGES` edges or more; verdicts and lassos are those of a run without it."""
     from podmodel.engines import compiled
 
     r = explore(load_scenario(SCENARIO_DIR / "deletion-grace.yaml").model(), engine="compiled")
     calls = []
     props = [p for p in r.properties if p.kind == "eventually"]
+    failing = sum(bool((~r.space.live[p.id][0] & r.space.live[p.id][1]).any()) for p in props)
+    assert failing
     for fairness in ("weak", "strong"):
         plain = compiled_liveness.liveness(r, props, r.space.live, fairness)
         got = compiled_liveness.liveness(r, props, r.space.live, fairness, trim=lambda: calls.append(1))
-        assert {k: (v.holds, v.triggers, v.counterexample) for k, v in got.items()} == \
-            {k: (v.holds, v.triggers, v.counterexample) for k, v in plain.items()}
-    failing = sum(bool((~r.space.live[p.id][0] & r.space.live[p.id][1]).any()) for p in props)
-    assert failing and len(calls) == 2 * failing
+        assert not calls   # small regions: not worth a trim
+        monkeypatch.setattr(compiled_liveness, "TRIM_EDGES", 0)
+        trimmed = compiled_liveness.liveness(r, props, r.space.live, fairness, trim=lambda: calls.append(1))
+        monkeypatch.undo()
+        assert len(calls) == failing
+        calls.clear()
+        for x in (got, trimmed):
+            assert {k: (v.holds, v.triggers, v.counterexample) for k, v in x.items()} == \
+                {k: (v.holds, v.triggers, v.counterexample) for k, v in plain.items()}
     seen = []
+    monkeypatch.setattr(compiled_liveness, "TRIM_EDGES", 0)
     monkeypatch.setattr(compiled, "_trim_heap", lambda: seen.append(1))
     r.space.liveness(r, "strong")
     assert len(seen) == failing

@@ -154,20 +154,22 @@ def _indptr(n: int, src: np.ndarray) -> np.ndarray:
     and the end: ``n + 1`` offsets.  From the positions where the source changes, a block of
     edges at a time (small temporaries: ``np.bincount`` would first copy ``src`` into 64-bit
     integers, 8 bytes per edge); a state without edges starts where the next state with
-    edges does."""
+    edges does.  ``src`` is sorted if and only if the sources of its runs increase."""
     m = src.size
     out = np.full(n + 1, m, np.int32 if m < 1 << 31 else np.int64)
     if m:
         out[src[0]] = 0
+        last = int(src[0])
         for lo in range(0, m - 1, REACH_CHUNK):
             hi = min(m - 1, lo + REACH_CHUNK)
-            step = np.subtract(src[lo + 1:hi + 1], src[lo:hi], dtype=np.int64)
-            if step.size and step.min() < 0:
-                raise ValueError("the edges are not sorted by source")
-            starts = np.flatnonzero(step)
-            del step
+            starts = np.flatnonzero(src[lo + 1:hi + 1] != src[lo:hi])
             starts += lo + 1
-            out[src[starts]] = starts
+            runs = src[starts]
+            if runs.size:
+                if runs[0] < last or (runs.size > 1 and (runs[1:] < runs[:-1]).any()):
+                    raise ValueError("the edges are not sorted by source")
+                last = int(runs[-1])
+            out[runs] = starts
         rev = out[::-1]
         np.minimum.accumulate(rev, out=rev)
     return out
@@ -331,11 +333,12 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     property not reached by ``deadline`` (a `time.monotonic` value) is undecided
     (``holds=None``), as in the readable analysis.  ``graph``: the edges as ``(offsets,
     targets, actions)``, sorted by source (``offsets``: `_indptr`); by default from the
-    space's `edges`.  ``trim``: called once the region of a property is built, to give the
-    allocator's free memory back to the system (`podmodel.engines.compiled._trim_heap`): the
-    region's temporaries are freed into the C heap, and what comes next does not reuse
-    all of it (SciPy's modules, imported there the first time, are Python objects in their
-    own arenas): five-containers' liveness peak 343 -> 326 MB, for about 4 ms per call.
+    space's `edges`.  ``trim``: called once a property's region is built (of `TRIM_EDGES`
+    edges or more), to give the allocator's free memory back to the system
+    (`podmodel.engines.compiled._trim_heap`): the region's temporaries are freed into the C
+    heap, and what comes next does not reuse all of it (SciPy's modules, imported there the
+    first time, are Python objects in their own arenas): five-containers' liveness peak
+    343 -> 326 MB, for about 5 ms per call.
     """
     if fairness not in FAIRNESS:
         raise ValueError(f"unknown fairness {fairness!r} (known: weak, strong)")
@@ -462,6 +465,11 @@ def _no_trim() -> None:
     pass
 
 
+#: Region edges from which the heap is trimmed after the region is built (`liveness`'s
+#: ``trim``): below, its temporaries are a few MB, less than the trim's own cost (a few ms).
+TRIM_EDGES = 1 << 20
+
+
 def _decide(result, p, bad, trig, dst, act, enabled, bit, adj, fair_ids, strong, indptr, trim) -> Liveness:
     n = result.states
     all_triggers = int(trig.sum())
@@ -470,7 +478,8 @@ def _decide(result, p, bad, trig, dst, act, enabled, bit, adj, fair_ids, strong,
         return Liveness(p.id, True, triggers=all_triggers)
     region = _reach_sorted(n, indptr, dst, bad, triggers)
     states, es, ed, eb = _region_graph(region, indptr, dst, act, bit)
-    trim()   # the temporaries of both freed: their pages back before the components' (and SciPy's import)
+    if es.size >= TRIM_EDGES:   # the temporaries of both freed: their pages back before the components'
+        trim()
     en = enabled[states]
     stutter = en == 0
     comp_of = _fair_components(states.size, es, ed, eb, en, strong)   # in the region's numbering
