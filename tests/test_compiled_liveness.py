@@ -74,7 +74,8 @@ def test_fair_components_are_the_readable_analysis_s():
 
 def test_offsets_replace_the_sources_and_edges_rebuilds_them():
     """`CompiledSpace.offsets` (what liveness reads) drops the per-edge sources; `edges`
-    rebuilds exactly the arrays it gave before, and the offsets are ``np.bincount``'s."""
+    rebuilds exactly the arrays it gave before and keeps them until the next `offsets`; the
+    offsets are ``np.bincount``'s."""
     r = explore(load_scenario(SCENARIO_DIR / "deletion-grace.yaml").model(), engine="compiled")
     before = [x.copy() for x in r.space.edges()]
     r.liveness("strong")
@@ -82,8 +83,10 @@ def test_offsets_replace_the_sources_and_edges_rebuilds_them():
     want = np.zeros(r.states + 1, np.int64)
     np.cumsum(np.bincount(before[0], minlength=r.states), out=want[1:])
     assert r.space.offsets().tolist() == want.tolist()
-    assert [x.tolist() for x in r.space.edges()] == [x.tolist() for x in before]
-    assert r.space.edges()[0].dtype == before[0].dtype
+    got = r.space.edges()
+    assert [x.tolist() for x in got] == [x.tolist() for x in before] and got[0].dtype == before[0].dtype
+    assert r.space.edges()[0] is got[0]   # kept
+    assert r.space.offsets().tolist() == want.tolist() and r.space._edges[0] is None   # dropped again
 
 
 @pytest.mark.parametrize("chunk", [2, 3, 1 << 18])

@@ -1390,31 +1390,30 @@ class CompiledSpace:
         return ids[::-1], acts[::-1]
 
     #: each state's first edge in `edges` and the end (``n + 1`` offsets), once `offsets`
-    #: has replaced the per-edge sources by them
+    #: has been asked
     _offsets: np.ndarray | None = None
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(source, target, action)`` of every transition, sorted by source.  Once `offsets`
-        has dropped the sources, they are rebuilt from the offsets for each call (4 bytes per
-        edge while the caller holds them; about 0.02 s on five-containers' 8 M edges)."""
+        """``(source, target, action)`` of every transition, sorted by source.  Sources that
+        `offsets` dropped are rebuilt from the offsets (0.01-0.1 s on five-containers' 8 M
+        edges, the most when the array's pages are new) and kept until it drops them again."""
         if self._edges is None:
             raise ValueError("this exploration did not keep its edges (keep_edges=False)")
-        src, dst, act = self._edges
-        if src is None:
+        if self._edges[0] is None:
             src = np.repeat(np.arange(len(self._offsets) - 1, dtype=np.int32), np.diff(self._offsets))
-        return src, dst, act
+            self._edges = (src, *self._edges[1:])
+        return self._edges
 
     def offsets(self) -> np.ndarray:
-        """Each state's first edge in `edges` and the end: ``n + 1`` offsets, computed once.
-        The per-edge sources are then dropped (the graph held as offsets, targets and
-        actions: liveness reads it so, and the sources' 4 bytes per edge are free for its
-        own arrays: five-containers' 32 MB); `edges` rebuilds them when asked."""
+        """Each state's first edge in `edges` and the end: ``n + 1`` offsets (computed once).
+        Each call drops the per-edge sources: liveness reads the graph as offsets, targets
+        and actions, and the sources' 4 bytes per edge are then free for its own arrays
+        (five-containers: 32 MB); `edges` rebuilds them when next asked."""
         if self._offsets is None:
             from podmodel.engines.compiled_liveness import _indptr
 
-            src, dst, act = self.edges()
-            self._offsets = _indptr(len(self.codes), src)
-            self._edges = (None, dst, act)
+            self._offsets = _indptr(len(self.codes), self.edges()[0])
+        self._edges = (None, *self._edges[1:])
         return self._offsets
 
     def steps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
