@@ -338,7 +338,7 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     (`podmodel.engines.compiled._trim_heap`): the region's temporaries are freed into the C
     heap, and what comes next does not reuse all of it (SciPy's modules, imported there the
     first time, are Python objects in their own arenas): five-containers' liveness peak
-    343 -> 326 MB, for about 5 ms per call.
+    343 -> about 330 MB, for about 5 ms per call.
     """
     if fairness not in FAIRNESS:
         raise ValueError(f"unknown fairness {fairness!r} (known: weak, strong)")
