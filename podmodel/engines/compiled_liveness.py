@@ -215,7 +215,8 @@ def strong_components(n: int, es: np.ndarray, ed: np.ndarray, unique: bool = Fal
 
     SciPy is imported here, when first needed (also by `_reach`): a run none of whose
     ``eventually`` properties has a failing trigger does without it (its import takes
-    about 0.25 s and 36 MB of resident memory).  Importing it in a thread beside
+    about 0.25 s and 36 MB of resident memory); before a second process is forked
+    (`_Child`) `liveness` imports it, so that both share one import.  Importing it in a thread beside
     liveness's first array work was measured (session 10: five-containers, two cores) and
     gained nothing: the import holds the interpreter lock, and the array work asks for it
     between its NumPy calls."""
@@ -375,6 +376,7 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
 
     mine, theirs = list(props), []
     if len(props) > 1 and _parallel(dst.size):
+        import scipy.sparse.csgraph  # noqa: F401 - imported once, before the fork: the other process shares it
         mine, theirs = list(props[:len(props) // 2]), list(props[len(props) // 2:])
     child = _Child(decide, theirs) if theirs else None
     try:
