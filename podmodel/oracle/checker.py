@@ -67,7 +67,7 @@ from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
 from podmodel.oracle.validate import SOURCE as _SRC_INVALID
-from podmodel.oracle.verdict import PodResult, Verdict, Violation
+from podmodel.oracle.verdict import PodResult, Verdict, Violation, pod_result
 
 #: How many distinct pod specs the checker keeps configurations for (then it starts over).
 CONFIG_CACHE = 4096
@@ -174,12 +174,10 @@ class _PodState:
 
     def result(self, deleted: bool) -> PodResult:
         last_index = self.pending[1] if self.pending is not None else self._last.index if self._last else self.first_index
-        return PodResult(
-            uid=self.uid, namespace=self.namespace, name=self.name, observations=self.count,
-            first_index=self.first_index, last_index=last_index,
-            violations=self.violations, first=self.first, rows=self.rows, previous_index=self.previous_index,
-            deleted=deleted, coverage=dict(self.coverage) if self.coverage is not None else None,
-        )
+        # (PodResult's fields, in order: `pod_result` makes it faster than its __init__)
+        return pod_result(self.uid, self.namespace, self.name, self.count, self.first_index, last_index,
+                          self.violations, self.first, self.rows, self.previous_index, deleted,
+                          dict(self.coverage) if self.coverage is not None else None)
 
 
 def _pod_of(item: tuple) -> dict:

@@ -77,7 +77,7 @@ from podmodel.oracle.lines import (
     reread_item,
 )
 from podmodel.oracle.observation import pod_identity
-from podmodel.oracle.verdict import PodResult, Verdict, Violation
+from podmodel.oracle.verdict import PodResult, Verdict, Violation, pod_result
 
 
 def partition_of(pod: Mapping[str, Any], parts: int) -> int:
@@ -701,17 +701,17 @@ def _shift_state(st: _PodState, base: int) -> None:
 
 def _shift_result(r: PodResult, base: int) -> PodResult:
     # positional, not dataclasses.replace: a worker ends thousands of pods per range
-    return PodResult(r.uid, r.namespace, r.name, r.observations, r.first_index + base, r.last_index + base, r.violations,
-                     _shift_violation(r.first, base), r.rows,
-                     r.previous_index + base if r.previous_index is not None else None, r.deleted, r.coverage)
+    return pod_result(r.uid, r.namespace, r.name, r.observations, r.first_index + base, r.last_index + base, r.violations,
+                      _shift_violation(r.first, base), r.rows,
+                      r.previous_index + base if r.previous_index is not None else None, r.deleted, r.coverage)
 
 
 def _result_of(fields: tuple, base: int) -> PodResult:
     """The `PodResult` a worker sent as its fields (`_wire`), its indices shifted by ``base``."""
     uid, namespace, name, observations, first_index, last_index, violations, first, rows, previous, deleted, coverage = fields
-    return PodResult(uid, namespace, name, observations, first_index + base, last_index + base, violations,
-                     _shift_violation(first, base), rows, previous + base if previous is not None else None, deleted,
-                     coverage)
+    return pod_result(uid, namespace, name, observations, first_index + base, last_index + base, violations,
+                      _shift_violation(first, base), rows, previous + base if previous is not None else None, deleted,
+                      coverage)
 
 
 def _shift_head(h: _Head, base: int) -> _Head:
@@ -823,8 +823,8 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
             # the worker's report without the head's part, if it still counts it (no violation in it)
             rep = _combine(hr[0], _Report(r.observations - hr[2], r.violations, r.first, r.rows, r.previous_index))
             uid, namespace, name = hr[3] or (r.uid, r.namespace, r.name)
-            r = PodResult(uid, namespace, name, rep.count, hr[1], r.last_index, rep.violations, rep.first,
-                          rep.rows, rep.previous_index, r.deleted, r.coverage)
+            r = pod_result(uid, namespace, name, rep.count, hr[1], r.last_index, rep.violations, rep.first,
+                           rep.rows, rep.previous_index, r.deleted, r.coverage)
         ended.append(r)
     for key in consumed:
         del live[key]
