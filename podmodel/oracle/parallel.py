@@ -442,6 +442,7 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
         checker = TraceChecker(gates, kubernetes_version=version, on_pod=on_pod)
     else:
         checker.start_over(on_pod)
+    checker._source = path  # the lane reads ``path`` (its items name it): pods' last lines kept as places in it
     specs = {} if specs is None else specs
     heads: dict = {}
     total = 0
