@@ -996,6 +996,8 @@ def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, boo
 def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, version: str | None,
                   timings: dict | None = None) -> Verdict | None:
     """The byte-range check, or None when the file must be checked in one process."""
+    began = time.perf_counter()
+    checked = received = began  # (wall clock: when this process's ranges were checked, the workers' parts read)
     ranges = line_ranges(path, jobs, FIRST_SHARE)
     own: dict = {}
     mine: list | None = None  # the ranges this process took from the board (forked workers)
@@ -1018,7 +1020,9 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
                         except OSError:  # no process to be had (a limit): one process checks the file
                             return None
                     mine = _check_regions(path, board, 0, gates, version, own)
+                    checked = time.perf_counter()
                     sent = [_receive(child) for child in children]
+                    received = time.perf_counter()
                 finally:
                     _end(children, len(sent) == len(children))
                     board.close()
@@ -1060,6 +1064,11 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
             timings["taken"] = [len(done) for done in taken]
         timings.update(mode="ranges", workers_cpu=workers_cpu, unpickle_cpu=unpickled - cpu,
                        stitch_cpu=time.process_time() - unpickled, ranges=len(parts))
+        if mine is not None:
+            # the serial tail, wall clock: this process waiting for the workers' parts once its own
+            # ranges are checked (a worker still checking, or pickling and sending its part), then
+            # unpickling and stitching them
+            timings.update(waited_wall=received - checked, tail_wall=time.perf_counter() - checked)
     return verdict
 
 
