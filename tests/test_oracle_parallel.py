@@ -347,6 +347,32 @@ def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, 
     assert many > 10  # the processes did take many ranges
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the board is shared by forked processes")
+def test_a_board_that_gives_a_range_twice_is_an_error_not_a_loop(tmp_path, monkeypatch):
+    """A board gone wrong -- a steal that does not shorten the other region, so the same range is
+    given again -- would make a process loop checking it: `_check_regions` refuses a range it had."""
+    monkeypatch.setattr(parallel, "CLAIM", 300)
+    monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
+    path = tmp_path / "t.jsonl"
+    path.write_text(_appended(2))
+    real, given = parallel._Board.steal, []
+
+    def steal(self, k, file):
+        if len(given) > 50:
+            pytest.fail("the process went on taking the same range")
+        given.append(given[0] if given else real(self, k, file))
+        return given[-1]
+
+    monkeypatch.setattr(parallel._Board, "steal", steal)
+    board = parallel._Board(str(path), line_ranges(str(path), 2, parallel.FIRST_SHARE))
+    try:
+        with pytest.raises(RuntimeError, match="twice"):
+            parallel._check_regions(str(path), board, 1, None, None)  # the second process, first: it takes from the first's region
+    finally:
+        board.close()
+    assert given[0] is not None and len(given) == 2
+
+
 def test_ranges_that_do_not_cover_the_file_are_an_error():
     with pytest.raises(RuntimeError, match="do not cover"):
         parallel._in_file_order([[(0, 10, None)], [(12, 20, None)]], 20)  # a gap

@@ -326,9 +326,16 @@ def _check_regions(path: str, board: _Board, k: int, gates: Mapping[str, bool] |
     if retain is not None:
         retain["checker"] = checker
     done: list[tuple[int, int, _Part]] = []
+    starts: set[int] = set()
     start: int | None = board.start(k)
     with open(path, "rb") as file:
         while start is not None:
+            # A region taken is never one this process had (a steal starts past the other
+            # region's claimed front): a start seen again is a board gone wrong, which would
+            # loop taking the same range -- an error, never a verdict.
+            if start in starts:
+                raise RuntimeError(f"the --jobs board gave process {k} the range at byte {start} twice")
+            starts.add(start)
             part = _check_range(path, start, None, gates, version, keep if not start else None, checker=checker,
                                 specs=specs, claim=lambda offset, rest=False: board.claim(k, offset, rest))
             done.append((start, board.done(k), part))
