@@ -334,6 +334,8 @@ def measure(path: Path, jobs: int, sequential: bool = False) -> dict:
             row["unpickle_cpu"] = timings.get("unpickle_cpu")
             row["stitch_memo_hits"] = timings.get("stitch_memo_hits")
             row["taken"] = timings.get("taken")  # ranges checked per process (older trees: one each)
+            row["waited_wall"] = timings.get("waited_wall")  # (older trees: not measured)
+            row["tail_wall"] = timings.get("tail_wall")
         if sequential and row.get("mode") == "ranges":
             # The same ranges, checked one after the other in this process: each range's CPU time
             # without the other worker running beside it (two workers on two busy hardware threads
@@ -404,10 +406,15 @@ def main(argv: list[str] | None = None) -> int:
                         detail += f"; heads stitched from the memo: {r['stitch_memo_hits']}"
                     if r.get("taken") is not None:
                         detail += f"; ranges checked per process: {', '.join(map(str, r['taken']))}"
+                    if r.get("tail_wall") is not None:
+                        detail += (f"; after this process's ranges: {r['tail_wall'] * 1e3:.0f} ms wall, of which"
+                                   f" {r['waited_wall'] * 1e3:.0f} ms waiting for the workers' parts")
                 if "alone_cpu" in r:
                     detail += (f"; the ranges one after the other: {', '.join(f'{c:.1f}' for c in r['alone_cpu'])} s,"
                                f" speed-up from CPU time {r['speedup_alone']:.2f}x")
                 print(detail)
+    if hasattr(os, "getloadavg"):  # (the machine's load while it ran: other jobs slow both processes of --jobs)
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0
 
 

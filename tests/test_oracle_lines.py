@@ -112,6 +112,38 @@ def test_the_lane_reads_what_the_general_reader_reads(tmp_path, name, final_newl
         _read(lambda p, s: lane_observations(p, "jsonl", stats=s), path)
 
 
+@pytest.mark.parametrize("name", sorted(LINES))
+def test_lines_longer_than_the_read_buffer_are_read_whole(tmp_path, monkeypatch, name):
+    """The lane's read buffer (`lines.READ_BUFFER`) is smaller than a large trace's lines can be:
+    with a buffer of a few bytes every line is refilled many times, and read as the general reader
+    reads it (observations, locations, errors), with the typed decoder too."""
+    from podmodel.oracle import lines
+    from podmodel.oracle.typed import typed_pod
+
+    path = _write(tmp_path, name, LINES[name])
+    general = _read(lambda p, s: iter_observations(p, stats=s), path)
+    typed = _read(lambda p, s: lane_observations(p, stats=s, typed=typed_pod()), path)
+    taken = _taken(path)
+    monkeypatch.setattr(lines, "READ_BUFFER", 7)
+    assert _read(lambda p, s: lane_observations(p, stats=s), path) == general
+    assert _read(lambda p, s: lane_observations(p, stats=s, typed=typed_pod()), path) == typed
+    assert _taken(path) == taken  # read by the lane itself, not handed to the general reader
+
+
+def _taken(path: str) -> list:
+    """Which observations of the lane (typed) are its own (`LaneObservation`), up to any error."""
+    from podmodel.oracle.lines import LaneObservation
+    from podmodel.oracle.typed import typed_pod
+
+    out = []
+    try:
+        for o in lane_observations(path, typed=typed_pod()):
+            out.append(type(o) is LaneObservation)
+    except InputError:
+        pass
+    return out
+
+
 def test_the_lane_shares_an_unchanged_spec(tmp_path):
     path = _write(tmp_path, "shared", LINES["spec-shared-by-two-pods"])
     obs = list(lane_observations(path))

@@ -194,6 +194,8 @@ def test_through_the_process_pool(tmp_path):
     timings: dict = {}
     assert check_file_parallel(str(path), jobs=3, mode="ranges", timings=timings) == serial
     assert timings["mode"] == "ranges"  # checked in ranges, not by one process after a failed split
+    if hasattr(os, "fork"):  # the serial tail, measured for the benchmark: waiting, then unpickling and stitching
+        assert 0 <= timings["waited_wall"] <= timings["tail_wall"]
     assert check_file_parallel(str(path), jobs=2) == serial
     assert check_file_parallel(str(path), jobs=2, mode="uid") == serial
     old = check_trace_serial(str(path), kubernetes_version="1.33", feature_gates={"SidecarContainers": True})
@@ -343,6 +345,32 @@ def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, 
             got = _stitch(str(path), ranges, parts, None, None, None, own or None)
             assert got == serial, (seed, jobs, order, ranges)
     assert many > 10  # the processes did take many ranges
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the board is shared by forked processes")
+def test_a_board_that_gives_a_range_twice_is_an_error_not_a_loop(tmp_path, monkeypatch):
+    """A board gone wrong -- a steal that does not shorten the other region, so the same range is
+    given again -- would make a process loop checking it: `_check_regions` refuses a range it had."""
+    monkeypatch.setattr(parallel, "CLAIM", 300)
+    monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
+    path = tmp_path / "t.jsonl"
+    path.write_text(_appended(2))
+    real, given = parallel._Board.steal, []
+
+    def steal(self, k, file):
+        if len(given) > 50:
+            pytest.fail("the process went on taking the same range")
+        given.append(given[0] if given else real(self, k, file))
+        return given[-1]
+
+    monkeypatch.setattr(parallel._Board, "steal", steal)
+    board = parallel._Board(str(path), line_ranges(str(path), 2, parallel.FIRST_SHARE))
+    try:
+        with pytest.raises(RuntimeError, match="twice"):
+            parallel._check_regions(str(path), board, 1, None, None)  # the second process, first: it takes from the first's region
+    finally:
+        board.close()
+    assert given[0] is not None and len(given) == 2
 
 
 def test_ranges_that_do_not_cover_the_file_are_an_error():

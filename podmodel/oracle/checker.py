@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import msgspec
 from msgspec import UNSET
 from msgspec import UNSET as _UNSET
 
@@ -67,7 +68,7 @@ from podmodel.oracle.schema import pod_schema
 from podmodel.oracle.typed import cross_fields, typed_pod
 from podmodel.oracle.validate import Problem, validate_pod, validate_spec
 from podmodel.oracle.validate import SOURCE as _SRC_INVALID
-from podmodel.oracle.verdict import PodResult, Verdict, Violation
+from podmodel.oracle.verdict import PodResult, Verdict, Violation, pod_result
 
 #: How many distinct pod specs the checker keeps configurations for (then it starts over).
 CONFIG_CACHE = 4096
@@ -105,6 +106,10 @@ class _PodState:
         # After a step taken from the memo (podmodel.oracle.transitions), the last observation as
         # (the lane's members, index, event): its snapshot is built only when something reads
         # `last` (the members' bytes are one object; the decoded pod would be hundreds, freed late).
+        # The members: a dict of msgspec.Raw, the line's bytes, or -- a line the checker's own
+        # lane read from a file (`TraceChecker._source`) -- the line's place in it, the lane's
+        # ``where`` ``(path, line, column, byte offset)``: read again only if `last` is read, so
+        # the line's bytes are freed at once, not kept per live pod (`_line_at`).
         self.pending: tuple | None = None
         # The last observation's token (transitions.token_parts, shape_id) and resourceVersion, for the memo.
         self.token: tuple | None = None
@@ -160,7 +165,9 @@ class _PodState:
         pending = self.pending
         if pending is not None:
             members, index, event = pending
-            if type(members) is bytes:  # a line of the typed lane
+            if type(members) is tuple:  # where the lane read the line: read it again
+                members = members_of_line(_line_at(members, self.key, self.rv), event)
+            elif type(members) is bytes:  # a line of the typed lane
                 members = members_of_line(members, event)
             # the pod as the lane decoded it (spec_ref: the very spec object it had)
             pod = pod_of_members(members, self.spec_ref)
@@ -174,12 +181,50 @@ class _PodState:
 
     def result(self, deleted: bool) -> PodResult:
         last_index = self.pending[1] if self.pending is not None else self._last.index if self._last else self.first_index
-        return PodResult(
-            uid=self.uid, namespace=self.namespace, name=self.name, observations=self.count,
-            first_index=self.first_index, last_index=last_index,
-            violations=self.violations, first=self.first, rows=self.rows, previous_index=self.previous_index,
-            deleted=deleted, coverage=dict(self.coverage) if self.coverage is not None else None,
-        )
+        # (PodResult's fields, in order: `pod_result` makes it faster than its __init__)
+        return pod_result(self.uid, self.namespace, self.name, self.count, self.first_index, last_index,
+                          self.violations, self.first, self.rows, self.previous_index, deleted,
+                          dict(self.coverage) if self.coverage is not None else None)
+
+
+def _line_at(where: tuple, key: Any, rv: Any) -> bytes:
+    """The line the lane read at ``where`` (its ``(path, line, column, byte offset)``) read again:
+    an observation of the pod of ``key`` (its uid) with resourceVersion ``rv``.  The file is the
+    one being checked (`TraceChecker._source`); if that line is no longer there -- the file was
+    changed while it was read -- `~podmodel.oracle.formats.InputError`, never a verdict on other
+    bytes.  (``--jobs`` reads heads again from the file in the same way.)"""
+    path, line_no, column, offset = where
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            line = f.readline()
+        meta = _LINE_META.decode(line)
+        meta = meta.object.metadata if meta.object is not None else meta.metadata
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError, RecursionError, AttributeError):
+        meta = None
+    if meta is None or meta.uid != key or meta.resourceVersion != rv:
+        raise InputError(f"{path}: the file changed while it was checked (line {line_no} is not the one read)",
+                         name=path, line=line_no, column=column, offset=offset, expected="the file as it was read")
+    return line
+
+
+class _LineMeta(msgspec.Struct):
+    uid: Any = None
+    resourceVersion: Any = None
+
+
+class _LinePod(msgspec.Struct):
+    metadata: _LineMeta | None = None
+
+
+class _LineEvent(msgspec.Struct):
+    """A line read again (`_line_at`): a watch event's or a Pod's uid and resourceVersion."""
+
+    object: _LinePod | None = None
+    metadata: _LineMeta | None = None
+
+
+_LINE_META = msgspec.json.Decoder(_LineEvent)
 
 
 def _pod_of(item: tuple) -> dict:
@@ -288,6 +333,10 @@ class TraceChecker:
         self.bad_pods = 0
         self._next_index = 0
         self._verdict: Verdict | None = None
+        # The path of the file this checker's own lane reads (`feed_source`; `podmodel.oracle.parallel`):
+        # an item whose ``where`` names this very object was read there, so a pod's last line is
+        # kept as its place in the file, not its bytes (`_PodState.pending`, `_line_at`).
+        self._source: str | None = None
 
     @property
     def taken(self) -> dict[str, int]:
@@ -337,6 +386,8 @@ class TraceChecker:
         file's Pods: `podmodel.oracle.lines.lane_items`); ``progress(n)`` every ``every`` observations."""
         path = eligible(source, format)
         observe, feed = self._observe_item, self.feed_observation
+        if path is not None:
+            self._source = path  # (the lane's items name it: `where[0]`)
         if progress is None:
             # the lane hands its items (index, event, line, where, spec, metadata, status) to
             # _observe_item itself, and yields only the other observations
@@ -455,7 +506,7 @@ class TraceChecker:
         members) and the configuration's container names (``info`` comes with ``cfg``: one
         `_configs` entry makes both, and the entry the memo keeps holds ``cfg``, so its id is not
         reused)."""
-        index, event, line, _where, spec, tmeta, tstatus = item
+        index, event, line, where, spec, tmeta, tstatus = item
         state = self._pods.get(tmeta.uid)
         if state is None:
             return self._first_item(item)
@@ -510,8 +561,9 @@ class TraceChecker:
         if not same:
             state.cfg, state.cfg_key, state.info = cfg, ckey, info
             state.spec_ref, state.static_ref = spec, static
-        state.pending = (line, index, event)
-        state.token, state.rv = token, rv
+        # (the line's place in the file being checked, if this checker's lane read it there: `_line_at`)
+        state.pending = (where if where[0] is self._source else line, index, event)
+        state.token, state.rv = token, None if rv is _UNSET else rv
         if state.quiet_key is not None or state.valid_lists is not None or state.valid_conditions is not None:
             state.quiet_key = state.valid_conditions = state.valid_lists = None
         if event == "DELETED":
@@ -531,7 +583,7 @@ class TraceChecker:
         from nothing (previous configuration, shape and labels None) when another pod's first
         observation with a valid spec -- the same configuration -- and the same token (its labels
         from a fresh map) broke no rule; else `_observe`.  (Static-pod marks: `_typed_static`.)"""
-        index, event, line, _where, spec, tmeta, tstatus = item
+        index, event, line, where, spec, tmeta, tstatus = item
         uid = tmeta.uid
         if type(uid) is not str or not uid or spec is None or self._shapes is None or self._verdict is not None:
             return self._observe(None, index, event, None, True, None, item)
@@ -565,7 +617,7 @@ class TraceChecker:
         state.token, state.rv = (sid, labs, 1), None if rv is _UNSET else rv
         state.seen_initialized = hit[0]
         state.count = 1
-        state.pending = (line, index, event)
+        state.pending = (where if where[0] is self._source else line, index, event)
         self.pods_seen += 1
         if event == "DELETED":
             self._emit(state.result(deleted=True))
@@ -669,8 +721,9 @@ class TraceChecker:
                     state.cfg, state.cfg_key, state.info = cfg, ckey, info
                     state.spec_ref, state.static_ref = spec, static
                     # (the line, not the observation: its typed objects are freed now, while warm)
-                    state.pending = (lazy[2], index, event) if lazy is not None else (members, index, event)
-                    state.token, state.rv = token, rv
+                    state.pending = ((lazy[3] if lazy[3][0] is self._source and type(key) is str else lazy[2])
+                                     if lazy is not None else members, index, event)
+                    state.token, state.rv = token, None if rv is _UNSET else rv
                     # (speed only: the next full validation, if any, re-reads the lists and conditions)
                     state.valid_conditions = state.valid_lists = None
                     if event == "DELETED":

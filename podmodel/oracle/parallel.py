@@ -77,7 +77,7 @@ from podmodel.oracle.lines import (
     reread_item,
 )
 from podmodel.oracle.observation import pod_identity
-from podmodel.oracle.verdict import PodResult, Verdict, Violation
+from podmodel.oracle.verdict import PodResult, Verdict, Violation, pod_result
 
 
 def partition_of(pod: Mapping[str, Any], parts: int) -> int:
@@ -326,9 +326,16 @@ def _check_regions(path: str, board: _Board, k: int, gates: Mapping[str, bool] |
     if retain is not None:
         retain["checker"] = checker
     done: list[tuple[int, int, _Part]] = []
+    starts: set[int] = set()
     start: int | None = board.start(k)
     with open(path, "rb") as file:
         while start is not None:
+            # A region taken is never one this process had (a steal starts past the other
+            # region's claimed front): a start seen again is a board gone wrong, which would
+            # loop taking the same range -- an error, never a verdict.
+            if start in starts:
+                raise RuntimeError(f"the --jobs board gave process {k} the range at byte {start} twice")
+            starts.add(start)
             part = _check_range(path, start, None, gates, version, keep if not start else None, checker=checker,
                                 specs=specs, claim=lambda offset, rest=False: board.claim(k, offset, rest))
             done.append((start, board.done(k), part))
@@ -442,6 +449,7 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
         checker = TraceChecker(gates, kubernetes_version=version, on_pod=on_pod)
     else:
         checker.start_over(on_pod)
+    checker._source = path  # the lane reads ``path`` (its items name it): pods' last lines kept as places in it
     specs = {} if specs is None else specs
     heads: dict = {}
     total = 0
@@ -701,17 +709,17 @@ def _shift_state(st: _PodState, base: int) -> None:
 
 def _shift_result(r: PodResult, base: int) -> PodResult:
     # positional, not dataclasses.replace: a worker ends thousands of pods per range
-    return PodResult(r.uid, r.namespace, r.name, r.observations, r.first_index + base, r.last_index + base, r.violations,
-                     _shift_violation(r.first, base), r.rows,
-                     r.previous_index + base if r.previous_index is not None else None, r.deleted, r.coverage)
+    return pod_result(r.uid, r.namespace, r.name, r.observations, r.first_index + base, r.last_index + base, r.violations,
+                      _shift_violation(r.first, base), r.rows,
+                      r.previous_index + base if r.previous_index is not None else None, r.deleted, r.coverage)
 
 
 def _result_of(fields: tuple, base: int) -> PodResult:
     """The `PodResult` a worker sent as its fields (`_wire`), its indices shifted by ``base``."""
     uid, namespace, name, observations, first_index, last_index, violations, first, rows, previous, deleted, coverage = fields
-    return PodResult(uid, namespace, name, observations, first_index + base, last_index + base, violations,
-                     _shift_violation(first, base), rows, previous + base if previous is not None else None, deleted,
-                     coverage)
+    return pod_result(uid, namespace, name, observations, first_index + base, last_index + base, violations,
+                      _shift_violation(first, base), rows, previous + base if previous is not None else None, deleted,
+                      coverage)
 
 
 def _shift_head(h: _Head, base: int) -> _Head:
@@ -823,8 +831,8 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
             # the worker's report without the head's part, if it still counts it (no violation in it)
             rep = _combine(hr[0], _Report(r.observations - hr[2], r.violations, r.first, r.rows, r.previous_index))
             uid, namespace, name = hr[3] or (r.uid, r.namespace, r.name)
-            r = PodResult(uid, namespace, name, rep.count, hr[1], r.last_index, rep.violations, rep.first,
-                          rep.rows, rep.previous_index, r.deleted, r.coverage)
+            r = pod_result(uid, namespace, name, rep.count, hr[1], r.last_index, rep.violations, rep.first,
+                           rep.rows, rep.previous_index, r.deleted, r.coverage)
         ended.append(r)
     for key in consumed:
         del live[key]
@@ -995,6 +1003,8 @@ def check_file_parallel(path: str, *, jobs: int, feature_gates: Mapping[str, boo
 def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, version: str | None,
                   timings: dict | None = None) -> Verdict | None:
     """The byte-range check, or None when the file must be checked in one process."""
+    began = time.perf_counter()
+    checked = received = began  # (wall clock: when this process's ranges were checked, the workers' parts read)
     ranges = line_ranges(path, jobs, FIRST_SHARE)
     own: dict = {}
     mine: list | None = None  # the ranges this process took from the board (forked workers)
@@ -1017,7 +1027,9 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
                         except OSError:  # no process to be had (a limit): one process checks the file
                             return None
                     mine = _check_regions(path, board, 0, gates, version, own)
+                    checked = time.perf_counter()
                     sent = [_receive(child) for child in children]
+                    received = time.perf_counter()
                 finally:
                     _end(children, len(sent) == len(children))
                     board.close()
@@ -1059,6 +1071,11 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
             timings["taken"] = [len(done) for done in taken]
         timings.update(mode="ranges", workers_cpu=workers_cpu, unpickle_cpu=unpickled - cpu,
                        stitch_cpu=time.process_time() - unpickled, ranges=len(parts))
+        if mine is not None:
+            # the serial tail, wall clock: this process waiting for the workers' parts once its own
+            # ranges are checked (a worker still checking, or pickling and sending its part), then
+            # unpickling and stitching them
+            timings.update(waited_wall=received - checked, tail_wall=time.perf_counter() - checked)
     return verdict
 
 

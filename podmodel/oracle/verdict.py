@@ -168,6 +168,35 @@ class PodResult:
         return self.violations == 0
 
 
+def _field_setter(cls: type) -> Any:
+    """A maker of ``cls`` (a frozen dataclass) from all its fields, positional, in order: the
+    instance ``cls(*fields)`` makes (equal, the same ``__dict__``), about three times faster
+    (the dataclass's ``__init__`` sets each field through ``object.__setattr__``; this one
+    writes the instance's ``__dict__``).  Generated from the dataclass's own fields, so a field
+    added there is set here too; refused (`TypeError`) for a class whose ``__init__`` does more
+    than set its fields (``__post_init__``, ``init=False`` fields, ``__slots__``)."""
+    import dataclasses
+
+    fields = dataclasses.fields(cls)
+    if hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__ or any(not f.init for f in fields) \
+            or set(getattr(cls, "__dataclass_fields__", {})) != {f.name for f in fields}:
+        raise TypeError(f"{cls.__name__}: its __init__ does more than set its fields")
+    names = [f.name for f in fields]
+    if not all(n.isidentifier() for n in names):  # pragma: no cover - the project's dataclasses
+        raise TypeError(f"{cls.__name__}: a field name is not an identifier")
+    body = "".join(f"    d[{n!r}] = {n}\n" for n in names)
+    source = f"def _of({', '.join(names)}):\n    o = _new(_cls)\n    d = o.__dict__\n{body}    return o\n"
+    namespace = {"_new": object.__new__, "_cls": cls}
+    exec(compile(source, f"<{cls.__module__}.{cls.__name__}.of>", "exec"), namespace)  # noqa: S102
+    return namespace["_of"]
+
+
+#: ``pod_result(uid, namespace, name, observations, first_index, last_index, violations, first, rows,
+#: previous_index, deleted, coverage)``: ``PodResult(...)`` of all its fields, made faster (`_field_setter`):
+#: the checker ends one per pod, and ``--jobs`` makes each worker's results again, shifted.
+pod_result = _field_setter(PodResult)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The result of checking a trace.
