@@ -1995,6 +1995,23 @@ class _Canon:
         return rep, r, l
 
 
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(rows, axis=0, return_index=True, return_inverse=True)`` (the inverse flat):
+    the distinct rows in lexicographic order, the first position of each, and each row's
+    place among them; by one stable ``np.lexsort`` of the columns (speed only: ``np.unique``
+    sorts the rows as opaque records, about twice as slow here)."""
+    if not len(rows):
+        return rows, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort(rows.T[::-1])   # (the first column is the primary key; stable: firsts first)
+    s = rows[order]
+    starts = np.ones(len(s), bool)
+    np.any(s[1:] != s[:-1], axis=1, out=starts[1:])
+    inv = np.empty(len(rows), np.int64)
+    inv[order] = np.cumsum(starts) - 1
+    at = np.flatnonzero(starts)
+    return s[at], order[at], inv
+
+
 #: The catalogue's predicates: they compare containers, counts and codes, never hash them
 #: (`_untrusted`).
 _CATALOGUE_PREDICATES = frozenset(f for p in CATALOGUE for f in (p.check, p.trigger) if f is not None)
@@ -2367,8 +2384,7 @@ class _Checks:
             parts = [(((cs_ * C + cd) * 2 + bump) * 3 + ks[:, j]) * V + vs[:, j]] if packed else [cs_, cd, bump, ks[:, j], vs[:, j]]
             cols.extend(np.where(same, -1, x) for x in parts)
             masks.append(same)
-        rows = np.stack(cols, axis=1)
-        uniq, first, inv = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        uniq, first, inv = _unique_rows(np.stack(cols, axis=1))
         keys, hargs, m = self._hkeys, self._hargs, self.m
         ids = np.empty(len(uniq), np.int64)
         for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
@@ -2382,7 +2398,7 @@ class _Checks:
                 hargs.append((m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
                               a, _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide))))))
             ids[x] = k
-        return ids[inv.reshape(-1)]
+        return ids[inv]
 
     def _core_arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
         """Per core ``0..top-1``: a number for its pod's fields and one for each container's
