@@ -1021,22 +1021,35 @@ class Tables:
             return
         edges = []
         acts, dsts, masks, ops = self._perm_maps(p)
-        e_dst, e_inc, e_op, e_act, e_rep = self.e_dst, self.e_inc, self.e_op, self.e_act, self.e_rep
-        for e in range(self.off[row], self.off[row] + self.deg[row]):
-            d, a = e_dst[e], e_act[e]
+        lo = self.off[row]
+        hi = lo + self.deg[row]
+        for d, i, o, a, er in zip(self.e_dst[lo:hi], self.e_inc[lo:hi], self.e_op[lo:hi], self.e_act[lo:hi],
+                                  self.e_rep[lo:hi]):
             if d < 0:
                 k = self.permute_edge((-1, 0, 0, a), p)[3]
                 seen = self._reads.get((rep, a), ())
                 self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
-                edges.append((-1, 0, 0, k, e_rep[e]))
+                edges.append((-1, 0, 0, k, er))
                 continue
-            k, dd, inc, o = acts.get(a), dsts.get(d), masks.get(e_inc[e]), ops.get(e_op[e])
-            if k is None or dd is None or inc is None or o is None:  # not all memoised yet
-                dd, inc, o, k = self.permute_edge((d, e_inc[e], e_op[e], a), p)
-            edges.append((dd, inc, o, k, e_rep[e]))
+            k, dd, inc, oo = acts.get(a), dsts.get(d), masks.get(i), ops.get(o)
+            if k is None or dd is None or inc is None or oo is None:  # not all memoised yet
+                dd, inc, oo, k = self.permute_edge((d, i, o, a), p)
+            edges.append((dd, inc, oo, k, er))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
-        self.row_of_core[c] = self._add_row(c, [e[:4] for e in edges], [e[4] for e in edges])
+        # `_add_row`, with the representative's edges as the rows' `e_rep` (inlined: speed only)
+        n = len(edges)
+        self.row_of_core[c] = len(self.off)
+        self.off.append(len(self.e_dst))
+        self.deg.append(n)
+        self.e_src.extend([c] * n)
+        if n:
+            dd, inc, oo, k, er = zip(*edges)
+            self.e_dst.extend(dd)
+            self.e_inc.extend(inc)
+            self.e_op.extend(oo)
+            self.e_act.extend(k)
+            self.e_rep.extend(er)
 
     def permute_edge(self, edge: tuple[int, int, int, int], p: tuple[int, ...]) -> tuple[int, int, int, int]:
         """An edge out of a representative core, as out of the core ``p`` relates it to
