@@ -216,3 +216,40 @@ def test_strong_components_with_repeated_pairs_are_networkx_s():
         assert got == {frozenset(c) for c in nx.strongly_connected_components(G)}
         assert (src == before[0]).all() and (dst == before[1]).all()
         assert compiled_liveness.strong_components(n, src, dst)[0] == len(got)
+
+
+def _deletion_shows_code_zero(m, s, a, t) -> bool:
+    """A test property violated only by transitions whose target the model computes from an
+    exit code (resolved edges): a DELETE shows a crash-looping container's last exit, here
+    required to be 0."""
+    from podmodel.model import actions as A
+
+    if not isinstance(a, A.ApiDelete):
+        return True
+    return all(not (old.machine == "CrashLoopBackOff" and new.machine == "Terminated" and new.exit_code != 0)
+               for old, new in zip(s.containers, t.containers))
+
+
+@pytest.mark.parametrize("name", ["single-always", "sidecar-always", "two-init-two-app"])
+def test_a_step_violation_on_resolved_edges_only_is_found(monkeypatch, name):
+    """The step checks' resolved-edge branch (`_Checks._steps_numpy`: resolved edges' classes,
+    their attention bytes and `_odd` rows): a trusted step property violated only on resolved
+    edges gets the readable engine's verdict and counterexample."""
+    model = _model(name)
+    prop = Property("deletion-shows-code-zero", "step", "test", "test", _deletion_shows_code_zero)
+    monkeypatch.setattr(compiled, "_CATALOGUE_PREDICATES", compiled._CATALOGUE_PREDICATES | {prop.check})
+    props = tuple(properties_for(model)) + (prop,)
+    seen = []
+    real = compiled.Tables.resolve_many
+
+    def spy(self, c, a, l):
+        seen.append(c.size)
+        return real(self, c, a, l)
+
+    monkeypatch.setattr(compiled.Tables, "resolve_many", spy)
+    fast = explore(model, properties=props, engine="compiled")
+    slow = explore(model, properties=props, engine="readable")
+    assert not compiled._untrusted(prop) and sum(seen) > 0   # trusted, and resolved edges there
+    assert "deletion-shows-code-zero" in slow.violations      # not vacuous
+    assert fast.verdicts(liveness=False) == slow.verdicts(liveness=False)
+    assert {k: v.actions for k, v in fast.violations.items()} == {k: v.actions for k, v in slow.violations.items()}

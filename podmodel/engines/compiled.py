@@ -1775,8 +1775,11 @@ class _Values:
             for c in np.unique(cls[unseen]).tolist():
                 self._first(c)
             v = self.val[cls]
+        keyed = v == _KEYED
+        if keyed.all():   # (a chunk's odd elements of a keyed property often are: no copies)
+            return self._keyed_values(cls, r, l)
         out = v == 1
-        k = np.flatnonzero(v == _KEYED)
+        k = np.flatnonzero(keyed)
         if k.size:
             out[k] = self._keyed_values(cls[k], r[k], l[k])
         return out
@@ -2604,15 +2607,21 @@ class _Checks:
         if not pick.size:
             return first
         e, r, l = e[pick], r[pick], l[pick]
-        res = np.zeros(pick.size, bool) if rid is None else rid[pick] >= 0
         rk = rid[pick] if rid is not None else None
-        self._prime("edge", [self.ev[p.id][0] for p in steps], e[~res])
-        if rk is not None:
-            self._prime("resolved", [self.ev[p.id][1] for p in steps], rk[res])
-        odd = np.empty((pick.size, self._odd["edge"].shape[1]), np.uint8)
-        odd[~res] = self._odd["edge"][e[~res]]
-        if rk is not None:
-            odd[res] = self._odd["resolved"][rk[res]]
+        res = np.zeros(pick.size, bool) if rk is None else rk >= 0
+        if rk is not None and not res.any():   # no resolved edge needs a look
+            rk = None
+        if rk is None:
+            self._prime("edge", [self.ev[p.id][0] for p in steps], e)
+            odd = self._odd["edge"][e]
+        else:
+            tab, on = np.flatnonzero(~res), np.flatnonzero(res)
+            et, ko = e[tab], rk[on]
+            self._prime("edge", [self.ev[p.id][0] for p in steps], et)
+            self._prime("resolved", [self.ev[p.id][1] for p in steps], ko)
+            odd = np.empty((pick.size, self._odd["edge"].shape[1]), np.uint8)
+            odd[tab] = self._odd["edge"][et]
+            odd[on] = self._odd["resolved"][ko]
 
         def evaluate(p: Property, table: _Values, sel: np.ndarray) -> np.ndarray:
             if rk is None:
