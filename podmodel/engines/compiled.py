@@ -1159,7 +1159,7 @@ class Tables:
         """The table row of each (core, codes) pair, compiling what is missing."""
         rows = self._roc_array()[core]
         if (rows == -1).any():
-            self.compile_many(np.unique(core[rows == -1]).tolist())
+            self.compile_many(_distinct(core[rows == -1], len(self.cores)).tolist())
             rows = self._roc_array()[core]
         cond = np.flatnonzero(rows == -2)
         if cond.size:
@@ -2011,6 +2011,22 @@ class _Canon:
         return rep, r, l
 
 
+def _distinct(x: np.ndarray, top: int | None = None) -> np.ndarray:
+    """``np.unique(x)`` for non-negative integers below ``top`` (default: ``x.max() + 1``):
+    by marking them in a boolean array of ``top`` when ``x`` is not much smaller than it
+    (speed only: no sort; a chunk's classes are many repeats of few numbers), else by
+    ``np.unique``."""
+    if x.size < 64:
+        return np.unique(x)
+    if top is None:
+        top = int(x.max()) + 1
+    if x.size * 8 < top:
+        return np.unique(x)
+    mark = np.zeros(top, bool)
+    mark[x] = True
+    return np.flatnonzero(mark).astype(x.dtype, copy=False)
+
+
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``np.unique(rows, axis=0, return_index=True, return_inverse=True)`` (the inverse flat):
     the distinct rows in lexicographic order, the first position of each, and each row's
@@ -2215,7 +2231,7 @@ class _Checks:
         top = int(cls.max()) + 1
         self._cover(kind, top)
         seen = self._seen[kind]
-        fresh = np.unique(cls[~seen[cls]])
+        fresh = _distinct(cls[~seen[cls]], top)
         if not fresh.size:
             return
         canon = self.canon.get(kind)
@@ -2225,7 +2241,7 @@ class _Checks:
             rep = canon.rep(fresh)
             for v in group:
                 v._grow(max(top, int(rep.max()) + 1))
-            self._evaluate(kind, shared, np.unique(rep))
+            self._evaluate(kind, shared, _distinct(rep))
             moved = np.flatnonzero(rep != fresh)
             for v in shared:  # a permuted class takes its representative's value
                 dst, src = fresh[moved], rep[moved]
