@@ -2879,9 +2879,8 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     try:
         checks.states(frontier // RL, frontier % RL // LB, frontier % LB, frontier_ids)
         while frontier.size and stop is None:
-            core = frontier // RL
-            rest = frontier % RL
-            r, l = rest // LB, rest % LB
+            core, rest = np.divmod(frontier, RL)   # (one pass for quotient and remainder)
+            r, l = np.divmod(rest, LB)
             if keep_edges and total >= 1 << 31:
                 raise OverflowError("more than 2**31 states: explore with keep_edges=False")
             layer_start = total
@@ -2904,7 +2903,6 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     cond = np.flatnonzero(dst < 0)
                     rid = None
                     if cond.size:  # successors that depend on the codes: resolved per (core, action, codes)
-                        dst, inc, ops = dst.copy(), inc.copy(), ops.copy()
                         rid = np.full(n_out, -1, np.int64)
                         dst[cond], inc[cond], ops[cond], rid[cond] = T.resolve_many(
                             core[rep[cond]], e_act[e[cond]], l[rep[cond]])
@@ -2937,7 +2935,8 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         else:
                             tally_t = _tally(tally_t, e[rid < 0])
                             tally_r = _tally(tally_r, rid[rid >= 0])
-                    checks.states(new // RL, new % RL // LB, new % LB, new_ids)
+                    new_core, new_rest = np.divmod(new, RL)
+                    checks.states(new_core, *np.divmod(new_rest, LB), new_ids)
                     if stop:
                         break
             finally:  # the states found so far are kept, even when the clock stops a layer
