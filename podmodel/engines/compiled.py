@@ -2559,7 +2559,9 @@ class _Checks:
         plainly satisfy it (``odd``: their classes' `_odd` rows): ``record(property,
         positions, values)`` with ``evaluate(property, values, positions)`` the values there."""
         odd &= self._open(kind)
-        some = np.bitwise_or.reduce(odd, axis=0) if len(odd) else odd.sum(axis=0)
+        # the bits set in some row: reduced along each byte column, contiguous (speed only: a
+        # reduction down the columns of the row-major array ran ten times slower)
+        some = np.bitwise_or.reduce(np.ascontiguousarray(odd.T), axis=1)
         for i, (p, v, _, closed) in enumerate(self._watch[kind]):
             if p.id in closed or not some[i >> 3] >> (i & 7) & 1:
                 continue
