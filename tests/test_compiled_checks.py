@@ -253,3 +253,18 @@ def test_a_step_violation_on_resolved_edges_only_is_found(monkeypatch, name):
     assert "deletion-shows-code-zero" in slow.violations      # not vacuous
     assert fast.verdicts(liveness=False) == slow.verdicts(liveness=False)
     assert {k: v.actions for k, v in fast.violations.items()} == {k: v.actions for k, v in slow.violations.items()}
+
+
+@pytest.mark.parametrize("bits", [0, 3, 8, 9, 20, 31, 33, 64, 65])
+def test_rows_of_bits_are_gathered_as_numpy_gathers_them(bits):
+    """`_Checks._odd`'s rows are 0, 1, 2, 4 or a multiple of 8 bytes wide (`_row_bytes`, room
+    for every bit), and `compiled._rows` (a row read as one integer) gives ``a[idx]``."""
+    width = compiled._row_bytes(bits)
+    assert width * 8 >= bits and width in (0, 1, 2, 4) or width % 8 == 0
+    rng = np.random.default_rng(bits)
+    for n in (0, 1, 300):
+        a = rng.integers(0, 256, (n, width)).astype(np.uint8)
+        idx = rng.integers(0, n, 500) if n else np.zeros(0, np.int64)
+        got = compiled._rows(a, idx)
+        assert got.dtype == np.uint8 and got.shape == (idx.size, width)
+        assert got.tolist() == a[idx].tolist()
