@@ -223,3 +223,55 @@ def test_strong_components_with_repeated_pairs_are_networkx_s():
         assert got == {frozenset(c) for c in nx.strongly_connected_components(G)}
         assert (src == before[0]).all() and (dst == before[1]).all()
         assert compiled_liveness.strong_components(n, src, dst)[0] == len(got)
+
+
+def _deletion_shows_code_zero(m, s, a, t) -> bool:
+    """A test property violated only by transitions whose target the model computes from an
+    exit code (resolved edges): a DELETE shows a crash-looping container's last exit, here
+    required to be 0."""
+    from podmodel.model import actions as A
+
+    if not isinstance(a, A.ApiDelete):
+        return True
+    return all(not (old.machine == "CrashLoopBackOff" and new.machine == "Terminated" and new.exit_code != 0)
+               for old, new in zip(s.containers, t.containers))
+
+
+@pytest.mark.parametrize("name", ["single-always", "sidecar-always", "two-init-two-app"])
+def test_a_step_violation_on_resolved_edges_only_is_found(monkeypatch, name):
+    """The step checks' resolved-edge branch (`_Checks._steps_numpy`: resolved edges' classes,
+    their attention bytes and `_odd` rows): a trusted step property violated only on resolved
+    edges gets the readable engine's verdict and counterexample."""
+    model = _model(name)
+    prop = Property("deletion-shows-code-zero", "step", "test", "test", _deletion_shows_code_zero)
+    monkeypatch.setattr(compiled, "_CATALOGUE_PREDICATES", compiled._CATALOGUE_PREDICATES | {prop.check})
+    props = tuple(properties_for(model)) + (prop,)
+    seen = []
+    real = compiled.Tables.resolve_many
+
+    def spy(self, c, a, l):
+        seen.append(c.size)
+        return real(self, c, a, l)
+
+    monkeypatch.setattr(compiled.Tables, "resolve_many", spy)
+    fast = explore(model, properties=props, engine="compiled")
+    slow = explore(model, properties=props, engine="readable")
+    assert not compiled._untrusted(prop) and sum(seen) > 0   # trusted, and resolved edges there
+    assert "deletion-shows-code-zero" in slow.violations      # not vacuous
+    assert fast.verdicts(liveness=False) == slow.verdicts(liveness=False)
+    assert {k: v.actions for k, v in fast.violations.items()} == {k: v.actions for k, v in slow.violations.items()}
+
+
+@pytest.mark.parametrize("bits", [0, 3, 8, 9, 20, 31, 33, 64, 65])
+def test_rows_of_bits_are_gathered_as_numpy_gathers_them(bits):
+    """`_Checks._odd`'s rows are 0, 1, 2, 4 or a multiple of 8 bytes wide (`_row_bytes`, room
+    for every bit), and `compiled._rows` (a row read as one integer) gives ``a[idx]``."""
+    width = compiled._row_bytes(bits)
+    assert width * 8 >= bits and width in (0, 1, 2, 4) or width % 8 == 0
+    rng = np.random.default_rng(bits)
+    for n in (0, 1, 300):
+        a = rng.integers(0, 256, (n, width)).astype(np.uint8)
+        idx = rng.integers(0, n, 500) if n else np.zeros(0, np.int64)
+        got = compiled._rows(a, idx)
+        assert got.dtype == np.uint8 and got.shape == (idx.size, width)
+        assert got.tolist() == a[idx].tolist()

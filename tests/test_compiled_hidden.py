@@ -152,3 +152,19 @@ def test_coverage_from_edge_counts_equals_coverage_from_edges(name):
         counted = json.dumps(of_exploration(r).to_dict())
         r.space.tally = None  # every edge, one by one
         assert json.dumps(of_exploration(r).to_dict()) == counted
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (1, 4), (7, 1), (500, 3), (3000, 8)])
+def test_unique_rows_is_numpys_unique_by_row(shape):
+    """`_unique_rows` (one lexsort) gives what ``np.unique(axis=0)`` gives: the distinct rows in
+    the same order, the same first positions and the same inverse -- the hidden transitions
+    are numbered in that order."""
+    rng = np.random.default_rng(shape[0])
+    rows = rng.integers(-1, 4, shape) * rng.choice([1, 10 ** 12], shape)
+    later = rows[1::3]
+    rows[:3 * len(later):3] = later   # repeated rows, first seen at various places
+    want = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    got = compiled._unique_rows(rows)
+    assert got[0].tolist() == want[0].tolist()
+    assert got[1].tolist() == want[1].tolist()
+    assert got[2].tolist() == want[2].reshape(-1).tolist()

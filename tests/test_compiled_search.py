@@ -203,3 +203,18 @@ def test_find_gives_the_numbers_visit_gave(kind):
     assert v.find(probe).tolist() == want
     assert len(v) == col.size and v.column.array().tolist() == col.tolist()
     assert visited.Visited(np.zeros(0, np.int64)).find(probe[:3]).tolist() == [-1, -1, -1]
+
+
+@pytest.mark.parametrize("n, top", [(0, 5), (10, 100), (1000, 100), (100_000, 200_000), (5000, 10 ** 6), (64, 64)])
+def test_distinct_is_numpys_unique(n, top):
+    """`compiled._distinct` (a boolean mark per number where the numbers are dense, else
+    ``np.unique``) gives ``np.unique``'s sorted distinct values and dtype, with its bound
+    given or not."""
+    rng = np.random.default_rng(n)
+    x = rng.integers(0, top, n)
+    for dtype in (np.int64, np.int32):
+        y = x.astype(dtype)
+        want = np.unique(y)
+        for bound in (top, None):
+            got = compiled._distinct(y, bound)
+            assert got.dtype == want.dtype and got.tolist() == want.tolist()

@@ -1021,22 +1021,35 @@ class Tables:
             return
         edges = []
         acts, dsts, masks, ops = self._perm_maps(p)
-        e_dst, e_inc, e_op, e_act, e_rep = self.e_dst, self.e_inc, self.e_op, self.e_act, self.e_rep
-        for e in range(self.off[row], self.off[row] + self.deg[row]):
-            d, a = e_dst[e], e_act[e]
+        lo = self.off[row]
+        hi = lo + self.deg[row]
+        for d, i, o, a, er in zip(self.e_dst[lo:hi], self.e_inc[lo:hi], self.e_op[lo:hi], self.e_act[lo:hi],
+                                  self.e_rep[lo:hi]):
             if d < 0:
                 k = self.permute_edge((-1, 0, 0, a), p)[3]
                 seen = self._reads.get((rep, a), ())
                 self._reads.setdefault((c, k), set()).update(p[j] for j in seen)
-                edges.append((-1, 0, 0, k, e_rep[e]))
+                edges.append((-1, 0, 0, k, er))
                 continue
-            k, dd, inc, o = acts.get(a), dsts.get(d), masks.get(e_inc[e]), ops.get(e_op[e])
-            if k is None or dd is None or inc is None or o is None:  # not all memoised yet
-                dd, inc, o, k = self.permute_edge((d, e_inc[e], e_op[e], a), p)
-            edges.append((dd, inc, o, k, e_rep[e]))
+            k, dd, inc, oo = acts.get(a), dsts.get(d), masks.get(i), ops.get(o)
+            if k is None or dd is None or inc is None or oo is None:  # not all memoised yet
+                dd, inc, oo, k = self.permute_edge((d, i, o, a), p)
+            edges.append((dd, inc, oo, k, er))
         order = self.candidate_order
         edges.sort(key=lambda e: order[e[3]])
-        self.row_of_core[c] = self._add_row(c, [e[:4] for e in edges], [e[4] for e in edges])
+        # `_add_row`, with the representative's edges as the rows' `e_rep` (inlined: speed only)
+        n = len(edges)
+        self.row_of_core[c] = len(self.off)
+        self.off.append(len(self.e_dst))
+        self.deg.append(n)
+        self.e_src.extend([c] * n)
+        if n:
+            dd, inc, oo, k, er = zip(*edges)
+            self.e_dst.extend(dd)
+            self.e_inc.extend(inc)
+            self.e_op.extend(oo)
+            self.e_act.extend(k)
+            self.e_rep.extend(er)
 
     def permute_edge(self, edge: tuple[int, int, int, int], p: tuple[int, ...]) -> tuple[int, int, int, int]:
         """An edge out of a representative core, as out of the core ``p`` relates it to
@@ -1146,7 +1159,7 @@ class Tables:
         """The table row of each (core, codes) pair, compiling what is missing."""
         rows = self._roc_array()[core]
         if (rows == -1).any():
-            self.compile_many(np.unique(core[rows == -1]).tolist())
+            self.compile_many(_distinct(core[rows == -1], len(self.cores)).tolist())
             rows = self._roc_array()[core]
         cond = np.flatnonzero(rows == -2)
         if cond.size:
@@ -1784,8 +1797,11 @@ class _Values:
             for c in np.unique(cls[unseen]).tolist():
                 self._first(c)
             v = self.val[cls]
+        keyed = v == _KEYED
+        if keyed.all():   # (a chunk's odd elements of a keyed property often are: no copies)
+            return self._keyed_values(cls, r, l)
         out = v == 1
-        k = np.flatnonzero(v == _KEYED)
+        k = np.flatnonzero(keyed)
         if k.size:
             out[k] = self._keyed_values(cls[k], r[k], l[k])
         return out
@@ -2017,6 +2033,59 @@ class _Canon:
         return rep, r, l
 
 
+def _row_bytes(bits: int) -> int:
+    """Bytes per row of a per-class bit array (`_Checks._odd`) with ``bits`` bits: 0, 1, 2, 4
+    or a multiple of 8, so that a row reads as one integer (`_rows`)."""
+    n = (bits + 7) >> 3
+    return n if n in (0, 1, 2) else 4 if n <= 4 else (n + 7) & ~7
+
+
+#: Unsigned integer type of a row of `_rows`'s widths.
+_ROW_TYPES = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[idx]`` for a 2-D array of bytes: rows of 1, 2, 4 or 8 bytes are gathered as one
+    integer each (speed only: NumPy gathers rows of a 2-D array several times slower)."""
+    t = _ROW_TYPES.get(a.shape[1])
+    if t is None or not a.flags.c_contiguous or a.dtype != np.uint8:
+        return a[idx]
+    return a.view(t).reshape(-1)[idx].view(np.uint8).reshape(-1, a.shape[1])
+
+
+def _distinct(x: np.ndarray, top: int | None = None) -> np.ndarray:
+    """``np.unique(x)`` for non-negative integers below ``top`` (default: ``x.max() + 1``):
+    by marking them in a boolean array of ``top`` when ``x`` is not much smaller than it
+    (speed only: no sort; a chunk's classes are many repeats of few numbers), else by
+    ``np.unique``."""
+    if x.size < 64:
+        return np.unique(x)
+    if top is None:
+        top = int(x.max()) + 1
+    if x.size * 8 < top:
+        return np.unique(x)
+    mark = np.zeros(top, bool)
+    mark[x] = True
+    return np.flatnonzero(mark).astype(x.dtype, copy=False)
+
+
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(rows, axis=0, return_index=True, return_inverse=True)`` (the inverse flat):
+    the distinct rows in lexicographic order, the first position of each, and each row's
+    place among them; by one stable ``np.lexsort`` of the columns (speed only: ``np.unique``
+    sorts the rows as opaque records, about twice as slow here)."""
+    if not len(rows):
+        return rows, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort(rows.T[::-1])   # (the first column is the primary key; stable: firsts first)
+    s = rows[order]
+    starts = np.ones(len(s), bool)
+    np.any(s[1:] != s[:-1], axis=1, out=starts[1:])
+    inv = np.empty(len(rows), np.int64)
+    inv[order] = np.cumsum(starts) - 1
+    at = np.flatnonzero(starts)
+    return s[at], order[at], inv
+
+
 #: The catalogue's predicates: they compare containers, counts and codes, never hash them
 #: (`_untrusted`).
 _CATALOGUE_PREDICATES = frozenset(f for p in CATALOGUE for f in (p.check, p.trigger) if f is not None)
@@ -2161,7 +2230,7 @@ class _Checks:
             + [(p, self.sv[p.id], 0, self.found) for p in self.sometimes],
             "edge": [(p, self.ev[p.id][0], 1, self.bad_step) for p in self.steps],
             "resolved": [(p, self.ev[p.id][1], 1, self.bad_step) for p in self.steps]}
-        self._odd = {k: np.zeros((0, (len(w) + 7) >> 3), np.uint8) for k, w in self._watch.items()}
+        self._odd = {k: np.zeros((0, _row_bytes(len(w))), np.uint8) for k, w in self._watch.items()}
         self._attn = {k: np.zeros(0, np.uint8) for k in self._watch}
         self._attn_for: dict[str, bytes | None] = {k: None for k in self._watch}
         # per core: the eventually properties' values where plain (bits as in `live_bits`), and
@@ -2204,7 +2273,7 @@ class _Checks:
         top = int(cls.max()) + 1
         self._cover(kind, top)
         seen = self._seen[kind]
-        fresh = np.unique(cls[~seen[cls]])
+        fresh = _distinct(cls[~seen[cls]], top)
         if not fresh.size:
             return
         canon = self.canon.get(kind)
@@ -2214,7 +2283,7 @@ class _Checks:
             rep = canon.rep(fresh)
             for v in group:
                 v._grow(max(top, int(rep.max()) + 1))
-            self._evaluate(kind, shared, np.unique(rep))
+            self._evaluate(kind, shared, _distinct(rep))
             moved = np.flatnonzero(rep != fresh)
             for v in shared:  # a permuted class takes its representative's value
                 dst, src = fresh[moved], rep[moved]
@@ -2389,8 +2458,7 @@ class _Checks:
             parts = [(((cs_ * C + cd) * 2 + bump) * 3 + ks[:, j]) * V + vs[:, j]] if packed else [cs_, cd, bump, ks[:, j], vs[:, j]]
             cols.extend(np.where(same, -1, x) for x in parts)
             masks.append(same)
-        rows = np.stack(cols, axis=1)
-        uniq, first, inv = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        uniq, first, inv = _unique_rows(np.stack(cols, axis=1))
         keys, hargs, m = self._hkeys, self._hargs, self.m
         ids = np.empty(len(uniq), np.int64)
         for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
@@ -2404,7 +2472,7 @@ class _Checks:
                 hargs.append((m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
                               a, _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide))))))
             ids[x] = k
-        return ids[inv.reshape(-1)]
+        return ids[inv]
 
     def _core_arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
         """Per core ``0..top-1``: a number for its pod's fields and one for each container's
@@ -2501,10 +2569,10 @@ class _Checks:
         if pick.size:
             cp, rp, lp = core[pick], r[pick], l[pick]
             self._prime("core", group, cp)
-            self._look("core", self._odd["core"][cp], lambda p, v, sel: v.values(cp[sel], rp[sel], lp[sel]),
+            self._look("core", _rows(self._odd["core"], cp), lambda p, v, sel: v.values(cp[sel], rp[sel], lp[sel]),
                        lambda p, sel, got: self._verdict(p, ids[pick[sel]], got))
         if self.eventually:
-            bits = self._live_plain[core]
+            bits = _rows(self._live_plain, core)
             k = np.flatnonzero(self._live_keyed[core])
             if k.size:  # keyed by counts or codes: per state
                 ck, rk, lk = core[k], r[k], l[k]
@@ -2533,7 +2601,9 @@ class _Checks:
         plainly satisfy it (``odd``: their classes' `_odd` rows): ``record(property,
         positions, values)`` with ``evaluate(property, values, positions)`` the values there."""
         odd &= self._open(kind)
-        some = np.bitwise_or.reduce(odd, axis=0) if len(odd) else odd.sum(axis=0)
+        # the bits set in some row: reduced along each byte column, contiguous (speed only: a
+        # reduction down the columns of the row-major array ran ten times slower)
+        some = np.bitwise_or.reduce(np.ascontiguousarray(odd.T), axis=1)
         for i, (p, v, _, closed) in enumerate(self._watch[kind]):
             if p.id in closed or not some[i >> 3] >> (i & 7) & 1:
                 continue
@@ -2597,15 +2667,21 @@ class _Checks:
         if not pick.size:
             return first
         e, r, l = e[pick], r[pick], l[pick]
-        res = np.zeros(pick.size, bool) if rid is None else rid[pick] >= 0
         rk = rid[pick] if rid is not None else None
-        self._prime("edge", [self.ev[p.id][0] for p in steps], e[~res])
-        if rk is not None:
-            self._prime("resolved", [self.ev[p.id][1] for p in steps], rk[res])
-        odd = np.empty((pick.size, self._odd["edge"].shape[1]), np.uint8)
-        odd[~res] = self._odd["edge"][e[~res]]
-        if rk is not None:
-            odd[res] = self._odd["resolved"][rk[res]]
+        res = np.zeros(pick.size, bool) if rk is None else rk >= 0
+        if rk is not None and not res.any():   # no resolved edge needs a look
+            rk = None
+        if rk is None:
+            self._prime("edge", [self.ev[p.id][0] for p in steps], e)
+            odd = _rows(self._odd["edge"], e)
+        else:
+            tab, on = np.flatnonzero(~res), np.flatnonzero(res)
+            et, ko = e[tab], rk[on]
+            self._prime("edge", [self.ev[p.id][0] for p in steps], et)
+            self._prime("resolved", [self.ev[p.id][1] for p in steps], ko)
+            odd = np.empty((pick.size, self._odd["edge"].shape[1]), np.uint8)
+            odd[tab] = _rows(self._odd["edge"], et)
+            odd[on] = _rows(self._odd["resolved"], ko)
 
         def evaluate(p: Property, table: _Values, sel: np.ndarray) -> np.ndarray:
             if rk is None:
@@ -2791,8 +2867,10 @@ def _trim_heap() -> None:
     """Give the C heap's free memory back to the system (glibc's ``malloc_trim``; nothing
     where it is missing).  The search frees its chunks' temporaries into the heap, which
     glibc keeps: what runs next (liveness) would reuse only part of it and grow the heap
-    beyond (five-containers checked: peak about 330 -> 320 MB).  A one-off call, not a
-    setting of the allocator."""
+    beyond (five-containers checked: peak about 330 -> 320 MB).  Called when the search
+    ends, before the edges' sources are built (the search's own peak: five-containers
+    351 -> 327 MB), and again before the result is built; calls, not a setting of the
+    allocator."""
     try:
         import ctypes
 
@@ -2847,9 +2925,8 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     try:
         checks.states(frontier // RL, frontier % RL // LB, frontier % LB, frontier_ids)
         while frontier.size and stop is None:
-            core = frontier // RL
-            rest = frontier % RL
-            r, l = rest // LB, rest % LB
+            core, rest = np.divmod(frontier, RL)   # (one pass for quotient and remainder)
+            r, l = np.divmod(rest, LB)
             if keep_edges and total >= 1 << 31:
                 raise OverflowError("more than 2**31 states: explore with keep_edges=False")
             layer_start = total
@@ -2872,7 +2949,6 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     cond = np.flatnonzero(dst < 0)
                     rid = None
                     if cond.size:  # successors that depend on the codes: resolved per (core, action, codes)
-                        dst, inc, ops = dst.copy(), inc.copy(), ops.copy()
                         rid = np.full(n_out, -1, np.int64)
                         dst[cond], inc[cond], ops[cond], rid[cond] = T.resolve_many(
                             core[rep[cond]], e_act[e[cond]], l[rep[cond]])
@@ -2905,7 +2981,8 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         else:
                             tally_t = _tally(tally_t, e[rid < 0])
                             tally_r = _tally(tally_r, rid[rid >= 0])
-                    checks.states(new // RL, new % RL // LB, new % LB, new_ids)
+                    new_core, new_rest = np.divmod(new, RL)
+                    checks.states(new_core, *np.divmod(new_rest, LB), new_ids)
                     if stop:
                         break
             finally:  # the states found so far are kept, even when the clock stops a layer
@@ -2923,6 +3000,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
         stop = "time_limit"
     del visited  # its memory is free before the result is built
     T.drop_caches()
+    _trim_heap()   # (and given back before the edges' sources are built: the search's peak)
     elapsed = time.monotonic() - start
     if progress is not None:
         progress(Progress(total, transitions, depth, frontier.size, elapsed))

@@ -285,7 +285,12 @@ class Visited:
         """NumPy's rounds.  While they run, a slot claimed by candidate ``j`` holds
         ``size + j + 1``, and the column's free room holds ``cand`` at ``size ..``, so that
         every slot's code is read the same way; each new code's first occurrence is then
-        numbered and its code moved into place."""
+        numbered and its code moved into place.
+
+        The numbering works on arrays indexed by candidate (``lead``: per claiming candidate,
+        the first candidate that found its slot), not on the table: the table is written
+        once more, one slot per new code (speed only: the table is large and read at
+        random, the candidates' arrays are small and read in order)."""
         n, size = cand.size, self.size
         if size + n > self.table.size * self.load:
             self._grow(size + n)
@@ -300,38 +305,36 @@ class Visited:
         idx = None          # positions in cand of the candidates still looking (None: all)
         x = cand
         while x.size:
-            v = np.take(table, pos)
-            done = np.take(buf, v - 1) == x   # (a free slot reads buf[-1]: decided below)
+            v = table[pos]
+            done = buf[v - 1] == x   # (a free slot reads buf[-1]: decided below)
             free = np.flatnonzero(v == 0)
             if free.size:
                 pf = pos[free]
                 table[pf] = (free if idx is None else idx[free]) + (size + 1)
-                v[free] = got = np.take(table, pf)
+                v[free] = got = table[pf]
                 # it took the slot, or a candidate with its code did; others move on
-                done[free] = np.take(buf, got - 1) == x[free]
+                done[free] = buf[got - 1] == x[free]
             if idx is None:
-                val = v
+                slot, val = pos, v   # (not written again below: the next round's arrays are new)
             else:
                 slot[idx], val[idx] = pos, v   # (those that move on are written again by a later round)
             left = np.flatnonzero(~done)
             if not left.size:
                 break
-            if idx is None:
-                slot, val = pos.copy(), v.copy()
-                idx = left
-            else:
-                idx = idx[left]
+            idx = left if idx is None else idx[left]
             x, pos = x[left], (pos[left] + 1) & mask
         ids = val.astype(np.int64) - 1       # a number, or size + j: a slot claimed now by candidate j
         new = np.flatnonzero(ids >= size)    # on slots claimed now: first occurrences and repeats
         first = new
         if new.size:
-            at = slot[new]
-            table[at] = np.iinfo(table.dtype).max
-            np.minimum.at(table, at, new.astype(table.dtype))   # each slot claimed now: its first candidate
-            first = new[np.take(table, at) == new]
-            table[at[np.searchsorted(new, first)]] = np.arange(size + 1, size + 1 + first.size, dtype=table.dtype)
-            ids[new] = np.take(table, at) - 1
+            j = ids[new] - size              # the candidate that claimed each one's slot
+            lead = np.full(n, n, np.int64)
+            np.minimum.at(lead, j, new)      # per claimed slot (claimer): its first candidate
+            is_first = lead[j] == new
+            first = new[is_first]
+            lead[j[is_first]] = np.arange(size, size + first.size, dtype=np.int64)   # now: its number
+            ids[new] = lead[j]
+            table[slot[first]] = np.arange(size + 1, size + 1 + first.size, dtype=table.dtype)
             buf[size:size + first.size] = cand[first]
         cut = room is not None and first.size > room
         if cut:
