@@ -100,10 +100,11 @@ def partition_of(pod: Mapping[str, Any], parts: int) -> int:
 #: heads and sends nothing -- 4 % fewer instructions per byte than a worker's range on the
 #: benchmark's trace (callgrind: the two halves of 100,000 observations, 51.3 % and 53.5 % of the
 #: whole) -- and which, once its ranges are checked, waits while the workers pickle and send their
-#: parts: so it takes 10 % more bytes.  Measured on the benchmark's 685 MB trace (idle machine, ten
-#: alternated runs each, session 10): 1.04 waited 44-190 ms for the worker's part and gave 1.57-1.89x
-#: wall (mean 1.70x), 1.10 waited 7-115 ms and gave 1.60-1.95x (mean 1.79x), 1.14 1.50-1.88x (the
-#: worker then often took the end of the parent's region).  Speed only: any cut gives the same verdict.
+#: parts: so it takes 10 % more bytes.  Measured on the benchmark's 685 MB trace (idle machine, 15
+#: alternated runs each, session 10): 1.04 waited 44-190 ms for the worker's part and gave 1.45-1.89x
+#: wall (mean 1.69x), 1.10 waited 7-115 ms and gave 1.51-1.95x (mean 1.75x); 1.14 1.50-1.88x in four
+#: runs (the worker then often took the end of the parent's region).  A small gain, within the
+#: machine's noise run by run.  Speed only: any cut gives the same verdict.
 FIRST_SHARE = 1.10
 
 
