@@ -192,7 +192,8 @@ def _line_at(where: tuple, key: Any, rv: Any) -> bytes:
     an observation of the pod of ``key`` (its uid) with resourceVersion ``rv``.  The file is the
     one being checked (`TraceChecker._source`); if that line is no longer there -- the file was
     changed while it was read -- `~podmodel.oracle.formats.InputError`, never a verdict on other
-    bytes.  (``--jobs`` reads heads again from the file in the same way.)"""
+    bytes.  (``--jobs`` reads its heads again from the file too, by byte range,
+    `podmodel.oracle.parallel._feed_head`, without this check.)"""
     path, line_no, column, offset = where
     try:
         with open(path, "rb") as f:
