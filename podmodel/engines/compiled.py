@@ -940,10 +940,7 @@ class Tables:
             local = [_successors(self.enabled, self.cores[c]) for c in todo[:half]]
             for c, raw in zip(todo, local + remote.get()):
                 self.compile_core(c, raw)
-        for n, (c, rep, perm) in enumerate(derived):
-            if n % 256 == 255:
-                self.check_clock()
-            self.derive_row(c, rep, perm)
+        self.derive_rows(derived)
 
     def check_clock(self) -> None:
         """Raise `TimeUp` past the deadline (long phases call this now and then)."""
@@ -1050,6 +1047,107 @@ class Tables:
             self.e_op.extend(oo)
             self.e_act.extend(k)
             self.e_rep.extend(er)
+
+    def derive_rows(self, derived: list[tuple[int, int, tuple[int, ...]]]) -> None:
+        """`derive_row` for each ``(core, representative, permutation)`` of ``derived``, in that
+        order, on arrays: the representatives' edges gathered at once, their restart masks
+        permuted by arithmetic, their actions, code operations and targets once per distinct
+        (permutation, value) pair through `permute_edge`'s memos, and each row's edges sorted
+        by one ``np.lexsort``.  The distinct pairs are taken in the order the per-row loop
+        meets them, so actions, code operations and cores are interned in the same order and
+        the rows are the same as with one `derive_row` call per core (the tests compare
+        whole runs).  Speed only: on five-containers, 16,696 rows of 4.7 edges on average,
+        the per-edge Python loop (dictionary lookups, tuples, a keyed sort per row) was about
+        half of the derivation's time."""
+        if not derived:
+            return
+        self.check_clock()
+        roc, dirty = self.row_of_core, self._roc_dirty
+        live = []   # those whose representative has a row (the others are conditional too)
+        for c, rep, p in derived:
+            dirty.append(c)
+            if roc[rep] == -2:
+                roc[c] = -2
+            else:
+                live.append((c, rep, p))
+        if not live:
+            return
+        plist: list[tuple[int, ...]] = []
+        pids: dict[tuple[int, ...], int] = {}
+        pid = np.array([intern(plist, pids, p) for _, _, p in live], np.int64)
+        rows = [roc[rep] for _, rep, _ in live]
+        lo = np.array([self.off[r] for r in rows], np.int64)
+        dg = np.array([self.deg[r] for r in rows], np.int64)
+        starts = np.cumsum(dg) - dg
+        which = np.repeat(np.arange(len(live), dtype=np.int64), dg)   # each edge's derived row
+        at = (np.repeat(lo - starts, dg) + np.arange(which.size, dtype=np.int64)).tolist()
+
+        def gather(lst: list[int]) -> np.ndarray:
+            return np.fromiter(map(lst.__getitem__, at), np.int64, len(at))
+
+        d, i, o, a, er = (gather(x) for x in (self.e_dst, self.e_inc, self.e_op, self.e_act, self.e_rep))
+        pe = pid[which]
+        maps = [self._perm_maps(p) for p in plist]
+
+        def each_pair(key: np.ndarray, size: int, answer: Callable[[int, int], int]) -> np.ndarray:
+            """``answer(permutation number, value)`` of each element's pair ``key`` (``pid *
+            size + value``), asked once per distinct pair, in the order the elements come."""
+            uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+            got = np.empty(uniq.size, np.int64)
+            for n, x in enumerate(np.argsort(first, kind="stable").tolist()):
+                if n % 256 == 255:
+                    self.check_clock()
+                got[x] = answer(*divmod(int(uniq[x]), size))
+            return got[inv.reshape(-1)]
+
+        def action(q: int, v: int) -> int:
+            acts = maps[q][0]
+            k = acts.get(v)
+            if k is None:
+                k = acts[v] = self.action_id(self.sym.rename(self.actions[v], plist[q]))
+            return k
+
+        def op(q: int, v: int) -> int:
+            ops, p = maps[q][3], plist[q]
+            oo = ops.get(v)
+            if oo is None:   # as `permute_edge`
+                out = [None] * self.n
+                for j, (kind, x) in enumerate(self.ops[v]):
+                    out[p[j]] = (kind, p[x] if kind == _COPY else x)
+                oo = ops[v] = self.op_id(tuple(out))
+            return oo
+
+        def target(q: int, v: int) -> int:
+            dsts = maps[q][1]
+            dd = dsts.get(v)
+            if dd is None:
+                dd = dsts[v] = self._permuted_core(v, plist[q])
+            return dd
+
+        k = each_pair(pe * len(self.actions) + a, len(self.actions), action)
+        known = np.flatnonzero(d >= 0)   # the others are resolved per state: (-1, 0, 0, action)
+        dd, inc, oo = np.full(d.size, -1, np.int64), np.zeros(d.size, np.int64), np.zeros(d.size, np.int64)
+        if known.size:
+            pk = pe[known]
+            oo[known] = each_pair(pk * len(self.ops) + o[known], len(self.ops), op)
+            dd[known] = each_pair(pk * len(self.cores) + d[known], len(self.cores), target)
+            pm, ik, mk = np.array(plist, np.int64)[pk], i[known], np.zeros(known.size, np.int64)
+            for j in range(self.n):   # bit j of the mask moves to bit p[j]
+                mk |= ((ik >> j) & 1) << pm[:, j]
+            inc[known] = mk
+        for x in np.flatnonzero(d < 0).tolist():   # the codes the representative's action read, moved
+            c, rep, p = live[int(which[x])]
+            seen = self._reads.get((rep, int(a[x])), ())
+            self._reads.setdefault((c, int(k[x])), set()).update(p[j] for j in seen)
+        order = np.lexsort((np.array(self.candidate_order, np.int64)[k], which))
+        first_row, first_edge = len(self.off), len(self.e_dst)
+        for n, (c, _, _) in enumerate(live):
+            roc[c] = first_row + n
+        self.off.extend((starts + first_edge).tolist())
+        self.deg.extend(dg.tolist())
+        self.e_src.extend(np.repeat(np.array([c for c, _, _ in live], np.int64), dg).tolist())
+        for lst, col in ((self.e_dst, dd), (self.e_inc, inc), (self.e_op, oo), (self.e_act, k), (self.e_rep, er)):
+            lst.extend(col[order].tolist())
 
     def permute_edge(self, edge: tuple[int, int, int, int], p: tuple[int, ...]) -> tuple[int, int, int, int]:
         """An edge out of a representative core, as out of the core ``p`` relates it to

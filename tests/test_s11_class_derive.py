@@ -1,0 +1,77 @@
+"""`Tables.derive_rows` (the rows of permuted cores derived on arrays) against its reference,
+one `Tables.derive_row` call per core: the faster path must give exactly what it gives."""
+
+import pytest
+
+from podmodel.engines import compiled
+from podmodel.model.properties import properties_for
+from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
+
+
+def _one_by_one(self, derived):
+    """The reference: `derive_row` for each core, in order (the clock looked at as before)."""
+    for n, (c, rep, p) in enumerate(derived):
+        if n % 256 == 255:
+            self.check_clock()
+        self.derive_row(c, rep, p)
+
+
+def _run(model, cap, props=()):
+    """Everything a run built that the derived rows feed: the space to the last array, the
+    tables' lists, and the codes each conditional edge was seen reading."""
+    r = compiled.explore_compiled(model, max_states=cap, properties=props, workers=1)
+    sp, T = r.space, r.space.tables
+    src, dst, act = sp.edges()
+    out = {k: v.tolist() for k, v in zip(("codes", "parent", "via", "src", "dst", "act"),
+                                         (sp.codes, sp.parent, sp.via, src, dst, act))}
+    out["tables"] = [a.tolist() for a in T.arrays()]
+    out.update(cores=list(T.cores), actions=list(T.actions), ops=list(T.ops), r_edges=list(T.r_edges),
+               row_of_core=list(T.row_of_core), e_src=list(T.e_src), e_rep=list(T.e_rep), reads=dict(T._reads),
+               states=r.states, transitions=r.transitions, complete=r.complete,
+               violations=dict(r.violations), witnesses=dict(r.witnesses))
+    return out
+
+
+@pytest.mark.parametrize("name,cap,checked", [("four-containers", None, True), ("six-containers", 30_000, False)])
+def test_rows_derived_on_arrays_are_the_rows_derived_one_by_one(monkeypatch, name, cap, checked):
+    """A run whose permuted cores' rows are derived by `derive_rows` is the run that derives
+    each by `derive_row` (states, edges, tables, cores, actions, code operations, resolved
+    edges, the codes read, the verdicts), and rows were derived (the path was taken)."""
+    model = load_scenario(SCENARIO_DIR / "large" / f"{name}.yaml").model()
+    props = properties_for(model) if checked else ()
+    calls = {"rows": 0}
+    batch = compiled.Tables.derive_rows
+
+    def counted(self, derived):
+        calls["rows"] += len(derived)
+        return batch(self, derived)
+
+    monkeypatch.setattr(compiled.Tables, "derive_rows", counted)
+    fast = _run(model, cap, props)
+    assert calls["rows"] > 1000
+    monkeypatch.setattr(compiled.Tables, "derive_rows", _one_by_one)
+    slow = _run(model, cap, props)
+    assert fast == slow
+
+
+def test_derive_rows_matches_derive_row_row_by_row():
+    """On one table, each row `derive_rows` appends equals the row `derive_row` appends for
+    the same core on a copy of the lists taken before (edges, restart masks, code
+    operations, actions, the representative's edges), conditional edges included."""
+    model = load_scenario(SCENARIO_DIR / "large" / "four-containers.yaml").model()
+    T = compiled.explore_compiled(model, workers=1).space.tables
+    derived = [(c, *T.canonical(c)) for c in range(len(T.cores)) if T.canonical(c)[0] != c
+               and T.row_of_core[T.canonical(c)[0]] >= 0]
+    assert len(derived) > 100
+    assert any(T.e_dst[T.off[T.row_of_core[rep]] + j] < 0 for _, rep, _ in derived
+               for j in range(T.deg[T.row_of_core[rep]]))   # conditional edges among them
+    names = ("off", "deg", "e_dst", "e_inc", "e_op", "e_act", "e_rep", "e_src", "row_of_core")
+    before = {k: list(getattr(T, k)) for k in names}
+    T.derive_rows(derived)
+    fast = {k: list(getattr(T, k)) for k in names}
+    for k in names:
+        setattr(T, k, list(before[k]))
+    for c, rep, p in derived:
+        T.derive_row(c, rep, p)
+    slow = {k: list(getattr(T, k)) for k in names}
+    assert fast == slow
