@@ -1,6 +1,9 @@
 """`Tables.derive_rows` (the rows of permuted cores derived on arrays) against its reference,
 one `Tables.derive_row` call per core: the faster path must give exactly what it gives."""
 
+import itertools
+
+import numpy as np
 import pytest
 
 from podmodel.engines import compiled
@@ -75,3 +78,49 @@ def test_derive_rows_matches_derive_row_row_by_row():
         T.derive_row(c, rep, p)
     slow = {k: list(getattr(T, k)) for k in names}
     assert fast == slow
+
+
+def _built(T, d: int, p: tuple) -> int:
+    """The reference for a permuted core: the state built and interned."""
+    t = T.cores[d]
+    out = [None] * T.n
+    for j in range(T.n):
+        out[p[j]] = compiled._relabel(t.containers[j], p[j])
+    return T.intern(t._replace(containers=tuple(out)))
+
+
+def test_permuted_cores_on_arrays_are_the_built_ones():
+    """`Tables._permuted_cores` gives, for every (core, permutation) pair of a run's cores and
+    permutations, the number of the permuted state built and interned (`_permuted_core`'s
+    reference); on a second call with the memos dropped (`drop_caches`: the signatures
+    numbered again) the same, and nothing new is interned; pairs whose permuted state is
+    new are interned in the order given."""
+    model = load_scenario(SCENARIO_DIR / "large" / "four-containers.yaml").model()
+    T = compiled.explore_compiled(model, workers=1).space.tables
+    perms = []
+    for moved in itertools.product(*(itertools.permutations(g) for g in T.sym.groups)):
+        p = list(range(T.n))
+        for g, h in zip(T.sym.groups, moved):
+            for i, j in zip(g, h):
+                p[i] = j
+        perms.append(tuple(p))
+    assert len(perms) > 1
+    d = np.repeat(np.arange(len(T.cores), dtype=np.int64), len(perms))
+    pm = np.tile(np.array(perms, np.int64), (len(T.cores), 1))
+    got = T._permuted_cores(d, pm).tolist()
+    n = len(T.cores)
+    want = [_built(T, c, tuple(p)) for c, p in zip(d.tolist(), pm.tolist())]
+    assert got == want and len(T.cores) == n
+    T.drop_caches()
+    assert T._permuted_cores(d[::-1].copy(), pm[::-1].copy()).tolist() == want[::-1]
+    # new cores: a core with one container's state changed, permuted: interned in the order given
+    core, p = T.cores[0], perms[-1]
+    j = next(j for j in range(T.n) if p[j] != j)   # a container the permutation moves
+    cont = core.containers
+    fresh = [T.intern(core._replace(containers=(*cont[:j], cont[j]._replace(reason=f"r{k}"), *cont[j + 1:])))
+             for k in range(3)]
+    top = len(T.cores)
+    order = [fresh[2], fresh[0], fresh[1], fresh[0]]
+    got = T._permuted_cores(np.array(order, np.int64), np.array([p] * 4, np.int64)).tolist()
+    assert got[:3] == [top, top + 1, top + 2] and got[3] == got[1]
+    assert got == [_built(T, c, p) for c in order] and len(T.cores) == top + 3
