@@ -1130,6 +1130,8 @@ class Tables:
             _, first, inv = np.unique(tkey, return_index=True, return_inverse=True)
             met = np.sort(first)   # each distinct (permutation, target) pair, in the order met
             got = self._permuted_cores(d[known][met], pm[met])
+            for q, v, x in zip(pk[met].tolist(), d[known][met].tolist(), got.tolist()):
+                maps[q][1][v] = x   # `permute_edge`'s memo, as the per-row loop leaves it (`resolve_shared`)
             dd[known] = got[np.searchsorted(met, first)][inv.reshape(-1)]   # (per distinct key, in key order)
             ik, mk = i[known], np.zeros(known.size, np.int64)
             for j in range(self.n):   # bit j of the mask moves to bit p[j]
