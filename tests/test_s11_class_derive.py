@@ -124,3 +124,40 @@ def test_permuted_cores_on_arrays_are_the_built_ones():
     got = T._permuted_cores(np.array(order, np.int64), np.array([p] * 4, np.int64)).tolist()
     assert got[:3] == [top, top + 1, top + 2] and got[3] == got[1]
     assert got == [_built(T, c, p) for c in order] and len(T.cores) == top + 3
+
+
+@pytest.mark.parametrize("name,cap,checked", [("four-containers", None, True), ("six-containers", 30_000, True)])
+def test_representatives_found_on_arrays_are_the_ones_found_one_by_one(monkeypatch, name, cap, checked):
+    """A run whose cores' representatives are found by `Tables.canonicals` is the run where
+    `canonical` finds each when first asked (the reference): same states, edges, tables,
+    cores in the same order, permutations, verdicts; and the batch did the work."""
+    model = load_scenario(SCENARIO_DIR / "large" / f"{name}.yaml").model()
+    props = properties_for(model) if checked else ()
+    batch, calls = compiled.Tables.canonicals, {"n": 0}
+
+    def counted(self, cores):
+        before = len(self._canon)
+        batch(self, cores)
+        calls["n"] += len(self._canon) - before
+
+    monkeypatch.setattr(compiled.Tables, "canonicals", counted)
+    fast = _run(model, cap, props)
+    assert calls["n"] > 1000
+    monkeypatch.setattr(compiled.Tables, "canonicals", lambda self, cores: None)
+    slow = _run(model, cap, props)
+    assert fast == slow
+
+
+def test_canonicals_are_canonical():
+    """`Tables.canonicals` on every core of a run, the memo emptied first, gives what
+    `canonical` computes for each (representative and permutation), without interning a
+    representative `canonical` would not."""
+    model = load_scenario(SCENARIO_DIR / "large" / "five-containers.yaml").model()
+    T = compiled.explore_compiled(model, max_states=60_000, workers=1).space.tables
+    cores = list(range(len(T.cores)))
+    want = {c: T.canonical(c) for c in cores}
+    n = len(T.cores)
+    assert any(p for _, p in want.values()) and any(len(set(g)) > 2 for g in T.sym.groups)
+    T._canon.clear()
+    T.canonicals(cores[::-1])
+    assert {c: T._canon[c] for c in cores} == want and len(T.cores) == n

@@ -517,6 +517,7 @@ class Tables:
         self._relabelled: dict[int, int] = {}                  # (container state << 6 | position) -> `_relabel`'s
         self._sig_np: tuple[np.ndarray, np.ndarray] | None = None   # `_signature_arrays`: per core, -1 unknown
         self._rel_np: np.ndarray | None = None                 # `_relabel_table`: [state, position], -1 unknown
+        self._ranks: np.ndarray | None = None                  # `_order_ranks`: per container state number
         self._back: dict[tuple, tuple] = {}       # `resolve_shared`'s memo per permutation: inverse, actions, digit weights
         self._canon: dict[int, tuple[int, tuple[int, ...]]] = {}
         self._order_keys: dict[ContainerState, tuple] = {}   # `_order_key`'s memo
@@ -921,6 +922,7 @@ class Tables:
         model, half of them in the worker process if there is one."""
         derived: list[tuple[int, int, tuple[int, ...]]] = []
         todo: dict[int, None] = {}  # ordered, and a set
+        self.canonicals(cores)
         for c in cores:
             rep, perm = self.canonical(c)
             if rep == c:
@@ -978,10 +980,56 @@ class Tables:
         hit = self._canon[c] = (self.intern(rep), tuple(p))
         return hit
 
+    def canonicals(self, cores) -> None:
+        """`canonical` of each core of ``cores`` not known yet, on arrays: the containers of each
+        group of interchangeable ones ordered by the rank of their `_order_key` (`_order_ranks`;
+        a stable sort, so equal keys keep their positions, as the pairs ``(key, position)``
+        sorted do), and the representatives found or built by `_permuted_cores` in the order
+        given -- the order `canonical` called core by core interns them.  Speed only."""
+        if not self.sym:
+            return
+        canon, seen = self._canon, set()
+        todo = [c for c in cores if c not in canon and not (c in seen or seen.add(c))]
+        if not todo:
+            return
+        d = np.array(todo, np.int64)
+        _, cids = self._signature_arrays(d)
+        key = self._order_ranks()[cids]
+        n = self.n
+        p = np.tile(np.arange(n, dtype=np.int64), (d.size, 1))
+        for g in self.sym.groups:
+            gs = np.array(sorted(g), np.int64)
+            p[:, list(g)] = gs[np.argsort(key[:, gs], axis=1, kind="stable")]
+        move = np.flatnonzero((p != np.arange(n)).any(axis=1))
+        q = np.empty_like(p)   # the inverse: the representative's container k is the core's p[k]
+        np.put_along_axis(q, p, np.arange(n, dtype=np.int64)[None, :], axis=1)
+        reps = self._permuted_cores(d[move], q[move]).tolist()
+        for c in d.tolist():
+            canon[c] = (c, ())
+        for c, rep, perm in zip(d[move].tolist(), reps, map(tuple, p[move].tolist())):
+            canon[c] = (rep, perm)
+
+    def _order_ranks(self) -> np.ndarray:
+        """Per container state number (`_cstates`): the rank of its `_order_key` among all of
+        theirs (equal keys, equal ranks), computed again when states were added."""
+        have = self._ranks
+        if have is None or len(have) != len(self._cstates):
+            keys, memo = [], self._order_keys
+            for cs in self._cstates:
+                k = memo.get(cs)
+                if k is None:
+                    k = memo[cs] = _order_key(cs)
+                keys.append(k)
+            rank = {k: r for r, k in enumerate(sorted(set(keys)))}
+            have = self._ranks = np.array([rank[k] for k in keys], np.int64)
+        return have
+
     def canon_arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
         """`canonical` of cores ``0..top-1`` as arrays: representative and permutation number
         (`perms`; 0 is the identity)."""
         reps, pids = self.core_rep, self.core_perm
+        if len(reps) < top:
+            self.canonicals(range(len(reps), top))
         while len(reps) < top:
             rep, p = self.canonical(len(reps))
             reps.append(rep)
@@ -1346,7 +1394,7 @@ class Tables:
             memo.clear()   # (the signatures' numbers go with their memos: `_permuted_core` starts again)
         self._cstates.clear()
         self._sig_heads.clear()
-        self._sig_np = self._rel_np = None   # (their arrays, numbered alike)
+        self._sig_np = self._rel_np = self._ranks = None   # (their arrays, numbered alike)
 
     def _roc_array(self) -> np.ndarray:
         """`row_of_core` as an array: the cores interned since the last call appended, the
