@@ -124,6 +124,8 @@ def test_permuted_cores_on_arrays_are_the_built_ones():
     got = T._permuted_cores(np.array(order, np.int64), np.array([p] * 4, np.int64)).tolist()
     assert got[:3] == [top, top + 1, top + 2] and got[3] == got[1]
     assert got == [_built(T, c, p) for c in order] and len(T.cores) == top + 3
+    heads, sigs = T._sig_np   # the signatures kept for the cores built are the ones `_signature` gives
+    assert [(int(heads[c]), tuple(sigs[c].tolist())) for c in got[:3]] == [T._signature(c) for c in got[:3]]
 
 
 @pytest.mark.parametrize("name,cap,checked", [("four-containers", None, True), ("six-containers", 30_000, True)])

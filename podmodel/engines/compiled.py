@@ -1266,19 +1266,34 @@ class Tables:
         at = np.arange(d.size)
         for j in range(self.n):   # container j moves to position p[j], relabelled there
             out[at, pm[:, j]] = rel[cids[:, j], pm[:, j]]
-        keys = np.concatenate([heads[:, None], out], axis=1).tolist()
+        keys_np = np.concatenate([heads[:, None], out], axis=1)
+        keys = keys_np.tolist()
         got = np.empty(d.size, np.int64)
         by_sig, cores, cstates = self._by_signature, self.cores, self._cstates
+        made = []
         for i, (key, c) in enumerate(zip(map(tuple, keys), d.tolist())):
             dd = by_sig.get(key)
             if dd is None:   # as `_permuted_core` does on a miss
                 dd = by_sig[key] = self.intern(_with_containers(cores[c], tuple([cstates[x] for x in key[1:]])))
+                made.append(i)
             got[i] = dd
+        if made:   # a core built here has this signature (`_signature` would number it so): kept
+            heads, sigs = self._sig_room()
+            new = got[made]
+            fresh = heads[new] < 0
+            heads[new[fresh]], sigs[new[fresh]] = keys_np[made][fresh, 0], keys_np[made][fresh, 1:]
         return got
 
     def _signature_arrays(self, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`_signature` of each core of ``d`` as arrays (pod fields' number, containers' numbers),
         kept per core until `drop_caches` (the numbers go with the signatures' memos)."""
+        heads, cids = self._sig_room()
+        for c in np.unique(d[heads[d] < 0]).tolist():
+            heads[c], cids[c] = self._signature(c)
+        return heads[d], cids[d]
+
+    def _sig_room(self) -> tuple[np.ndarray, np.ndarray]:
+        """`_signature_arrays`' arrays, grown to hold every core (-1: not known yet)."""
         have = self._sig_np
         if have is None or len(have[0]) < len(self.cores):
             size = max(len(self.cores), 2 * (0 if have is None else len(have[0])))
@@ -1286,10 +1301,7 @@ class Tables:
             if have is not None:
                 heads[:len(have[0])], cids[:len(have[0])] = have
             have = self._sig_np = (heads, cids)
-        heads, cids = have
-        for c in np.unique(d[heads[d] < 0]).tolist():
-            heads[c], cids[c] = self._signature(c)
-        return heads[d], cids[d]
+        return have
 
     def _relabel_table(self, cids: np.ndarray, pm: np.ndarray) -> np.ndarray:
         """Container state number ``x`` moved to position ``k`` (`_relabel`, interned): entry
