@@ -1295,11 +1295,12 @@ class Tables:
         return heads[d], cids[d]
 
     def _sig_room(self) -> tuple[np.ndarray, np.ndarray]:
-        """`_signature_arrays`' arrays, grown to hold every core (-1: not known yet)."""
+        """`_signature_arrays`' arrays, grown to hold every core (-1: not known yet; 32-bit: the
+        numbers count distinct pod heads and container states, far fewer than 2 ** 31)."""
         have = self._sig_np
         if have is None or len(have[0]) < len(self.cores):
             size = max(len(self.cores), 2 * (0 if have is None else len(have[0])))
-            heads, cids = np.full(size, -1, np.int64), np.full((size, self.n), -1, np.int64)
+            heads, cids = np.full(size, -1, np.int32), np.full((size, self.n), -1, np.int32)
             if have is not None:
                 heads[:len(have[0])], cids[:len(have[0])] = have
             have = self._sig_np = (heads, cids)
