@@ -1103,7 +1103,9 @@ class Tables:
         order, on arrays: the representatives' edges gathered at once, their restart masks
         permuted by arithmetic, their actions and code operations once per distinct
         (permutation, value) pair through `permute_edge`'s memos, their targets once per
-        distinct pair by `_permuted_cores`, and each row's edges sorted by one ``np.lexsort``.
+        distinct pair by `_permuted_cores` (not kept in `permute_edge`'s target memo: filling
+        it cost more than `resolve_shared`'s few lookups there save, cachegrind), and each
+        row's edges sorted by one ``np.lexsort``.
         The distinct pairs are taken in the order the per-row loop meets them, so actions,
         code operations and cores are interned in the same order and the rows are the same
         as with one `derive_row` call per core (the tests compare whole runs).  Speed only:
@@ -1180,8 +1182,6 @@ class Tables:
             _, first, inv = np.unique(tkey, return_index=True, return_inverse=True)
             met = np.sort(first)   # each distinct (permutation, target) pair, in the order met
             got = self._permuted_cores(d[known][met], pm[met])
-            for q, v, x in zip(pk[met].tolist(), d[known][met].tolist(), got.tolist()):
-                maps[q][1][v] = x   # `permute_edge`'s memo, as the per-row loop leaves it (`resolve_shared`)
             dd[known] = got[np.searchsorted(met, first)][inv.reshape(-1)]   # (per distinct key, in key order)
             ik, mk = i[known], np.zeros(known.size, np.int64)
             for j in range(self.n):   # bit j of the mask moves to bit p[j]
