@@ -107,12 +107,12 @@ def test_permuted_cores_on_arrays_are_the_built_ones():
     assert len(perms) > 1
     d = np.repeat(np.arange(len(T.cores), dtype=np.int64), len(perms))
     pm = np.tile(np.array(perms, np.int64), (len(T.cores), 1))
-    got = T._permuted_cores(d, pm).tolist()
+    got = T._permuted_cores(d, pm)
     n = len(T.cores)
     want = [_built(T, c, tuple(p)) for c, p in zip(d.tolist(), pm.tolist())]
     assert got == want and len(T.cores) == n
     T.drop_caches()
-    assert T._permuted_cores(d[::-1].copy(), pm[::-1].copy()).tolist() == want[::-1]
+    assert T._permuted_cores(d[::-1].copy(), pm[::-1].copy()) == want[::-1]
     # new cores: a core with one container's state changed, permuted: interned in the order given
     core, p = T.cores[0], perms[-1]
     j = next(j for j in range(T.n) if p[j] != j)   # a container the permutation moves
@@ -121,7 +121,7 @@ def test_permuted_cores_on_arrays_are_the_built_ones():
              for k in range(3)]
     top = len(T.cores)
     order = [fresh[2], fresh[0], fresh[1], fresh[0]]
-    got = T._permuted_cores(np.array(order, np.int64), np.array([p] * 4, np.int64)).tolist()
+    got = T._permuted_cores(np.array(order, np.int64), np.array([p] * 4, np.int64))
     assert got[:3] == [top, top + 1, top + 2] and got[3] == got[1]
     assert got == [_built(T, c, p) for c in order] and len(T.cores) == top + 3
     heads, sigs = T._sig_np   # the signatures kept for the cores built are the ones `_signature` gives
@@ -163,3 +163,18 @@ def test_canonicals_are_canonical():
     T._canon.clear()
     T.canonicals(cores[::-1])
     assert {c: T._canon[c] for c in cores} == want and len(T.cores) == n
+
+
+def test_derived_rows_share_their_int_objects():
+    """The rows `derive_rows` appends hold the int objects of the memos and of the
+    representatives' rows, as the per-row loop's did (one object per value), not one new
+    object per edge (memory: the table lists live through the run; 6 bytes per state on
+    five-containers)."""
+    model = load_scenario(SCENARIO_DIR / "large" / "five-containers.yaml").model()
+    T = compiled.explore_compiled(model, max_states=60_000, workers=1).space.tables
+    derived = [c for c in range(len(T.cores)) if T.canonical(c)[0] != c and T.row_of_core[c] >= 0]
+    assert len(derived) > 100
+    for lst in (T.e_dst, T.e_src, T.e_rep):
+        big = [x for c in derived for x in lst[T.off[T.row_of_core[c]]:T.off[T.row_of_core[c]] + T.deg[T.row_of_core[c]]]
+               if x > 256]   # (smaller ints are cached by Python)
+        assert len(big) > 1000 and len({id(x) for x in big}) == len(set(big)) < len(big)

@@ -1003,7 +1003,7 @@ class Tables:
         move = np.flatnonzero((p != np.arange(n)).any(axis=1))
         q = np.empty_like(p)   # the inverse: the representative's container k is the core's p[k]
         np.put_along_axis(q, p, np.arange(n, dtype=np.int64)[None, :], axis=1)
-        reps = self._permuted_cores(d[move], q[move]).tolist()
+        reps = self._permuted_cores(d[move], q[move])
         for c in d.tolist():
             canon[c] = (c, ())
         for c, rep, perm in zip(d[move].tolist(), reps, map(tuple, p[move].tolist())):
@@ -1143,6 +1143,8 @@ class Tables:
         pe = pid[which]
         maps = [self._perm_maps(p) for p in plist]
 
+        shared: dict[int, int] = {}   # the answers' own int objects, value -> object (`_shared`)
+
         def each_pair(key: np.ndarray, size: int, answer: Callable[[int, int], int]) -> np.ndarray:
             """``answer(permutation number, value)`` of each element's pair ``key`` (``pid *
             size + value``), asked once per distinct pair, in the order the elements come."""
@@ -1151,7 +1153,8 @@ class Tables:
             for n, x in enumerate(np.argsort(first, kind="stable").tolist()):
                 if n % 256 == 255:
                     self.check_clock()
-                got[x] = answer(*divmod(int(uniq[x]), size))
+                y = answer(*divmod(int(uniq[x]), size))
+                got[x] = shared.setdefault(y, y)
             return got[inv.reshape(-1)]
 
         def action(q: int, v: int) -> int:
@@ -1182,7 +1185,9 @@ class Tables:
             _, first, inv = np.unique(tkey, return_index=True, return_inverse=True)
             met = np.sort(first)   # each distinct (permutation, target) pair, in the order met
             got = self._permuted_cores(d[known][met], pm[met])
-            dd[known] = got[np.searchsorted(met, first)][inv.reshape(-1)]   # (per distinct key, in key order)
+            for y in got:
+                shared.setdefault(y, y)
+            dd[known] = np.array(got, np.int64)[np.searchsorted(met, first)][inv.reshape(-1)]   # (per distinct key, in key order)
             ik, mk = i[known], np.zeros(known.size, np.int64)
             for j in range(self.n):   # bit j of the mask moves to bit p[j]
                 mk |= ((ik >> j) & 1) << pm[:, j]
@@ -1197,9 +1202,16 @@ class Tables:
             roc[c] = first_row + n
         self.off.extend((starts + first_edge).tolist())
         self.deg.extend(dg.tolist())
-        self.e_src.extend(np.repeat(np.array([c for c, _, _ in live], np.int64), dg).tolist())
-        for lst, col in ((self.e_dst, dd), (self.e_inc, inc), (self.e_op, oo), (self.e_act, k), (self.e_rep, er)):
-            lst.extend(col[order].tolist())
+        # the lists hold the int objects the per-row loop would (from the memos, the
+        # representative's row, one per row for the source): no new object per edge
+        # (memory: 6 bytes per state more on five-containers without this)
+        e_src = self.e_src
+        for (c, _, _), m in zip(live, dg.tolist()):
+            e_src.extend([c] * m)
+        get = shared.get
+        for lst, col in ((self.e_dst, dd), (self.e_inc, inc), (self.e_op, oo), (self.e_act, k)):
+            lst.extend([get(x, x) for x in col[order].tolist()])
+        self.e_rep.extend(map(self.e_rep.__getitem__, np.asarray(at, np.int64)[order].tolist()))
 
     def permute_edge(self, edge: tuple[int, int, int, int], p: tuple[int, ...]) -> tuple[int, int, int, int]:
         """An edge out of a representative core, as out of the core ``p`` relates it to
@@ -1252,7 +1264,7 @@ class Tables:
                 _with_containers(t, tuple([self._cstates[x] for x in out])))
         return dd
 
-    def _permuted_cores(self, d: np.ndarray, pm: np.ndarray) -> np.ndarray:
+    def _permuted_cores(self, d: np.ndarray, pm: np.ndarray) -> list[int]:
         """`_permuted_core` of each pair (core ``d[i]``, permutation ``pm[i]``, a row), on
         arrays: the cores' signatures gathered (`_signature_arrays`), each container's number
         relabelled and moved by two gathers (`_relabel_table`), and only the lookup by
@@ -1261,7 +1273,7 @@ class Tables:
         pair by pair interns them.  Speed only: on six-containers `derive_rows` asks about
         464 k pairs, 135 k of them new cores."""
         if not d.size:
-            return np.zeros(0, np.int64)
+            return []
         heads, cids = self._signature_arrays(d)
         rel = self._relabel_table(cids, pm)
         out = np.empty_like(cids)
@@ -1270,7 +1282,7 @@ class Tables:
             out[at, pm[:, j]] = rel[cids[:, j], pm[:, j]]
         keys_np = np.concatenate([heads[:, None], out], axis=1)
         keys = keys_np.tolist()
-        got = np.empty(d.size, np.int64)
+        got: list[int] = [0] * d.size
         by_sig, cores, cstates = self._by_signature, self.cores, self._cstates
         made = []
         for i, (key, c) in enumerate(zip(map(tuple, keys), d.tolist())):
@@ -1281,7 +1293,7 @@ class Tables:
             got[i] = dd
         if made:   # a core built here has this signature (`_signature` would number it so): kept
             heads, sigs = self._sig_room()
-            new = got[made]
+            new = np.array([got[i] for i in made], np.int64)
             fresh = heads[new] < 0
             heads[new[fresh]], sigs[new[fresh]] = keys_np[made][fresh, 0], keys_np[made][fresh, 1:]
         return got
