@@ -1177,6 +1177,7 @@ class Tables:
         k = each_pair(pe * len(self.actions) + a, len(self.actions), action)
         known = np.flatnonzero(d >= 0)   # the others are resolved per state: (-1, 0, 0, action)
         dd, inc, oo = np.full(d.size, -1, np.int64), np.zeros(d.size, np.int64), np.zeros(d.size, np.int64)
+        at_got, got = np.full(d.size, -1, np.int64), []   # each edge's target among `_permuted_cores`' answers
         if known.size:
             pk = pe[known]
             oo[known] = each_pair(pk * len(self.ops) + o[known], len(self.ops), op)
@@ -1185,9 +1186,8 @@ class Tables:
             _, first, inv = np.unique(tkey, return_index=True, return_inverse=True)
             met = np.sort(first)   # each distinct (permutation, target) pair, in the order met
             got = self._permuted_cores(d[known][met], pm[met])
-            for y in got:
-                shared.setdefault(y, y)
-            dd[known] = np.array(got, np.int64)[np.searchsorted(met, first)][inv.reshape(-1)]   # (per distinct key, in key order)
+            at_got[known] = np.searchsorted(met, first)[inv.reshape(-1)]   # (per distinct key, in key order)
+            dd[known] = np.array(got, np.int64)[at_got[known]]
             ik, mk = i[known], np.zeros(known.size, np.int64)
             for j in range(self.n):   # bit j of the mask moves to bit p[j]
                 mk |= ((ik >> j) & 1) << pm[:, j]
@@ -1208,9 +1208,15 @@ class Tables:
         e_src = self.e_src
         for (c, _, _), m in zip(live, dg.tolist()):
             e_src.extend([c] * m)
+        got.append(-1)   # (at_got -1: a conditional edge's target)
+        self.e_dst.extend(map(got.__getitem__, at_got[order].tolist()))
         get = shared.get
-        for lst, col in ((self.e_dst, dd), (self.e_inc, inc), (self.e_op, oo), (self.e_act, k)):
-            lst.extend([get(x, x) for x in col[order].tolist()])
+        for lst, col in ((self.e_inc, inc), (self.e_op, oo), (self.e_act, k)):
+            col = col[order]
+            if col.size and int(col.max()) <= 256:   # Python's own small ints: shared already
+                lst.extend(col.tolist())
+            else:
+                lst.extend([get(x, x) for x in col.tolist()])
         self.e_rep.extend(map(self.e_rep.__getitem__, np.asarray(at, np.int64)[order].tolist()))
 
     def permute_edge(self, edge: tuple[int, int, int, int], p: tuple[int, ...]) -> tuple[int, int, int, int]:
