@@ -980,7 +980,7 @@ class Tables:
         hit = self._canon[c] = (self.intern(rep), tuple(p))
         return hit
 
-    def canonicals(self, cores) -> None:
+    def canonicals(self, cores: Sequence[int]) -> None:
         """`canonical` of each core of ``cores`` not known yet, on arrays: the containers of each
         group of interchangeable ones ordered by the rank of their `_order_key` (`_order_ranks`;
         a stable sort, so equal keys keep their positions, as the pairs ``(key, position)``
@@ -1143,7 +1143,7 @@ class Tables:
         pe = pid[which]
         maps = [self._perm_maps(p) for p in plist]
 
-        shared: dict[int, int] = {}   # the answers' own int objects, value -> object (`_shared`)
+        shared: dict[int, int] = {}   # the answers' own int objects, value -> object (see the end)
 
         def each_pair(key: np.ndarray, size: int, answer: Callable[[int, int], int]) -> np.ndarray:
             """``answer(permutation number, value)`` of each element's pair ``key`` (``pid *
