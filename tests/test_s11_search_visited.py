@@ -1,7 +1,6 @@
-"""The visited set's NumPy paths against their references (`podmodel.engines.visited`):
-a table built by one sort (`_place_sorted`) against one built by rounds (`_place`), and the
-numbering by claimers (`_claim`) against the numbering by ``np.minimum.at`` (`_firsts`)
-and against the sorted array."""
+"""The visited set's NumPy rounds against their references (`podmodel.engines.visited`):
+the numbering by claimers (`_claim`) against the numbering by ``np.minimum.at``
+(`_firsts`) and against the sorted array."""
 
 import numpy as np
 import pytest
@@ -18,43 +17,6 @@ def _valid(table: np.ndarray, codes: np.ndarray, n: int) -> None:
     for s, k in zip(full.tolist(), table[full].tolist()):
         start = int(visited.home(codes[k - 1:k], shift)[0])
         assert all(table[(start + d) % table.size] != 0 for d in range((s - start) % table.size))
-
-
-def _found(table: np.ndarray, codes: np.ndarray, n: int) -> list[int]:
-    """Each code's number as a lookup finds it (`Visited.find` on this table)."""
-    v = visited.Visited(np.zeros(0, np.int64), hash_from=0, jit_from=None)
-    v.column = visited.Column(np.int64, codes[:n])
-    v.size, v.table, v.bits = n, table, table.size.bit_length() - 1
-    return v.find(codes[:n]).tolist()
-
-
-@pytest.mark.parametrize("n, bits, block, pack", [
-    (0, 10, 1 << 18, 63), (1, 10, 1 << 18, 63), (700, 10, 1 << 18, 63),   # 700 of 1024: long runs
-    (990, 10, 64, 63),            # nearly full, cut in blocks: runs across blocks, wrapping around
-    (5000, 14, 333, 63), (3000, 12, 1 << 18, 0)])   # the last: packing refused, rounds only
-def test_a_table_built_by_one_sort_is_valid_and_finds_every_code(monkeypatch, n, bits, block, pack):
-    """`_place_sorted` fills an empty table so that every number sits once, on an unbroken
-    run from its home, and each code's lookup finds its number, as the rounds' table does
-    (`_place`); with codes crowded into the last slots (runs that wrap past the end), across
-    blocks, and without packing."""
-    monkeypatch.setattr(visited, "BLOCK", block)
-    monkeypatch.setattr(visited, "PACK_BITS", pack)
-    rng = np.random.default_rng(n + bits)
-    codes = np.unique(rng.integers(0, 1 << 50, 3 * n + 10))[:n]
-    rng.shuffle(codes)
-    if n == 990:   # half of them homed in the last 16 slots: their runs wrap around to slot 0
-        shift = 64 - bits
-        extra = rng.integers(0, 1 << 50, 200_000)
-        extra = np.setdiff1d(extra[visited.home(extra, shift) >= (1 << bits) - 16], codes)[:500]
-        rng.shuffle(extra)
-        codes = np.concatenate([extra, codes])[:n]
-        assert np.unique(codes).size == n and (visited.home(codes, shift) >= (1 << bits) - 16).sum() >= 500
-    ref = np.zeros(1 << bits, np.int32)
-    visited._place(ref, codes, 64 - bits, np.arange(n, dtype=np.int64))
-    got = np.zeros(1 << bits, np.int32)
-    visited._place_sorted(got, codes, 64 - bits, n)
-    _valid(got, codes, n)
-    assert _found(got, codes, n) == _found(ref, codes, n) == list(range(n))
 
 
 def test_firsts_is_each_claimers_first_candidate():

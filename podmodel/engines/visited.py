@@ -59,8 +59,6 @@ NO_NUMBA_ENV = "PODMODEL_NO_NUMBA"
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 #: Numbers inserted at once by NumPy's rounds when a table is built (bounds the temporaries).
 BLOCK = 1 << 18
-#: Bits of a packed (home slot, number) key of `_place_sorted` (beyond: `_place`'s rounds).
-PACK_BITS = 63
 
 _kernels = None
 
@@ -153,49 +151,6 @@ def _place(table: np.ndarray, codes: np.ndarray, shift: int, ids: np.ndarray) ->
         placed[free[np.take(table, pf) == xf]] = True
         left = np.flatnonzero(~placed)
         x, pos = x[left], (pos[left] + 1) & mask
-
-
-def _place_sorted(table: np.ndarray, codes: np.ndarray, shift: int, n: int) -> None:
-    """Insert the numbers ``0 .. n - 1`` (of distinct codes ``codes[:n]``) into the empty
-    ``table``, in order of home slot: placed that way, the k-th number's slot is the first
-    free one from its home, ``max(home_k, slot_(k-1) + 1)``, i.e. ``k + max(home_i - i for
-    i <= k)``, one running maximum for all; those pushed past the last slot wrap around by
-    `_place`'s rounds.  Every number sits at the end of an unbroken run of taken slots from
-    its home, as linear probing wants (the slots differ from an insertion in number order:
-    only lookups read them).  Speed only: one sort of ``n`` packed (home, number) integers
-    instead of a round per probe (`_place`: a million codes into 2**21 slots, 52-60 ms by
-    rounds, 37-44 ms so, table zeroed before); the running maximum and the writes go `BLOCK`
-    numbers at a time (the temporaries beyond the keys stay small)."""
-    if not n:
-        return
-    nb = (n - 1).bit_length()
-    bits = table.size.bit_length() - 1
-    if bits + nb > PACK_BITS:   # no room to pack both in one integer: by rounds
-        for a in range(0, n, BLOCK):
-            _place(table, codes, shift, np.arange(a, min(n, a + BLOCK), dtype=np.int64))
-        return
-    key = np.empty(n, np.int64)
-    for a in range(0, n, BLOCK):
-        b = min(n, a + BLOCK)
-        key[a:b] = (home(codes[a:b], shift) << nb) | np.arange(a, b, dtype=np.int64)
-    key.sort()
-    low = np.int64((1 << nb) - 1)
-    last = np.int64(-1)   # the slot of the previous number placed (-1: none yet)
-    wrap = []
-    for a in range(0, n, BLOCK):
-        k = key[a:a + BLOCK]
-        run = (k >> nb) - np.arange(a, a + k.size, dtype=np.int64)
-        run[0] = max(run[0], last - a + 1)   # no slot before the previous number's next
-        np.maximum.accumulate(run, out=run)
-        at = run + np.arange(a, a + k.size, dtype=np.int64)
-        last = at[-1]
-        ids = k & low
-        inside = at < table.size
-        table[at[inside]] = (ids[inside] + 1).astype(table.dtype)
-        if not inside.all():
-            wrap.append(ids[~inside])
-    if wrap:
-        _place(table, codes, shift, np.concatenate(wrap))
 
 
 def _claim(table: np.ndarray, slots: np.ndarray, marks: np.ndarray) -> None:
@@ -315,7 +270,7 @@ class Visited:
     # -- hash table -------------------------------------------------------------------
     def _to_hash(self) -> None:
         self._alloc(self.size)
-        self._refill()
+        self._insert(0, self.size)
         self.sorted = self.sorted_ids = None
 
     def _alloc(self, n: int, bits: int | None = None) -> None:
@@ -328,21 +283,21 @@ class Visited:
         # zeros: pages the kernel gives zeroed (np.full wrote them all)
         self.table = np.zeros(1 << self.bits, np.int32 if self.bits < 30 else np.int64)
 
-    def _refill(self) -> None:
-        """Insert every number (the codes in `column`, distinct) into the table just
-        allocated: by numba's loop when in use, else by `_place_sorted` (NumPy)."""
+    def _insert(self, lo: int, hi: int) -> None:
+        """Insert the numbers ``lo .. hi - 1`` (their codes in `column`, distinct, absent)."""
         codes, shift = self.column.a, 64 - self.bits
         if self.kernels is not None:
-            self.kernels.insert_all(self.table, codes, 0, self.size, np.uint64(shift))
-        else:
-            _place_sorted(self.table, codes, shift, self.size)
+            self.kernels.insert_all(self.table, codes, lo, hi, np.uint64(shift))
+            return
+        for a in range(lo, hi, BLOCK):
+            _place(self.table, codes, shift, np.arange(a, min(hi, a + BLOCK), dtype=np.int64))
 
     def _grow(self, n: int = 0, same: bool = False) -> None:
         """The table rebuilt from `column` for ``n`` codes, at least twice as large
         (``same``: as large)."""
         bits = self.bits if same else max(self.bits + 1, (int(max(n, 1) / self.load) - 1).bit_length())
         self._alloc(max(n, self.size), bits)
-        self._refill()
+        self._insert(0, self.size)
 
     def _visit_hash(self, cand, room):
         """NumPy's rounds.  While they run, a slot claimed by candidate ``j`` holds
