@@ -2824,47 +2824,28 @@ SLICE = 1 << 16
 
 def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndarray, deg: np.ndarray,
             room: Callable[[], int | None]) -> Iterator[tuple[int, int]]:
-    """Ranges ``[lo, hi)`` of the frontier to expand, each of at most `CHUNK` transitions
-    (or one state), as many states as fit.
+    """Ranges ``[lo, hi)`` of the frontier to expand, each of at most `CHUNK` transitions.
 
     The frontier's table rows are compiled a slice at a time, just before it is expanded,
     into ``rows`` and ``deg``; a slice is at most `SLICE` states and, when ``room()`` (the
     states left under ``max_states``) is set, about that many, so a run cut by its cap
     compiles few core states it does not need.
-
-    Without a cap, the states of a slice left over after its full chunks are expanded with
-    the next slice's first ones (the layer's rows are all compiled anyway): a slice of
-    65,536 states has some 300,000 transitions on five-containers, which cut alone gave a
-    chunk of 262,144 and one of some 5,000-90,000, every other chunk small (speed only:
-    each chunk pays the visited set's rounds and the checks' passes; 66 -> 53 chunks there,
-    the rest are the layers' last chunks).
-    With a cap, each slice is cut alone, as ``room()`` is read before each slice.
     """
-    lo = pos = 0   # the next chunk starts at lo; the rows are compiled up to pos
-    while lo < size:
+    pos = 0
+    while pos < size:
         left = room()
         end = min(size, pos + min(SLICE, max(256, left) if left else SLICE))
-        if end > pos:
-            T.check_clock()
-            rows[pos:end] = T.rows(core[pos:end], l[pos:end])
-            if (len(T.cores) + 1) * T.RL >= 1 << 62:
-                raise OverflowError("too many core states for 64-bit packing")
-            deg[pos:end] = T.arrays()[1][rows[pos:end]]
-            pos = end
-        cum = np.cumsum(deg[lo:pos])   # transitions of lo .. pos - 1 (a chunk: as many states as fit)
-        start, done = lo, 0
-        while True:
-            k = lo + int(np.searchsorted(cum, done + CHUNK, side="right"))
-            if k >= pos:
-                break
-            k = max(k, start + 1)   # (a state of more than CHUNK transitions: alone)
-            yield start, k
-            start, done = k, int(cum[k - 1 - lo])
-        lo = start
-        if pos == size or left is not None:   # the frontier's end, or a cap: the rest now
-            if lo < pos:
-                yield lo, pos
-            lo = pos
+        T.check_clock()
+        rows[pos:end] = T.rows(core[pos:end], l[pos:end])
+        if (len(T.cores) + 1) * T.RL >= 1 << 62:
+            raise OverflowError("too many core states for 64-bit packing")
+        deg[pos:end] = T.arrays()[1][rows[pos:end]]
+        cum = np.cumsum(deg[pos:end])
+        cuts = (pos + np.searchsorted(cum, np.arange(CHUNK, int(cum[-1]) if cum.size else 0, CHUNK), side="right")).tolist()
+        for lo, hi in zip([pos, *cuts], [*cuts, end]):
+            if lo < hi:
+                yield lo, hi
+        pos = end
 
 
 def _tally(acc: np.ndarray, idx: np.ndarray) -> np.ndarray:
