@@ -129,10 +129,10 @@ def test_hash_table_and_split_tables_agree_with_the_reference(monkeypatch, name,
         pytest.importorskip("numba", reason="numba (the explore extra) is not installed")
     model = load_scenario(SCENARIO_DIR / f"{name}.yaml").model()
     props = properties_for(model)
-    one_table = []   # per apply_op call: whether it used the one table (else the split tables)
-    real = compiled.Tables.apply_op
-    monkeypatch.setattr(compiled.Tables, "apply_op",
-                        lambda self, l, ops: (real(self, l, ops), one_table.append(self._op_table is not None))[0])
+    one_table = []   # per code operation lookup: whether it used the one table (else the split tables)
+    real = compiled.Tables._op_flat
+    monkeypatch.setattr(compiled.Tables, "_op_flat",
+                        lambda self: (lambda t: (one_table.append(t is not None), t)[1])(real(self)))
     monkeypatch.setattr(visited, "_kernels", False)  # no numba, no hash table: the reference
     monkeypatch.setattr(visited, "HASH_FROM", None)
     slow = compiled.explore_compiled(model, properties=props, max_states=cap, workers=1)

@@ -218,3 +218,23 @@ def test_distinct_is_numpys_unique(n, top):
         for bound in (top, None):
             got = compiled._distinct(y, bound)
             assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("limit", [None, 0])
+def test_target_codes_are_the_three_parts(monkeypatch, limit):
+    """`Tables.target_codes` (in place, with the lookup tables) gives ``dst * RL +
+    apply_inc(r, inc) * LB + apply_op(l, ops)`` for every table edge of a run from random
+    counts and codes, and so without the tables (`TABLE_LIMIT` 0: digit arithmetic and the
+    split code tables)."""
+    T = explore(load_scenario(SCENARIO_DIR / "container-restart-rules.yaml").model(), engine="compiled").space.tables
+    if limit is not None:
+        monkeypatch.setattr(compiled, "TABLE_LIMIT", limit)
+        T._inc_table = T._op_table = None
+    rng = np.random.default_rng(4)
+    e_dst, e_inc, e_op = T.arrays()[2:5]
+    e = rng.integers(0, len(e_dst), 5000)
+    dst, inc, ops = np.abs(e_dst[e]), e_inc[e], e_op[e]
+    r, l = rng.integers(0, T.R, e.size), rng.integers(0, T.LB, e.size)
+    want = dst * T.RL + T._inc(r, inc) * T.LB + T._op(l, ops)
+    assert (T.target_codes(dst.copy(), inc.copy(), ops.copy(), r, l) == want).all()
+    assert (T._inc_table is None) == (limit == 0) and (T._op_table is None) == (limit == 0)

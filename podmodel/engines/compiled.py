@@ -1504,12 +1504,40 @@ class Tables:
     # -- arithmetic on counts and codes -------------------------------------------
     def apply_inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Counts after a restart mask: ``min(r_j + 1, max_restarts)`` where the bit is set."""
+        table = self._inc_flat()
+        if table is not None:
+            return np.take(table, mask * self.R + r)
+        return self._inc(r, mask)
+
+    def _inc_flat(self) -> np.ndarray | None:
+        """`apply_inc`'s lookup table, flat (``mask * R + r`` -> counts), built at the first
+        call; None when ``masks x counts`` exceeds `TABLE_LIMIT`."""
         if self._inc_table is None and (1 << self.n) * self.R <= TABLE_LIMIT:
             codes = np.arange(self.R, dtype=np.int64)
             self._inc_table = np.stack([self._inc(codes, np.full(self.R, m, np.int64)) for m in range(1 << self.n)])
-        if self._inc_table is not None:
-            return np.take(self._inc_table.reshape(-1), mask * self.R + r)
-        return self._inc(r, mask)
+        return None if self._inc_table is None else self._inc_table.reshape(-1)
+
+    def target_codes(self, dst: np.ndarray, inc: np.ndarray, ops: np.ndarray, r: np.ndarray,
+                     l: np.ndarray) -> np.ndarray:
+        """The packed codes ``dst * RL + apply_inc(r, inc) * LB + apply_op(l, ops)`` of a
+        chunk's targets.  ``dst``, ``inc`` and ``ops`` are the caller's own int64 arrays and
+        are written over.  Speed only: with both lookup tables, the indices, products and
+        sums are computed in place, without the expression's temporaries (262,144 targets
+        with five-containers' table sizes, the three gathers included: 6.7-7.2 -> 6.3-6.4 ms
+        under load); else the three parts as written."""
+        inc_t, op_t = self._inc_flat(), self._op_flat()
+        if inc_t is None or op_t is None:
+            return dst * self.RL + self.apply_inc(r, inc) * self.LB + self.apply_op(l, ops)
+        inc *= self.R
+        inc += r
+        out = np.take(inc_t, inc)
+        out *= self.LB
+        ops *= self.LB
+        ops += l
+        out += np.take(op_t, ops)
+        dst *= self.RL
+        out += dst
+        return out
 
     def _inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
         out = r.copy()
@@ -1522,21 +1550,29 @@ class Tables:
     def apply_op(self, l: np.ndarray, ops: np.ndarray) -> np.ndarray:
         """Codes after code operations ``ops`` (one per element): a lookup table while
         ``ops x codes`` fits `TABLE_LIMIT`, else two (`_split_tables`)."""
-        if len(self.ops) * self.LB <= TABLE_LIMIT:
-            done = 0 if self._op_table is None else len(self._op_table)
-            if done < len(self.ops):
-                # the new operations' rows from the two small tables: row[q * w + rem] = lo[rem] + hi[q]
-                lo, hi, w = self._split_tables()
-                new = (hi[done:, :, None] + lo[done:, None, :]).reshape(-1, self.LB).astype(
-                    np.int32 if self.LB < 1 << 31 else np.int64)
-                self._op_table = new if self._op_table is None else np.concatenate([self._op_table, new])
-            return np.take(self._op_table.reshape(-1), ops * self.LB + l)   # flat: faster than [ops, l]
+        table = self._op_flat()
+        if table is not None:
+            return np.take(table, ops * self.LB + l)   # flat: faster than [ops, l]
         lo, hi, w = self._split_tables()
         q, rem = np.divmod(l, w)
         at = ops * w
         out = np.take(lo.reshape(-1), at + rem)
         out += np.take(hi.reshape(-1), ops * hi.shape[1] + q)
         return out
+
+    def _op_flat(self) -> np.ndarray | None:
+        """`apply_op`'s one lookup table, flat (``op * LB + codes`` -> codes), extended by the
+        operations added since the last call; None when ``ops x codes`` exceeds `TABLE_LIMIT`."""
+        if len(self.ops) * self.LB > TABLE_LIMIT:
+            return None
+        done = 0 if self._op_table is None else len(self._op_table)
+        if done < len(self.ops):
+            # the new operations' rows from the two small tables: row[q * w + rem] = lo[rem] + hi[q]
+            lo, hi, w = self._split_tables()
+            new = (hi[done:, :, None] + lo[done:, None, :]).reshape(-1, self.LB).astype(
+                np.int32 if self.LB < 1 << 31 else np.int64)
+            self._op_table = new if self._op_table is None else np.concatenate([self._op_table, new])
+        return self._op_table.reshape(-1)
 
     def _split_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
         """``(lo, hi, w)`` with ``apply_op(l, op) == lo[op, l % w] + hi[op, l // w]``: each
@@ -3200,7 +3236,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         dst[cond], inc[cond], ops[cond], rid[cond] = T.resolve_many(
                             core[rep[cond]], e_act[e[cond]], l[rep[cond]])
                     r_rep, l_rep = r[rep], l[rep]
-                    cand = dst * RL + T.apply_inc(r_rep, inc) * LB + T.apply_op(l_rep, ops)
+                    cand = T.target_codes(dst, inc, ops, r_rep, l_rep)   # (dst, inc, ops written over)
                     acts = e_act[e]
                     if checks.steps:
                         checks.transitions(e, rid, r_rep, l_rep, first_id + rep, acts)
