@@ -25,7 +25,10 @@ whose observations span ranges is then *stitched*, range after range, in the par
 
 Indices are made global by shifting each range by the number of observations before it.  An
 input error in any range (bad JSON, a value over several lines: not JSON Lines) makes the
-parent check the file in one process, which reports the error with its true location.
+parent check the file in one process, which reports the error with its true location -- but
+for a file changed while it was checked (`~podmodel.oracle.formats.FileChanged`: a head read
+again that is not the pod and resourceVersion the worker read, `_feed_head`; a range checked
+again in a file whose `_stamp` changed), which is raised as it is.
 
 **Other framings**, and ``coverage=True``: worker ``k`` of ``N`` reads the whole file and checks
 the pods whose uid hashes to ``k`` (CRC-32 of the uid, or of namespace/name), so every worker
@@ -63,10 +66,11 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
 import orjson
+from msgspec import UNSET as _UNSET
 
 from podmodel.model.collector import fewer_collections
-from podmodel.oracle.checker import TraceChecker, _PodState
-from podmodel.oracle.formats import InputError, Location, Observation, nothing_to_check
+from podmodel.oracle.checker import TraceChecker, _PodState, same_line
+from podmodel.oracle.formats import FileChanged, InputError, Location, Observation, nothing_to_check
 from podmodel.oracle.lines import (
     LaneObservation,
     lane_items,
@@ -367,9 +371,10 @@ class _Head(NamedTuple):
     """A pod's first observation in a range, and what the worker made of it (as for a new pod)."""
 
     index: int
-    # where the pod's line is in the file, ``(start, end)``, for a Pod the typed lane read (its
-    # observation is that line's: the parent reads it again only if it stitches the head); else
-    # the pod pickled (exact, whatever the reader produced)
+    # where the pod's line is in the file and its resourceVersion, ``(start, end, rv)``, for a Pod
+    # the typed lane read (its observation is that line's: the parent reads it again only if it
+    # stitches the head, and checks that it is the same pod's, `checker.same_line`); else the pod
+    # pickled (exact, whatever the reader produced)
     pod: bytes | tuple
     event: str | None
     location: tuple | None  # (line, column, offset) in the file (its name: the path)
@@ -510,9 +515,11 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
                 uid = item[5].uid
                 _name, line_no, col, at = item[3]
                 key = uid if type(uid) is str and uid else _state_key(LaneObservation.of(item, typed).pod)
-                # the pod's line in the file, (start, end): the parent reads it again only if it stitches the head
-                head(key, item[0], (at - col + 1, at - col + 1 + len(item[2])), item[1], (line_no, col, at), found,
-                     n_before, n_ended)
+                # the pod's line in the file, (start, end), and its resourceVersion: the parent reads it
+                # again only if it stitches the head (and checks it is the same pod's, `_feed_head`)
+                rv = item[5].resourceVersion
+                head(key, item[0], (at - col + 1, at - col + 1 + len(item[2]), None if rv is _UNSET else rv), item[1],
+                     (line_no, col, at), found, n_before, n_ended)
                 return found
 
             checker._first_item = first_of_pod  # (for this range: removed below)
@@ -758,15 +765,18 @@ class _Unstitchable(Exception):
     """A head whose state after the stitch differs from the worker's: check in one process."""
 
 
-def _feed_head(path: str, head: _Head, stitcher: TraceChecker, specs: dict, file: Any) -> list[Violation]:
-    """Check a head with ``stitcher``: the Pod as the worker's lane read it -- its line read again
-    from ``file`` (``path`` opened for reading; `podmodel.oracle.lines.reread_item`; ``specs``: spec
-    bytes -> the one decoded spec) -- or unpickled."""
+def _feed_head(path: str, key: Any, head: _Head, stitcher: TraceChecker, specs: dict, file: Any) -> list[Violation]:
+    """Check the head of the pod of ``key`` with ``stitcher``: the Pod as the worker's lane read it
+    -- its line read again from ``file`` (``path`` opened for reading;
+    `podmodel.oracle.lines.reread_item`; ``specs``: spec bytes -> the one decoded spec), which
+    must still be an observation of that pod with the resourceVersion the worker read
+    (`~podmodel.oracle.checker.same_line`: else `~podmodel.oracle.formats.FileChanged`, the file
+    changed while it was checked) -- or unpickled."""
     where = (path, *head.location)
     if type(head.pod) is tuple:
-        start, end = head.pod
+        start, end, rv = head.pod
         file.seek(start)
-        line = file.read(end - start)
+        line = same_line(file.read(end - start), where, head.event, key, rv)
         item = reread_item(line, head.index, where, stitcher._typed, specs) if stitcher._typed is not None else None
         if item is not None:
             return stitcher._observe_item(item)
@@ -809,8 +819,12 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
             stitcher._pods[key] = stitcher.adopt(pred.clone())
             del emitted[:]
             if file is None:  # (opened once, for the heads stitched)
-                file = open(path, "rb")  # noqa: SIM115
-            found = _feed_head(path, head, stitcher, specs, file)
+                try:
+                    file = open(path, "rb")  # noqa: SIM115
+                except OSError:  # (the file the workers read is gone)
+                    raise FileChanged(f"{path}: the file changed while it was checked (it cannot be read again)",
+                                      name=path, expected="the file as it was read") from None
+            found = _feed_head(path, key, head, stitcher, specs, file)
             st = stitcher._pods.pop(key, None)
             if _after(st) != head.after:
                 raise _Unstitchable(key)
@@ -869,10 +883,33 @@ def _recheck(path: str, start: int, end: int, base: int, live: dict, gates: Mapp
     return checker.violations, ended, checker._pods
 
 
+def _stamp(path: str) -> tuple[int, int, int, int] | None:
+    """The file's device, inode, size and modification time (ns), None if it cannot be read: a
+    range checked again in the parent (`_recheck`) reads bytes a worker read before, and must
+    find the same file (`_same_file`)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _same_file(path: str, stamp: tuple | None, start: int, end: int) -> None:
+    """`~podmodel.oracle.formats.FileChanged` unless the file still has its `_stamp` ``stamp``
+    (taken before the ranges were read; None: not taken) after ``[start, end)`` was read again."""
+    if stamp is not None and _stamp(path) != stamp:
+        raise FileChanged(f"{path}: the file changed while it was checked (bytes {start}-{end} read again)",
+                          name=path, offset=start, expected="the file as it was read")
+
+
 def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates: Mapping[str, bool] | None,
-            version: str | None, timings: dict | None = None, own: dict | None = None) -> Verdict:
+            version: str | None, timings: dict | None = None, own: dict | None = None,
+            stamp: tuple | None = None) -> Verdict:
     """The verdict of the ranges' parts.  ``own``: what `_check_range` kept of the first range
-    checked in this process (its checker stitches the heads, with the specs its lane decoded)."""
+    checked in this process (its checker stitches the heads, with the specs its lane decoded).
+    ``stamp``: the file's `_stamp` before the ranges were read; when a range is checked again, the
+    file must still have it afterwards (else `~podmodel.oracle.formats.FileChanged`: that range's
+    verdict would be on other bytes than the rest's)."""
     emitted: list = []
     if own is not None:
         stitcher, specs = own["checker"], own["specs"]
@@ -894,7 +931,12 @@ def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates:
             live.update(new_live)
         except _Unstitchable:
             rechecked += 1
-            found, ended, live = _recheck(path, start, end, base, live, gates, version)
+            try:
+                found, ended, live = _recheck(path, start, end, base, live, gates, version)
+            except InputError:
+                _same_file(path, stamp, start, end)
+                raise
+            _same_file(path, stamp, start, end)
         hits.append(stitcher._hits - before)
         base += part.count
         violations.extend(found)
@@ -1010,6 +1052,7 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
     """The byte-range check, or None when the file must be checked in one process."""
     began = time.perf_counter()
     checked = received = began  # (wall clock: when this process's ranges were checked, the workers' parts read)
+    stamp = _stamp(path)
     ranges = line_ranges(path, jobs, FIRST_SHARE)
     own: dict = {}
     mine: list | None = None  # the ranges this process took from the board (forked workers)
@@ -1048,6 +1091,8 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
                     # not waiting for the workers to exit (to tear down their heaps): they have
                     # nothing more to say (the pool's thread joins them)
                     pool.shutdown(wait=False, cancel_futures=True)
+    except FileChanged:
+        raise  # (checked again in one process, the changed file would get a verdict)
     except InputError:
         return None  # one process words the error with its true location
     cpu = time.process_time()
@@ -1062,7 +1107,9 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         unpickled = time.process_time()
         if not sum(p.count for p in parts):
             return None  # nothing to check: one process says why
-        verdict = _stitch(path, ranges, parts, gates, version, timings, own or None)
+        verdict = _stitch(path, ranges, parts, gates, version, timings, own or None, stamp)
+    except FileChanged:
+        raise
     except InputError:
         return None
     finally:
