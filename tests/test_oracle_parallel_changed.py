@@ -50,9 +50,10 @@ def _stitched_heads(path: Path) -> tuple[int, str, tuple]:
         path.write_text(_trace(seed, mutate=False))
         for cut in _line_starts(path.read_bytes()):
             _ranges, (first, second), _keep = _parts(path, cut)
-            for key, head in second.heads.items():
-                if key in first.live and type(head[1]) is tuple and type(key) is str:
-                    return cut, key, head[1]
+            for key, flat in second.heads.items():
+                head = parallel._head_of(flat)
+                if key in first.live and type(head.pod) is tuple and type(key) is str:
+                    return cut, key, head.pod
     raise AssertionError("no head read again by byte range")
 
 

@@ -215,16 +215,29 @@ def same_line(line: bytes, where: tuple, event: str | None, key: Any, rv: Any) -
         meta = decoded.metadata if event is None else decoded.object.metadata
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, AttributeError):
         meta = None
-    if meta is None or _key_of_meta(meta) != key or meta.resourceVersion != rv:
-        path, line_no, column, offset = where
-        raise FileChanged(f"{path}: the file changed while it was checked (line {line_no} is not the one read)",
-                          name=path, line=line_no, column=column, offset=offset, expected="the file as it was read")
+    if meta is None or not same_meta(meta, key, rv):
+        raise file_changed(where)
     return line
 
 
-def _key_of_meta(meta: _LineMeta) -> Any:
+def file_changed(where: tuple) -> FileChanged:
+    """The error for a line read again at ``where`` (``(path, line, column, byte offset)``) that is
+    not the observation read there before (`same_line`)."""
+    path, line_no, column, offset = where
+    return FileChanged(f"{path}: the file changed while it was checked (line {line_no} is not the one read)",
+                       name=path, line=line_no, column=column, offset=offset, expected="the file as it was read")
+
+
+def same_meta(meta: Any, key: Any, rv: Any) -> bool:
+    """The decoded ``metadata`` of a line read again (`same_line`'s, or the typed lane's:
+    `podmodel.oracle.lines.reread_item`) is the pod of ``key`` with resourceVersion ``rv``."""
+    version = meta.resourceVersion
+    return _key_of_meta(meta) == key and (None if version is UNSET else version) == rv
+
+
+def _key_of_meta(meta: Any) -> Any:
     """The key a checker files the pod of ``meta`` under: its uid, or ``("name", namespace, name)``
-    (`podmodel.oracle.observation.pod_identity`: non-empty strings, else None)."""
+    (`podmodel.oracle.observation.pod_identity`: non-empty strings, else None; absent: None)."""
     uid = meta.uid
     if type(uid) is str and uid:
         return uid

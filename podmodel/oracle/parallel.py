@@ -69,7 +69,7 @@ import orjson
 from msgspec import UNSET as _UNSET
 
 from podmodel.model.collector import fewer_collections
-from podmodel.oracle.checker import TraceChecker, _PodState, same_line
+from podmodel.oracle.checker import TraceChecker, _PodState, file_changed, same_line, same_meta
 from podmodel.oracle.formats import FileChanged, InputError, Location, Observation, nothing_to_check
 from podmodel.oracle.lines import (
     LaneObservation,
@@ -368,7 +368,12 @@ class _Report(NamedTuple):
 
 
 class _Head(NamedTuple):
-    """A pod's first observation in a range, and what the worker made of it (as for a new pod)."""
+    """A pod's first observation in a range, and what the worker made of it (as for a new pod).
+
+    A worker keeps (and sends) each head as one flat tuple of scalars (`_flat_head`), the parent
+    makes a `_Head` only of those it reads (`_head_of`): thousands of heads per range, of which
+    the parent stitches the few whose pod was alive before it (on the benchmark's trace 365 of
+    8,043 at the cut), and four nested containers fewer per head to pickle and unpickle."""
 
     index: int
     # where the pod's line is in the file and its resourceVersion, ``(start, end, rv)``, for a Pod
@@ -389,9 +394,33 @@ class _Part(NamedTuple):
     count: int
     cpu: float  # CPU seconds the worker spent (for the benchmark)
     violations: list  # not including the heads'
-    heads: dict  # key -> _Head, in first-seen order
+    heads: dict  # key -> the head as a flat tuple (`_flat_head`), in first-seen order
     ended: list  # (key, PodResult) in emission order; head groups with the head's part taken out
     live: dict  # key -> _PodState at the end of the range; head groups with the head's part taken out
+    reported: list  # the keys of the heads whose report was split off (with violations), in first-seen order
+
+
+def _flat_head(index: int, pod: bytes | tuple, event: str | None, location: tuple, found: list,
+               report: _Report | None, after: Any) -> tuple:
+    """A `_Head` as a worker keeps and sends it: ``(index, start, end, rv, event, line, column,
+    offset, found, report, last, cfg_key, seen_initialized)`` -- ``start`` the pickled pod and
+    ``end`` None for a pod not read by the typed lane, ``found`` None for no violation, ``last``
+    ``"ended"`` for a pod the head ended.
+
+    >>> h = _Head(3, (10, 20, "7"), "ADDED", (2, 1, 10), [], None, (3, ("cfg",), False))
+    >>> _head_of(_flat_head(*h)) == h
+    True
+    """
+    start, end, rv = pod if type(pod) is tuple else (pod, None, None)
+    last, cfg_key, seen = ("ended", None, None) if after == "ended" else after
+    return (index, start, end, rv, event, *location, found or None, report, last, cfg_key, seen)
+
+
+def _head_of(flat: tuple) -> _Head:
+    """The `_Head` of a head kept flat (`_flat_head`)."""
+    index, start, end, rv, event, line, column, offset, found, report, last, cfg_key, seen = flat
+    return _Head(index, start if end is None else (start, end, rv), event, (line, column, offset), found or [], report,
+                 "ended" if last == "ended" else (last, cfg_key, seen))
 
 
 def _key_of_result(r: PodResult) -> Any:
@@ -462,6 +491,7 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
     checker._source = path  # the lane reads ``path`` (its items name it): pods' last lines kept as places in it
     specs = {} if specs is None else specs
     heads: dict = {}
+    reported: list = []
     total = 0
     if retain is not None:
         retain["checker"] = checker
@@ -501,7 +531,9 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
                     ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
                                                                previous_index=None))
                 del violations[n_before:]
-                heads[key] = _Head(index, pod, event, location, found, report, _after(st))
+                heads[key] = _flat_head(index, pod, event, location, found, report, _after(st))
+                if report is not None:
+                    reported.append(key)
 
             first_item = checker._first_item
 
@@ -541,7 +573,7 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
         if checker.observations or not _blank(path, start, claim(start, True) if claim is not None else end):
             raise
         # a range of blank lines only: nothing in it (one process reads them as blanks too)
-    part = _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods))
+    part = _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods), reported)
     # the checker may go on (as the stitcher, or with the next range): nothing of it is the range's any more
     checker.start_over()
     return part
@@ -677,12 +709,10 @@ _RESULT_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(PodRes
 
 
 def _wire(part: _Part) -> _Part:
-    """``part`` as a worker sends it: heads as plain tuples (`_Head` fields) and ended results as
-    their fields (`_RESULT_FIELDS`), which pickle and unpickle in about a third of the time (the
-    parent makes a `_Head` of the few heads it stitches, and each `PodResult` anew anyway, its
-    indices shifted: `_result_of`)."""
-    return part._replace(heads={k: tuple(h) for k, h in part.heads.items()},
-                         ended=[(k, _RESULT_FIELDS(r)) for k, r in part.ended])
+    """``part`` as a worker sends it: ended results as their fields (`_RESULT_FIELDS`), which pickle
+    and unpickle in about a third of the time (the parent makes each `PodResult` anew anyway, its
+    indices shifted: `_result_of`); the heads are flat tuples already (`_flat_head`)."""
+    return part._replace(ended=[(k, _RESULT_FIELDS(r)) for k, r in part.ended])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -750,7 +780,7 @@ def _shift_part(part: _Part, base: int) -> _Part:
     for st in part.live.values():
         _shift_state(st, base)
     return _Part(part.count, part.cpu, [_shift_violation(v, base) for v in part.violations], part.heads, part.ended,
-                 part.live)
+                 part.live, part.reported)
 
 
 def _combine(head: _Report, rest: _Report) -> _Report:
@@ -776,10 +806,15 @@ def _feed_head(path: str, key: Any, head: _Head, stitcher: TraceChecker, specs: 
     if type(head.pod) is tuple:
         start, end, rv = head.pod
         file.seek(start)
-        line = same_line(file.read(end - start), where, head.event, key, rv)
+        line = file.read(end - start)
         item = reread_item(line, head.index, where, stitcher._typed, specs) if stitcher._typed is not None else None
         if item is not None:
+            # (its metadata decoded by the typed lane: the same uid and resourceVersion as
+            # `same_line` would decode, without decoding the line again)
+            if item[1] != head.event or not same_meta(item[5], key, rv):
+                raise file_changed(where)
             return stitcher._observe_item(item)
+        line = same_line(line, where, head.event, key, rv)
         members = members_of_line(line, head.event)
         spec = members.get("spec")
         pod = pod_of_members(members, orjson.loads(memoryview(spec)) if spec is not None else None)
@@ -803,16 +838,19 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
     head_reports: dict = {}
     consumed = []
     file = None
+    heads = part.heads
+    for key in part.reported:
+        if key not in live:  # a new pod for a single process too: the worker's reading stands
+            head = _shift_head(_head_of(heads[key]), base)  # (its report split off: the head has violations)
+            violations.extend(head.found)
+            head_reports[key] = (head.report, head.index, False, None)
+    # The heads of pods alive before the range, in first-seen order (the other heads are new pods,
+    # whose reading stands: not looked at, but for their reports above).
+    continued = sorted(live.keys() & heads.keys(), key=lambda k: heads[k][0])
     try:
-        for key, head in part.heads.items():
-            pred = live.get(key)
-            if pred is None:  # a new pod for a single process too: the worker's reading stands
-                if head[5] is not None:  # split off (the head has violations): its report
-                    head = _shift_head(_Head._make(head), base)
-                    violations.extend(head.found)
-                    head_reports[key] = (head.report, head.index, False, None)
-                continue
-            head = _shift_head(_Head._make(head), base)
+        for key in continued:
+            pred = live[key]
+            head = _shift_head(_head_of(heads[key]), base)
             consumed.append(key)
             # (a copy with its token: a state the stitcher itself checked, in the first range, takes the
             # head from the stitcher's memo; one sent by a worker has none)
