@@ -146,7 +146,9 @@ def test_a_changed_file_is_not_checked_again_in_one_process(tmp_path, monkeypatc
         monkeypatch.setattr(parallel, "line_ranges", lambda *a, cut=cut: [(0, cut), (cut, len(data))])
         try:
             check_file_parallel(str(path), jobs=2)
-        except FileChanged:
+        except FileChanged as e:
+            # located by its byte (a range counts its lines from its own start, not the file's)
+            assert e.line is None and e.offset >= cut and f"the line at byte {e.offset}" in str(e)
             break
     else:
         raise AssertionError("no cut whose heads are read again")
@@ -186,11 +188,13 @@ def test_a_changed_file_found_by_a_worker_is_raised_in_the_parent(tmp_path, monk
 
     def worker_finds_a_change(p, board, k, *a, **kw):
         if k:
-            raise FileChanged(f"{p}: the file changed while it was checked (line 2 is not the one read)", name=p, line=2)
+            raise FileChanged(f"{p}: the file changed while it was checked (line 2 is not the one read)", name=p, line=2,
+                              offset=0)
         return real(p, board, k, *a, **kw)
 
     monkeypatch.setattr(parallel, "_check_regions", worker_finds_a_change)
     monkeypatch.setattr(parallel, "check_trace_serial", lambda *a, **k: serial.append(a) or check_trace_serial(*a, **k))
-    with pytest.raises(FileChanged, match="line 2 is not the one read"):
+    with pytest.raises(FileChanged, match=r"the line at byte 0 is not the one read") as raised:
         check_file_parallel(str(path), jobs=2, mode="ranges")
+    assert raised.value.line is None  # (the worker's line 2 is its range's, not the file's)
     assert not serial

@@ -221,10 +221,12 @@ def same_line(line: bytes, where: tuple, event: str | None, key: Any, rv: Any) -
 
 
 def file_changed(where: tuple) -> FileChanged:
-    """The error for a line read again at ``where`` (``(path, line, column, byte offset)``) that is
-    not the observation read there before (`same_line`)."""
+    """The error for a line read again at ``where`` (``(path, line, column, byte offset)``; line and
+    column None when not known: a ``--jobs`` range counts lines from its own start) that is not
+    the observation read there before (`same_line`)."""
     path, line_no, column, offset = where
-    return FileChanged(f"{path}: the file changed while it was checked (line {line_no} is not the one read)",
+    line = f"line {line_no}" if line_no is not None else f"the line at byte {offset}"
+    return FileChanged(f"{path}: the file changed while it was checked ({line} is not the one read)",
                        name=path, line=line_no, column=column, offset=offset, expected="the file as it was read")
 
 

@@ -1129,8 +1129,8 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
                     # not waiting for the workers to exit (to tear down their heaps): they have
                     # nothing more to say (the pool's thread joins them)
                     pool.shutdown(wait=False, cancel_futures=True)
-    except FileChanged:
-        raise  # (checked again in one process, the changed file would get a verdict)
+    except FileChanged as e:
+        raise _by_byte(e) from None  # (checked again in one process, the changed file would get a verdict)
     except InputError:
         return None  # one process words the error with its true location
     cpu = time.process_time()
@@ -1146,8 +1146,8 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         if not sum(p.count for p in parts):
             return None  # nothing to check: one process says why
         verdict = _stitch(path, ranges, parts, gates, version, timings, own or None, stamp)
-    except FileChanged:
-        raise
+    except FileChanged as e:
+        raise _by_byte(e) from None
     except InputError:
         return None
     finally:
@@ -1167,6 +1167,14 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
             # unpickling and stitching them
             timings.update(waited_wall=received - checked, tail_wall=time.perf_counter() - checked)
     return verdict
+
+
+def _by_byte(error: FileChanged) -> FileChanged:
+    """``error`` located by its byte offset only: a range's lines are counted from the range's start
+    (a worker's lane, a head's location), so its line number is not the file's."""
+    if error.line is None:
+        return error
+    return file_changed((error.name, None, None, error.offset))
 
 
 def _in_file_order(taken: list[list[tuple[int, int, Any]]], size: int) -> tuple[list[tuple[int, int]], list]:
