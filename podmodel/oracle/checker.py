@@ -34,7 +34,7 @@ from podmodel.model.config import ManifestError, PodConfig
 from podmodel.model.gates import UnknownGateError, gates_for_version, generation_tracking, resolve_gates
 from podmodel.model.reference import pod_config
 from podmodel.oracle import coverage as cov
-from podmodel.oracle.formats import InputError, Location, Observation, iter_observations, nothing_to_check
+from podmodel.oracle.formats import FileChanged, InputError, Location, Observation, iter_observations, nothing_to_check
 from podmodel.oracle.lines import eligible, lane_items, members_of_line, pod_of_members, read_observations
 from podmodel.oracle.observation import (
     Snapshot,
@@ -166,7 +166,7 @@ class _PodState:
         if pending is not None:
             members, index, event = pending
             if type(members) is tuple:  # where the lane read the line: read it again
-                members = members_of_line(_line_at(members, self.key, self.rv), event)
+                members = members_of_line(_line_at(members, event, self.key, self.rv), event)
             elif type(members) is bytes:  # a line of the typed lane
                 members = members_of_line(members, event)
             # the pod as the lane decoded it (spec_ref: the very spec object it had)
@@ -187,30 +187,71 @@ class _PodState:
                           dict(self.coverage) if self.coverage is not None else None)
 
 
-def _line_at(where: tuple, key: Any, rv: Any) -> bytes:
+def _line_at(where: tuple, event: str | None, key: Any, rv: Any) -> bytes:
     """The line the lane read at ``where`` (its ``(path, line, column, byte offset)``) read again:
-    an observation of the pod of ``key`` (its uid) with resourceVersion ``rv``.  The file is the
-    one being checked (`TraceChecker._source`); if that line is no longer there -- the file was
-    changed while it was read -- `~podmodel.oracle.formats.InputError`, never a verdict on other
-    bytes.  (``--jobs`` reads its heads again from the file too, by byte range,
-    `podmodel.oracle.parallel._feed_head`, without this check.)"""
-    path, line_no, column, offset = where
+    an observation (a watch event if ``event`` is not None) of the pod of ``key`` (its uid) with
+    resourceVersion ``rv`` (`same_line`).  The file is the one being checked
+    (`TraceChecker._source`)."""
+    path, _line_no, _column, offset = where
     try:
         with open(path, "rb") as f:
             f.seek(offset)
             line = f.readline()
-        meta = _LINE_META.decode(line)
-        meta = meta.object.metadata if meta.object is not None else meta.metadata
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError, RecursionError, AttributeError):
+    except OSError:
+        line = b""
+    return same_line(line, where, event, key, rv)
+
+
+def same_line(line: bytes, where: tuple, event: str | None, key: Any, rv: Any) -> bytes:
+    """``line``, read again from the file being checked at ``where`` (``(path, line, column, byte
+    offset)``), if it is still the observation read there before -- an object (``event`` None) or
+    a watch event of the pod of ``key`` (`podmodel.oracle.parallel`'s key: its uid, or ``("name",
+    namespace, name)`` without one) with resourceVersion ``rv`` (None: none) -- else
+    `~podmodel.oracle.formats.FileChanged` (the file was changed while it was checked), never a
+    verdict on other bytes.  The one-process check reads a pod's last line again this way
+    (`_line_at`), ``--jobs`` its heads (`podmodel.oracle.parallel._feed_head`)."""
+    try:
+        decoded = _LINE_META.decode(line)
+        meta = decoded.metadata if event is None else decoded.object.metadata
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, AttributeError):
         meta = None
-    if meta is None or meta.uid != key or meta.resourceVersion != rv:
-        raise InputError(f"{path}: the file changed while it was checked (line {line_no} is not the one read)",
-                         name=path, line=line_no, column=column, offset=offset, expected="the file as it was read")
+    if meta is None or not same_meta(meta, key, rv):
+        raise file_changed(where)
     return line
+
+
+def file_changed(where: tuple) -> FileChanged:
+    """The error for a line read again at ``where`` (``(path, line, column, byte offset)``; line and
+    column None when not known: a ``--jobs`` range counts lines from its own start) that is not
+    the observation read there before (`same_line`)."""
+    path, line_no, column, offset = where
+    line = f"line {line_no}" if line_no is not None else f"the line at byte {offset}"
+    return FileChanged(f"{path}: the file changed while it was checked ({line} is not the one read)",
+                       name=path, line=line_no, column=column, offset=offset, expected="the file as it was read")
+
+
+def same_meta(meta: Any, key: Any, rv: Any) -> bool:
+    """The decoded ``metadata`` of a line read again (`same_line`'s, or the typed lane's:
+    `podmodel.oracle.lines.reread_item`) is the pod of ``key`` with resourceVersion ``rv``."""
+    version = meta.resourceVersion
+    return _key_of_meta(meta) == key and (None if version is UNSET else version) == rv
+
+
+def _key_of_meta(meta: Any) -> Any:
+    """The key a checker files the pod of ``meta`` under: its uid, or ``("name", namespace, name)``
+    (`podmodel.oracle.observation.pod_identity`: non-empty strings, else None; absent: None)."""
+    uid = meta.uid
+    if type(uid) is str and uid:
+        return uid
+    namespace, name = meta.namespace, meta.name
+    return ("name", namespace if type(namespace) is str and namespace else None,
+            name if type(name) is str and name else None)
 
 
 class _LineMeta(msgspec.Struct):
     uid: Any = None
+    namespace: Any = None
+    name: Any = None
     resourceVersion: Any = None
 
 
@@ -219,7 +260,7 @@ class _LinePod(msgspec.Struct):
 
 
 class _LineEvent(msgspec.Struct):
-    """A line read again (`_line_at`): a watch event's or a Pod's uid and resourceVersion."""
+    """A line read again (`same_line`): a watch event's or a Pod's identity and resourceVersion."""
 
     object: _LinePod | None = None
     metadata: _LineMeta | None = None

@@ -213,8 +213,20 @@ class InputError(Exception):
         return (_rebuild_input_error, (self.message, self.name, self.line, self.column, self.offset, self.expected))
 
 
-def _rebuild_input_error(message, name, line, column, offset, expected):
-    return InputError(message, name=name, line=line, column=column, offset=offset, expected=expected)
+def _rebuild_input_error(message, name, line, column, offset, expected, cls=None):
+    return (cls or InputError)(message, name=name, line=line, column=column, offset=offset, expected=expected)
+
+
+class FileChanged(InputError):
+    """The file being checked changed while it was checked: a line read again (a pod's last line
+    kept as its place in the file, `podmodel.oracle.checker._line_at`; a ``--jobs`` head,
+    `podmodel.oracle.parallel._feed_head`) is not the observation read the first time.  An input
+    error (exit code 2), never a verdict on other bytes; ``--jobs`` raises it as it is instead of
+    checking the file again in one process (which would check the changed file)."""
+
+    def __reduce__(self):  # a --jobs worker's error, sent to the parent: still a FileChanged there
+        return (_rebuild_input_error,
+                (self.message, self.name, self.line, self.column, self.offset, self.expected, FileChanged))
 
 
 def _error_at(loc: Location, message: str, expected: str | None) -> InputError:

@@ -25,7 +25,10 @@ whose observations span ranges is then *stitched*, range after range, in the par
 
 Indices are made global by shifting each range by the number of observations before it.  An
 input error in any range (bad JSON, a value over several lines: not JSON Lines) makes the
-parent check the file in one process, which reports the error with its true location.
+parent check the file in one process, which reports the error with its true location -- but
+for a file changed while it was checked (`~podmodel.oracle.formats.FileChanged`: a head read
+again that is not the pod and resourceVersion the worker read, `_feed_head`; a range checked
+again in a file whose `_stamp` changed), which is raised as it is.
 
 **Other framings**, and ``coverage=True``: worker ``k`` of ``N`` reads the whole file and checks
 the pods whose uid hashes to ``k`` (CRC-32 of the uid, or of namespace/name), so every worker
@@ -63,10 +66,11 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
 import orjson
+from msgspec import UNSET as _UNSET
 
 from podmodel.model.collector import fewer_collections
-from podmodel.oracle.checker import TraceChecker, _PodState
-from podmodel.oracle.formats import InputError, Location, Observation, nothing_to_check
+from podmodel.oracle.checker import TraceChecker, _PodState, file_changed, same_line, same_meta
+from podmodel.oracle.formats import FileChanged, InputError, Location, Observation, nothing_to_check
 from podmodel.oracle.lines import (
     LaneObservation,
     lane_items,
@@ -364,12 +368,18 @@ class _Report(NamedTuple):
 
 
 class _Head(NamedTuple):
-    """A pod's first observation in a range, and what the worker made of it (as for a new pod)."""
+    """A pod's first observation in a range, and what the worker made of it (as for a new pod).
+
+    A worker keeps (and sends) each head as one flat tuple of scalars (`_flat_head`), the parent
+    makes a `_Head` only of those it reads (`_head_of`): thousands of heads per range, of which
+    the parent stitches the few whose pod was alive before it (on the benchmark's trace 365 of
+    8,043 at the cut), and four nested containers fewer per head to pickle and unpickle."""
 
     index: int
-    # where the pod's line is in the file, ``(start, end)``, for a Pod the typed lane read (its
-    # observation is that line's: the parent reads it again only if it stitches the head); else
-    # the pod pickled (exact, whatever the reader produced)
+    # where the pod's line is in the file and its resourceVersion, ``(start, end, rv)``, for a Pod
+    # the typed lane read (its observation is that line's: the parent reads it again only if it
+    # stitches the head, and checks that it is the same pod's, `checker.same_line`); else the pod
+    # pickled (exact, whatever the reader produced)
     pod: bytes | tuple
     event: str | None
     location: tuple | None  # (line, column, offset) in the file (its name: the path)
@@ -384,9 +394,33 @@ class _Part(NamedTuple):
     count: int
     cpu: float  # CPU seconds the worker spent (for the benchmark)
     violations: list  # not including the heads'
-    heads: dict  # key -> _Head, in first-seen order
+    heads: dict  # key -> the head as a flat tuple (`_flat_head`), in first-seen order
     ended: list  # (key, PodResult) in emission order; head groups with the head's part taken out
     live: dict  # key -> _PodState at the end of the range; head groups with the head's part taken out
+    reported: list  # the keys of the heads whose report was split off (with violations), in first-seen order
+
+
+def _flat_head(index: int, pod: bytes | tuple, event: str | None, location: tuple, found: list,
+               report: _Report | None, after: Any) -> tuple:
+    """A `_Head` as a worker keeps and sends it: ``(index, start, end, rv, event, line, column,
+    offset, found, report, last, cfg_key, seen_initialized)`` -- ``start`` the pickled pod and
+    ``end`` None for a pod not read by the typed lane, ``found`` None for no violation, ``last``
+    ``"ended"`` for a pod the head ended.
+
+    >>> h = _Head(3, (10, 20, "7"), "ADDED", (2, 1, 10), [], None, (3, ("cfg",), False))
+    >>> _head_of(_flat_head(*h)) == h
+    True
+    """
+    start, end, rv = pod if type(pod) is tuple else (pod, None, None)
+    last, cfg_key, seen = ("ended", None, None) if after == "ended" else after
+    return (index, start, end, rv, event, *location, found or None, report, last, cfg_key, seen)
+
+
+def _head_of(flat: tuple) -> _Head:
+    """The `_Head` of a head kept flat (`_flat_head`)."""
+    index, start, end, rv, event, line, column, offset, found, report, last, cfg_key, seen = flat
+    return _Head(index, start if end is None else (start, end, rv), event, (line, column, offset), found or [], report,
+                 "ended" if last == "ended" else (last, cfg_key, seen))
 
 
 def _key_of_result(r: PodResult) -> Any:
@@ -457,6 +491,7 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
     checker._source = path  # the lane reads ``path`` (its items name it): pods' last lines kept as places in it
     specs = {} if specs is None else specs
     heads: dict = {}
+    reported: list = []
     total = 0
     if retain is not None:
         retain["checker"] = checker
@@ -496,7 +531,9 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
                     ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
                                                                previous_index=None))
                 del violations[n_before:]
-                heads[key] = _Head(index, pod, event, location, found, report, _after(st))
+                heads[key] = _flat_head(index, pod, event, location, found, report, _after(st))
+                if report is not None:
+                    reported.append(key)
 
             first_item = checker._first_item
 
@@ -510,9 +547,11 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
                 uid = item[5].uid
                 _name, line_no, col, at = item[3]
                 key = uid if type(uid) is str and uid else _state_key(LaneObservation.of(item, typed).pod)
-                # the pod's line in the file, (start, end): the parent reads it again only if it stitches the head
-                head(key, item[0], (at - col + 1, at - col + 1 + len(item[2])), item[1], (line_no, col, at), found,
-                     n_before, n_ended)
+                # the pod's line in the file, (start, end), and its resourceVersion: the parent reads it
+                # again only if it stitches the head (and checks it is the same pod's, `_feed_head`)
+                rv = item[5].resourceVersion
+                head(key, item[0], (at - col + 1, at - col + 1 + len(item[2]), None if rv is _UNSET else rv), item[1],
+                     (line_no, col, at), found, n_before, n_ended)
                 return found
 
             checker._first_item = first_of_pod  # (for this range: removed below)
@@ -534,7 +573,7 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
         if checker.observations or not _blank(path, start, claim(start, True) if claim is not None else end):
             raise
         # a range of blank lines only: nothing in it (one process reads them as blanks too)
-    part = _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods))
+    part = _Part(total, time.process_time() - cpu, checker.violations, heads, ended, dict(checker._pods), reported)
     # the checker may go on (as the stitcher, or with the next range): nothing of it is the range's any more
     checker.start_over()
     return part
@@ -670,12 +709,10 @@ _RESULT_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(PodRes
 
 
 def _wire(part: _Part) -> _Part:
-    """``part`` as a worker sends it: heads as plain tuples (`_Head` fields) and ended results as
-    their fields (`_RESULT_FIELDS`), which pickle and unpickle in about a third of the time (the
-    parent makes a `_Head` of the few heads it stitches, and each `PodResult` anew anyway, its
-    indices shifted: `_result_of`)."""
-    return part._replace(heads={k: tuple(h) for k, h in part.heads.items()},
-                         ended=[(k, _RESULT_FIELDS(r)) for k, r in part.ended])
+    """``part`` as a worker sends it: ended results as their fields (`_RESULT_FIELDS`), which pickle
+    and unpickle in about a third of the time (the parent makes each `PodResult` anew anyway, its
+    indices shifted: `_result_of`); the heads are flat tuples already (`_flat_head`)."""
+    return part._replace(ended=[(k, _RESULT_FIELDS(r)) for k, r in part.ended])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -743,7 +780,7 @@ def _shift_part(part: _Part, base: int) -> _Part:
     for st in part.live.values():
         _shift_state(st, base)
     return _Part(part.count, part.cpu, [_shift_violation(v, base) for v in part.violations], part.heads, part.ended,
-                 part.live)
+                 part.live, part.reported)
 
 
 def _combine(head: _Report, rest: _Report) -> _Report:
@@ -758,18 +795,26 @@ class _Unstitchable(Exception):
     """A head whose state after the stitch differs from the worker's: check in one process."""
 
 
-def _feed_head(path: str, head: _Head, stitcher: TraceChecker, specs: dict, file: Any) -> list[Violation]:
-    """Check a head with ``stitcher``: the Pod as the worker's lane read it -- its line read again
-    from ``file`` (``path`` opened for reading; `podmodel.oracle.lines.reread_item`; ``specs``: spec
-    bytes -> the one decoded spec) -- or unpickled."""
+def _feed_head(path: str, key: Any, head: _Head, stitcher: TraceChecker, specs: dict, file: Any) -> list[Violation]:
+    """Check the head of the pod of ``key`` with ``stitcher``: the Pod as the worker's lane read it
+    -- its line read again from ``file`` (``path`` opened for reading;
+    `podmodel.oracle.lines.reread_item`; ``specs``: spec bytes -> the one decoded spec), which
+    must still be an observation of that pod with the resourceVersion the worker read
+    (`~podmodel.oracle.checker.same_line`: else `~podmodel.oracle.formats.FileChanged`, the file
+    changed while it was checked) -- or unpickled."""
     where = (path, *head.location)
     if type(head.pod) is tuple:
-        start, end = head.pod
+        start, end, rv = head.pod
         file.seek(start)
         line = file.read(end - start)
         item = reread_item(line, head.index, where, stitcher._typed, specs) if stitcher._typed is not None else None
         if item is not None:
+            # (its metadata decoded by the typed lane: the same uid and resourceVersion as
+            # `same_line` would decode, without decoding the line again)
+            if item[1] != head.event or not same_meta(item[5], key, rv):
+                raise file_changed(where)
             return stitcher._observe_item(item)
+        line = same_line(line, where, head.event, key, rv)
         members = members_of_line(line, head.event)
         spec = members.get("spec")
         pod = pod_of_members(members, orjson.loads(memoryview(spec)) if spec is not None else None)
@@ -793,24 +838,31 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
     head_reports: dict = {}
     consumed = []
     file = None
+    heads = part.heads
+    for key in part.reported:
+        if key not in live:  # a new pod for a single process too: the worker's reading stands
+            head = _shift_head(_head_of(heads[key]), base)  # (its report split off: the head has violations)
+            violations.extend(head.found)
+            head_reports[key] = (head.report, head.index, False, None)
+    # The heads of pods alive before the range, in first-seen order (the other heads are new pods,
+    # whose reading stands: not looked at, but for their reports above).
+    continued = sorted(live.keys() & heads.keys(), key=lambda k: heads[k][0])
     try:
-        for key, head in part.heads.items():
-            pred = live.get(key)
-            if pred is None:  # a new pod for a single process too: the worker's reading stands
-                if head[5] is not None:  # split off (the head has violations): its report
-                    head = _shift_head(_Head._make(head), base)
-                    violations.extend(head.found)
-                    head_reports[key] = (head.report, head.index, False, None)
-                continue
-            head = _shift_head(_Head._make(head), base)
+        for key in continued:
+            pred = live[key]
+            head = _shift_head(_head_of(heads[key]), base)
             consumed.append(key)
             # (a copy with its token: a state the stitcher itself checked, in the first range, takes the
             # head from the stitcher's memo; one sent by a worker has none)
             stitcher._pods[key] = stitcher.adopt(pred.clone())
             del emitted[:]
             if file is None:  # (opened once, for the heads stitched)
-                file = open(path, "rb")  # noqa: SIM115
-            found = _feed_head(path, head, stitcher, specs, file)
+                try:
+                    file = open(path, "rb")  # noqa: SIM115
+                except OSError:  # (the file the workers read is gone)
+                    raise FileChanged(f"{path}: the file changed while it was checked (it cannot be read again)",
+                                      name=path, expected="the file as it was read") from None
+            found = _feed_head(path, key, head, stitcher, specs, file)
             st = stitcher._pods.pop(key, None)
             if _after(st) != head.after:
                 raise _Unstitchable(key)
@@ -869,10 +921,33 @@ def _recheck(path: str, start: int, end: int, base: int, live: dict, gates: Mapp
     return checker.violations, ended, checker._pods
 
 
+def _stamp(path: str) -> tuple[int, int, int, int] | None:
+    """The file's device, inode, size and modification time (ns), None if it cannot be read: a
+    range checked again in the parent (`_recheck`) reads bytes a worker read before, and must
+    find the same file (`_same_file`)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _same_file(path: str, stamp: tuple | None, start: int, end: int) -> None:
+    """`~podmodel.oracle.formats.FileChanged` unless the file still has its `_stamp` ``stamp``
+    (taken before the ranges were read; None: not taken) after ``[start, end)`` was read again."""
+    if stamp is not None and _stamp(path) != stamp:
+        raise FileChanged(f"{path}: the file changed while it was checked (bytes {start}-{end} read again)",
+                          name=path, offset=start, expected="the file as it was read")
+
+
 def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates: Mapping[str, bool] | None,
-            version: str | None, timings: dict | None = None, own: dict | None = None) -> Verdict:
+            version: str | None, timings: dict | None = None, own: dict | None = None,
+            stamp: tuple | None = None) -> Verdict:
     """The verdict of the ranges' parts.  ``own``: what `_check_range` kept of the first range
-    checked in this process (its checker stitches the heads, with the specs its lane decoded)."""
+    checked in this process (its checker stitches the heads, with the specs its lane decoded).
+    ``stamp``: the file's `_stamp` before the ranges were read; when a range is checked again, the
+    file must still have it afterwards (else `~podmodel.oracle.formats.FileChanged`: that range's
+    verdict would be on other bytes than the rest's)."""
     emitted: list = []
     if own is not None:
         stitcher, specs = own["checker"], own["specs"]
@@ -894,7 +969,12 @@ def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates:
             live.update(new_live)
         except _Unstitchable:
             rechecked += 1
-            found, ended, live = _recheck(path, start, end, base, live, gates, version)
+            try:
+                found, ended, live = _recheck(path, start, end, base, live, gates, version)
+            except InputError:
+                _same_file(path, stamp, start, end)
+                raise
+            _same_file(path, stamp, start, end)
         hits.append(stitcher._hits - before)
         base += part.count
         violations.extend(found)
@@ -1010,6 +1090,7 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
     """The byte-range check, or None when the file must be checked in one process."""
     began = time.perf_counter()
     checked = received = began  # (wall clock: when this process's ranges were checked, the workers' parts read)
+    stamp = _stamp(path)
     ranges = line_ranges(path, jobs, FIRST_SHARE)
     own: dict = {}
     mine: list | None = None  # the ranges this process took from the board (forked workers)
@@ -1048,6 +1129,8 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
                     # not waiting for the workers to exit (to tear down their heaps): they have
                     # nothing more to say (the pool's thread joins them)
                     pool.shutdown(wait=False, cancel_futures=True)
+    except FileChanged as e:
+        raise _by_byte(e) from None  # (checked again in one process, the changed file would get a verdict)
     except InputError:
         return None  # one process words the error with its true location
     cpu = time.process_time()
@@ -1062,7 +1145,9 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         unpickled = time.process_time()
         if not sum(p.count for p in parts):
             return None  # nothing to check: one process says why
-        verdict = _stitch(path, ranges, parts, gates, version, timings, own or None)
+        verdict = _stitch(path, ranges, parts, gates, version, timings, own or None, stamp)
+    except FileChanged as e:
+        raise _by_byte(e) from None
     except InputError:
         return None
     finally:
@@ -1082,6 +1167,14 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
             # unpickling and stitching them
             timings.update(waited_wall=received - checked, tail_wall=time.perf_counter() - checked)
     return verdict
+
+
+def _by_byte(error: FileChanged) -> FileChanged:
+    """``error`` located by its byte offset only: a range's lines are counted from the range's start
+    (a worker's lane, a head's location), so its line number is not the file's."""
+    if error.line is None:
+        return error
+    return file_changed((error.name, None, None, error.offset))
 
 
 def _in_file_order(taken: list[list[tuple[int, int, Any]]], size: int) -> tuple[list[tuple[int, int]], list]:
