@@ -1158,21 +1158,10 @@ class Tables:
             return got[inv.reshape(-1)]
 
         def action(q: int, v: int) -> int:
-            acts = maps[q][0]
-            k = acts.get(v)
-            if k is None:
-                k = acts[v] = self.action_id(self.sym.rename(self.actions[v], plist[q]))
-            return k
+            return self._permuted_action(v, plist[q], maps[q][0])
 
         def op(q: int, v: int) -> int:
-            ops, p = maps[q][3], plist[q]
-            oo = ops.get(v)
-            if oo is None:   # as `permute_edge`
-                out = [None] * self.n
-                for j, (kind, x) in enumerate(self.ops[v]):
-                    out[p[j]] = (kind, p[x] if kind == _COPY else x)
-                oo = ops[v] = self.op_id(tuple(out))
-            return oo
+            return self._permuted_op(v, plist[q], maps[q][3])
 
         k = each_pair(pe * len(self.actions) + a, len(self.actions), action)
         known = np.flatnonzero(d >= 0)   # the others are resolved per state: (-1, 0, 0, action)
@@ -1224,9 +1213,7 @@ class Tables:
         (target, restart mask, code operation and action permuted; a target -1 is kept)."""
         d, mask, op_id, a = edge
         acts, dsts, masks, ops = self._perm_maps(p)
-        k = acts.get(a)
-        if k is None:
-            k = acts[a] = self.action_id(self.sym.rename(self.actions[a], p))
+        k = self._permuted_action(a, p, acts)
         if d < 0:
             return d, 0, 0, k
         dd = dsts.get(d)
@@ -1235,13 +1222,26 @@ class Tables:
         inc = masks.get(mask)
         if inc is None:
             inc = masks[mask] = sum(1 << p[j] for j in range(self.n) if mask >> j & 1)
+        return dd, inc, self._permuted_op(op_id, p, ops), k
+
+    def _permuted_action(self, a: int, p: tuple[int, ...], acts: dict[int, int]) -> int:
+        """Action ``a`` with its containers renamed by ``p`` (``acts``: the memo of ``p``,
+        `_perm_maps`)."""
+        k = acts.get(a)
+        if k is None:
+            k = acts[a] = self.action_id(self.sym.rename(self.actions[a], p))
+        return k
+
+    def _permuted_op(self, op_id: int, p: tuple[int, ...], ops: dict[int, int]) -> int:
+        """Code operation ``op_id`` moved by ``p`` (a copy's source moved too; ``ops``: the
+        memo of ``p``, `_perm_maps`)."""
         o = ops.get(op_id)
         if o is None:
             op = [None] * self.n
             for j, (kind, v) in enumerate(self.ops[op_id]):
                 op[p[j]] = (kind, p[v] if kind == _COPY else v)
             o = ops[op_id] = self.op_id(tuple(op))
-        return dd, inc, o, k
+        return o
 
     def _permuted_core(self, d: int, p: tuple[int, ...]) -> int:
         """The core ``d`` with its container ``j`` moved to ``p[j]`` (interned).
