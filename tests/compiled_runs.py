@@ -27,6 +27,16 @@ def recorded(model, props):
     return res, calls
 
 
+def built_core(T, d: int, p: tuple) -> int:
+    """The reference for a permuted core (`Tables._permuted_core`, `Tables._permuted_cores`): the
+    state of core ``d`` with its containers moved by ``p``, built and interned."""
+    t = T.cores[d]
+    out = [None] * T.n
+    for j in range(T.n):
+        out[p[j]] = compiled._relabel(t.containers[j], p[j])
+    return T.intern(t._replace(containers=tuple(out)))
+
+
 def mutant_model(mutant: str, name: str):
     """The mutant ``mutant`` (of the catalogue) and its model on scenario ``name``; the model is
     None for a mutant with its own guard (`compiled.unsupported`): only the readable engine

@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
+from compiled_runs import built_core  # (a sibling module of the tests)
 from podmodel.engines import compiled
 from podmodel.model.properties import properties_for
 from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
@@ -80,16 +81,7 @@ def test_derive_rows_matches_derive_row_row_by_row():
     assert fast == slow
 
 
-def _built(T, d: int, p: tuple) -> int:
-    """The reference for a permuted core: the state built and interned."""
-    t = T.cores[d]
-    out = [None] * T.n
-    for j in range(T.n):
-        out[p[j]] = compiled._relabel(t.containers[j], p[j])
-    return T.intern(t._replace(containers=tuple(out)))
-
-
-def test_permuted_cores_on_arrays_are_the_built_ones():
+def test_permuted_cores_on_arrays_are_thebuilt_core_ones():
     """`Tables._permuted_cores` gives, for every (core, permutation) pair of a run's cores and
     permutations, the number of the permuted state built and interned (`_permuted_core`'s
     reference); on a second call with the memos dropped (`drop_caches`: the signatures
@@ -109,7 +101,7 @@ def test_permuted_cores_on_arrays_are_the_built_ones():
     pm = np.tile(np.array(perms, np.int64), (len(T.cores), 1))
     got = T._permuted_cores(d, pm)
     n = len(T.cores)
-    want = [_built(T, c, tuple(p)) for c, p in zip(d.tolist(), pm.tolist())]
+    want = [built_core(T, c, tuple(p)) for c, p in zip(d.tolist(), pm.tolist())]
     assert got == want and len(T.cores) == n
     T.drop_caches()
     assert T._permuted_cores(d[::-1].copy(), pm[::-1].copy()) == want[::-1]
@@ -123,7 +115,7 @@ def test_permuted_cores_on_arrays_are_the_built_ones():
     order = [fresh[2], fresh[0], fresh[1], fresh[0]]
     got = T._permuted_cores(np.array(order, np.int64), np.array([p] * 4, np.int64))
     assert got[:3] == [top, top + 1, top + 2] and got[3] == got[1]
-    assert got == [_built(T, c, p) for c in order] and len(T.cores) == top + 3
+    assert got == [built_core(T, c, p) for c in order] and len(T.cores) == top + 3
     heads, sigs = T._sig_np   # the signatures kept for the cores built are the ones `_signature` gives
     assert [(int(heads[c]), tuple(sigs[c].tolist())) for c in got[:3]] == [T._signature(c) for c in got[:3]]
 

@@ -5,6 +5,7 @@ exactly what the slower ones give."""
 import numpy as np
 import pytest
 
+from compiled_runs import built_core  # (a sibling module of the tests)
 from podmodel.engines import compiled, explore
 from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
 
@@ -113,17 +114,8 @@ def test_resolving_permuted_cores_by_their_pairs_changes_nothing(monkeypatch, na
     assert fast == slow
 
 
-def _built(T, d: int, p: tuple) -> int:
-    """The reference for `Tables._permuted_core`: the state built and interned."""
-    t = T.cores[d]
-    out = [None] * T.n
-    for j in range(T.n):
-        out[p[j]] = compiled._relabel(t.containers[j], p[j])
-    return T.intern(t._replace(containers=tuple(out)))
-
-
 @pytest.mark.parametrize("name,cap", RUNS)
-def test_permuted_cores_looked_up_by_signature_are_the_built_ones(monkeypatch, name, cap):
+def test_permuted_cores_looked_up_by_signature_are_thebuilt_core_ones(monkeypatch, name, cap):
     """A permuted target core found by its signature is the core the permuted state is:
     the run equals the one that builds and interns every permuted target, the lookup
     finds most of them without building one, and afterwards (the memos let go when the
@@ -147,7 +139,7 @@ def test_permuted_cores_looked_up_by_signature_are_the_built_ones(monkeypatch, n
     fast, lookups = _everything(r), built["signatures"]
     with_lookup = built["n"]
     assert not r.space.tables._by_signature
-    monkeypatch.setattr(compiled.Tables, "_permuted_core", _built)
+    monkeypatch.setattr(compiled.Tables, "_permuted_core", built_core)
     built["n"] = 0
     slow = _everything(compiled.explore_compiled(model, max_states=cap, workers=1))
     assert fast == slow
@@ -157,7 +149,7 @@ def test_permuted_cores_looked_up_by_signature_are_the_built_ones(monkeypatch, n
     pairs = [(d, p) for p, maps in T._perm_cache.items() for d in maps[1]]
     assert len(pairs) > 100
     for d, p in pairs:
-        assert T._permuted_core(d, p) == _built(T, d, p) == T._perm_cache[p][1][d]
+        assert T._permuted_core(d, p) == built_core(T, d, p) == T._perm_cache[p][1][d]
     assert len(T.cores) == n
 
 
