@@ -40,8 +40,10 @@ from podmodel.oracle.observation import (
     Snapshot,
     SpecInfo,
     config_key,
+    identity_values,
     plain,
     pod_identity,
+    pod_key,
     snapshot,
     spec_info,
     static_key,
@@ -240,12 +242,7 @@ def same_meta(meta: Any, key: Any, rv: Any) -> bool:
 def _key_of_meta(meta: Any) -> Any:
     """The key a checker files the pod of ``meta`` under: its uid, or ``("name", namespace, name)``
     (`podmodel.oracle.observation.pod_identity`: non-empty strings, else None; absent: None)."""
-    uid = meta.uid
-    if type(uid) is str and uid:
-        return uid
-    namespace, name = meta.namespace, meta.name
-    return ("name", namespace if type(namespace) is str and namespace else None,
-            name if type(name) is str and name else None)
+    return pod_key(*identity_values(meta.uid, meta.namespace, meta.name))
 
 
 class _LineMeta(msgspec.Struct):
@@ -699,7 +696,7 @@ class TraceChecker:
             if pod is None:
                 pod = _pod_of(lazy)
             uid, namespace, name = pod_identity(pod)
-            key = uid if uid is not None else ("name", namespace, name)
+            key = pod_key(uid, namespace, name)
         state = self._pods.get(key)
         new = state is None
         # A spec the lane shares (one object per distinct bytes, never mutated) that passed the full

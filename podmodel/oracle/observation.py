@@ -211,6 +211,21 @@ def pod_identity(pod: Mapping[str, Any]) -> tuple[str | None, str | None, str | 
     return _str(meta.get("uid")), _str(meta.get("namespace")), _str(meta.get("name"))
 
 
+def pod_key(uid: str | None, namespace: str | None, name: str | None) -> Any:
+    """The key a checker files a pod under, from its `pod_identity`: its uid, or ``("name",
+    namespace, name)`` for a pod without one.
+
+    >>> pod_key("u", None, "a"), pod_key(None, "ns", "a")
+    ('u', ('name', 'ns', 'a'))
+    """
+    return uid if uid is not None else ("name", namespace, name)
+
+
+def identity_values(uid: Any, namespace: Any, name: Any) -> tuple[str | None, str | None, str | None]:
+    """`pod_identity` of metadata values already decoded (each a non-empty string, else None)."""
+    return _str(uid), _str(namespace), _str(name)
+
+
 _SCALARS = (str, int, float, bool, type(None))
 
 

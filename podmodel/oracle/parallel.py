@@ -80,7 +80,7 @@ from podmodel.oracle.lines import (
     read_observations,
     reread_item,
 )
-from podmodel.oracle.observation import pod_identity
+from podmodel.oracle.observation import pod_identity, pod_key
 from podmodel.oracle.verdict import PodResult, Verdict, Violation, pod_result
 
 
@@ -424,12 +424,11 @@ def _head_of(flat: tuple) -> _Head:
 
 
 def _key_of_result(r: PodResult) -> Any:
-    return r.uid if r.uid is not None else ("name", r.namespace, r.name)
+    return pod_key(r.uid, r.namespace, r.name)
 
 
 def _state_key(pod: Any) -> Any:
-    uid, namespace, name = pod_identity(pod) if type(pod) is dict else (None, None, None)
-    return uid if uid is not None else ("name", namespace, name)
+    return pod_key(*(pod_identity(pod) if type(pod) is dict else (None, None, None)))
 
 
 def _blank(path: str, start: int, end: int) -> bool:
