@@ -53,6 +53,9 @@ def check_trace(pods: Any, *, feature_gates: Mapping[str, bool] | None = None, c
         Unusable input (malformed text, a non-Pod object, a Pod spec podmodel cannot read),
         or nothing to check (no Pod in the input; the message says why).  A Pod the API
         server could not have returned is no error: it is an ``invalid-object`` violation.
+        A file changed while it was checked raises
+        `~podmodel.oracle.formats.FileChanged`, an ``InputError`` (a line read again is not
+        the observation read the first time): never a verdict on other bytes.
 
     Examples
     --------
