@@ -970,10 +970,8 @@ def _stitch(path: str, ranges: list[tuple[int, int]], parts: list[_Part], gates:
             rechecked += 1
             try:
                 found, ended, live = _recheck(path, start, end, base, live, gates, version)
-            except InputError:
+            finally:  # its verdict, or its input error, must be on the bytes the workers read
                 _same_file(path, stamp, start, end)
-                raise
-            _same_file(path, stamp, start, end)
         hits.append(stitcher._hits - before)
         base += part.count
         violations.extend(found)
