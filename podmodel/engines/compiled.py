@@ -2089,6 +2089,57 @@ class _Values:
             out[k] = self._keyed_values(cls[k], r[k], l[k])
         return out
 
+    def settle(self, cls: np.ndarray, coded: np.ndarray) -> None:
+        """Make keyed classes of ``cls`` (distinct; ``coded``: their cores' code positions,
+        `_Checks._coded`) plain where the predicate has one value on
+        every count and code they are keyed by (speed only: their elements then need no key,
+        no look-up, and drop out of `_Checks._attention` if that value is the good one).
+
+        A class is evaluated on every combination of the digits at the positions it depends
+        on (`_keyed_by_rep`'s masks, widened until no evaluation reads further), at most
+        `SETTLE_SPAN` combinations: a value computed with some positions concrete holds for
+        every element with the same digits there (the predicate read nothing else), so when
+        all combinations agree, every element of the class has that value.  Combinations no
+        state reaches are evaluated too: a predicate that fails there (or raises) only leaves
+        the class keyed, as it was."""
+        if not cls.size or self.concrete:
+            return
+        T, n = self.T, self.T.n
+        mr = np.zeros(cls.size, np.int64)
+        ml = np.zeros(cls.size, np.int64)
+        todo = np.arange(cls.size)
+        same = np.full(cls.size, _KEYED, np.int8)   # the value every combination gave, or _KEYED
+        while todo.size:
+            c, r, l, of = _combinations(T, cls[todo], mr[todo], ml[todo], coded[todo], SETTLE_SPAN)
+            if not c.size:
+                break
+            try:
+                res, rb, lb = self._keyed_by_rep(c, r, l)
+            except TimeUp:
+                raise
+            except Exception:  # (some combination no state may reach): the classes stay keyed
+                return
+            at = todo[of]
+            wider_r = np.zeros(cls.size, np.int64)
+            wider_l = np.zeros(cls.size, np.int64)
+            np.bitwise_or.at(wider_r, at, rb.astype(np.int64) & ~mr[at])
+            np.bitwise_or.at(wider_l, at, lb.astype(np.int64) & ~ml[at])
+            lo = np.full(cls.size, 2, np.int8)
+            hi = np.full(cls.size, -1, np.int8)
+            np.minimum.at(lo, at, res.astype(np.int8))
+            np.maximum.at(hi, at, res.astype(np.int8))
+            asked = np.zeros(cls.size, bool)
+            asked[at] = True
+            again = asked & ((wider_r != 0) | (wider_l != 0))
+            mr |= wider_r
+            ml |= wider_l
+            done = asked & ~again
+            same[done] = np.where(lo[done] == hi[done], lo[done], _KEYED)
+            todo = np.flatnonzero(again)
+        keep = np.flatnonzero(same != _KEYED)
+        if keep.size:
+            self.val[cls[keep]] = same[keep]
+
     def _keyed_values(self, cls: np.ndarray, r: np.ndarray, l: np.ndarray) -> np.ndarray:
         """The predicate on elements of keyed classes: from each class's own dense block
         (`_Dense`, the class's own counts and codes: no permutation to the representative)
@@ -2352,6 +2403,36 @@ def _distinct(x: np.ndarray, top: int | None = None) -> np.ndarray:
     return np.flatnonzero(mark).astype(x.dtype, copy=False)
 
 
+#: Most combinations of counts and codes `_Values.settle` evaluates to make a keyed class plain.
+SETTLE_SPAN = 32
+
+
+def _combinations(T: Tables, cls: np.ndarray, rb: np.ndarray, lb: np.ndarray, coded: np.ndarray,
+                  limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every combination of the digits a state of class ``cls[i]`` can have at the positions
+    of masks ``rb[i]``/``lb[i]``, the other digits 0, for each class with at most ``limit`` of
+    them: a count is 0 .. `Tables.M`; a code is 1 .. `Tables.B` - 1 where the class's core has
+    one (bit of ``coded[i]``), else 0 (`Tables.core_of`).  Returns the classes, counts and
+    codes (packed as the search packs them), and the index ``i`` of each one's class."""
+    n, base_r = T.n, T.M + 1
+    span = np.ones(cls.size, np.int64)
+    for j in range(n):
+        span *= np.where(rb >> j & 1, base_r, 1) * np.where((lb & coded) >> j & 1, T.B - 1, 1)
+    ok = np.flatnonzero(span <= limit)
+    of = np.repeat(ok, span[ok])
+    k = np.arange(of.size, dtype=np.int64) - np.repeat(np.cumsum(span[ok]) - span[ok], span[ok])
+    r, l = np.zeros(of.size, np.int64), np.zeros(of.size, np.int64)
+    for j in range(n):   # k in mixed radix: the counts' digits first, then the codes'
+        has = (rb[of] >> j & 1).astype(bool)
+        r[has] += k[has] % base_r * int(T.P[j])
+        k[has] //= base_r
+    for j in range(n):
+        has = ((lb[of] & coded[of]) >> j & 1).astype(bool)
+        l[has] += (k[has] % (T.B - 1) + 1) * int(T.PL[j])
+        k[has] //= T.B - 1
+    return cls[of], r, l, of
+
+
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``np.unique(rows, axis=0, return_index=True, return_inverse=True)`` (the inverse flat):
     the distinct rows in lexicographic order, the first position of each, and each row's
@@ -2526,6 +2607,7 @@ class _Checks:
         # per core: its pod's fields' number, its containers' numbers
         self._core_np = (np.zeros(0, np.int64), np.zeros((0, T.n), np.int64))
         self._r_np = np.zeros((0, 5), np.int64)
+        self._coded_np = np.zeros(0, np.int64)            # per core: its code positions (`_coded`)
         self._hkeys: dict[tuple, int] = {}                 # hidden transition -> its number
         self._hargs: list[tuple] = []                      # its arguments, by number
         self._hrep: list[tuple[str, int]] = []             # its first class (kind, number)
@@ -2577,6 +2659,10 @@ class _Checks:
                 v._grow(top)
             own = group
         self._evaluate(kind, own, fresh)
+        for v in group if kind != "resolved" else ():   # keyed classes with one value: plain
+            k = fresh[v.val[fresh] == _KEYED]   # (not resolved edges: each holds for some codes only)
+            if k.size:
+                v.settle(k, self._coded(kind, k))
         seen[fresh] = True
         self._refresh(kind, fresh)
 
@@ -2771,6 +2857,18 @@ class _Checks:
             self._core_np = head, cid = (np.concatenate([head, np.asarray(h, np.int64)]),
                                          np.concatenate([cid, np.asarray(c, np.int64).reshape(len(c), T.n)]))
         return head, cid
+
+    def _coded(self, kind: str, cl: np.ndarray) -> np.ndarray:
+        """Per class of ``cl``: the positions where its core (an edge's source core) has a code,
+        as a bit mask."""
+        T = self.T
+        src = cl if kind == "core" else T.mirror("e_src")[cl] if kind == "edge" else self._r_arrays()[cl, 0]
+        have = self._coded_np
+        if len(have) < len(T.cores):
+            tail = [sum(1 << j for j, cs in enumerate(core[8]) if cs.last_exit_code is not None)
+                    for core in T.cores[len(have):]]
+            have = self._coded_np = np.concatenate([have, np.asarray(tail, np.int64)])
+        return have[src]
 
     def _r_arrays(self) -> np.ndarray:
         """The resolved edges as rows (source core, target core, increment mask, code op, action)."""
