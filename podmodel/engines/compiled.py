@@ -2403,6 +2403,8 @@ def _distinct(x: np.ndarray, top: int | None = None) -> np.ndarray:
     return np.flatnonzero(mark).astype(x.dtype, copy=False)
 
 
+#: Radix of a container state's number in a hidden transition's packed key (`_Checks._hidden_ids`).
+_HIDDEN_PACK = 1 << 20
 #: Most combinations of counts and codes `_Values.settle` evaluates to make a keyed class plain.
 SETTLE_SPAN = 32
 
@@ -2602,10 +2604,6 @@ class _Checks:
         self._live_plain = np.zeros((0, (2 * len(self.eventually) + 7) >> 3), np.uint8)
         self._live_keyed = np.zeros(0, bool)
         # transitions with their unchanged containers hidden (`_hidden_ids`)
-        self._head_ids: dict[tuple, int] = {}              # the pod's fields of a core, numbered
-        self._cid_ids: dict[ContainerState, int] = {}      # a container's core state, numbered
-        # per core: its pod's fields' number, its containers' numbers
-        self._core_np = (np.zeros(0, np.int64), np.zeros((0, T.n), np.int64))
         self._r_np = np.zeros((0, 5), np.int64)
         self._coded_np = np.zeros(0, np.int64)            # per core: its code positions (`_coded`)
         self._hkeys: dict[tuple, int] = {}                 # hidden transition -> its number
@@ -2813,15 +2811,18 @@ class _Checks:
         else:
             r = self._r_arrays()[cl]
             src, dst, inc, op, act = r[:, 0], r[:, 1], r[:, 2], r[:, 3], r[:, 4]
-        head, cid = self._core_arrays(int(max(src.max(), dst.max())) + 1)
+        head_s, cid_s = (x.astype(np.int64) for x in T._signature_arrays(src))
+        head_d, cid_d = (x.astype(np.int64) for x in T._signature_arrays(dst))
         kinds, vals = T.arrays()[6:8]
         ks, vs = kinds[op], vals[op]
-        n, C, V = T.n, len(self._cid_ids) + 1, max(T.n, T.B) + 1
-        packed = C * C * 6 * V < 1 << 62   # a change of one container as one int64
-        cols = [head[src], head[dst], act]
+        n, C, V = T.n, _HIDDEN_PACK, max(T.n, T.B) + 1
+        # a change of one container as one int64, by a fixed radix: a key is kept across calls
+        # (`_hkeys`), so the packing must not change with the number of container states
+        packed = C * C * 6 * V < 1 << 62 and max(int(cid_s.max()), int(cid_d.max())) < C
+        cols = [head_s, head_d, act]
         masks = []
         for j in range(n):
-            cs_, cd = cid[src, j], cid[dst, j]
+            cs_, cd = cid_s[:, j], cid_d[:, j]
             bump = (inc >> j) & 1
             same = (cs_ == cd) & (bump == 0) & ((ks[:, j] == _NONE) | ((ks[:, j] == _COPY) & (vs[:, j] == j)))
             parts = [(((cs_ * C + cd) * 2 + bump) * 3 + ks[:, j]) * V + vs[:, j]] if packed else [cs_, cd, bump, ks[:, j], vs[:, j]]
@@ -2843,31 +2844,16 @@ class _Checks:
             ids[x] = k
         return ids[inv]
 
-    def _core_arrays(self, top: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per core ``0..top-1``: a number for its pod's fields and one for each container's
-        core state (equal numbers, equal values)."""
-        T, (head, cid) = self.T, self._core_np
-        if len(head) < top:
-            top = max(top, len(T.cores))
-            h, c = [], []
-            hd, cd = self._head_ids, self._cid_ids   # value -> number (setdefault: numbered when first seen)
-            for core in T.cores[len(head):top]:
-                h.append(hd.setdefault((*core[:8], *core[9:]), len(hd)))
-                c.append([cd.setdefault(cs, len(cd)) for cs in core[8]])
-            self._core_np = head, cid = (np.concatenate([head, np.asarray(h, np.int64)]),
-                                         np.concatenate([cid, np.asarray(c, np.int64).reshape(len(c), T.n)]))
-        return head, cid
-
     def _coded(self, kind: str, cl: np.ndarray) -> np.ndarray:
         """Per class of ``cl``: the positions where its core (an edge's source core) has a code,
-        as a bit mask."""
+        as a bit mask (kept per core, -1 until asked)."""
         T = self.T
         src = cl if kind == "core" else T.mirror("e_src")[cl] if kind == "edge" else self._r_arrays()[cl, 0]
         have = self._coded_np
         if len(have) < len(T.cores):
-            tail = [sum(1 << j for j, cs in enumerate(core[8]) if cs.last_exit_code is not None)
-                    for core in T.cores[len(have):]]
-            have = self._coded_np = np.concatenate([have, np.asarray(tail, np.int64)])
+            have = self._coded_np = np.concatenate([have, np.full(max(len(T.cores), 2 * len(have)) - len(have), -1)])
+        for c in np.unique(src[have[src] < 0]).tolist():
+            have[c] = sum(1 << j for j, cs in enumerate(T.cores[c][8]) if cs.last_exit_code is not None)
         return have[src]
 
     def _r_arrays(self) -> np.ndarray:
