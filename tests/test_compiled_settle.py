@@ -161,3 +161,29 @@ def test_combinations_are_every_digit_a_class_can_have_once():
                       + sum(d * int(T.PL[j]) for j, d in enumerate(x[T.n:])) for x in itertools.product(*ranges))
         mine = sorted((got_r[of == i] * T.LB + got_l[of == i]).tolist())
         assert mine == (want if len(want) <= limit else [])
+
+
+@pytest.mark.parametrize("name", ["onfailure-i1s1a3", "deletion-grace", "sandbox-recreation"])
+def test_every_state_and_transition_has_digits_the_combinations_cover(name):
+    """What settling relies on: each state's codes (and each table edge's source codes) are
+    1 .. B - 1 exactly at the positions `_Checks._coded` gives for its class, 0 elsewhere."""
+    model = _model(name)
+    r, calls = _recorded(model, properties_for(model))
+    T = r.space.tables
+    checks = compiled._Checks(T, ())
+    weights = np.asarray(T.PL)
+
+    def agree(kind, cls, ll):
+        coded = checks._coded(kind, cls)
+        digits = ll[:, None] // weights[None, :] % T.B
+        has = (coded[:, None] >> np.arange(T.n)[None, :] & 1).astype(bool)
+        assert ((digits > 0) == has).all()
+
+    codes = r.space.codes
+    agree("core", codes // T.RL, codes % T.LB)
+    seen = 0
+    for e, rid, _, ll in calls:
+        table = np.ones(e.size, bool) if rid is None else rid < 0
+        agree("edge", e[table], ll[table])
+        seen += int(table.sum())
+    assert seen and (codes % T.LB).any()
