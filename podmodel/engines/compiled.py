@@ -2657,10 +2657,6 @@ class _Checks:
                 v._grow(top)
             own = group
         self._evaluate(kind, own, fresh)
-        for v in group if kind != "resolved" else ():   # keyed classes with one value: plain
-            k = fresh[v.val[fresh] == _KEYED]   # (not resolved edges: each holds for some codes only)
-            if k.size:
-                v.settle(k, self._coded(kind, k))
         seen[fresh] = True
         self._refresh(kind, fresh)
 
@@ -2729,13 +2725,16 @@ class _Checks:
         class of ``classes`` (distinct).  A transition is first asked with the containers it
         leaves unchanged hidden (`_hidden_ids`), once per hidden transition; the classes
         whose predicate looked at one are then asked themselves: their arguments are built
-        once per class, and each predicate runs over the batch in one loop."""
+        once per class, and each predicate runs over the batch in one loop.  The classes a
+        predicate is then keyed on are made plain where it has one value on them (`_Values.settle`)."""
         if not group or not classes.size:
             return
         cur = np.stack([v.val[classes] for v in group])
         need = np.flatnonzero((cur == _UNSEEN).any(axis=0))
         if not need.size:
             return
+        if kind != "resolved":   # (not resolved edges: each holds for some codes only, never settled)
+            first = cur == _UNSEEN
         concrete = [g for g, v in enumerate(group) if v.concrete]
         if concrete:  # predicates that never run on placeholders (`_untrusted`): keyed at once
             for g in concrete:
@@ -2791,6 +2790,11 @@ class _Checks:
             v.val[classes] = cur[g]
         for v, c, e in reads:
             v._learn(c, e)
+        if kind != "resolved":
+            for g, v in enumerate(group):
+                k = classes[first[g] & (v.val[classes] == _KEYED)]
+                if k.size:
+                    v.settle(k, self._coded(kind, k))
 
     def _hidden_ids(self, kind: str, cl: np.ndarray) -> np.ndarray:
         """A number for each transition class of ``cl`` (table edges, or resolved edges) as
