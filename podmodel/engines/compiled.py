@@ -59,7 +59,9 @@ inspects none, that one value holds for every state or transition of the class; 
 the search is sorted out by one gather of a byte per class (`_Checks._attention`: the class
 is new, or some open property is not plainly satisfied on it), and only those elements reach
 the properties that need them.  Each count or code it inspects is made
-concrete for that class and it is run again, once per value of what it read.  A property
+concrete for that class and it is run again, once per value of what it read; a class keyed
+so is first run on every value its states can have there (`_Values.settle`), and where all
+give one value it takes that value, its elements then needing no key.  A property
 declared `Property.symmetric` is run on each orbit's representative only (`_Canon`): a class
 that is a permutation of interchangeable containers away from it takes its value, and what
 it reads of counts and codes is looked up with them permuted.  A ``step`` property is
@@ -2091,9 +2093,9 @@ class _Values:
 
     def settle(self, cls: np.ndarray, coded: np.ndarray) -> None:
         """Make keyed classes of ``cls`` (distinct; ``coded``: their cores' code positions,
-        `_Checks._coded`) plain where the predicate has one value on
-        every count and code they are keyed by (speed only: their elements then need no key,
-        no look-up, and drop out of `_Checks._attention` if that value is the good one).
+        `_Checks._coded`) plain where the predicate has one value on every count and code
+        they are keyed by (speed only: their elements then need no key, no look-up, and drop
+        out of `_Checks._attention` if that value is the good one).
 
         A class is evaluated on every combination of the digits at the positions it depends
         on (`_keyed_by_rep`'s masks, widened until no evaluation reads further), at most
@@ -2104,7 +2106,7 @@ class _Values:
         the class keyed, as it was."""
         if not cls.size or self.concrete:
             return
-        T, n = self.T, self.T.n
+        T = self.T
         mr = np.zeros(cls.size, np.int64)
         ml = np.zeros(cls.size, np.int64)
         todo = np.arange(cls.size)
@@ -2849,10 +2851,10 @@ class _Checks:
         return ids[inv]
 
     def _coded(self, kind: str, cl: np.ndarray) -> np.ndarray:
-        """Per class of ``cl``: the positions where its core (an edge's source core) has a code,
-        as a bit mask (kept per core, -1 until asked)."""
+        """Per class of ``cl`` (cores, or table edges): the positions where its core (an edge's
+        source core) has a code, as a bit mask (kept per core, -1 until asked)."""
         T = self.T
-        src = cl if kind == "core" else T.mirror("e_src")[cl] if kind == "edge" else self._r_arrays()[cl, 0]
+        src = cl if kind == "core" else T.mirror("e_src")[cl]
         have = self._coded_np
         if len(have) < len(T.cores):
             have = self._coded_np = np.concatenate([have, np.full(max(len(T.cores), 2 * len(have)) - len(have), -1)])
