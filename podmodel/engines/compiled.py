@@ -531,6 +531,7 @@ class Tables:
         self._ptargets: dict[tuple, PodState] = {}
         self._tainted_targets: dict[tuple[int, int, int], PodState] = {}
         self._edges: dict[PodState, tuple[int, int, int]] = {}   # `_edge`'s memo, by successor pattern
+        self._cs_patterns: list[dict] = [{} for _ in range(n)]   # `_pattern`'s memo: per position, container state -> part
         self._cand_aid: dict[int, int] = {}       # id() of a candidate action -> action id
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
         self._partial: dict[tuple, tuple[int, int, int, int]] = {}
@@ -655,36 +656,50 @@ class Tables:
         return (*hit, aid)
 
     def _pattern(self, t: PodState) -> tuple[int, int, int]:
-        """(target core, increment mask, code op) of a successor pattern ``t``."""
+        """(target core, increment mask, code op) of a successor pattern ``t``: each container's
+        part (`_container_pattern`) kept by position and container state, as most targets share
+        most of their containers' states (speed only: the part is a function of them)."""
         inc, op, out = 0, [], []
-        for j, cs in enumerate(t.containers):
-            machine, code, reason, last, rc = cs
-            if rc:
-                inc |= 1 << j
-            for v in (code, reason, machine):
-                if type(v) is _Opaque:
-                    raise _Read("a lastState code flowed into another field", v.code_pos)
-            if last is None:
-                op.append((_NONE, 0))
-                if rc:
-                    cs = _new(ContainerState, (machine, code, reason, None, 0))
-            else:
-                if type(last) is _Opaque:
-                    if last is not _LAST[last.pos]:
-                        raise _Read("a restart-count placeholder flowed into lastState")
-                    op.append((_COPY, last.pos))
-                else:
-                    d = self.code_digit.get(last)
-                    if d is None:
-                        raise _NewCode(last)
-                    op.append((_CONST, d))
-                if rc or last is not _LAST[j]:
-                    cs = _new(ContainerState, (machine, code, reason, _LAST[j], 0))
-            out.append(cs)
+        parts = self._cs_patterns
+        for j, cs in enumerate(t[8]):
+            part = parts[j].get(cs)
+            if part is None:   # (one that raises is not kept: asked again, it raises again)
+                part = parts[j][cs] = self._container_pattern(j, cs)
+            inc |= part[0]
+            op.append(part[1])
+            out.append(part[2])
         for v in t[:-3]:
             if type(v) is _Opaque:
                 raise _Read("a lastState code flowed into a pod field", v.code_pos)
         return self.intern(_with_containers(t, tuple(out))), inc, self.op_id(tuple(op))
+
+    def _container_pattern(self, j: int, cs: ContainerState) -> tuple[int, tuple[int, int], ContainerState]:
+        """Container ``j``'s part of a successor pattern whose container state is ``cs``: its
+        bit of the increment mask, its code operation, and its state in the target core
+        (count 0, lastState the placeholder of position ``j``).  Raises `_Read` where a
+        lastState code flowed elsewhere, `_NewCode` for a code outside the alphabet."""
+        machine, code, reason, last, rc = cs
+        bit = 1 << j if rc else 0
+        for v in (code, reason, machine):
+            if type(v) is _Opaque:
+                raise _Read("a lastState code flowed into another field", v.code_pos)
+        if last is None:
+            op = (_NONE, 0)
+            if rc:
+                cs = _new(ContainerState, (machine, code, reason, None, 0))
+        else:
+            if type(last) is _Opaque:
+                if last is not _LAST[last.pos]:
+                    raise _Read("a restart-count placeholder flowed into lastState")
+                op = (_COPY, last.pos)
+            else:
+                d = self.code_digit.get(last)
+                if d is None:
+                    raise _NewCode(last)
+                op = (_CONST, d)
+            if rc or last is not _LAST[j]:
+                cs = _new(ContainerState, (machine, code, reason, _LAST[j], 0))
+        return bit, op, cs
 
     def _add_row(self, c: int, edges: list[tuple[int, int, int, int]], reps: list[int] | None = None) -> int:
         row = len(self.off)
