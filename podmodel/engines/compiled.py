@@ -567,9 +567,11 @@ class Tables:
         return s._replace(containers=tuple(cs_out)), r, l
 
     def intern(self, core: PodState) -> int:
-        c = self.core_ids.get(core)
-        if c is None:
-            c = self.core_ids[core] = len(self.cores)
+        """The number of core state ``core`` (first-seen order), adding it (not compiled) if new.
+        (``setdefault``: a new core is hashed once, not twice; speed only.)"""
+        top = len(self.cores)
+        c = self.core_ids.setdefault(core, top)
+        if c == top:
             self.cores.append(core)
             self.row_of_core.append(-1)
         return c
@@ -668,9 +670,10 @@ class Tables:
             inc |= part[0]
             op.append(part[1])
             out.append(part[2])
-        for v in t[:-3]:
-            if type(v) is _Opaque:
-                raise _Read("a lastState code flowed into a pod field", v.code_pos)
+        if _Opaque in map(type, t[:-3]):   # (the loop below, asked first in C: speed only)
+            for v in t[:-3]:
+                if type(v) is _Opaque:
+                    raise _Read("a lastState code flowed into a pod field", v.code_pos)
         return self.intern(_with_containers(t, tuple(out))), inc, self.op_id(tuple(op))
 
     def _container_pattern(self, j: int, cs: ContainerState) -> tuple[int, tuple[int, int], ContainerState]:
