@@ -828,12 +828,15 @@ class Tables:
         of each element.
 
         The answers are numbered by their key (core, action, codes) in a `Visited` set (the
-        search's own index: a hash table once large); the keys it has not seen are answered
-        by `_resolve_new`, in the order it numbers them, and appended."""
+        search's own index), a hash table from the start: it is asked about far more keys than
+        it holds (five-containers: 585 k asked, 24 k held), which its sorted form would sort
+        each batch of (speed only: both number keys alike; 3% fewer instructions for the
+        compile and resolve calls of five-containers, cachegrind); the keys it has not seen are
+        answered by `_resolve_new`, in the order it numbers them, and appended."""
         key = (c * _A_MAX + a) * self.LB + l
         index = self._resolved_index
         if index is None:
-            index = self._resolved_index = _visited.Visited(np.zeros(0, np.int64), hash_from=_visited.HASH_FROM,
+            index = self._resolved_index = _visited.Visited(np.zeros(0, np.int64), hash_from=0,
                                                             jit_from=_visited.JIT_FROM)
         try:
             first, ids, _ = index.visit(key)
