@@ -89,6 +89,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import struct
 import threading
 import time
 import weakref
@@ -509,7 +510,10 @@ class Tables:
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, Any] = {}
         self._signatures: dict[int, tuple[int, tuple[int, ...]]] = {}   # `_signature`'s memo
-        self._by_signature: dict[tuple[int, ...], int] = {}    # (pod fields, container states) numbers -> core
+        self._by_signature: dict[bytes, int] = {}    # (pod fields, container states) numbers, `_sig_key`'d -> core
+        # a signature as a dictionary key: its numbers as native 32-bit ints, the bytes of a row
+        # of `_sig_room`'s arrays (`_permuted_cores` reads its keys off them at once; speed only)
+        self._sig_key = struct.Struct(f"={n + 1}i").pack
         self._sig_heads: list[tuple] = []
         self._sig_head_ids: dict[tuple, int] = {}
         self._cstates: list[ContainerState] = []               # container states of cores, numbered
@@ -1297,7 +1301,7 @@ class Tables:
                 x = relabelled[cids[j] << 6 | k] = intern(self._cstates, self._cstate_ids,
                                                          _relabel(self._cstates[cids[j]], k))
             out[k] = x
-        key = (head, *out)
+        key = self._sig_key(head, *out)
         dd = self._by_signature.get(key)
         if dd is None:
             t = self.cores[d]
@@ -1321,15 +1325,16 @@ class Tables:
         at = np.arange(d.size)
         for j in range(self.n):   # container j moves to position p[j], relabelled there
             out[at, pm[:, j]] = rel[cids[:, j], pm[:, j]]
-        keys_np = np.concatenate([heads[:, None], out], axis=1)
-        keys = keys_np.tolist()
+        keys_np = np.concatenate([heads[:, None], out], axis=1).astype(np.int32, copy=False)
+        keys = keys_np.view(np.dtype((np.void, keys_np.itemsize * (self.n + 1)))).ravel().tolist()   # `_sig_key`s
         got: list[int] = [0] * d.size
         by_sig, cores, cstates = self._by_signature, self.cores, self._cstates
         made = []
-        for i, (key, c) in enumerate(zip(map(tuple, keys), d.tolist())):
+        for i, (key, c) in enumerate(zip(keys, d.tolist())):
             dd = by_sig.get(key)
             if dd is None:   # as `_permuted_core` does on a miss
-                dd = by_sig[key] = self.intern(_with_containers(cores[c], tuple([cstates[x] for x in key[1:]])))
+                built = tuple([cstates[x] for x in keys_np[i, 1:].tolist()])
+                dd = by_sig[key] = self.intern(_with_containers(cores[c], built))
                 made.append(i)
             got[i] = dd
         if made:   # a core built here has this signature (`_signature` would number it so): kept
@@ -1392,7 +1397,7 @@ class Tables:
             head = intern(self._sig_heads, self._sig_head_ids, (*t[:8], *t[9:]))
             cids = tuple([intern(self._cstates, self._cstate_ids, cs) for cs in t[8]])
             sig = self._signatures[c] = (head, cids)
-            self._by_signature.setdefault((head, *cids), c)
+            self._by_signature.setdefault(self._sig_key(head, *cids), c)
         return sig
 
     def _perm_maps(self, p: tuple[int, ...]) -> tuple[dict, dict, dict, dict]:
