@@ -760,19 +760,21 @@ class Tables:
         if hit is not None:
             return hit
         act, core = self.actions[a], self.cores[c]
-        read = self._reads.setdefault((c, a), set())
+        read = self._reads.get((c, a))
+        if read is None:
+            read = self._reads[(c, a)] = set()
         while True:
             known = tuple((j, (l // self.B ** j) % self.B) for j in sorted(read))
             hit = self._partial.get((c, a, known))
             if hit is not None:
                 break
-            cs = list(core.containers)
-            for j, d in known:
-                if cs[j].last_exit_code is not None:
-                    cs[j] = cs[j]._replace(last_exit_code=self.alphabet[d - 1])
+            cs = list(core[8])
+            for j, d in known:   # (`_replace`, positionally)
+                if cs[j][3] is not None:
+                    cs[j] = _new(ContainerState, (*cs[j][:3], self.alphabet[d - 1], cs[j][4]))
             try:
                 self.model_calls += 1
-                hit = self._edge(act, self.model.next_state(core._replace(containers=tuple(cs)), act))
+                hit = self._edge(act, self.model.next_state(_with_containers(core, tuple(cs)), act))
             except _Read as e:
                 if e.pos is None or e.pos in read:
                     raise AssertionError(f"unexpected read resolving {act!r}: {e}") from None
