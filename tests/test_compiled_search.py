@@ -194,6 +194,34 @@ def test_a_pattern_is_its_containers_parts_at_their_positions():
             pattern((failed, tainted, copied, fresh))
 
 
+@pytest.mark.parametrize("name", ["two-init-two-app", "deletion-grace", "container-restart-rules"])
+def test_enabled_steps_are_the_models_actions_and_transitions(name):
+    """`Enabled.steps` (enabledness and transitions kept per part of a state) gives, for every
+    state of a run and every tainted core its tables compiled, `Model.actions` in its order,
+    each with the transition `Model._transition` finds; `Model.take` with it is `next_state`;
+    a core whose enabledness reads a lastState code raises `_Read` as the model does."""
+    model = load_scenario(SCENARIO_DIR / f"{name}.yaml").model()
+    r = compiled.explore_compiled(model, workers=1)
+    T, E = r.space.tables, compiled.Enabled(model)
+    states = [r.space.state(i) for i in range(0, r.states, max(1, r.states // 3000))]
+    assert len(states) > 100
+    for s in states + T.cores:
+        try:
+            want = [(a, model._transition(s, a)) for a in model.actions(s)]
+        except compiled._Read:
+            with pytest.raises(compiled._Read):
+                E.steps(s)
+            continue
+        got = E.steps(s)
+        assert got == want and E.actions(s) == [a for a, _ in want]
+        for a, found in got[:3]:
+            try:
+                assert model.take(s, a, found) == model.next_state(s, a)
+            except compiled._Read:
+                pass   # (a tainted core's successor that reads a code)
+    assert len(E.parts) < len(states)   # (the parts were shared)
+
+
 def test_the_rows_array_follows_the_list(monkeypatch):
     """`Tables._roc_array`, extended and mended incrementally, equals `row_of_core` as a
     whole array at every call of `Tables.rows`."""

@@ -342,9 +342,12 @@ class Enabled:
 
     The answers are kept per part of a state (the pod's fields, numbered once per state,
     and one container, or none for the pod's own actions) as two bit masks over
-    `Model.candidate_actions`: enabled, and undecided without the other containers.  A
-    state's actions are then one lookup per part, and the model is asked only about the
-    undecided ones.
+    `Model.candidate_actions`: enabled, and undecided without the other containers; and, for
+    each enabled one, the transition it fires (`Model._transition`, decided there too: the
+    same guards, asked in the same order, see the same values).  A state's actions are then
+    one lookup per part, and the model is asked only about the undecided ones.  `steps`
+    gives the transitions with the actions, for `Model.take` (speed only: `next_state`
+    would ask the guards again).
     """
 
     def __init__(self, model: Model):
@@ -352,9 +355,15 @@ class Enabled:
         self.owner = [model.index.get(getattr(a, "container", None), -1) for a in model.candidate_actions]
         self.owned = {j: [k for k, i in enumerate(self.owner) if i == j] for j in range(-1, len(model.specs))}
         self.heads: dict[tuple, int] = {}
-        self.parts: dict[tuple, tuple[int, int]] = {}
+        self.parts: dict[tuple, tuple[int, int, dict[int, tuple]]] = {}
 
     def actions(self, s: PodState) -> list[Action]:
+        """`Model.actions` of ``s``, in its order."""
+        return [a for a, _ in self.steps(s)]
+
+    def steps(self, s: PodState) -> list[tuple[Action, tuple]]:
+        """The enabled actions of ``s``, in `Model.candidate_actions` order, each with the
+        transition it fires there (`Model._transition`'s answer)."""
         if s.deletion == "Removed":
             return []
         heads = self.heads
@@ -365,6 +374,7 @@ class Enabled:
         parts = self.parts
         cont = s.containers
         ok = unknown = 0
+        found_by = []   # each part's transitions, at its container's position plus one
         for j in range(-1, len(cont)):
             key = (h, j, cont[j]) if j >= 0 else h
             part = parts.get(key)
@@ -372,29 +382,39 @@ class Enabled:
                 part = parts[key] = self._part(s, j)
             ok |= part[0]
             unknown |= part[1]
-        cand, m = self.model.candidate_actions, self.model
+            found_by.append(part[2])
+        cand, m, owner = self.model.candidate_actions, self.model, self.owner
         out = []
         bits = ok | unknown
         while bits:
             low = bits & -bits
             bits ^= low
-            a = cand[low.bit_length() - 1]
-            if not unknown & low or m.enabled(s, a):
-                out.append(a)
+            k = low.bit_length() - 1
+            if unknown & low:
+                found = m._transition(s, cand[k])
+                if found is None:
+                    continue
+            else:
+                found = found_by[owner[k] + 1][k]
+            out.append((cand[k], found))
         return out
 
-    def _part(self, s: PodState, j: int) -> tuple[int, int]:
-        """(enabled, undecided) masks of the actions of container ``j`` (-1: the pod's)."""
+    def _part(self, s: PodState, j: int) -> tuple[int, int, dict[int, tuple]]:
+        """(enabled, undecided) masks of the actions of container ``j`` (-1: the pod's), and
+        the transition each enabled one fires, by its position in the candidates."""
         m, cand = self.model, self.model.candidate_actions
         hidden = s._replace(containers=tuple(cs if i == j else _HIDDEN[i] for i, cs in enumerate(s.containers)))
         ok = unknown = 0
+        found_at = {}
         for k in self.owned[j]:
             try:
-                if m.enabled(hidden, cand[k]):
+                found = m._transition(hidden, cand[k])   # (`Model.enabled`: this is not None; not Removed)
+                if found is not None:
                     ok |= 1 << k
+                    found_at[k] = found
             except _Read:
                 unknown |= 1 << k
-        return ok, unknown
+        return ok, unknown, found_at
 
 
 def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState | int | None]] | None:
@@ -403,13 +423,13 @@ def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState
     None if unknown).  None if it inspected one to decide which actions are enabled."""
     model = enabled.model
     try:
-        acts = enabled.actions(core)
+        steps = enabled.steps(core)
     except _Read:
         return None
     out: list[tuple[Action, PodState | int | None]] = []
-    for a in acts:
+    for a, found in steps:
         try:
-            out.append((a, model.next_state(core, a)))
+            out.append((a, model.take(core, a, found)))
         except _Read as e:
             out.append((a, e.pos))
     return out
@@ -1429,7 +1449,7 @@ class Tables:
             s = self.partial_view(c, 0, l, self.everywhere, read)
             try:
                 self.model_calls += 1
-                edges = [self._edge(a, m.next_state(s, a)) for a in self.enabled.actions(s)]
+                edges = [self._edge(a, m.take(s, a, found)) for a, found in self.enabled.steps(s)]
             except _Read as e:
                 if e.pos is not None and e.pos not in read:
                     read.add(e.pos)
