@@ -34,8 +34,9 @@ computation across many states, by factoring two parameters out of the state:
 
 Two more reuses, both exact in the same way or resting on a stated symmetry:
 
-* whether an action is enabled is asked with the containers it does not name hidden
-  (`Enabled`); the answer is kept for every state that agrees on the rest;
+* whether an action is enabled, and which declared transition it fires, is asked with the
+  containers it does not name hidden (`Enabled`); the answer is kept for every state that
+  agrees on the rest, and the successor is computed from that transition (`Model.take`);
 * interchangeable containers (`podmodel.engines.symmetry`: app containers equal but for the
   name): the row of a core state that is a permutation of another is the permuted row.
   This rests on the model treating such containers alike, the assumption symmetry
