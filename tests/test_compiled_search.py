@@ -84,7 +84,8 @@ def test_resolving_permuted_cores_by_their_pairs_changes_nothing(monkeypatch, na
     key and the (core, representative's resolved edge) pair when both are known, without
     `resolve_shared`: the run (states, edges, cores, actions, code operations, resolved edges
     and their numbers) is the one where every new key goes through `resolve_shared`; and
-    the shortcut is taken (fewer calls than new keys)."""
+    the shortcut is taken (fewer calls than new keys), and so is the shorter one where only the
+    pair is new (`Tables._from_rep` alone: the representative's answer is known)."""
     model = _large(name)
     calls = {"outer": 0, "new": 0}
     depth = [0]
@@ -102,10 +103,17 @@ def test_resolving_permuted_cores_by_their_pairs_changes_nothing(monkeypatch, na
         calls["new"] += c.size
         return resolve_new(self, c, a, l)
 
+    def last_step(self, *args):   # `resolve_shared`'s last step, taken alone where the representative's key is known
+        calls["last step"] += depth[0] == 0
+        return from_rep(self, *args)
+
+    from_rep = compiled.Tables._from_rep
+    calls["last step"] = 0
     monkeypatch.setattr(compiled.Tables, "resolve_shared", counted)
     monkeypatch.setattr(compiled.Tables, "_resolve_new", new_keys)
+    monkeypatch.setattr(compiled.Tables, "_from_rep", last_step)
     fast = _everything(compiled.explore_compiled(model, max_states=cap, workers=1))
-    assert 0 < calls["outer"] < calls["new"]
+    assert 0 < calls["outer"] < calls["new"] and calls["last step"] > 0
     monkeypatch.setattr(compiled.Tables, "_shared_keys",
                         lambda self, c, a, l: (np.full(c.size, -1, np.int64), l.copy()))
     calls.update(outer=0, new=0)
@@ -151,6 +159,67 @@ def test_permuted_cores_looked_up_by_signature_are_thebuilt_core_ones(monkeypatc
     for d, p in pairs:
         assert T._permuted_core(d, p) == built_core(T, d, p) == T._perm_cache[p][1][d]
     assert len(T.cores) == n
+
+
+def test_a_pattern_is_its_containers_parts_at_their_positions():
+    """`Tables._pattern` (each container's part kept by position and container state): the
+    same container state at two positions gives each position its own bit of the increment
+    mask and its own lastState placeholder in the target core; a code copied from another
+    container is that copy, relabelled; asked again (parts kept) or with the containers in
+    another order, the same answer; a part that inspects a code raises each time it is asked."""
+    T = compiled.Tables(load_scenario(SCENARIO_DIR / "two-init-two-app.yaml").model(), (0, 1, 137, 255))
+    base = T.model.initial_states()[0]
+    assert T.n == 4
+    C, L = compiled.ContainerState, compiled._LAST
+    failed = C("Terminated", 1, "Error", 137, 1)   # a constant code, its count raised
+    copied = C("Waiting", None, None, L[0], 0)     # container 0's code, at position 2
+    fresh = C("Waiting", None, None, None, 1)
+    const = (compiled._CONST, T.code_digit[137])
+
+    def pattern(cont):
+        core, inc, op = T._pattern(base._replace(containers=cont))
+        return T.cores[core].containers, inc, T.ops[op]
+
+    want = ((C("Terminated", 1, "Error", L[0], 0), C("Terminated", 1, "Error", L[1], 0),
+             C("Waiting", None, None, L[2], 0), C("Waiting", None, None, None, 0)),
+            0b1011, (const, const, (compiled._COPY, 0), (compiled._NONE, 0)))
+    assert pattern((failed, failed, copied, fresh)) == want
+    assert pattern((failed, failed, copied, fresh)) == want
+    assert pattern((fresh, copied, failed, failed)) == (
+        (want[0][3], C("Waiting", None, None, L[1], 0), want[0][0]._replace(last_exit_code=L[2]),
+         want[0][0]._replace(last_exit_code=L[3])), 0b1101, ((compiled._NONE, 0), (compiled._COPY, 0), const, const))
+    tainted = C("Terminated", L[1], "Error", None, 0)   # a code flowed into the exit code
+    for _ in range(2):
+        with pytest.raises(compiled._Read):
+            pattern((failed, tainted, copied, fresh))
+
+
+@pytest.mark.parametrize("name", ["two-init-two-app", "deletion-grace", "container-restart-rules"])
+def test_enabled_steps_are_the_models_actions_and_transitions(name):
+    """`Enabled.steps` (enabledness and transitions kept per part of a state) gives, for every
+    state of a run and every tainted core its tables compiled, `Model.actions` in its order,
+    each with the transition `Model._transition` finds; `Model.take` with it is `next_state`;
+    a core whose enabledness reads a lastState code raises `_Read` as the model does."""
+    model = load_scenario(SCENARIO_DIR / f"{name}.yaml").model()
+    r = compiled.explore_compiled(model, workers=1)
+    T, E = r.space.tables, compiled.Enabled(model)
+    states = [r.space.state(i) for i in range(0, r.states, max(1, r.states // 3000))]
+    assert len(states) > 100
+    for s in states + T.cores:
+        try:
+            want = [(a, model._transition(s, a)) for a in model.actions(s)]
+        except compiled._Read:
+            with pytest.raises(compiled._Read):
+                E.steps(s)
+            continue
+        got = E.steps(s)
+        assert got == want and E.actions(s) == [a for a, _ in want]
+        for a, found in got[:3]:
+            try:
+                assert model.take(s, a, found) == model.next_state(s, a)
+            except compiled._Read:
+                pass   # (a tainted core's successor that reads a code)
+    assert len(E.parts) < len(states)   # (the parts were shared)
 
 
 def test_the_rows_array_follows_the_list(monkeypatch):

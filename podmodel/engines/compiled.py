@@ -34,8 +34,9 @@ computation across many states, by factoring two parameters out of the state:
 
 Two more reuses, both exact in the same way or resting on a stated symmetry:
 
-* whether an action is enabled is asked with the containers it does not name hidden
-  (`Enabled`); the answer is kept for every state that agrees on the rest;
+* whether an action is enabled, and which declared transition it fires, is asked with the
+  containers it does not name hidden (`Enabled`); the answer is kept for every state that
+  agrees on the rest, and the successor is computed from that transition (`Model.take`);
 * interchangeable containers (`podmodel.engines.symmetry`: app containers equal but for the
   name): the row of a core state that is a permutation of another is the permuted row.
   This rests on the model treating such containers alike, the assumption symmetry
@@ -91,6 +92,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import struct
 import threading
 import time
 import weakref
@@ -343,9 +345,12 @@ class Enabled:
 
     The answers are kept per part of a state (the pod's fields, numbered once per state,
     and one container, or none for the pod's own actions) as two bit masks over
-    `Model.candidate_actions`: enabled, and undecided without the other containers.  A
-    state's actions are then one lookup per part, and the model is asked only about the
-    undecided ones.
+    `Model.candidate_actions`: enabled, and undecided without the other containers; and, for
+    each enabled one, the transition it fires (`Model._transition`, decided there too: the
+    same guards, asked in the same order, see the same values).  A state's actions are then
+    one lookup per part, and the model is asked only about the undecided ones.  `steps`
+    gives the transitions with the actions, for `Model.take` (speed only: `next_state`
+    would ask the guards again).
     """
 
     def __init__(self, model: Model):
@@ -353,9 +358,15 @@ class Enabled:
         self.owner = [model.index.get(getattr(a, "container", None), -1) for a in model.candidate_actions]
         self.owned = {j: [k for k, i in enumerate(self.owner) if i == j] for j in range(-1, len(model.specs))}
         self.heads: dict[tuple, int] = {}
-        self.parts: dict[tuple, tuple[int, int]] = {}
+        self.parts: dict[tuple, tuple[int, int, dict[int, tuple]]] = {}
 
     def actions(self, s: PodState) -> list[Action]:
+        """`Model.actions` of ``s``, in its order."""
+        return [a for a, _ in self.steps(s)]
+
+    def steps(self, s: PodState) -> list[tuple[Action, tuple]]:
+        """The enabled actions of ``s``, in `Model.candidate_actions` order, each with the
+        transition it fires there (`Model._transition`'s answer)."""
         if s.deletion == "Removed":
             return []
         heads = self.heads
@@ -366,6 +377,7 @@ class Enabled:
         parts = self.parts
         cont = s.containers
         ok = unknown = 0
+        found_by = []   # each part's transitions, at its container's position plus one
         for j in range(-1, len(cont)):
             key = (h, j, cont[j]) if j >= 0 else h
             part = parts.get(key)
@@ -373,29 +385,39 @@ class Enabled:
                 part = parts[key] = self._part(s, j)
             ok |= part[0]
             unknown |= part[1]
-        cand, m = self.model.candidate_actions, self.model
+            found_by.append(part[2])
+        cand, m, owner = self.model.candidate_actions, self.model, self.owner
         out = []
         bits = ok | unknown
         while bits:
             low = bits & -bits
             bits ^= low
-            a = cand[low.bit_length() - 1]
-            if not unknown & low or m.enabled(s, a):
-                out.append(a)
+            k = low.bit_length() - 1
+            if unknown & low:
+                found = m._transition(s, cand[k])
+                if found is None:
+                    continue
+            else:
+                found = found_by[owner[k] + 1][k]
+            out.append((cand[k], found))
         return out
 
-    def _part(self, s: PodState, j: int) -> tuple[int, int]:
-        """(enabled, undecided) masks of the actions of container ``j`` (-1: the pod's)."""
+    def _part(self, s: PodState, j: int) -> tuple[int, int, dict[int, tuple]]:
+        """(enabled, undecided) masks of the actions of container ``j`` (-1: the pod's), and
+        the transition each enabled one fires, by its position in the candidates."""
         m, cand = self.model, self.model.candidate_actions
         hidden = s._replace(containers=tuple(cs if i == j else _HIDDEN[i] for i, cs in enumerate(s.containers)))
         ok = unknown = 0
+        found_at = {}
         for k in self.owned[j]:
             try:
-                if m.enabled(hidden, cand[k]):
+                found = m._transition(hidden, cand[k])   # (`Model.enabled`: this is not None; not Removed)
+                if found is not None:
                     ok |= 1 << k
+                    found_at[k] = found
             except _Read:
                 unknown |= 1 << k
-        return ok, unknown
+        return ok, unknown, found_at
 
 
 def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState | int | None]] | None:
@@ -404,13 +426,13 @@ def _successors(enabled: Enabled, core: PodState) -> list[tuple[Action, PodState
     None if unknown).  None if it inspected one to decide which actions are enabled."""
     model = enabled.model
     try:
-        acts = enabled.actions(core)
+        steps = enabled.steps(core)
     except _Read:
         return None
     out: list[tuple[Action, PodState | int | None]] = []
-    for a in acts:
+    for a, found in steps:
         try:
-            out.append((a, model.next_state(core, a)))
+            out.append((a, model.take(core, a, found)))
         except _Read as e:
             out.append((a, e.pos))
     return out
@@ -511,7 +533,10 @@ class Tables:
         self.candidate_index = {a: k for k, a in enumerate(model.candidate_actions)}
         self._perm_cache: dict[tuple, Any] = {}
         self._signatures: dict[int, tuple[int, tuple[int, ...]]] = {}   # `_signature`'s memo
-        self._by_signature: dict[tuple[int, ...], int] = {}    # (pod fields, container states) numbers -> core
+        self._by_signature: dict[bytes, int] = {}    # (pod fields, container states) numbers, `_sig_key`'d -> core
+        # a signature as a dictionary key: its numbers as native 32-bit ints, the bytes of a row
+        # of `_sig_room`'s arrays (`_permuted_cores` reads its keys off them at once; speed only)
+        self._sig_key = struct.Struct(f"={n + 1}i").pack
         self._sig_heads: list[tuple] = []
         self._sig_head_ids: dict[tuple, int] = {}
         self._cstates: list[ContainerState] = []               # container states of cores, numbered
@@ -533,6 +558,7 @@ class Tables:
         self._ptargets: dict[tuple, PodState] = {}
         self._tainted_targets: dict[tuple[int, int, int], PodState] = {}
         self._edges: dict[PodState, tuple[int, int, int]] = {}   # `_edge`'s memo, by successor pattern
+        self._cs_patterns: list[dict] = [{} for _ in range(n)]   # `_pattern`'s memo: per position, container state -> part
         self._cand_aid: dict[int, int] = {}       # id() of a candidate action -> action id
         self._resolved: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
         self._partial: dict[tuple, tuple[int, int, int, int]] = {}
@@ -568,9 +594,11 @@ class Tables:
         return s._replace(containers=tuple(cs_out)), r, l
 
     def intern(self, core: PodState) -> int:
-        c = self.core_ids.get(core)
-        if c is None:
-            c = self.core_ids[core] = len(self.cores)
+        """The number of core state ``core`` (first-seen order), adding it (not compiled) if new.
+        (``setdefault``: a new core is hashed once, not twice; speed only.)"""
+        top = len(self.cores)
+        c = self.core_ids.setdefault(core, top)
+        if c == top:
             self.cores.append(core)
             self.row_of_core.append(-1)
         return c
@@ -657,36 +685,51 @@ class Tables:
         return (*hit, aid)
 
     def _pattern(self, t: PodState) -> tuple[int, int, int]:
-        """(target core, increment mask, code op) of a successor pattern ``t``."""
+        """(target core, increment mask, code op) of a successor pattern ``t``: each container's
+        part (`_container_pattern`) kept by position and container state, as most targets share
+        most of their containers' states (speed only: the part is a function of them)."""
         inc, op, out = 0, [], []
-        for j, cs in enumerate(t.containers):
-            machine, code, reason, last, rc = cs
-            if rc:
-                inc |= 1 << j
-            for v in (code, reason, machine):
+        parts = self._cs_patterns
+        for j, cs in enumerate(t[8]):
+            part = parts[j].get(cs)
+            if part is None:   # (one that raises is not kept: asked again, it raises again)
+                part = parts[j][cs] = self._container_pattern(j, cs)
+            inc |= part[0]
+            op.append(part[1])
+            out.append(part[2])
+        if _Opaque in map(type, t[:-3]):   # (the loop below, asked first in C: speed only)
+            for v in t[:-3]:
                 if type(v) is _Opaque:
-                    raise _Read("a lastState code flowed into another field", v.code_pos)
-            if last is None:
-                op.append((_NONE, 0))
-                if rc:
-                    cs = _new(ContainerState, (machine, code, reason, None, 0))
-            else:
-                if type(last) is _Opaque:
-                    if last is not _LAST[last.pos]:
-                        raise _Read("a restart-count placeholder flowed into lastState")
-                    op.append((_COPY, last.pos))
-                else:
-                    d = self.code_digit.get(last)
-                    if d is None:
-                        raise _NewCode(last)
-                    op.append((_CONST, d))
-                if rc or last is not _LAST[j]:
-                    cs = _new(ContainerState, (machine, code, reason, _LAST[j], 0))
-            out.append(cs)
-        for v in t[:-3]:
-            if type(v) is _Opaque:
-                raise _Read("a lastState code flowed into a pod field", v.code_pos)
+                    raise _Read("a lastState code flowed into a pod field", v.code_pos)
         return self.intern(_with_containers(t, tuple(out))), inc, self.op_id(tuple(op))
+
+    def _container_pattern(self, j: int, cs: ContainerState) -> tuple[int, tuple[int, int], ContainerState]:
+        """Container ``j``'s part of a successor pattern whose container state is ``cs``: its
+        bit of the increment mask, its code operation, and its state in the target core
+        (count 0, lastState the placeholder of position ``j``).  Raises `_Read` where a
+        lastState code flowed elsewhere, `_NewCode` for a code outside the alphabet."""
+        machine, code, reason, last, rc = cs
+        bit = 1 << j if rc else 0
+        for v in (code, reason, machine):
+            if type(v) is _Opaque:
+                raise _Read("a lastState code flowed into another field", v.code_pos)
+        if last is None:
+            op = (_NONE, 0)
+            if rc:
+                cs = _new(ContainerState, (machine, code, reason, None, 0))
+        else:
+            if type(last) is _Opaque:
+                if last is not _LAST[last.pos]:
+                    raise _Read("a restart-count placeholder flowed into lastState")
+                op = (_COPY, last.pos)
+            else:
+                d = self.code_digit.get(last)
+                if d is None:
+                    raise _NewCode(last)
+                op = (_CONST, d)
+            if rc or last is not _LAST[j]:
+                cs = _new(ContainerState, (machine, code, reason, _LAST[j], 0))
+        return bit, op, cs
 
     def _add_row(self, c: int, edges: list[tuple[int, int, int, int]], reps: list[int] | None = None) -> int:
         row = len(self.off)
@@ -740,19 +783,21 @@ class Tables:
         if hit is not None:
             return hit
         act, core = self.actions[a], self.cores[c]
-        read = self._reads.setdefault((c, a), set())
+        read = self._reads.get((c, a))
+        if read is None:
+            read = self._reads[(c, a)] = set()
         while True:
             known = tuple((j, (l // self.B ** j) % self.B) for j in sorted(read))
             hit = self._partial.get((c, a, known))
             if hit is not None:
                 break
-            cs = list(core.containers)
-            for j, d in known:
-                if cs[j].last_exit_code is not None:
-                    cs[j] = cs[j]._replace(last_exit_code=self.alphabet[d - 1])
+            cs = list(core[8])
+            for j, d in known:   # (`_replace`, positionally)
+                if cs[j][3] is not None:
+                    cs[j] = _new(ContainerState, (*cs[j][:3], self.alphabet[d - 1], cs[j][4]))
             try:
                 self.model_calls += 1
-                hit = self._edge(act, self.model.next_state(core._replace(containers=tuple(cs)), act))
+                hit = self._edge(act, self.model.next_state(_with_containers(core, tuple(cs)), act))
             except _Read as e:
                 if e.pos is None or e.pos in read:
                     raise AssertionError(f"unexpected read resolving {act!r}: {e}") from None
@@ -795,6 +840,13 @@ class Tables:
         for w, w2 in weights:   # the codes seen from the representative: its k-th is this core's p[k]-th
             l2 += l // w % B * w2
         edge2, rid2 = self.resolve_shared(rep, a2, l2)
+        return self._from_rep(c, p, a, edge2, rid2)
+
+    def _from_rep(self, c: int, p: tuple[int, ...], a: int, edge2: tuple[int, int, int, int],
+                  rid2: int) -> tuple[tuple[int, int, int, int], int]:
+        """The resolved edge of action ``a`` out of core ``c``, and its number, from its
+        representative's counterpart ``edge2`` (numbered ``rid2``), ``p`` relating the two
+        (`canonical`): the edge permuted back (`permute_edge`)."""
         edge = self.permute_edge(edge2, p)
         if edge[3] != a:
             raise AssertionError(f"action {self.actions[a]!r} does not map back through the permutation")
@@ -805,12 +857,15 @@ class Tables:
         of each element.
 
         The answers are numbered by their key (core, action, codes) in a `Visited` set (the
-        search's own index: a hash table once large); the keys it has not seen are answered
-        by `_resolve_new`, in the order it numbers them, and appended."""
+        search's own index), a hash table from the start: it is asked about far more keys than
+        it holds (five-containers: 585 k asked, 24 k held), which its sorted form would sort
+        each batch of (speed only: both number keys alike; 3% fewer instructions for the
+        compile and resolve calls of five-containers, cachegrind); the keys it has not seen are
+        answered by `_resolve_new`, in the order it numbers them, and appended."""
         key = (c * _A_MAX + a) * self.LB + l
         index = self._resolved_index
         if index is None:
-            index = self._resolved_index = _visited.Visited(np.zeros(0, np.int64), hash_from=_visited.HASH_FROM,
+            index = self._resolved_index = _visited.Visited(np.zeros(0, np.int64), hash_from=0,
                                                             jit_from=_visited.JIT_FROM)
         try:
             first, ids, _ = index.visit(key)
@@ -869,7 +924,11 @@ class Tables:
         (`permute_edge` and `resolved_id` are), and the call it skips would intern nothing.
         So the keys left to `resolve_shared`, in order, intern cores, actions, code
         operations and resolved edges in the same order as when every new key went through
-        it (on six-containers' first 6 M states: 197 k calls instead of 562 k)."""
+        it (on six-containers' first 6 M states: 197 k calls instead of 562 k).  Where the
+        representative's key was answered but the pair is new, only `resolve_shared`'s last
+        step is taken (`_from_rep`): its recursion to the representative would find the
+        answer in `resolve`'s memo and intern nothing (five-containers: 5,718 of its 8,412
+        such calls)."""
         index, pairs, LB = self._resolved_index, self._pairs, self.LB
         vals = self._resolved_vals.array().reshape(-1, 4)
         key2, l2 = self._shared_keys(c, a, l)
@@ -893,7 +952,10 @@ class Tables:
                     continue
             if n % 256 == 255:
                 self.check_clock()
-            edge, rid = self.resolve_shared(cc, aa, ll)
+            if r2 >= 0:   # the representative's answer is known: `resolve_shared`'s last step only
+                edge, rid = self._from_rep(cc, self.canonical(cc)[1], aa, r_edges[r2][1], r2)
+            else:
+                edge, rid = self.resolve_shared(cc, aa, ll)
             row = (*edge[:3], rid)
             rows.append(row)
             r2 = r_rep[rid]
@@ -1264,7 +1326,7 @@ class Tables:
                 x = relabelled[cids[j] << 6 | k] = intern(self._cstates, self._cstate_ids,
                                                          _relabel(self._cstates[cids[j]], k))
             out[k] = x
-        key = (head, *out)
+        key = self._sig_key(head, *out)
         dd = self._by_signature.get(key)
         if dd is None:
             t = self.cores[d]
@@ -1288,15 +1350,16 @@ class Tables:
         at = np.arange(d.size)
         for j in range(self.n):   # container j moves to position p[j], relabelled there
             out[at, pm[:, j]] = rel[cids[:, j], pm[:, j]]
-        keys_np = np.concatenate([heads[:, None], out], axis=1)
-        keys = keys_np.tolist()
+        keys_np = np.concatenate([heads[:, None], out], axis=1).astype(np.int32, copy=False)
+        keys = keys_np.view(np.dtype((np.void, keys_np.itemsize * (self.n + 1)))).ravel().tolist()   # `_sig_key`s
         got: list[int] = [0] * d.size
         by_sig, cores, cstates = self._by_signature, self.cores, self._cstates
         made = []
-        for i, (key, c) in enumerate(zip(map(tuple, keys), d.tolist())):
+        for i, (key, c) in enumerate(zip(keys, d.tolist())):
             dd = by_sig.get(key)
             if dd is None:   # as `_permuted_core` does on a miss
-                dd = by_sig[key] = self.intern(_with_containers(cores[c], tuple([cstates[x] for x in key[1:]])))
+                built = tuple([cstates[x] for x in keys_np[i, 1:].tolist()])
+                dd = by_sig[key] = self.intern(_with_containers(cores[c], built))
                 made.append(i)
             got[i] = dd
         if made:   # a core built here has this signature (`_signature` would number it so): kept
@@ -1359,7 +1422,7 @@ class Tables:
             head = intern(self._sig_heads, self._sig_head_ids, (*t[:8], *t[9:]))
             cids = tuple([intern(self._cstates, self._cstate_ids, cs) for cs in t[8]])
             sig = self._signatures[c] = (head, cids)
-            self._by_signature.setdefault((head, *cids), c)
+            self._by_signature.setdefault(self._sig_key(head, *cids), c)
         return sig
 
     def _perm_maps(self, p: tuple[int, ...]) -> tuple[dict, dict, dict, dict]:
@@ -1389,7 +1452,7 @@ class Tables:
             s = self.partial_view(c, 0, l, self.everywhere, read)
             try:
                 self.model_calls += 1
-                edges = [self._edge(a, m.next_state(s, a)) for a in self.enabled.actions(s)]
+                edges = [self._edge(a, m.take(s, a, found)) for a, found in self.enabled.steps(s)]
             except _Read as e:
                 if e.pos is not None and e.pos not in read:
                     read.add(e.pos)

@@ -573,6 +573,12 @@ class Model:
         found = self._transition(state, action) if state.deletion != "Removed" else None
         if found is None:
             raise ActionNotEnabled(f"{action!r} is not enabled")
+        return self.take(state, action, found)
+
+    def take(self, state: PodState, action: Action, found: tuple) -> PodState:
+        """`next_state` of an enabled ``action`` whose transition out of ``state`` is
+        ``found``, `_transition`'s answer for them, which the caller already has: the guards
+        are not asked again (speed only; the compiled engine's `Enabled.steps` keeps it)."""
         machine, index, t = found
         s = self._apply(state, action, machine, index, t.dest)
         # what follows is a pure function of the applied state (the old phase is still in
