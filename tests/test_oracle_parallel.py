@@ -17,6 +17,7 @@ rare on legal walks.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -202,21 +203,27 @@ def test_through_the_process_pool(tmp_path):
     assert check_file_parallel(str(path), jobs=2, kubernetes_version="1.33", feature_gates={"SidecarContainers": True}) == old
 
 
-def test_a_result_sent_as_its_fields_is_made_again_shifted():
-    """`parallel._wire` sends a worker's ended results as their fields; `_result_of` makes each again
-    with its indices shifted, as `_shift_result` shifts a result (every field kept, in order)."""
+def test_a_result_is_shifted_in_place_as_if_made_again():
+    """`parallel._shifted_results` shifts a worker's results (unpickled in the parent) in place: a
+    result is then equal to the one made with its indices -- first, last, previous, its first
+    violation's, and the indices that violation's message names -- shifted, every other field
+    kept; base 0 leaves it as it was."""
     v = Violation("out-of-order", 7, "default", "web", "u1", None, "metadata.resourceVersion", "12", "11",
                   "older resourceVersion (observation 7 is not compared with 5)", "API concepts")
     rows = (("status.phase", "Running", "Pending"),)
     for r in (PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5, True, {"item": 2}),
               PodResult(None, None, "web", 1, 0, 0)):
-        fields = parallel._RESULT_FIELDS(r)
-        assert parallel._result_of(fields, 0) == r
-        for base in (1, 100):
-            assert parallel._result_of(fields, base) == parallel._shift_result(r, base)
-    shifted = parallel._result_of(parallel._RESULT_FIELDS(PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5)), 100)
-    assert (shifted.first_index, shifted.last_index, shifted.previous_index, shifted.first.index) == (102, 109, 105, 107)
-    assert shifted.first.message.endswith("(observation 107 is not compared with 105)")
+        for base in (0, 1, 100):
+            sent = pickle.loads(pickle.dumps(r))
+            [shifted] = parallel._shifted_results([("key", sent)], base)
+            first = r.first if r.first is None or not base else dataclasses.replace(
+                r.first, index=r.first.index + base,
+                message=f"older resourceVersion (observation {7 + base} is not compared with {5 + base})")
+            made = PodResult(r.uid, r.namespace, r.name, r.observations, r.first_index + base, r.last_index + base,
+                             r.violations, first, r.rows, None if r.previous_index is None else r.previous_index + base,
+                             r.deleted, r.coverage)
+            assert shifted is sent and shifted == made and vars(shifted) == vars(made)
+    assert r == PodResult(None, None, "web", 1, 0, 0)  # (the original: not shifted)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked workers need os.fork")
@@ -306,17 +313,31 @@ def test_without_fork_the_other_ranges_go_to_a_process_pool(tmp_path, monkeypatc
 def _taken_in_turn(path: str, jobs: int, order: list[int]) -> tuple[list, dict]:
     """The ranges the processes of a board take when each runs to its end in turn (``order``: the
     first takes its region, then halves of the others' regions, not started yet, again and again),
-    every part but the first process's pickled as a forked worker sends it; and what the first
-    range's checker keeps (the stitcher)."""
+    every part but the first process's sent as a forked worker sends it (`_regions_worker`: its
+    entries streamed through its box as it goes, `_Outbox`) and received as the parent receives
+    it (`_Inbox`: what is in the boxes read at the first process's claims, the rest at the end);
+    and what the first range's checker keeps (the stitcher)."""
     board = parallel._Board(path, line_ranges(path, jobs, parallel.FIRST_SHARE))
+    inbox = parallel._Inbox(board)
+    boxes = [parallel._shared_file("test-part") for _k in range(1, jobs)]
+    for k, box in enumerate(boxes, 1):
+        inbox.add(k, box)
     taken: list = [None] * jobs
     own: dict = {}
     try:
         for k in order:
-            done = parallel._check_regions(path, board, k, None, None, own if k == 0 else None)
-            taken[k] = done if k == 0 else pickle.loads(pickle.dumps([(a, b, parallel._wire(p)) for a, b, p in done]))
+            if k == 0:
+                taken[k] = parallel._check_regions(path, board, k, None, None, own, inbox=inbox)
+            else:
+                sent = parallel._regions_worker(path, board, k, None, None, parallel._Outbox(boxes[k - 1], board, k))
+                inbox.rest(k, sent)
+                taken[k] = sent
+        taken[1:] = [inbox.taken(k, sent) for k, sent in enumerate(taken[1:], 1)]
     finally:
         board.close()
+        for box in boxes:
+            os.close(box)
+        parallel._RETAINED.clear()  # (what a worker keeps until it exits)
     return taken, own
 
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import io
 import multiprocessing
 import operator
 import os
@@ -182,6 +183,19 @@ CLAIM = 1 << 20
 STEAL_GAIN = 0.05
 
 
+def _shared_file(name: str) -> int:
+    """A descriptor of a new, empty, nameless file in memory (``memfd_create``; elsewhere an unlinked
+    temporary file), which processes forked afterwards share: the `_Board`'s numbers, a worker's
+    `_Outbox`.  Read and written at explicit offsets (``pread``/``pwrite``, ``mmap``): the
+    processes share its file offset."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create(name, 0)
+    import tempfile  # pragma: no cover - POSIX without memfd (macOS)
+
+    with tempfile.TemporaryFile() as f:  # pragma: no cover
+        return os.dup(f.fileno())
+
+
 class _Board:
     """The regions of a byte-range check, shared by the processes that check them (forked after
     it is made): each process ``k`` reads its region ``[start, end)`` up to the limit it claimed
@@ -198,8 +212,9 @@ class _Board:
     region is a range like any other, checked and stitched as such (the verdict does not depend on
     where the cuts fall; ``tests/test_oracle_parallel.py`` checks that at every line boundary)."""
 
-    #: per process: start, front (claimed up to), end, bytes claimed in all, first claim (monotonic ns)
-    _FIELDS = 5
+    #: per process: start, front (claimed up to), end, bytes claimed in all, first claim (monotonic ns),
+    #: bytes its `_Outbox` holds for the parent (whole pickles)
+    _FIELDS = 6
 
     def __init__(self, path: str, ranges: list[tuple[int, int]]) -> None:
         import fcntl
@@ -209,13 +224,7 @@ class _Board:
         self.path = path
         self.size = ranges[-1][1]
         self.jobs = len(ranges)
-        if hasattr(os, "memfd_create"):
-            self._fd = os.memfd_create("podmodel-ranges", 0)
-        else:  # pragma: no cover - POSIX without memfd (macOS)
-            import tempfile
-
-            self._file = tempfile.TemporaryFile()
-            self._fd = self._file.fileno()
+        self._fd = _shared_file("podmodel-ranges")
         length = 8 * (1 + self._FIELDS * self.jobs)
         os.ftruncate(self._fd, length)  # (zeros)
         self._map = mmap.mmap(self._fd, length)
@@ -232,10 +241,7 @@ class _Board:
         """Release the map and its file (each process, when it is done with the board)."""
         self._v.release()
         self._map.close()
-        if hasattr(self, "_file"):  # pragma: no cover - no memfd
-            self._file.close()
-        else:
-            os.close(self._fd)
+        os.close(self._fd)
 
     def __enter__(self) -> memoryview:
         self._lockf(self._fd, self._locked)
@@ -269,6 +275,16 @@ class _Board:
             if not v[i + 4]:
                 v[i + 4] = now
             return front
+
+    def publish(self, k: int, sent: int) -> None:
+        """Process ``k``'s `_Outbox` holds ``sent`` bytes (whole pickles) the parent may read."""
+        with self as v:
+            v[self._at(k) + 5] = sent
+
+    def published(self, k: int) -> int:
+        """How many bytes process ``k``'s `_Outbox` holds (`publish`)."""
+        with self as v:
+            return v[self._at(k) + 5]
 
     def done(self, k: int) -> int:
         """The end of process ``k``'s region, which it has read to the end (the file's end, or
@@ -325,11 +341,23 @@ class _Board:
 
 
 def _check_regions(path: str, board: _Board, k: int, gates: Mapping[str, bool] | None, version: str | None,
-                   keep: dict | None = None, retain: dict | None = None) -> list[tuple[int, int, _Part]]:
+                   keep: dict | None = None, retain: dict | None = None, *, outbox: _Outbox | None = None,
+                   inbox: _Inbox | None = None) -> list[tuple[int, int, _Part]]:
     """Process ``k``'s ranges ``(start, end, part)``: its region, then those it takes from the others
     (`_Board.steal`), each checked as a range (`_check_range`) by one checker started over (its
     memo of clean steps warm: a process warms up once, not once per range).  ``keep``: as for
-    `_check_range` (the parent, whose region starts at 0)."""
+    `_check_range` (the parent, whose region starts at 0).  At each claim a worker sends what its
+    ranges have made so far (``outbox``, `_Outbox.flush`; its parts' lists then hold what the last
+    flush has not sent) and the parent reads what the workers sent (``inbox``, `_Inbox.poll`)."""
+
+    def claim(offset: int, rest: bool = False) -> int:
+        if outbox is not None:
+            outbox.flush()
+        front = board.claim(k, offset, rest)
+        if inbox is not None:
+            inbox.poll()
+        return front
+
     checker = TraceChecker(gates, kubernetes_version=version)
     specs: dict = {}
     if retain is not None:
@@ -346,7 +374,7 @@ def _check_regions(path: str, board: _Board, k: int, gates: Mapping[str, bool] |
                 raise RuntimeError(f"the --jobs board gave process {k} the range at byte {start} twice")
             starts.add(start)
             part = _check_range(path, start, None, gates, version, keep if not start else None, checker=checker,
-                                specs=specs, claim=lambda offset, rest=False: board.claim(k, offset, rest))
+                                specs=specs, claim=claim, outbox=outbox)
             done.append((start, board.done(k), part))
             start = board.steal(k, file)
     return done
@@ -455,7 +483,7 @@ def _after(st: _PodState | None) -> Any:
 def _check_range(path: str, start: int, end: int | None, gates: Mapping[str, bool] | None,
                  version: str | None, keep: dict | None = None, retain: dict | None = None, *,
                  checker: TraceChecker | None = None, specs: dict | None = None,
-                 claim: Callable[..., int] | None = None) -> _Part:
+                 claim: Callable[..., int] | None = None, outbox: _Outbox | None = None) -> _Part:
     """Check the lines in ``[start, end)`` as a whole trace; report heads, ended and live pods.
 
     ``keep`` (the first range, checked in the parent): receives the range's ``checker`` and the
@@ -466,17 +494,20 @@ def _check_range(path: str, start: int, end: int | None, gates: Mapping[str, boo
     ``checker`` and ``specs`` (the lane's cache of decoded specs): those of a range this process
     checked before (`_check_regions`: its memo of clean steps warm), started over here.
     ``claim``: the range's end is not fixed (``end`` None), the lane asks ``claim`` how far to read
-    (`podmodel.oracle.lines.lane_items`; `_Board.claim`)."""
+    (`podmodel.oracle.lines.lane_items`; `_Board.claim`).  ``outbox``: the range's violations, heads
+    and ended pods are streamed to the parent as they are made (`_Outbox.open`; a range not at
+    the file's start)."""
     # The heads and the ended pods pile up over a range: with the default thresholds the collector
     # re-scans them again and again (a quarter of a range's CPU time on the benchmark's trace).
     # Speed only: no result depends on when the collector runs (TraceChecker.run does the same).
     with fewer_collections():
-        return _check_range_collected(path, start, end, gates, version, keep, retain, checker, specs, claim)
+        return _check_range_collected(path, start, end, gates, version, keep, retain, checker, specs, claim, outbox)
 
 
 def _check_range_collected(path: str, start: int, end: int | None, gates: Mapping[str, bool] | None,
                            version: str | None, keep: dict | None, retain: dict | None,
-                           checker: TraceChecker | None, specs: dict | None, claim: Callable[..., int] | None) -> _Part:
+                           checker: TraceChecker | None, specs: dict | None, claim: Callable[..., int] | None,
+                           outbox: _Outbox | None) -> _Part:
     cpu = time.process_time()
     ended: list = []
 
@@ -511,6 +542,9 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
             # stitches to the pod's state before the range, if it was alive).  The lane hands its
             # typed items straight to `on_item` (no generator switch per line, as in the first range).
             violations, pods, observe, feed = checker.violations, checker._pods, checker._observe_item, checker.feed_observation
+            rows: list = []  # the heads, (key, flat head), in first-seen order: what `outbox` streams
+            if outbox is not None:
+                outbox.open(start, violations, rows, ended)
 
             def head(key: Any, index: int, pod: bytes | tuple, event: str | None, location: tuple, found: list,
                      n_before: int, n_ended: int) -> None:
@@ -530,7 +564,8 @@ def _check_range_collected(path: str, start: int, end: int | None, gates: Mappin
                     ended[n_ended] = (key, dataclasses.replace(r, observations=0, violations=0, first=None, rows=(),
                                                                previous_index=None))
                 del violations[n_before:]
-                heads[key] = _flat_head(index, pod, event, location, found, report, _after(st))
+                heads[key] = flat = _flat_head(index, pod, event, location, found, report, _after(st))
+                rows.append((key, flat))
                 if report is not None:
                     reported.append(key)
 
@@ -597,14 +632,14 @@ def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | N
     part = _check_range(path, start, end, gates, version, retain=keep)
     if retain:
         _RETAINED.append((part, keep))
-    return _pickled(lambda: _wire(part))
+    return _pickled(lambda: part)
 
 
 def _pickled(make: Callable[[], Any]) -> bytes:
-    """``make()`` pickled, with the cyclic collector off: the tuples `_wire` makes (tens of thousands)
-    would set off a full collection over the worker's heap, on the path the parent waits on
-    (benchmark trace, the second range's part: 42 ms with it, 13 ms without, then the pickling
-    27-34 ms).  Speed only."""
+    """``make()`` pickled, with the cyclic collector off: what it makes (a part's live states, tens
+    of thousands of results in a pool's part) could set off a full collection over the worker's
+    heap, on the path the parent waits on (benchmark trace, the second range's part: 42 ms with
+    it, 13 ms without, then the pickling 27-34 ms).  Speed only."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -615,20 +650,137 @@ def _pickled(make: Callable[[], Any]) -> bytes:
 
 
 class _Child(NamedTuple):
-    """A forked worker checking one range (`_fork_range`)."""
+    """A forked worker checking its ranges (`_fork_range`)."""
 
     pid: int
     fd: int  # the read end of the pipe it writes its part to
+    box: int  # its `_Outbox`'s file (`_shared_file`), read by the parent's `_Inbox`
 
 
-def _regions_worker(path: str, board: _Board, k: int, gates: Mapping[str, bool] | None, version: str | None) -> bytes:
-    """`_check_regions` in forked process ``k``: its ranges ``(start, end, part)``, pickled (each part
-    as `_wire` makes it), the parts and the checker kept until the process ends (as `_range_worker`
-    with ``retain``)."""
+class _Outbox:
+    """What a forked worker sends *while* it checks: the entries of its ranges that no later line
+    changes -- violations, heads and ended pods, appended as it goes (`_check_range`) -- pickled at
+    each claim (`flush`, between two lines: a head's violations are split off, and the result of
+    the pod it ended replaced, while its line is checked) and appended to a file in memory shared
+    with the parent (``box``, `_shared_file`, made before the fork), the bytes written published on
+    the board (`_Board.publish`).  The parent reads and unpickles them between its own claims
+    (`_Inbox`), so that neither pickles nor unpickles them after the ranges: the part sent at the
+    end holds only the live pods and the counts.  On the benchmark's trace the worker's ranges
+    end some 7,700 pods and record 8,000 heads (about 1.4 MB pickled).  Speed only: the parent
+    puts the entries back into the parts (`_Inbox.part`) as they were."""
+
+    def __init__(self, box: int, board: _Board, k: int) -> None:
+        self.box, self.board, self.k = box, board, k
+        self.sent = 0  # bytes written to box (whole pickles)
+        self._start: int | None = None  # the range whose lists are streamed
+        self._lists: tuple[list, ...] = ()
+        self._at: list[int] = []  # how many entries of each list are sent
+
+    def open(self, start: int, violations: list, heads: list, ended: list) -> None:
+        """The range at byte ``start`` is checked from now on: its lists, appended to as it goes --
+        the violations not a head's, the heads as ``(key, flat head)``, the ended pods as ``(key,
+        PodResult)`` (`_Part`)."""
+        self.flush()
+        self._start, self._lists, self._at = start, (violations, heads, ended), [0, 0, 0]
+
+    def flush(self) -> None:
+        """Send the entries appended since the last flush: ``(range start, violations, heads, ended)``
+        pickled, written to the box, published."""
+        lists, at = self._lists, self._at
+        if all(len(entries) == n for entries, n in zip(lists, at)):
+            return
+        new = [entries[n:] for entries, n in zip(lists, at)]
+        self._at = [len(entries) for entries in lists]
+        view = memoryview(pickle.dumps((self._start, *new), pickle.HIGHEST_PROTOCOL))
+        while view:
+            n = os.pwrite(self.box, view, self.sent)
+            self.sent += n
+            view = view[n:]
+        self.board.publish(self.k, self.sent)
+
+
+class _Inbox:
+    """The parent's side of the workers' `_Outbox` es.  Between its own claims (`poll`) it reads what
+    each has published and unpickles it, per range ``start`` -> ``[violations, heads, ended]``
+    (the heads as a dict: key -> flat head, in first-seen order).  Once a worker's final part has
+    come (`_receive`: it starts with how many bytes the box holds), the rest of its box is read
+    (`fetch`, before the boxes are closed) and unpickled with its part (`taken`), which puts the
+    entries back into the part of each range."""
+
+    def __init__(self, board: _Board) -> None:
+        self.board = board
+        self.boxes: dict[int, list] = {}  # process -> [its box, bytes read, bytes read but not unpickled]
+        self.ranges: dict[int, list] = {}
+
+    def add(self, k: int, box: int) -> None:
+        self.boxes[k] = [box, 0, b""]
+
+    def poll(self) -> None:
+        """Read and unpickle what every worker has published so far."""
+        for k in self.boxes:
+            self.fetch(k, self.board.published(k))
+            self._load(k)
+
+    def fetch(self, k: int, upto: int) -> None:
+        """Read process ``k``'s box up to byte ``upto`` (the end of a pickle), not unpickled yet."""
+        entry = self.boxes[k]
+        box, done, data = entry
+        if upto <= done:
+            return
+        data = bytearray(data)
+        while done < upto:
+            got = os.pread(box, upto - done, done)
+            if not got:
+                raise RuntimeError(f"the --jobs worker {k} sent {upto} bytes, {done} found")
+            data += got
+            done += len(got)
+        entry[1:] = [done, data]
+
+    def _load(self, k: int) -> None:
+        entry = self.boxes[k]
+        data = entry[2]
+        if not data:
+            return
+        entry[2] = b""
+        stream = io.BytesIO(data)
+        while stream.tell() < len(data):
+            start, violations, heads, ended = pickle.load(stream)
+            entries = self.ranges.get(start)
+            if entries is None:
+                entries = self.ranges[start] = [[], {}, []]
+            entries[0] += violations
+            entries[1].update(heads)
+            entries[2] += ended
+
+    def rest(self, k: int, sent: bytes) -> None:
+        """Read the rest of process ``k``'s box, ``sent`` the final part it sent (`_regions_worker`:
+        it starts with the bytes its box holds, then all are written)."""
+        self.fetch(k, int.from_bytes(sent[:8], "little"))
+
+    def taken(self, k: int, sent: bytes) -> list[tuple[int, int, _Part]]:
+        """The ranges ``(start, end, part)`` process ``k`` took, from ``sent``, the final part it sent
+        (`_regions_worker`: its parts without what its box holds), each part with the violations,
+        heads and ended pods its box holds for it (read: `rest`)."""
+        self._load(k)
+        out = []
+        for a, b, part in pickle.loads(memoryview(sent)[8:]):
+            violations, heads, ended = self.ranges.pop(a, ([], {}, []))
+            out.append((a, b, part._replace(violations=violations, heads=heads, ended=ended)))
+        return out
+
+
+def _regions_worker(path: str, board: _Board, k: int, gates: Mapping[str, bool] | None, version: str | None,
+                    outbox: _Outbox) -> bytes:
+    """`_check_regions` in forked process ``k``: how many bytes ``outbox`` holds (8 bytes, little-endian),
+    then its ranges ``(start, end, part)`` pickled -- each part without the violations, heads and
+    ended pods the outbox sent as they were made; the parts and the checker kept until the process
+    ends (as `_range_worker` with ``retain``)."""
     keep: dict = {}
-    done = _check_regions(path, board, k, gates, version, retain=keep)
+    done = _check_regions(path, board, k, gates, version, retain=keep, outbox=outbox)
+    outbox.flush()
     _RETAINED.append((done, keep))
-    return _pickled(lambda: [(a, b, _wire(part)) for a, b, part in done])
+    sent = _pickled(lambda: [(a, b, part._replace(violations=[], heads={}, ended=[])) for a, b, part in done])
+    return outbox.sent.to_bytes(8, "little") + sent
 
 
 def _fork_range(path: str, board: _Board, k: int, gates: Mapping[str, bool] | None, version: str | None) -> _Child:
@@ -640,16 +792,26 @@ def _fork_range(path: str, board: _Board, k: int, gates: Mapping[str, bool] | No
     A plain fork, not a process pool: no semaphores, threads or call queue to set up before the
     worker starts (about 25 ms for the first pool of a process, most of it naming its
     semaphores), and the parent reads the part itself once its own range is checked."""
-    read, write = os.pipe()
-    pid = os.fork()
+    box = _shared_file("podmodel-part")
+    try:
+        read, write = os.pipe()
+    except OSError:
+        os.close(box)
+        raise
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (box, read, write):
+            os.close(fd)
+        raise
     if pid:
         os.close(write)
-        return _Child(pid, read)
+        return _Child(pid, read, box)
     code = 1
     try:  # the child: whatever happens, it ends here
         os.close(read)
         try:
-            data = b"P" + _regions_worker(path, board, k, gates, version)
+            data = b"P" + _regions_worker(path, board, k, gates, version, _Outbox(box, board, k))
         except Exception as e:  # (an InputError: the parent checks the file in one process, which words it)
             board.stop()
             try:
@@ -693,6 +855,7 @@ def _end(children: list[_Child], received: bool) -> None:
             _EXITING.discard(pid)
     for child in children:
         os.close(child.fd)
+        os.close(child.box)
         try:
             if not received:
                 os.kill(child.pid, signal.SIGKILL)
@@ -701,17 +864,6 @@ def _end(children: list[_Child], received: bool) -> None:
                 _EXITING.add(child.pid)
         except (ChildProcessError, ProcessLookupError):
             pass
-
-
-#: A `PodResult`'s fields, in order (`_wire`, `_result_of`).
-_RESULT_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(PodResult)))
-
-
-def _wire(part: _Part) -> _Part:
-    """``part`` as a worker sends it: ended results as their fields (`_RESULT_FIELDS`), which pickle
-    and unpickle in about a third of the time (the parent makes each `PodResult` anew anyway, its
-    indices shifted: `_result_of`); the heads are flat tuples already (`_flat_head`)."""
-    return part._replace(ended=[(k, _RESULT_FIELDS(r)) for k, r in part.ended])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -748,19 +900,28 @@ def _shift_state(st: _PodState, base: int) -> None:
         st.previous_index += base
 
 
-def _shift_result(r: PodResult, base: int) -> PodResult:
-    # positional, not dataclasses.replace: a worker ends thousands of pods per range
-    return pod_result(r.uid, r.namespace, r.name, r.observations, r.first_index + base, r.last_index + base, r.violations,
-                      _shift_violation(r.first, base), r.rows,
-                      r.previous_index + base if r.previous_index is not None else None, r.deleted, r.coverage)
-
-
-def _result_of(fields: tuple, base: int) -> PodResult:
-    """The `PodResult` a worker sent as its fields (`_wire`), its indices shifted by ``base``."""
-    uid, namespace, name, observations, first_index, last_index, violations, first, rows, previous, deleted, coverage = fields
-    return pod_result(uid, namespace, name, observations, first_index + base, last_index + base, violations,
-                      _shift_violation(first, base), rows, previous + base if previous is not None else None, deleted,
-                      coverage)
+def _shifted_results(ended: list[tuple[Any, PodResult]], base: int) -> list[PodResult]:
+    """The results of a range's ended pods ``(key, result)``, their indices shifted by ``base`` *in
+    place*: each is a result a range's checker made (in a worker, then unpickled here: `_Inbox`, a
+    pool's part; or in this process, for a range checked here) that nothing else holds, not yet in
+    a verdict.  Its fields are written in its ``__dict__``, as `~podmodel.oracle.verdict.pod_result`
+    writes those of a result it makes (a frozen dataclass has no setter): a worker ends thousands
+    of pods per range, shifted after the ranges, on the path the verdict waits on, and making each
+    again costs about six times as much (benchmark trace: 7,668 results, 11 ms made again, 1.7 ms
+    shifted in place)."""
+    if not base:
+        return [r for _key, r in ended]
+    out = []
+    for _key, r in ended:
+        d = r.__dict__
+        d["first_index"] += base
+        d["last_index"] += base
+        if r.previous_index is not None:
+            d["previous_index"] += base
+        if r.first is not None:
+            d["first"] = _shift_violation(r.first, base)
+        out.append(r)
+    return out
 
 
 def _shift_head(h: _Head, base: int) -> _Head:
@@ -876,20 +1037,18 @@ def _stitch_part(path: str, part: _Part, live: dict, stitcher: TraceChecker, emi
     finally:
         if file is not None:
             file.close()
-    ended = []
-    for key, r in part.ended:
-        hr = head_reports.pop(key, None) if head_reports else None
-        if type(r) is tuple:  # as a worker sends it (`_wire`): made here, shifted
-            r = _result_of(r, base)
-        elif base:
-            r = _shift_result(r, base)
+    ended = _shifted_results(part.ended, base)
+    for i, (key, _r) in enumerate(part.ended):
+        if not head_reports:  # (the pods of the heads stitched are the range's oldest: they end first)
+            break
+        hr = head_reports.pop(key, None)
         if hr is not None:
+            r = ended[i]
             # the worker's report without the head's part, if it still counts it (no violation in it)
             rep = _combine(hr[0], _Report(r.observations - hr[2], r.violations, r.first, r.rows, r.previous_index))
             uid, namespace, name = hr[3] or (r.uid, r.namespace, r.name)
-            r = pod_result(uid, namespace, name, rep.count, hr[1], r.last_index, rep.violations, rep.first,
-                           rep.rows, rep.previous_index, r.deleted, r.coverage)
-        ended.append(r)
+            ended[i] = pod_result(uid, namespace, name, rep.count, hr[1], r.last_index, rep.violations, rep.first,
+                                  rep.rows, rep.previous_index, r.deleted, r.coverage)
     for key in consumed:
         del live[key]
     for key, st in part.live.items():  # (shifted by _shift_part)
@@ -1103,15 +1262,19 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
                 # halves of the regions others have not reached yet (`_Board`).
                 children: list[_Child] = []
                 board = _Board(path, ranges)
+                inbox = _Inbox(board)  # what the workers send as they go, read between this process's claims
                 try:
                     for k in range(1, len(ranges)):
                         try:
                             children.append(_fork_range(path, board, k, gates, version))
                         except OSError:  # no process to be had (a limit): one process checks the file
                             return None
-                    mine = _check_regions(path, board, 0, gates, version, own)
+                        inbox.add(k, children[-1].box)
+                    mine = _check_regions(path, board, 0, gates, version, own, inbox=inbox)
                     checked = time.perf_counter()
                     sent = [_receive(child) for child in children]
+                    for k, data in enumerate(sent, 1):  # (the rest of each box, read before it is closed)
+                        inbox.rest(k, data)
                     received = time.perf_counter()
                 finally:
                     _end(children, len(sent) == len(children))
@@ -1137,7 +1300,7 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
         if mine is None:
             parts += [pickle.loads(b) for b in sent]
         else:  # the ranges the processes took (`_check_regions`), in file order
-            taken = [mine, *(pickle.loads(b) for b in sent)]
+            taken = [mine, *(inbox.taken(k, b) for k, b in enumerate(sent, 1))]
             ranges, parts = _in_file_order(taken, ranges[-1][1])
         unpickled = time.process_time()
         if not sum(p.count for p in parts):
