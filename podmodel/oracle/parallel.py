@@ -700,6 +700,17 @@ class _Outbox:
             view = view[n:]
         self.board.publish(self.k, self.sent)
 
+    def last(self, done: list[tuple[int, int, _Part]]) -> bytes:
+        """What the worker sends at its end, its ranges ``(start, end, part)`` checked: the entries not
+        sent yet (`flush`), then how many bytes the box holds (8 bytes, little-endian) and the ranges
+        pickled, each part without the entries the box holds (`_Inbox.taken` puts them back) and
+        with its live pods as `_live_results` makes them."""
+        self.flush()
+        size = self.board.size
+        parts = _pickled(lambda: [(a, b, part._replace(violations=[], heads={}, ended=[], **_live_results(part, b == size)))
+                                  for a, b, part in done])
+        return self.sent.to_bytes(8, "little") + parts
+
 
 class _Inbox:
     """The parent's side of the workers' `_Outbox` es.  Between its own claims (`poll`) it reads what
@@ -773,17 +784,13 @@ class _Inbox:
 
 def _regions_worker(path: str, board: _Board, k: int, gates: Mapping[str, bool] | None, version: str | None,
                     outbox: _Outbox) -> bytes:
-    """`_check_regions` in forked process ``k``: how many bytes ``outbox`` holds (8 bytes, little-endian),
-    then its ranges ``(start, end, part)`` pickled -- each part without the violations, heads and
-    ended pods the outbox sent as they were made; the parts and the checker kept until the process
-    ends (as `_range_worker` with ``retain``)."""
+    """`_check_regions` in forked process ``k``, its ranges sent through ``outbox`` as they are made and
+    at the end (`_Outbox.last`: the bytes returned); the parts and the checker kept until the
+    process ends (as `_range_worker` with ``retain``)."""
     keep: dict = {}
     done = _check_regions(path, board, k, gates, version, retain=keep, outbox=outbox)
-    outbox.flush()
     _RETAINED.append((done, keep))
-    sent = _pickled(lambda: [(a, b, part._replace(violations=[], heads={}, ended=[], **_live_results(part, b == board.size)))
-                             for a, b, part in done])
-    return outbox.sent.to_bytes(8, "little") + sent
+    return outbox.last(done)
 
 
 def _live_results(part: _Part, final: bool) -> dict:
