@@ -115,11 +115,13 @@ def _line_starts(data: bytes) -> list[int]:
 
 def _ranged(path: str, cuts: list[int], size: int, timings: dict | None = None, own: bool = True):
     """The ranges checked and stitched as `parallel._check_ranges` does (the first range's checker,
-    kept, stitches: ``own``; the others' parts pickled by `_range_worker`), in this process."""
+    kept, stitches: ``own``; the others' parts pickled by `_range_worker`, the last one's live pods
+    as their results), in this process."""
     bounds = [0, *cuts, size]
     ranges = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
     keep: dict | None = {} if own and len(ranges) > 1 else None
-    parts = [_check_range(path, a, b, None, None, keep) if i == 0 else pickle.loads(_range_worker(path, a, b, None, None))
+    parts = [_check_range(path, a, b, None, None, keep) if i == 0
+             else pickle.loads(_range_worker(path, a, b, None, None, final=b == size))
              for i, (a, b) in enumerate(ranges)]
     return _stitch(path, ranges, parts, None, None, timings, keep)
 
@@ -351,7 +353,7 @@ def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, 
     verdict is one process's, and the ranges cover the file exactly."""
     monkeypatch.setattr(parallel, "CLAIM", 300)
     monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
-    many = 0
+    many = finals = 0
     for seed in range(8):
         path = tmp_path / f"t{seed}.jsonl"
         rng = random.Random(seed)
@@ -362,10 +364,12 @@ def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, 
             taken, own = _taken_in_turn(str(path), jobs, order)
             ranges, parts = parallel._in_file_order(taken, path.stat().st_size)
             many += len(ranges) > 2 * jobs
+            finals += parts[-1].final  # (the last range a worker's: its live pods sent as results)
             assert all(a == 0 or path.read_bytes()[a - 1:a] == b"\n" for a, _b in ranges)  # cut at line starts
             got = _stitch(str(path), ranges, parts, None, None, None, own or None)
             assert got == serial, (seed, jobs, order, ranges)
     assert many > 10  # the processes did take many ranges
+    assert finals > 5
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the board is shared by forked processes")
@@ -392,6 +396,55 @@ def test_a_board_that_gives_a_range_twice_is_an_error_not_a_loop(tmp_path, monke
     finally:
         board.close()
     assert given[0] is not None and len(given) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the board is shared by forked processes")
+def test_what_a_worker_streams_is_put_back_into_its_parts(tmp_path, monkeypatch):
+    """`parallel._Outbox` sends a worker's violations, heads and ended pods as its ranges make them, a
+    pickle per claim, into its box; `_Inbox` reads them as the parent does -- between its own claims
+    (here: after some of the first flushes), the rest once the worker's last message has come -- and puts
+    them back: each range's part is the one the worker made, entry for entry, in order; the range
+    that ends the file has its live pods as their results (`final`), the others their states."""
+    monkeypatch.setattr(parallel, "CLAIM", 300)
+    monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)  # (the worker, alone, takes the first region's ranges too)
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(t if t.endswith("\n") else t + "\n" for t in (_trace(s, mutate=True) for s in range(12))))
+    size = path.stat().st_size
+    board = parallel._Board(str(path), line_ranges(str(path), 2, parallel.FIRST_SHARE))
+    box = parallel._shared_file("test-part")
+    inbox = parallel._Inbox(board)
+    inbox.add(1, box)
+    flushes: list = []
+    real_flush = parallel._Outbox.flush
+
+    def flush(self):
+        real_flush(self)
+        flushes.append(self.sent)
+        if len(flushes) % 2 and len(flushes) < 10:
+            inbox.poll()  # (the parent, between two of its claims)
+
+    monkeypatch.setattr(parallel._Outbox, "flush", flush)
+    try:
+        outbox = parallel._Outbox(box, board, 1)
+        done = parallel._check_regions(str(path), board, 1, None, None, outbox=outbox)
+        sent = outbox.last(done)
+        read_before = inbox.boxes[1][1]
+        inbox.rest(1, sent)
+        got = inbox.taken(1, sent)
+    finally:
+        board.close()
+        os.close(box)
+    assert 0 < read_before < outbox.sent and len(set(flushes)) > 10  # many pickles, some read before the end
+    assert len(done) > 2 and [(a, b) for a, b, _p in got] == [(a, b) for a, b, _p in done]
+    assert sum(p.final for _a, _b, p in got) == 1
+    for (_a, b, mine), (_a2, _b2, theirs) in zip(done, got):
+        assert theirs.final == (b == size)
+        assert (theirs.count, theirs.violations, theirs.heads, theirs.ended, theirs.reported) \
+            == (mine.count, mine.violations, mine.heads, mine.ended, mine.reported)
+        assert list(theirs.live) == list(mine.live)
+        results = {k: st.result(deleted=False) for k, st in theirs.live.items()} if not theirs.final else theirs.live
+        assert results == {k: st.result(deleted=False) for k, st in mine.live.items()}
+    assert any(p.heads for _a, _b, p in got) and any(p.ended for _a, _b, p in got) and any(p.violations for _a, _b, p in got)
 
 
 def test_ranges_that_do_not_cover_the_file_are_an_error():

@@ -620,8 +620,9 @@ _RETAINED: list = []
 
 
 def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | None, version: str | None,
-                  retain: bool = False) -> bytes:
-    """`_check_range` in a worker (forked, `_fork_range`, or a pool's), its part pickled here: the
+                  retain: bool = False, final: bool = False) -> bytes:
+    """`_check_range` in a pool's worker, its part pickled here (``final``: the range ends the file, its
+    live pods sent as their results, `_live_results`): the
     parent unpickles it with the collector off, before stitching (unpickled by a pool, in the
     parent's result thread, the part's tens of thousands of objects would set off collections
     over the parent's heap: about four times the unpickling's own cost, measured on the
@@ -634,7 +635,7 @@ def _range_worker(path: str, start: int, end: int, gates: Mapping[str, bool] | N
     part = _check_range(path, start, end, gates, version, retain=keep)
     if retain:
         _RETAINED.append((part, keep))
-    return _pickled(lambda: part)
+    return _pickled(lambda: part._replace(**_live_results(part, final)))
 
 
 def _pickled(make: Callable[[], Any]) -> bytes:
@@ -1315,7 +1316,8 @@ def _check_ranges(path: str, jobs: int, gates: Mapping[str, bool] | None, versio
             else:  # pragma: no cover - no fork (Windows): a pool of spawned processes
                 pool = _pool(len(ranges) - 1)
                 try:
-                    futures = [pool.submit(_range_worker, path, a, b, gates, version, True) for a, b in ranges[1:]]
+                    futures = [pool.submit(_range_worker, path, a, b, gates, version, True, b == ranges[-1][1])
+                               for a, b in ranges[1:]]
                     parts = [_check_range(path, *ranges[0], gates, version, own)]
                     sent = [f.result() for f in futures]
                 finally:
