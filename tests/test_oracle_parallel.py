@@ -352,6 +352,7 @@ def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, 
     range stitched, one checker per process started over for each of its ranges): the stitched
     verdict is one process's, and the ranges cover the file exactly."""
     monkeypatch.setattr(parallel, "CLAIM", 300)
+    monkeypatch.setattr(parallel, "STREAM_CHUNK", 2)
     monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
     many = finals = 0
     for seed in range(8):
@@ -406,6 +407,7 @@ def test_what_a_worker_streams_is_put_back_into_its_parts(tmp_path, monkeypatch)
     them back: each range's part is the one the worker made, entry for entry, in order; the range
     that ends the file has its live pods as their results (`final`), the others their states."""
     monkeypatch.setattr(parallel, "CLAIM", 300)
+    monkeypatch.setattr(parallel, "STREAM_CHUNK", 3)  # (sent at a claim when 3 entries are new)
     monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)  # (the worker, alone, takes the first region's ranges too)
     path = tmp_path / "t.jsonl"
     path.write_text("".join(t if t.endswith("\n") else t + "\n" for t in (_trace(s, mutate=True) for s in range(12))))
@@ -417,8 +419,8 @@ def test_what_a_worker_streams_is_put_back_into_its_parts(tmp_path, monkeypatch)
     flushes: list = []
     real_flush = parallel._Outbox.flush
 
-    def flush(self):
-        real_flush(self)
+    def flush(self, least=1):
+        real_flush(self, least)
         flushes.append(self.sent)
         if len(flushes) % 2 and len(flushes) < 10:
             inbox.poll()  # (the parent, between two of its claims)

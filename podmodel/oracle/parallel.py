@@ -352,7 +352,7 @@ def _check_regions(path: str, board: _Board, k: int, gates: Mapping[str, bool] |
 
     def claim(offset: int, rest: bool = False) -> int:
         if outbox is not None:
-            outbox.flush()
+            outbox.flush(STREAM_CHUNK)
         front = board.claim(k, offset, rest)
         if inbox is not None:
             inbox.poll()
@@ -660,6 +660,12 @@ class _Child(NamedTuple):
     box: int  # its `_Outbox`'s file (`_shared_file`), read by the parent's `_Inbox`
 
 
+#: How many entries (violations, heads, ended pods) a worker's `_Outbox` sends at least at a claim:
+#: each send costs two system calls (the write, the board's lock) and a poll in the parent, and
+#: a larger pickle shares more (a configuration key many heads hold is written once per pickle).
+STREAM_CHUNK = 256
+
+
 class _Outbox:
     """What a forked worker sends *while* it checks: the entries of its ranges that no later line
     changes -- violations, heads and ended pods, appended as it goes (`_check_range`) -- pickled at
@@ -686,11 +692,11 @@ class _Outbox:
         self.flush()
         self._start, self._lists, self._at = start, (violations, heads, ended), [0, 0, 0]
 
-    def flush(self) -> None:
-        """Send the entries appended since the last flush: ``(range start, violations, heads, ended)``
-        pickled, written to the box, published."""
+    def flush(self, least: int = 1) -> None:
+        """Send the entries appended since the last flush, if there are ``least`` of them: ``(range
+        start, violations, heads, ended)`` pickled, written to the box, published."""
         lists, at = self._lists, self._at
-        if all(len(entries) == n for entries, n in zip(lists, at)):
+        if sum(len(entries) - n for entries, n in zip(lists, at)) < least:
             return
         new = [entries[n:] for entries, n in zip(lists, at)]
         self._at = [len(entries) for entries in lists]
