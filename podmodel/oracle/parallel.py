@@ -10,7 +10,9 @@ checker -- memo of clean steps warm, its pods' tokens valid -- stitches the head
 whose observations span ranges is then *stitched*, range after range, in the parent process:
 
 * each worker reports, per pod, its **head** (the pod's first observation in the range, as
-  read) and its end (its state at the end of the range, or its result if the range ends it);
+  read) and its end (its state at the end of the range, or its result if the range ends it) --
+  the heads, the ended pods' results and the violations as it goes (`_Outbox`, read by the
+  parent between its own claims: `_Inbox`), the rest at its end;
 * the parent keeps the state of every pod still alive after the ranges before; when a range's
   head continues such a pod, the head is checked again against that state -- the step from the
   pod's last observation in the earlier range to the head, and the single-observation rules
