@@ -17,6 +17,7 @@ rare on legal walks.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -114,11 +115,13 @@ def _line_starts(data: bytes) -> list[int]:
 
 def _ranged(path: str, cuts: list[int], size: int, timings: dict | None = None, own: bool = True):
     """The ranges checked and stitched as `parallel._check_ranges` does (the first range's checker,
-    kept, stitches: ``own``; the others' parts pickled by `_range_worker`), in this process."""
+    kept, stitches: ``own``; the others' parts pickled by `_range_worker`, the last one's live pods
+    as their results), in this process."""
     bounds = [0, *cuts, size]
     ranges = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
     keep: dict | None = {} if own and len(ranges) > 1 else None
-    parts = [_check_range(path, a, b, None, None, keep) if i == 0 else pickle.loads(_range_worker(path, a, b, None, None))
+    parts = [_check_range(path, a, b, None, None, keep) if i == 0
+             else pickle.loads(_range_worker(path, a, b, None, None, final=b == size))
              for i, (a, b) in enumerate(ranges)]
     return _stitch(path, ranges, parts, None, None, timings, keep)
 
@@ -202,21 +205,27 @@ def test_through_the_process_pool(tmp_path):
     assert check_file_parallel(str(path), jobs=2, kubernetes_version="1.33", feature_gates={"SidecarContainers": True}) == old
 
 
-def test_a_result_sent_as_its_fields_is_made_again_shifted():
-    """`parallel._wire` sends a worker's ended results as their fields; `_result_of` makes each again
-    with its indices shifted, as `_shift_result` shifts a result (every field kept, in order)."""
+def test_a_result_is_shifted_in_place_as_if_made_again():
+    """`parallel._shifted_results` shifts a worker's results (unpickled in the parent) in place: a
+    result is then equal to the one made with its indices -- first, last, previous, its first
+    violation's, and the indices that violation's message names -- shifted, every other field
+    kept; base 0 leaves it as it was."""
     v = Violation("out-of-order", 7, "default", "web", "u1", None, "metadata.resourceVersion", "12", "11",
                   "older resourceVersion (observation 7 is not compared with 5)", "API concepts")
     rows = (("status.phase", "Running", "Pending"),)
     for r in (PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5, True, {"item": 2}),
               PodResult(None, None, "web", 1, 0, 0)):
-        fields = parallel._RESULT_FIELDS(r)
-        assert parallel._result_of(fields, 0) == r
-        for base in (1, 100):
-            assert parallel._result_of(fields, base) == parallel._shift_result(r, base)
-    shifted = parallel._result_of(parallel._RESULT_FIELDS(PodResult("u1", "default", "web", 4, 2, 9, 1, v, rows, 5)), 100)
-    assert (shifted.first_index, shifted.last_index, shifted.previous_index, shifted.first.index) == (102, 109, 105, 107)
-    assert shifted.first.message.endswith("(observation 107 is not compared with 105)")
+        for base in (0, 1, 100):
+            sent = pickle.loads(pickle.dumps(r))
+            [shifted] = parallel._shifted_results([("key", sent)], base)
+            first = r.first if r.first is None or not base else dataclasses.replace(
+                r.first, index=r.first.index + base,
+                message=f"older resourceVersion (observation {7 + base} is not compared with {5 + base})")
+            made = PodResult(r.uid, r.namespace, r.name, r.observations, r.first_index + base, r.last_index + base,
+                             r.violations, first, r.rows, None if r.previous_index is None else r.previous_index + base,
+                             r.deleted, r.coverage)
+            assert shifted is sent and shifted == made and vars(shifted) == vars(made)
+    assert r == PodResult(None, None, "web", 1, 0, 0)  # (the original: not shifted)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked workers need os.fork")
@@ -306,17 +315,31 @@ def test_without_fork_the_other_ranges_go_to_a_process_pool(tmp_path, monkeypatc
 def _taken_in_turn(path: str, jobs: int, order: list[int]) -> tuple[list, dict]:
     """The ranges the processes of a board take when each runs to its end in turn (``order``: the
     first takes its region, then halves of the others' regions, not started yet, again and again),
-    every part but the first process's pickled as a forked worker sends it; and what the first
-    range's checker keeps (the stitcher)."""
+    every part but the first process's sent as a forked worker sends it (`_regions_worker`: its
+    entries streamed through its box as it goes, `_Outbox`) and received as the parent receives
+    it (`_Inbox`: what is in the boxes read at the first process's claims, the rest at the end);
+    and what the first range's checker keeps (the stitcher)."""
     board = parallel._Board(path, line_ranges(path, jobs, parallel.FIRST_SHARE))
+    inbox = parallel._Inbox(board)
+    boxes = [parallel._shared_file("test-part") for _k in range(1, jobs)]
+    for k, box in enumerate(boxes, 1):
+        inbox.add(k, box)
     taken: list = [None] * jobs
     own: dict = {}
     try:
         for k in order:
-            done = parallel._check_regions(path, board, k, None, None, own if k == 0 else None)
-            taken[k] = done if k == 0 else pickle.loads(pickle.dumps([(a, b, parallel._wire(p)) for a, b, p in done]))
+            if k == 0:
+                taken[k] = parallel._check_regions(path, board, k, None, None, own, inbox=inbox)
+            else:
+                sent = parallel._regions_worker(path, board, k, None, None, parallel._Outbox(boxes[k - 1], board, k))
+                inbox.rest(k, sent)
+                taken[k] = sent
+        taken[1:] = [inbox.taken(k, sent) for k, sent in enumerate(taken[1:], 1)]
     finally:
         board.close()
+        for box in boxes:
+            os.close(box)
+        parallel._RETAINED.clear()  # (what a worker keeps until it exits)
     return taken, own
 
 
@@ -329,8 +352,9 @@ def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, 
     range stitched, one checker per process started over for each of its ranges): the stitched
     verdict is one process's, and the ranges cover the file exactly."""
     monkeypatch.setattr(parallel, "CLAIM", 300)
+    monkeypatch.setattr(parallel, "STREAM_CHUNK", 2)
     monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)
-    many = 0
+    many = finals = 0
     for seed in range(8):
         path = tmp_path / f"t{seed}.jsonl"
         rng = random.Random(seed)
@@ -341,10 +365,12 @@ def test_regions_taken_from_the_board_give_the_verdict_of_one_process(tmp_path, 
             taken, own = _taken_in_turn(str(path), jobs, order)
             ranges, parts = parallel._in_file_order(taken, path.stat().st_size)
             many += len(ranges) > 2 * jobs
+            finals += parts[-1].final  # (the last range a worker's: its live pods sent as results)
             assert all(a == 0 or path.read_bytes()[a - 1:a] == b"\n" for a, _b in ranges)  # cut at line starts
             got = _stitch(str(path), ranges, parts, None, None, None, own or None)
             assert got == serial, (seed, jobs, order, ranges)
     assert many > 10  # the processes did take many ranges
+    assert finals > 5
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the board is shared by forked processes")
@@ -371,6 +397,56 @@ def test_a_board_that_gives_a_range_twice_is_an_error_not_a_loop(tmp_path, monke
     finally:
         board.close()
     assert given[0] is not None and len(given) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the board is shared by forked processes")
+def test_what_a_worker_streams_is_put_back_into_its_parts(tmp_path, monkeypatch):
+    """`parallel._Outbox` sends a worker's violations, heads and ended pods as its ranges make them, a
+    pickle per claim, into its box; `_Inbox` reads them as the parent does -- between its own claims
+    (here: after some of the first flushes), the rest once the worker's last message has come -- and puts
+    them back: each range's part is the one the worker made, entry for entry, in order; the range
+    that ends the file has its live pods as their results (`final`), the others their states."""
+    monkeypatch.setattr(parallel, "CLAIM", 300)
+    monkeypatch.setattr(parallel, "STREAM_CHUNK", 3)  # (sent at a claim when 3 entries are new)
+    monkeypatch.setattr(parallel, "STEAL_GAIN", 0.0)  # (the worker, alone, takes the first region's ranges too)
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(t if t.endswith("\n") else t + "\n" for t in (_trace(s, mutate=True) for s in range(12))))
+    size = path.stat().st_size
+    board = parallel._Board(str(path), line_ranges(str(path), 2, parallel.FIRST_SHARE))
+    box = parallel._shared_file("test-part")
+    inbox = parallel._Inbox(board)
+    inbox.add(1, box)
+    flushes: list = []
+    real_flush = parallel._Outbox.flush
+
+    def flush(self, least=1):
+        real_flush(self, least)
+        flushes.append(self.sent)
+        if len(flushes) % 2 and len(flushes) < 10:
+            inbox.poll()  # (the parent, between two of its claims)
+
+    monkeypatch.setattr(parallel._Outbox, "flush", flush)
+    try:
+        outbox = parallel._Outbox(box, board, 1)
+        done = parallel._check_regions(str(path), board, 1, None, None, outbox=outbox)
+        sent = outbox.last(done)
+        read_before = inbox.boxes[1][1]
+        inbox.rest(1, sent)
+        got = inbox.taken(1, sent)
+    finally:
+        board.close()
+        os.close(box)
+    assert 0 < read_before < outbox.sent and len(set(flushes)) > 10  # many pickles, some read before the end
+    assert len(done) > 2 and [(a, b) for a, b, _p in got] == [(a, b) for a, b, _p in done]
+    assert sum(p.final for _a, _b, p in got) == 1
+    for (_a, b, mine), (_a2, _b2, theirs) in zip(done, got):
+        assert theirs.final == (b == size)
+        assert (theirs.count, theirs.violations, theirs.heads, theirs.ended, theirs.reported) \
+            == (mine.count, mine.violations, mine.heads, mine.ended, mine.reported)
+        assert list(theirs.live) == list(mine.live)
+        results = {k: st.result(deleted=False) for k, st in theirs.live.items()} if not theirs.final else theirs.live
+        assert results == {k: st.result(deleted=False) for k, st in mine.live.items()}
+    assert any(p.heads for _a, _b, p in got) and any(p.ended for _a, _b, p in got) and any(p.violations for _a, _b, p in got)
 
 
 def test_ranges_that_do_not_cover_the_file_are_an_error():
