@@ -19,6 +19,13 @@ from podmodel.verifier.suite import scenario as named_scenario
 SCENARIOS = ["onfailure-i1s1a3", "two-identical-apps", "container-restart-rules", "deletion-grace"]
 
 
+@pytest.fixture(autouse=True)
+def _settle_from_the_start(monkeypatch):
+    """These pods are far below `compiled.SETTLE_FROM`: settle from the first state (the
+    catch-up at the threshold has its own test)."""
+    monkeypatch.setattr(compiled, "SETTLE_FROM", 0)
+
+
 def _model(name):
     path = SCENARIO_DIR / f"{name}.yaml"
     return (load_scenario(path) if path.exists() else named_scenario(name)).model()
@@ -187,3 +194,38 @@ def test_every_state_and_transition_has_digits_the_combinations_cover(name):
         agree("edge", e[table], ll[table])
         seen += int(table.sum())
     assert seen and (codes % T.LB).any()
+
+
+@pytest.mark.parametrize("name", ["onfailure-i1s1a3", "container-restart-rules"])
+def test_classes_keyed_before_the_threshold_are_settled_at_it(name, monkeypatch):
+    """Below `SETTLE_FROM` states nothing is settled; when the search reaches it, every class
+    keyed so far is settled at once (`_Checks._settle_all`, once), later ones as they come;
+    verdicts, violations and witnesses are those of a run that never settles and of the
+    readable engine."""
+    model = _model(name)
+    mine = _keyed_properties(model)
+    _trust(monkeypatch, mine)
+    props = [*properties_for(model), *mine]
+    never = explore(model, properties=props, engine="compiled")
+    slow = explore(model, properties=props, engine="readable")
+    assert never.complete and never.states > 100
+    made = _settled_spy(monkeypatch)
+    calls = []
+    real = compiled._Checks._settle_all
+
+    def spy(self):
+        calls.append(len(made))
+        real(self)
+        calls.append(len(made))
+
+    monkeypatch.setattr(compiled._Checks, "_settle_all", spy)
+    monkeypatch.setattr(compiled, "SETTLE_FROM", 10 ** 9)
+    assert explore(model, properties=props, engine="compiled").complete and not made and not calls
+    monkeypatch.setattr(compiled, "SETTLE_FROM", never.states // 2)
+    mid = explore(model, properties=props, engine="compiled")
+    assert len(calls) == 2 and calls[0] == 0 and calls[1] > 0   # once, and it settled classes keyed before
+    for other in (never, slow):
+        assert mid.verdicts(fairness="strong") == other.verdicts(fairness="strong")
+        assert {k: v.actions for k, v in mid.violations.items()} == {k: v.actions for k, v in other.violations.items()}
+        assert {k: v.actions for k, v in mid.witnesses.items()} == {k: v.actions for k, v in other.witnesses.items()}
+
