@@ -60,9 +60,10 @@ inspects none, that one value holds for every state or transition of the class; 
 the search is sorted out by one gather of a byte per class (`_Checks._attention`: the class
 is new, or some open property is not plainly satisfied on it), and only those elements reach
 the properties that need them.  Each count or code it inspects is made
-concrete for that class and it is run again, once per value of what it read; a class keyed
-so is first run on every value its states can have there (`_Values.settle`), and where all
-give one value it takes that value, its elements then needing no key.  A property
+concrete for that class and it is run again, once per value of what it read; once the
+search has found `SETTLE_FROM` states, a class keyed so is run on every value its states can
+have there (`_Values.settle`), and where all give one value it takes that value, its
+elements then needing no key.  A property
 declared `Property.symmetric` is run on each orbit's representative only (`_Canon`): a class
 that is a permutation of interchangeable containers away from it takes its value, and what
 it reads of counts and codes is looked up with them permuted.  A ``step`` property is
