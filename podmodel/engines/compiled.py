@@ -2473,7 +2473,7 @@ def _distinct(x: np.ndarray, top: int | None = None) -> np.ndarray:
 _HIDDEN_PACK = 1 << 20
 #: Most combinations of counts and codes `_Values.settle` evaluates to make a keyed class plain.
 SETTLE_SPAN = 32
-#: States found before keyed classes are settled (`_Checks.settle_from`): settling a class costs
+#: States found before keyed classes are settled (`_Checks.settling`): settling a class costs
 #: up to `SETTLE_SPAN` evaluations of its predicate, which its elements' look-ups pay back only
 #: in a large run (five-containers, 1.7 M states: 4.2 % fewer instructions; settled from the
 #: start, onfailure-i0s1a3-gx, 74,631 states, took 4.1-4.5 CPU s against 2.7-3.5 without).
