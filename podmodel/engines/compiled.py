@@ -2806,7 +2806,8 @@ class _Checks:
         need = np.flatnonzero((cur == _UNSEEN).any(axis=0))
         if not need.size:
             return
-        if kind != "resolved":   # (not resolved edges: each holds for some codes only, never settled)
+        settle = kind != "resolved" and self.settling   # (not resolved edges: each holds for some codes only)
+        if settle:
             first = cur == _UNSEEN
         concrete = [g for g, v in enumerate(group) if v.concrete]
         if concrete:  # predicates that never run on placeholders (`_untrusted`): keyed at once
@@ -2863,7 +2864,7 @@ class _Checks:
             v.val[classes] = cur[g]
         for v, c, e in reads:
             v._learn(c, e)
-        if kind != "resolved" and self.settling:
+        if settle:
             for g, v in enumerate(group):
                 k = classes[first[g] & (v.val[classes] == _KEYED)]
                 if k.size:
