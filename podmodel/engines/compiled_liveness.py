@@ -41,6 +41,7 @@ import multiprocessing
 import os
 import pickle
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -327,7 +328,7 @@ def _fair_components(k: int, es: np.ndarray, ed: np.ndarray, eb: np.ndarray, en:
 def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str, tuple[np.ndarray, np.ndarray]],
              fairness: str = "weak", fair: Iterable[type] = FAIR_ACTIONS,
              deadline: float | None = None, graph: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-             trim: Callable[[], None] | None = None) -> dict[str, Liveness] | None:
+             trim: Callable[[], None] | None = None, helper: Helper | None = None) -> dict[str, Liveness] | None:
     """`podmodel.engines.analysis.liveness` on arrays; None if the fair actions do not fit a mask.
 
     ``live``: property id -> (check, trigger) as boolean arrays over the states.  A
@@ -339,7 +340,9 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
     (`podmodel.engines.compiled._trim_heap`): the region's temporaries are freed into the C
     heap, and what comes next does not reuse all of it (SciPy's modules, imported there the
     first time, are Python objects in their own arenas): five-containers' liveness peak
-    343 -> about 330 MB, for about 5 ms per call.
+    343 -> about 330 MB, for about 5 ms per call.  ``helper``: a started `Helper`, which
+    decides the properties first (SciPy imported there meanwhile); those it finds failing, or
+    all of them if it fails, are decided here.
     """
     if fairness not in FAIRNESS:
         raise ValueError(f"unknown fairness {fairness!r} (known: weak, strong)")
@@ -363,9 +366,18 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
         graph = (_indptr(n, src), dst, act)
         del src
     indptr, dst, act = graph
+    strong = fairness == "strong"
+    got: dict[str, Liveness] = {}
+    told = None if helper is None else helper.decide(n, graph, bit, strong, [p.id for p in props], live, deadline)
+    if told is not None:
+        for p in props:
+            if told[p.id] is not False:   # holds (True) or not reached by the deadline (None)
+                got[p.id] = Liveness(p.id, None) if told[p.id] is None else \
+                    Liveness(p.id, True, triggers=int(live[p.id][1].sum()))
+        if len(got) == len(props):
+            return got
     enabled = _enabled(n, indptr, act, bit)
     adj = _Adjacency(indptr, dst, act)
-    strong = fairness == "strong"
 
     def decide(p: Property) -> Liveness:
         if deadline is not None and time.monotonic() >= deadline:
@@ -374,13 +386,14 @@ def liveness(result: ExploreResult, props: Sequence[Property], live: Mapping[str
         return _decide(result, p, ~ok, trig, dst, act, enabled, bit, adj, frozenset(fair_ids), strong, indptr,
                        trim or _no_trim)
 
-    mine, theirs = list(props), []
-    if len(props) > 1 and _parallel(dst.size):
+    left = [p for p in props if p.id not in got]
+    mine, theirs = left, []
+    if len(left) > 1 and _parallel(dst.size):
         import scipy.sparse.csgraph  # noqa: F401 - imported once, before the fork: the other process shares it
-        mine, theirs = list(props[:len(props) // 2]), list(props[len(props) // 2:])
+        mine, theirs = left[:len(left) // 2], left[len(left) // 2:]
     child = _Child(decide, theirs) if theirs else None
     try:
-        got = {p.id: decide(p) for p in mine}
+        got.update({p.id: decide(p) for p in mine})
         got.update(child.results() if child is not None else {})
     finally:
         if child is not None:
@@ -478,16 +491,10 @@ def _decide(result, p, bad, trig, dst, act, enabled, bit, adj, fair_ids, strong,
     triggers = np.flatnonzero(bad & trig)
     if not triggers.size:
         return Liveness(p.id, True, triggers=all_triggers)
-    region = _reach_sorted(n, indptr, dst, bad, triggers)
-    states, es, ed, eb = _region_graph(region, indptr, dst, act, bit)
-    if es.size >= TRIM_EDGES:   # the temporaries of both freed: their pages back before the components'
-        trim()
-    en = enabled[states]
-    stutter = en == 0
-    comp_of = _fair_components(states.size, es, ed, eb, en, strong)   # in the region's numbering
-    doomed = stutter | (comp_of >= 0)
-    if not doomed.any():
+    found = _doomed(n, bad, triggers, indptr, dst, act, enabled, bit, strong, trim)
+    if found is None:
         return Liveness(p.id, True, triggers=all_triggers)
+    region, states, es, ed, stutter, comp_of, doomed = found
     can_reach = _reach(states.size, ed, es, np.flatnonzero(doomed))   # every trigger is in the region
     start = int(triggers[can_reach[np.searchsorted(states, triggers)]][0])
     at = np.zeros(n, dtype=bool)
@@ -501,6 +508,186 @@ def _decide(result, p, bad, trig, dst, act, enabled, bit, adj, fair_ids, strong,
     comp = frozenset(states[comp_of == comp_of[le]].tolist())
     cycle = _fair_cycle(adj, end, comp, fair_ids, strong)
     return Liveness(p.id, False, _lasso(result, p.id, cx, hops, cycle, False), all_triggers)
+
+
+def _doomed(n, bad, triggers, indptr, dst, act, enabled, bit, strong, trim):
+    """Whether a fair path from the failing ``triggers`` stays in ``bad`` states forever: None
+    if not (the property holds), else what the lasso is built from: ``(region, states, es,
+    ed, stutter, comp_of, doomed)``, the region reachable from the triggers (a mask) and its
+    graph (`_region_graph`), and per region state whether it stutters (enables no fair
+    action), its fair component (`_fair_components`, -1 if none) and whether it is either."""
+    region = _reach_sorted(n, indptr, dst, bad, triggers)
+    states, es, ed, eb = _region_graph(region, indptr, dst, act, bit)
+    if es.size >= TRIM_EDGES:   # the temporaries of both freed: their pages back before the components'
+        trim()
+    en = enabled[states]
+    stutter = en == 0
+    comp_of = _fair_components(states.size, es, ed, eb, en, strong)   # in the region's numbering
+    doomed = stutter | (comp_of >= 0)
+    if not doomed.any():
+        return None
+    return region, states, es, ed, stutter, comp_of, doomed
+
+
+# ------------------------------------------------------------------------ the helper process
+#: Seconds a search runs before a `Helper` is started beside it: a shorter search (the
+#: bundled and mid-size scenarios) starts none, and its liveness is decided in this process.
+HELPER_AFTER = 0.5
+
+
+class Helper:
+    """A process that imports SciPy while a long search runs and decides the search's
+    ``eventually`` properties when it ends: SciPy's import (0.2-0.3 s, most of it
+    ``scipy._lib.array_api_compat`` importing ``numpy.f2py``) is then off the critical path.
+
+    Forked (`start`) from the search's first progress report after `HELPER_AFTER` seconds
+    (`watch`), if a process may start one (`beside`).  When the search ends, the graph
+    (offsets, targets, actions), the fair bits and each property's check and trigger arrays
+    are written into a file in memory made before the fork (``memfd``: no copy of the
+    search's heap is shared, and the arrays are not mapped in this process) and the helper
+    maps them (`_helper_main`).  Per property it answers True (holds), None (not reached by
+    the deadline) or False (fails): the same `_doomed` on the same arrays as this process
+    would run.  A failing property is decided again by the caller, who builds its lasso as
+    without a helper; so is every property if the helper fails (killed, out of memory):
+    `decide` then returns None.  One request per helper: it ends after answering."""
+
+    def __init__(self) -> None:
+        self.proc = None
+        self.fd = -1
+        self.requests = self.replies = None
+
+    @classmethod
+    def beside(cls, properties: Iterable[Property], keep_edges: bool, workers: int) -> Helper | None:
+        """A helper not yet started, for a search that may use one: it keeps its edges, has
+        an ``eventually`` property, may take a second process (``workers``), is not a
+        daemon (a pool worker, e.g. `podmodel verify --jobs`', may not start processes),
+        and can fork and make a file in memory."""
+        if (keep_edges and workers > 1 and any(p.kind == "eventually" for p in properties)
+                and not multiprocessing.current_process().daemon
+                and "fork" in multiprocessing.get_all_start_methods() and hasattr(os, "memfd_create")):
+            return cls()
+        return None
+
+    def watch(self, progress: Callable | None) -> Callable:
+        """The search's progress callback: starts the helper at the first report of a
+        search still running (a frontier left) after `HELPER_AFTER` seconds, then passes
+        the report on to ``progress``."""
+        def report(p) -> None:
+            if self.proc is None and p.frontier and p.elapsed >= HELPER_AFTER:
+                self.start()
+            if progress is not None:
+                progress(p)
+        return report
+
+    def start(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.fd = os.memfd_create("podmodel-liveness", 0)
+        theirs, self.requests = ctx.Pipe(duplex=False)   # (receiving end, sending end)
+        self.replies, answer = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_helper_main, args=(self.fd, theirs, answer, (self.requests, self.replies)),
+                                daemon=True)
+        self.proc.start()
+        theirs.close()
+        answer.close()
+
+    def attach(self, result: ExploreResult) -> ExploreResult:
+        """``result`` with this helper kept on its space if it was started and the run can
+        use it (complete, ``eventually`` bits kept); otherwise the helper is ended now."""
+        if self.proc is not None and result.complete and result.space.live:
+            result.space.helper = self
+            weakref.finalize(result.space, self.close)
+        else:
+            self.close()
+        return result
+
+    def decide(self, n: int, graph, bit: np.ndarray, strong: bool, ids: Sequence[str],
+               live: Mapping[str, tuple[np.ndarray, np.ndarray]], deadline: float | None) -> dict | None:
+        """Property id -> True, False or None for ``ids`` (see the class), or None if the
+        helper failed.  Ends the helper."""
+        try:
+            arrays = {"indptr": graph[0], "dst": graph[1], "act": graph[2], "bit": bit}
+            for pid in ids:
+                arrays["ok:" + pid], arrays["trig:" + pid] = live[pid]
+            layout, size = {}, 0
+            for name, a in arrays.items():
+                layout[name] = (a.dtype.str, a.shape, size)
+                size += -(-a.nbytes // 64) * 64
+            os.ftruncate(self.fd, max(size, 1))
+            for name, a in arrays.items():
+                _write(self.fd, np.ascontiguousarray(a), layout[name][2])
+            self.requests.send_bytes(pickle.dumps({"n": n, "layout": layout, "size": size, "ids": list(ids),
+                                                   "strong": strong, "deadline": deadline}))
+            data = self.replies.recv_bytes()
+        except (EOFError, OSError):
+            data = b""
+        finally:
+            self.close()
+        return pickle.loads(data) if data else None
+
+    def close(self) -> None:
+        """Its pipes and file closed and the process gone (ended if it still runs)."""
+        if self.proc is None:
+            return
+        for c in (self.requests, self.replies):
+            c.close()
+        os.close(self.fd)
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
+        self.proc = None
+
+
+def _write(fd: int, a: np.ndarray, offset: int) -> None:
+    """``a``'s bytes written into the file ``fd`` at ``offset`` (``pwrite``, whole)."""
+    view = memoryview(a).cast("B")
+    while view.nbytes:
+        done = os.pwrite(fd, view, offset)
+        view, offset = view[done:], offset + done
+
+
+def _helper_main(fd: int, requests, replies, parents_ends) -> None:
+    """A `Helper`'s process: imports SciPy, waits for the request (none if the search ends
+    without liveness: the pipe closes), maps the arrays and answers."""
+    for c in parents_ends:   # the other ends, inherited: a closed pipe is then seen as such
+        c.close()
+    gc.freeze()   # the inherited heap is not scanned (nor its pages copied by the scan)
+    import scipy.sparse.csgraph  # noqa: F401 - what this process is for: imported while the search runs
+
+    try:
+        head = pickle.loads(requests.recv_bytes())
+    except (EOFError, OSError):
+        return
+    try:
+        data = pickle.dumps(_helper_decide(fd, **head), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:  # noqa: BLE001 - reported as a missing answer: the parent decides
+        data = b""
+    replies.send_bytes(data)
+
+
+def _helper_decide(fd: int, n: int, layout: dict, size: int, ids: list[str], strong: bool,
+                   deadline: float | None) -> dict[str, bool | None]:
+    """`Helper.decide`'s answers, in the helper, on the arrays of the file ``fd``: per
+    property, in order, None once ``deadline`` is reached (as `liveness`), True if no
+    failing trigger or no fair path stays in not-check states (`_doomed`), else False."""
+    import mmap
+
+    m = mmap.mmap(fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ)
+    a = {name: np.frombuffer(m, np.dtype(dt), int(np.prod(shape)), off).reshape(shape)
+         for name, (dt, shape, off) in layout.items()}
+    indptr, dst, act, bit = a["indptr"], a["dst"], a["act"], a["bit"]
+    enabled = None
+    out: dict[str, bool | None] = {}
+    for pid in ids:
+        if deadline is not None and time.monotonic() >= deadline:
+            out[pid] = None
+            continue
+        bad = ~a["ok:" + pid]
+        triggers = np.flatnonzero(bad & a["trig:" + pid])
+        if triggers.size and enabled is None:
+            enabled = _enabled(n, indptr, act, bit)
+        out[pid] = not triggers.size or _doomed(n, bad, triggers, indptr, dst, act, enabled, bit, strong,
+                                                _no_trim) is None
+    return out
 
 
 __all__ = ["liveness"]

@@ -1,0 +1,127 @@
+"""`compiled_liveness.Helper`: the process that imports SciPy beside a long search and decides
+its ``eventually`` properties.  Its answers are the in-process decision's (holds or not, per
+property), the verdicts, triggers and lassos with it are exactly those without it, a failing
+or killed helper leaves the decision to this process, and no helper starts where a process may
+not start one (a daemon) or where the search is short."""
+
+import multiprocessing
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from podmodel.engines import compiled, compiled_liveness as CL, explore
+from podmodel.verifier.scenarios import SCENARIO_DIR, load_scenario
+
+#: violations under weak fairness, all hold under strong (`deletion-grace`); larger (`sandbox-recreation`)
+NAMES = ["deletion-grace", "sandbox-recreation"]
+
+
+def _model(name):
+    return load_scenario(SCENARIO_DIR / f"{name}.yaml").model()
+
+
+def _run(model, helper: bool, monkeypatch, fairness=("weak", "strong")):
+    """Verdicts (holds, triggers, lasso) per fairness, and the exploration; ``helper``: one
+    is started at the search's first progress report (every chunk reports)."""
+    with monkeypatch.context() as m:
+        m.setattr(compiled, "PROGRESS_INTERVAL", 0)
+        m.setattr(CL, "HELPER_AFTER", 0 if helper else float("inf"))
+        r = explore(model, engine="compiled")
+    return r, {f: {k: (v.holds, v.triggers, v.counterexample) for k, v in r.liveness(f).items()} for f in fairness}
+
+
+def _spy(monkeypatch):
+    """The answers `Helper.decide` gives back (None: the helper failed)."""
+    told = []
+    real = CL.Helper.decide
+    monkeypatch.setattr(CL.Helper, "decide", lambda self, *a: told.append(real(self, *a)) or told[-1])
+    return told
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_helper_decides_and_the_verdicts_and_lassos_are_the_same(monkeypatch, name):
+    """With a helper started during the search, its answer per property is what this
+    process finds (True where the property holds, False where it fails: then decided here,
+    with its lasso), and the verdicts, triggers and lassos equal a run without it.  Only the
+    first liveness call uses the helper; it is gone after answering."""
+    model = _model(name)
+    _, plain = _run(model, False, monkeypatch)
+    told = _spy(monkeypatch)
+    r, got = _run(model, True, monkeypatch, ("weak",))
+    assert got["weak"] == plain["weak"]
+    assert told == [{k: v[0] for k, v in plain["weak"].items()}]
+    assert r.space.helper is None
+    strong = {k: (v.holds, v.triggers, v.counterexample) for k, v in r.liveness("strong").items()}
+    assert strong == plain["strong"] and len(told) == 1   # decided here: no helper left
+    assert any(v[0] is False and v[2] is not None for v in plain["weak"].values())
+
+
+def test_the_helper_decides_strong_fairness_too(monkeypatch):
+    """Strong fairness asked first: the helper's answers are the in-process holds."""
+    model = _model("deletion-grace")
+    _, plain = _run(model, False, monkeypatch, ("strong",))
+    told = _spy(monkeypatch)
+    _, got = _run(model, True, monkeypatch, ("strong",))
+    assert got == plain and told == [{k: v[0] for k, v in plain["strong"].items()}]
+
+
+@pytest.mark.parametrize("how", ["raises", "killed", "exits"])
+def test_a_failing_helper_leaves_the_decision_to_this_process(monkeypatch, how):
+    """A helper whose decision raises, that is killed before the request, or that ends
+    without answering: `decide` gives None and every property is decided here, as without
+    a helper."""
+    model = _model("deletion-grace")
+    _, plain = _run(model, False, monkeypatch)
+    told = _spy(monkeypatch)
+    if how == "raises":
+        monkeypatch.setattr(CL, "_helper_decide", lambda *a, **k: 1 / 0)
+    elif how == "exits":
+        monkeypatch.setattr(CL, "_helper_decide", lambda *a, **k: __import__("os")._exit(3))
+    monkeypatch.setattr(compiled, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(CL, "HELPER_AFTER", 0)
+    r = explore(model, engine="compiled")
+    assert r.space.helper is not None
+    if how == "killed":
+        r.space.helper.proc.kill()
+        r.space.helper.proc.join()
+    got = {f: {k: (v.holds, v.triggers, v.counterexample) for k, v in r.liveness(f).items()} for f in plain}
+    assert got == plain and told == [None]
+
+
+def test_a_helper_answers_none_past_the_deadline(monkeypatch):
+    """A property not reached by the deadline is undecided (``holds=None``) with the helper
+    as without it."""
+    model = _model("deletion-grace")
+    r, _ = _run(model, True, monkeypatch, ())
+    props = [p for p in r.properties if p.kind == "eventually"]
+    late = time.monotonic() - 1
+    helper, r.space.helper = r.space.helper, None
+    got = CL.liveness(r, props, r.space.live, "weak", deadline=late, graph=(r.space.offsets(), *r.space.edges()[1:]),
+                      helper=helper)
+    assert {k: v.holds for k, v in got.items()} == {p.id: None for p in props}
+    assert helper.proc is None   # ended after answering
+
+
+def test_no_helper_for_a_daemon_a_short_search_or_a_cut_run(monkeypatch):
+    """No helper where a process may not start one (a daemon, e.g. a `podmodel verify
+    --jobs` worker), for one worker, without edges or ``eventually`` properties, for a
+    search shorter than `HELPER_AFTER`; a run cut by its cap ends the helper it started."""
+    model = _model("deletion-grace")
+    props = [p for p in explore(model, engine="compiled").properties]
+    assert CL.Helper.beside(props, True, 2) is not None
+    assert CL.Helper.beside(props, False, 2) is None
+    assert CL.Helper.beside(props, True, 1) is None
+    assert CL.Helper.beside([p for p in props if p.kind != "eventually"], True, 2) is None
+    assert explore(model, engine="compiled").space.helper is None   # short: none started
+    with monkeypatch.context() as m:
+        m.setattr(multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True, name="x"))
+        assert CL.Helper.beside(props, True, 2) is None
+    started = []
+    real = CL.Helper.start
+    monkeypatch.setattr(CL.Helper, "start", lambda self: started.append(self) or real(self))
+    monkeypatch.setattr(compiled, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(CL, "HELPER_AFTER", 0)
+    r = explore(model, engine="compiled", max_states=200)
+    assert not r.complete and r.space.helper is None
+    assert len(started) == 1 and started[0].proc is None   # started, then ended at the cut
