@@ -675,18 +675,48 @@ def _helper_decide(fd: int, n: int, layout: dict, size: int, ids: list[str], str
     a = {name: np.frombuffer(m, np.dtype(dt), int(np.prod(shape)), off).reshape(shape)
          for name, (dt, shape, off) in layout.items()}
     indptr, dst, act, bit = a["indptr"], a["dst"], a["act"], a["bit"]
-    enabled = None
-    out: dict[str, bool | None] = {}
-    for pid in ids:
+    enabled = _enabled(n, indptr, act, bit)
+
+    def verdict(pid: str) -> bool | None:
         if deadline is not None and time.monotonic() >= deadline:
-            out[pid] = None
-            continue
+            return None
         bad = ~a["ok:" + pid]
         triggers = np.flatnonzero(bad & a["trig:" + pid])
-        if triggers.size and enabled is None:
-            enabled = _enabled(n, indptr, act, bit)
-        out[pid] = not triggers.size or _doomed(n, bad, triggers, indptr, dst, act, enabled, bit, strong,
-                                                _no_trim) is None
+        return not triggers.size or _doomed(n, bad, triggers, indptr, dst, act, enabled, bit, strong, _no_trim) is None
+
+    return _halves(verdict, ids)
+
+
+def _halves(verdict: Callable[[str], bool | None], ids: list[str]) -> dict[str, bool | None]:
+    """``verdict`` of each of ``ids``: the second half in a process forked here (``os.fork``:
+    a helper is a daemon, which `multiprocessing` lets start no process), on the two cores
+    while this one waits; the first half here.  What the forked process does not give back
+    (it failed) is decided here."""
+    half = len(ids) // 2
+    r = w = -1
+    pid = 0
+    if half and (os.cpu_count() or 1) > 1:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:   # the forked process: its half, pickled into the pipe, then gone
+            os.close(r)
+            try:
+                data = pickle.dumps({k: verdict(k) for k in ids[half:]}, protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(w, "wb") as f:
+                    f.write(data)
+            finally:
+                os._exit(0)
+        os.close(w)
+    out = {k: verdict(k) for k in (ids[:half] if pid else ids)}
+    if pid:
+        with os.fdopen(r, "rb") as f:
+            data = f.read()
+        os.waitpid(pid, 0)
+        try:
+            theirs = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - a forked process that failed gave back nothing usable
+            theirs = {}
+        out.update({k: theirs[k] if k in theirs else verdict(k) for k in ids[half:]})
     return out
 
 
