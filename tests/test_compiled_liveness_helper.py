@@ -125,3 +125,20 @@ def test_no_helper_for_a_daemon_a_short_search_or_a_cut_run(monkeypatch):
     r = explore(model, engine="compiled", max_states=200)
     assert not r.complete and r.space.helper is None
     assert len(started) == 1 and started[0].proc is None   # started, then ended at the cut
+
+
+def test_halves_decides_the_second_half_in_a_forked_process_and_its_failure_here():
+    """`_halves`: the first half of the ids is decided in this process, the second in a
+    forked one (its answers come back); if that process dies, the second half is decided
+    here; one id: no fork."""
+    import os
+
+    me = os.getpid()
+    ids = ["a", "b", "c", "d", "e"]
+    got = CL._halves(lambda k: os.getpid(), ids)
+    assert list(got) == ids
+    assert [got[k] == me for k in ids] == [True, True, False, False, False]
+    assert len({got[k] for k in ids[2:]}) == 1
+    dies = CL._halves(lambda k: k if os.getpid() == me else os._exit(1), ids)
+    assert dies == {k: k for k in ids}
+    assert CL._halves(lambda k: os.getpid(), ["a"]) == {"a": me}
