@@ -27,6 +27,7 @@ def _run(model, helper: bool, monkeypatch, fairness=("weak", "strong")):
     with monkeypatch.context() as m:
         m.setattr(compiled, "PROGRESS_INTERVAL", 0)
         m.setattr(CL, "HELPER_AFTER", 0 if helper else float("inf"))
+        m.setattr(CL, "_scipy_imported", lambda: False)   # (other tests imported it)
         r = explore(model, engine="compiled")
     return r, {f: {k: (v.holds, v.triggers, v.counterexample) for k, v in r.liveness(f).items()} for f in fairness}
 
@@ -80,6 +81,7 @@ def test_a_failing_helper_leaves_the_decision_to_this_process(monkeypatch, how):
         monkeypatch.setattr(CL, "_helper_decide", lambda *a, **k: __import__("os")._exit(3))
     monkeypatch.setattr(compiled, "PROGRESS_INTERVAL", 0)
     monkeypatch.setattr(CL, "HELPER_AFTER", 0)
+    monkeypatch.setattr(CL, "_scipy_imported", lambda: False)
     r = explore(model, engine="compiled")
     assert r.space.helper is not None
     if how == "killed":
@@ -103,19 +105,25 @@ def test_a_helper_answers_none_past_the_deadline(monkeypatch):
     assert helper.proc is None   # ended after answering
 
 
-def test_no_helper_for_a_daemon_a_short_search_or_a_cut_run(monkeypatch):
-    """No helper where a process may not start one (a daemon, e.g. a `podmodel verify
-    --jobs` worker), for one worker, without edges or ``eventually`` properties, for a
-    search shorter than `HELPER_AFTER`; a run cut by its cap ends the helper it started."""
+def test_no_helper_for_a_worker_process_a_short_search_or_a_cut_run(monkeypatch):
+    """No helper where it takes nothing off the critical path or may not start: in a
+    process `multiprocessing` started (a `podmodel verify --jobs` worker, whose siblings
+    take the other cores), once SciPy is imported, for one worker, without edges or
+    ``eventually`` properties, for a search shorter than `HELPER_AFTER`; a run cut by its
+    cap ends the helper it started."""
     model = _model("deletion-grace")
     props = [p for p in explore(model, engine="compiled").properties]
+    monkeypatch.setattr(CL, "_scipy_imported", lambda: False)
     assert CL.Helper.beside(props, True, 2) is not None
     assert CL.Helper.beside(props, False, 2) is None
     assert CL.Helper.beside(props, True, 1) is None
     assert CL.Helper.beside([p for p in props if p.kind != "eventually"], True, 2) is None
     assert explore(model, engine="compiled").space.helper is None   # short: none started
     with monkeypatch.context() as m:
-        m.setattr(multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True, name="x"))
+        m.setattr(multiprocessing, "parent_process", lambda: SimpleNamespace(daemon=False, name="x"))
+        assert CL.Helper.beside(props, True, 2) is None
+    with monkeypatch.context() as m:
+        m.setattr(CL, "_scipy_imported", lambda: True)
         assert CL.Helper.beside(props, True, 2) is None
     started = []
     real = CL.Helper.start
@@ -125,6 +133,20 @@ def test_no_helper_for_a_daemon_a_short_search_or_a_cut_run(monkeypatch):
     r = explore(model, engine="compiled", max_states=200)
     assert not r.complete and r.space.helper is None
     assert len(started) == 1 and started[0].proc is None   # started, then ended at the cut
+
+
+def test_a_worker_process_starts_no_helper():
+    """In a `podmodel.verifier.workers.parallel` worker (not a daemon: it may start the
+    compiled engine's compile worker), `Helper.beside` gives none."""
+    from podmodel.verifier.workers import parallel
+
+    assert parallel(_beside_in_worker, [0, 1], jobs=2) == [False, False]
+
+
+def _beside_in_worker(_):
+    CL._scipy_imported = lambda: False   # (this worker's own module: gone with it)
+    props = list(explore(_model("deletion-grace"), engine="compiled").properties)
+    return CL.Helper.beside(props, True, 2) is not None
 
 
 def test_halves_decides_the_second_half_in_a_forked_process_and_its_failure_here():

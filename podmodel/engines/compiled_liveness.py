@@ -40,6 +40,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import sys
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -559,11 +560,13 @@ class Helper:
     @classmethod
     def beside(cls, properties: Iterable[Property], keep_edges: bool, workers: int) -> Helper | None:
         """A helper not yet started, for a search that may use one: it keeps its edges, has
-        an ``eventually`` property, may take a second process (``workers``), is not a
-        daemon (a pool worker, e.g. `podmodel verify --jobs`', may not start processes),
-        and can fork and make a file in memory."""
+        an ``eventually`` property, may take a second process (``workers``), runs in a main
+        process (a process `multiprocessing` started is a pool's worker, e.g. `podmodel
+        verify --jobs`', whose siblings take the other cores; a daemon may not start one),
+        which has not imported SciPy yet (then there is nothing to take off the critical
+        path), and can fork and make a file in memory."""
         if (keep_edges and workers > 1 and any(p.kind == "eventually" for p in properties)
-                and not multiprocessing.current_process().daemon
+                and multiprocessing.parent_process() is None and not _scipy_imported()
                 and "fork" in multiprocessing.get_all_start_methods() and hasattr(os, "memfd_create")):
             return cls()
         return None
@@ -635,6 +638,11 @@ class Helper:
             self.proc.terminate()
         self.proc.join()
         self.proc = None
+
+
+def _scipy_imported() -> bool:
+    """Whether this process has imported SciPy's graph routines (`strong_components`)."""
+    return "scipy.sparse.csgraph" in sys.modules
 
 
 def _write(fd: int, a: np.ndarray, offset: int) -> None:
