@@ -533,7 +533,10 @@ def _doomed(n, bad, triggers, indptr, dst, act, enabled, bit, strong, trim):
 # ------------------------------------------------------------------------ the helper process
 #: Seconds a search runs before a `Helper` is started beside it: a shorter search (the
 #: bundled and mid-size scenarios) starts none, and its liveness is decided in this process.
-HELPER_AFTER = 0.5
+#: The helper pays when the search goes on for about SciPy's import after it starts: at
+#: 0.5 s, four-containers' search (0.7 s, load about 4) ended before the import did and
+#: took 0.35 s longer (the import beside it on a shared machine), for 0.25 s less liveness.
+HELPER_AFTER = 1.0
 
 
 class Helper:
@@ -544,9 +547,10 @@ class Helper:
     Forked (`start`) from the search's first progress report after `HELPER_AFTER` seconds
     (`watch`), if a process may start one (`beside`).  When the search ends, the graph
     (offsets, targets, actions), the fair bits and each property's check and trigger arrays
-    are written into a file in memory made before the fork (``memfd``: no copy of the
-    search's heap is shared, and the arrays are not mapped in this process) and the helper
-    maps them (`_helper_main`).  Per property it answers True (holds), None (not reached by
+    are written into a file in memory made before the fork (``memfd``, written with
+    ``pwrite``: this process does not map them, its resident memory does not grow) and the
+    helper maps them (`_helper_main`), deciding the second half of them in a process it
+    forks (`_halves`).  Per property it answers True (holds), None (not reached by
     the deadline) or False (fails): the same `_doomed` on the same arrays as this process
     would run.  A failing property is decided again by the caller, who builds its lasso as
     without a helper; so is every property if the helper fails (killed, out of memory):
@@ -701,7 +705,6 @@ def _halves(verdict: Callable[[str], bool | None], ids: list[str]) -> dict[str, 
     while this one waits; the first half here.  What the forked process does not give back
     (it failed) is decided here."""
     half = len(ids) // 2
-    r = w = -1
     pid = 0
     if half and (os.cpu_count() or 1) > 1:
         r, w = os.pipe()
