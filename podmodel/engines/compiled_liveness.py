@@ -18,7 +18,9 @@ adjacency list and a networkx graph built state by state:
   every component at once and takes the components again;
 * only for a violated property is a lasso built, by the analysis module's own path and
   cycle functions over a lazy adjacency of the arrays, so the counterexample is the one
-  the readable engine gives.
+  the readable engine gives;
+* after a long search, the properties are decided first by a `Helper` process that
+  imported SciPy while the search ran (those it finds failing are decided here).
 
 It applies when at most 63 fair action values occur (one int64 mask); otherwise the
 caller falls back to `podmodel.engines.analysis.liveness`.
