@@ -533,12 +533,15 @@ def _doomed(n, bad, triggers, indptr, dst, act, enabled, bit, strong, trim):
 
 
 # ------------------------------------------------------------------------ the helper process
-#: Seconds a search runs before a `Helper` is started beside it: a shorter search (the
-#: bundled and mid-size scenarios) starts none, and its liveness is decided in this process.
-#: The helper pays when the search goes on for about SciPy's import after it starts: at
-#: 0.5 s, four-containers' search (0.7 s, load about 4) ended before the import did and
-#: took 0.35 s longer (the import beside it on a shared machine), for 0.25 s less liveness.
-HELPER_AFTER = 1.0
+#: States a search reaches before a `Helper` is started beside it (at its next progress
+#: report, about twice a second): a smaller search (the bundled and mid-size scenarios)
+#: starts none, and its liveness is decided in this process.  A count of states, not a time,
+#: so that a loaded machine starts no more helpers.  The helper pays when the search goes
+#: on for about SciPy's import after it starts; below, it costs more than it saves:
+#: started after 0.5 s, four-containers' search (86 k states, 0.7 s, load about 4) ended
+#: before the import did and took 0.35 s longer; after 1.0 s, always-i0s1a3-pd (195 k
+#: states, load 5-8) took 0.2-0.7 CPU-s more (helper included), its wall 3 pairs of 4 longer.
+HELPER_FROM = 1 << 19
 
 
 class Helper:
@@ -546,7 +549,7 @@ class Helper:
     ``eventually`` properties when it ends: SciPy's import (0.2-0.3 s, most of it
     ``scipy._lib.array_api_compat`` importing ``numpy.f2py``) is then off the critical path.
 
-    Forked (`start`) from the search's first progress report after `HELPER_AFTER` seconds
+    Forked (`start`) from the search's first progress report with `HELPER_FROM` states
     (`watch`), if a process may start one (`beside`).  When the search ends, the graph
     (offsets, targets, actions), the fair bits and each property's check and trigger arrays
     are written into a file in memory made before the fork (``memfd``, written with
@@ -579,10 +582,10 @@ class Helper:
 
     def watch(self, progress: Callable | None) -> Callable:
         """The search's progress callback: starts the helper at the first report of a
-        search still running (a frontier left) after `HELPER_AFTER` seconds, then passes
-        the report on to ``progress``."""
+        search still running (a frontier left) with `HELPER_FROM` states or more, then
+        passes the report on to ``progress``."""
         def report(p) -> None:
-            if self.proc is None and p.frontier and p.elapsed >= HELPER_AFTER:
+            if self.proc is None and p.frontier and p.states >= HELPER_FROM:
                 self.start()
             if progress is not None:
                 progress(p)
