@@ -28,6 +28,7 @@ def _run(model, helper: bool, monkeypatch, fairness=("weak", "strong")):
         m.setattr(compiled, "PROGRESS_INTERVAL", 0)
         m.setattr(CL, "HELPER_FROM", 0 if helper else 1 << 62)
         m.setattr(CL, "_scipy_imported", lambda: False)   # (other tests imported it)
+        m.setattr(CL, "_spare_core", lambda: True)   # (whatever the machine's load)
         r = explore(model, engine="compiled")
     return r, {f: {k: (v.holds, v.triggers, v.counterexample) for k, v in r.liveness(f).items()} for f in fairness}
 
@@ -82,6 +83,7 @@ def test_a_failing_helper_leaves_the_decision_to_this_process(monkeypatch, how):
     monkeypatch.setattr(compiled, "PROGRESS_INTERVAL", 0)
     monkeypatch.setattr(CL, "HELPER_FROM", 0)
     monkeypatch.setattr(CL, "_scipy_imported", lambda: False)
+    monkeypatch.setattr(CL, "_spare_core", lambda: True)
     r = explore(model, engine="compiled")
     assert r.space.helper is not None
     if how == "killed":
@@ -109,8 +111,8 @@ def test_no_helper_for_a_worker_process_a_short_search_or_a_cut_run(monkeypatch)
     """No helper where it takes nothing off the critical path or may not start: in a
     process `multiprocessing` started (a `podmodel verify --jobs` worker, whose siblings
     take the other cores), once SciPy is imported, for one worker, without edges or
-    ``eventually`` properties, for a search of fewer states than `HELPER_FROM`; a run cut by its
-    cap ends the helper it started."""
+    ``eventually`` properties, for a search of fewer states than `HELPER_FROM`, without a
+    core to spare; a run cut by its cap ends the helper it started."""
     model = _model("deletion-grace")
     props = [p for p in explore(model, engine="compiled").properties]
     monkeypatch.setattr(CL, "_scipy_imported", lambda: False)
@@ -130,6 +132,10 @@ def test_no_helper_for_a_worker_process_a_short_search_or_a_cut_run(monkeypatch)
     monkeypatch.setattr(CL.Helper, "start", lambda self: started.append(self) or real(self))
     monkeypatch.setattr(compiled, "PROGRESS_INTERVAL", 0)
     monkeypatch.setattr(CL, "HELPER_FROM", 0)
+    monkeypatch.setattr(CL, "_spare_core", lambda: False)   # a busy machine: none started
+    r = explore(model, engine="compiled")
+    assert not started and r.space.helper is None
+    monkeypatch.setattr(CL, "_spare_core", lambda: True)
     r = explore(model, engine="compiled", max_states=200)
     assert not r.complete and r.space.helper is None
     assert len(started) == 1 and started[0].proc is None   # started, then ended at the cut
