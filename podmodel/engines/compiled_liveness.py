@@ -559,7 +559,12 @@ class Helper:
     the deadline) or False (fails): the same `_doomed` on the same arrays as this process
     would run.  A failing property is decided again by the caller, who builds its lasso as
     without a helper; so is every property if the helper fails (killed, out of memory):
-    `decide` then returns None.  One request per helper: it ends after answering."""
+    `decide` then returns None.  One request per helper: it ends after answering.
+
+    Memory (five-containers, measured): this process's peak unchanged (325 against 323 MB);
+    the helper's peak private memory 262 MB (the graph's file, 80 MB; SciPy; its
+    temporaries; and the pages of the search's heap at the fork that this process has freed
+    or written since, which stay the helper's), its forked half's 56 MB."""
 
     def __init__(self) -> None:
         self.proc = None
