@@ -116,17 +116,18 @@ def test_no_helper_for_a_worker_process_a_short_search_or_a_cut_run(monkeypatch)
     model = _model("deletion-grace")
     props = [p for p in explore(model, engine="compiled").properties]
     monkeypatch.setattr(CL, "_scipy_imported", lambda: False)
-    assert CL.Helper.beside(props, True, 2) is not None
-    assert CL.Helper.beside(props, False, 2) is None
-    assert CL.Helper.beside(props, True, 1) is None
-    assert CL.Helper.beside([p for p in props if p.kind != "eventually"], True, 2) is None
-    assert explore(model, engine="compiled").space.helper is None   # short: none started
+    monkeypatch.setattr(CL, "_spare_core", lambda: True)
+    assert CL.Helper.wanted(props, True, 2)
+    assert not CL.Helper.wanted(props, False, 2)
+    assert not CL.Helper.wanted(props, True, 1)
+    assert not CL.Helper.wanted([p for p in props if p.kind != "eventually"], True, 2)
+    assert explore(model, engine="compiled").space.helper is None   # short: forked idle, ended with the search
     with monkeypatch.context() as m:
         m.setattr(multiprocessing, "parent_process", lambda: SimpleNamespace(daemon=False, name="x"))
-        assert CL.Helper.beside(props, True, 2) is None
+        assert not CL.Helper.wanted(props, True, 2)
     with monkeypatch.context() as m:
         m.setattr(CL, "_scipy_imported", lambda: True)
-        assert CL.Helper.beside(props, True, 2) is None
+        assert not CL.Helper.wanted(props, True, 2)
     started = []
     real = CL.Helper.start
     monkeypatch.setattr(CL.Helper, "start", lambda self: started.append(self) or real(self))
@@ -143,16 +144,16 @@ def test_no_helper_for_a_worker_process_a_short_search_or_a_cut_run(monkeypatch)
 
 def test_a_worker_process_starts_no_helper():
     """In a `podmodel.verifier.workers.parallel` worker (not a daemon: it may start the
-    compiled engine's compile worker), `Helper.beside` gives none."""
+    compiled engine's compile worker), `Helper.wanted` is false."""
     from podmodel.verifier.workers import parallel
 
     assert parallel(_beside_in_worker, [0, 1], jobs=2) == [False, False]
 
 
 def _beside_in_worker(_):
-    CL._scipy_imported = lambda: False   # (this worker's own module: gone with it)
+    CL._scipy_imported, CL._spare_core = (lambda: False), (lambda: True)   # (this worker's own module)
     props = list(explore(_model("deletion-grace"), engine="compiled").properties)
-    return CL.Helper.beside(props, True, 2) is not None
+    return CL.Helper.wanted(props, True, 2)
 
 
 def test_halves_decides_the_second_half_in_a_forked_process_and_its_failure_here():

@@ -533,14 +533,15 @@ def _doomed(n, bad, triggers, indptr, dst, act, enabled, bit, strong, trim):
 
 
 # ------------------------------------------------------------------------ the helper process
-#: States a search reaches before a `Helper` is started beside it (at its next progress
+#: States a search reaches before its `Helper` imports SciPy (told at the next progress
 #: report, about twice a second): a smaller search (the bundled and mid-size scenarios)
-#: starts none, and its liveness is decided in this process.  A count of states, not a time,
-#: so that a loaded machine starts no more helpers.  The helper pays when the search goes
-#: on for about SciPy's import after it starts; below, it costs more than it saves:
-#: started after 0.5 s, four-containers' search (86 k states, 0.7 s, load about 4) ended
-#: before the import did and took 0.35 s longer; after 1.0 s, always-i0s1a3-pd (195 k
-#: states, load 5-8) took 0.2-0.7 CPU-s more (helper included), its wall 3 pairs of 4 longer.
+#: ends its helper unused, and its liveness is decided in this process.  A count of
+#: states, not a time, so that a loaded machine does not use more helpers.  The helper pays
+#: when the search goes on for about SciPy's import after it starts; below, it cost more
+#: than it saved: started after 0.5 s, four-containers' search (86 k states, 0.7 s, load
+#: about 4) ended before the import did and took 0.35 s longer; after 1.0 s,
+#: always-i0s1a3-pd (195 k states, load 5-8) took 0.2-0.7 CPU-s more (helper included),
+#: its wall 3 pairs of 4 longer (helpers then forked mid-search, see `Helper.start`).
 HELPER_FROM = 1 << 19
 
 
@@ -549,54 +550,71 @@ class Helper:
     ``eventually`` properties when it ends: SciPy's import (0.2-0.3 s, most of it
     ``scipy._lib.array_api_compat`` importing ``numpy.f2py``) is then off the critical path.
 
-    Forked (`start`) from the search's first progress report with `HELPER_FROM` states
-    (`watch`), if a process may start one (`beside`).  When the search ends, the graph
-    (offsets, targets, actions), the fair bits and each property's check and trigger arrays
-    are written into a file in memory made before the fork (``memfd``, written with
-    ``pwrite``: this process does not map them, its resident memory does not grow) and the
-    helper maps them (`_helper_main`), deciding the second half of them in a process it
-    forks (`_halves`).  Per property it answers True (holds), None (not reached by
-    the deadline) or False (fails): the same `_doomed` on the same arrays as this process
-    would run.  A failing property is decided again by the caller, who builds its lasso as
+    Forked when the search starts (`beside`, `start`: this process's heap is still small),
+    if the search may use one (`wanted`); told to import SciPy at the search's first
+    progress report with `HELPER_FROM` states (`watch`), ended with the search otherwise
+    (`attach`: a smaller search decides its liveness here, as before).  When the search
+    ends, the graph (offsets, targets, actions), the fair bits and each property's check
+    and trigger arrays are written into a file in memory made before the fork (``memfd``,
+    written with ``pwrite``: this process does not map them, its resident memory does not
+    grow) and the helper maps them (`_helper_main`), deciding the second half of them in a
+    process it forks (`_halves`).  Per property it answers True (holds), None (not reached
+    by the deadline) or False (fails): the same `_doomed` on the same arrays as this
+    process would run.  A failing property is decided again by the caller, who builds its lasso as
     without a helper; so is every property if the helper fails (killed, out of memory):
     `decide` then returns None.  One request per helper: it ends after answering.
 
-    Memory (five-containers, measured): this process's peak unchanged (325 against 323 MB);
-    the helper's peak private memory 262 MB (the graph's file, 80 MB; SciPy; its
-    temporaries; and the pages of the search's heap at the fork that this process has freed
-    or written since, which stay the helper's), its forked half's 56 MB."""
+    Memory (five-containers, measured): this process's peak unchanged (330 against 323-329
+    MB); the helper's peak private memory 161 MB (the graph's file, 80 MB; SciPy, about 36
+    MB; its temporaries), its forked half's 47 MB (forked at 2**19 states instead, the
+    helper kept the search's pages this process wrote or freed since: 262 MB)."""
 
     def __init__(self) -> None:
         self.proc = None
         self.fd = -1
         self.requests = self.replies = None
+        self.importing = False
 
     @classmethod
     def beside(cls, properties: Iterable[Property], keep_edges: bool, workers: int) -> Helper | None:
-        """A helper not yet started, for a search that may use one: it keeps its edges, has
-        an ``eventually`` property, may take a second process (``workers``), runs in a main
-        process (a process `multiprocessing` started is a pool's worker, e.g. `podmodel
-        verify --jobs`', whose siblings take the other cores; a daemon may not start one),
-        which has not imported SciPy yet (then there is nothing to take off the critical
-        path), and can fork and make a file in memory."""
-        if (keep_edges and workers > 1 and any(p.kind == "eventually" for p in properties)
-                and multiprocessing.parent_process() is None and not _scipy_imported()
-                and "fork" in multiprocessing.get_all_start_methods() and hasattr(os, "memfd_create")):
-            return cls()
-        return None
+        """A helper forked now, when the search starts (`start`), if it may use one
+        (`wanted`); None otherwise."""
+        if not cls.wanted(properties, keep_edges, workers):
+            return None
+        helper = cls()
+        helper.start()
+        return helper
+
+    @staticmethod
+    def wanted(properties: Iterable[Property], keep_edges: bool, workers: int) -> bool:
+        """Whether a search may use a helper: it keeps its edges, has an ``eventually``
+        property, may take a second process (``workers``), runs in a main process (a process
+        `multiprocessing` started is a pool's worker, e.g. `podmodel verify --jobs`', whose
+        siblings take the other cores; a daemon may not start one) which has not imported
+        SciPy yet (then there is nothing to take off the critical path), a core is to spare
+        (`_spare_core`), and it can fork and make a file in memory."""
+        return bool(keep_edges and workers > 1 and any(p.kind == "eventually" for p in properties)
+                    and multiprocessing.parent_process() is None and not _scipy_imported() and _spare_core()
+                    and "fork" in multiprocessing.get_all_start_methods() and hasattr(os, "memfd_create"))
 
     def watch(self, progress: Callable | None) -> Callable:
-        """The search's progress callback: starts the helper at the first report of a
-        search still running (a frontier left) with `HELPER_FROM` states or more while a
-        core is to spare (`_spare_core`), then passes the report on to ``progress``."""
+        """The search's progress callback: tells the helper to import SciPy at the first
+        report of a search still running (a frontier left) with `HELPER_FROM` states or
+        more, then passes the report on to ``progress``."""
         def report(p) -> None:
-            if self.proc is None and p.frontier and p.states >= HELPER_FROM and _spare_core():
-                self.start()
+            if not self.importing and self.proc is not None and p.frontier and p.states >= HELPER_FROM:
+                self.importing = True
+                _send(self.requests, b"")
             if progress is not None:
                 progress(p)
         return report
 
     def start(self) -> None:
+        """The helper forked, idle until `watch` tells it to import SciPy.  Forked when the
+        search starts, while this process's heap is small: forked later, each page of the
+        search's arrays this process writes afterwards is copied first (copy on write, whole
+        huge pages for NumPy's large arrays): an idle helper forked at 2**19 states cost
+        five-containers' search 38-46 k more page faults, 0.07-0.24 s more system time."""
         ctx = multiprocessing.get_context("fork")
         self.fd = os.memfd_create("podmodel-liveness", 0)
         theirs, self.requests = ctx.Pipe(duplex=False)   # (receiving end, sending end)
@@ -608,9 +626,10 @@ class Helper:
         answer.close()
 
     def attach(self, result: ExploreResult) -> ExploreResult:
-        """``result`` with this helper kept on its space if it was started and the run can
-        use it (complete, ``eventually`` bits kept); otherwise the helper is ended now."""
-        if self.proc is not None and result.complete and result.space.live:
+        """``result`` with this helper kept on its space if it imports SciPy (the search
+        reached `HELPER_FROM` states) and the run can use it (complete, ``eventually`` bits
+        kept); otherwise the helper is ended now (a smaller search: decided here as before)."""
+        if self.importing and self.proc is not None and result.complete and result.space.live:
             result.space.helper = self
             weakref.finalize(result.space, self.close)
         else:
@@ -658,12 +677,21 @@ def _spare_core() -> bool:
     """Whether a core is left for a helper: the last minute's load average (this search
     included) below the cores less one half.  On a busy machine the helper's import does
     not run beside the search but takes its share of the cores: five-containers at load
-    6-9 on two cores, helper started from 2**19 states, took 0.3-0.85 s longer to search
+    6-9 on two cores, a helper forked at 2**19 states, took 0.3-0.85 s longer to search
     (4 alternated pairs) for 0-0.1 s less liveness."""
     try:
         return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
     except OSError:   # pragma: no cover - no load average: not known to be spare
         return False
+
+
+def _send(conn, data: bytes) -> None:
+    """``data`` sent on ``conn``; nothing if its reader is gone (a helper that failed: the
+    request then fails too, and the caller decides)."""
+    try:
+        conn.send_bytes(data)
+    except OSError:
+        pass
 
 
 def _scipy_imported() -> bool:
@@ -680,14 +708,16 @@ def _write(fd: int, a: np.ndarray, offset: int) -> None:
 
 
 def _helper_main(fd: int, requests, replies, parents_ends) -> None:
-    """A `Helper`'s process: imports SciPy, waits for the request (none if the search ends
-    without liveness: the pipe closes), maps the arrays and answers."""
+    """A `Helper`'s process: waits for the word to import SciPy, imports it, waits for the
+    request, maps the arrays and answers; ends when the pipe closes first (a smaller search,
+    a search without liveness)."""
     for c in parents_ends:   # the other ends, inherited: a closed pipe is then seen as such
         c.close()
     gc.freeze()   # the inherited heap is not scanned (nor its pages copied by the scan)
-    import scipy.sparse.csgraph  # noqa: F401 - what this process is for: imported while the search runs
-
     try:
+        requests.recv_bytes()   # the search is large enough (`Helper.watch`)
+        import scipy.sparse.csgraph  # noqa: F401 - what this process is for: imported while the search runs
+
         head = pickle.loads(requests.recv_bytes())
     except (EOFError, OSError):
         return
