@@ -719,10 +719,10 @@ def _helper_main(fd: int, requests, replies, parents_ends) -> None:
         c.close()
     gc.freeze()   # the inherited heap is not scanned (nor its pages copied by the scan)
     try:
-        requests.recv_bytes()   # the search is large enough (`Helper.watch`)
+        msg = requests.recv_bytes()   # empty: the search is large enough (`Helper.watch`); else the request
         import scipy.sparse.csgraph  # noqa: F401 - what this process is for: imported while the search runs
 
-        head = pickle.loads(requests.recv_bytes())
+        head = pickle.loads(msg or requests.recv_bytes())
     except (EOFError, OSError):
         return
     try:
