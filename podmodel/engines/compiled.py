@@ -1754,9 +1754,6 @@ class CompiledSpace:
     #: each state's first edge in `edges` and the end (``n + 1`` offsets), once `offsets`
     #: has been asked
     _offsets: np.ndarray | None = None
-    #: the process that decides `liveness` beside this one (`compiled_liveness.Helper`), kept
-    #: by `explore_compiled` when it started one; used by the first `liveness` call only
-    helper = None
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(source, target, action)`` of every transition, sorted by source.  Sources that
@@ -1837,13 +1834,7 @@ class CompiledSpace:
         if not result.complete or self._edges is None or any(p.id not in self.live for p in props):
             return None
         graph = (self.offsets(), *self._edges[1:]) if props else None
-        helper, self.helper = self.helper, None
-        try:
-            return liveness(result, props, self.live, fairness, deadline=deadline, graph=graph, trim=_trim_heap,
-                            helper=helper)
-        finally:
-            if helper is not None:
-                helper.close()
+        return liveness(result, props, self.live, fairness, deadline=deadline, graph=graph, trim=_trim_heap)
 
 
 # ------------------------------------------------------------------------ properties
@@ -3278,10 +3269,6 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
         workers = 1  # a pool worker (e.g. `podmodel verify --jobs`) may not start processes
     extra: list[int] = []
     pool = _LazyPool(model) if workers > 1 else None
-    # s13-live: a long search starts a process that imports SciPy meanwhile and decides liveness
-    from podmodel.engines.compiled_liveness import Helper
-
-    helper, result = Helper.beside(properties, keep_edges, workers), None
     start = time.monotonic()
     try:
         with fewer_collections():
@@ -3291,17 +3278,13 @@ def explore_compiled(model: Model, *, properties: Sequence[Property] = (), max_s
                 if time_limit is not None:
                     tables.deadline = start + time_limit
                 try:
-                    result = _explore(model, tables, tuple(properties), max_states,
-                                      progress if helper is None else helper.watch(progress), start, keep_edges,
-                                      memory_limit)
-                    return result if helper is None else helper.attach(result)
+                    return _explore(model, tables, tuple(properties), max_states, progress, start, keep_edges,
+                                    memory_limit)
                 except _NewCode as e:  # the model wrote a code the alphabet lacked: start again with it
                     extra.append(e.code)
     finally:
         if pool is not None:
             pool.close()
-        if helper is not None and result is None:   # s13-live: the search failed
-            helper.close()
 
 
 #: Seconds between two progress reports.
