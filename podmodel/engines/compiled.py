@@ -336,6 +336,25 @@ def _same(pos: int) -> _Same:
     return _SAME[pos]
 
 
+class _SameMachine(_Same):
+    """A container a transition leaves unchanged, hidden but for its machine state (the
+    hidden transition's second form, `_Checks._hidden_ids` with ``machines``): ``machine``
+    reads as the container's, an identity test sees the same object before and after, and
+    any other look raises `_Read`, as `_Same`'s.  A predicate that looks at the unchanged
+    containers only to see which state they are in (``deletion-shows-last-exit`` asks each
+    container whether it waits in CrashLoopBackOff) then decides once for every transition
+    that agrees on the rest and on those states."""
+
+    __slots__ = ("machine",)
+
+    def __init__(self, pos: int, machine: str):
+        super().__init__(pos)
+        self.machine = machine
+
+    def __reduce__(self):
+        return (_SameMachine, (self.pos, self.machine))
+
+
 class Enabled:
     """`Model.actions` with memoised enabledness.
 
@@ -2681,7 +2700,10 @@ class _Checks:
         self._hkeys: dict[tuple, int] = {}                 # hidden transition -> its number
         self._hargs: list[tuple] = []                      # its arguments, by number
         self._hrep: list[tuple[str, int]] = []             # its first class (kind, number)
-        self._hmask: list[tuple[bool, ...]] = []           # which containers it hides
+        self._hmask: list[tuple] = []                      # per container: what hides it (`_Same`), or None
+        self._same_m: dict[tuple[int, str], _SameMachine] = {}   # `_SameMachine` per (position, machine state)
+        self._mach_np = np.zeros(0, np.int64)               # per container state number: its machine's number
+        self._mach_ids: dict[str, int] = {}
         self._pending: _Beside | None = None               # the compiled pass running beside the search
         self.settling = False                              # keyed classes settled (`SETTLE_FROM` states found)
 
@@ -2827,16 +2849,16 @@ class _Checks:
             self.T.check_clock()
             todo = np.flatnonzero(cur[g, need] == _UNSEEN)
             if hidden is not None and todo.size:  # first with the unchanged containers hidden
-                got = self._hidden_values(v, hidden[todo])
-                keyed = got == _HKEYED  # keyed by counts or codes shown: by the hidden transition
-                if keyed.any():
-                    v._kgrow(int(cl[todo[keyed]].max()) + 1)
-                    v.hid[cl[todo[keyed]]] = hidden[todo[keyed]]
-                got[keyed] = _KEYED
-                done = keyed | (got != _KEYED)
-                cur[g, need[todo[done]]] = got[done]
-                todo = todo[~done]
+                todo = self._ask_hidden(v, cur[g], need, cl, hidden, todo)
             todos.append(todo)
+        if hidden is not None and any(t.size for t in todos):
+            # it looked at an unchanged container: asked again with their machine states shown
+            again = _distinct(np.concatenate(todos), cl.size)
+            shown = np.full(cl.size, -1, np.int64)
+            shown[again] = self._hidden_ids(kind, cl[again], machines=True)
+            for g, v in enumerate(group):
+                if todos[g].size:
+                    todos[g] = self._ask_hidden(v, cur[g], need, cl, shown, todos[g])
         every = np.unique(np.concatenate(todos)) if todos else np.zeros(0, np.int64)
         batch = dict(zip(every.tolist(), self._tainted_batch(kind, cl[every].tolist()))) if every.size else {}
         reads = []
@@ -2870,6 +2892,22 @@ class _Checks:
                 if k.size:
                     v.settle(k, self._coded(kind, k))
 
+    def _ask_hidden(self, v: _Values, row: np.ndarray, need: np.ndarray, cl: np.ndarray, hidden: np.ndarray,
+                    todo: np.ndarray) -> np.ndarray:
+        """``v``'s predicate on the hidden transitions ``hidden[todo]`` of classes ``cl[todo]``
+        (`_evaluate`): their values written to ``row`` at ``need[todo]``, a class keyed by
+        counts or codes of the containers shown keyed by its hidden transition (`_Values.hid`);
+        returns the positions of ``todo`` it left to the classes (it looked at a hidden container)."""
+        got = self._hidden_values(v, hidden[todo])
+        keyed = got == _HKEYED  # keyed by counts or codes shown: by the hidden transition
+        if keyed.any():
+            v._kgrow(int(cl[todo[keyed]].max()) + 1)
+            v.hid[cl[todo[keyed]]] = hidden[todo[keyed]]
+        got[keyed] = _KEYED
+        done = keyed | (got != _KEYED)
+        row[need[todo[done]]] = got[done]
+        return todo[~done]
+
     def _settle_all(self) -> None:
         """Settle every class keyed so far (cores and table edges, `_Values.settle`), from now
         on each right after its first evaluation (`_evaluate`); their attention bytes and bits
@@ -2894,13 +2932,18 @@ class _Checks:
                 if done.size:
                     self._refresh(kind, done)
 
-    def _hidden_ids(self, kind: str, cl: np.ndarray) -> np.ndarray:
+    def _hidden_ids(self, kind: str, cl: np.ndarray, machines: bool = False) -> np.ndarray:
         """A number for each transition class of ``cl`` (table edges, or resolved edges) as
         it is with every count and code tainted and the containers it leaves unchanged
         hidden (`_Same`): classes that agree on the pod's fields before and after, the
         action and the containers they change get the same number, and `_hidden_values`
         evaluates a predicate once per number.  On the verifier's largest pod, 372,256
-        table edges evaluated are 2,491 numbers.
+        table edges evaluated are 2,491 numbers.  With ``machines``, the second form asked
+        where a predicate looked at a hidden container: the unchanged containers show their
+        machine state (`_SameMachine`), and classes that also agree on those share a number
+        (five-containers: its 9,092 resolved edges, 2,176 of them representatives, are 564
+        such numbers).  Both forms are numbered in one sequence; a class that leaves no
+        container unchanged has one number for both.
 
         Computed on the tables' arrays: a container is unchanged when its core state is the
         same in the edge's source and target cores, the edge does not raise its count, and
@@ -2921,6 +2964,7 @@ class _Checks:
         # a change of one container as one int64, by a fixed radix: a key is kept across calls
         # (`_hkeys`), so the packing must not change with the number of container states
         packed = C * C * 6 * V < 1 << 62 and max(int(cid_s.max()), int(cid_d.max())) < C
+        mach = self._machines() if machines else None
         cols = [head_s, head_d, act]
         masks = []
         for j in range(n):
@@ -2928,23 +2972,46 @@ class _Checks:
             bump = (inc >> j) & 1
             same = (cs_ == cd) & (bump == 0) & ((ks[:, j] == _NONE) | ((ks[:, j] == _COPY) & (vs[:, j] == j)))
             parts = [(((cs_ * C + cd) * 2 + bump) * 3 + ks[:, j]) * V + vs[:, j]] if packed else [cs_, cd, bump, ks[:, j], vs[:, j]]
-            cols.extend(np.where(same, -1, x) for x in parts)
+            # an unchanged container's columns: -1 (hidden), or -2 - its machine's number (shown)
+            cols.append(np.where(same, -1 if mach is None else -2 - mach[cs_], parts[0]))
+            cols.extend(np.where(same, -1, x) for x in parts[1:])
             masks.append(same)
         uniq, first, inv = _unique_rows(np.stack(cols, axis=1))
-        keys, hargs, m = self._hkeys, self._hargs, self.m
+        keys, hargs = self._hkeys, self._hargs
         ids = np.empty(len(uniq), np.int64)
         for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
             k = keys.get(key)
             if k is None:
                 k = keys[key] = len(hargs)
                 (_, s, a, t), = self._tainted_batch(kind, [int(cl[i])])
-                hide = tuple(bool(mk[i]) for mk in masks)
+                hide = tuple((self._same_machine(j, s[8][j].machine) if machines else _SAME[j]) if mk[i] else None
+                             for j, mk in enumerate(masks))
                 self._hrep.append((kind, int(cl[i])))
                 self._hmask.append(hide)
-                hargs.append((m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
-                              a, _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide))))))
+                hargs.append(self._hide(s, a, t, hide))
             ids[x] = k
         return ids[inv]
+
+    def _hide(self, s: PodState, a: Action, t: PodState, hide: tuple) -> tuple:
+        """A step predicate's arguments with the containers of ``hide`` (not None there) replaced."""
+        return (self.m, _with_containers(s, tuple(o if h is None else h for o, h in zip(s[8], hide))), a,
+                _with_containers(t, tuple(o if h is None else h for o, h in zip(t[8], hide))))
+
+    def _same_machine(self, j: int, machine: str) -> _SameMachine:
+        """The one `_SameMachine` of position ``j`` and ``machine`` (identity matters)."""
+        hit = self._same_m.get((j, machine))
+        if hit is None:
+            hit = self._same_m[(j, machine)] = _SameMachine(j, machine)
+        return hit
+
+    def _machines(self) -> np.ndarray:
+        """Per container state number (`Tables._signature`): a number for its machine state."""
+        T, have = self.T, self._mach_np
+        if len(have) < len(T._cstates):
+            ids = self._mach_ids
+            tail = [ids.setdefault(cs.machine, len(ids)) for cs in T._cstates[len(have):]]
+            have = self._mach_np = np.concatenate([have, np.array(tail, np.int64)])
+        return have
 
     def _coded(self, kind: str, cl: np.ndarray) -> np.ndarray:
         """Per class of ``cl`` (cores, or table edges): the positions where its core (an edge's
@@ -3001,9 +3068,8 @@ class _Checks:
             src, edge = T.e_src[c0], (T.e_dst[c0], T.e_inc[c0], T.e_op[c0], T.e_act[c0])
         else:
             src, edge = T.r_edges[c0]
-        s, t = T.partial_view(src, r, l, rc_pos, l_pos), T.ptarget(edge, r, l, rc_pos, l_pos)
-        return (self.m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
-                T.actions[edge[3]], _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide)))))
+        return self._hide(T.partial_view(src, r, l, rc_pos, l_pos), T.actions[edge[3]],
+                          T.ptarget(edge, r, l, rc_pos, l_pos), hide)
 
     def _tainted_batch(self, kind: str, cl: list[int]) -> list[tuple]:
         """The predicates' arguments for each class of ``cl`` with every count and code
