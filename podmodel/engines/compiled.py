@@ -336,14 +336,15 @@ def _same(pos: int) -> _Same:
     return _SAME[pos]
 
 
-class _SameMachine(_Same):
-    """A container a transition leaves unchanged, hidden but for its machine state (the
-    hidden transition's second form, `_Checks._hidden_ids` with ``machines``): ``machine``
-    reads as the container's, an identity test sees the same object before and after, and
-    any other look raises `_Read`, as `_Same`'s.  A predicate that looks at the unchanged
-    containers only to see which state they are in (``deletion-shows-last-exit`` asks each
-    container whether it waits in CrashLoopBackOff) then decides once for every transition
-    that agrees on the rest and on those states."""
+class _MachineOnly(_Same):
+    """A container hidden but for its machine state: ``machine`` reads as the container's,
+    any other look raises `_Read`, as `_Same`'s (hashing included).  In a transition
+    (`_Checks._hidden_ids` with ``machines``, the hidden transition's second form) it
+    stands for a container the transition leaves unchanged, the same object before and
+    after; in a state (`_Checks._head_ids`), for each container.  A predicate that looks at
+    those containers only to see which state they are in (``deletion-shows-last-exit`` asks
+    each whether it waits in CrashLoopBackOff, ``init-one-at-a-time`` which runs) then
+    decides once for every transition or state that agrees on the rest and on those states."""
 
     __slots__ = ("machine",)
 
@@ -352,7 +353,7 @@ class _SameMachine(_Same):
         self.machine = machine
 
     def __reduce__(self):
-        return (_SameMachine, (self.pos, self.machine))
+        return (_MachineOnly, (self.pos, self.machine))
 
 
 class Enabled:
@@ -2701,7 +2702,7 @@ class _Checks:
         self._hargs: list[tuple] = []                      # its arguments, by number
         self._hrep: list[tuple[str, int]] = []             # its first class (kind, number)
         self._hmask: list[tuple] = []                      # per container: what hides it (`_Same`), or None
-        self._same_m: dict[tuple[int, str], _SameMachine] = {}   # `_SameMachine` per (position, machine state)
+        self._same_m: dict[tuple[int, str], _MachineOnly] = {}  # `_MachineOnly` per (position, machine state)
         self._mach_np = np.zeros(0, np.int64)               # per container state number: its machine's number
         self._mach_ids: dict[str, int] = {}
         self._pending: _Beside | None = None               # the compiled pass running beside the search
@@ -2818,10 +2819,13 @@ class _Checks:
     def _evaluate(self, kind: str, group: list[_Values], classes: np.ndarray) -> None:
         """The tainted evaluation, by each predicate of ``group`` not yet run on it, of each
         class of ``classes`` (distinct).  A transition is first asked with the containers it
-        leaves unchanged hidden (`_hidden_ids`), once per hidden transition; the classes
-        whose predicate looked at one are then asked themselves: their arguments are built
-        once per class, and each predicate runs over the batch in one loop.  The classes a
-        predicate is then keyed on are made plain where it has one value on them (`_Values.settle`)."""
+        leaves unchanged hidden (`_hidden_ids`), once per hidden transition, then, where the
+        predicate looked at one, with their machine states shown; a core state is first
+        asked with its containers hidden but for their machine states (`_head_ids`).  The
+        classes whose predicate looked at a hidden container are then asked themselves: their
+        arguments are built once per class, and each predicate runs over the batch in one
+        loop.  The classes a predicate is then keyed on are made plain where it has one value
+        on them (`_Values.settle`)."""
         if not group or not classes.size:
             return
         cur = np.stack([v.val[classes] for v in group])
@@ -2843,15 +2847,15 @@ class _Checks:
                     v.val[classes] = cur[g]
                 return
         cl = classes[need]
-        hidden = None if kind == "core" else self._hidden_ids(kind, cl)
+        hidden = self._head_ids(cl) if kind == "core" else self._hidden_ids(kind, cl)
         todos = []
         for g, v in enumerate(group):
             self.T.check_clock()
             todo = np.flatnonzero(cur[g, need] == _UNSEEN)
-            if hidden is not None and todo.size:  # first with the unchanged containers hidden
+            if todo.size:  # first with the containers hidden (a transition's unchanged ones)
                 todo = self._ask_hidden(v, cur[g], need, cl, hidden, todo)
             todos.append(todo)
-        if hidden is not None and any(t.size for t in todos):
+        if kind != "core" and any(t.size for t in todos):
             # it looked at an unchanged container: asked again with their machine states shown
             again = _distinct(np.concatenate(todos), cl.size)
             shown = np.full(cl.size, -1, np.int64)
@@ -2940,7 +2944,7 @@ class _Checks:
         evaluates a predicate once per number.  On the verifier's largest pod, 372,256
         table edges evaluated are 2,491 numbers.  With ``machines``, the second form asked
         where a predicate looked at a hidden container: the unchanged containers show their
-        machine state (`_SameMachine`), and classes that also agree on those share a number
+        machine state (`_MachineOnly`), and classes that also agree on those share a number
         (five-containers: its 9,092 resolved edges, 2,176 of them representatives, are 564
         such numbers).  Both forms are numbered in one sequence; a class that leaves no
         container unchanged has one number for both.
@@ -2992,16 +2996,42 @@ class _Checks:
             ids[x] = k
         return ids[inv]
 
+    def _head_ids(self, cl: np.ndarray) -> np.ndarray:
+        """A number for each core state of ``cl`` as it is with its containers hidden but for
+        their machine states (`_MachineOnly`): its pod's fields, which hold no count or code,
+        and each container's machine state (`Tables._signature`).  Numbered in `_hidden_ids`'
+        sequence, so `_hidden_values` evaluates a state predicate once per number: a
+        predicate that decides from those alone (the phase is not terminal, no container
+        runs, ...) holds that value on every core state of the number.  Five-containers: its
+        5,289 representative cores have 124 such numbers, which decide 154,757 of the
+        195,693 first evaluations of its state predicates."""
+        head, cids = self.T._signature_arrays(cl)
+        rows = np.concatenate([head.astype(np.int64)[:, None], self._machines()[cids.astype(np.int64)]], axis=1)
+        uniq, first, inv = _unique_rows(rows)
+        keys, hargs, m = self._hkeys, self._hargs, self.m
+        ids = np.empty(len(uniq), np.int64)
+        for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
+            k = keys.get(("core", *key))
+            if k is None:
+                k = keys[("core", *key)] = len(hargs)
+                (_, s), = self._tainted_batch("core", [int(cl[i])])
+                hide = tuple(self._same_machine(j, cs.machine) for j, cs in enumerate(s[8]))
+                self._hrep.append(("core", int(cl[i])))
+                self._hmask.append(hide)
+                hargs.append((m, _with_containers(s, hide)))
+            ids[x] = k
+        return ids[inv]
+
     def _hide(self, s: PodState, a: Action, t: PodState, hide: tuple) -> tuple:
         """A step predicate's arguments with the containers of ``hide`` (not None there) replaced."""
         return (self.m, _with_containers(s, tuple(o if h is None else h for o, h in zip(s[8], hide))), a,
                 _with_containers(t, tuple(o if h is None else h for o, h in zip(t[8], hide))))
 
-    def _same_machine(self, j: int, machine: str) -> _SameMachine:
-        """The one `_SameMachine` of position ``j`` and ``machine`` (identity matters)."""
+    def _same_machine(self, j: int, machine: str) -> _MachineOnly:
+        """The one `_MachineOnly` of position ``j`` and ``machine`` (identity matters)."""
         hit = self._same_m.get((j, machine))
         if hit is None:
-            hit = self._same_m[(j, machine)] = _SameMachine(j, machine)
+            hit = self._same_m[(j, machine)] = _MachineOnly(j, machine)
         return hit
 
     def _machines(self) -> np.ndarray:
@@ -3064,6 +3094,8 @@ class _Checks:
         the codes of ``l`` at ``l_pos`` concrete (built from the first class numbered ``k``:
         every class of it shows the same containers, so the same values there)."""
         T, (kind, c0), hide = self.T, self._hrep[k], self._hmask[k]
+        if kind == "core":   # (`_head_ids`: every container hidden, so no count or code is read)
+            return self.m, _with_containers(T.partial_view(c0, r, l, rc_pos, l_pos), hide)
         if kind == "edge":
             src, edge = T.e_src[c0], (T.e_dst[c0], T.e_inc[c0], T.e_op[c0], T.e_act[c0])
         else:
