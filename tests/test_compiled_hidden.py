@@ -162,12 +162,13 @@ def test_a_hidden_container_refuses_every_look_but_identity():
 
 
 def test_a_container_shown_by_its_machine_state_refuses_every_other_look():
-    """`_MachineOnly`: its machine state reads, identity holds, every other look raises
-    (its code, count, status fields, hashing, comparing with another container)."""
+    """`_MachineOnly`: its machine state reads (as an attribute, or as field 0, where
+    `Model._fire` reads it), identity holds, every other look raises (its code, count,
+    status fields, hashing, comparing with another container)."""
     shown = compiled._MachineOnly(1, "CrashLoopBackOff")
-    assert shown.machine == "CrashLoopBackOff" and shown == shown and shown.pos == 1
+    assert shown.machine == shown[0] == "CrashLoopBackOff" and shown == shown and shown.pos == 1
     for look in (hash, bool, lambda x: x.last_exit_code, lambda x: x.restart_count, lambda x: x.exit_code,
-                 lambda x: x[0], lambda x: x == compiled._SAME[1], lambda x: {x}):
+                 lambda x: x[1], lambda x: x[4], lambda x: x[:1], lambda x: x == compiled._SAME[1], lambda x: {x}):
         with pytest.raises(compiled._Read):
             look(shown)
 
