@@ -68,8 +68,11 @@ declared `Property.symmetric` is run on each orbit's representative only (`_Cano
 that is a permutation of interchangeable containers away from it takes its value, and what
 it reads of counts and codes is looked up with them permuted.  A ``step`` property is
 first run on a table edge's *hidden transition* (`_Same`: the containers the edge leaves
-unchanged hidden in both states), shared by every edge that changes the same thing; only
-where it looks at a hidden container is it run on the edge itself.  The
+unchanged hidden in both states), shared by every edge that changes the same thing; where
+it looks at a hidden container, again with their machine states shown (`_MachineOnly`), and
+only where it looks further is it run on the edge itself.  A state property is first run
+likewise on the state with its containers hidden but for their machine states, shared by
+every core state with the same pod's fields and machine states.  The
 ``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
 routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
 large layer (`PARALLEL_MIN` new cores or more).
@@ -2638,6 +2641,14 @@ if hasattr(os, "register_at_fork"):  # a forked child has no worker thread: it s
     os.register_at_fork(after_in_child=lambda: setattr(_Beside, "_queue", None))
 
 
+def _hide(args: tuple, hide: tuple) -> tuple:
+    """A predicate's arguments, ``(model, state)`` or ``(model, state, action, target)``, with
+    the containers of ``hide`` (not None there) replaced in each state (`_Checks._number`)."""
+    def sub(x: PodState) -> PodState:
+        return _with_containers(x, tuple(o if h is None else h for o, h in zip(x[8], hide)))
+    return (args[0], sub(args[1])) if len(args) == 2 else (args[0], sub(args[1]), args[2], sub(args[3]))
+
+
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -2711,7 +2722,7 @@ class _Checks:
         self._hmask: list[tuple] = []                      # per container: what hides it (`_Same`), or None
         self._same_m: dict[tuple[int, str], _MachineOnly] = {}  # `_MachineOnly` per (position, machine state)
         self._mach_np = np.zeros(0, np.int64)               # per container state number: its machine's number
-        self._mach_ids: dict[str, int] = {}
+        self._mach_ids: dict[str, int] = {}                 # machine state -> its number (`_machines`)
         self._pending: _Beside | None = None               # the compiled pass running beside the search
         self.settling = False                              # keyed classes settled (`SETTLE_FROM` states found)
 
@@ -2989,19 +3000,11 @@ class _Checks:
             cols.extend(np.where(same, -1, x) for x in parts[1:])
             masks.append(same)
         uniq, first, inv = _unique_rows(np.stack(cols, axis=1))
-        keys, hargs = self._hkeys, self._hargs
         ids = np.empty(len(uniq), np.int64)
         for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
-            k = keys.get(key)
-            if k is None:
-                k = keys[key] = len(hargs)
-                (_, s, a, t), = self._tainted_batch(kind, [int(cl[i])])
-                hide = tuple((self._same_machine(j, s[8][j].machine) if machines else _SAME[j]) if mk[i] else None
-                             for j, mk in enumerate(masks))
-                self._hrep.append((kind, int(cl[i])))
-                self._hmask.append(hide)
-                hargs.append(self._hide(s, a, t, hide))
-            ids[x] = k
+            ids[x] = self._number(key, kind, int(cl[i]), lambda args, i=i: tuple(
+                (self._same_machine(j, args[1][8][j].machine) if machines else _SAME[j]) if mk[i] else None
+                for j, mk in enumerate(masks)))
         return ids[inv]
 
     def _head_ids(self, cl: np.ndarray) -> np.ndarray:
@@ -3016,24 +3019,25 @@ class _Checks:
         head, cids = self.T._signature_arrays(cl)
         rows = np.concatenate([head.astype(np.int64)[:, None], self._machines()[cids.astype(np.int64)]], axis=1)
         uniq, first, inv = _unique_rows(rows)
-        keys, hargs, m = self._hkeys, self._hargs, self.m
         ids = np.empty(len(uniq), np.int64)
         for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
-            k = keys.get(("core", *key))
-            if k is None:
-                k = keys[("core", *key)] = len(hargs)
-                (_, s), = self._tainted_batch("core", [int(cl[i])])
-                hide = tuple(self._same_machine(j, cs.machine) for j, cs in enumerate(s[8]))
-                self._hrep.append(("core", int(cl[i])))
-                self._hmask.append(hide)
-                hargs.append((m, _with_containers(s, hide)))
-            ids[x] = k
+            ids[x] = self._number(("core", *key), "core", int(cl[i]), lambda args: tuple(
+                self._same_machine(j, cs.machine) for j, cs in enumerate(args[1][8])))
         return ids[inv]
 
-    def _hide(self, s: PodState, a: Action, t: PodState, hide: tuple) -> tuple:
-        """A step predicate's arguments with the containers of ``hide`` (not None there) replaced."""
-        return (self.m, _with_containers(s, tuple(o if h is None else h for o, h in zip(s[8], hide))), a,
-                _with_containers(t, tuple(o if h is None else h for o, h in zip(t[8], hide))))
+    def _number(self, key: tuple, kind: str, c: int, hide_of: Callable[[tuple], tuple]) -> int:
+        """The number of the hidden transition (or state) ``key`` (`_hkeys`, one sequence for
+        every form); a new one's arguments are built from class ``c`` of ``kind``, its tainted
+        arguments with the containers ``hide_of(them)`` gives (not None there) replaced."""
+        k = self._hkeys.get(key)
+        if k is None:
+            k = self._hkeys[key] = len(self._hargs)
+            args = self._tainted_batch(kind, [c])[0]
+            hide = hide_of(args)
+            self._hrep.append((kind, c))
+            self._hmask.append(hide)
+            self._hargs.append(_hide(args, hide))
+        return k
 
     def _same_machine(self, j: int, machine: str) -> _MachineOnly:
         """The one `_MachineOnly` of position ``j`` and ``machine`` (identity matters)."""
@@ -3103,13 +3107,13 @@ class _Checks:
         every class of it shows the same containers, so the same values there)."""
         T, (kind, c0), hide = self.T, self._hrep[k], self._hmask[k]
         if kind == "core":   # (`_head_ids`: every container hidden, so no count or code is read)
-            return self.m, _with_containers(T.partial_view(c0, r, l, rc_pos, l_pos), hide)
+            return _hide((self.m, T.partial_view(c0, r, l, rc_pos, l_pos)), hide)
         if kind == "edge":
             src, edge = T.e_src[c0], (T.e_dst[c0], T.e_inc[c0], T.e_op[c0], T.e_act[c0])
         else:
             src, edge = T.r_edges[c0]
-        return self._hide(T.partial_view(src, r, l, rc_pos, l_pos), T.actions[edge[3]],
-                          T.ptarget(edge, r, l, rc_pos, l_pos), hide)
+        return _hide((self.m, T.partial_view(src, r, l, rc_pos, l_pos), T.actions[edge[3]],
+                      T.ptarget(edge, r, l, rc_pos, l_pos)), hide)
 
     def _tainted_batch(self, kind: str, cl: list[int]) -> list[tuple]:
         """The predicates' arguments for each class of ``cl`` with every count and code
