@@ -208,7 +208,7 @@ class Visited:
         element of ``cand`` (-1 for a new code beyond ``room``); and whether ``room`` left
         some new code out."""
         if self.table is None and self.hash_from is not None and self.size + cand.size >= self.hash_from:
-            self._to_hash()
+            self._to_hash(self.size + cand.size)
         if self.table is None:
             return self._visit_sorted(cand, room)
         if self.kernels is None and self.jit_from is not None and self.size + cand.size >= self.jit_from:
@@ -271,8 +271,10 @@ class Visited:
         return new_first, ids, cut
 
     # -- hash table -------------------------------------------------------------------
-    def _to_hash(self) -> None:
-        self._alloc(self.size)
+    def _to_hash(self, n: int) -> None:
+        """The sorted index replaced by a table for ``n`` codes (those visited and the batch
+        at hand; sized for those visited only, it was rebuilt at once, twice as large)."""
+        self._alloc(n)
         self._insert(0, self.size)
         self.sorted = self.sorted_ids = None
 
