@@ -1469,10 +1469,10 @@ class Tables:
 
     def rows(self, core: np.ndarray, l: np.ndarray) -> np.ndarray:
         """The table row of each (core, codes) pair, compiling what is missing."""
-        rows = self._roc_array()[core]
+        rows = np.take(self._roc_array(), core)
         if (rows == -1).any():
             self.compile_many(_distinct(core[rows == -1], len(self.cores)).tolist())
-            rows = self._roc_array()[core]
+            rows = np.take(self._roc_array(), core)
         cond = np.flatnonzero(rows == -2)
         if cond.size:
             rows = rows.copy()
@@ -3310,7 +3310,7 @@ def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndar
         rows[pos:end] = T.rows(core[pos:end], l[pos:end])
         if (len(T.cores) + 1) * T.RL >= 1 << 62:
             raise OverflowError("too many core states for 64-bit packing")
-        deg[pos:end] = T.arrays()[1][rows[pos:end]]
+        deg[pos:end] = np.take(T.arrays()[1], rows[pos:end])
         cum = np.cumsum(deg[pos:end])
         cuts = (pos + np.searchsorted(cum, np.arange(CHUNK, int(cum[-1]) if cum.size else 0, CHUNK), side="right")).tolist()
         for lo, hi in zip([pos, *cuts], [*cuts, end]):
@@ -3415,17 +3415,17 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     d = deg[lo:hi]
                     n_out = int(d.sum())
                     rep = np.repeat(np.arange(lo, hi, dtype=np.int64), d)
-                    e = np.repeat(off[rows[lo:hi]] - (np.cumsum(d) - d), d) + np.arange(n_out, dtype=np.int64)
-                    dst, inc, ops = e_dst[e], e_inc[e], e_op[e]
+                    e = np.repeat(np.take(off, rows[lo:hi]) - (np.cumsum(d) - d), d) + np.arange(n_out, dtype=np.int64)
+                    dst, inc, ops = np.take(e_dst, e), np.take(e_inc, e), np.take(e_op, e)
                     cond = np.flatnonzero(dst < 0)
                     rid = None
                     if cond.size:  # successors that depend on the codes: resolved per (core, action, codes)
                         rid = np.full(n_out, -1, np.int64)
                         dst[cond], inc[cond], ops[cond], rid[cond] = T.resolve_many(
                             core[rep[cond]], e_act[e[cond]], l[rep[cond]])
-                    r_rep, l_rep = r[rep], l[rep]
+                    r_rep, l_rep = np.take(r, rep), np.take(l, rep)
                     cand = T.target_codes(dst, inc, ops, r_rep, l_rep)   # (dst, inc, ops written over)
-                    acts = e_act[e]
+                    acts = np.take(e_act, e)
                     if checks.steps:
                         checks.transitions(e, rid, r_rep, l_rep, first_id + rep, acts)
                     transitions += n_out
@@ -3433,10 +3433,10 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     T.jit = visited.kernels
                     if cut:
                         stop = "max_states"
-                    new = cand[new_first]
+                    new = np.take(cand, new_first)
                     new_ids = np.arange(total, total + new.size, dtype=np.int64)
-                    parent_c.append(first_id + rep[new_first])
-                    via_c.append(acts[new_first])
+                    parent_c.append(first_id + np.take(rep, new_first))
+                    via_c.append(np.take(acts, new_first))
                     total += new.size
                     if keep_edges:   # every transition (each expanded state's degree), unless the cap cut the chunk
                         if cut:   # only those to the states numbered before the cap
