@@ -1584,26 +1584,29 @@ class Tables:
         return None if self._inc_table is None else self._inc_table.reshape(-1)
 
     def target_codes(self, dst: np.ndarray, inc: np.ndarray, ops: np.ndarray, r: np.ndarray,
-                     l: np.ndarray) -> np.ndarray:
-        """The packed codes ``dst * RL + apply_inc(r, inc) * LB + apply_op(l, ops)`` of a
-        chunk's targets.  ``dst``, ``inc`` and ``ops`` are the caller's own int64 arrays and
-        are written over.  Speed only: with both lookup tables, the indices, products and
+                     l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The packed codes ``dst * RL + rc * LB + lc`` of a chunk's targets, with their counts
+        ``rc = apply_inc(r, inc)`` and codes ``lc = apply_op(l, ops)`` (int64, or the code
+        table's int32): the search keeps the parts of the states it finds, so that no
+        division unpacks them again.  ``inc`` and ``ops`` are the caller's own int64 arrays
+        and are written over.  Speed only: with both lookup tables, the indices, products and
         sums are computed in place, without the expression's temporaries (262,144 targets
         with five-containers' table sizes, the three gathers included: 6.7-7.2 -> 6.3-6.4 ms
         under load); else the three parts as written."""
         inc_t, op_t = self._inc_flat(), self._op_flat()
         if inc_t is None or op_t is None:
-            return dst * self.RL + self.apply_inc(r, inc) * self.LB + self.apply_op(l, ops)
+            rc, lc = self.apply_inc(r, inc), self.apply_op(l, ops)
+            return dst * self.RL + rc * self.LB + lc, rc, lc
         inc *= self.R
         inc += r
-        out = np.take(inc_t, inc)
-        out *= self.LB
+        rc = np.take(inc_t, inc)
         ops *= self.LB
         ops += l
-        out += np.take(op_t, ops)
-        dst *= self.RL
-        out += dst
-        return out
+        lc = np.take(op_t, ops)
+        out = np.multiply(rc, self.LB, out=inc)   # (their room reused)
+        out += lc
+        out += np.multiply(dst, self.RL, out=ops)
+        return out, rc, lc
 
     def _inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
         out = r.copy()
@@ -3371,7 +3374,9 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
             init.append(code)
     frontier = np.array(init, dtype=np.int64)
     first_id = 0   # the frontier's states are numbered first_id, first_id + 1, ...
-    frontier_ids = np.arange(len(init), dtype=np.int64)
+    # the frontier's cores, counts and codes: unpacked here, then kept as the search finds them
+    # (the parts `Tables.target_codes` packs; speed only: no division unpacks a layer)
+    size, core, r, l = frontier.size, frontier // RL, frontier % RL // LB, frontier % LB
     pdtype = np.int32 if keep_edges else np.int64   # parent numbers (a run keeping edges stays below 2**31 states)
     visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM, jit_from=_visited.JIT_FROM)
     codes_c = visited.column   # the states' codes, appended by the visited set as it numbers them
@@ -3394,23 +3399,22 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
             progress(Progress(total, transitions, depth, frontier_size, now - start))
 
     try:
-        checks.states(frontier // RL, frontier % RL // LB, frontier % LB, frontier_ids)
-        while frontier.size and stop is None:
-            core, rest = np.divmod(frontier, RL)   # (one pass for quotient and remainder)
-            r, l = np.divmod(rest, LB)
+        checks.states(core, r, l, np.arange(size, dtype=np.int64))
+        while size and stop is None:
             if keep_edges and total >= 1 << 31:
                 raise OverflowError("more than 2**31 states: explore with keep_edges=False")
             layer_start = total
-            rows = np.zeros(frontier.size, np.int64)
-            deg = np.zeros(frontier.size, np.int64)
+            rows = np.zeros(size, np.int64)
+            deg = np.zeros(size, np.int64)
+            parts: tuple[list[np.ndarray], ...] = ([], [], [])   # the new states' cores, counts, codes, by chunk
             try:
-                for lo, hi in _chunks(frontier.size, T, core, l, rows, deg, lambda: max_states and max_states - total):
+                for lo, hi in _chunks(size, T, core, l, rows, deg, lambda: max_states and max_states - total):
                     T.check_clock()
                     if memory_limit is not None and _peak_mb() >= memory_limit:
                         stop = "memory"
                         # the rest of the frontier stays unexpanded, as when the clock stops a layer
                         break
-                    report(frontier.size - lo)
+                    report(size - lo)
                     off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
                     d = deg[lo:hi]
                     n_out = int(d.sum())
@@ -3424,7 +3428,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         dst[cond], inc[cond], ops[cond], rid[cond] = T.resolve_many(
                             core[rep[cond]], e_act[e[cond]], l[rep[cond]])
                     r_rep, l_rep = np.take(r, rep), np.take(l, rep)
-                    cand = T.target_codes(dst, inc, ops, r_rep, l_rep)   # (dst, inc, ops written over)
+                    cand, r_to, l_to = T.target_codes(dst, inc, ops, r_rep, l_rep)   # (inc, ops written over)
                     acts = np.take(e_act, e)
                     if checks.steps:
                         checks.transitions(e, rid, r_rep, l_rep, first_id + rep, acts)
@@ -3433,11 +3437,14 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     T.jit = visited.kernels
                     if cut:
                         stop = "max_states"
-                    new = np.take(cand, new_first)
-                    new_ids = np.arange(total, total + new.size, dtype=np.int64)
+                    new = (np.take(dst, new_first), np.take(r_to, new_first),
+                           np.take(l_to, new_first).astype(np.int64, copy=False))   # (core, counts, codes)
+                    for part, x in zip(parts, new):
+                        part.append(x)
+                    new_ids = np.arange(total, total + new_first.size, dtype=np.int64)
                     parent_c.append(first_id + np.take(rep, new_first))
                     via_c.append(np.take(acts, new_first))
-                    total += new.size
+                    total += new_first.size
                     if keep_edges:   # every transition (each expanded state's degree), unless the cap cut the chunk
                         if cut:   # only those to the states numbered before the cap
                             hit = ids >= 0
@@ -3452,17 +3459,18 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         else:
                             tally_t = _tally(tally_t, e[rid < 0])
                             tally_r = _tally(tally_r, rid[rid >= 0])
-                    new_core, new_rest = np.divmod(new, RL)
-                    checks.states(new_core, *np.divmod(new_rest, LB), new_ids)
+                    checks.states(*new, new_ids)
                     if stop:
                         break
             finally:  # the states found so far are kept, even when the clock stops a layer
                 first_id = layer_start
-                frontier = codes_c.array()[layer_start:].copy()
-                layers.append(frontier.size)
-                if frontier.size:
+                size = total - layer_start
+                layers.append(size)
+                if size:
                     depth += 1
-                frontier_ids = np.arange(first_id, first_id + frontier.size, dtype=np.int64)
+                core = r = l = None   # (freed before the next layer's are joined)
+                core, r, l = (np.concatenate(p) if p else np.zeros(0, np.int64) for p in parts)
+                del parts
     except TimeUp:
         stop = "time_limit"
     try:  # the last chunk's step checks, if they still run beside the search
@@ -3474,7 +3482,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     _trim_heap()   # (and given back before the edges' sources are built: the search's peak)
     elapsed = time.monotonic() - start
     if progress is not None:
-        progress(Progress(total, transitions, depth, frontier.size, elapsed))
+        progress(Progress(total, transitions, depth, size, elapsed))
     for c in (codes_c, parent_c, via_c, dst_c, act_c):
         c.trim()
     codes, parent, via = (c.array() for c in (codes_c, parent_c, via_c))
