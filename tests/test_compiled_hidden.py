@@ -35,11 +35,14 @@ def _decide(f, args):
         return None
 
 
+@pytest.mark.parametrize("machines", [False, True])
 @pytest.mark.parametrize("name", NAMES)
-def test_a_hidden_transition_decides_as_each_of_its_edges(name):
+def test_a_hidden_transition_decides_as_each_of_its_edges(name, machines):
     """Wherever a step predicate decides a hidden transition, it decides every table edge
     and resolved edge of that number too, with the same value: the hidden containers are
-    exactly the unchanged ones, and what it did not look at cannot change its value."""
+    exactly the unchanged ones, and what it did not look at cannot change its value.  So
+    with the unchanged containers' machine states shown (``machines``, `_MachineOnly`):
+    every class of the number has those states there."""
     model = _model(name)
     r = explore(model, engine="compiled")
     T = r.space.tables
@@ -50,12 +53,16 @@ def test_a_hidden_transition_decides_as_each_of_its_edges(name):
         classes = [e for e in range(top) if kind == "resolved" or T.e_dst[e] >= 0]
         if not classes:
             continue
-        ids = checks._hidden_ids(kind, np.array(classes, dtype=np.int64))
+        ids = checks._hidden_ids(kind, np.array(classes, dtype=np.int64), machines=machines)
         shared += len(classes) - len(set(ids.tolist()))
         for c, k, args in zip(classes, ids.tolist(), checks._tainted_batch(kind, classes)):
             hidden = checks._hargs[k]
             for j, (o, n) in enumerate(zip(args[1].containers, args[3].containers)):
-                assert (hidden[1].containers[j] is compiled._SAME[j]) == (o is n), (kind, c, j)
+                h = hidden[1].containers[j]
+                assert isinstance(h, compiled._Same) == (o is n), (kind, c, j)
+                if o is n:
+                    assert h is hidden[3].containers[j]
+                    assert (h is compiled._SAME[j]) if not machines else (h.pos, h.machine) == (j, o.machine)
             for p in steps:
                 try:
                     h = bool(p.check(*hidden))
@@ -65,6 +72,42 @@ def test_a_hidden_transition_decides_as_each_of_its_edges(name):
                     decided += 1
                     assert _decide(p.check, args) == h, (p.id, kind, c)
     assert decided and shared  # the sharing is exercised
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_state_with_its_containers_hidden_decides_as_each_of_its_cores(name):
+    """Wherever a state predicate decides a core state with its containers hidden but for
+    their machine states (`_Checks._head_ids`: one number per pod's fields and machine
+    states), it decides every core state of that number too, with the same value: it
+    looked at nothing else, and those are equal."""
+    model = _model(name)
+    r = explore(model, engine="compiled")
+    T = r.space.tables
+    checks = compiled._Checks(T, r.properties)
+    preds = [f for p in r.properties if p.kind != "step" for f in (p.check, p.trigger) if f is not None]
+    cores = list(range(len(T.cores)))
+    ids = checks._head_ids(np.array(cores, dtype=np.int64))
+    decided = 0
+    for c, k, args in zip(cores, ids.tolist(), checks._tainted_batch("core", cores)):
+        hidden = checks._hargs[k]
+        assert hidden[1][:8] == args[1][:8] and hidden[1][9:] == args[1][9:]
+        assert [(h.pos, h.machine) for h in hidden[1].containers] == [(j, cs.machine) for j, cs in enumerate(args[1].containers)]
+        assert all(type(h) is compiled._MachineOnly for h in hidden[1].containers)
+        assert checks._hidden_args(k, 0, 0, (), ()) == hidden
+        for f in preds:
+            h = _decide_or_raise(f, hidden)
+            if h is not None:
+                decided += 1
+                assert _decide(f, args) == h, (f, c)
+    assert decided and len(set(ids.tolist())) < len(cores)   # decided, and shared
+
+
+def _decide_or_raise(f, args):
+    """``_decide``, and None where the predicate raised anything (it looked at a hidden container)."""
+    try:
+        return bool(f(*args))
+    except (compiled._Read, Exception):
+        return None
 
 
 def _hidden_key(checks, kind, c, hidden=None):
@@ -116,6 +159,47 @@ def test_a_hidden_container_refuses_every_look_but_identity():
     for look in (hash, bool, lambda x: x.machine, lambda x: x[0], lambda x: x == compiled._SAME[2], lambda x: {x}):
         with pytest.raises(compiled._Read):
             look(same)
+
+
+def test_a_container_shown_by_its_machine_state_refuses_every_other_look():
+    """`_MachineOnly`: its machine state reads (as an attribute, or as field 0, where
+    `Model._fire` reads it), identity holds, every other look raises (its code, count,
+    status fields, hashing, comparing with another container)."""
+    shown = compiled._MachineOnly(1, "CrashLoopBackOff")
+    assert shown.machine == shown[0] == "CrashLoopBackOff" and shown == shown and shown.pos == 1
+    for look in (hash, bool, lambda x: x.last_exit_code, lambda x: x.restart_count, lambda x: x.exit_code,
+                 lambda x: x[1], lambda x: x[4], lambda x: x[:1], lambda x: x == compiled._SAME[1], lambda x: {x}):
+        with pytest.raises(compiled._Read):
+            look(shown)
+
+
+def test_machine_states_shown_share_the_keyed_evaluations():
+    """deletion-shows-last-exit looks at every container's machine state; on the resolved
+    edges of a DELETE that ends a crash loop it is keyed by the code shown.  Asked with the
+    unchanged containers' machine states shown, it is keyed per such transition (far fewer
+    than the resolved edges), and the verdicts are the readable engine's."""
+    model = _model("two-init-two-app")
+    holder = []
+    real = compiled._Checks.__init__
+
+    def spy(self, *a, **k):
+        real(self, *a, **k)
+        holder.append(self)
+
+    compiled._Checks.__init__ = spy
+    try:
+        fast = explore(model, engine="compiled")
+    finally:
+        compiled._Checks.__init__ = real
+    v = holder[0].ev["deletion-shows-last-exit"][1]
+    keyed = np.flatnonzero(v.val[:len(fast.space.tables.r_edges)] == compiled._KEYED)
+    by_hidden = v.hid[keyed[keyed < v.hid.size]]
+    assert keyed.size and (by_hidden >= 0).any()
+    assert len(set(by_hidden[by_hidden >= 0].tolist())) < (by_hidden >= 0).sum()   # shared
+    shown = [k for k, hide in enumerate(holder[0]._hmask) if any(isinstance(h, compiled._MachineOnly) for h in hide)]
+    assert shown
+    slow = explore(model, engine="readable")
+    assert fast.verdicts(liveness=False) == slow.verdicts(liveness=False)
 
 
 @pytest.mark.parametrize("name", ["two-init-two-app", "two-identical-apps", "onfailure-i1s0a2-dx"])

@@ -284,8 +284,9 @@ def test_distinct_is_numpys_unique(n, top):
 @pytest.mark.parametrize("limit", [None, 0])
 def test_target_codes_are_the_three_parts(monkeypatch, limit):
     """`Tables.target_codes` (in place, with the lookup tables) gives ``dst * RL +
-    apply_inc(r, inc) * LB + apply_op(l, ops)`` for every table edge of a run from random
-    counts and codes, and so without the tables (`TABLE_LIMIT` 0: digit arithmetic and the
+    apply_inc(r, inc) * LB + apply_op(l, ops)`` and its two last parts (the counts and codes
+    the search keeps) for every table edge of a run from random counts and codes, and so
+    without the tables (`TABLE_LIMIT` 0: digit arithmetic and the
     split code tables)."""
     T = explore(load_scenario(SCENARIO_DIR / "container-restart-rules.yaml").model(), engine="compiled").space.tables
     if limit is not None:
@@ -296,6 +297,8 @@ def test_target_codes_are_the_three_parts(monkeypatch, limit):
     e = rng.integers(0, len(e_dst), 5000)
     dst, inc, ops = np.abs(e_dst[e]), e_inc[e], e_op[e]
     r, l = rng.integers(0, T.R, e.size), rng.integers(0, T.LB, e.size)
-    want = dst * T.RL + T._inc(r, inc) * T.LB + T._op(l, ops)
-    assert (T.target_codes(dst.copy(), inc.copy(), ops.copy(), r, l) == want).all()
+    rc, lc = T._inc(r, inc), T._op(l, ops)
+    codes, got_rc, got_lc = T.target_codes(dst.copy(), inc.copy(), ops.copy(), r, l)
+    assert (codes == dst * T.RL + rc * T.LB + lc).all()
+    assert got_rc.tolist() == rc.tolist() and got_lc.tolist() == lc.tolist()
     assert (T._inc_table is None) == (limit == 0) and (T._op_table is None) == (limit == 0)

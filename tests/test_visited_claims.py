@@ -58,3 +58,23 @@ def test_claims_number_in_first_occurrence_order_either_way(monkeypatch, order):
     assert a.column.array().tolist() == b.column.array().tolist() and a.table.size > 1 << 15
     _valid(a.table, a.column.array(), len(a))
     assert bool(calls) == (order == "last wins")
+
+
+def test_the_switch_to_the_table_is_sized_for_the_batch(monkeypatch):
+    """The sorted index turns into a hash table sized for the codes visited and the batch
+    that crosses `HASH_FROM` (not rebuilt at once, twice as large, for that batch), valid,
+    and numbering the batch as the sorted index does."""
+    rng = np.random.default_rng(11)
+    init = np.unique(rng.integers(0, 1 << 50, 300))
+    batch = rng.integers(0, 1 << 50, 4000)
+    batch[2000:] = batch[:2000]   # repeats
+    batch[:50] = init[:50]        # and codes seen before
+    grew = []
+    grow = visited.Visited._grow
+    monkeypatch.setattr(visited.Visited, "_grow", lambda self, *a, **k: grew.append(a) or grow(self, *a, **k))
+    h = visited.Visited(init, hash_from=1000, jit_from=None)
+    ref = visited.Visited(init, hash_from=None)
+    got, want = h.visit(batch), ref.visit(batch)
+    assert h.kind == "hash" and not grew and len(h) <= h.table.size * visited.LOAD
+    assert [x.tolist() for x in got[:2]] == [x.tolist() for x in want[:2]]
+    _valid(h.table, h.column.array(), len(h))

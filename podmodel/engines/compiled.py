@@ -68,8 +68,11 @@ declared `Property.symmetric` is run on each orbit's representative only (`_Cano
 that is a permutation of interchangeable containers away from it takes its value, and what
 it reads of counts and codes is looked up with them permuted.  A ``step`` property is
 first run on a table edge's *hidden transition* (`_Same`: the containers the edge leaves
-unchanged hidden in both states), shared by every edge that changes the same thing; only
-where it looks at a hidden container is it run on the edge itself.  The
+unchanged hidden in both states), shared by every edge that changes the same thing; where
+it looks at a hidden container, again with their machine states shown (`_MachineOnly`), and
+only where it looks further is it run on the edge itself.  A state property is first run
+likewise on the state with its containers hidden but for their machine states, shared by
+every core state with the same pod's fields and machine states.  The
 ``eventually`` properties are then decided on the edge arrays with SciPy's sparse graph
 routines (`podmodel.engines.compiled_liveness`).  A second process compiles half of each
 large layer (`PARALLEL_MIN` new cores or more).
@@ -334,6 +337,33 @@ _SAME = [_Same(j) for j in range(64)]
 
 def _same(pos: int) -> _Same:
     return _SAME[pos]
+
+
+class _MachineOnly(_Same):
+    """A container hidden but for its machine state: ``machine`` (or field 0) reads as the
+    container's, any other look raises `_Read`, as `_Same`'s (hashing included).  In a transition
+    (`_Checks._hidden_ids` with ``machines``, the hidden transition's second form) it
+    stands for a container the transition leaves unchanged, the same object before and
+    after; in a state (`_Checks._head_ids`), for each container.  A predicate that looks at
+    those containers only to see which state they are in (``deletion-shows-last-exit`` asks
+    each whether it waits in CrashLoopBackOff, ``init-one-at-a-time`` which runs) then
+    decides once for every transition or state that agrees on the rest and on those states."""
+
+    __slots__ = ("machine",)
+
+    def __init__(self, pos: int, machine: str):
+        super().__init__(pos)
+        self.machine = machine
+
+    def __reduce__(self):
+        return (_MachineOnly, (self.pos, self.machine))
+
+    def __getitem__(self, i: Any) -> str:
+        """Field 0 of `ContainerState`, the machine state, by position (`Model._fire` reads it
+        so to find the transitions out of it); any other field raises `_Read`."""
+        if type(i) is int and i == 0:
+            return self.machine
+        raise _Read(f"container {self.pos}")
 
 
 class Enabled:
@@ -1469,10 +1499,10 @@ class Tables:
 
     def rows(self, core: np.ndarray, l: np.ndarray) -> np.ndarray:
         """The table row of each (core, codes) pair, compiling what is missing."""
-        rows = self._roc_array()[core]
+        rows = np.take(self._roc_array(), core)
         if (rows == -1).any():
             self.compile_many(_distinct(core[rows == -1], len(self.cores)).tolist())
-            rows = self._roc_array()[core]
+            rows = np.take(self._roc_array(), core)
         cond = np.flatnonzero(rows == -2)
         if cond.size:
             rows = rows.copy()
@@ -1584,26 +1614,29 @@ class Tables:
         return None if self._inc_table is None else self._inc_table.reshape(-1)
 
     def target_codes(self, dst: np.ndarray, inc: np.ndarray, ops: np.ndarray, r: np.ndarray,
-                     l: np.ndarray) -> np.ndarray:
-        """The packed codes ``dst * RL + apply_inc(r, inc) * LB + apply_op(l, ops)`` of a
-        chunk's targets.  ``dst``, ``inc`` and ``ops`` are the caller's own int64 arrays and
-        are written over.  Speed only: with both lookup tables, the indices, products and
+                     l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The packed codes ``dst * RL + rc * LB + lc`` of a chunk's targets, with their counts
+        ``rc = apply_inc(r, inc)`` and codes ``lc = apply_op(l, ops)`` (int64, or the code
+        table's int32): the search keeps the parts of the states it finds, so that no
+        division unpacks them again.  ``inc`` and ``ops`` are the caller's own int64 arrays
+        and are written over.  Speed only: with both lookup tables, the indices, products and
         sums are computed in place, without the expression's temporaries (262,144 targets
         with five-containers' table sizes, the three gathers included: 6.7-7.2 -> 6.3-6.4 ms
         under load); else the three parts as written."""
         inc_t, op_t = self._inc_flat(), self._op_flat()
         if inc_t is None or op_t is None:
-            return dst * self.RL + self.apply_inc(r, inc) * self.LB + self.apply_op(l, ops)
+            rc, lc = self.apply_inc(r, inc), self.apply_op(l, ops)
+            return dst * self.RL + rc * self.LB + lc, rc, lc
         inc *= self.R
         inc += r
-        out = np.take(inc_t, inc)
-        out *= self.LB
+        rc = np.take(inc_t, inc)
         ops *= self.LB
         ops += l
-        out += np.take(op_t, ops)
-        dst *= self.RL
-        out += dst
-        return out
+        lc = np.take(op_t, ops)
+        out = np.multiply(rc, self.LB, out=inc)   # (their room reused)
+        out += lc
+        out += np.multiply(dst, self.RL, out=ops)
+        return out, rc, lc
 
     def _inc(self, r: np.ndarray, mask: np.ndarray) -> np.ndarray:
         out = r.copy()
@@ -2611,6 +2644,14 @@ if hasattr(os, "register_at_fork"):  # a forked child has no worker thread: it s
     os.register_at_fork(after_in_child=lambda: setattr(_Beside, "_queue", None))
 
 
+def _hide(args: tuple, hide: tuple) -> tuple:
+    """A predicate's arguments, ``(model, state)`` or ``(model, state, action, target)``, with
+    the containers of ``hide`` (not None there) replaced in each state (`_Checks._number`)."""
+    def sub(x: PodState) -> PodState:
+        return _with_containers(x, tuple(o if h is None else h for o, h in zip(x[8], hide)))
+    return (args[0], sub(args[1])) if len(args) == 2 else (args[0], sub(args[1]), args[2], sub(args[3]))
+
+
 class _Checks:
     """Every property checked during the search, on the search's own arrays.
 
@@ -2681,7 +2722,10 @@ class _Checks:
         self._hkeys: dict[tuple, int] = {}                 # hidden transition -> its number
         self._hargs: list[tuple] = []                      # its arguments, by number
         self._hrep: list[tuple[str, int]] = []             # its first class (kind, number)
-        self._hmask: list[tuple[bool, ...]] = []           # which containers it hides
+        self._hmask: list[tuple] = []                      # per container: what hides it (`_Same`), or None
+        self._same_m: dict[tuple[int, str], _MachineOnly] = {}  # `_MachineOnly` per (position, machine state)
+        self._mach_np = np.zeros(0, np.int64)               # per container state number: its machine's number
+        self._mach_ids: dict[str, int] = {}                 # machine state -> its number (`_machines`)
         self._pending: _Beside | None = None               # the compiled pass running beside the search
         self.settling = False                              # keyed classes settled (`SETTLE_FROM` states found)
 
@@ -2796,10 +2840,13 @@ class _Checks:
     def _evaluate(self, kind: str, group: list[_Values], classes: np.ndarray) -> None:
         """The tainted evaluation, by each predicate of ``group`` not yet run on it, of each
         class of ``classes`` (distinct).  A transition is first asked with the containers it
-        leaves unchanged hidden (`_hidden_ids`), once per hidden transition; the classes
-        whose predicate looked at one are then asked themselves: their arguments are built
-        once per class, and each predicate runs over the batch in one loop.  The classes a
-        predicate is then keyed on are made plain where it has one value on them (`_Values.settle`)."""
+        leaves unchanged hidden (`_hidden_ids`), once per hidden transition, then, where the
+        predicate looked at one, with their machine states shown; a core state is first
+        asked with its containers hidden but for their machine states (`_head_ids`).  The
+        classes whose predicate looked at a hidden container are then asked themselves: their
+        arguments are built once per class, and each predicate runs over the batch in one
+        loop.  The classes a predicate is then keyed on are made plain where it has one value
+        on them (`_Values.settle`)."""
         if not group or not classes.size:
             return
         cur = np.stack([v.val[classes] for v in group])
@@ -2821,22 +2868,22 @@ class _Checks:
                     v.val[classes] = cur[g]
                 return
         cl = classes[need]
-        hidden = None if kind == "core" else self._hidden_ids(kind, cl)
+        hidden = self._head_ids(cl) if kind == "core" else self._hidden_ids(kind, cl)
         todos = []
         for g, v in enumerate(group):
             self.T.check_clock()
             todo = np.flatnonzero(cur[g, need] == _UNSEEN)
-            if hidden is not None and todo.size:  # first with the unchanged containers hidden
-                got = self._hidden_values(v, hidden[todo])
-                keyed = got == _HKEYED  # keyed by counts or codes shown: by the hidden transition
-                if keyed.any():
-                    v._kgrow(int(cl[todo[keyed]].max()) + 1)
-                    v.hid[cl[todo[keyed]]] = hidden[todo[keyed]]
-                got[keyed] = _KEYED
-                done = keyed | (got != _KEYED)
-                cur[g, need[todo[done]]] = got[done]
-                todo = todo[~done]
+            if todo.size:  # first with the containers hidden (a transition's unchanged ones)
+                todo = self._ask_hidden(v, cur[g], need, cl, hidden, todo)
             todos.append(todo)
+        if kind != "core" and any(t.size for t in todos):
+            # it looked at an unchanged container: asked again with their machine states shown
+            again = _distinct(np.concatenate(todos), cl.size)
+            shown = np.full(cl.size, -1, np.int64)
+            shown[again] = self._hidden_ids(kind, cl[again], machines=True)
+            for g, v in enumerate(group):
+                if todos[g].size:
+                    todos[g] = self._ask_hidden(v, cur[g], need, cl, shown, todos[g])
         every = np.unique(np.concatenate(todos)) if todos else np.zeros(0, np.int64)
         batch = dict(zip(every.tolist(), self._tainted_batch(kind, cl[every].tolist()))) if every.size else {}
         reads = []
@@ -2870,6 +2917,22 @@ class _Checks:
                 if k.size:
                     v.settle(k, self._coded(kind, k))
 
+    def _ask_hidden(self, v: _Values, row: np.ndarray, need: np.ndarray, cl: np.ndarray, hidden: np.ndarray,
+                    todo: np.ndarray) -> np.ndarray:
+        """``v``'s predicate on the hidden transitions ``hidden[todo]`` of classes ``cl[todo]``
+        (`_evaluate`): their values written to ``row`` at ``need[todo]``, a class keyed by
+        counts or codes of the containers shown keyed by its hidden transition (`_Values.hid`);
+        returns the positions of ``todo`` it left to the classes (it looked at a hidden container)."""
+        got = self._hidden_values(v, hidden[todo])
+        keyed = got == _HKEYED  # keyed by counts or codes shown: by the hidden transition
+        if keyed.any():
+            v._kgrow(int(cl[todo[keyed]].max()) + 1)
+            v.hid[cl[todo[keyed]]] = hidden[todo[keyed]]
+        got[keyed] = _KEYED
+        done = keyed | (got != _KEYED)
+        row[need[todo[done]]] = got[done]
+        return todo[~done]
+
     def _settle_all(self) -> None:
         """Settle every class keyed so far (cores and table edges, `_Values.settle`), from now
         on each right after its first evaluation (`_evaluate`); their attention bytes and bits
@@ -2894,13 +2957,19 @@ class _Checks:
                 if done.size:
                     self._refresh(kind, done)
 
-    def _hidden_ids(self, kind: str, cl: np.ndarray) -> np.ndarray:
+    def _hidden_ids(self, kind: str, cl: np.ndarray, machines: bool = False) -> np.ndarray:
         """A number for each transition class of ``cl`` (table edges, or resolved edges) as
         it is with every count and code tainted and the containers it leaves unchanged
         hidden (`_Same`): classes that agree on the pod's fields before and after, the
         action and the containers they change get the same number, and `_hidden_values`
-        evaluates a predicate once per number.  On the verifier's largest pod, 372,256
-        table edges evaluated are 2,491 numbers.
+        evaluates a predicate once per number.  On the verifier's largest pod
+        (always-i1s1a3-pgx), 350,168 table edges evaluated are 2,491 numbers.  With
+        ``machines``, the second form asked where a predicate looked at a hidden container:
+        the unchanged containers show their machine state (`_MachineOnly`), and classes that
+        also agree on those share a number (there, the 70,650 table edges asked so are 3,303
+        numbers and the 23,856 resolved edges 1,506; five-containers: the 2,176 resolved
+        edges asked, 188).  Both forms are numbered in one sequence; a class that leaves no
+        container unchanged has one number for both.
 
         Computed on the tables' arrays: a container is unchanged when its core state is the
         same in the edge's source and target cores, the edge does not raise its count, and
@@ -2921,6 +2990,7 @@ class _Checks:
         # a change of one container as one int64, by a fixed radix: a key is kept across calls
         # (`_hkeys`), so the packing must not change with the number of container states
         packed = C * C * 6 * V < 1 << 62 and max(int(cid_s.max()), int(cid_d.max())) < C
+        mach = self._machines() if machines else None
         cols = [head_s, head_d, act]
         masks = []
         for j in range(n):
@@ -2928,23 +2998,65 @@ class _Checks:
             bump = (inc >> j) & 1
             same = (cs_ == cd) & (bump == 0) & ((ks[:, j] == _NONE) | ((ks[:, j] == _COPY) & (vs[:, j] == j)))
             parts = [(((cs_ * C + cd) * 2 + bump) * 3 + ks[:, j]) * V + vs[:, j]] if packed else [cs_, cd, bump, ks[:, j], vs[:, j]]
-            cols.extend(np.where(same, -1, x) for x in parts)
+            # an unchanged container's columns: -1 (hidden), or -2 - its machine's number (shown)
+            cols.append(np.where(same, -1 if mach is None else -2 - mach[cs_], parts[0]))
+            cols.extend(np.where(same, -1, x) for x in parts[1:])
             masks.append(same)
         uniq, first, inv = _unique_rows(np.stack(cols, axis=1))
-        keys, hargs, m = self._hkeys, self._hargs, self.m
         ids = np.empty(len(uniq), np.int64)
         for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
-            k = keys.get(key)
-            if k is None:
-                k = keys[key] = len(hargs)
-                (_, s, a, t), = self._tainted_batch(kind, [int(cl[i])])
-                hide = tuple(bool(mk[i]) for mk in masks)
-                self._hrep.append((kind, int(cl[i])))
-                self._hmask.append(hide)
-                hargs.append((m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
-                              a, _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide))))))
-            ids[x] = k
+            ids[x] = self._number(key, kind, int(cl[i]), lambda args, i=i: tuple(
+                (self._same_machine(j, args[1][8][j].machine) if machines else _SAME[j]) if mk[i] else None
+                for j, mk in enumerate(masks)))
         return ids[inv]
+
+    def _head_ids(self, cl: np.ndarray) -> np.ndarray:
+        """A number for each core state of ``cl`` as it is with its containers hidden but for
+        their machine states (`_MachineOnly`): its pod's fields, which hold no count or code,
+        and each container's machine state (`Tables._signature`).  Numbered in `_hidden_ids`'
+        sequence, so `_hidden_values` evaluates a state predicate once per number: a
+        predicate that decides from those alone (the phase is not terminal, no container
+        runs, ...) holds that value on every core state of the number.  Five-containers: the
+        5,269 representative cores asked are 124 numbers (with the transitions' two forms,
+        the predicates' calls in its search: 179,327 -> 42,559)."""
+        head, cids = self.T._signature_arrays(cl)
+        rows = np.concatenate([head.astype(np.int64)[:, None], self._machines()[cids.astype(np.int64)]], axis=1)
+        uniq, first, inv = _unique_rows(rows)
+        ids = np.empty(len(uniq), np.int64)
+        for x, (key, i) in enumerate(zip(map(tuple, uniq.tolist()), first.tolist())):
+            ids[x] = self._number(("core", *key), "core", int(cl[i]), lambda args: tuple(
+                self._same_machine(j, cs.machine) for j, cs in enumerate(args[1][8])))
+        return ids[inv]
+
+    def _number(self, key: tuple, kind: str, c: int, hide_of: Callable[[tuple], tuple]) -> int:
+        """The number of the hidden transition (or state) ``key`` (`_hkeys`, one sequence for
+        every form); a new one's arguments are built from class ``c`` of ``kind``, its tainted
+        arguments with the containers ``hide_of(them)`` gives (not None there) replaced."""
+        k = self._hkeys.get(key)
+        if k is None:
+            k = self._hkeys[key] = len(self._hargs)
+            args = self._tainted_batch(kind, [c])[0]
+            hide = hide_of(args)
+            self._hrep.append((kind, c))
+            self._hmask.append(hide)
+            self._hargs.append(_hide(args, hide))
+        return k
+
+    def _same_machine(self, j: int, machine: str) -> _MachineOnly:
+        """The one `_MachineOnly` of position ``j`` and ``machine`` (identity matters)."""
+        hit = self._same_m.get((j, machine))
+        if hit is None:
+            hit = self._same_m[(j, machine)] = _MachineOnly(j, machine)
+        return hit
+
+    def _machines(self) -> np.ndarray:
+        """Per container state number (`Tables._signature`): a number for its machine state."""
+        T, have = self.T, self._mach_np
+        if len(have) < len(T._cstates):
+            ids = self._mach_ids
+            tail = [ids.setdefault(cs.machine, len(ids)) for cs in T._cstates[len(have):]]
+            have = self._mach_np = np.concatenate([have, np.array(tail, np.int64)])
+        return have
 
     def _coded(self, kind: str, cl: np.ndarray) -> np.ndarray:
         """Per class of ``cl`` (cores, or table edges): the positions where its core (an edge's
@@ -2997,13 +3109,14 @@ class _Checks:
         the codes of ``l`` at ``l_pos`` concrete (built from the first class numbered ``k``:
         every class of it shows the same containers, so the same values there)."""
         T, (kind, c0), hide = self.T, self._hrep[k], self._hmask[k]
+        if kind == "core":   # (`_head_ids`: every container hidden, so no count or code is read)
+            return _hide((self.m, T.partial_view(c0, r, l, rc_pos, l_pos)), hide)
         if kind == "edge":
             src, edge = T.e_src[c0], (T.e_dst[c0], T.e_inc[c0], T.e_op[c0], T.e_act[c0])
         else:
             src, edge = T.r_edges[c0]
-        s, t = T.partial_view(src, r, l, rc_pos, l_pos), T.ptarget(edge, r, l, rc_pos, l_pos)
-        return (self.m, _with_containers(s, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(s[8], hide)))),
-                T.actions[edge[3]], _with_containers(t, tuple(_SAME[j] if h else o for j, (o, h) in enumerate(zip(t[8], hide)))))
+        return _hide((self.m, T.partial_view(src, r, l, rc_pos, l_pos), T.actions[edge[3]],
+                      T.ptarget(edge, r, l, rc_pos, l_pos)), hide)
 
     def _tainted_batch(self, kind: str, cl: list[int]) -> list[tuple]:
         """The predicates' arguments for each class of ``cl`` with every count and code
@@ -3310,7 +3423,7 @@ def _chunks(size: int, T: Tables, core: np.ndarray, l: np.ndarray, rows: np.ndar
         rows[pos:end] = T.rows(core[pos:end], l[pos:end])
         if (len(T.cores) + 1) * T.RL >= 1 << 62:
             raise OverflowError("too many core states for 64-bit packing")
-        deg[pos:end] = T.arrays()[1][rows[pos:end]]
+        deg[pos:end] = np.take(T.arrays()[1], rows[pos:end])
         cum = np.cumsum(deg[pos:end])
         cuts = (pos + np.searchsorted(cum, np.arange(CHUNK, int(cum[-1]) if cum.size else 0, CHUNK), side="right")).tolist()
         for lo, hi in zip([pos, *cuts], [*cuts, end]):
@@ -3371,7 +3484,9 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
             init.append(code)
     frontier = np.array(init, dtype=np.int64)
     first_id = 0   # the frontier's states are numbered first_id, first_id + 1, ...
-    frontier_ids = np.arange(len(init), dtype=np.int64)
+    # the frontier's cores, counts and codes: unpacked here, then kept as the search finds them
+    # (the parts `Tables.target_codes` packs; speed only: no division unpacks a layer)
+    size, core, r, l = frontier.size, frontier // RL, frontier % RL // LB, frontier % LB
     pdtype = np.int32 if keep_edges else np.int64   # parent numbers (a run keeping edges stays below 2**31 states)
     visited = _visited.Visited(frontier, hash_from=_visited.HASH_FROM, jit_from=_visited.JIT_FROM)
     codes_c = visited.column   # the states' codes, appended by the visited set as it numbers them
@@ -3394,38 +3509,37 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
             progress(Progress(total, transitions, depth, frontier_size, now - start))
 
     try:
-        checks.states(frontier // RL, frontier % RL // LB, frontier % LB, frontier_ids)
-        while frontier.size and stop is None:
-            core, rest = np.divmod(frontier, RL)   # (one pass for quotient and remainder)
-            r, l = np.divmod(rest, LB)
+        checks.states(core, r, l, np.arange(size, dtype=np.int64))
+        while size and stop is None:
             if keep_edges and total >= 1 << 31:
                 raise OverflowError("more than 2**31 states: explore with keep_edges=False")
             layer_start = total
-            rows = np.zeros(frontier.size, np.int64)
-            deg = np.zeros(frontier.size, np.int64)
+            rows = np.zeros(size, np.int64)
+            deg = np.zeros(size, np.int64)
+            parts: tuple[list[np.ndarray], ...] = ([], [], [])   # the new states' cores, counts, codes, by chunk
             try:
-                for lo, hi in _chunks(frontier.size, T, core, l, rows, deg, lambda: max_states and max_states - total):
+                for lo, hi in _chunks(size, T, core, l, rows, deg, lambda: max_states and max_states - total):
                     T.check_clock()
                     if memory_limit is not None and _peak_mb() >= memory_limit:
                         stop = "memory"
                         # the rest of the frontier stays unexpanded, as when the clock stops a layer
                         break
-                    report(frontier.size - lo)
+                    report(size - lo)
                     off, deg_t, e_dst, e_inc, e_op, e_act = T.arrays()[:6]
                     d = deg[lo:hi]
                     n_out = int(d.sum())
                     rep = np.repeat(np.arange(lo, hi, dtype=np.int64), d)
-                    e = np.repeat(off[rows[lo:hi]] - (np.cumsum(d) - d), d) + np.arange(n_out, dtype=np.int64)
-                    dst, inc, ops = e_dst[e], e_inc[e], e_op[e]
+                    e = np.repeat(np.take(off, rows[lo:hi]) - (np.cumsum(d) - d), d) + np.arange(n_out, dtype=np.int64)
+                    dst, inc, ops = np.take(e_dst, e), np.take(e_inc, e), np.take(e_op, e)
                     cond = np.flatnonzero(dst < 0)
                     rid = None
                     if cond.size:  # successors that depend on the codes: resolved per (core, action, codes)
                         rid = np.full(n_out, -1, np.int64)
                         dst[cond], inc[cond], ops[cond], rid[cond] = T.resolve_many(
                             core[rep[cond]], e_act[e[cond]], l[rep[cond]])
-                    r_rep, l_rep = r[rep], l[rep]
-                    cand = T.target_codes(dst, inc, ops, r_rep, l_rep)   # (dst, inc, ops written over)
-                    acts = e_act[e]
+                    r_rep, l_rep = np.take(r, rep), np.take(l, rep)
+                    cand, r_to, l_to = T.target_codes(dst, inc, ops, r_rep, l_rep)   # (inc, ops written over)
+                    acts = np.take(e_act, e)
                     if checks.steps:
                         checks.transitions(e, rid, r_rep, l_rep, first_id + rep, acts)
                     transitions += n_out
@@ -3433,11 +3547,14 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                     T.jit = visited.kernels
                     if cut:
                         stop = "max_states"
-                    new = cand[new_first]
-                    new_ids = np.arange(total, total + new.size, dtype=np.int64)
-                    parent_c.append(first_id + rep[new_first])
-                    via_c.append(acts[new_first])
-                    total += new.size
+                    new = (np.take(dst, new_first), np.take(r_to, new_first),
+                           np.take(l_to, new_first).astype(np.int64, copy=False))   # (core, counts, codes)
+                    for part, x in zip(parts, new):
+                        part.append(x)
+                    new_ids = np.arange(total, total + new_first.size, dtype=np.int64)
+                    parent_c.append(first_id + np.take(rep, new_first))
+                    via_c.append(np.take(acts, new_first))
+                    total += new_first.size
                     if keep_edges:   # every transition (each expanded state's degree), unless the cap cut the chunk
                         if cut:   # only those to the states numbered before the cap
                             hit = ids >= 0
@@ -3452,17 +3569,18 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
                         else:
                             tally_t = _tally(tally_t, e[rid < 0])
                             tally_r = _tally(tally_r, rid[rid >= 0])
-                    new_core, new_rest = np.divmod(new, RL)
-                    checks.states(new_core, *np.divmod(new_rest, LB), new_ids)
+                    checks.states(*new, new_ids)
                     if stop:
                         break
             finally:  # the states found so far are kept, even when the clock stops a layer
                 first_id = layer_start
-                frontier = codes_c.array()[layer_start:].copy()
-                layers.append(frontier.size)
-                if frontier.size:
+                size = total - layer_start
+                layers.append(size)
+                if size:
                     depth += 1
-                frontier_ids = np.arange(first_id, first_id + frontier.size, dtype=np.int64)
+                core = r = l = None   # (freed before the next layer's are joined)
+                core, r, l = (np.concatenate(p) if p else np.zeros(0, np.int64) for p in parts)
+                del parts
     except TimeUp:
         stop = "time_limit"
     try:  # the last chunk's step checks, if they still run beside the search
@@ -3474,7 +3592,7 @@ def _explore(model, T: Tables, props, max_states, progress, start, keep_edges, m
     _trim_heap()   # (and given back before the edges' sources are built: the search's peak)
     elapsed = time.monotonic() - start
     if progress is not None:
-        progress(Progress(total, transitions, depth, frontier.size, elapsed))
+        progress(Progress(total, transitions, depth, size, elapsed))
     for c in (codes_c, parent_c, via_c, dst_c, act_c):
         c.trim()
     codes, parent, via = (c.array() for c in (codes_c, parent_c, via_c))
